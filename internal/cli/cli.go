@@ -1,0 +1,132 @@
+// Package cli implements the samo subcommands. It is the only package that
+// turns errors into exit codes: every command returns an error and Main maps
+// it to 0 (success), 1 (failure) or 2 (usage).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// IO is what a command reads and writes. Tests pass buffers; main passes the
+// process's standard streams and environment.
+type IO struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment; tests substitute a map.
+	Getenv func(string) string
+}
+
+// StdIO returns the process's standard streams and environment.
+func StdIO() IO {
+	return IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one subcommand: its one-line summary and the function running it
+// with the remaining arguments.
+type command struct {
+	summary string
+	run     func(ctx context.Context, io IO, args []string) error
+}
+
+// errUsage marks a command-line mistake; Main exits 2 for it.
+var errUsage = errors.New("usage")
+
+// usageError returns an error that makes Main print msg and exit 2.
+func usageError(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// commands is the table of every top-level subcommand.
+func commands() map[string]command {
+	return map[string]command{
+		"version": {"print the version", runVersion},
+	}
+}
+
+// Main runs the subcommand named by args[0] and returns the process exit code.
+func Main(ctx context.Context, args []string, io IO) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(io.Stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(io.Stderr, "samo: unknown command %q\n", args[0])
+		printUsage(io.Stderr, cmds)
+		return 2
+	}
+	err := cmd.run(ctx, io, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(io.Stderr, "samo %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		return 2
+	default:
+		fmt.Fprintf(io.Stderr, "samo %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: samo <command> [flags]\n\ncommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints its usage to io.Stderr.
+func newFlagSet(io IO, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("samo "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	return fs
+}
+
+// parseFlags parses args into fs, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+// subcommand dispatches args[0] to one of subs (for commands such as
+// "samo keys create").
+func subcommand(ctx context.Context, io IO, parent string, args []string, subs map[string]func(context.Context, IO, []string) error) error {
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(args) == 0 {
+		return usageError("%s needs a subcommand: %s", parent, strings.Join(names, ", "))
+	}
+	run, ok := subs[args[0]]
+	if !ok {
+		return usageError("unknown %s subcommand %q (want one of %s)", parent, args[0], strings.Join(names, ", "))
+	}
+	return run(ctx, io, args[1:])
+}

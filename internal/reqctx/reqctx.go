@@ -1,0 +1,59 @@
+// Package reqctx carries request-scoped values (request id, client IP, route,
+// authenticated principal) through a context with typed, comma-ok accessors.
+package reqctx
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID   string    // stable user id
+	UserName string    // human name of the user
+	Role     rbac.Role // the user's role
+	KeyID    string    // API key that authenticated the request or issued the token
+	TokenID  string    // JWT id (jti) when authenticated with a bearer token
+	Method   string    // "api_key", "jwt" or "session"
+}
+
+// Can reports whether the principal's role grants p. A nil principal can do
+// nothing.
+func (p *Principal) Can(perm rbac.Permission) bool {
+	return p != nil && p.Role.Has(perm)
+}
+
+// Info is the mutable per-request record shared by the middleware chain. The
+// first middleware creates it; later ones fill in Route and Principal.
+type Info struct {
+	RequestID string
+	ClientIP  netip.Addr
+	Route     string
+	Start     time.Time
+	Principal *Principal
+}
+
+type infoKey struct{}
+
+// With returns a context carrying info.
+func With(ctx context.Context, info *Info) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// From returns the request info stored in ctx.
+func From(ctx context.Context) (*Info, bool) {
+	info, ok := ctx.Value(infoKey{}).(*Info)
+	return info, ok && info != nil
+}
+
+// PrincipalFrom returns the authenticated principal of the request in ctx.
+func PrincipalFrom(ctx context.Context) (*Principal, bool) {
+	info, ok := From(ctx)
+	if !ok || info.Principal == nil {
+		return nil, false
+	}
+	return info.Principal, true
+}

@@ -1,0 +1,148 @@
+// Package secevent defines SAMO's typed security events and the Recorder
+// interface every producer (authentication, validation, rate limiting,
+// intrusion detection, tokens, admin actions) writes them through.
+//
+// Events never carry raw request text, API keys or tokens: producers put
+// identifiers (key id, user id, request id) and short classifications in
+// Details, never payloads.
+package secevent
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/samo-brain/samo/internal/reqctx"
+)
+
+// Severity is how serious an event is.
+type Severity string
+
+// The four severities, lowest first.
+const (
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+)
+
+// Rank orders severities: low 1 … critical 4, unknown 0.
+func (s Severity) Rank() int {
+	switch s {
+	case Low:
+		return 1
+	case Medium:
+		return 2
+	case High:
+		return 3
+	case Critical:
+		return 4
+	}
+	return 0
+}
+
+// Valid reports whether s is one of the four severities.
+func (s Severity) Valid() bool { return s.Rank() > 0 }
+
+// Type names what happened.
+type Type string
+
+// Event types produced by SAMO.
+const (
+	AuthFailure        Type = "auth_failure"        // missing, malformed, unknown, revoked or expired credential
+	BruteForce         Type = "brute_force"         // more than 5 failed authentications from one client in a window
+	PermissionDenied   Type = "permission_denied"   // authenticated but not allowed (403)
+	RateLimitWarning   Type = "rate_limit_warning"  // a client passed 80 % of its limit
+	RateLimited        Type = "rate_limited"        // a request was refused with 429
+	ValidationRejected Type = "validation_rejected" // malformed or out-of-range input
+	InjectionDetected  Type = "injection_detected"  // the injection detector found something (rejected or flagged)
+	SuspiciousActivity Type = "suspicious_activity" // IDS suspicion raised
+	IPBlocked          Type = "ip_blocked"          // a client IP was blocked (automatic or manual)
+	IPUnblocked        Type = "ip_unblocked"        // a block was lifted by an admin
+	BlockedRequest     Type = "blocked_request"     // a request from a blocked IP was refused
+	TokenReuse         Type = "token_reuse"         // a used refresh token was presented again
+	TokenInvalid       Type = "token_invalid"       // a bearer token failed verification
+	KeyCreated         Type = "key_created"         // admin action
+	KeyRevoked         Type = "key_revoked"         // admin action
+	KeyRotated         Type = "key_rotated"         // admin action
+	KeySuspended       Type = "key_suspended"       // a playbook suspended a key
+	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
+	DataErased         Type = "data_erased"         // predictions or a user's data deleted
+	ConfigProblem      Type = "config_problem"      // configuration problem found at start
+	UpstreamError      Type = "upstream_error"      // gateway mode: upstream answered badly
+	EncryptionRotation Type = "encryption_rotation" // keyring rotation started or finished
+)
+
+// Event is one security event.
+type Event struct {
+	ID        string            `json:"id"`
+	Type      Type              `json:"type"`
+	Severity  Severity          `json:"severity"`
+	Time      time.Time         `json:"time"`
+	RequestID string            `json:"request_id,omitempty"`
+	ClientIP  string            `json:"client_ip,omitempty"`
+	UserID    string            `json:"user_id,omitempty"`
+	KeyID     string            `json:"key_id,omitempty"`
+	Route     string            `json:"route,omitempty"`
+	Details   map[string]string `json:"details,omitempty"`
+}
+
+// Recorder accepts security events. Implementations must be safe for
+// concurrent use and must not block the request path for long.
+type Recorder interface {
+	Record(ctx context.Context, e Event)
+}
+
+// New returns an event of type t and severity s at time now, with the request
+// id, client IP, route and principal taken from ctx when present.
+func New(ctx context.Context, t Type, s Severity, now time.Time, details map[string]string) Event {
+	e := Event{Type: t, Severity: s, Time: now.UTC(), Details: details}
+	if info, ok := reqctx.From(ctx); ok {
+		e.RequestID = info.RequestID
+		if info.ClientIP.IsValid() {
+			e.ClientIP = info.ClientIP.String()
+		}
+		e.Route = info.Route
+		if p := info.Principal; p != nil {
+			e.UserID, e.KeyID = p.UserID, p.KeyID
+		}
+	}
+	return e
+}
+
+// Discard is a Recorder that drops every event.
+type Discard struct{}
+
+// Record drops e.
+func (Discard) Record(context.Context, Event) {}
+
+// Collector is a Recorder that keeps events in memory, for tests and tools.
+type Collector struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+// Record appends e.
+func (c *Collector) Record(_ context.Context, e Event) {
+	c.mu.Lock()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+}
+
+// Events returns a copy of the recorded events.
+func (c *Collector) Events() []Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Event(nil), c.events...)
+}
+
+// Count returns how many recorded events have type t.
+func (c *Collector) Count(t Type) int {
+	n := 0
+	for _, e := range c.Events() {
+		if e.Type == t {
+			n++
+		}
+	}
+	return n
+}

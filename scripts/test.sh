@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test. Integration tests that need PostgreSQL, Redis or Chromium
+# get throwaway servers started here (see scripts/services.sh) and skip
+# themselves when their variables are unset.
+set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 GOFLAGS=-buildvcs=false
+cd "$(dirname "$0")/.."
+go test -race -count=1 ./...
