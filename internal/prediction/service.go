@@ -1,0 +1,287 @@
+package prediction
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// Sealer encrypts stored text (the crypto keyring).
+type Sealer interface {
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(sealed, aad []byte) ([]byte, error)
+	KeyID(sealed []byte) (string, error)
+}
+
+// Masker replaces PII in text for readers who may not see it.
+type Masker interface {
+	MaskText(text string) string
+}
+
+// Service runs, stores and reads predictions.
+type Service struct {
+	predictor Predictor
+	store     Store
+	sealer    Sealer
+	index     *BlindIndex
+	masker    Masker
+	events    secevent.Recorder
+	now       func() time.Time
+}
+
+// Deps are the Service's dependencies; all are required.
+type Deps struct {
+	Predictor Predictor
+	Store     Store
+	Sealer    Sealer
+	Index     *BlindIndex
+	Masker    Masker
+	Events    secevent.Recorder
+	Now       func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{predictor: d.Predictor, store: d.Store, sealer: d.Sealer, index: d.Index,
+		masker: d.Masker, events: d.Events, now: d.Now}
+}
+
+// Input is one validated text to predict.
+type Input struct {
+	Text      string // validated, NFC-normalised
+	Chars     int    // length in code points
+	Taxonomy  string
+	Threshold *float64
+	Flags     []string // accepted-but-flagged detection classes
+}
+
+// ItemResult is the outcome of one batch item: a record or an error.
+type ItemResult struct {
+	Record Record
+	Err    error
+}
+
+// ErrNoPrincipal is returned when a call has no authenticated principal.
+var ErrNoPrincipal = errors.New("prediction: no authenticated principal")
+
+// Predict runs the model on one text, stores the sealed result and returns
+// it with the plaintext set.
+func (s *Service) Predict(ctx context.Context, in Input) (Record, error) {
+	res := s.PredictBatch(ctx, []Input{in})
+	return res[0].Record, res[0].Err
+}
+
+// PredictBatch runs the model on each input and stores every successful
+// result in one transaction. Items fail independently; a storage failure
+// fails every item (nothing is acknowledged that was not stored).
+func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
+	out := make([]ItemResult, len(ins))
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		for i := range out {
+			out[i].Err = ErrNoPrincipal
+		}
+		return out
+	}
+	requestID := ""
+	if info, ok := reqctx.From(ctx); ok {
+		requestID = info.RequestID
+	}
+	now := s.now().UTC()
+	var recs []Record
+	var idx []int
+	for i, in := range ins {
+		res, err := s.predictor.Predict(ctx, in.Text, in.Taxonomy, in.Threshold)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		r := Record{
+			ID: users.NewID("pred_"), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: in.Chars,
+			Taxonomy: in.Taxonomy, Emotions: res.Emotions, Primary: res.Primary, Confidence: res.Confidence,
+			ModelVersion: res.ModelVersion, RequestID: requestID, Flags: in.Flags, CreatedAt: now,
+		}
+		r.Sealed, err = s.sealer.Seal([]byte(in.Text), AAD(r.ID))
+		if err != nil {
+			out[i].Err = fmt.Errorf("prediction: seal: %w", err)
+			continue
+		}
+		r.TextKeyID, _ = s.sealer.KeyID(r.Sealed)
+		r.Terms = s.index.Terms(in.Text)
+		recs = append(recs, r)
+		idx = append(idx, i)
+	}
+	if len(recs) == 0 {
+		return out
+	}
+	if err := s.store.SavePredictions(ctx, recs); err != nil {
+		for _, i := range idx {
+			out[i].Err = fmt.Errorf("prediction: save: %w", err)
+		}
+		return out
+	}
+	for j, i := range idx {
+		recs[j].Terms = nil
+		out[i].Record = recs[j]
+	}
+	return out
+}
+
+// ListParams are a caller's listing filters.
+type ListParams struct {
+	Emotion string
+	Word    string // blind-index search for one word
+	Limit   int
+	Cursor  Cursor
+}
+
+// List returns the predictions the caller may read, newest first, with the
+// cursor of the next page (zero at the end). Users see their own; analysts
+// see everyone's with PII masked; admins see plaintext, and each such read is
+// a security event.
+func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, error) {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok || !p.Can(rbac.ReadPredictions) {
+		return nil, Cursor{}, ErrNoPrincipal
+	}
+	q := Query{Emotion: lp.Emotion, Limit: lp.Limit, After: lp.Cursor}
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 20
+	}
+	if !seesAll(p) {
+		q.UserID = p.UserID
+	}
+	if lp.Word != "" {
+		term, ok := s.index.Term(lp.Word)
+		if !ok {
+			return nil, Cursor{}, nil
+		}
+		q.Term = term
+	}
+	q.Limit++ // one extra row tells whether there is a next page
+	recs, err := s.store.ListPredictions(ctx, q)
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	var next Cursor
+	if len(recs) == q.Limit {
+		recs = recs[:q.Limit-1]
+		last := recs[len(recs)-1]
+		next = Cursor{At: last.CreatedAt, ID: last.ID}
+	}
+	for i := range recs {
+		if err := s.reveal(p, &recs[i]); err != nil {
+			return nil, Cursor{}, err
+		}
+	}
+	s.notePlaintextRead(ctx, p, len(recs))
+	return recs, next, nil
+}
+
+// Get returns one prediction the caller may read; another user's id is
+// ErrNotFound, exactly like an id that does not exist.
+func (s *Service) Get(ctx context.Context, id string) (Record, error) {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok || !p.Can(rbac.ReadPredictions) {
+		return Record{}, ErrNoPrincipal
+	}
+	r, err := s.store.PredictionByID(ctx, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if !seesAll(p) && r.UserID != p.UserID {
+		return Record{}, ErrNotFound
+	}
+	if err := s.reveal(p, &r); err != nil {
+		return Record{}, err
+	}
+	s.notePlaintextRead(ctx, p, 1)
+	return r, nil
+}
+
+// Delete removes one of the caller's predictions (admins: anyone's) with its
+// index entries and feedback.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok || !p.Can(rbac.WritePredictions) {
+		return ErrNoPrincipal
+	}
+	owner := p.UserID
+	if p.Can(rbac.Admin) {
+		owner = ""
+	}
+	if err := s.store.DeletePrediction(ctx, id, owner); err != nil {
+		return err
+	}
+	s.events.Record(ctx, secevent.New(ctx, secevent.DataErased, secevent.Low, s.now(),
+		map[string]string{"prediction_id": id}))
+	return nil
+}
+
+// EraseUser removes every prediction of userID (an admin action).
+func (s *Service) EraseUser(ctx context.Context, userID string) (int, error) {
+	n, err := s.store.DeleteUserPredictions(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	s.events.Record(ctx, secevent.New(ctx, secevent.DataErased, secevent.Medium, s.now(),
+		map[string]string{"erased_user": userID, "predictions": strconv.Itoa(n)}))
+	return n, nil
+}
+
+// Purge deletes predictions older than retention; it returns how many.
+func (s *Service) Purge(ctx context.Context, retention time.Duration) (int, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	return s.store.PurgePredictions(ctx, s.now().Add(-retention))
+}
+
+// Feedback stores true labels for a prediction the caller may read.
+func (s *Service) Feedback(ctx context.Context, id string, labels []string) (Record, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return Record{}, err
+	}
+	p, _ := reqctx.PrincipalFrom(ctx)
+	if err := s.store.SaveFeedback(ctx, id, p.UserID, labels, s.now()); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
+
+func seesAll(p *reqctx.Principal) bool {
+	return p.Role == rbac.Analyst || p.Role == rbac.RoleAdmin
+}
+
+// reveal opens r's sealed text and masks it unless the caller is its owner
+// or an admin.
+func (s *Service) reveal(p *reqctx.Principal, r *Record) error {
+	pt, err := s.sealer.Open(r.Sealed, AAD(r.ID))
+	if err != nil {
+		return fmt.Errorf("prediction: open %s: %w", r.ID, err)
+	}
+	r.Text = string(pt)
+	if r.UserID != p.UserID && !p.Can(rbac.Admin) {
+		r.Text = s.masker.MaskText(r.Text)
+	}
+	return nil
+}
+
+func (s *Service) notePlaintextRead(ctx context.Context, p *reqctx.Principal, n int) {
+	if n == 0 || !p.Can(rbac.Admin) {
+		return
+	}
+	s.events.Record(ctx, secevent.New(ctx, secevent.PlaintextRead, secevent.Low, s.now(),
+		map[string]string{"records": strconv.Itoa(n)}))
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// TestConformance runs the same behavioural suite against every backend.
+func TestConformance(t *testing.T) {
+	for name, st := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Run("users", func(t *testing.T) { testUsers(t, st) })
+			t.Run("predictions", func(t *testing.T) { testPredictions(t, st) })
+		})
+	}
+}
+
+func testUsers(t *testing.T, st *Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u, created, err := users.Ensure(ctx, st, "alice", rbac.Analyst, now)
+	if err != nil || !created {
+		t.Fatalf("Ensure = %v, %v", created, err)
+	}
+	got, err := st.UserByID(ctx, u.ID)
+	if err != nil || got.Name != "alice" || got.Role != rbac.Analyst || !got.CreatedAt.Equal(now) {
+		t.Fatalf("UserByID = %+v, %v", got, err)
+	}
+	if _, err := st.UserByName(ctx, "nobody"); !errors.Is(err, users.ErrNotFound) {
+		t.Errorf("UserByName(nobody) err = %v, want users.ErrNotFound", err)
+	}
+	if err := st.CreateUser(ctx, users.User{ID: "usr_x", Name: "alice", Role: rbac.User, CreatedAt: now}); !errors.Is(err, ErrConflict) {
+		t.Errorf("duplicate name err = %v, want ErrConflict", err)
+	}
+}
+
+func testPredictions(t *testing.T, st *Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(i int, user, emotion string) prediction.Record {
+		return prediction.Record{
+			ID: users.NewID("pred_"), UserID: user, KeyID: "key_1", Sealed: []byte{1, 2, byte(i)}, TextKeyID: "k1",
+			TextChars: 10, Taxonomy: "goemotions", Primary: emotion, Confidence: 0.9, ModelVersion: "m1",
+			Emotions:  []prediction.Score{{Emotion: emotion, Confidence: 0.9}, {Emotion: "neutral", Confidence: 0.2}},
+			CreatedAt: base.Add(time.Duration(i) * time.Second), Terms: [][]byte{[]byte("term-common-0000"), {byte(i)}},
+		}
+	}
+	var recs []prediction.Record
+	for i := 0; i < 7; i++ {
+		user, emo := "u1", "joy"
+		if i%2 == 1 {
+			user, emo = "u2", "anger"
+		}
+		recs = append(recs, mk(i, user, emo))
+	}
+	if err := st.SavePredictions(ctx, recs); err != nil {
+		t.Fatalf("SavePredictions: %v", err)
+	}
+	got, err := st.PredictionByID(ctx, recs[0].ID)
+	if err != nil || !bytes.Equal(got.Sealed, recs[0].Sealed) || got.Primary != "joy" || len(got.Emotions) != 2 || !got.CreatedAt.Equal(recs[0].CreatedAt) {
+		t.Fatalf("PredictionByID = %+v, %v", got, err)
+	}
+	if _, err := st.PredictionByID(ctx, "pred_missing"); !errors.Is(err, prediction.ErrNotFound) {
+		t.Errorf("missing id err = %v", err)
+	}
+	// Pagination over u1's 4 records, 3 per page, newest first.
+	page1, err := st.ListPredictions(ctx, prediction.Query{UserID: "u1", Limit: 3})
+	if err != nil || len(page1) != 3 || page1[0].ID != recs[6].ID || page1[2].ID != recs[2].ID {
+		t.Fatalf("page1 = %d records, %v", len(page1), err)
+	}
+	last := page1[2]
+	page2, err := st.ListPredictions(ctx, prediction.Query{UserID: "u1", Limit: 3, After: prediction.Cursor{At: last.CreatedAt, ID: last.ID}})
+	if err != nil || len(page2) != 1 || page2[0].ID != recs[0].ID {
+		t.Fatalf("page2 = %+v, %v", page2, err)
+	}
+	// Filters.
+	anger, _ := st.ListPredictions(ctx, prediction.Query{Emotion: "anger", Limit: 100})
+	if len(anger) != 3 {
+		t.Errorf("emotion=anger: %d records, want 3", len(anger))
+	}
+	neutral, _ := st.ListPredictions(ctx, prediction.Query{UserID: "u2", Emotion: "neutral", Limit: 100})
+	if len(neutral) != 3 {
+		t.Errorf("u2 emotion=neutral: %d records, want 3", len(neutral))
+	}
+	byTerm, _ := st.ListPredictions(ctx, prediction.Query{Term: []byte{4}, Limit: 100})
+	if len(byTerm) != 1 || byTerm[0].ID != recs[4].ID {
+		t.Errorf("term search: %d records", len(byTerm))
+	}
+	// Ownership on delete.
+	if err := st.DeletePrediction(ctx, recs[0].ID, "u2"); !errors.Is(err, prediction.ErrNotFound) {
+		t.Errorf("delete by non-owner err = %v, want ErrNotFound", err)
+	}
+	if err := st.SaveFeedback(ctx, recs[0].ID, "u1", []string{"joy"}, base); err != nil {
+		t.Fatalf("SaveFeedback: %v", err)
+	}
+	if err := st.DeletePrediction(ctx, recs[0].ID, "u1"); err != nil {
+		t.Fatalf("delete by owner: %v", err)
+	}
+	common, _ := st.ListPredictions(ctx, prediction.Query{Term: []byte("term-common-0000"), Limit: 100})
+	if len(common) != 6 {
+		t.Errorf("after delete, common term matches %d, want 6 (index entries must go)", len(common))
+	}
+	n, err := st.DeleteUserPredictions(ctx, "u2")
+	if err != nil || n != 3 {
+		t.Errorf("DeleteUserPredictions = %d, %v; want 3", n, err)
+	}
+	n, err = st.PurgePredictions(ctx, base.Add(5*time.Second))
+	if err != nil || n != 2 { // u1's records at 2s and 4s
+		t.Errorf("PurgePredictions = %d, %v; want 2", n, err)
+	}
+	left, _ := st.ListPredictions(ctx, prediction.Query{Limit: 100})
+	if len(left) != 1 || left[0].ID != recs[6].ID {
+		t.Errorf("left %d records, want only the newest", len(left))
+	}
+}

@@ -1,0 +1,307 @@
+// Package store is SAMO's relational storage: one implementation over
+// database/sql with two dialects, SQLite (modernc.org/sqlite, pure Go, WAL)
+// for a single machine and PostgreSQL (pgx) for many replicas.
+//
+// Every query is written once with '?' placeholders, parameterized, with
+// explicit columns; rebind rewrites placeholders to $n for PostgreSQL. Times
+// are stored as BIGINT unix nanoseconds (UTC) so both dialects order and
+// compare them identically. The schema is migrated from numbered files per
+// dialect embedded in the binary (migrations/<dialect>/NNNN_name.sql).
+//
+// SQLite runs with two pools: one writer connection (BEGIN IMMEDIATE, so
+// concurrent writers queue instead of failing) and several readers, WAL
+// journaling and synchronous=FULL, so an acknowledged write survives kill -9
+// and power loss.
+//
+// Domain packages declare the small interfaces they need (apikey.Store,
+// token.RefreshStore, ...); *Store satisfies them, and storetest runs one
+// conformance suite against each dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Dialect names the SQL engine behind a Store.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Sentinel errors.
+var (
+	// ErrNotFound is returned when a row does not exist (or is not visible to the caller).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a unique constraint would be violated.
+	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable wraps connection-level failures (database down, disk full, read-only).
+	ErrUnavailable = errors.New("store: unavailable")
+)
+
+// Store is the relational store. It is safe for concurrent use.
+type Store struct {
+	dialect Dialect
+	w       *sql.DB // writes (one connection for SQLite)
+	r       *sql.DB // reads
+	now     func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// MaxConns bounds the PostgreSQL pool (default 20) and SQLite readers (default 4).
+	MaxConns int
+	// StatementTimeout bounds every statement on PostgreSQL (default 5s).
+	StatementTimeout time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Open connects to the database named by url and migrates it. An empty url
+// means the SQLite file samo.db in dataDir (created 0700). Accepted forms:
+// "postgres://…", "postgresql://…", "sqlite:PATH", "file:PATH".
+func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error) {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 20
+	}
+	if opt.StatementTimeout <= 0 {
+		opt.StatementTimeout = 5 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	var s *Store
+	var err error
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s, err = openPostgres(url, opt)
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("store: create data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "samo.db")
+		}
+		s, err = openSQLite(path, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.now = opt.Now
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string, opt Options) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, errors.New("store: sqlite path must not contain '?' or '#'")
+	}
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	n := opt.MaxConns
+	if n > 4 {
+		n = 4
+	}
+	r.SetMaxOpenConns(n)
+	// Create the file with owner-only permissions before the driver does.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: %w: %v", ErrUnavailable, err)
+	}
+	f.Close()
+	return &Store{dialect: SQLite, w: w, r: r}, nil
+}
+
+func openPostgres(url string, opt Options) (*Store, error) {
+	// statement_timeout is passed as a run-time parameter on every connection.
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	dsn := url + sep + "statement_timeout=" + strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(opt.MaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{dialect: Postgres, w: db, r: db}, nil
+}
+
+// Dialect reports which engine the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	var one int
+	if err := s.w.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// rebind rewrites '?' placeholders to $1, $2, … for PostgreSQL. Queries are
+// constants written in this package, so '?' never appears inside literals.
+func (s *Store) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := s.w.ExecContext(ctx, s.rebind(q), args...)
+	return res, s.wrap(err)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := s.r.QueryContext(ctx, s.rebind(q), args...)
+	return rows, s.wrap(err)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, s.rebind(q), args...)
+}
+
+// tx runs fn in a write transaction, committing when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *txn) error) error {
+	t, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if err := fn(&txn{t: t, s: s}); err != nil {
+		_ = t.Rollback()
+		return err
+	}
+	return s.wrap(t.Commit())
+}
+
+// txn is a write transaction with the store's placeholder rewriting.
+type txn struct {
+	t *sql.Tx
+	s *Store
+}
+
+func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := t.t.ExecContext(ctx, t.s.rebind(q), args...)
+	return res, t.s.wrap(err)
+}
+
+func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.t.QueryRowContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := t.t.QueryContext(ctx, t.s.rebind(q), args...)
+	return rows, t.s.wrap(err)
+}
+
+// wrap maps driver errors onto the package's sentinels, keeping the cause.
+func (s *Store) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "SQLSTATE 23505"):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	case strings.Contains(msg, "database or disk is full"), strings.Contains(msg, "readonly database"),
+		strings.Contains(msg, "unable to open database"), strings.Contains(msg, "disk I/O error"),
+		strings.Contains(msg, "connect"), strings.Contains(msg, "connection"), strings.Contains(msg, "SQLSTATE 57P"),
+		strings.Contains(msg, "SQLSTATE 53"), strings.Contains(msg, "sql: database is closed"):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+// ns converts a time to stored nanoseconds; the zero time is stored as 0.
+func ns(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// nsPtr converts an optional time to a nullable column value.
+func nsPtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// fromNS converts stored nanoseconds back to UTC time (0 → zero time).
+func fromNS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v).UTC()
+}
+
+// fromNullNS converts a nullable column to an optional time.
+func fromNullNS(v sql.NullInt64) *time.Time {
+	if !v.Valid || v.Int64 == 0 {
+		return nil
+	}
+	t := time.Unix(0, v.Int64).UTC()
+	return &t
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// backends returns a fresh store for each configured backend: SQLite always,
+// PostgreSQL when SAMO_TEST_POSTGRES_URL is set (make test starts one). Each
+// PostgreSQL run gets its own schema so tests never see each other's rows.
+func backends(t *testing.T) map[string]*Store {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]*Store{}
+	sq, err := Open(ctx, "", t.TempDir(), Options{})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { sq.Close() })
+	out["sqlite"] = sq
+	if url := os.Getenv("SAMO_TEST_POSTGRES_URL"); url != "" {
+		pg, err := openPostgresSchema(t, url)
+		if err != nil {
+			t.Fatalf("open postgres: %v", err)
+		}
+		out["postgres"] = pg
+	}
+	return out
+}
+
+// openPostgresSchema creates a throwaway schema and opens a store whose
+// connections use it.
+func openPostgresSchema(t *testing.T, url string) (*Store, error) {
+	t.Helper()
+	ctx := context.Background()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := Open(ctx, url, "", Options{MaxConns: 2})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := admin.w.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return nil, err
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	st, err := Open(ctx, url+sep+"search_path="+schema, "", Options{MaxConns: 4})
+	if err != nil {
+		admin.Close()
+		return nil, err
+	}
+	t.Cleanup(func() {
+		st.Close()
+		_, _ = admin.w.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		admin.Close()
+	})
+	return st, nil
+}
+
+func TestMigrateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i := 0; i < 2; i++ {
+		s, err := Open(ctx, "", dir, Options{})
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		v, err := s.SchemaVersion(ctx)
+		if err != nil || v < 1 {
+			t.Fatalf("SchemaVersion = %d, %v", v, err)
+		}
+		s.Close()
+	}
+	fi, err := os.Stat(dir + "/samo.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("samo.db mode = %v, want owner-only", fi.Mode().Perm())
+	}
+}
+
+func TestRebind(t *testing.T) {
+	pg := &Store{dialect: Postgres}
+	if got, want := pg.rebind(`SELECT a FROM t WHERE b = ? AND c IN (?, ?)`), `SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)`; got != want {
+		t.Errorf("rebind = %q, want %q", got, want)
+	}
+	sq := &Store{dialect: SQLite}
+	if got := sq.rebind(`x = ?`); got != `x = ?` {
+		t.Errorf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+func TestTimeRoundTrip(t *testing.T) {
+	now := time.Date(2026, 11, 27, 5, 0, 0, 123456789, time.UTC)
+	if got := fromNS(ns(now)); !got.Equal(now) {
+		t.Errorf("fromNS(ns(t)) = %v, want %v", got, now)
+	}
+	if !fromNS(ns(time.Time{})).IsZero() {
+		t.Error("zero time does not round-trip")
+	}
+}

@@ -1,0 +1,94 @@
+// Package users holds SAMO's accounts: a user has a unique name and one role.
+// Users are created by operators (samo keys create) or admins; a request body
+// can never set a role.
+package users
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+)
+
+// User is an account.
+type User struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Role      rbac.Role `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Sentinel errors.
+var (
+	ErrNotFound    = errors.New("users: not found")
+	ErrInvalidName = errors.New("users: name must be 1-64 characters of letters, digits, '.', '_', '-' or '@'")
+	ErrRoleChange  = errors.New("users: user exists with a different role")
+)
+
+// Store persists users.
+type Store interface {
+	CreateUser(ctx context.Context, u User) error // ErrConflict-like error when the name exists
+	UserByName(ctx context.Context, name string) (User, error)
+	UserByID(ctx context.Context, id string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
+
+// ValidName reports whether name is an acceptable user name.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
+// Ensure returns the user called name, creating it with role when it does
+// not exist. An existing user with another role is an error: roles change
+// only through an explicit admin action, never as a side effect.
+func Ensure(ctx context.Context, st Store, name string, role rbac.Role, now time.Time) (User, bool, error) {
+	if !ValidName(name) {
+		return User{}, false, ErrInvalidName
+	}
+	if !role.Valid() {
+		return User{}, false, rbac.ErrUnknownRole
+	}
+	u, err := st.UserByName(ctx, name)
+	if err == nil {
+		if u.Role != role {
+			return u, false, fmt.Errorf("%w (%s is %s)", ErrRoleChange, u.Name, u.Role)
+		}
+		return u, false, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return User{}, false, err
+	}
+	u = User{ID: NewID("usr_"), Name: name, Role: role, CreatedAt: now.UTC()}
+	if err := st.CreateUser(ctx, u); err != nil {
+		// Lost a race with a concurrent creator: read the winner.
+		if again, err2 := st.UserByName(ctx, name); err2 == nil && again.Role == role {
+			return again, false, nil
+		}
+		return User{}, false, err
+	}
+	return u, true, nil
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewID returns prefix followed by 16 random base62 characters (≈95 bits).
+func NewID(prefix string) string {
+	b := make([]byte, len(prefix)+16)
+	copy(b, prefix)
+	r := b[len(prefix):]
+	for i := 0; i < len(r); {
+		var buf [32]byte
+		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails on supported platforms
+		for _, c := range buf {
+			if c < 248 && i < len(r) { // 248 = 4*62: no modulo bias
+				r[i] = base62[c%62]
+				i++
+			}
+		}
+	}
+	return string(b)
+}
