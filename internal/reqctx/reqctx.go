@@ -18,12 +18,27 @@ type Principal struct {
 	KeyID    string    // API key that authenticated the request or issued the token
 	TokenID  string    // JWT id (jti) when authenticated with a bearer token
 	Method   string    // "api_key", "jwt" or "session"
+	// Scope, when non-nil, narrows the role's permissions (a JWT carries the
+	// permissions it was issued with; a demoted user's old tokens lose the
+	// rest because the role is read fresh).
+	Scope []rbac.Permission
 }
 
 // Can reports whether the principal's role grants p. A nil principal can do
 // nothing.
 func (p *Principal) Can(perm rbac.Permission) bool {
-	return p != nil && p.Role.Has(perm)
+	if p == nil || !p.Role.Has(perm) {
+		return false
+	}
+	if p.Scope == nil {
+		return true
+	}
+	for _, s := range p.Scope {
+		if s == perm {
+			return true
+		}
+	}
+	return false
 }
 
 // Info is the mutable per-request record shared by the middleware chain. The
