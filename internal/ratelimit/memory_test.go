@@ -1,0 +1,186 @@
+package ratelimit_test
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/ratelimit/ratelimittest"
+)
+
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func TestMemoryConformance(t *testing.T) {
+	ratelimittest.Run(t, func(_ *testing.T, now func() time.Time) ratelimit.Limiter {
+		return ratelimit.NewMemory(now, 1000)
+	})
+}
+
+// TestMemoryBounded feeds a million distinct keys, as an attack from a
+// million addresses would, and checks the key count never passes the cap.
+func TestMemoryBounded(t *testing.T) {
+	const maxKeys, keys = 5000, 1_000_000
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, maxKeys)
+	p := ratelimit.Policy{Name: "ip", Limit: 10, Window: time.Hour}
+	ctx := context.Background()
+	peak := 0
+	for i := range keys {
+		if _, err := m.Allow(ctx, "ip:"+strconv.Itoa(i), p); err != nil {
+			t.Fatal(err)
+		}
+		if i%10_000 == 0 {
+			peak = max(peak, m.Len())
+		}
+	}
+	peak = max(peak, m.Len())
+	if peak > maxKeys {
+		t.Errorf("peak key count %d, want <= %d", peak, maxKeys)
+	}
+	if peak < maxKeys*9/10 {
+		t.Errorf("peak key count %d, want close to the cap %d (the cap should be used, not undershot)", peak, maxKeys)
+	}
+}
+
+// TestMemoryEvictsLeastRecentlyUsed checks that a key in active use survives
+// a flood of new keys while idle ones are evicted.
+func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 1) // one shard, one key
+	p := ratelimit.Policy{Name: "p", Limit: 2, Window: time.Hour}
+	ctx := context.Background()
+	mustAllow := func(key string) ratelimit.Decision {
+		t.Helper()
+		d, err := m.Allow(ctx, key, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	mustAllow("a")
+	mustAllow("a")
+	if d := mustAllow("a"); d.Allowed {
+		t.Fatalf("a: third request allowed")
+	}
+	mustAllow("b") // evicts a: capacity is one key
+	if got := m.Len(); got != 1 {
+		t.Errorf("Len = %d, want 1", got)
+	}
+	if d := mustAllow("a"); !d.Allowed || d.Remaining != 1 {
+		t.Errorf("a after eviction: got %+v, want a fresh log (allowed, Remaining 1)", d)
+	}
+
+	m = ratelimit.NewMemory(clock.Now, 64) // 64 shards of one key each
+	if got := m.Len(); got != 0 {
+		t.Fatalf("new limiter Len = %d", got)
+	}
+}
+
+// TestMemoryReleasesIdleKeys checks that keys whose logs have emptied are
+// dropped by later calls without any background goroutine.
+func TestMemoryReleasesIdleKeys(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 1) // single shard so the sweep sees every key
+	p := ratelimit.Policy{Name: "p", Limit: 5, Window: time.Minute}
+	ctx := context.Background()
+	if _, err := m.Allow(ctx, "old", p); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := m.Peek(ctx, "other", p); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Len(); got != 0 {
+		t.Errorf("Len after the only key went idle = %d, want 0", got)
+	}
+}
+
+// TestMemoryClockBackwards checks that a clock stepping back cannot make the
+// limiter allow more than the limit.
+func TestMemoryClockBackwards(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 10)
+	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
+	ctx := context.Background()
+	allowed := 0
+	for range 3 {
+		if d, _ := m.Allow(ctx, "k", p); d.Allowed {
+			allowed++
+		}
+		clock.Advance(-10 * time.Second)
+	}
+	for range 5 {
+		if d, _ := m.Allow(ctx, "k", p); d.Allowed {
+			allowed++
+		}
+	}
+	if allowed != 3 {
+		t.Errorf("allowed %d with a clock running backwards, want 3", allowed)
+	}
+}
+
+func BenchmarkAllow(b *testing.B) {
+	ctx := context.Background()
+	p := ratelimit.Policy{Name: "bench", Limit: 100, Window: time.Hour}
+	step := p.Window / time.Duration(p.Limit)
+
+	// steady: one key at exactly its rate, so every call expires one entry
+	// and appends one (the allowed path).
+	b.Run("steady", func(b *testing.B) {
+		var ticks atomic.Int64
+		now := func() time.Time { return epoch.Add(time.Duration(ticks.Add(1)) * step) }
+		m := ratelimit.NewMemory(now, 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.Allow(ctx, "key:k_123456", p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// refused: an exhausted key hammered at one instant.
+	b.Run("refused", func(b *testing.B) {
+		m := ratelimit.NewMemory(func() time.Time { return epoch }, 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.Allow(ctx, "key:k_123456", p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// parallel: all cores, 10,000 keys, wall clock.
+	b.Run("parallel", func(b *testing.B) {
+		m := ratelimit.NewMemory(time.Now, 0)
+		keys := make([]string, 10_000)
+		for i := range keys {
+			keys[i] = "ip:198.51." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256)
+		}
+		var seq atomic.Int64
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(seq.Add(7919))
+			for pb.Next() {
+				i++
+				if _, err := m.Allow(ctx, keys[i%len(keys)], p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	// parallel-one-key: all cores contending on one key.
+	b.Run("parallel-one-key", func(b *testing.B) {
+		var ticks atomic.Int64
+		now := func() time.Time { return epoch.Add(time.Duration(ticks.Add(1)) * step) }
+		m := ratelimit.NewMemory(now, 0)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := m.Allow(ctx, "key:shared", p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
