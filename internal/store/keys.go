@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samo-brain/samo/internal/apikey"
+)
+
+var _ apikey.Store = (*Store)(nil)
+
+const keyColumns = `id, user_id, name, hash, prefix, status, lineage, created_at, last_used, expires_at, revoked_at, grace_until, replaced_by`
+
+func scanKey(sc scanner) (apikey.Key, error) {
+	var k apikey.Key
+	var status string
+	var created int64
+	var lastUsed, expires, revoked, grace sql.NullInt64
+	err := sc.Scan(&k.ID, &k.UserID, &k.Name, &k.Hash, &k.Prefix, &status, &k.Lineage, &created,
+		&lastUsed, &expires, &revoked, &grace, &k.ReplacedBy)
+	if err != nil {
+		return k, err
+	}
+	k.Status, k.CreatedAt = apikey.Status(status), fromNS(created)
+	k.LastUsed, k.ExpiresAt, k.RevokedAt, k.GraceUntil = fromNullNS(lastUsed), fromNullNS(expires), fromNullNS(revoked), fromNullNS(grace)
+	return k, nil
+}
+
+func insertKey(ctx context.Context, t *txn, k apikey.Key) error {
+	lineage := k.Lineage
+	if lineage == "" {
+		lineage = k.ID
+	}
+	_, err := t.exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.UserID, k.Name, k.Hash, k.Prefix, string(k.Status), lineage, ns(k.CreatedAt),
+		nsPtr(k.LastUsed), nsPtr(k.ExpiresAt), nsPtr(k.RevokedAt), nsPtr(k.GraceUntil), k.ReplacedBy)
+	if err != nil {
+		return fmt.Errorf("store: create key: %w", err)
+	}
+	return nil
+}
+
+// CreateKey inserts k.
+func (s *Store) CreateKey(ctx context.Context, k apikey.Key) error {
+	return s.tx(ctx, func(t *txn) error { return insertKey(ctx, t, k) })
+}
+
+// KeyByHash returns the key with this hash.
+func (s *Store) KeyByHash(ctx context.Context, hash []byte) (apikey.Key, error) {
+	return s.key(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = ?`, hash)
+}
+
+// KeyByID returns the key with this id.
+func (s *Store) KeyByID(ctx context.Context, id string) (apikey.Key, error) {
+	return s.key(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id)
+}
+
+func (s *Store) key(ctx context.Context, q string, arg any) (apikey.Key, error) {
+	k, err := scanKey(s.queryRow(ctx, q, arg))
+	if err = s.wrap(err); errors.Is(err, ErrNotFound) {
+		return k, apikey.ErrNotFound
+	}
+	return k, err
+}
+
+// ListKeys returns the keys of userID ("" = all), oldest first.
+func (s *Store) ListKeys(ctx context.Context, userID string) ([]apikey.Key, error) {
+	q, args := `SELECT `+keyColumns+` FROM api_keys`, []any{}
+	if userID != "" {
+		q, args = q+` WHERE user_id = ?`, append(args, userID)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []apikey.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, k)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// UpdateKeyStatus changes a key's status; revoked and expired are final.
+func (s *Store) UpdateKeyStatus(ctx context.Context, id string, status apikey.Status, at time.Time) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", apikey.ErrInvalid, status)
+	}
+	return s.tx(ctx, func(t *txn) error {
+		var cur string
+		err := s.wrap(t.queryRow(ctx, `SELECT status FROM api_keys WHERE id = ?`, id).Scan(&cur))
+		if errors.Is(err, ErrNotFound) {
+			return apikey.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		switch apikey.Status(cur) {
+		case status:
+			if status == apikey.StatusRevoked || status == apikey.StatusExpired {
+				return nil
+			}
+		case apikey.StatusRevoked:
+			return apikey.ErrRevoked
+		case apikey.StatusExpired:
+			return apikey.ErrExpired
+		}
+		var revokedAt any
+		switch status {
+		case apikey.StatusRevoked, apikey.StatusSuspended:
+			revokedAt = ns(at)
+		case apikey.StatusExpired:
+			_, err := t.exec(ctx, `UPDATE api_keys SET status = ?, expires_at = COALESCE(expires_at, ?) WHERE id = ?`, string(status), ns(at), id)
+			return err
+		}
+		_, err = t.exec(ctx, `UPDATE api_keys SET status = ?, revoked_at = ? WHERE id = ?`, string(status), revokedAt, id)
+		return err
+	})
+}
+
+// RotateKey inserts newKey, puts the old key in grace and prunes the
+// lineage to `backups` previous keys, atomically.
+func (s *Store) RotateKey(ctx context.Context, oldID string, newKey apikey.Key, graceUntil time.Time, backups int) error {
+	return s.tx(ctx, func(t *txn) error {
+		old, err := scanKey(t.queryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, oldID))
+		if err = s.wrap(err); errors.Is(err, ErrNotFound) {
+			return apikey.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if old.Status != apikey.StatusActive || old.ReplacedBy != "" {
+			return apikey.ErrConflict
+		}
+		if newKey.Lineage == "" {
+			newKey.Lineage = old.Lineage
+		}
+		if err := insertKey(ctx, t, newKey); err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, `UPDATE api_keys SET grace_until = ?, replaced_by = ? WHERE id = ? AND replaced_by = ''`, ns(graceUntil), newKey.ID, oldID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apikey.ErrConflict
+		}
+		created := ns(newKey.CreatedAt)
+		// Keys whose grace already ended expire now.
+		if _, err := t.exec(ctx, `UPDATE api_keys SET status = 'expired', expires_at = ?
+			WHERE lineage = ? AND id <> ? AND status = 'active' AND grace_until IS NOT NULL AND grace_until <= ?`,
+			created, newKey.Lineage, newKey.ID, created); err != nil {
+			return err
+		}
+		// Keep only the `backups` newest previous keys.
+		rows, err := t.query(ctx, `SELECT id FROM api_keys WHERE lineage = ? AND id <> ? AND status = 'active'
+			ORDER BY created_at DESC, id DESC`, newKey.Lineage, newKey.ID)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if backups < 0 {
+			backups = 0
+		}
+		for i := backups; i < len(ids); i++ {
+			if _, err := t.exec(ctx, `UPDATE api_keys SET status = 'expired', expires_at = ? WHERE id = ?`, created, ids[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// TouchKeys records last uses; a stored later time is never moved back.
+func (s *Store) TouchKeys(ctx context.Context, lastUsed map[string]time.Time) error {
+	if len(lastUsed) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(t *txn) error {
+		for id, at := range lastUsed {
+			if _, err := t.exec(ctx, `UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)`,
+				ns(at), id, ns(at)); err != nil {
+				return fmt.Errorf("store: touch keys: %w", err)
+			}
+		}
+		return nil
+	})
+}
