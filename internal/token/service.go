@@ -1,0 +1,285 @@
+package token
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
+// RefreshPrefix starts every refresh token, so a leaked one is recognisable
+// to secret scanners and never mistaken for an access token or API key.
+const RefreshPrefix = "samo_rt_"
+
+// refreshRandomBytes is the entropy of a refresh token: 256 bits, written
+// as 43 base64url characters after RefreshPrefix.
+const (
+	refreshRandomBytes = 32
+	refreshTokenLen    = len(RefreshPrefix) + 43
+)
+
+// familyDenyPrefix namespaces refresh families in the DenyList. jti values
+// are base64url, so they never contain ':'.
+const familyDenyPrefix = "fam:"
+
+// RefreshRecord is the stored state of one refresh token. The token itself
+// is never stored, only Hash = SHA-256(token).
+type RefreshRecord struct {
+	Hash      []byte     // SHA-256 of the whole token string; the primary key
+	FamilyID  string     // shared by every token rotated from one IssuePair
+	UserID    string     // the user the family belongs to
+	KeyID     string     // the API key the family was obtained with
+	IssuedAt  time.Time  // when this token was issued
+	ExpiresAt time.Time  // when this token stops being usable
+	UsedAt    *time.Time // set by UseRefresh on first use
+	RevokedAt *time.Time // set by RevokeFamily
+}
+
+// RefreshStore keeps refresh-token records. The store package implements
+// it with SQL; MemoryStore is the single-process implementation. All
+// methods must be safe for concurrent use and atomic per call.
+type RefreshStore interface {
+	// CreateRefresh stores r. It returns ErrRefreshRevoked when r's family
+	// has been revoked (so a rotation racing with a revocation cannot
+	// create a live token in a dead family).
+	CreateRefresh(ctx context.Context, r RefreshRecord) error
+	// UseRefresh atomically marks the token with this hash used at `at`
+	// and returns its record. If it was already used it returns the record
+	// and ErrRefreshReused; an unknown hash gives ErrRefreshUnknown. It
+	// does not check expiry or revocation: the Service does.
+	UseRefresh(ctx context.Context, hash []byte, at time.Time) (RefreshRecord, error)
+	// RevokeFamily marks every token of the family revoked at `at`,
+	// including tokens created in it later.
+	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
+}
+
+// DenyList remembers revoked access-token ids until the tokens expire. The
+// Service stores jti values and "fam:"+familyID entries in it.
+type DenyList interface {
+	// Deny records id as revoked until `until` (after which it may be forgotten).
+	Deny(ctx context.Context, id string, until time.Time) error
+	// Denied reports whether id is revoked.
+	Denied(ctx context.Context, id string) (bool, error)
+}
+
+// Grants says what a user may still do with an API key. The Service asks it
+// on every refresh, so a revoked or suspended key, a deleted user or a
+// changed role takes effect at the next rotation.
+type Grants interface {
+	// Permissions returns the current permissions of userID authenticated
+	// by API key keyID, or an error when they may no longer get tokens.
+	Permissions(ctx context.Context, userID, keyID string) ([]string, error)
+}
+
+// Pair is an access token and a refresh token, as returned to clients by
+// POST /v1/auth/token and /v1/auth/refresh (OAuth 2.0 style, RFC 6749 §5.1).
+type Pair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"` // always "Bearer"
+	ExpiresIn    int    `json:"expires_in"` // access-token lifetime in seconds
+}
+
+// Deps are the dependencies of a Service. Issuer, Store, DenyList and
+// Grants are required; Events defaults to secevent.Discard.
+type Deps struct {
+	Issuer   *Issuer
+	Store    RefreshStore
+	DenyList DenyList
+	Grants   Grants
+	Events   secevent.Recorder
+}
+
+// Service issues token pairs, rotates refresh tokens with reuse detection,
+// logs out and authenticates bearer tokens. It uses the Issuer's clock.
+type Service struct {
+	iss    *Issuer
+	store  RefreshStore
+	deny   DenyList
+	grants Grants
+	events secevent.Recorder
+}
+
+// NewService returns a Service over d.
+func NewService(d Deps) (*Service, error) {
+	if d.Issuer == nil || d.Store == nil || d.DenyList == nil || d.Grants == nil {
+		return nil, fmt.Errorf("%w: service needs an issuer, a refresh store, a deny-list and grants", ErrConfig)
+	}
+	if d.Issuer.headerSeg == "" {
+		return nil, fmt.Errorf("%w: service needs a signing key", ErrNoSigningKey)
+	}
+	if d.Events == nil {
+		d.Events = secevent.Discard{}
+	}
+	return &Service{iss: d.Issuer, store: d.Store, deny: d.DenyList, grants: d.Grants, events: d.Events}, nil
+}
+
+// IssuePair starts a new refresh family for userID, authenticated by API key
+// keyID, and returns an access token with perms and the first refresh token.
+func (s *Service) IssuePair(ctx context.Context, userID, keyID string, perms []string) (Pair, error) {
+	if !validClaimString(keyID, maxNameBytes) {
+		return Pair{}, fmt.Errorf("%w: API key id must be 1-%d bytes of printable UTF-8", ErrInvalidInput, maxNameBytes)
+	}
+	return s.newPair(ctx, randomID(), userID, keyID, perms)
+}
+
+func (s *Service) newPair(ctx context.Context, family, userID, keyID string, perms []string) (Pair, error) {
+	access, _, err := s.iss.issue(userID, perms, family, keyID)
+	if err != nil {
+		return Pair{}, err
+	}
+	refresh, hash := newRefreshToken()
+	now := s.iss.now().UTC()
+	rec := RefreshRecord{
+		Hash: hash, FamilyID: family, UserID: userID, KeyID: keyID,
+		IssuedAt: now, ExpiresAt: now.Add(s.iss.cfg.RefreshTTL),
+	}
+	if err := s.store.CreateRefresh(ctx, rec); err != nil {
+		if errors.Is(err, ErrRefreshRevoked) {
+			return Pair{}, err
+		}
+		return Pair{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return Pair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.iss.cfg.TTL / time.Second)}, nil
+}
+
+// newRefreshToken returns a fresh refresh token and its SHA-256 hash.
+func newRefreshToken() (string, []byte) {
+	var b [refreshRandomBytes]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24 crashes instead)
+	tok := RefreshPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return tok, HashRefresh(tok)
+}
+
+// HashRefresh returns the SHA-256 hash under which refresh token tok is stored.
+func HashRefresh(tok string) []byte {
+	sum := sha256.Sum256([]byte(tok))
+	return sum[:]
+}
+
+// validRefreshFormat reports whether tok has the exact shape of a refresh
+// token: the prefix and 43 strict base64url characters (256 bits).
+func validRefreshFormat(tok string) bool {
+	if len(tok) != refreshTokenLen || !strings.HasPrefix(tok, RefreshPrefix) {
+		return false
+	}
+	_, err := decodeSegment(tok[len(RefreshPrefix):])
+	return err == nil
+}
+
+// Refresh uses refreshToken once and returns a new pair in the same family,
+// with permissions asked afresh from Grants. A malformed token is rejected
+// without a store lookup. Presenting a token that was already used revokes
+// the whole family (its refresh tokens and its live access tokens), records
+// a high-severity secevent.TokenReuse and returns ErrRefreshReused. Other
+// errors: ErrRefreshUnknown, ErrRefreshRevoked, ErrRefreshExpired,
+// ErrRefreshDenied, ErrUnavailable.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
+	if !validRefreshFormat(refreshToken) {
+		return Pair{}, ErrRefreshMalformed
+	}
+	now := s.iss.now().UTC()
+	rec, err := s.store.UseRefresh(ctx, HashRefresh(refreshToken), now)
+	switch {
+	case errors.Is(err, ErrRefreshReused):
+		return Pair{}, s.reused(ctx, rec, now)
+	case errors.Is(err, ErrRefreshUnknown):
+		return Pair{}, ErrRefreshUnknown
+	case err != nil:
+		return Pair{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case rec.RevokedAt != nil:
+		return Pair{}, ErrRefreshRevoked
+	case !now.Before(rec.ExpiresAt):
+		return Pair{}, ErrRefreshExpired
+	}
+	perms, err := s.grants.Permissions(ctx, rec.UserID, rec.KeyID)
+	if err != nil {
+		// The presented token is spent; close the family so nothing else
+		// from it lives on, then refuse.
+		if rerr := s.revokeFamily(ctx, rec.FamilyID, now); rerr != nil {
+			return Pair{}, rerr
+		}
+		return Pair{}, fmt.Errorf("%w: %w", ErrRefreshDenied, err)
+	}
+	return s.newPair(ctx, rec.FamilyID, rec.UserID, rec.KeyID, perms)
+}
+
+// reused handles a second presentation of a refresh token: revoke the
+// family, record the event, and return ErrRefreshReused (or ErrUnavailable
+// when the revocation could not be stored).
+func (s *Service) reused(ctx context.Context, rec RefreshRecord, now time.Time) error {
+	details := map[string]string{"family_id": rec.FamilyID, "already_revoked": fmt.Sprint(rec.RevokedAt != nil)}
+	ev := secevent.New(ctx, secevent.TokenReuse, secevent.High, now, details)
+	ev.UserID, ev.KeyID = rec.UserID, rec.KeyID
+	s.events.Record(ctx, ev)
+	if err := s.revokeFamily(ctx, rec.FamilyID, now); err != nil {
+		return err
+	}
+	return ErrRefreshReused
+}
+
+// revokeFamily revokes the family's refresh tokens and, through the
+// deny-list, every access token issued in it that may still be live.
+func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time) error {
+	err := errors.Join(
+		s.store.RevokeFamily(ctx, family, now),
+		s.deny.Deny(ctx, familyDenyPrefix+family, now.Add(s.iss.cfg.MaxLifetime+s.iss.cfg.Leeway)),
+	)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Logout revokes the access token with these (verified) claims until it
+// expires, and the refresh family it belongs to, so neither the token, its
+// refresh token, nor any other access token of the family works again.
+func (s *Service) Logout(ctx context.Context, access Claims) error {
+	if !isBase64URLString(access.ID, maxIDBytes) {
+		return fmt.Errorf("%w: claims have no valid jti", ErrInvalidInput)
+	}
+	now := s.iss.now().UTC()
+	until := access.ExpiresAt.Add(s.iss.cfg.Leeway)
+	if err := s.deny.Deny(ctx, access.ID, until); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if access.FamilyID == "" {
+		return nil
+	}
+	return s.revokeFamily(ctx, access.FamilyID, now)
+}
+
+// Authenticate verifies bearer (the token alone, without "Bearer ") at the
+// current time and checks that neither its jti nor its family is revoked
+// (ErrRevoked). A deny-list failure is ErrUnavailable: it fails closed.
+// Whether the API key in Claims.APIKeyID is still active is for the caller
+// to check against its key store.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (Claims, error) {
+	c, err := s.iss.Verify(bearer, s.iss.now())
+	if err != nil {
+		return Claims{}, err
+	}
+	ids := [2]string{c.ID, ""}
+	if c.FamilyID != "" {
+		ids[1] = familyDenyPrefix + c.FamilyID
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		denied, err := s.deny.Denied(ctx, id)
+		if err != nil {
+			return Claims{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if denied {
+			return Claims{}, ErrRevoked
+		}
+	}
+	return c, nil
+}
