@@ -35,8 +35,8 @@
 // before answering, comparing the checksum with crypto/subtle, so its time
 // does not depend on where a mismatch is. (Everything Parse reads comes from
 // the presenter, so there is nothing secret to leak; the uniform timing is
-// defence in depth. CRC-32 itself uses the standard library's table or
-// carry-less-multiply implementation.)
+// defence in depth. The CRC-32 is computed byte-wise from a constant table,
+// checked against hash/crc32, so Parse allocates nothing.)
 //
 // The public key id ("key_" + 12 random base62 characters, 71 bits) is drawn
 // separately and has no relation to the key. Key.Prefix keeps the first 8

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"hash/crc32"
 	"io"
 )
 
@@ -160,7 +159,7 @@ func randomBase62(r io.Reader, n int) (string, error) {
 // checksum returns the CRC-32 (IEEE) of random as ChecksumLength base62
 // digits, most significant first.
 func checksum(random []byte) [ChecksumLength]byte {
-	v := crc32.ChecksumIEEE(random)
+	v := crc32IEEE(random)
 	var out [ChecksumLength]byte
 	for i := ChecksumLength - 1; i >= 0; i-- {
 		out[i] = base62Digit(v % 62)

@@ -290,3 +290,14 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestCRCTableMatchesStdlib(t *testing.T) {
+	if crcTable != *crc32.IEEETable {
+		t.Fatal("crcTable differs from hash/crc32.IEEETable")
+	}
+	for _, s := range []string{"", "a", "123456789", strings.Repeat("xyz", 30)} {
+		if got, want := crc32IEEE([]byte(s)), crc32.ChecksumIEEE([]byte(s)); got != want {
+			t.Errorf("crc32IEEE(%q) = %#x, want %#x", s, got, want)
+		}
+	}
+}

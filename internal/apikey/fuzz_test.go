@@ -29,6 +29,18 @@ func FuzzParse(f *testing.F) {
 		if want := refValid(s); (err == nil) != want {
 			t.Fatalf("Parse(%q) = %v, reference valid = %v", s, err, want)
 		}
+		// Also build a well-formed key around the input, so the accepting
+		// path is explored too: map each byte to a base62 character.
+		if n := len(s); n >= MinLength && n <= MaxLength {
+			body := make([]byte, n)
+			for i := range n {
+				body[i] = alphabet[int(s[i])%62]
+			}
+			k := KeyPrefix + string(body) + refChecksum(string(body))
+			if err := Parse(k); err != nil {
+				t.Fatalf("Parse(%q) = %v for a key built to be valid", k, err)
+			}
+		}
 		if err == nil {
 			if len(Hash(s)) != HashSize {
 				t.Fatalf("Hash(%q) has the wrong size", s)

@@ -128,7 +128,8 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (Key, erro
 	k, ok, gen := s.cache.get(h, now)
 	if !ok {
 		var err error
-		k, err = s.store.KeyByHash(ctx, h[:])
+		hb := h // only this copy escapes (into the store call), on misses only
+		k, err = s.store.KeyByHash(ctx, hb[:])
 		if errors.Is(err, ErrNotFound) {
 			return Key{}, ErrNotFound
 		}
