@@ -356,11 +356,18 @@ func checkRedisURL(p *problems, s Secret) {
 	}
 }
 
-// schemeOf returns what precedes the first ':' when it looks like a scheme.
+// schemeOf returns the scheme of a scheme://... value when it looks like
+// one (letters, digits, + - .), or "" — never more of the value, which may
+// hold a password.
 func schemeOf(v string) string {
-	s, _, ok := strings.Cut(v, ":")
-	if !ok || len(s) > 16 || strings.ContainsAny(s, "/@?#") {
+	s, _, ok := strings.Cut(v, "://")
+	if !ok || s == "" || len(s) > 16 {
 		return ""
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return ""
+		}
 	}
 	return s
 }
