@@ -40,9 +40,9 @@
 //
 // The public key id ("key_" + 12 random base62 characters, 71 bits) is drawn
 // separately and has no relation to the key. Key.Prefix keeps the first 8
-// random characters for display ("samo_" + 8 characters + "…"); the remaining ≥ 22
-// characters (≥ 131 bits) stay secret even from someone holding the
-// database.
+// random characters for display ("samo_" + 8 characters + "…"); the
+// remaining ≥ 22 characters (≥ 131 bits) stay secret even from someone
+// holding the database.
 //
 // # Storage: a fast hash is the right hash
 //
@@ -99,7 +99,8 @@
 // # Rotation
 //
 // Rotate(id, grace) creates a new key for the same owner and name in the
-// same lineage (the id of the chain's first key), and in one store
+// same lineage (the id of the chain's first key) with the next Generation
+// (which orders the chain, independent of replicas' clocks), and in one store
 // transaction marks the old key as replaced, valid until now+grace, and
 // expires older keys of the lineage so at most BackupCount
 // (API_KEY_BACKUP_COUNT) previous keys remain valid; with BackupCount 0 the
@@ -119,7 +120,7 @@
 // # Configuration
 //
 // NewService validates its Config; an invalid one (for example
-// API_KEY_LENGTH below 30) makes every method fail with ErrInvalid rather
-// than issue weak keys. Config.Validate lets the config package report the
+// API_KEY_LENGTH below 30) makes every key operation fail with ErrInvalid
+// rather than issue weak keys. Config.Validate lets the config package report the
 // same problems at start-up, joined with the others.
 package apikey

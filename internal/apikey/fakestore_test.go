@@ -180,7 +180,7 @@ func (f *fakeStore) RotateKey(_ context.Context, oldID string, newKey Key, grace
 		live = append(live, k)
 	}
 	slices.SortFunc(live, func(a, b Key) int { // newest first
-		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+		return cmp.Compare(b.Generation, a.Generation)
 	})
 	for i, k := range live {
 		if i >= backups {

@@ -68,6 +68,7 @@ type Key struct {
 	Status     Status     `json:"status"`                // stored status
 	ReplacedBy string     `json:"replaced_by,omitempty"` // id of the key that replaced this one
 	Lineage    string     `json:"lineage"`               // id of the first key of its rotation chain
+	Generation int        `json:"generation"`            // position in the chain: 0 when created, +1 per rotation
 }
 
 // Display returns the key's recognisable, non-secret form, e.g.
@@ -129,8 +130,8 @@ type Store interface {
 	//  3. sets the old key's GraceUntil = graceUntil and ReplacedBy = newKey.ID;
 	//  4. among the other active keys of newKey.Lineage, sets to expired
 	//     (ExpiresAt = newKey.CreatedAt) those whose GraceUntil is not after
-	//     newKey.CreatedAt, then all but the `backups` most recently created
-	//     (CreatedAt, then ID, descending) of the rest.
+	//     newKey.CreatedAt, then all but the `backups` highest Generation of
+	//     the rest.
 	// With backups == 0 the old key itself expires at once.
 	RotateKey(ctx context.Context, oldID string, newKey Key, graceUntil time.Time, backups int) error
 	// TouchKeys records last uses in one batch: for each id, LastUsed becomes

@@ -46,11 +46,15 @@ type Service struct {
 	usage  *usage
 }
 
-// NewService returns a Service using st for storage and now as its clock.
+// NewService returns a Service using st for storage and now as its clock
+// (nil means time.Now).
 // Zero Config fields take their defaults. If cfg is invalid (see
-// Config.Validate; the config package validates it first), every method
-// fails with that error instead of running with a weak setting.
+// Config.Validate; the config package validates it first), every key
+// operation fails with that error instead of running with a weak setting.
 func NewService(cfg Config, st Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
 	err := cfg.Validate()
 	cfg = cfg.withDefaults()
 	return &Service{
@@ -258,6 +262,7 @@ func (s *Service) Rotate(ctx context.Context, id string, grace time.Duration) (p
 	if err != nil {
 		return "", Key{}, err
 	}
+	k.Generation = old.Generation + 1
 	err = s.store.RotateKey(ctx, old.ID, k, now.Add(grace), s.cfg.BackupCount)
 	s.cache.invalidateLineage(old.lineage())
 	if err != nil {
