@@ -12,7 +12,7 @@ import (
 
 var _ apikey.Store = (*Store)(nil)
 
-const keyColumns = `id, user_id, name, hash, prefix, status, lineage, created_at, last_used, expires_at, revoked_at, grace_until, replaced_by`
+const keyColumns = `id, user_id, name, hash, prefix, status, lineage, created_at, last_used, expires_at, revoked_at, grace_until, replaced_by, generation`
 
 func scanKey(sc scanner) (apikey.Key, error) {
 	var k apikey.Key
@@ -20,7 +20,7 @@ func scanKey(sc scanner) (apikey.Key, error) {
 	var created int64
 	var lastUsed, expires, revoked, grace sql.NullInt64
 	err := sc.Scan(&k.ID, &k.UserID, &k.Name, &k.Hash, &k.Prefix, &status, &k.Lineage, &created,
-		&lastUsed, &expires, &revoked, &grace, &k.ReplacedBy)
+		&lastUsed, &expires, &revoked, &grace, &k.ReplacedBy, &k.Generation)
 	if err != nil {
 		return k, err
 	}
@@ -34,9 +34,9 @@ func insertKey(ctx context.Context, t *txn, k apikey.Key) error {
 	if lineage == "" {
 		lineage = k.ID
 	}
-	_, err := t.exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.UserID, k.Name, k.Hash, k.Prefix, string(k.Status), lineage, ns(k.CreatedAt),
-		nsPtr(k.LastUsed), nsPtr(k.ExpiresAt), nsPtr(k.RevokedAt), nsPtr(k.GraceUntil), k.ReplacedBy)
+		nsPtr(k.LastUsed), nsPtr(k.ExpiresAt), nsPtr(k.RevokedAt), nsPtr(k.GraceUntil), k.ReplacedBy, k.Generation)
 	if err != nil {
 		return fmt.Errorf("store: create key: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Store) RotateKey(ctx context.Context, oldID string, newKey apikey.Key, 
 		}
 		// Keep only the `backups` newest previous keys.
 		rows, err := t.query(ctx, `SELECT id FROM api_keys WHERE lineage = ? AND id <> ? AND status = 'active'
-			ORDER BY created_at DESC, id DESC`, newKey.Lineage, newKey.ID)
+			ORDER BY generation DESC, created_at DESC, id DESC`, newKey.Lineage, newKey.ID)
 		if err != nil {
 			return err
 		}

@@ -20,10 +20,11 @@ CREATE TABLE api_keys (
     expires_at  BIGINT,
     revoked_at  BIGINT,
     grace_until BIGINT,
-    replaced_by TEXT NOT NULL DEFAULT ''
+    replaced_by TEXT NOT NULL DEFAULT '',
+    generation  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX api_keys_user ON api_keys(user_id);
-CREATE INDEX api_keys_lineage ON api_keys(lineage, created_at);
+CREATE INDEX api_keys_lineage ON api_keys(lineage, generation);
 
 CREATE TABLE predictions (
     id              TEXT PRIMARY KEY,
