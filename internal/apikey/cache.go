@@ -140,3 +140,16 @@ func (c *cache) len() int {
 	defer c.mu.Unlock()
 	return len(c.byHash)
 }
+
+// getByID returns the cached key with this id if fresh at now, with the
+// generation to hand back to put on a miss.
+func (c *cache) getByID(id string, now time.Time) (Key, bool, uint64) {
+	c.mu.Lock()
+	h, ok := c.byID[id]
+	gen := c.gen
+	c.mu.Unlock()
+	if !ok {
+		return Key{}, false, gen
+	}
+	return c.get(h, now)
+}
