@@ -174,3 +174,10 @@ CREATE TABLE jobs (
     state      TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- Monotonic counters (e.g. the IP block-list generation, so readers can
+-- skip re-listing an unchanged set).
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
