@@ -48,6 +48,7 @@ func usageError(format string, a ...any) error {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
+		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
 	}
 }
 
