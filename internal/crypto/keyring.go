@@ -168,6 +168,16 @@ func (s *ringState) lookup(id string) *dek {
 	return nil
 }
 
+// lookupBytes is lookup for an id still in its sealed value (no allocation).
+func (s *ringState) lookupBytes(id []byte) *dek {
+	for _, d := range s.keys {
+		if d.id == string(id) {
+			return d
+		}
+	}
+	return nil
+}
+
 // clone returns a copy of s that can be modified, with the revision bumped.
 func (s *ringState) clone() *ringState {
 	c := *s
@@ -178,7 +188,8 @@ func (s *ringState) clone() *ringState {
 
 // Keyring holds the data-encryption keys: exactly one active key seals, every
 // key opens. It is safe for concurrent use; Seal and Open never wait for a
-// rotation. Persist it with Wrap and load it with Unwrap.
+// rotation. Create one with New or Unwrap (the zero value is not usable);
+// persist it with Wrap.
 type Keyring struct {
 	mu    sync.Mutex // serialises changes
 	state atomic.Pointer[ringState]

@@ -3,6 +3,7 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -53,22 +54,22 @@ func appendSealHeader(b []byte, d *dek) []byte {
 }
 
 // parseSealHeader returns the length of sealed's header, its algorithm code
-// and its key id.
-func parseSealHeader(sealed []byte) (n int, alg byte, id string, err error) {
+// and its key id (aliasing sealed).
+func parseSealHeader(sealed []byte) (n int, alg byte, id []byte, err error) {
 	if len(sealed) < sealHeaderMin {
-		return 0, 0, "", ErrMalformed
+		return 0, 0, nil, ErrMalformed
 	}
 	if sealed[0] != sealVersion {
-		return 0, 0, "", fmt.Errorf("%w: unknown version %d", ErrMalformed, sealed[0])
+		return 0, 0, nil, fmt.Errorf("%w: unknown version %d", ErrMalformed, sealed[0])
 	}
 	idLen := int(sealed[2])
 	n = sealHeaderMin + idLen
 	if len(sealed) < n {
-		return 0, 0, "", ErrMalformed
+		return 0, 0, nil, ErrMalformed
 	}
-	id = string(sealed[sealHeaderMin:n])
-	if !validKeyID(id) {
-		return 0, 0, "", fmt.Errorf("%w: bad key id", ErrMalformed)
+	id = sealed[sealHeaderMin:n]
+	if !validKeyID(string(id)) {
+		return 0, 0, nil, fmt.Errorf("%w: bad key id", ErrMalformed)
 	}
 	return n, sealed[1], id, nil
 }
@@ -77,7 +78,7 @@ func parseSealHeader(sealed []byte) (n int, alg byte, id string, err error) {
 // that a rotation job can find values still under an old key.
 func KeyID(sealed []byte) (string, error) {
 	_, _, id, err := parseSealHeader(sealed)
-	return id, err
+	return string(id), err
 }
 
 // Seal encrypts plaintext under the active key, binding it to aad (use AAD).
@@ -89,7 +90,8 @@ func (k *Keyring) Seal(plaintext, aad []byte) ([]byte, error) {
 		out := make([]byte, h+gcmNonceSize, h+gcmNonceSize+len(plaintext)+gcmTagSize)
 		appendSealHeader(out[:0], d)
 		nonce := out[h : h+gcmNonceSize]
-		copy(nonce, randomBytes(gcmNonceSize))
+		rand.Read(nonce) // never fails
+
 		return d.aead.Seal(out, nonce, plaintext, gcmAAD(out[:h], aad)), nil
 	case Fernet:
 		ts, err := fernetTimestamp(k.now())
@@ -111,7 +113,7 @@ func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := k.state.Load().lookup(id)
+	d := k.state.Load().lookupBytes(id)
 	if d == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownKey, id)
 	}
