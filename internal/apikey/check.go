@@ -39,4 +39,3 @@ func (s *Service) Check(ctx context.Context, id string) (Key, error) {
 	s.usage.record(k.ID, now)
 	return k.clone(), nil
 }
-

@@ -11,9 +11,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/samo-brain/samo/internal/crypto"
 )
 
 // Score is one emotion and the model's calibrated confidence in it.
@@ -131,6 +132,4 @@ var (
 
 // AAD is the associated data binding a sealed text to its row, so sealed
 // values cannot be moved between predictions.
-func AAD(id string) []byte {
-	return []byte(fmt.Sprintf("samo/predictions/text/%d:%s", len(id), id))
-}
+func AAD(id string) []byte { return crypto.AAD("predictions", "text", id) }

@@ -7,17 +7,18 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
 )
 
-// Sealer encrypts stored text (the crypto keyring).
+// Sealer encrypts stored text (the crypto keyring). Sealed values carry
+// their key id (crypto.KeyID).
 type Sealer interface {
 	Seal(plaintext, aad []byte) ([]byte, error)
 	Open(sealed, aad []byte) ([]byte, error)
-	KeyID(sealed []byte) (string, error)
 }
 
 // Masker replaces PII in text for readers who may not see it.
@@ -116,7 +117,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			out[i].Err = fmt.Errorf("prediction: seal: %w", err)
 			continue
 		}
-		r.TextKeyID, _ = s.sealer.KeyID(r.Sealed)
+		r.TextKeyID, _ = crypto.KeyID(r.Sealed)
 		r.Terms = s.index.Terms(in.Text)
 		recs = append(recs, r)
 		idx = append(idx, i)

@@ -83,6 +83,11 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
 
+CREATE TABLE refresh_families (
+    family_id  TEXT PRIMARY KEY,
+    revoked_at BIGINT NOT NULL
+);
+
 CREATE TABLE ip_blocks (
     ip         TEXT PRIMARY KEY,
     until_at   BIGINT NOT NULL,

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samo-brain/samo/internal/token"
+)
+
+var _ token.RefreshStore = (*Store)(nil)
+
+const refreshColumns = `hash, family_id, user_id, key_id, issued_at, expires_at, used_at, revoked_at`
+
+func scanRefresh(sc scanner) (token.RefreshRecord, error) {
+	var r token.RefreshRecord
+	var issued, expires int64
+	var used, revoked sql.NullInt64
+	if err := sc.Scan(&r.Hash, &r.FamilyID, &r.UserID, &r.KeyID, &issued, &expires, &used, &revoked); err != nil {
+		return r, err
+	}
+	r.IssuedAt, r.ExpiresAt, r.UsedAt, r.RevokedAt = fromNS(issued), fromNS(expires), fromNullNS(used), fromNullNS(revoked)
+	return r, nil
+}
+
+// CreateRefresh stores a refresh token record unless its family is revoked.
+func (s *Store) CreateRefresh(ctx context.Context, r token.RefreshRecord) error {
+	return s.tx(ctx, func(t *txn) error {
+		var n int
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM refresh_families WHERE family_id = ?`, r.FamilyID).Scan(&n); err != nil {
+			return s.wrap(err)
+		}
+		if n > 0 {
+			return token.ErrRefreshRevoked
+		}
+		_, err := t.exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Hash, r.FamilyID, r.UserID, r.KeyID, ns(r.IssuedAt), ns(r.ExpiresAt), nsPtr(r.UsedAt), nsPtr(r.RevokedAt))
+		if err != nil {
+			return fmt.Errorf("store: create refresh token: %w", err)
+		}
+		return nil
+	})
+}
+
+// UseRefresh marks the token used exactly once; a second use returns the
+// record with token.ErrRefreshReused.
+func (s *Store) UseRefresh(ctx context.Context, hash []byte, at time.Time) (token.RefreshRecord, error) {
+	var rec token.RefreshRecord
+	var reused bool
+	err := s.tx(ctx, func(t *txn) error {
+		res, err := t.exec(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, ns(at), hash)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		reused = n == 0
+		rec, err = scanRefresh(t.queryRow(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE hash = ?`, hash))
+		if err = s.wrap(err); errors.Is(err, ErrNotFound) {
+			return token.ErrRefreshUnknown
+		}
+		return err
+	})
+	if err != nil {
+		return token.RefreshRecord{}, err
+	}
+	if reused {
+		return rec, token.ErrRefreshReused
+	}
+	return rec, nil
+}
+
+// RevokeFamily revokes every token of the family, including later ones.
+func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
+	return s.tx(ctx, func(t *txn) error {
+		if _, err := t.exec(ctx, `INSERT INTO refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING`,
+			familyID, ns(at)); err != nil {
+			return fmt.Errorf("store: revoke family: %w", err)
+		}
+		_, err := t.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, ns(at), familyID)
+		return err
+	})
+}
+
+// PurgeRefresh deletes refresh tokens that expired before before, and
+// family revocations older than maxAge (their tokens are gone by then).
+func (s *Store) PurgeRefresh(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.exec(ctx, `DELETE FROM refresh_tokens WHERE expires_at < ?`, ns(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: purge refresh tokens: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
