@@ -34,7 +34,7 @@ func (d *Detector) Block(ctx context.Context, ip netip.Addr, dur time.Duration, 
 		return ErrAllowlisted
 	}
 	now, _ := d.clock()
-	subj := Subject(ip, d.cfg.IPv6PrefixLen)
+	subj := subjectOf(ip, d.cfg.IPv6PrefixLen)
 	b := Block{IP: subj, Until: now.Add(dur), Reason: reason, By: by, Created: now}
 	if err := d.store.Block(ctx, b); err != nil {
 		return fmt.Errorf("ids: storing block: %w", err)
@@ -57,7 +57,7 @@ func (d *Detector) Unblock(ctx context.Context, ip netip.Addr, by string) error 
 		return fmt.Errorf("%w: actor must be 1-%d printable characters", ErrInvalidBlock, maxTextLen)
 	}
 	ip = Normalize(ip)
-	subj := Subject(ip, d.cfg.IPv6PrefixLen)
+	subj := subjectOf(ip, d.cfg.IPv6PrefixLen)
 	had, err := d.store.Unblock(ctx, subj)
 	if err != nil {
 		return fmt.Errorf("ids: removing block: %w", err)

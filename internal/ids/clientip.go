@@ -121,7 +121,11 @@ func contains(ps []netip.Prefix, a netip.Addr) bool {
 // usually holds a whole /64 and could otherwise rotate through 2^64
 // addresses. ipv6Bits of 0 or 128 tracks single IPv6 addresses.
 func Subject(a netip.Addr, ipv6Bits int) netip.Addr {
-	a = Normalize(a)
+	return subjectOf(Normalize(a), ipv6Bits)
+}
+
+// subjectOf is Subject for an already normalized address.
+func subjectOf(a netip.Addr, ipv6Bits int) netip.Addr {
 	if a.Is6() && ipv6Bits > 0 && ipv6Bits < 128 {
 		if p, err := a.Prefix(ipv6Bits); err == nil {
 			return p.Addr()

@@ -180,7 +180,7 @@ func (d *Detector) Check(ctx context.Context, ip netip.Addr) (Block, bool, error
 		err = ErrStale
 	}
 	ip = Normalize(ip)
-	subj := Subject(ip, d.cfg.IPv6PrefixLen)
+	subj := subjectOf(ip, d.cfg.IPv6PrefixLen)
 	b, ok := d.cached(subj)
 	if !ok || !b.Active(now) || d.Allowlisted(ip) {
 		return Block{}, false, err
@@ -293,7 +293,7 @@ func (d *Detector) Observe(ctx context.Context, ip netip.Addr, sig Signal, key s
 	}
 	now, t := d.clock()
 	ip = Normalize(ip)
-	subj := Subject(ip, d.cfg.IPv6PrefixLen)
+	subj := subjectOf(ip, d.cfg.IPv6PrefixLen)
 	var fp uint64
 	if keyed && key != "" {
 		fp = maphash.String(d.seed, key) | 1 // nonzero: zero marks a free slot

@@ -117,7 +117,7 @@ func TestSetHeadersRounding(t *testing.T) {
 // FuzzSetHeaders checks that no policy name, valid or not, can produce a
 // header value with control characters or an unterminated string.
 func FuzzSetHeaders(f *testing.F) {
-	for _, s := range []string{"default", `a"b`, `a\b`, "a\r\nSet-Cookie: x=1", "\x00\x7f\xff", ""} {
+	for _, s := range []string{"default", ";", `a"b`, `a\b`, "a\r\nSet-Cookie: x=1", "\x00\x7f\xff", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -130,31 +130,32 @@ func FuzzSetHeaders(f *testing.F) {
 					t.Fatalf("%s = %q contains byte %#x", field, v, v[i])
 				}
 			}
-			str, _, ok := strings.Cut(v, ";")
-			if !ok || !validSFString(str) {
-				t.Fatalf("%s = %q: policy id is not a well-formed sf-string", field, v)
+			rest, ok := skipSFString(v)
+			if !ok || !strings.HasPrefix(rest, ";q=") && !strings.HasPrefix(rest, ";r=") {
+				t.Fatalf("%s = %q: policy id is not a well-formed sf-string followed by parameters", field, v)
 			}
 		}
 	})
 }
 
-// validSFString is an independent check of RFC 9651 sf-string syntax.
-func validSFString(s string) bool {
-	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return false
+// skipSFString is an independent reader of RFC 9651 sf-string syntax: it
+// consumes one string at the start of v and returns what follows.
+func skipSFString(v string) (string, bool) {
+	if len(v) == 0 || v[0] != '"' {
+		return "", false
 	}
-	for i := 1; i < len(s)-1; i++ {
-		switch s[i] {
+	for i := 1; i < len(v); i++ {
+		switch v[i] {
 		case '\\':
 			i++
-			if i >= len(s)-1 || (s[i] != '"' && s[i] != '\\') {
-				return false
+			if i >= len(v) || (v[i] != '"' && v[i] != '\\') {
+				return "", false
 			}
 		case '"':
-			return false
+			return v[i+1:], true
 		}
 	}
-	return true
+	return "", false
 }
 
 func ExampleSetHeaders() {
