@@ -59,8 +59,15 @@ func EnsureDevSecrets(cfg *Config, dataDir string) (generated []string, err erro
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("config: creating data directory: %w", err)
 	}
+	// All file access goes through an os.Root, so a symlink planted in the
+	// data directory cannot redirect reads or writes outside it.
+	root, err := os.OpenRoot(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("config: opening data directory: %w", err)
+	}
+	defer root.Close()
 	path := filepath.Join(dataDir, DevSecretsFile)
-	stored, err := readDevSecrets(path)
+	stored, err := readDevSecrets(root, path)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +89,7 @@ func EnsureDevSecrets(cfg *Config, dataDir string) (generated []string, err erro
 		cfg.Sources[s.name] = SourceGenerated
 	}
 	if len(generated) > 0 {
-		if err := writeDevSecrets(path, stored); err != nil {
+		if err := writeDevSecrets(root, path, stored); err != nil {
 			return nil, err
 		}
 	}
@@ -110,11 +117,12 @@ func randomSecret() (string, error) {
 	return base64.URLEncoding.EncodeToString(b), nil
 }
 
-// readDevSecrets reads secrets.env when it exists. It refuses a symlink, a
-// non-regular file, a file group or others can access, and a malformed file.
-func readDevSecrets(path string) (map[string]string, error) {
+// readDevSecrets reads secrets.env from root when it exists. It refuses a
+// symlink, a non-regular file, a file group or others can access, and a
+// malformed file. path is the file's full name, for messages.
+func readDevSecrets(root *os.Root, path string) (map[string]string, error) {
 	out := make(map[string]string)
-	st, err := os.Lstat(path)
+	st, err := root.Lstat(DevSecretsFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return out, nil
 	}
@@ -122,9 +130,14 @@ func readDevSecrets(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("config: %s is not a regular file", path)
+		return nil, fmt.Errorf("%w: %s", errNotRegular, path)
 	}
-	data, mode, err := readSmallFile(path, maxEnvFileSize)
+	f, err := root.Open(DevSecretsFile)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	data, mode, err := readOpenFile(f, path, maxEnvFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -141,8 +154,9 @@ func readDevSecrets(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// writeDevSecrets replaces path atomically with the given entries, mode 0600.
-func writeDevSecrets(path string, entries map[string]string) (err error) {
+// writeDevSecrets replaces secrets.env in root atomically (a new 0600 file
+// renamed over the old one) with the given entries.
+func writeDevSecrets(root *os.Root, path string, entries map[string]string) (err error) {
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
@@ -154,30 +168,31 @@ func writeDevSecrets(path string, entries map[string]string) (err error) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s=%s\n", k, entries[k])
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".secrets-*.tmp")
+	tmp := fmt.Sprintf(".%s.%s.tmp", DevSecretsFile, rand.Text())
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("config: writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
-			_ = os.Remove(tmp.Name())
+			_ = root.Remove(tmp)
 		}
 	}()
-	if err = tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.WriteString(b.String()); err == nil {
-			err = tmp.Sync()
+	if err = f.Chmod(0o600); err == nil {
+		if _, err = f.WriteString(b.String()); err == nil {
+			err = f.Sync()
 		}
 	}
-	if cerr := tmp.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("config: writing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = root.Rename(tmp, DevSecretsFile); err != nil {
 		return fmt.Errorf("config: writing %s: %w", path, err)
 	}
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+	if d, derr := root.Open("."); derr == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}

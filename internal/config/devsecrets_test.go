@@ -135,6 +135,14 @@ func TestEnsureDevSecretsRefusals(t *testing.T) {
 			writeFile(t, filepath.Join(dataDir, DevSecretsFile), "JWT_SECRET_KEY=x\n", 0o644)
 			return &Config{SecurityLevel: LevelDevelopment, JWTAlgorithm: "HS256"}
 		}, ErrUnsafePermissions},
+		{"symlink", func(t *testing.T, dataDir string) *Config {
+			outside := filepath.Join(t.TempDir(), "elsewhere.env")
+			writeFile(t, outside, "JWT_SECRET_KEY=x\n", 0o600)
+			if err := os.Symlink(outside, filepath.Join(dataDir, DevSecretsFile)); err != nil {
+				t.Skip(err)
+			}
+			return &Config{SecurityLevel: LevelDevelopment, JWTAlgorithm: "HS256"}
+		}, errNotRegular},
 		{"malformed file", func(t *testing.T, dataDir string) *Config {
 			writeFile(t, filepath.Join(dataDir, DevSecretsFile), "JWT_SECRET_KEY='x\n", 0o600)
 			return &Config{SecurityLevel: LevelDevelopment, JWTAlgorithm: "HS256"}

@@ -19,6 +19,8 @@ var (
 	ErrUnsafePermissions = errors.New("config: unsafe file permissions")
 	// ErrFileTooLarge reports a configuration or secret file over its cap.
 	ErrFileTooLarge = errors.New("config: file too large")
+
+	errNotRegular = errors.New("config: not a regular file")
 )
 
 // Size caps: a .env file is a few kilobytes; a secret file a few hundred
@@ -228,27 +230,33 @@ func readEnvFile(path string) (entries []envEntry, bad []error, warnings []strin
 // and returns its content and permission bits (taken from the open file, so
 // they describe what was read).
 func readSmallFile(path string, max int64) ([]byte, os.FileMode, error) {
-	f, err := os.Open(path) //nolint:gosec // the path is operator configuration
+	f, err := os.Open(path) // #nosec G304 -- the path is the operator's own configuration
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
+	return readOpenFile(f, path, max)
+}
+
+// readOpenFile is readSmallFile for a file already open; name is used in
+// errors.
+func readOpenFile(f *os.File, name string, max int64) ([]byte, os.FileMode, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, 0, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("config: %s is not a regular file", path)
+		return nil, 0, fmt.Errorf("%w: %s", errNotRegular, name)
 	}
 	if st.Size() > max {
-		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, path, max)
+		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, 0, err
 	}
 	if int64(len(data)) > max {
-		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, path, max)
+		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
 	}
 	return data, st.Mode().Perm(), nil
 }

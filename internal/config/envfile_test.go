@@ -221,3 +221,7 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+func writeFileErr(path, content string) error {
+	return os.WriteFile(path, []byte(content), 0o600)
+}

@@ -332,7 +332,7 @@ func checkDatabaseURL(p *problems, s Secret) {
 			return
 		}
 	}
-	p.add("DATABASE_URL", ErrInvalidValue, "scheme %q is not postgres://, postgresql://, sqlite: or file:", schemeOf(v))
+	p.add("DATABASE_URL", ErrInvalidValue, "%s is not postgres://, postgresql://, sqlite: or file:", describeScheme(v))
 }
 
 func checkRedisURL(p *problems, s Secret) {
@@ -352,8 +352,17 @@ func checkRedisURL(p *problems, s Secret) {
 		}
 	case "unix":
 	default:
-		p.add("REDIS_URL", ErrInvalidValue, "scheme %q is not redis, rediss or unix", schemeOf(v))
+		p.add("REDIS_URL", ErrInvalidValue, "%s is not redis://, rediss:// or unix://", describeScheme(v))
 	}
+}
+
+// describeScheme names the scheme of v for an error message without
+// revealing the rest of v.
+func describeScheme(v string) string {
+	if s := schemeOf(v); s != "" {
+		return fmt.Sprintf("scheme %q", s)
+	}
+	return "the value (shown redacted)"
 }
 
 // schemeOf returns the scheme of a scheme://... value when it looks like
