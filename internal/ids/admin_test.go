@@ -280,4 +280,3 @@ func TestStatus(t *testing.T) {
 		t.Errorf("Status blocked %+v, want ipA (1h) then ipB (2h)", st.Blocked)
 	}
 }
-
