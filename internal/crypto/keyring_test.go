@@ -359,3 +359,17 @@ func TestDeriveKey(t *testing.T) {
 		t.Error("DeriveKey changed with master-key rotation")
 	}
 }
+
+// TestFernetBindBoundary checks that the Fernet AAD tag encodes where the
+// token ends, so bytes cannot move between the token and the AAD.
+func TestFernetBindBoundary(t *testing.T) {
+	kr := mustKeyring(t, Fernet)
+	d := kr.state.Load().active
+	header := appendSealHeader(nil, d)
+	token, aad := []byte("token-bytes"), []byte("aad")
+	a := fernetBind(nil, d, header, token, aad)
+	b := fernetBind(nil, d, header, token[:len(token)-1], append([]byte{token[len(token)-1]}, aad...))
+	if bytes.Equal(a, b) {
+		t.Error("moving a byte from the token to the AAD kept the tag")
+	}
+}
