@@ -1,0 +1,295 @@
+package validate
+
+import "strings"
+
+// argTerminators end a command's arguments; every one of them can also
+// start the next command, so argument regions never overlap.
+const argTerminators = ";|&\n`(){}"
+
+// Separator strengths. A strong separator (;, |, &&, ||, $( ), `...`) only
+// occurs in prose by accident, so a known command with plausible arguments
+// after it is reported. After a weak one (start of text, a line break, a
+// single &) only arguments that are themselves dangerous count.
+const (
+	sepWeak = iota
+	sepStrong
+	sepSubst // $(...) and `...`: any known command is enough
+)
+
+// detectShell finds shell command injection: a command separator followed
+// by a known command whose arguments have the shape of a real invocation
+// (flags, paths, hosts, URLs), command substitution of a known command,
+// $IFS tricks, /dev/tcp reverse shells, brace expansion and fork bombs.
+// Quote and backslash splitting inside the command name (w'h'o'am'i, c\at)
+// is undone. Markdown code spans (`ls -la` after a space) are prose.
+func detectShell(f *findings, in *input) {
+	for _, v := range in.views() {
+		scanShell(f, asciiLower(v), in.encBreak)
+	}
+}
+
+func scanShell(f *findings, l string, encBreak bool) {
+	switch {
+	case strings.Contains(l, "/dev/tcp/"), strings.Contains(l, "/dev/udp/"):
+		f.add(Shell, 0.95, "reverse shell through /dev/tcp")
+	}
+	if strings.Contains(l, "$ifs") || strings.Contains(l, "${ifs}") {
+		f.add(Shell, 0.9, "shell field-separator trick")
+	}
+	if strings.Contains(l, ":(){") || strings.Contains(l, ":() {") {
+		f.add(Shell, 0.9, "fork bomb")
+	}
+	checkCommand(f, l, 0, sepWeak, 0)
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		strength, sep := -1, c
+		switch c {
+		case ';':
+			strength = sepStrong
+		case '|':
+			strength = sepStrong
+			if i+1 < len(l) && l[i+1] == '|' {
+				i++
+			}
+		case '&':
+			strength = sepWeak
+			if i+1 < len(l) && l[i+1] == '&' {
+				strength = sepStrong
+				i++
+			}
+		case '\n':
+			strength = sepWeak
+			if encBreak {
+				strength = sepStrong
+			}
+		case '(':
+			if i > 0 && (l[i-1] == '$' || l[i-1] == '<' || l[i-1] == '>') {
+				strength = sepSubst
+			}
+		case '{':
+			strength, sep = sepStrong, '{'
+		case '`':
+			if i > 0 && (isAlnum(l[i-1]) || strings.IndexByte("=;|&$'\"", l[i-1]) >= 0) {
+				strength = sepSubst
+			} else if i == 0 && strings.IndexByte(l[1:], '`') == len(l)-2 {
+				strength = sepSubst // the whole field is `command`
+			}
+		}
+		if strength >= 0 {
+			checkCommand(f, l, i+1, strength, sep)
+		}
+	}
+}
+
+// checkCommand reads the command starting at i (after a separator) and
+// reports it when its name and arguments look like a real invocation.
+func checkCommand(f *findings, l string, i, strength int, sep byte) {
+	j := skipSpace(l, i)
+	var buf [48]byte
+	n := 0
+	absolute := j < len(l) && l[j] == '/'
+	for j < len(l) && n < len(buf) {
+		c := l[j]
+		if isSpace(c) || strings.IndexByte(argTerminators, c) >= 0 || (sep == '{' && c == ',') {
+			break
+		}
+		if c == '$' && (hasPrefixAt(l, j, "$ifs") || hasPrefixAt(l, j, "${ifs}")) {
+			break
+		}
+		switch {
+		case c == '\'' || c == '"' || c == '\\':
+		case c == '$' && j+1 < len(l) && (l[j+1] == '@' || l[j+1] == '*'):
+			j++
+		default:
+			buf[n] = c
+			n++
+		}
+		j++
+	}
+	word := string(buf[:n])
+	if k := strings.LastIndexAny(word, "/\\"); k >= 0 {
+		word = word[k+1:]
+	}
+	if word == "" {
+		return
+	}
+	if sep == '{' {
+		if j >= len(l) || l[j] != ',' {
+			return // {word} is not brace expansion
+		}
+		j++
+	}
+	end := j
+	for end < len(l) && strings.IndexByte(argTerminators, l[end]) < 0 && end-j < 256 {
+		end++
+	}
+	region := l[j:end]
+	if strings.Contains(region, "$ifs") || strings.Contains(region, "${ifs}") || sep == '{' {
+		region = strings.NewReplacer("${ifs}", " ", "$ifs$9", " ", "$ifs", " ", ",", " ").Replace(region)
+	}
+	args := strings.Fields(region)
+	match, strong, known := evalCommand(word, args)
+	if !known {
+		return
+	}
+	tableCell := sep == '|' && end < len(l) && l[end] == '|'
+	switch {
+	case strength == sepSubst:
+		f.add(Shell, 0.9, "command substitution")
+	case strength == sepStrong && match && !(tableCell && len(args) == 0):
+		if strong {
+			f.add(Shell, 0.95, "dangerous command after a separator")
+		} else {
+			f.add(Shell, 0.85, "command after a separator")
+		}
+	case strong:
+		f.add(Shell, 0.75, "dangerous command invocation")
+	case absolute && match && strength == sepStrong:
+		f.add(Shell, 0.9, "command by absolute path")
+	}
+}
+
+// evalCommand reports whether word is a known command (known), whether
+// args have the shape of a real invocation of it (match), and whether they
+// are dangerous on their own (strong: reverse shells, recursive deletes of
+// /, reads of sensitive files, network downloads).
+func evalCommand(word string, args []string) (match, strong, known bool) {
+	known = true
+	switch word {
+	case "cat", "head", "tail", "less", "more", "nl", "tac", "strings", "xxd", "od", "base64", "type", "grep":
+		for _, a := range args {
+			match = match || pathLike(a)
+			strong = strong || sensitiveArg(a)
+		}
+	case "id", "whoami", "uname", "hostname", "pwd", "ifconfig", "ipconfig", "ps", "netstat", "ls", "dir", "systeminfo", "tasklist", "ver", "env", "printenv", "set":
+		match = true
+		for _, a := range args {
+			if !flagArg(a) && !pathLike(a) && a != "aux" {
+				match = false
+			}
+			strong = strong || sensitiveArg(a)
+		}
+		if (word == "set" || word == "env") && len(args) > 0 {
+			match = false
+		}
+	case "curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "telnet", "ping", "nslookup", "dig", "host", "traceroute", "tracert", "tftp", "ftp", "ssh", "scp", "sftp":
+		var flag, net bool
+		for _, a := range args {
+			flag = flag || flagArg(a)
+			net = net || netArg(a)
+			if (word == "nc" || word == "ncat" || word == "netcat" || word == "socat") && (a == "-e" || a == "-c" || strings.HasPrefix(a, "exec:")) {
+				strong = true
+			}
+		}
+		match = flag || net
+		strong = strong || (flag && net)
+		if (word == "curl" || word == "wget") && net {
+			strong = true
+		}
+	case "bash", "sh", "zsh", "ksh", "dash", "csh", "tcsh", "fish", "powershell", "pwsh", "cmd", "cmd.exe", "powershell.exe":
+		match = true
+		for _, a := range args {
+			if !flagArg(a) {
+				match = false
+			}
+			if inSet(a, "-c -i /c /k -enc -e -encodedcommand -nop -noprofile -w -command -ep -executionpolicy -windowstyle -exec") {
+				strong = true
+			}
+		}
+		if len(args) > 0 && (args[0] == "-c" || args[0] == "/c" || args[0] == "-command") {
+			match = true
+		}
+	case "python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua":
+		for _, a := range args {
+			if a == "-c" || a == "-e" || a == "-r" {
+				match, strong = true, true
+			}
+		}
+	case "rm", "rmdir", "del", "rd", "shred", "mkfs", "dd":
+		var rf bool
+		for _, a := range args {
+			if flagArg(a) && (strings.ContainsAny(a[1:], "rfsq") || a == "--no-preserve-root") {
+				rf = true
+			}
+			match = match || pathLike(a) || flagArg(a)
+			if rf && inSet(a, "/ /* ~ * ~/ c:\\ /home /etc /var /usr --no-preserve-root") {
+				strong = true
+			}
+		}
+	case "sleep", "timeout":
+		match = len(args) == 1 && strings.Trim(args[0], "0123456789") == ""
+	case "chmod", "chown", "chattr":
+		for _, a := range args {
+			if strings.HasPrefix(a, "+") || strings.Trim(a, "01234567") == "" || strings.Contains(a, "+s") || strings.Contains(a, "+x") {
+				match = true
+			}
+			strong = strong || a == "777" || strings.Contains(a, "+s")
+		}
+	case "echo", "printf":
+		for k, a := range args {
+			if (a == ">" || a == ">>") && k+1 < len(args) && pathLike(args[k+1]) || strings.HasPrefix(a, ">/") || strings.HasPrefix(a, ">>/") {
+				match, strong = true, true
+			}
+		}
+	case "mkfifo", "mshta", "rundll32", "regsvr32", "certutil", "bitsadmin", "iex", "invoke-expression", "invoke-webrequest", "iwr", "start-process", "useradd", "adduser", "usermod", "chpasswd", "xterm":
+		match = len(args) > 0
+		strong = match
+	case "net":
+		match = len(args) > 0 && inSet(args[0], "user localgroup use share group stop start view")
+	case "reg":
+		match = len(args) > 0 && inSet(args[0], "add query delete export save")
+	case "shutdown", "reboot", "halt", "poweroff", "crontab", "kill", "killall", "pkill":
+		match = len(args) == 0
+		for _, a := range args {
+			match = match || flagArg(a) || a == "now"
+		}
+	case "exec", "eval":
+		for _, a := range args {
+			match = match || strings.ContainsAny(a, "<>$'\"/")
+		}
+	case "sudo", "su", "nohup", "setsid":
+		if len(args) > 0 {
+			match, strong, known = evalCommand(args[0], args[1:])
+			return match, strong, known
+		}
+		match = word == "su"
+	default:
+		known = false
+	}
+	return match, strong, known
+}
+
+func flagArg(a string) bool {
+	if len(a) >= 2 && a[0] == '-' && (isLetter(a[1]) || a[1] == '-') {
+		return true
+	}
+	return len(a) == 2 && a[0] == '/' && isLetter(a[1])
+}
+
+func pathLike(a string) bool {
+	if a == "*" || strings.HasPrefix(a, "~") || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "/") || strings.ContainsAny(a, "/\\") {
+		return true
+	}
+	if k := strings.LastIndexByte(a, '.'); k > 0 && k < len(a)-1 {
+		return inSet(a[k+1:], "txt php sh py conf cfg log ini env json xml yml yaml key pem db sql bak ps1 bat exe pl rb js asp aspx jsp htaccess htpasswd passwd shadow")
+	}
+	return false
+}
+
+func sensitiveArg(a string) bool {
+	a = strings.ReplaceAll(a, "\\", "/")
+	for _, p := range sensitivePaths {
+		if strings.Contains(a, p) {
+			return true
+		}
+	}
+	return strings.Contains(a, "/dev/tcp")
+}
+
+func netArg(a string) bool {
+	if strings.Contains(a, "://") || ipv4Len(a) > 0 {
+		return true
+	}
+	dot := strings.IndexByte(a, '.')
+	return dot > 0 && dot < len(a)-2 && !strings.ContainsAny(a, "/\\'\"") && isLetter(a[len(a)-1]) && isAlnum(a[0])
+}
