@@ -48,6 +48,7 @@ func usageError(format string, a ...any) error {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
+		"mask":    {"detect and mask PII in text read from stdin", runMask},
 		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
 	}
 }

@@ -1,0 +1,243 @@
+package mask
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// found renders entities as "TYPE:value" for readable comparisons.
+func found(text string, es []Entity) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = string(e.Type) + ":" + runeSlice(text, e.Start, e.End)
+	}
+	return out
+}
+
+func TestDetect(t *testing.T) {
+	m := newTestMasker(t)
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"email", "I'm furious at jane@example.com!", []string{"EMAIL_ADDRESS:jane@example.com"}},
+		{"email trailing dot", "write to a.b@c.co.uk.", []string{"EMAIL_ADDRESS:a.b@c.co.uk"}},
+		{"email idn", "mail jürgen@müller.de now", []string{"EMAIL_ADDRESS:jürgen@müller.de"}},
+		{"handle", "thanks @jane and @bob.smith", nil},
+		{"package version", "react@18.2.0 and go@v1.22.5", nil},
+		{"no tld", "user@localhost", nil},
+		{"double at", "a@b.com@c", nil},
+		{"us phone", "call (212) 555-0123 now", []string{"PHONE_NUMBER:(212) 555-0123"}},
+		{"us phone with 1", "1-800-273-8255", []string{"PHONE_NUMBER:1-800-273-8255"}},
+		{"plus cc", "ring +44 20 7946 0958.", []string{"PHONE_NUMBER:+44 20 7946 0958"}},
+		{"idd prefix", "dial 0033 1 42 68 53 00", []string{"PHONE_NUMBER:0033 1 42 68 53 00"}},
+		{"uk national", "on 020 7946 0958", []string{"PHONE_NUMBER:020 7946 0958"}},
+		{"de mobile", "Handy 0176 12345678", []string{"PHONE_NUMBER:0176 12345678"}},
+		{"fr dots", "04.72.12.34.56", []string{"PHONE_NUMBER:04.72.12.34.56"}},
+		{"jp", "03-1234-5678", []string{"PHONE_NUMBER:03-1234-5678"}},
+		{"br", "(11) 91234-5678", []string{"PHONE_NUMBER:(11) 91234-5678"}},
+		{"unclosed paren", "(call 0412 345 678)", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"bare digits with context", "phone: 4155550171", []string{"PHONE_NUMBER:4155550171"}},
+		{"bare digits without context", "it was 4155550171", nil},
+		{"order id", "order #123456789", nil},
+		{"order number context", "order number 212-555-0123", nil},
+		{"date", "on 2024-03-15 and 15.03.2024 and 03/15/2024", nil},
+		{"year range", "1990-2024", nil},
+		{"time", "from 10:30 to 23:45", nil},
+		{"price", "$1,845.00 and €2.499,99", nil},
+		{"isbn", "ISBN 978-0-306-40615-7", nil},
+		{"tracking", "9400 1000 0000 0000 0000 00", nil},
+		{"short number", "called 911", nil},
+		{"card visa", "card 4111 1111 1111 1111.", []string{"CREDIT_CARD:4111 1111 1111 1111"}},
+		{"card amex", "3782-822463-10005", []string{"CREDIT_CARD:3782-822463-10005"}},
+		{"card bad luhn", "4111 1111 1111 1112", nil},
+		{"card unknown prefix", "1234 5678 9012 3452", nil},
+		{"card mixed separators", "4111 1111-1111 1111", nil},
+		{"card glued", "x4111111111111111", nil},
+		{"ssn", "SSN 536-22-1234", []string{"US_SSN:536-22-1234"}},
+		{"ssn dashed without context", "wrote 536-22-1234 down", []string{"US_SSN:536-22-1234"}},
+		{"ssn spaced needs context", "number 536 22 1234", nil},
+		{"ssn spaced with context", "my social is 536 22 1234", []string{"US_SSN:536 22 1234"}},
+		{"ssn bare with context", "ssn 536221234", []string{"US_SSN:536221234"}},
+		{"ssn area 000", "000-12-3456", nil},
+		{"ssn area 666", "666-12-3456", nil},
+		{"ssn area 9xx", "900-12-3456", nil},
+		{"ssn group 00", "123-00-4567", nil},
+		{"ssn serial 0000", "123-45-0000", nil},
+		{"ssn too long", "123-45-67890", nil},
+		{"iban spaced", "IBAN DE89 3704 0044 0532 0130 00.", []string{"IBAN_CODE:DE89 3704 0044 0532 0130 00"}},
+		{"iban compact", "NL91ABNA0417164300", []string{"IBAN_CODE:NL91ABNA0417164300"}},
+		{"iban bad checksum", "DE89 3704 0044 0532 0130 01", nil},
+		{"iban wrong length", "DE89 3704 0044 0532 0130 0", nil},
+		{"iban odd spacing", "DE89 370400 4405 3201 3000", nil},
+		{"ipv4", "from 203.0.113.42.", []string{"IP_ADDRESS:203.0.113.42"}},
+		{"ipv4 port", "192.0.2.10:8080", []string{"IP_ADDRESS:192.0.2.10"}},
+		{"ipv6", "from 2001:db8::1 today", []string{"IP_ADDRESS:2001:db8::1"}},
+		{"ipv6 loopback", "is ::1 in", []string{"IP_ADDRESS:::1"}},
+		{"ipv6 trailing colon", "address fe80::1: odd", []string{"IP_ADDRESS:fe80::1"}},
+		{"version prefix", "v1.2.3.4", nil},
+		{"version word", "firmware 2.1.0.4 and updated to 1.2.3.4", nil},
+		{"three parts", "Go 1.22.5", nil},
+		{"five parts", "10.0.0.1.5", nil},
+		{"octet too large", "256.1.1.1", nil},
+		{"leading zero", "01.02.03.04", nil},
+		{"mac", "00:1A:2B:3C:4D:5E", nil},
+		{"clock", "12:30:45", nil},
+		{"url", "see https://example.com/a?b=1.", []string{"URL:https://example.com/a?b=1"}},
+		{"url www", "(www.calm.com/sleep)", []string{"URL:www.calm.com/sleep"}},
+		{"url balanced parens", "https://en.wikipedia.org/wiki/Grief_(film)!", []string{"URL:https://en.wikipedia.org/wiki/Grief_(film)"}},
+		{"url upper", "HTTP://X.ORG", []string{"URL:HTTP://X.ORG"}},
+		{"url no host", "http:// nothing", nil},
+		{"bare domain", "reddit.com", nil},
+		{"www alone", "www.", nil},
+		{"url wins over email", "https://x.com/?e=a@b.com", []string{"URL:https://x.com/?e=a@b.com"}},
+		{"url wins over ip", "http://192.168.1.20:8096/web", []string{"URL:http://192.168.1.20:8096/web"}},
+		{"iban wins over digits", "DE89 3704 0044 0532 0130 00", []string{"IBAN_CODE:DE89 3704 0044 0532 0130 00"}},
+		{"several", "a@b.io, +1 415 555 0132, 10.0.0.5", []string{"EMAIL_ADDRESS:a@b.io", "PHONE_NUMBER:+1 415 555 0132", "IP_ADDRESS:10.0.0.5"}},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := found(tt.text, m.Detect(tt.text))
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Detect(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDetectRuneOffsets(t *testing.T) {
+	m := newTestMasker(t)
+	text := "Ärger über 😡 jane@example.com"
+	got := m.Detect(text)
+	want := []Entity{{EmailAddress, 13, 29}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Detect(%q) = %v, want %v", text, got, want)
+	}
+	if v := string([]rune(text)[got[0].Start:got[0].End]); v != "jane@example.com" {
+		t.Errorf("span covers %q, want the address", v)
+	}
+}
+
+func TestMask(t *testing.T) {
+	m := newTestMasker(t)
+	tests := []struct {
+		name, text, want string
+	}{
+		{"email", "I'm furious at jane@example.com", "I'm furious at <EMAIL_ADDRESS>"},
+		{"several", "Call (212) 555-0123 or see https://x.org, card 4111 1111 1111 1111.",
+			"Call <PHONE_NUMBER> or see <URL>, card <CREDIT_CARD>."},
+		{"nothing", "I feel calm today.", "I feel calm today."},
+		{"non-ascii around", "😡 a@b.de 😡", "😡 <EMAIL_ADDRESS> 😡"},
+		{"adjacent", "a@b.de,c@d.de", "<EMAIL_ADDRESS>,<EMAIL_ADDRESS>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ents := m.Mask(tt.text)
+			if got != tt.want {
+				t.Errorf("Mask(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+			if want := strings.Count(tt.want, "<"); len(ents) != want {
+				t.Errorf("Mask(%q) returned %d entities, want %d", tt.text, len(ents), want)
+			}
+		})
+	}
+}
+
+func TestWithTypes(t *testing.T) {
+	m := newTestMasker(t, WithTypes(EmailAddress))
+	text := "a@b.de and 4111 1111 1111 1111"
+	got := found(text, m.Detect(text))
+	if want := []string{"EMAIL_ADDRESS:a@b.de"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Detect = %q, want %q", got, want)
+	}
+}
+
+func TestWithPhoneRegions(t *testing.T) {
+	text := "0176 12345678"
+	if got := newTestMasker(t, WithPhoneRegions("US")).Detect(text); len(got) != 0 {
+		t.Errorf("US only: Detect(%q) = %v, want nothing", text, got)
+	}
+	if got := newTestMasker(t, WithPhoneRegions("de")).Detect(text); len(got) != 1 {
+		t.Errorf("DE: Detect(%q) = %v, want one phone number", text, got)
+	}
+	intl := "+49 176 12345678"
+	if got := newTestMasker(t, WithPhoneRegions("US")).Detect(intl); len(got) != 1 {
+		t.Errorf("US only: Detect(%q) = %v, want the +CC number anyway", intl, got)
+	}
+}
+
+func TestNewMaskerErrors(t *testing.T) {
+	key := make([]byte, MinKeyLen)
+	tests := []struct {
+		name string
+		key  []byte
+		opts []Option
+		want error
+	}{
+		{"nil key", nil, nil, ErrShortKey},
+		{"short key", key[:31], nil, ErrShortKey},
+		{"unknown type", key, []Option{WithTypes("PASSPORT")}, ErrUnknownType},
+		{"unknown region", key, []Option{WithPhoneRegions("XX")}, ErrUnknownRegion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := NewMasker(tt.key, tt.opts...)
+			if !errors.Is(err, tt.want) || m != nil {
+				t.Errorf("NewMasker() = %v, %v; want nil, %v", m, err, tt.want)
+			}
+		})
+	}
+	if _, err := NewMasker(key); err != nil {
+		t.Errorf("NewMasker(32-byte key) = %v, want no error", err)
+	}
+}
+
+func TestPseudonym(t *testing.T) {
+	// RFC 4231 test case 6: a 131-byte key of 0xaa.
+	key := []byte(strings.Repeat("\xaa", 131))
+	m, err := NewMasker(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "psn_60e431591ee0b67f0d8a26aacbf5b77f" // first 128 bits of the RFC's HMAC
+	if got := m.Pseudonym("Test Using Larger Than Block-Size Key - Hash Key First"); got != want {
+		t.Errorf("Pseudonym(RFC 4231 case 6) = %q, want %q", got, want)
+	}
+	if a, b := m.Pseudonym("jane@example.com"), m.Pseudonym("jane@example.com"); a != b {
+		t.Errorf("Pseudonym is not stable: %q then %q", a, b)
+	}
+	if a, b := m.Pseudonym("jane@example.com"), m.Pseudonym("jane@example.org"); a == b {
+		t.Errorf("different values share pseudonym %q", a)
+	}
+	other := newTestMasker(t)
+	if a, b := m.Pseudonym("x"), other.Pseudonym("x"); a == b {
+		t.Errorf("different keys share pseudonym %q", a)
+	}
+	key[0] = 0 // the masker must have copied its key
+	if got := m.Pseudonym("Test Using Larger Than Block-Size Key - Hash Key First"); got != want {
+		t.Errorf("Pseudonym changed after the caller modified the key: %q", got)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	m := newTestMasker(t)
+	text := "Call (212) 555-0123 or mail jane@example.com from 10.0.0.5"
+	want, _ := m.Mask(text)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if got, _ := m.Mask(text); got != want {
+					t.Errorf("concurrent Mask = %q, want %q", got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
