@@ -1,0 +1,275 @@
+// Package api is SAMO's HTTP API: the v1 route table, one file per
+// resource, strict request decoding and the problem+json renderer.
+//
+// Every route names its access in the table (routes.go); Handler refuses to
+// build a table with an unnamed one, so nothing is reachable by accident.
+// Per route, in this order: authenticate (401), authorize (403), the
+// per-principal rate limit (429), then the handler. Handlers return errors;
+// *Error values carry what the client may see, anything else becomes a 500
+// whose cause is only logged.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/token"
+	"github.com/samo-brain/samo/internal/users"
+	"github.com/samo-brain/samo/internal/validate"
+)
+
+// Authenticator turns request credentials into a principal.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*reqctx.Principal, error)
+}
+
+// Observer receives intrusion-detection signals.
+type Observer interface {
+	Observe(ctx context.Context, ip netip.Addr, sig ids.Signal, key string) error
+}
+
+// Checker is one readiness check (store, cache, model).
+type Checker struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Limits are the input limits of the prediction endpoints.
+type Limits struct {
+	Text         validate.Limits
+	MaxBatch     int      // texts per batch (100)
+	MaxFileSize  int64    // MAX_FILE_SIZE
+	AllowedFiles []string // ALLOWED_FILE_TYPES
+}
+
+// Deps are the API's dependencies.
+type Deps struct {
+	Log          *slog.Logger
+	Events       secevent.Recorder
+	Auth         Authenticator
+	IDS          Observer // may be nil
+	Limiter      ratelimit.Limiter
+	Policy       ratelimit.Policy // per principal
+	RateLimiting bool
+	Predictions  *prediction.Service
+	Keys         *apikey.Service
+	Users        users.Store
+	Tokens       *token.Service // nil disables the token endpoints
+	JWKS         func() ([]byte, error)
+	Injection    validate.Policy
+	Limits       Limits
+	Taxonomies   map[string][]string // taxonomy → labels
+	Ready        []Checker
+	Version      string
+	ModelVersion string
+	Now          func() time.Time
+	Metrics      MetricsSource
+	// Security holds the security-operations dependencies (security.go).
+	Security SecurityDeps
+	// Extra routes contributed by other surfaces (dashboard).
+	Extra []Route
+}
+
+// MetricsSource supplies the JSON summary of GET /v1/metrics.
+type MetricsSource interface {
+	Summary(ctx context.Context) (any, error)
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	Deps
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Events == nil {
+		d.Events = secevent.Discard{}
+	}
+	return &API{Deps: d}
+}
+
+// Handler returns the mux serving every route of the table, each wrapped in
+// RouteChain. Unmatched requests get a problem+json 404 or 405.
+func (a *API) Handler() (http.Handler, error) {
+	mux := http.NewServeMux()
+	routes := append(a.Routes(), a.Extra...)
+	for _, rt := range routes {
+		if !rt.Access.Public && !rt.Access.Refresh && !rt.Access.AnyKey && rt.Access.Perm == "" {
+			return nil, fmt.Errorf("api: route %s %s names no access rule", rt.Method, rt.Pattern)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, a.RouteChain(rt))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			a.unmatched(mux, w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}), nil
+}
+
+// unmatched renders the mux's own 404/405 decision as problem+json.
+func (a *API) unmatched(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	h, _ := mux.Handler(r)
+	rec := &headerCapture{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		WriteError(w, r, a.Log, Errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this path."))
+		return
+	}
+	WriteError(w, r, a.Log, Errorf(http.StatusNotFound, "not_found", "No such endpoint."))
+}
+
+type headerCapture struct {
+	header http.Header
+	status int
+}
+
+func (h *headerCapture) Header() http.Header         { return h.header }
+func (h *headerCapture) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerCapture) WriteHeader(code int)        { h.status = code }
+
+// RouteChain wraps one route's handler in the per-route steps, in order:
+// record the route, authenticate, authorize, per-principal rate limit,
+// handle, render any error.
+func (a *API) RouteChain(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, ok := reqctx.From(r.Context())
+		if !ok {
+			info = &reqctx.Info{Start: a.Now()}
+			r = r.WithContext(reqctx.With(r.Context(), info))
+		}
+		info.Route = rt.Method + " " + rt.Pattern
+		if err := a.guard(w, r, info, rt.Access); err != nil {
+			WriteError(w, r, a.Log, err)
+			return
+		}
+		if err := rt.handle(w, r); err != nil {
+			a.noteClientError(r, err)
+			WriteError(w, r, a.Log, err)
+		}
+	})
+}
+
+// guard runs authentication, authorization and the per-principal limit.
+func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, acc Access) error {
+	if acc.Public || acc.Refresh {
+		return nil
+	}
+	p, err := a.Auth.Authenticate(r)
+	if err != nil {
+		return a.authFailed(r, info, err)
+	}
+	info.Principal = p
+	if acc.Perm != "" && !p.Can(acc.Perm) {
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
+			map[string]string{"permission": string(acc.Perm), "role": string(p.Role)}))
+		a.observe(r, info, ids.SignalForbidden, "")
+		return Errorf(http.StatusForbidden, "forbidden", "Your role does not grant the permission this endpoint requires.")
+	}
+	if !a.RateLimiting || a.Limiter == nil {
+		return nil
+	}
+	dec, err := a.Limiter.Allow(r.Context(), "principal:"+p.UserID, a.Policy)
+	if err != nil {
+		return Unavailable("Rate limiting", err)
+	}
+	ratelimit.SetHeaders(w.Header(), a.Policy, dec)
+	if dec.Warn {
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimitWarning, secevent.Low, a.Now(),
+			map[string]string{"limit": strconv.Itoa(dec.Limit), "remaining": strconv.Itoa(dec.Remaining)}))
+	}
+	if !dec.Allowed {
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, a.Now(),
+			map[string]string{"scope": "principal", "limit": strconv.Itoa(dec.Limit)}))
+		e := Errorf(http.StatusTooManyRequests, "rate_limited", "Rate limit exceeded; retry after the indicated time.")
+		e.RetryAfter = dec.RetryAfter
+		return e
+	}
+	return nil
+}
+
+// authFailed records the failure and returns the 401 (or 400/503) problem.
+func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
+	var f *auth.Failure
+	if !errors.As(err, &f) {
+		return Internal(err)
+	}
+	if errors.Is(f.Err, auth.ErrUnavailable) {
+		return Unavailable("Authentication", f.Cause)
+	}
+	details := map[string]string{"reason": f.Reason}
+	ev := secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, a.Now(), details)
+	if f.KeyID != "" {
+		ev.KeyID = f.KeyID
+	}
+	if f.Reason == "missing" {
+		ev.Severity = secevent.Low
+	}
+	a.Events.Record(r.Context(), ev)
+	sig := ids.SignalAuthFailure
+	switch f.Reason {
+	case "missing":
+		sig = "" // no credential at all is not an attack signal by itself
+	case "malformed_key":
+		sig = ids.SignalMalformedKey
+	case "unknown_key":
+		sig = ids.SignalUnknownKey
+	}
+	a.observe(r, info, sig, f.Hint)
+	switch {
+	case errors.Is(f.Err, auth.ErrCredentialInURL):
+		return Errorf(http.StatusBadRequest, "credentials_in_url", "Send credentials in the X-API-Key or Authorization header, never in the URL.")
+	case errors.Is(f.Err, auth.ErrAmbiguous):
+		return Errorf(http.StatusBadRequest, "ambiguous_credentials", "Send either X-API-Key or Authorization, not both.")
+	case errors.Is(f.Err, auth.ErrMissing):
+		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthorized",
+			Detail: "This endpoint needs an API key (X-API-Key) or a bearer token (Authorization: Bearer)."}
+	}
+	return &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Title: "Unauthorized",
+		Detail: "The API key or token is not valid (malformed, unknown, revoked or expired)."}
+}
+
+func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key string) {
+	if a.IDS != nil && sig != "" {
+		_ = a.IDS.Observe(r.Context(), info.ClientIP, sig, key) // the detector records its own failures
+	}
+}
+
+// noteClientError feeds validation and injection rejections to intrusion
+// detection.
+func (a *API) noteClientError(r *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return
+	}
+	info, ok := reqctx.From(r.Context())
+	if !ok {
+		return
+	}
+	switch {
+	case e.Code == "injection_detected":
+		a.observe(r, info, ids.SignalInjection, "")
+	case e.Status == http.StatusNotFound && info.Principal != nil:
+		a.observe(r, info, ids.SignalForbidden, "") // probing other users' ids
+	case e.Status == http.StatusBadRequest, e.Status == http.StatusRequestEntityTooLarge, e.Status == http.StatusUnsupportedMediaType:
+		a.observe(r, info, ids.SignalValidationRejected, "")
+	}
+}

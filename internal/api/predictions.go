@@ -1,0 +1,123 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+type listResponse struct {
+	Predictions []predictionJSON `json:"predictions"`
+	NextCursor  string           `json:"next_cursor,omitempty"`
+}
+
+func (a *API) listPredictions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "emotion", "q", "limit", "cursor":
+		default:
+			return fieldProblem(truncate(k, 32), "unknown_parameter", "unknown query parameter (expected emotion, q, limit, cursor)")
+		}
+	}
+	lp := prediction.ListParams{Emotion: q.Get("emotion"), Word: q.Get("q"), Limit: 20}
+	if lp.Emotion != "" && !a.knownEmotion(lp.Emotion) {
+		return fieldProblem("emotion", "unknown_emotion", "emotion must be one of the model's labels")
+	}
+	if len(lp.Word) > 256 {
+		return fieldProblem("q", "too_long", "q must be one word")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return fieldProblem("limit", "out_of_range", "limit must be an integer between 1 and 100")
+		}
+		lp.Limit = n
+	}
+	c, err := prediction.ParseCursor(q.Get("cursor"))
+	if err != nil {
+		return fieldProblem("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
+	}
+	lp.Cursor = c
+	recs, next, err := a.Predictions.List(r.Context(), lp)
+	if err != nil {
+		return storeError(err)
+	}
+	resp := listResponse{Predictions: make([]predictionJSON, 0, len(recs)), NextCursor: next.String()}
+	for _, rec := range recs {
+		resp.Predictions = append(resp.Predictions, toJSON(rec))
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func (a *API) knownEmotion(e string) bool {
+	for _, labels := range a.Taxonomies {
+		for _, l := range labels {
+			if l == e {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *API) getPrediction(w http.ResponseWriter, r *http.Request) error {
+	rec, err := a.Predictions.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return storeError(err)
+	}
+	writeJSON(w, http.StatusOK, toJSON(rec))
+	return nil
+}
+
+func (a *API) deletePrediction(w http.ResponseWriter, r *http.Request) error {
+	if err := a.Predictions.Delete(r.Context(), r.PathValue("id")); err != nil {
+		return storeError(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) eraseUser(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, err := a.Users.UserByID(r.Context(), id); err != nil {
+		return storeError(err)
+	}
+	n, err := a.Predictions.EraseUser(r.Context(), id)
+	if err != nil {
+		return storeError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user_id": id, "deleted_predictions": n})
+	return nil
+}
+
+// storeError maps domain and store errors onto problems.
+func storeError(err error) error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, prediction.ErrNotFound), isNotFound(err):
+		return Errorf(http.StatusNotFound, "not_found", "No such resource.")
+	case errors.Is(err, prediction.ErrNoPrincipal):
+		return Errorf(http.StatusForbidden, "forbidden", "Your role does not allow this.")
+	case isUnavailable(err):
+		return Unavailable("Storage", err)
+	}
+	return Internal(err)
+}
+
+func isUnavailable(err error) bool { return errors.Is(err, store.ErrUnavailable) }
+
+func infoFrom(r *http.Request) (*reqctx.Info, bool) { return reqctx.From(r.Context()) }
+
+func isNotFound(err error) bool {
+	return errors.Is(err, users.ErrNotFound) || errors.Is(err, apikey.ErrNotFound) || errors.Is(err, store.ErrNotFound)
+}

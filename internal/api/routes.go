@@ -1,0 +1,76 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/samo-brain/samo/internal/rbac"
+)
+
+// Access says who may call a route.
+type Access struct {
+	// Public routes need no credentials.
+	Public bool
+	// Perm is the permission an authenticated caller needs. A route that is
+	// neither Public nor names a Perm is refused at start-up (deny by default).
+	Perm rbac.Permission
+	// Refresh marks the refresh endpoint, authenticated by the refresh token
+	// in its body rather than by a key or bearer token.
+	Refresh bool
+	// AnyKey marks routes open to any valid credential (token exchange).
+	AnyKey bool
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Pattern string // net/http ServeMux pattern path
+	Access  Access
+	Summary string
+	handle  func(w http.ResponseWriter, r *http.Request) error
+}
+
+var (
+	public  = Access{Public: true}
+	anyKey  = Access{AnyKey: true}
+	refresh = Access{Refresh: true}
+)
+
+func perm(p rbac.Permission) Access { return Access{Perm: p} }
+
+// Routes is the v1 route table: every route with its method, path,
+// permission and handler. The server, the OpenAPI document and the tests all
+// read it.
+func (a *API) Routes() []Route {
+	return append(a.coreRoutes(), a.securityRoutes()...)
+}
+
+func (a *API) coreRoutes() []Route {
+	return []Route{
+		{"GET", "/health", public, "Liveness", a.health},
+		{"GET", "/api/health", public, "Liveness (compatibility alias)", a.health},
+		{"GET", "/ready", public, "Readiness of store, cache and model", a.ready},
+		{"GET", "/openapi.json", public, "OpenAPI 3.1 document", a.openAPI},
+		{"GET", "/.well-known/jwks.json", public, "Public JWT verification keys", a.jwks},
+
+		{"POST", "/v1/predict", perm(rbac.WritePredictions), "Predict the emotions of one text", a.predict},
+		{"POST", "/api/predict", perm(rbac.WritePredictions), "Predict (compatibility alias)", a.predict},
+		{"POST", "/v1/predict/batch", perm(rbac.WritePredictions), "Predict up to 100 texts or an uploaded file", a.predictBatch},
+		{"POST", "/api/predict_batch", perm(rbac.WritePredictions), "Batch predict (compatibility alias)", a.predictBatch},
+		{"GET", "/v1/predictions", perm(rbac.ReadPredictions), "List stored predictions", a.listPredictions},
+		{"GET", "/v1/predictions/{id}", perm(rbac.ReadPredictions), "Read one stored prediction", a.getPrediction},
+		{"DELETE", "/v1/predictions/{id}", perm(rbac.WritePredictions), "Delete one stored prediction", a.deletePrediction},
+		{"GET", "/v1/metrics", perm(rbac.ReadMetrics), "Service, security and model-quality metrics", a.metrics},
+		{"POST", "/v1/feedback", perm(rbac.WriteMetrics), "Record the true labels of a prediction", a.feedback},
+
+		{"POST", "/v1/auth/token", anyKey, "Exchange an API key for a token pair", a.issueToken},
+		{"POST", "/v1/auth/refresh", refresh, "Rotate a refresh token", a.refreshToken},
+		{"POST", "/v1/auth/logout", anyKey, "Revoke the bearer token and its refresh family", a.logout},
+
+		{"GET", "/v1/admin/keys", perm(rbac.Admin), "List API keys", a.listKeys},
+		{"POST", "/v1/admin/keys", perm(rbac.Admin), "Create an API key (plaintext shown once)", a.createKey},
+		{"GET", "/v1/admin/keys/{id}", perm(rbac.Admin), "Show one API key", a.getKey},
+		{"DELETE", "/v1/admin/keys/{id}", perm(rbac.Admin), "Revoke an API key", a.revokeKey},
+		{"POST", "/v1/admin/keys/{id}/rotate", perm(rbac.Admin), "Rotate an API key with a grace period", a.rotateKey},
+		{"DELETE", "/v1/admin/users/{id}/predictions", perm(rbac.Admin), "Erase every prediction of a user", a.eraseUser},
+	}
+}

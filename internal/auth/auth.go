@@ -1,0 +1,218 @@
+// Package auth turns a request's credentials into a reqctx.Principal.
+//
+// Credentials come only from headers: "X-API-Key: samo_…" or
+// "Authorization: Bearer <jwt>". Credentials in the URL (query parameters
+// such as api_key, key, token, access_token) are refused outright because
+// URLs end up in logs, proxies and browser history. Sending both headers is
+// refused as ambiguous.
+//
+// An API key is checked by apikey.Service (format and checksum first, no
+// lookup for a malformed key). A bearer token is verified by token.Service
+// (algorithm pinning, claims, deny-list) and then tied back to its API key:
+// a revoked or suspended key's tokens stop working at once. The role is read
+// from the user record on every request (through a one-second cache), so a
+// role change applies to existing tokens; a token's permissions claim can
+// only narrow the role, never widen it.
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/token"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// Sentinel errors; every failure wraps one of them in a *Failure.
+var (
+	ErrMissing         = errors.New("auth: no credentials")
+	ErrInvalid         = errors.New("auth: invalid credentials")
+	ErrCredentialInURL = errors.New("auth: credentials in URL")
+	ErrAmbiguous       = errors.New("auth: both X-API-Key and Authorization sent")
+	ErrUnavailable     = errors.New("auth: credential store unavailable")
+)
+
+// Failure describes why authentication failed, for events and metrics. It
+// never holds the credential itself.
+type Failure struct {
+	Err    error  // one of the sentinels
+	Reason string // short machine reason: missing, malformed_key, unknown_key, revoked, expired, suspended, invalid_token, revoked_token, key_in_url, ambiguous
+	Hint   string // SHA-256 prefix of a presented credential (key-enumeration detection), never the credential
+	KeyID  string // the key involved when known
+	Cause  error  // internal detail, for logs only
+}
+
+func (f *Failure) Error() string { return f.Err.Error() + ": " + f.Reason }
+
+// Unwrap returns the sentinel.
+func (f *Failure) Unwrap() error { return f.Err }
+
+// UserLookup reads users by id.
+type UserLookup interface {
+	UserByID(ctx context.Context, id string) (users.User, error)
+}
+
+// Authenticator authenticates requests.
+type Authenticator struct {
+	keys   *apikey.Service
+	tokens *token.Service
+	users  UserLookup
+	now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedUser
+}
+
+type cachedUser struct {
+	u       users.User
+	expires time.Time
+}
+
+// userCacheTTL bounds how long a role change takes to apply.
+const userCacheTTL = time.Second
+
+// New returns an Authenticator. tokens may be nil (bearer tokens refused).
+func New(keys *apikey.Service, tokens *token.Service, ul UserLookup, now func() time.Time) *Authenticator {
+	if now == nil {
+		now = time.Now
+	}
+	return &Authenticator{keys: keys, tokens: tokens, users: ul, now: now, cache: map[string]cachedUser{}}
+}
+
+// urlCredentialParams are query parameters that look like credentials.
+var urlCredentialParams = []string{"api_key", "apikey", "key", "token", "access_token", "jwt", "refresh_token"}
+
+// Authenticate returns the principal for r's credentials.
+func (a *Authenticator) Authenticate(r *http.Request) (*reqctx.Principal, error) {
+	q := r.URL.Query()
+	for _, p := range urlCredentialParams {
+		if q.Has(p) {
+			return nil, &Failure{Err: ErrCredentialInURL, Reason: "key_in_url"}
+		}
+	}
+	key := r.Header.Get("X-API-Key")
+	authz := r.Header.Get("Authorization")
+	switch {
+	case key != "" && authz != "":
+		return nil, &Failure{Err: ErrAmbiguous, Reason: "ambiguous"}
+	case key != "":
+		return a.withKey(r.Context(), key)
+	case authz != "":
+		scheme, cred, ok := strings.Cut(authz, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
+			return nil, &Failure{Err: ErrInvalid, Reason: "unsupported_scheme"}
+		}
+		return a.withToken(r.Context(), strings.TrimSpace(cred))
+	}
+	return nil, &Failure{Err: ErrMissing, Reason: "missing"}
+}
+
+// AuthenticateKey checks a raw API key (dashboard sign-in).
+func (a *Authenticator) AuthenticateKey(ctx context.Context, key string) (*reqctx.Principal, error) {
+	return a.withKey(ctx, key)
+}
+
+func hint(cred string) string {
+	sum := sha256.Sum256([]byte(cred))
+	return hex.EncodeToString(sum[:6])
+}
+
+func (a *Authenticator) withKey(ctx context.Context, presented string) (*reqctx.Principal, error) {
+	k, err := a.keys.Authenticate(ctx, presented)
+	if err != nil {
+		return nil, keyFailure(err, hint(presented))
+	}
+	return a.principal(ctx, k.UserID, k.ID, "", "api_key", nil)
+}
+
+func keyFailure(err error, h string) *Failure {
+	f := &Failure{Err: ErrInvalid, Hint: h, Cause: err}
+	var ke *apikey.KeyError
+	if errors.As(err, &ke) {
+		f.KeyID = ke.KeyID
+	}
+	switch {
+	case errors.Is(err, apikey.ErrMalformed):
+		f.Reason = "malformed_key"
+	case errors.Is(err, apikey.ErrNotFound):
+		f.Reason = "unknown_key"
+	case errors.Is(err, apikey.ErrRevoked):
+		f.Reason = "revoked"
+	case errors.Is(err, apikey.ErrExpired):
+		f.Reason = "expired"
+	case errors.Is(err, apikey.ErrSuspended):
+		f.Reason = "suspended"
+	default:
+		f.Err, f.Reason = ErrUnavailable, "store_error"
+	}
+	return f
+}
+
+func (a *Authenticator) withToken(ctx context.Context, bearer string) (*reqctx.Principal, error) {
+	if a.tokens == nil {
+		return nil, &Failure{Err: ErrInvalid, Reason: "invalid_token"}
+	}
+	c, err := a.tokens.Authenticate(ctx, bearer)
+	if err != nil {
+		reason := "invalid_token"
+		if errors.Is(err, token.ErrRevoked) {
+			reason = "revoked_token"
+		}
+		if errors.Is(err, token.ErrUnavailable) {
+			return nil, &Failure{Err: ErrUnavailable, Reason: "store_error", Cause: err}
+		}
+		return nil, &Failure{Err: ErrInvalid, Reason: reason, Hint: hint(bearer), Cause: err}
+	}
+	// The key that the token was issued from must still be valid.
+	if c.APIKeyID != "" {
+		if _, err := a.keys.Check(ctx, c.APIKeyID); err != nil {
+			return nil, keyFailure(err, "")
+		}
+	}
+	scope := make([]rbac.Permission, 0, len(c.Permissions))
+	for _, p := range c.Permissions {
+		scope = append(scope, rbac.Permission(p))
+	}
+	return a.principal(ctx, c.UserID, c.APIKeyID, c.ID, "jwt", scope)
+}
+
+func (a *Authenticator) principal(ctx context.Context, userID, keyID, jti, method string, scope []rbac.Permission) (*reqctx.Principal, error) {
+	u, err := a.user(ctx, userID)
+	if err != nil {
+		if errors.Is(err, users.ErrNotFound) {
+			return nil, &Failure{Err: ErrInvalid, Reason: "unknown_user", KeyID: keyID}
+		}
+		return nil, &Failure{Err: ErrUnavailable, Reason: "store_error", Cause: err}
+	}
+	return &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: keyID, TokenID: jti, Method: method, Scope: scope}, nil
+}
+
+func (a *Authenticator) user(ctx context.Context, id string) (users.User, error) {
+	now := a.now()
+	a.mu.Lock()
+	c, ok := a.cache[id]
+	a.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.u, nil
+	}
+	u, err := a.users.UserByID(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	a.mu.Lock()
+	if len(a.cache) > 10000 {
+		clear(a.cache)
+	}
+	a.cache[id] = cachedUser{u: u, expires: now.Add(userCacheTTL)}
+	a.mu.Unlock()
+	return u, nil
+}

@@ -1,0 +1,307 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samo-brain/samo/internal/api"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
+// Middleware wraps a handler.
+type Middleware func(http.Handler) http.Handler
+
+// ChainDeps are what the global middleware chain needs.
+type ChainDeps struct {
+	Log            *slog.Logger
+	Events         secevent.Recorder
+	IDS            *ids.Detector
+	Limiter        ratelimit.Limiter
+	IPPolicy       ratelimit.Policy // per-IP limit before authentication
+	RateLimiting   bool
+	TrustedProxies []netip.Prefix
+	AllowedOrigins []string
+	CORSEnabled    bool
+	HTTPSRequired  bool
+	TLS            bool // this listener terminates TLS itself
+	Now            func() time.Time
+	Metrics        RequestObserver
+}
+
+// RequestObserver receives one call per finished request (Prometheus).
+type RequestObserver interface {
+	ObserveRequest(method, route string, status int, d time.Duration)
+}
+
+// Chain returns the global middleware in the order requests pass through
+// them. Each step only relies on the ones before it:
+//
+//  1. requestInfo   – request id, start time, client IP (X-Forwarded-For only from TRUSTED_PROXIES)
+//  2. recoverPanic  – a panic becomes a 500 problem, never a dropped connection or a stack trace
+//  3. accessLog     – one JSON line per request: method, route, status, duration, request id, key id
+//  4. securityHeaders – the Guide's headers + Cache-Control: no-store, on every response including errors
+//  5. cors          – only ALLOWED_ORIGINS, never * with credentials
+//  6. requireHTTPS  – plain-HTTP API calls refused with a clear problem when HTTPS_REQUIRED
+//  7. blockCheck    – blocked client IPs get 403 before any other work
+//  8. ipRateLimit   – per-IP budget before authentication, so invented keys get no fresh bucket
+//
+// Authentication, authorization, per-principal rate limiting and validation
+// run per route (api.RouteChain), because they depend on the route.
+func Chain(d ChainDeps) []Middleware {
+	return []Middleware{
+		requestInfo(d),
+		recoverPanic(d),
+		accessLog(d),
+		securityHeaders(d),
+		cors(d),
+		requireHTTPS(d),
+		blockCheck(d),
+		ipRateLimit(d),
+	}
+}
+
+// Wrap applies chain to h, the first middleware outermost.
+func Wrap(h http.Handler, chain []Middleware) http.Handler {
+	for i := len(chain) - 1; i >= 0; i-- {
+		h = chain[i](h)
+	}
+	return h
+}
+
+// newRequestID returns 128 random bits, base64url.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func requestInfo(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info := &reqctx.Info{
+				RequestID: newRequestID(),
+				ClientIP:  ids.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), d.TrustedProxies),
+				Start:     d.Now(),
+			}
+			w.Header().Set("X-Request-ID", info.RequestID)
+			next.ServeHTTP(w, r.WithContext(reqctx.With(r.Context(), info)))
+		})
+	}
+}
+
+func recoverPanic(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					d.Log.Error("panic serving request", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					api.WriteError(w, r, nil, api.Internal(fmt.Errorf("panic: %v", v)))
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// statusWriter records the status code for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func accessLog(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			info, _ := reqctx.From(r.Context())
+			dur := d.Now().Sub(info.Start)
+			route := info.Route
+			if route == "" {
+				route = "unmatched"
+			}
+			if d.Metrics != nil {
+				d.Metrics.ObserveRequest(r.Method, route, sw.status, dur)
+			}
+			attrs := []slog.Attr{
+				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
+				slog.Float64("duration_ms", float64(dur.Microseconds())/1000), slog.String("request_id", info.RequestID),
+				slog.String("client_ip", info.ClientIP.String()), slog.Int64("bytes", sw.bytes),
+			}
+			if p := info.Principal; p != nil {
+				attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("user_id", p.UserID))
+			}
+			d.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		})
+	}
+}
+
+func securityHeaders(ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			// The Guide's "1; mode=block" enables a filter modern browsers removed and that
+			// could be abused; "0" is the current OWASP recommendation.
+			h.Set("X-XSS-Protection", "0")
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			h.Set("Permissions-Policy", "geolocation=(), microphone=(), camera=()")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+			// API responses render nothing; the dashboard replaces this with its own policy.
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			h.Set("Cache-Control", "no-store")
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func cors(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			allowed := d.CORSEnabled && origin != "" && slices.Contains(d.AllowedOrigins, origin)
+			if allowed {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Credentials", "true")
+				h.Set("Access-Control-Expose-Headers", "X-Request-ID, RateLimit, RateLimit-Policy, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After")
+			}
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				if !allowed {
+					api.WriteError(w, r, nil, api.Errorf(http.StatusForbidden, "cors_origin_denied", "This origin is not allowed to call the API."))
+					return
+				}
+				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func requireHTTPS(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if d.HTTPSRequired && !isHTTPS(r, d) && r.URL.Path != "/health" {
+				api.WriteError(w, r, nil, api.Errorf(http.StatusForbidden, "https_required",
+					"This API only accepts HTTPS. Resend the request over https:// (nothing was processed)."))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// isHTTPS reports whether the client's connection was TLS: terminated here,
+// or by a trusted proxy that says so in X-Forwarded-Proto.
+func isHTTPS(r *http.Request, d ChainDeps) bool {
+	if r.TLS != nil {
+		return true
+	}
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range d.TrustedProxies {
+		if p.Contains(peer.Addr().Unmap()) {
+			return strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+		}
+	}
+	return false
+}
+
+func blockCheck(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info, _ := reqctx.From(r.Context())
+			if d.IDS != nil && r.URL.Path != "/health" {
+				b, blocked, err := d.IDS.Check(r.Context(), info.ClientIP)
+				if err != nil {
+					// The shared block list cannot be read: fail closed.
+					api.WriteError(w, r, d.Log, api.Unavailable("Intrusion detection", err))
+					return
+				}
+				if blocked {
+					e := api.Errorf(http.StatusForbidden, "ip_blocked", "Requests from this address are blocked until "+b.Until.UTC().Format(time.RFC3339)+".")
+					e.RetryAfter = time.Until(b.Until)
+					api.WriteError(w, r, nil, e)
+					return
+				}
+				_ = d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalRequest, "")
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func ipRateLimit(d ChainDeps) Middleware {
+	return func(next http.Handler) http.Handler {
+		if !d.RateLimiting || d.Limiter == nil {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info, _ := reqctx.From(r.Context())
+			if r.URL.Path == "/health" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			dec, err := d.Limiter.Allow(r.Context(), "ip:"+info.ClientIP.String(), d.IPPolicy)
+			if err != nil {
+				api.WriteError(w, r, d.Log, api.Unavailable("Rate limiting", err))
+				return
+			}
+			if !dec.Allowed {
+				ratelimit.SetHeaders(w.Header(), d.IPPolicy, dec)
+				d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, d.Now(),
+					map[string]string{"scope": "ip", "limit": strconv.Itoa(d.IPPolicy.Limit)}))
+				e := api.Errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from this address; retry after the indicated time.")
+				e.RetryAfter = dec.RetryAfter
+				api.WriteError(w, r, nil, e)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
