@@ -57,26 +57,30 @@ type Limits struct {
 
 // Deps are the API's dependencies.
 type Deps struct {
-	Log          *slog.Logger
-	Events       secevent.Recorder
-	Auth         Authenticator
-	IDS          Observer // may be nil
-	Limiter      ratelimit.Limiter
-	Policy       ratelimit.Policy // per principal
-	RateLimiting bool
-	Predictions  *prediction.Service
-	Keys         *apikey.Service
-	Users        users.Store
-	Tokens       *token.Service // nil disables the token endpoints
-	JWKS         func() ([]byte, error)
-	Injection    validate.Policy
-	Limits       Limits
-	Taxonomies   map[string][]string // taxonomy → labels
-	Ready        []Checker
-	Version      string
-	ModelVersion string
-	Now          func() time.Time
-	Metrics      MetricsSource
+	Log     *slog.Logger
+	Events  secevent.Recorder
+	Auth    Authenticator
+	IDS     Observer // may be nil
+	Limiter ratelimit.Limiter
+	Policy  ratelimit.Policy // per principal
+	// AuthFailPolicy bounds failed authentications per client address
+	// (checked before authenticating, counted after each failure).
+	AuthFailPolicy ratelimit.Policy
+	RateLimiting   bool
+	Predictions    *prediction.Service
+	Keys           *apikey.Service
+	Users          users.Store
+	Tokens         *token.Service // nil disables the token endpoints
+	JWKS           func() ([]byte, error)
+	Injection      validate.Policy
+	Limits         Limits
+	Taxonomies     map[string][]string // taxonomy → labels
+	Ready          []Checker
+	Version        string
+	ModelVersion   string
+	Now            func() time.Time
+	Metrics        MetricsSource
+	Rotation       Rotation // online encryption-key rotation (admin)
 	// Security holds the security-operations dependencies (security.go).
 	Security SecurityDeps
 	// Extra routes contributed by other surfaces (dashboard).
@@ -173,8 +177,15 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 	if acc.Public || acc.Refresh {
 		return nil
 	}
+	if err := a.authBudget(r, info, false); err != nil {
+		return err
+	}
 	p, err := a.Auth.Authenticate(r)
 	if err != nil {
+		var f *auth.Failure
+		if errors.As(err, &f) && f.Reason != "missing" {
+			_ = a.authBudget(r, info, true)
+		}
 		return a.authFailed(r, info, err)
 	}
 	info.Principal = p
@@ -200,6 +211,32 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, a.Now(),
 			map[string]string{"scope": "principal", "limit": strconv.Itoa(dec.Limit)}))
 		e := Errorf(http.StatusTooManyRequests, "rate_limited", "Rate limit exceeded; retry after the indicated time.")
+		e.RetryAfter = dec.RetryAfter
+		return e
+	}
+	return nil
+}
+
+// authBudget checks (count=false) or spends (count=true) the client
+// address's budget of failed authentications. Checking never spends, so
+// clients that authenticate correctly are never throttled by it.
+func (a *API) authBudget(r *http.Request, info *reqctx.Info, count bool) error {
+	if !a.RateLimiting || a.Limiter == nil || a.AuthFailPolicy.Limit <= 0 {
+		return nil
+	}
+	key := "authfail:" + ids.Subject(info.ClientIP, 64).String()
+	var dec ratelimit.Decision
+	var err error
+	if count {
+		dec, err = a.Limiter.Allow(r.Context(), key, a.AuthFailPolicy)
+	} else {
+		dec, err = a.Limiter.Peek(r.Context(), key, a.AuthFailPolicy)
+	}
+	if err != nil {
+		return Unavailable("Rate limiting", err)
+	}
+	if !count && !dec.Allowed {
+		e := Errorf(http.StatusTooManyRequests, "too_many_auth_failures", "Too many failed authentications from this address; retry later.")
 		e.RetryAfter = dec.RetryAfter
 		return e
 	}

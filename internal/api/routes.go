@@ -41,7 +41,7 @@ func perm(p rbac.Permission) Access { return Access{Perm: p} }
 // permission and handler. The server, the OpenAPI document and the tests all
 // read it.
 func (a *API) Routes() []Route {
-	return append(a.coreRoutes(), a.securityRoutes()...)
+	return append(append(a.coreRoutes(), a.cryptoRoutes()...), a.securityRoutes()...)
 }
 
 func (a *API) coreRoutes() []Route {
