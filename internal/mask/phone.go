@@ -117,8 +117,10 @@ func (r *phoneRegion) plausible(digits string) bool {
 	if strings.HasPrefix(digits, "00") || strings.HasPrefix(digits, "011") {
 		return true
 	}
-	return n <= maxPhoneDigits && r.possible[n] ||
-		r.ndd != "" && strings.HasPrefix(digits, r.ndd) && r.possible[n-len(r.ndd)]
+	if n > maxPhoneDigits {
+		return false
+	}
+	return r.possible[n] || r.ndd != "" && strings.HasPrefix(digits, r.ndd) && r.possible[n-len(r.ndd)]
 }
 
 // findPhones appends a span for every phone number confirmed in text.
@@ -165,14 +167,13 @@ func scanPhone(text string, i int) (start, end, runEnd int) {
 		}
 		j++
 	}
-	digits, lastDigit := 0, -1
+	lastDigit := -1
 	parenAt, parenDigits := -1, 0
 loop:
 	for j < len(text) {
 		c := text[j]
 		switch {
 		case isDigit(c):
-			digits++
 			parenDigits++
 			lastDigit = j
 		case c == '(':
@@ -212,6 +213,12 @@ loop:
 			start++
 		}
 	}
+	digits := 0
+	for k := start; k < end; k++ {
+		if isDigit(text[k]) {
+			digits++
+		}
+	}
 	if digits < minPhoneDigits || digits > maxPhoneDigits {
 		return start, start, runEnd
 	}
@@ -221,8 +228,10 @@ loop:
 // phoneStartOK reports whether a phone number may start at byte offset i.
 func phoneStartOK(text string, i int) bool {
 	switch r := prevRune(text, i); r {
-	case '#', '$', '€', '£', '¥', '/', '@', '+', '&', '=', '%', '*', '\\', '~', '-', '_', '(':
-		return r == '(' && text[i] != '('
+	case '(':
+		return text[i] != '(' // "(0412 345 678" with the '(' left as prose
+	case '#', '$', '€', '£', '¥', '/', '@', '+', '&', '=', '%', '*', '\\', '~', '-', '_':
+		return false
 	case '.', ',', ':':
 		return !isWordRune(prevRune(text, i-1)) || r == ':' && !isDigit(byteAt(text, i-2))
 	default:
