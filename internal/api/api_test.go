@@ -1,0 +1,121 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/reqctx"
+)
+
+// denyAll authenticates nobody: every guarded route answers 401.
+type denyAll struct{}
+
+func (denyAll) Authenticate(*http.Request) (*reqctx.Principal, error) {
+	return nil, &auth.Failure{Err: auth.ErrMissing, Reason: "missing"}
+}
+
+func testAPI() *API { return New(Deps{Auth: denyAll{}, Version: "test"}) }
+
+// TestOpenAPIMatchesRoutes is the drift test: every served route is in the
+// document with its method, and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	a := testAPI()
+	h, err := a.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := a.OpenAPI()
+	b, _ := json.Marshal(doc)
+	var parsed struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &parsed); err != nil || parsed.OpenAPI != "3.1.0" {
+		t.Fatalf("document: %v %q", err, parsed.OpenAPI)
+	}
+	served := map[string]bool{}
+	for _, rt := range a.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		served[key] = true
+		op, ok := parsed.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		if !ok {
+			t.Errorf("route %s missing from the OpenAPI document", key)
+			continue
+		}
+		if rt.Access.Perm != "" && op["x-permission"] != string(rt.Access.Perm) {
+			t.Errorf("%s: x-permission %v, want %s", key, op["x-permission"], rt.Access.Perm)
+		}
+		// The mux really serves it: a request reaches the route chain
+		// (401 for guarded routes) rather than the 404/405 fallback.
+		path := regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(rt.Pattern, "x")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(rt.Method, path, nil))
+		if rec.Code == 404 && strings.Contains(rec.Body.String(), "No such endpoint") || rec.Code == 405 || rec.Code >= 500 && !rt.Access.Public {
+			t.Errorf("%s is in the table but not served (%d)", key, rec.Code)
+		}
+	}
+	for path, ops := range parsed.Paths {
+		for method := range ops {
+			if !served[strings.ToUpper(method)+" "+path] {
+				t.Errorf("documented operation %s %s is not served", strings.ToUpper(method), path)
+			}
+		}
+	}
+}
+
+func TestRouteWithoutAccessRefused(t *testing.T) {
+	a := New(Deps{Auth: denyAll{}, Extra: []Route{{Method: "GET", Pattern: "/v1/oops", Summary: "no access rule"}}})
+	if _, err := a.Handler(); err == nil {
+		t.Fatal("a route naming no access rule was accepted")
+	}
+}
+
+func TestHasLoneSurrogate(t *testing.T) {
+	cases := map[string]bool{
+		`"plain"`:                  false,
+		`"\ud83d\ude00"`:           false, // a pair
+		`"\ud83d"`:                 true,
+		`"\ude00"`:                 true,
+		`"\ud83d\u0041"`:           true,
+		`"\\ud83d"`:                false, // an escaped backslash, then text
+		`"\\\ud83d"`:               true,
+		`"\u00e9 and \uD800 x"`:    true,
+		`"truncated \ud83d\ude0"`:  true,
+		`"ok \u0041\u0042\u0043"`: false,
+	}
+	for in, want := range cases {
+		if got := hasLoneSurrogate([]byte(in)); got != want {
+			t.Errorf("hasLoneSurrogate(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestCheckObjectKeys(t *testing.T) {
+	allowed := []string{"text", "threshold"}
+	cases := []struct {
+		body, code string
+	}{
+		{`{"text":"a"}`, ""},
+		{`{"text":"a","threshold":0.2}`, ""},
+		{`{"Text":"a"}`, "unknown_field"},
+		{`{"text":"a","text":"b"}`, "duplicate_field"},
+		{`{"text":{"nested":"ok"}}`, ""},
+		{`[1]`, "invalid_json"},
+		{`{"text":`, "invalid_json"},
+	}
+	for _, c := range cases {
+		err := checkObjectKeys([]byte(c.body), allowed)
+		got := ""
+		if err != nil {
+			got = err.(*Error).Code
+		}
+		if got != c.code {
+			t.Errorf("checkObjectKeys(%s) = %q, want %q", c.body, got, c.code)
+		}
+	}
+}
