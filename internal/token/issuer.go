@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,6 +46,11 @@ type Issuer struct {
 	ks        *KeySet
 	now       func() time.Time
 	headerSeg string // base64url JOSE header of the signing key; "" when ks cannot sign
+	// known maps the exact header segment Issue writes for each key to its
+	// parsed form, so Verify skips decoding and parsing the header of
+	// SAMO's own tokens; any other header is decoded and parsed strictly.
+	known   map[string]header
+	readers sync.Pool // *jsonReader
 }
 
 // NewIssuer returns an Issuer for cfg (zero fields take their defaults)
@@ -65,12 +71,21 @@ func NewIssuer(cfg Config, ks *KeySet, now func() time.Time) (*Issuer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	i := &Issuer{cfg: cfg, ks: ks, now: now}
-	if ks.signing != nil {
-		h := `{"alg":"` + ks.alg + `","kid":"` + ks.signing.kid + `","typ":"JWT"}`
-		i.headerSeg = base64.RawURLEncoding.EncodeToString([]byte(h))
+	i := &Issuer{cfg: cfg, ks: ks, now: now, known: make(map[string]header, len(ks.order))}
+	i.readers.New = func() any { return newJSONReader() }
+	for _, k := range ks.order {
+		seg := headerSegment(ks.alg, k.kid)
+		i.known[seg] = header{alg: ks.alg, kid: k.kid}
+		if k == ks.signing {
+			i.headerSeg = seg
+		}
 	}
 	return i, nil
+}
+
+// headerSegment is the base64url JOSE header Issue writes for a key.
+func headerSegment(alg, kid string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"` + alg + `","kid":"` + kid + `","typ":"JWT"}`))
 }
 
 // Config returns the effective configuration, defaults applied.
@@ -167,19 +182,23 @@ func (i *Issuer) Verify(tok string, at time.Time) (Claims, error) {
 	if strings.IndexByte(tok[d2+1:], '.') >= 0 {
 		return Claims{}, fmt.Errorf("%w: not three segments", ErrMalformed)
 	}
-	hb, err := decodeSegment(tok[:d1])
-	if err != nil {
-		return Claims{}, err
+	jr := i.readers.Get().(*jsonReader)
+	defer i.readers.Put(jr)
+	h, known := i.known[tok[:d1]]
+	if !known {
+		hb, err := decodeSegment(tok[:d1])
+		if err != nil {
+			return Claims{}, err
+		}
+		if h, err = jr.parseHeader(hb); err != nil {
+			return Claims{}, err
+		}
 	}
 	pb, err := decodeSegment(tok[d1+1 : d2])
 	if err != nil {
 		return Claims{}, err
 	}
 	sig, err := decodeSegment(tok[d2+1:])
-	if err != nil {
-		return Claims{}, err
-	}
-	h, err := parseHeader(hb)
 	if err != nil {
 		return Claims{}, err
 	}
@@ -196,7 +215,7 @@ func (i *Issuer) Verify(tok string, at time.Time) (Claims, error) {
 	if len(sig) != k.sigLen {
 		return Claims{}, fmt.Errorf("%w: wrong length", ErrSignature)
 	}
-	c, audOK, err := parseClaims(pb, i.cfg.Audience)
+	c, audOK, err := jr.parseClaims(pb, i.cfg.Audience)
 	if err != nil {
 		return Claims{}, err
 	}

@@ -342,3 +342,24 @@ func TestIssueInput(t *testing.T) {
 		seen[c.ID] = true
 	}
 }
+
+// TestKnownHeadersMatchStrictParse shows that the header shortcut in Verify
+// returns exactly what the strict parser returns for the same segment.
+func TestKnownHeadersMatchStrictParse(t *testing.T) {
+	f := newFixture(t)
+	for _, iss := range []*Issuer{f.hs, f.edIss, f.esIss, f.rsIss} {
+		if len(iss.known) != len(iss.KeySet().KeyIDs()) {
+			t.Errorf("%s: %d known headers for %d keys", iss.Config().Algorithm, len(iss.known), len(iss.KeySet().KeyIDs()))
+		}
+		for seg, want := range iss.known {
+			raw, err := decodeSegment(seg)
+			if err != nil {
+				t.Fatalf("known header %q: %v", seg, err)
+			}
+			got, err := newJSONReader().parseHeader(raw)
+			if err != nil || got != want {
+				t.Errorf("parseHeader(%s) = %+v, %v; cached %+v", raw, got, err, want)
+			}
+		}
+	}
+}

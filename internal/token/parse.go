@@ -3,11 +3,10 @@ package token
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/json/jsontext"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -100,28 +99,47 @@ func validClaimString(s string, max int) bool {
 	return true
 }
 
+// jsonReader is a reusable JSON tokenizer over a byte slice; Issuer keeps
+// them in a sync.Pool so Verify does not allocate a decoder per token.
+type jsonReader struct {
+	r   bytes.Reader
+	dec *jsontext.Decoder
+}
+
+func newJSONReader() *jsonReader {
+	return &jsonReader{dec: jsontext.NewDecoder(bytes.NewReader(nil))}
+}
+
 // parseObject reads data as exactly one JSON object of valid UTF-8 with
-// unique member names (compared after unescaping, exactly), calling member
+// unique member names (compared exactly, after unescaping), calling member
 // for each name with the decoder positioned at its value. member must
 // consume the whole value or return an error.
-func parseObject(data []byte, member func(name string, dec *json.Decoder) error) error {
+//
+// It streams tokens with encoding/json/jsontext (the tokenizer under
+// encoding/json since Go 1.25), which rejects invalid UTF-8 and unpaired
+// surrogate escapes. Duplicate names are detected here, explicitly, over
+// the unescaped names, rather than by the tokenizer's option (whose
+// bookkeeping allocates a map per object).
+func (jr *jsonReader) parseObject(data []byte, member func(name string, dec *jsontext.Decoder) error) error {
 	if !utf8.Valid(data) {
 		return fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	jr.r.Reset(data)
+	dec := jr.dec
+	dec.Reset(&jr.r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(false))
+	defer jr.r.Reset(nil) // drop the reference to data
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != jsontext.KindBeginObject {
 		return fmt.Errorf("%w: not a JSON object", ErrMalformed)
 	}
 	var seenBuf [16]string
 	seen := seenBuf[:0]
-	for dec.More() {
-		tok, err := dec.Token()
+	for dec.PeekKind() == jsontext.KindString {
+		tok, err := dec.ReadToken()
 		if err != nil {
-			return fmt.Errorf("%w: invalid JSON", ErrMalformed)
+			return malformedJSON(err)
 		}
-		name, ok := tok.(string)
-		if !ok || strings.ContainsRune(name, utf8.RuneError) {
+		name := tok.String()
+		if strings.ContainsRune(name, utf8.RuneError) {
 			return fmt.Errorf("%w: invalid member name", ErrMalformed)
 		}
 		for _, s := range seen {
@@ -134,44 +152,53 @@ func parseObject(data []byte, member func(name string, dec *json.Decoder) error)
 			return err
 		}
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return fmt.Errorf("%w: invalid JSON", ErrMalformed)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != jsontext.KindEndObject {
+		return malformedJSON(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	return nil
 }
 
+// malformedJSON maps a tokenizer error to ErrMalformed. The error text is
+// not kept: it may quote the input.
+func malformedJSON(error) error {
+	return fmt.Errorf("%w: invalid JSON", ErrMalformed)
+}
+
 // readToken reads one JSON token; a syntax error is ErrMalformed.
-func readToken(dec *json.Decoder) (json.Token, error) {
-	tok, err := dec.Token()
+func readToken(dec *jsontext.Decoder) (jsontext.Token, error) {
+	tok, err := dec.ReadToken()
 	if err != nil {
-		return nil, fmt.Errorf("%w: invalid JSON", ErrMalformed)
+		return jsontext.Token{}, malformedJSON(err)
 	}
 	return tok, nil
 }
 
 // readString reads a JSON string value of 1..max bytes (validClaimString).
-func readString(dec *json.Decoder, max int) (string, error) {
+func readString(dec *jsontext.Decoder, max int) (string, error) {
 	tok, err := readToken(dec)
 	if err != nil {
 		return "", err
 	}
-	s, ok := tok.(string)
-	if !ok || !validClaimString(s, max) {
+	if tok.Kind() != jsontext.KindString {
+		return "", errWrongType
+	}
+	s := tok.String()
+	if !validClaimString(s, max) {
 		return "", errWrongType
 	}
 	return s, nil
 }
 
 // readStrings reads a JSON array of at most maxN strings of 1..max bytes.
-func readStrings(dec *json.Decoder, maxN, max int) ([]string, error) {
+func readStrings(dec *jsontext.Decoder, maxN, max int) ([]string, error) {
 	tok, err := readToken(dec)
 	if err != nil {
 		return nil, err
 	}
-	if tok != json.Delim('[') {
+	if tok.Kind() != jsontext.KindBeginArray {
 		return nil, errWrongType
 	}
 	return readArrayRest(dec, maxN, max)
@@ -179,9 +206,9 @@ func readStrings(dec *json.Decoder, maxN, max int) ([]string, error) {
 
 // readArrayRest reads the elements and the closing bracket of an array of
 // strings whose opening bracket was read. It never returns nil.
-func readArrayRest(dec *json.Decoder, maxN, max int) ([]string, error) {
+func readArrayRest(dec *jsontext.Decoder, maxN, max int) ([]string, error) {
 	out := make([]string, 0, 4)
-	for dec.More() {
+	for dec.PeekKind() != jsontext.KindEndArray {
 		if len(out) == maxN {
 			return nil, errWrongType
 		}
@@ -191,8 +218,8 @@ func readArrayRest(dec *json.Decoder, maxN, max int) ([]string, error) {
 		}
 		out = append(out, s)
 	}
-	if tok, err := readToken(dec); err != nil || tok != json.Delim(']') {
-		return nil, fmt.Errorf("%w: invalid JSON", ErrMalformed)
+	if _, err := readToken(dec); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -200,16 +227,15 @@ func readArrayRest(dec *json.Decoder, maxN, max int) ([]string, error) {
 // readNumericDate reads an RFC 7519 NumericDate restricted to what SAMO
 // issues: a JSON integer of seconds in 1..9999-12-31 (no fraction, no
 // exponent, no string).
-func readNumericDate(dec *json.Decoder) (time.Time, error) {
+func readNumericDate(dec *jsontext.Decoder) (time.Time, error) {
 	tok, err := readToken(dec)
 	if err != nil {
 		return time.Time{}, err
 	}
-	n, ok := tok.(json.Number)
-	if !ok {
+	if tok.Kind() != jsontext.KindNumber {
 		return time.Time{}, errWrongType
 	}
-	v, err := strconv.ParseInt(string(n), 10, 64)
+	v, err := tok.Int() // errors for fractions, exponents and overflow
 	if err != nil || v <= 0 || v > maxNumericDate {
 		return time.Time{}, errWrongType
 	}
@@ -223,10 +249,10 @@ type header struct {
 
 // parseHeader parses the JOSE header: only alg, kid and typ ("JWT") are
 // allowed; forbidden and unknown parameters are ErrHeader.
-func parseHeader(data []byte) (header, error) {
+func (jr *jsonReader) parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg, hasKid bool
-	err := parseObject(data, func(name string, dec *json.Decoder) error {
+	err := jr.parseObject(data, func(name string, dec *jsontext.Decoder) error {
 		var err error
 		switch name {
 		case headerAlgorithm:
@@ -269,9 +295,9 @@ func parseHeader(data []byte) (header, error) {
 // ("EXP", "Permissions"), is ErrClaims. Required: iss, aud, exp, iat, jti,
 // user_id, permissions. It reports whether aud is or contains audience
 // (then recorded in Claims.Audience); the caller checks iss first.
-func parseClaims(data []byte, audience string) (c Claims, audOK bool, err error) {
+func (jr *jsonReader) parseClaims(data []byte, audience string) (c Claims, audOK bool, err error) {
 	var hasIss, hasAud, hasExp, hasIat, hasJti, hasUser, hasPerms bool
-	err = parseObject(data, func(name string, dec *json.Decoder) error {
+	err = jr.parseObject(data, func(name string, dec *jsontext.Decoder) error {
 		var err error
 		switch name {
 		case claimIssuer:
@@ -330,7 +356,7 @@ func parseClaims(data []byte, audience string) (c Claims, audOK bool, err error)
 
 // readID reads a jti or fam: 1..64 base64url characters, so that revocation
 // keys cannot contain separators.
-func readID(dec *json.Decoder) (string, error) {
+func readID(dec *jsontext.Decoder) (string, error) {
 	s, err := readString(dec, maxIDBytes)
 	if err != nil {
 		return "", err
@@ -344,18 +370,19 @@ func readID(dec *json.Decoder) (string, error) {
 // readAudience reads aud as a string or a non-empty array of strings and
 // reports whether it is or contains want (exactly). For an array it returns
 // want when present, else the first element.
-func readAudience(dec *json.Decoder, want string) (string, bool, error) {
+func readAudience(dec *jsontext.Decoder, want string) (string, bool, error) {
 	tok, err := readToken(dec)
 	if err != nil {
 		return "", false, err
 	}
-	if s, ok := tok.(string); ok {
+	if tok.Kind() == jsontext.KindString {
+		s := tok.String()
 		if !validClaimString(s, maxNameBytes) {
 			return "", false, errWrongType
 		}
 		return s, s == want, nil
 	}
-	if tok != json.Delim('[') {
+	if tok.Kind() != jsontext.KindBeginArray {
 		return "", false, errWrongType
 	}
 	list, err := readArrayRest(dec, maxAudiences, maxNameBytes)

@@ -363,8 +363,8 @@ func (failingStore) UseRefresh(context.Context, []byte, time.Time) (RefreshRecor
 	return RefreshRecord{}, errDown
 }
 func (failingStore) RevokeFamily(context.Context, string, time.Time) error { return errDown }
-func (failingStore) Deny(context.Context, string, time.Time) error        { return errDown }
-func (failingStore) Denied(context.Context, string) (bool, error)         { return false, errDown }
+func (failingStore) Deny(context.Context, string, time.Time) error         { return errDown }
+func (failingStore) Denied(context.Context, string) (bool, error)          { return false, errDown }
 
 func TestServiceFailsClosed(t *testing.T) {
 	ctx := context.Background()

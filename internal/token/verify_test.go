@@ -167,7 +167,7 @@ func TestVerifyTable(t *testing.T) {
 		{"user_id empty", nil, f.signHS(with(base, "user_id", `""`)), ErrClaims},
 		{"user_id number", nil, f.signHS(with(base, "user_id", `1`)), ErrClaims},
 		{"user_id control character", nil, f.signHS(with(base, "user_id", `"a\u0000b"`)), ErrClaims},
-		{"user_id lone surrogate", nil, f.signHS(with(base, "user_id", `"\ud800"`)), ErrClaims},
+		{"user_id lone surrogate", nil, f.signHS(with(base, "user_id", `"\ud800"`)), ErrMalformed},
 		{"permissions string", nil, f.signHS(with(base, "permissions", `"admin"`)), ErrClaims},
 		{"permissions number element", nil, f.signHS(with(base, "permissions", `[1]`)), ErrClaims},
 		{"permissions null element", nil, f.signHS(with(base, "permissions", `["read_predictions",null]`)), ErrClaims},

@@ -1,0 +1,173 @@
+// Package tokentest holds the conformance suites that every implementation
+// of token.RefreshStore and token.DenyList must pass: the in-memory store in
+// package token, and the SQL and Redis implementations elsewhere. Call them
+// from a _test.go file of the implementing package:
+//
+//	func TestRefreshStore(t *testing.T) {
+//		tokentest.RefreshStore(t, func(t *testing.T) token.RefreshStore { return newStore(t) })
+//	}
+//
+// Times given to the store are whole seconds in UTC, so backends that keep
+// second or microsecond precision pass alike.
+package tokentest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/token"
+)
+
+// base is the instant the suites write records at.
+var base = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// newHash returns a random SHA-256-sized hash.
+func newHash(t *testing.T) []byte {
+	t.Helper()
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b[:])
+	return sum[:]
+}
+
+func record(t *testing.T, family string) token.RefreshRecord {
+	return token.RefreshRecord{
+		Hash: newHash(t), FamilyID: family, UserID: "user-" + family, KeyID: "key-" + family,
+		IssuedAt: base, ExpiresAt: base.Add(30 * 24 * time.Hour),
+	}
+}
+
+func sameRecord(got, want token.RefreshRecord) bool {
+	return string(got.Hash) == string(want.Hash) && got.FamilyID == want.FamilyID && got.UserID == want.UserID &&
+		got.KeyID == want.KeyID && got.IssuedAt.Equal(want.IssuedAt) && got.ExpiresAt.Equal(want.ExpiresAt)
+}
+
+// RefreshStore runs the RefreshStore conformance suite. newStore must return
+// an empty store for each subtest (or one whose families and hashes cannot
+// collide with the random ones used here).
+func RefreshStore(t *testing.T, newStore func(t *testing.T) token.RefreshStore) {
+	ctx := context.Background()
+	t.Run("use once then reuse", func(t *testing.T) {
+		s := newStore(t)
+		r := record(t, "famA")
+		if err := s.CreateRefresh(ctx, r); err != nil {
+			t.Fatalf("CreateRefresh: %v", err)
+		}
+		at := base.Add(time.Minute)
+		got, err := s.UseRefresh(ctx, r.Hash, at)
+		if err != nil {
+			t.Fatalf("first UseRefresh: %v", err)
+		}
+		if !sameRecord(got, r) || got.UsedAt != nil && !got.UsedAt.Equal(at) || got.RevokedAt != nil {
+			t.Errorf("first UseRefresh = %+v, want %+v used at %v", got, r, at)
+		}
+		again, err := s.UseRefresh(ctx, r.Hash, at.Add(time.Minute))
+		if !errors.Is(err, token.ErrRefreshReused) {
+			t.Fatalf("second UseRefresh = %v, want ErrRefreshReused", err)
+		}
+		if !sameRecord(again, r) || again.UsedAt == nil || !again.UsedAt.Equal(at) {
+			t.Errorf("second UseRefresh record = %+v, want the record used at %v", again, at)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.UseRefresh(ctx, newHash(t), base); !errors.Is(err, token.ErrRefreshUnknown) {
+			t.Errorf("UseRefresh(unknown) = %v, want ErrRefreshUnknown", err)
+		}
+	})
+	t.Run("revoke family", func(t *testing.T) {
+		s := newStore(t)
+		a1, a2, b := record(t, "famR1"), record(t, "famR1"), record(t, "famR2")
+		for _, r := range []token.RefreshRecord{a1, a2, b} {
+			if err := s.CreateRefresh(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.UseRefresh(ctx, a1.Hash, base); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Hour)
+		if err := s.RevokeFamily(ctx, "famR1", at); err != nil {
+			t.Fatalf("RevokeFamily: %v", err)
+		}
+		got, err := s.UseRefresh(ctx, a2.Hash, at)
+		if err != nil || got.RevokedAt == nil || !got.RevokedAt.Equal(at) {
+			t.Errorf("UseRefresh in revoked family = %+v, %v; want RevokedAt %v", got, err, at)
+		}
+		got, err = s.UseRefresh(ctx, a1.Hash, at)
+		if !errors.Is(err, token.ErrRefreshReused) || got.RevokedAt == nil {
+			t.Errorf("reuse in revoked family = %+v, %v; want ErrRefreshReused with RevokedAt", got, err)
+		}
+		got, err = s.UseRefresh(ctx, b.Hash, at)
+		if err != nil || got.RevokedAt != nil {
+			t.Errorf("other family after revocation = %+v, %v; want untouched", got, err)
+		}
+		if err := s.CreateRefresh(ctx, record(t, "famR1")); !errors.Is(err, token.ErrRefreshRevoked) {
+			t.Errorf("CreateRefresh in revoked family = %v, want ErrRefreshRevoked", err)
+		}
+		if err := s.RevokeFamily(ctx, "famR1", at.Add(time.Hour)); err != nil {
+			t.Errorf("RevokeFamily twice = %v, want nil", err)
+		}
+	})
+	t.Run("concurrent use is single", func(t *testing.T) {
+		s := newStore(t)
+		r := record(t, "famC")
+		if err := s.CreateRefresh(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, reused := 0, 0
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.UseRefresh(ctx, r.Hash, base)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, token.ErrRefreshReused):
+					reused++
+				}
+			}()
+		}
+		wg.Wait()
+		if ok != 1 || reused != n-1 {
+			t.Errorf("%d concurrent uses: %d ok, %d reused; want 1, %d", n, ok, reused, n-1)
+		}
+	})
+}
+
+// DenyList runs the DenyList conformance suite.
+func DenyList(t *testing.T, newList func(t *testing.T) token.DenyList) {
+	ctx := context.Background()
+	d := newList(t)
+	until := time.Now().Add(time.Hour)
+	for _, id := range []string{"AAAAAAAAAAAAAAAAAAAAAA", "fam:BBBBBBBBBBBBBBBBBBBBBB"} {
+		if denied, err := d.Denied(ctx, id); err != nil || denied {
+			t.Errorf("Denied(%q) before Deny = %v, %v; want false", id, denied, err)
+		}
+		if err := d.Deny(ctx, id, until); err != nil {
+			t.Fatalf("Deny(%q): %v", id, err)
+		}
+		if err := d.Deny(ctx, id, until); err != nil {
+			t.Errorf("Deny(%q) twice: %v", id, err)
+		}
+		if denied, err := d.Denied(ctx, id); err != nil || !denied {
+			t.Errorf("Denied(%q) after Deny = %v, %v; want true", id, denied, err)
+		}
+	}
+	if denied, err := d.Denied(ctx, "CCCCCCCCCCCCCCCCCCCCCC"); err != nil || denied {
+		t.Errorf("Denied(other id) = %v, %v; want false", denied, err)
+	}
+}
