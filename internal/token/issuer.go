@@ -25,6 +25,33 @@ type Claims struct {
 	APIKeyID    string    // api_key_id: the API key the pair was obtained with (empty for Issuer.Issue)
 }
 
+// MarshalJSON writes c under the token's own claim names, times as
+// NumericDate seconds, plus the header "kid": what `samo token verify`
+// prints. There is deliberately no UnmarshalJSON: Claims come only from
+// Verify, never from decoding JSON into the struct.
+func (c Claims) MarshalJSON() ([]byte, error) {
+	perms := c.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	out := struct {
+		wireClaims
+		NotBefore int64  `json:"nbf,omitempty"`
+		KeyID     string `json:"kid,omitempty"`
+	}{
+		wireClaims: wireClaims{
+			Issuer: c.Issuer, Audience: c.Audience, UserID: c.UserID, Permissions: perms,
+			IssuedAt: c.IssuedAt.Unix(), ExpiresAt: c.ExpiresAt.Unix(), ID: c.ID,
+			FamilyID: c.FamilyID, APIKeyID: c.APIKeyID,
+		},
+		KeyID: c.KeyID,
+	}
+	if !c.NotBefore.IsZero() {
+		out.NotBefore = c.NotBefore.Unix()
+	}
+	return json.Marshal(out)
+}
+
 // wireClaims is the JSON form of Claims written by Issue. Verify never
 // decodes into it: encoding/json matches names case-insensitively.
 type wireClaims struct {

@@ -127,6 +127,11 @@ func NewAsymmetricKeySet(alg string, signer crypto.Signer, previous ...crypto.Pu
 	}
 	ks := &KeySet{alg: alg, byKID: make(map[string]*key)}
 	if signer != nil {
+		switch signer.(type) {
+		case ed25519.PrivateKey, *ecdsa.PrivateKey, *rsa.PrivateKey:
+		default:
+			return nil, fmt.Errorf("%w: signing key must be an ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey, not %T", ErrKey, signer)
+		}
 		k, err := newPublicKey(alg, signer.Public())
 		if err != nil {
 			return nil, fmt.Errorf("signing key: %w", err)

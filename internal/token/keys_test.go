@@ -2,12 +2,14 @@ package token
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -361,5 +363,36 @@ func TestKnownHeadersMatchStrictParse(t *testing.T) {
 				t.Errorf("parseHeader(%s) = %+v, %v; cached %+v", raw, got, err, want)
 			}
 		}
+	}
+}
+
+func TestClaimsMarshalJSON(t *testing.T) {
+	f := newFixture(t)
+	tok := f.signHS(with(with(baseClaims(), "nbf", unix(t0.Add(-time.Hour))), "fam", `"fam1"`))
+	c, err := f.hs.Verify(tok, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"iss":"samo","aud":"samo-api","user_id":"user-1","permissions":["read_predictions","write_predictions"],` +
+		`"iat":` + unix(t0.Add(-time.Minute)) + `,"exp":` + unix(t0.Add(59*time.Minute)) + `,"jti":"AAAAAAAAAAAAAAAAAAAAAA",` +
+		`"fam":"fam1","nbf":` + unix(t0.Add(-time.Hour)) + `,"kid":"` + f.hsKID + `"}`
+	if string(b) != want {
+		t.Errorf("json.Marshal(claims) =\n%s\nwant\n%s", b, want)
+	}
+	if b, _ := json.Marshal(Claims{}); !strings.Contains(string(b), `"permissions":[]`) || strings.Contains(string(b), "nbf") {
+		t.Errorf("json.Marshal(Claims{}) = %s, want empty permissions and no nbf", b)
+	}
+}
+
+type hsmSigner struct{ crypto.Signer }
+
+func TestAsymmetricSignerType(t *testing.T) {
+	_, k, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := NewAsymmetricKeySet(EdDSA, hsmSigner{k}); !errors.Is(err, ErrKey) {
+		t.Errorf("NewAsymmetricKeySet(wrapped signer) = %v, want ErrKey", err)
 	}
 }
