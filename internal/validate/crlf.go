@@ -64,6 +64,12 @@ func scanLines(f *findings, s string, encoded bool) {
 // checkForgedLine classifies one line that follows a line break.
 func checkForgedLine(f *findings, line string, encoded, blank bool) {
 	t := strings.TrimLeft(line, " \t")
+	if t == "" {
+		if encoded && blank {
+			f.add(CRLF, 0.8, "encoded blank line (response splitting)")
+		}
+		return
+	}
 	l := asciiLower(t)
 	if conf, reason := headerLine(l, encoded); conf > 0 {
 		f.add(CRLF, conf, reason)

@@ -257,7 +257,13 @@ func stripTags(s string) string {
 			i += j
 			continue
 		}
-		j := strings.IndexAny(s[i+1:], "<>")
+		j := -1
+		for k := i + 1; k < len(s); k++ {
+			if s[k] == '<' || s[k] == '>' {
+				j = k - i - 1
+				break
+			}
+		}
 		if j >= 0 && s[i+1+j] == '>' && i+1 < len(s) && (isLetter(s[i+1]) || s[i+1] == '/' || s[i+1] == '!' || s[i+1] == '?') {
 			i += j + 2
 			continue

@@ -62,8 +62,6 @@ func (f *findings) add(c Class, conf float64, reason string) {
 	}
 }
 
-func (f *findings) has(c Class) bool { return f[classIndex(c)].Confidence > 0 }
-
 func (f *findings) list() []Detection {
 	var out []Detection
 	for _, d := range f {
@@ -84,7 +82,9 @@ func (f *findings) list() []Detection {
 func Detect(s string) []Detection {
 	var f findings
 	in := newInput(s)
-	detectUnicode(&f, s)
+	if !isASCII(s) {
+		detectUnicode(&f, s)
+	}
 	detectTerminal(&f, in)
 	detectMarkup(&f, in)
 	detectTemplate(&f, in)
@@ -129,6 +129,14 @@ func (in *input) views() []string {
 		return []string{in.dec}
 	}
 	return []string{in.dec, in.raw}
+}
+
+// lowerViews is views, ASCII-lower-cased.
+func (in *input) lowerViews() []string {
+	if in.dec == in.raw {
+		return []string{in.lower}
+	}
+	return []string{in.lower, in.rawLower}
 }
 
 func hasEncodedBreak(l string) bool {

@@ -19,8 +19,11 @@ func detectFormula(f *findings, in *input) {
 		}
 		for i := 0; i < len(v); i++ {
 			if c := v[i]; c == ',' || c == ';' || c == '\t' {
-				j := skipSpace(v, i+1)
-				if j < len(v) && j-i < 4 {
+				j := i + 1
+				for j < len(v) && j-i < 4 && v[j] == ' ' {
+					j++
+				}
+				if j < len(v) {
 					if conf, reason := formulaAt(v, j); conf >= 0.85 {
 						f.add(Formula, conf*0.9, reason+" after a field separator")
 					}

@@ -26,7 +26,9 @@ func detectMarkup(f *findings, in *input) {
 	for _, v := range in.views() {
 		if strings.IndexByte(v, '<') >= 0 {
 			if nested := tokenizeMarkup(f, v+tagCloser, 0); nested {
-				tokenizeMarkup(f, stripTags(v)+tagCloser, 0)
+				if st := stripTags(v); st != v {
+					tokenizeMarkup(f, st+tagCloser, 0)
+				}
 			}
 		}
 	}
@@ -60,7 +62,7 @@ func tokenizeMarkup(f *findings, v string, depth int) (nested bool) {
 						tokenizeMarkup(f, string(val)+tagCloser, depth+1)
 					}
 				}
-				checkAttr(f, &el, string(localName(key)), string(val))
+				checkAttr(f, &el, localName(key), val)
 			}
 			el.finish(f)
 			inStyle = tt == html.StartTagToken && string(local) == "style"
@@ -130,7 +132,7 @@ type elementState struct {
 func (e *elementState) finish(f *findings) {
 	switch string(e.name) {
 	case "meta":
-		if inSet(e.httpEquiv, "refresh set-cookie content-security-policy") || e.contentURL {
+		if inSet(e.httpEquiv, "refresh set-cookie content-security-policy link") || e.contentURL {
 			f.add(Markup, 0.85, "meta element that redirects or sets headers")
 		}
 	case "link":
@@ -140,13 +142,22 @@ func (e *elementState) finish(f *findings) {
 	}
 }
 
-func checkAttr(f *findings, e *elementState, key, val string) {
-	lv := asciiLower(strings.TrimSpace(val))
-	switch {
-	case len(key) > 2 && strings.HasPrefix(key, "on") && allLetters(key[2:]):
-		if lv != "" {
+func checkAttr(f *findings, e *elementState, keyB, valB []byte) {
+	valB = bytes.TrimSpace(valB)
+	if len(keyB) > 2 && keyB[0] == 'o' && keyB[1] == 'n' && allLetters(keyB[2:]) {
+		if len(valB) > 0 {
 			f.add(Markup, 0.95, "event-handler attribute")
 		}
+		return
+	}
+	// Most attributes of harmless markup need no further look; avoid
+	// converting them to strings.
+	if len(valB) == 0 || (bytes.IndexByte(valB, ':') < 0 && bytes.IndexByte(valB, '&') < 0 && bytes.IndexByte(valB, '=') < 0 && !isStateAttr(keyB)) {
+		return
+	}
+	key, val := string(keyB), string(valB)
+	lv := asciiLower(val)
+	switch {
 	case key == "style":
 		if conf, reason := cssDanger(val); conf > 0 {
 			f.add(Markup, conf, reason)
@@ -169,15 +180,67 @@ func checkAttr(f *findings, e *elementState, key, val string) {
 	if conf, reason := schemeDanger(val, false); conf > 0 {
 		f.add(Markup, conf, reason)
 	}
+	if strings.Contains(val, "&{") {
+		f.add(Markup, 0.8, "JavaScript entity in an attribute")
+	}
+	if injectedHandler(lv, false) {
+		f.add(Markup, 0.85, "event handler smuggled inside an attribute value")
+	}
 }
 
-func allLetters(s string) bool {
+// injectedHandler reports "onevent=" after a quote, backtick, slash or
+// space in l (lower case): the shape of an attribute added by breaking out
+// of a quoted (or backtick-quoted, for old IE) attribute value. With
+// needQuote the handler must also follow a quote within the text, and
+// only well-known event names count.
+func injectedHandler(l string, needQuote bool) bool {
+	quoteSeen := false
+	for i := 0; i+4 < len(l); i++ {
+		c := l[i]
+		if c == '"' || c == '\'' || c == '`' {
+			quoteSeen = true
+		}
+		if c != 'o' || l[i+1] != 'n' || i == 0 || !strings.ContainsRune("\"'` /\t\n", rune(l[i-1])) {
+			continue
+		}
+		j := i + 2
+		for j < len(l) && isLetter(l[j]) && j-i < 32 {
+			j++
+		}
+		k := skipSpace(l, j)
+		if j-i < 5 || k >= len(l) || l[k] != '=' || (k+1 < len(l) && l[k+1] == '=') {
+			continue
+		}
+		if !needQuote {
+			return true
+		}
+		if quoteSeen && inSet(l[i+2:j], domEvents) {
+			return true
+		}
+	}
+	return false
+}
+
+// domEvents lists common DOM event names (without "on") for finding
+// attribute injection in text that has no tag.
+const domEvents = "abort afterprint animationend animationiteration animationstart auxclick beforeprint beforeunload begin blur canplay change click close contextmenu copy cut dblclick drag dragend dragenter dragleave dragover dragstart drop end ended error focus focusin focusout hashchange input invalid keydown keypress keyup load loadeddata loadstart message mousedown mouseenter mouseleave mousemove mouseout mouseover mouseup pagehide pageshow paste pause play playing pointerdown pointerenter pointerleave pointermove pointerout pointerover pointerup popstate progress readystatechange repeat reset resize scroll scrollend search select show start storage submit toggle touchend touchmove touchstart transitionend unload volumechange wheel"
+
+// isStateAttr reports attributes whose value matters even without ':'.
+func isStateAttr(k []byte) bool {
+	switch string(k) {
+	case "style", "srcdoc", "attributename", "http-equiv", "rel", "href", "content":
+		return true
+	}
+	return false
+}
+
+func allLetters(s []byte) bool {
 	for i := 0; i < len(s); i++ {
 		if !isLetter(s[i]) {
 			return false
 		}
 	}
-	return s != ""
+	return len(s) > 0
 }
 
 // schemeDanger checks a URL as a browser reads it: leading C0 controls and

@@ -41,6 +41,9 @@ func scanMarkupText(f *findings, l string) {
 		}
 	}
 	scanJSBreakout(f, l)
+	if injectedHandler(l, true) {
+		f.add(Markup, 0.8, "attribute injection with an event handler")
+	}
 }
 
 // scanBareSchemes finds script and active data URLs outside tags, where a

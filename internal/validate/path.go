@@ -16,8 +16,8 @@ var sensitivePaths = [...]string{
 // URLs. Encoded forms (%2e%2e%2f, %252e, %c0%ae, %u2216, fullwidth) are
 // decoded first. An ellipsis ("wait.../what") is not a segment.
 func detectPath(f *findings, in *input) {
-	for _, v := range in.views() {
-		scanTraversal(f, asciiLower(v))
+	for _, l := range in.lowerViews() {
+		scanTraversal(f, l)
 	}
 }
 
@@ -51,11 +51,15 @@ func scanTraversal(f *findings, l string) {
 				best = run
 			}
 			prevSep = j
-			rest := strings.ReplaceAll(l[j:min(len(l), j+48)], "\\", "/")
-			for _, p := range sensitivePaths {
-				if strings.HasPrefix(rest, p) {
-					f.add(PathTraversal, 0.95, "traversal to a sensitive file")
-					break
+			// What the traversal reaches: checked once per run, after its
+			// last segment, so "../../../..." costs linear time.
+			if j+1 < len(l) && l[j+1] != '.' && !isSep(l[j+1]) {
+				rest := strings.ReplaceAll(l[j:min(len(l), j+48)], "\\", "/")
+				for _, p := range sensitivePaths {
+					if strings.HasPrefix(rest, p) {
+						f.add(PathTraversal, 0.95, "traversal to a sensitive file")
+						break
+					}
 				}
 			}
 			i = j

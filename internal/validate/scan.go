@@ -65,15 +65,6 @@ func identAt(s string, i int) string {
 	return s[i:j]
 }
 
-// identBefore returns the identifier ending just before index end.
-func identBefore(s string, end int) string {
-	j := end
-	for j > 0 && isIdent(s[j-1]) {
-		j--
-	}
-	return s[j:end]
-}
-
 // hasPrefixAt reports whether s[i:] starts with the lower-case prefix p,
 // comparing ASCII case-insensitively.
 func hasPrefixAt(s string, i int, p string) bool {
@@ -93,16 +84,23 @@ func hasPrefixAt(s string, i int, p string) bool {
 }
 
 // inSet reports whether w is one of the words in the space-separated list.
+// It searches the list with strings.Index (vectorised) and checks word
+// boundaries, so a miss costs about one pass over the list.
 func inSet(w, list string) bool {
-	if w == "" {
+	if w == "" || strings.IndexByte(w, ' ') >= 0 {
 		return false
 	}
-	for len(list) > 0 {
-		var f string
-		f, list, _ = strings.Cut(list, " ")
-		if f == w {
+	for off := 0; off+len(w) <= len(list); {
+		i := strings.Index(list[off:], w)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(w)
+		if (i == 0 || list[i-1] == ' ') && (end == len(list) || list[end] == ' ') {
 			return true
 		}
+		off = i + 1
 	}
 	return false
 }

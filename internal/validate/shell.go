@@ -2,9 +2,15 @@ package validate
 
 import "strings"
 
-// argTerminators end a command's arguments; every one of them can also
-// start the next command, so argument regions never overlap.
-const argTerminators = ";|&\n`(){}"
+// isArgTerm reports the bytes that end a command's arguments; every one of
+// them can also start the next command, so argument regions never overlap.
+func isArgTerm(c byte) bool {
+	switch c {
+	case ';', '|', '&', '\n', '`', '(', ')', '{', '}':
+		return true
+	}
+	return false
+}
 
 // Separator strengths. A strong separator (;, |, &&, ||, $( ), `...`) only
 // occurs in prose by accident, so a known command with plausible arguments
@@ -23,8 +29,8 @@ const (
 // Quote and backslash splitting inside the command name (w'h'o'am'i, c\at)
 // is undone. Markdown code spans (`ls -la` after a space) are prose.
 func detectShell(f *findings, in *input) {
-	for _, v := range in.views() {
-		scanShell(f, asciiLower(v), in.encBreak)
+	for _, l := range in.lowerViews() {
+		scanShell(f, l, in.encBreak)
 	}
 }
 
@@ -52,9 +58,10 @@ func scanShell(f *findings, l string, encBreak bool) {
 				i++
 			}
 		case '&':
-			strength = sepWeak
+			// A single & separates commands on Windows and backgrounds
+			// one in sh; in prose it joins names ("Tom & Jerry").
+			strength = sepStrong
 			if i+1 < len(l) && l[i+1] == '&' {
-				strength = sepStrong
 				i++
 			}
 		case '\n':
@@ -84,13 +91,16 @@ func scanShell(f *findings, l string, encBreak bool) {
 // checkCommand reads the command starting at i (after a separator) and
 // reports it when its name and arguments look like a real invocation.
 func checkCommand(f *findings, l string, i, strength int, sep byte) {
-	j := skipSpace(l, i)
+	j := i
+	for j < len(l) && j-i < 16 && (l[j] == ' ' || l[j] == '\t') {
+		j++
+	}
 	var buf [48]byte
 	n := 0
 	absolute := j < len(l) && l[j] == '/'
 	for j < len(l) && n < len(buf) {
 		c := l[j]
-		if isSpace(c) || strings.IndexByte(argTerminators, c) >= 0 || (sep == '{' && c == ',') {
+		if isSpace(c) || isArgTerm(c) || (sep == '{' && c == ',') {
 			break
 		}
 		if c == '$' && (hasPrefixAt(l, j, "$ifs") || hasPrefixAt(l, j, "${ifs}")) {
@@ -120,8 +130,11 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 		j++
 	}
 	end := j
-	for end < len(l) && strings.IndexByte(argTerminators, l[end]) < 0 && end-j < 256 {
+	for end < len(l) && !isArgTerm(l[end]) && end-j < 256 {
 		end++
+	}
+	if _, _, known := evalCommand(word, nil); !known {
+		return
 	}
 	region := l[j:end]
 	if strings.Contains(region, "$ifs") || strings.Contains(region, "${ifs}") || sep == '{' {

@@ -17,7 +17,10 @@ const sqlSensitiveNames = "information_schema information_schema.tables informat
 // names of database internals. Prose with apostrophes lexes into strings and
 // words that match none of these shapes.
 func detectSQL(f *findings, in *input) {
-	toks := make([]sqlTok, 0, 64)
+	if !sqlRelevant(in.lower) {
+		return
+	}
+	toks := make([]sqlTok, 0, len(in.dec)/4+16)
 	views := []string{in.dec}
 	if strings.Contains(in.dec, "/*") {
 		views = append(views, stripSQLComments(in.dec))
@@ -114,9 +117,15 @@ func (m *sqlMatcher) union(f *findings, i int) {
 	k := j + 1
 	switch {
 	case m.kind(k) == tNum || m.kind(k) == tStr || m.kind(k) == tStar || m.kw(k, "null"):
-	case m.kind(k) == tWord && (m.kind(k+1) == tComma || m.kind(k+1) == tLP || m.kw(k+1, "from") || strings.HasPrefix(m.text(k), "@@")):
+	case m.kind(k) == tWord && (m.kind(k+1) == tComma || m.kind(k+1) == tLP || m.kind(k+1) == tOp || strings.HasPrefix(m.text(k), "@@")):
 	default:
-		return
+		from := false
+		for n := 1; n < 8 && m.kind(k+n) != 0; n++ {
+			from = from || m.kw(k+n, "from")
+		}
+		if !from {
+			return
+		}
 	}
 	f.add(SQL, 0.95, "UNION SELECT")
 }
@@ -205,7 +214,7 @@ func (m *sqlMatcher) word(f *findings, i int) {
 			f.add(SQL, 0.85, "SQL function reading files or leaking errors")
 		}
 	default:
-		if inSet(w, sqlSensitiveNames) || strings.HasPrefix(w, "information_schema.") {
+		if len(w) >= 7 && (inSet(w, sqlSensitiveNames) || strings.HasPrefix(w, "information_schema.")) {
 			f.add(SQL, 0.8, "reference to database internals")
 		}
 	}
@@ -344,4 +353,43 @@ func (m *sqlMatcher) truthy(j int) bool {
 		return v != "" && (!m.toks[j].open || (len(v) <= 16 && !strings.ContainsAny(v, " \t\n")))
 	}
 	return m.kw(j, "true")
+}
+
+// sqlRelevant is a cheap gate: every shape detectSQL looks for needs a
+// comment marker, a logical operator or one of a few SQL words, so text
+// without any of them (most prose) skips the lexers.
+func sqlRelevant(l string) bool {
+	if strings.Contains(l, "--") || strings.IndexByte(l, '#') >= 0 || strings.Contains(l, "/*") ||
+		strings.Contains(l, "||") || strings.Contains(l, "&&") {
+		return true
+	}
+	for i := 0; i < len(l); {
+		c := l[i]
+		if !isLetter(c) && c != '_' && c != '@' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(l) && (isIdent(l[j]) || l[j] == '@' || l[j] == '.' || l[j] == '$') {
+			j++
+		}
+		if i == 0 || !isIdent(l[i-1]) {
+			if sqlKeyword(strings.TrimRight(l[i:j], ".")) {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+func sqlKeyword(w string) bool {
+	switch w {
+	case "or", "and", "xor", "union", "select", "order", "having", "sleep", "pg_sleep", "benchmark", "waitfor",
+		"drop", "delete", "insert", "update", "truncate", "alter", "create", "exec", "execute", "shutdown",
+		"declare", "copy", "load", "attach", "rename", "into", "load_file", "extractvalue", "updatexml",
+		"pg_read_file", "lo_import", "dbms_pipe.receive_message", "dbms_lock.sleep":
+		return true
+	}
+	return len(w) >= 7 && (inSet(w, sqlSensitiveNames) || strings.HasPrefix(w, "information_schema."))
 }

@@ -127,7 +127,12 @@ func lexSQL(s string, ctx byte, toks []sqlTok) []sqlTok {
 			emit(tOp, i, j)
 			i = j
 		default:
-			emit(tOther, i, i+1)
+			// Collapse runs of other bytes into one token.
+			if n := len(toks); n > 0 && toks[n-1].kind == tOther && int(toks[n-1].end) == i {
+				toks[n-1].end++
+			} else {
+				emit(tOther, i, i+1)
+			}
 			i++
 		}
 	}

@@ -112,7 +112,7 @@ func scanBraces(f *findings, s string) {
 			if conf, reason := classifyExpr(s[o+2 : c-1]); conf > 0 {
 				f.add(Template, conf, reason)
 			}
-		case o+1 < c && s[o+1] == '%' && s[c-1] == '%':
+		case c-o >= 3 && s[o+1] == '%' && s[c-1] == '%':
 			if conf, reason := classifyDirective(s[o+2 : c-1]); conf > 0 {
 				f.add(Template, conf, reason)
 			}
