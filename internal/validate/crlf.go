@@ -138,7 +138,9 @@ func headerLine(l string, encoded bool) (float64, string) {
 		if strings.HasPrefix(v, "bearer ") || strings.HasPrefix(v, "basic ") {
 			return 0.85, reason
 		}
-	case "bcc", "cc", "to", "from", "reply-to", "sender", "return-path":
+	case "bcc", "return-path":
+		// To:, From: and Cc: lines with an address turn up in pasted
+		// e-mails; a blind copy or bounce address does not.
 		if at := strings.IndexByte(v, '@'); at > 0 && strings.IndexByte(v[at:], '.') > 0 {
 			return 0.8, "line break followed by a forged mail header"
 		}
