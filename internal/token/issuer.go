@@ -221,14 +221,6 @@ func (i *Issuer) Verify(tok string, at time.Time) (Claims, error) {
 			return Claims{}, err
 		}
 	}
-	pb, err := decodeSegment(tok[d1+1 : d2])
-	if err != nil {
-		return Claims{}, err
-	}
-	sig, err := decodeSegment(tok[d2+1:])
-	if err != nil {
-		return Claims{}, err
-	}
 	if h.alg != i.cfg.Algorithm {
 		return Claims{}, fmt.Errorf("%w: only %s is accepted", ErrAlgorithm, i.cfg.Algorithm)
 	}
@@ -238,6 +230,14 @@ func (i *Issuer) Verify(tok string, at time.Time) (Claims, error) {
 	}
 	if k.alg != h.alg {
 		return Claims{}, fmt.Errorf("%w: alg differs from the key's", ErrAlgorithm)
+	}
+	pb, err := decodeSegment(tok[d1+1 : d2])
+	if err != nil {
+		return Claims{}, err
+	}
+	sig, err := decodeSegment(tok[d2+1:])
+	if err != nil {
+		return Claims{}, err
 	}
 	if len(sig) != k.sigLen {
 		return Claims{}, fmt.Errorf("%w: wrong length", ErrSignature)
