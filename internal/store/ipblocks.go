@@ -169,5 +169,5 @@ func (s *Store) Generation(ctx context.Context) (uint64, error) {
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
 	}
-	return uint64(v), err
+	return uint64(max(v, 0)), err // #nosec G115 -- clamped to non-negative
 }

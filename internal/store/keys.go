@@ -169,12 +169,14 @@ func (s *Store) RotateKey(ctx context.Context, oldID string, newKey apikey.Key, 
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return err
 			}
 			ids = append(ids, id)
 		}
-		rows.Close()
+		if err := rows.Close(); err != nil {
+			return err
+		}
 		if backups < 0 {
 			backups = 0
 		}

@@ -130,13 +130,15 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	// Create the file with owner-only permissions before the driver does.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the database path is operator configuration
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("store: %w: %v", ErrUnavailable, err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
 	return &Store{dialect: SQLite, w: w, r: r}, nil
 }
 
