@@ -116,9 +116,11 @@ func newInput(s string) *input {
 	in.lower = asciiLower(in.dec)
 	in.rawLower = asciiLower(s)
 	in.encBreak = hasEncodedBreak(in.rawLower)
-	in.escBreak = strings.Contains(in.rawLower, `\n`) || strings.Contains(in.rawLower, `\r`) ||
-		strings.Contains(in.rawLower, `\u000a`) || strings.Contains(in.rawLower, `\u000d`) ||
-		strings.Contains(in.rawLower, `\x0a`) || strings.Contains(in.rawLower, `\x0d`)
+	if strings.IndexByte(s, '\\') >= 0 {
+		for _, m := range [...]string{`\n`, `\r`, `\u000a`, `\u000d`, `\x0a`, `\x0d`} {
+			in.escBreak = in.escBreak || strings.Contains(in.rawLower, m)
+		}
+	}
 	return in
 }
 
@@ -140,6 +142,9 @@ func (in *input) lowerViews() []string {
 }
 
 func hasEncodedBreak(l string) bool {
+	if strings.IndexByte(l, '%') < 0 && !strings.Contains(l, "&#") && !strings.Contains(l, "&newline") {
+		return false
+	}
 	for _, m := range [...]string{"%0a", "%0d", "%250a", "%250d", "&#10", "&#13", "&#x0a", "&#xa;", "&#x0d", "&#xd;", "&newline;", "%e5%98%8a", "%e5%98%8d", "%u000a", "%u000d", "%c0%8a", "%c0%8d"} {
 		if strings.Contains(l, m) {
 			return true

@@ -24,7 +24,7 @@ const tagCloser = `'">`
 // and breakouts from a JavaScript string.
 func detectMarkup(f *findings, in *input) {
 	for _, v := range in.views() {
-		if strings.IndexByte(v, '<') >= 0 {
+		if mayHaveTag(v) {
 			if nested := tokenizeMarkup(f, v+tagCloser, 0); nested {
 				if st := stripTags(v); st != v {
 					tokenizeMarkup(f, st+tagCloser, 0)
@@ -33,6 +33,23 @@ func detectMarkup(f *findings, in *input) {
 		}
 	}
 	scanMarkupText(f, in.lower)
+}
+
+// mayHaveTag reports whether v has a '<' that opens a tag, end tag, comment,
+// doctype or processing instruction; "<3" and "<-" do not, and text
+// without one needs no tokenizer.
+func mayHaveTag(v string) bool {
+	for i := 0; i < len(v); i++ {
+		j := strings.IndexByte(v[i:], '<')
+		if j < 0 || i+j+1 >= len(v) {
+			return false
+		}
+		i += j
+		if c := v[i+1]; isLetter(c) || c == '/' || c == '!' || c == '?' {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenizeMarkup reports executable markup in v and whether a tag name or
@@ -173,7 +190,7 @@ func checkAttr(f *findings, e *elementState, keyB, valB []byte) {
 	case key == "href":
 		e.hasHref = lv != ""
 	case key == "content":
-		if i := strings.Index(lv, "url="); i >= 0 {
+		if strings.Contains(lv, "url=") {
 			e.contentURL = true
 		}
 	}
@@ -200,7 +217,12 @@ func injectedHandler(l string, needQuote bool) bool {
 		if c == '"' || c == '\'' || c == '`' {
 			quoteSeen = true
 		}
-		if c != 'o' || l[i+1] != 'n' || i == 0 || !strings.ContainsRune("\"'` /\t\n", rune(l[i-1])) {
+		if c != 'o' || l[i+1] != 'n' || i == 0 {
+			continue
+		}
+		switch l[i-1] {
+		case '"', '\'', '`', ' ', '/', '\t', '\n':
+		default:
 			continue
 		}
 		j := i + 2

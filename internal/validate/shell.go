@@ -129,12 +129,12 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 		}
 		j++
 	}
+	if _, _, known := evalCommand(word, nil); !known {
+		return
+	}
 	end := j
 	for end < len(l) && !isArgTerm(l[end]) && end-j < 256 {
 		end++
-	}
-	if _, _, known := evalCommand(word, nil); !known {
-		return
 	}
 	region := l[j:end]
 	if strings.Contains(region, "$ifs") || strings.Contains(region, "${ifs}") || sep == '{' {

@@ -374,8 +374,17 @@ func sqlRelevant(l string) bool {
 			j++
 		}
 		if i == 0 || !isIdent(l[i-1]) {
-			if sqlKeyword(strings.TrimRight(l[i:j], ".")) {
-				return true
+			w := strings.TrimRight(l[i:j], ".")
+			switch w {
+			case "or", "and", "xor":
+				// Only after a closed literal, a number or ')'.
+				if k := skipSpaceBack(l, i-1); k >= 0 && (l[k] == '\'' || l[k] == '"' || l[k] == ')' || isDigit(l[k])) {
+					return true
+				}
+			default:
+				if sqlKeyword(w) {
+					return true
+				}
 			}
 		}
 		i = j
@@ -385,7 +394,7 @@ func sqlRelevant(l string) bool {
 
 func sqlKeyword(w string) bool {
 	switch w {
-	case "or", "and", "xor", "union", "select", "order", "having", "sleep", "pg_sleep", "benchmark", "waitfor",
+	case "union", "select", "order", "having", "sleep", "pg_sleep", "benchmark", "waitfor",
 		"drop", "delete", "insert", "update", "truncate", "alter", "create", "exec", "execute", "shutdown",
 		"declare", "copy", "load", "attach", "rename", "into", "load_file", "extractvalue", "updatexml",
 		"pg_read_file", "lo_import", "dbms_pipe.receive_message", "dbms_lock.sleep":
