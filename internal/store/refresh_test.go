@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/token"
+	"github.com/samo-brain/samo/internal/token/tokentest"
 )
 
 func TestRefreshStore(t *testing.T) {
@@ -62,6 +63,20 @@ func TestRefreshStore(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Errorf("PurgeRefresh = %d, %v; want 1", n, err)
 			}
+		})
+	}
+}
+
+func TestRefreshStoreConformance(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			tokentest.RefreshStore(t, func(t *testing.T) token.RefreshStore {
+				st, ok := backends(t)[name]
+				if !ok {
+					t.Skip("SAMO_TEST_POSTGRES_URL not set")
+				}
+				return st
+			})
 		})
 	}
 }
