@@ -3,7 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/samo-brain/samo/internal/prediction"
@@ -135,7 +135,7 @@ func predictError(err error) error {
 func dedupe(s []string) []string {
 	var out []string
 	for _, v := range s {
-		if !strings.Contains(","+strings.Join(out, ",")+",", ","+v+",") {
+		if !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
