@@ -1,8 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net/http"
-	"slices"
+
+	"github.com/samo-brain/samo/internal/prediction"
 )
 
 func (a *API) metrics(w http.ResponseWriter, r *http.Request) error {
@@ -36,17 +38,10 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Labels) == 0 || len(req.Labels) > 28 {
 		return fieldProblem("labels", "invalid", "labels must list 1 to 28 emotions")
 	}
-	rec, err := a.Predictions.Get(r.Context(), req.PredictionID)
-	if err != nil {
-		return storeError(err)
-	}
-	allowed := a.Taxonomies[rec.Taxonomy]
-	for _, l := range req.Labels {
-		if !slices.Contains(allowed, l) {
+	if err := a.Predictions.Feedback(r.Context(), req.PredictionID, req.Labels); err != nil {
+		if errors.Is(err, prediction.ErrUnknownLabel) {
 			return fieldProblem("labels", "unknown_emotion", "every label must be an emotion of the prediction's taxonomy")
 		}
-	}
-	if _, err := a.Predictions.Feedback(r.Context(), req.PredictionID, req.Labels); err != nil {
 		return storeError(err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"prediction_id": req.PredictionID, "labels": req.Labels})

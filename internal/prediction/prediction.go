@@ -128,6 +128,8 @@ type Store interface {
 var (
 	ErrNotFound = errors.New("prediction: not found")
 	ErrTaxonomy = errors.New("prediction: unknown taxonomy")
+	// ErrUnknownLabel: a feedback label is not an emotion of the prediction's taxonomy.
+	ErrUnknownLabel = errors.New("prediction: label not in the prediction's taxonomy")
 )
 
 // AAD is the associated data binding a sealed text to its row, so sealed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,6 +35,7 @@ type Service struct {
 	index     *BlindIndex
 	masker    Masker
 	events    secevent.Recorder
+	labels    map[string][]string
 	now       func() time.Time
 }
 
@@ -45,6 +47,7 @@ type Deps struct {
 	Index     *BlindIndex
 	Masker    Masker
 	Events    secevent.Recorder
+	Labels    map[string][]string // taxonomy → labels (feedback validation)
 	Now       func() time.Time
 }
 
@@ -54,7 +57,7 @@ func NewService(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{predictor: d.Predictor, store: d.Store, sealer: d.Sealer, index: d.Index,
-		masker: d.Masker, events: d.Events, now: d.Now}
+		masker: d.Masker, events: d.Events, labels: d.Labels, now: d.Now}
 }
 
 // Input is one validated text to predict.
@@ -248,17 +251,27 @@ func (s *Service) Purge(ctx context.Context, retention time.Duration) (int, erro
 	return s.store.PurgePredictions(ctx, s.now().Add(-retention))
 }
 
-// Feedback stores true labels for a prediction the caller may read.
-func (s *Service) Feedback(ctx context.Context, id string, labels []string) (Record, error) {
-	r, err := s.Get(ctx, id)
+// Feedback stores the true labels of a prediction the caller may read;
+// every label must belong to the prediction's taxonomy. The text is not
+// opened.
+func (s *Service) Feedback(ctx context.Context, id string, labels []string) error {
+	p, ok := reqctx.PrincipalFrom(ctx)
+	if !ok {
+		return ErrNoPrincipal
+	}
+	r, err := s.store.PredictionByID(ctx, id)
 	if err != nil {
-		return Record{}, err
+		return err
 	}
-	p, _ := reqctx.PrincipalFrom(ctx)
-	if err := s.store.SaveFeedback(ctx, id, p.UserID, labels, s.now()); err != nil {
-		return Record{}, err
+	if !seesAll(p) && r.UserID != p.UserID {
+		return ErrNotFound
 	}
-	return r, nil
+	for _, l := range labels {
+		if !slices.Contains(s.labels[r.Taxonomy], l) {
+			return ErrUnknownLabel
+		}
+	}
+	return s.store.SaveFeedback(ctx, id, p.UserID, labels, s.now())
 }
 
 func seesAll(p *reqctx.Principal) bool {
