@@ -1,0 +1,310 @@
+package emotion
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// Taxonomy names a label set a Model can predict.
+type Taxonomy string
+
+// The taxonomies every model supports.
+const (
+	// GoEmotions is the 27 GoEmotions emotions plus neutral.
+	GoEmotions Taxonomy = "goemotions"
+	// Ekman is anger, disgust, fear, joy, sadness, surprise plus neutral.
+	Ekman Taxonomy = "ekman"
+)
+
+// ErrTaxonomy reports an unknown taxonomy name.
+var ErrTaxonomy = errors.New("emotion: unknown taxonomy")
+
+// ParseTaxonomy returns the taxonomy named s. The empty string means the
+// default, GoEmotions; any other name than "goemotions" or "ekman" is an
+// error wrapping ErrTaxonomy.
+func ParseTaxonomy(s string) (Taxonomy, error) {
+	switch Taxonomy(s) {
+	case "", GoEmotions:
+		return GoEmotions, nil
+	case Ekman:
+		return Ekman, nil
+	}
+	return "", fmt.Errorf("%w %q (want goemotions or ekman)", ErrTaxonomy, s)
+}
+
+// Score is one emotion with its calibrated probability.
+type Score struct {
+	Emotion    string  `json:"emotion"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Prediction is what a Model says about one text.
+type Prediction struct {
+	// Emotions are the emotions decided on, sorted by confidence
+	// (descending); never empty.
+	Emotions []Score `json:"emotions"`
+	// Primary is the most likely emotion, Emotions[0].Emotion.
+	Primary string `json:"primary_emotion"`
+	// Confidence is the calibrated probability of Primary.
+	Confidence float64 `json:"confidence"`
+}
+
+// Ekman modes: how the Ekman probabilities are produced.
+const (
+	ekmanOwn     = "own"      // seven outputs trained on Ekman labels
+	ekmanNoisyOr = "noisy-or" // 1-Π(1-p) over member labels, recalibrated
+	ekmanMax     = "max"      // max over member labels, recalibrated
+	ekmanBlend   = "blend"    // mean of the own logit and the noisy-or logit, recalibrated
+)
+
+// maxOutputs bounds the number of weight columns (28 + 7).
+const maxOutputs = 35
+
+// Model is a trained emotion classifier. It is immutable once loaded and
+// safe for concurrent use.
+type Model struct {
+	h        header
+	index    []int32 // bucket -> row, -1 when the bucket has no weights
+	weights  []int8  // rows × h.Outputs
+	checksum [32]byte
+	size     int
+	scratch  sync.Pool // *scratch
+}
+
+// scratch is the per-call working memory Predict borrows from the pool.
+type scratch struct {
+	f      featureBuf
+	logits [maxOutputs]float64
+	probs  [maxOutputs]float64
+	order  [maxOutputs]int
+}
+
+// Version returns the model's name and release with a short checksum, for
+// example "goemo-linear-2026.11.1+1a2b3c4d".
+func (m *Model) Version() string {
+	return fmt.Sprintf("%s-%s+%x", m.h.Name, m.h.Release, m.checksum[:4])
+}
+
+// Checksum returns the hexadecimal SHA-256 of the model file.
+func (m *Model) Checksum() string { return fmt.Sprintf("%x", m.checksum) }
+
+// Size returns the size of the model file in bytes.
+func (m *Model) Size() int { return m.size }
+
+// Labels returns the labels of tax in output order (a fresh slice).
+func (m *Model) Labels(tax Taxonomy) []string {
+	if tax == Ekman {
+		return slices.Clone(m.h.EkmanLabels)
+	}
+	return slices.Clone(m.h.Labels)
+}
+
+// Thresholds returns the tuned decision threshold of each label of tax, in
+// the order of Labels.
+func (m *Model) Thresholds(tax Taxonomy) []float64 {
+	if tax == Ekman {
+		return slices.Clone(m.h.EkmanThresholds)
+	}
+	return slices.Clone(m.h.Thresholds)
+}
+
+// EkmanMode says how Ekman probabilities are computed: "own" (a head
+// trained on Ekman labels), "noisy-or" or "max" (from the 28 GoEmotions
+// probabilities), or "blend"; each recalibrated on dev.
+func (m *Model) EkmanMode() string { return m.h.EkmanMode }
+
+// Info returns the training metadata recorded in the model file.
+func (m *Model) Info() TrainInfo { return m.h.Train }
+
+func (m *Model) getScratch() *scratch {
+	if s, ok := m.scratch.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{}
+}
+
+// logits computes the raw linear score of every output for text into s.
+func (m *Model) logits(s *scratch, text string) {
+	s.f.extract(text, m.h.Features)
+	k := m.h.Outputs
+	var accW, accC [maxOutputs]int32
+	sum := func(acc *[maxOutputs]int32, ids []uint32) {
+		a := acc[:k]
+		for _, b := range ids {
+			r := m.index[b]
+			if r < 0 {
+				continue
+			}
+			row := m.weights[int(r)*k : int(r)*k+k]
+			for j, w := range row {
+				a[j] += int32(w)
+			}
+		}
+	}
+	sum(&accW, s.f.word)
+	sum(&accC, s.f.char)
+	var fw, fc float64
+	if n := len(s.f.word); n > 0 {
+		fw = m.h.Features.WordWeight / math.Sqrt(float64(n))
+	}
+	if n := len(s.f.char); n > 0 {
+		fc = m.h.Features.CharWeight / math.Sqrt(float64(n))
+	}
+	for j := 0; j < k; j++ {
+		s.logits[j] = m.h.Bias[j] + m.h.Scale[j]*(fw*float64(accW[j])+fc*float64(accC[j]))
+	}
+}
+
+// probabilities fills s.probs[:len(labels of tax)] with calibrated
+// probabilities, from s.logits.
+func (m *Model) probabilities(s *scratch, tax Taxonomy) int {
+	n := len(m.h.Labels)
+	for j := 0; j < n; j++ {
+		s.probs[j] = platt(m.h.Calibration[j], s.logits[j])
+	}
+	if tax != Ekman {
+		return n
+	}
+	ne := len(m.h.EkmanLabels)
+	var raw [maxOutputs]float64
+	ekmanScores(m.h.EkmanMode, m.h.EkmanOf, s.logits[:], s.probs[:n], raw[:ne])
+	for e := 0; e < ne; e++ {
+		s.probs[e] = platt(m.h.EkmanCalibration[e], raw[e])
+	}
+	return ne
+}
+
+// ekmanScores computes the uncalibrated Ekman score (a logit) of each
+// Ekman label, in the given mode, from the output logits (the Ekman outputs
+// follow the len(ekmanOf) GoEmotions ones) and the calibrated GoEmotions
+// probabilities.
+func ekmanScores(mode string, ekmanOf []int, logits, probs, dst []float64) {
+	nl := len(ekmanOf)
+	switch mode {
+	case ekmanOwn:
+		copy(dst, logits[nl:nl+len(dst)])
+	case ekmanMax:
+		for e := range dst {
+			dst[e] = 0
+		}
+		for g, e := range ekmanOf {
+			dst[e] = max(dst[e], probs[g])
+		}
+		for e := range dst {
+			dst[e] = logit(dst[e])
+		}
+	default: // noisy-or and blend
+		for e := range dst {
+			dst[e] = 1
+		}
+		for g, e := range ekmanOf {
+			dst[e] *= 1 - probs[g]
+		}
+		for e := range dst {
+			dst[e] = logit(1 - dst[e])
+		}
+		if mode == ekmanBlend {
+			for e := range dst {
+				dst[e] = (dst[e] + logits[nl+e]) / 2
+			}
+		}
+	}
+}
+
+// Predict returns the emotions of text in taxonomy tax (anything but Ekman
+// means GoEmotions). With a nil threshold each label uses its threshold
+// tuned on dev; otherwise the labels with confidence ≥ *threshold (clamped
+// to [0, 1]; NaN means nil). The most likely label is always included.
+func (m *Model) Predict(text string, tax Taxonomy, threshold *float64) Prediction {
+	s := m.getScratch()
+	defer m.scratch.Put(s)
+	m.logits(s, text)
+	n := m.probabilities(s, tax)
+	thresholds := m.h.Thresholds
+	if tax == Ekman {
+		thresholds = m.h.EkmanThresholds
+	}
+	fixed := math.NaN()
+	if threshold != nil && !math.IsNaN(*threshold) {
+		fixed = min(max(*threshold, 0), 1)
+	}
+	// Order labels by probability, then by label order.
+	order := s.order[:n]
+	for i := range order {
+		order[i] = i
+	}
+	for i := 1; i < n; i++ { // insertion sort: n ≤ 35, no allocation
+		for j := i; j > 0 && s.probs[order[j]] > s.probs[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	count := 1
+	for _, l := range order[1:] {
+		t := fixed
+		if math.IsNaN(t) {
+			t = thresholds[l]
+		}
+		if s.probs[l] >= t {
+			count++
+		}
+	}
+	labels := m.h.Labels
+	if tax == Ekman {
+		labels = m.h.EkmanLabels
+	}
+	out := make([]Score, 0, count)
+	for i, l := range order {
+		t := fixed
+		if math.IsNaN(t) {
+			t = thresholds[l]
+		}
+		if i == 0 || s.probs[l] >= t {
+			out = append(out, Score{Emotion: labels[l], Confidence: s.probs[l]})
+		}
+	}
+	return Prediction{Emotions: out, Primary: out[0].Emotion, Confidence: out[0].Confidence}
+}
+
+// decide is Predict's decision rule on precomputed probabilities, used by
+// evaluation: it sets pred[l] for every decided label.
+func decide(probs []float64, thresholds []float64, fixed float64, pred []bool) {
+	best := 0
+	for l, p := range probs {
+		t := fixed
+		if math.IsNaN(t) {
+			t = thresholds[l]
+		}
+		pred[l] = p >= t
+		if p > probs[best] {
+			best = l
+		}
+	}
+	pred[best] = true
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// logit is the inverse of sigmoid, clamped away from ±Inf.
+func logit(p float64) float64 {
+	const eps = 1e-7
+	p = min(max(p, eps), 1-eps)
+	return math.Log(p / (1 - p))
+}
+
+func platt(c [2]float64, z float64) float64 { return sigmoid(c[0]*z + c[1]) }
+
+// ErrLabels reports a dataset whose labels or Ekman mapping differ from a
+// model's.
+var ErrLabels = errors.New("emotion: dataset labels do not match the model")
+
+// CheckDataset returns an error wrapping ErrLabels unless d uses the
+// model's labels and Ekman mapping, so its examples can be scored.
+func (m *Model) CheckDataset(d *Dataset) error {
+	if !slices.Equal(d.Labels, m.h.Labels) || !slices.Equal(d.EkmanOf, m.h.EkmanOf) {
+		return ErrLabels
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package emotion
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// benchText is a typical 70-character comment.
+const benchText = "I can't believe how kind everyone here is, thank you all so much!! 😊"
+
+func defaultModel(t testing.TB) *Model {
+	t.Helper()
+	m, err := Default()
+	if err != nil {
+		t.Fatalf("Default: %v", err)
+	}
+	return m
+}
+
+func TestParseTaxonomy(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Taxonomy
+		wantErr bool
+	}{
+		{"", GoEmotions, false},
+		{"goemotions", GoEmotions, false},
+		{"ekman", Ekman, false},
+		{"Ekman", "", true},
+		{"plutchik", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseTaxonomy(tc.in)
+			if got != tc.want || (err != nil) != tc.wantErr || (err != nil && !errors.Is(err, ErrTaxonomy)) {
+				t.Errorf("ParseTaxonomy(%q) = %q, %v; want %q, error %v", tc.in, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestDefaultModelSmoke(t *testing.T) {
+	m := defaultModel(t)
+	tests := []struct {
+		text string
+		tax  Taxonomy
+		want string
+	}{
+		{"thank you so much!", GoEmotions, "gratitude"},
+		{"I'm terrified", GoEmotions, "fear"},
+		{"I'm terrified", Ekman, "fear"},
+		{"thank you so much!", Ekman, "joy"},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.tax)+"/"+tc.text, func(t *testing.T) {
+			p := m.Predict(tc.text, tc.tax, nil)
+			if p.Primary != tc.want {
+				t.Errorf("Predict(%q, %s) primary = %q (%v), want %q", tc.text, tc.tax, p.Primary, p.Emotions, tc.want)
+			}
+		})
+	}
+	if got := len(m.Labels(GoEmotions)); got != 28 {
+		t.Errorf("goemotions labels = %d, want 28", got)
+	}
+	if got := m.Labels(Ekman); !slices.Equal(got, ekmanLabels[:]) {
+		t.Errorf("ekman labels = %v, want %v", got, ekmanLabels)
+	}
+}
+
+func TestPredictContract(t *testing.T) {
+	m := defaultModel(t)
+	one, zero, nan := 1.0, 0.0, math.NaN()
+	for _, tax := range []Taxonomy{GoEmotions, Ekman} {
+		labels := m.Labels(tax)
+		thresholds := m.Thresholds(tax)
+		for _, text := range []string{"", "ok", benchText, "WHY would anyone do that?? I'm so angry and disgusted"} {
+			check := func(name string, p Prediction, wantLen int) {
+				t.Helper()
+				if len(p.Emotions) == 0 || p.Primary != p.Emotions[0].Emotion || p.Confidence != p.Emotions[0].Confidence {
+					t.Fatalf("%s %s %q: primary %q/%v does not head %v", tax, name, text, p.Primary, p.Confidence, p.Emotions)
+				}
+				if wantLen > 0 && len(p.Emotions) != wantLen {
+					t.Errorf("%s %s %q: %d emotions, want %d", tax, name, text, len(p.Emotions), wantLen)
+				}
+				for i, s := range p.Emotions {
+					if !slices.Contains(labels, s.Emotion) || s.Confidence < 0 || s.Confidence > 1 {
+						t.Errorf("%s %s %q: bad score %+v", tax, name, text, s)
+					}
+					if i > 0 && s.Confidence > p.Emotions[i-1].Confidence {
+						t.Errorf("%s %s %q: not sorted: %v", tax, name, text, p.Emotions)
+					}
+				}
+			}
+			all := m.Predict(text, tax, &zero)
+			check("threshold 0", all, len(labels))
+			check("threshold 1", m.Predict(text, tax, &one), 1)
+			tuned := m.Predict(text, tax, nil)
+			check("tuned", tuned, 0)
+			if got := m.Predict(text, tax, &nan); !slices.Equal(got.Emotions, tuned.Emotions) {
+				t.Errorf("%s %q: NaN threshold gave %v, want the tuned %v", tax, text, got.Emotions, tuned.Emotions)
+			}
+			for _, s := range all.Emotions[1:] {
+				included := slices.ContainsFunc(tuned.Emotions, func(x Score) bool { return x.Emotion == s.Emotion })
+				if want := s.Confidence >= thresholds[slices.Index(labels, s.Emotion)]; included != want {
+					t.Errorf("%s %q: %s (%.3f) included=%v, want %v", tax, text, s.Emotion, s.Confidence, included, want)
+				}
+			}
+		}
+	}
+}
+
+func TestPredictConcurrent(t *testing.T) {
+	m := defaultModel(t)
+	texts := []string{"thank you so much!", "I'm terrified", benchText, "meh", ""}
+	want := make([]Prediction, len(texts))
+	for i, s := range texts {
+		want[i] = m.Predict(s, GoEmotions, nil)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := 0; k < 200; k++ {
+				i := (g + k) % len(texts)
+				if got := m.Predict(texts[i], GoEmotions, nil); !slices.Equal(got.Emotions, want[i].Emotions) {
+					errs <- texts[i]
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Errorf("concurrent Predict(%q) differs from sequential", s)
+	}
+}
+
+// TestDefaultModelQuality guards the figures reported in docs/model.md:
+// the embedded model must keep its test-split macro-F1 above the targets.
+func TestDefaultModelQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluates the full test split")
+	}
+	d := loadRepoData(t)
+	m := defaultModel(t)
+	if err := m.CheckDataset(d); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tax  Taxonomy
+		want float64
+	}{{GoEmotions, 0.47}, {Ekman, 0.58}} {
+		r := m.Evaluate(d.Test, tc.tax, "test")
+		if r.MacroF1 < tc.want {
+			t.Errorf("%s test macro-F1 = %.4f, want ≥ %.2f", tc.tax, r.MacroF1, tc.want)
+		}
+		if r.ECE > 0.05 {
+			t.Errorf("%s test ECE = %.4f, want ≤ 0.05", tc.tax, r.ECE)
+		}
+		t.Logf("%s test: macro-F1 %.4f micro-F1 %.4f macro-F1@0.3 %.4f ECE %.4f", tc.tax, r.MacroF1, r.MicroF1, r.MacroF1At03, r.ECE)
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	m := defaultModel(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchText)))
+	for b.Loop() {
+		m.Predict(benchText, GoEmotions, nil)
+	}
+}
+
+func BenchmarkPredictEkman(b *testing.B) {
+	m := defaultModel(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Predict(benchText, Ekman, nil)
+	}
+}
+
+func BenchmarkPredictParallel(b *testing.B) {
+	m := defaultModel(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Predict(benchText, GoEmotions, nil)
+		}
+	})
+}

@@ -1,0 +1,307 @@
+package emotion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// Name and Release identify models produced by this trainer.
+const (
+	modelName    = "goemo-linear"
+	modelRelease = "2026.11.1"
+)
+
+// ErrTrain reports training options or data that cannot produce a model.
+var ErrTrain = errors.New("emotion: cannot train")
+
+// TrainOptions are the training hyper-parameters. DefaultTrainOptions
+// returns the values tuned on the dev split.
+type TrainOptions struct {
+	// Seed fixes the coordinate-descent visiting order; equal seeds and
+	// data give byte-identical model files.
+	Seed     uint64
+	Features FeatureConfig
+	// MinDF drops features seen in fewer training texts.
+	MinDF int
+	// C is the inverse L2 regularisation of the GoEmotions outputs, EkmanC
+	// that of the Ekman outputs.
+	C, EkmanC float64
+	// PositiveWeight multiplies C for positive examples.
+	PositiveWeight float64
+	// NBAlpha smooths the Naive-Bayes ratios that scale the features.
+	NBAlpha float64
+	// Epsilon and MaxIter stop the dual coordinate descent.
+	Epsilon float64
+	MaxIter int
+	// Workers is the number of goroutines (0: GOMAXPROCS).
+	Workers int
+	// Progress, when set, receives one line per training step.
+	Progress func(msg string)
+}
+
+// DefaultTrainOptions returns the options the embedded model was trained
+// with.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{
+		Seed:           1,
+		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1},
+		MinDF:          2,
+		C:              1,
+		EkmanC:         1,
+		PositiveWeight: 1,
+		NBAlpha:        1,
+		Epsilon:        0.1,
+		MaxIter:        50,
+	}
+}
+
+// TrainInfo is the training metadata recorded in a model file.
+type TrainInfo struct {
+	Seed           uint64  `json:"seed"`
+	MinDF          int     `json:"min_df"`
+	C              float64 `json:"c"`
+	EkmanC         float64 `json:"ekman_c"`
+	PositiveWeight float64 `json:"positive_weight"`
+	NBAlpha        float64 `json:"nb_alpha"`
+	Epsilon        float64 `json:"epsilon"`
+	MaxIter        int     `json:"max_iter"`
+	TrainExamples  int     `json:"train_examples"`
+	DevExamples    int     `json:"dev_examples"`
+	Features       int     `json:"features"`
+	// DevMacroF1 and DevEkmanMacroF1 are measured on dev, which also fit
+	// the calibration and thresholds: optimistic, for comparison only.
+	DevMacroF1      float64 `json:"dev_macro_f1"`
+	DevEkmanMacroF1 float64 `json:"dev_ekman_macro_f1"`
+	// EkmanCandidates is the dev macro-F1 of each Ekman mode tried.
+	EkmanCandidates map[string]float64 `json:"ekman_candidates"`
+}
+
+func (o TrainOptions) validate() error {
+	switch {
+	case !o.Features.validate():
+		return fmt.Errorf("%w: bad feature config %+v", ErrTrain, o.Features)
+	case o.MinDF < 1 || o.C <= 0 || o.EkmanC <= 0 || o.PositiveWeight <= 0 || o.NBAlpha <= 0:
+		return fmt.Errorf("%w: MinDF, C, EkmanC, PositiveWeight and NBAlpha must be positive", ErrTrain)
+	case o.Epsilon <= 0 || o.MaxIter < 1:
+		return fmt.Errorf("%w: Epsilon and MaxIter must be positive", ErrTrain)
+	}
+	return nil
+}
+
+func (o TrainOptions) progress(format string, a ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, a...))
+	}
+}
+
+// doc is one text's features: sorted distinct buckets and their values.
+type doc struct {
+	ids  []uint32
+	vals []float32
+}
+
+// featurize computes the features of every example on all workers.
+func featurize(examples []Example, c FeatureConfig, workers int) []doc {
+	out := make([]doc, len(examples))
+	parallel(workers, len(examples), func(i int, f *featureBuf) {
+		f.extract(examples[i].Text, c)
+		out[i] = mergeFeatures(f, c)
+	})
+	return out
+}
+
+// parallel runs fn(i) for i in [0,n) on workers goroutines, each with its
+// own feature buffer. Results must be written by index.
+func parallel(workers, n int, fn func(i int, f *featureBuf)) {
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var f featureBuf
+			for i := w; i < n; i += workers {
+				fn(i, &f)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// mergeFeatures turns the extracted occurrences into a doc whose values
+// equal what Predict accumulates: each word-block occurrence weighs
+// WordWeight/√(word occurrences), each char one CharWeight/√(char ones).
+func mergeFeatures(f *featureBuf, c FeatureConfig) doc {
+	type kv struct {
+		id uint32
+		v  float64
+	}
+	all := make([]kv, 0, len(f.word)+len(f.char))
+	if n := len(f.word); n > 0 {
+		v := c.WordWeight / math.Sqrt(float64(n))
+		for _, id := range f.word {
+			all = append(all, kv{id, v})
+		}
+	}
+	if n := len(f.char); n > 0 {
+		v := c.CharWeight / math.Sqrt(float64(n))
+		for _, id := range f.char {
+			all = append(all, kv{id, v})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b kv) int { return int(int64(a.id) - int64(b.id)) })
+	var d doc
+	for _, e := range all {
+		if k := len(d.ids); k > 0 && d.ids[k-1] == e.id {
+			d.vals[k-1] += float32(e.v)
+			continue
+		}
+		d.ids = append(d.ids, e.id)
+		d.vals = append(d.vals, float32(e.v))
+	}
+	return d
+}
+
+// buildMatrix keeps the buckets seen in at least minDF docs, numbers them
+// in bucket order and returns the train matrix and the bucket of each
+// column.
+func buildMatrix(docs []doc, bits, minDF int) (*csr, []uint32) {
+	df := make([]int32, 1<<bits)
+	for _, d := range docs {
+		for _, id := range d.ids {
+			df[id]++
+		}
+	}
+	colOf := make([]int32, 1<<bits)
+	var buckets []uint32
+	for b, n := range df {
+		colOf[b] = -1
+		if int(n) >= minDF {
+			colOf[b] = int32(len(buckets))
+			buckets = append(buckets, uint32(b))
+		}
+	}
+	x := &csr{ptr: make([]int, 1, len(docs)+1), nCols: len(buckets)}
+	for _, d := range docs {
+		for k, id := range d.ids {
+			if c := colOf[id]; c >= 0 {
+				x.col = append(x.col, c)
+				x.val = append(x.val, d.vals[k])
+			}
+		}
+		x.ptr = append(x.ptr, len(x.col))
+	}
+	return x, buckets
+}
+
+// targets returns, for each output (28 GoEmotions labels then the Ekman
+// labels), which training examples are positive.
+func targets(examples []Example, d *Dataset) [][]bool {
+	nl, ne := len(d.Labels), len(ekmanLabels)
+	y := make([][]bool, nl+ne)
+	for o := range y {
+		y[o] = make([]bool, len(examples))
+	}
+	for i, ex := range examples {
+		for _, g := range ex.Labels {
+			y[g][i] = true
+			y[nl+d.EkmanOf[g]][i] = true
+		}
+	}
+	return y
+}
+
+// Train fits a model on d.Train, calibrates it and tunes its thresholds
+// on d.Dev, and returns it with its encoded file. The test split is not
+// read.
+func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, error) {
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	if len(d.Train) == 0 || len(d.Dev) == 0 || len(d.Labels)+len(ekmanLabels) > maxOutputs || len(d.EkmanOf) != len(d.Labels) {
+		return nil, nil, fmt.Errorf("%w: need train and dev examples and at most %d labels", ErrTrain, maxOutputs-len(ekmanLabels))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	docs := featurize(d.Train, o.Features, workers)
+	x, buckets := buildMatrix(docs, o.Features.Bits, o.MinDF)
+	docs = nil
+	o.progress("features: %d train texts, %d features kept (df ≥ %d), %d non-zeros", x.rows(), x.nCols, o.MinDF, len(x.col))
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	y := targets(d.Train, d)
+	nl := len(d.Labels)
+	outputs := len(y)
+	ws := make([][]float64, outputs)
+	bias := make([]float64, outputs)
+	// Outputs are split into one contiguous group per worker; each group is
+	// solved jointly (see solveLR), and the result does not depend on the
+	// split.
+	var wg sync.WaitGroup
+	groups := min(workers, outputs)
+	for g := 0; g < groups; g++ {
+		lo, hi := g*outputs/groups, (g+1)*outputs/groups
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := lrProblem{x: x, y: y[lo:hi], eps: o.Epsilon, maxIter: o.MaxIter, seed: o.Seed}
+			for out := lo; out < hi; out++ {
+				c := o.C
+				if out >= nl {
+					c = o.EkmanC
+				}
+				p.scale = append(p.scale, nbRatio(x, y[out], o.NBAlpha))
+				p.cPos = append(p.cPos, c*o.PositiveWeight)
+				p.cNeg = append(p.cNeg, c)
+			}
+			w, b, iters := solveLR(ctx, p)
+			copy(ws[lo:hi], w)
+			copy(bias[lo:hi], b)
+			for l, it := range iters {
+				o.progress("output %2d/%d %-15s %d epochs", lo+l+1, outputs, outputName(d, lo+l), it)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	h := header{
+		Name: modelName, Release: modelRelease, Features: o.Features,
+		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
+		EkmanMode: ekmanOwn, Bias: bias,
+		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
+			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
+	}
+	q, err := quantize(ws, buckets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := calibrate(&h, q, d, workers); err != nil {
+		return nil, nil, err
+	}
+	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
+		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
+	if h.EkmanMode == ekmanNoisyOr || h.EkmanMode == ekmanMax {
+		q = q.keepOutputs(nl)
+		h.Bias = h.Bias[:nl]
+	}
+	return q.finish(&h)
+}
+
+func outputName(d *Dataset, out int) string {
+	if out < len(d.Labels) {
+		return d.Labels[out]
+	}
+	return "ekman:" + ekmanLabels[out-len(d.Labels)]
+}

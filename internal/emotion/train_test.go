@@ -1,0 +1,117 @@
+package emotion
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// repoData is the GoEmotions copy in the repository.
+var repoData = filepath.Join("..", "..", "data", "goemotions")
+
+func loadRepoData(t testing.TB) *Dataset {
+	t.Helper()
+	if _, err := os.Stat(repoData); err != nil {
+		t.Skipf("dataset not available: %v", err)
+	}
+	d, err := LoadDataset(repoData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// smallOptions trains fast: a small hash space and few iterations.
+func smallOptions(seed uint64, workers int) TrainOptions {
+	o := DefaultTrainOptions()
+	o.Seed = seed
+	o.Workers = workers
+	o.Features.Bits = 16
+	o.MaxIter = 5
+	return o
+}
+
+// trainSmall trains on a slice of the data (1500 train, 500 dev texts).
+func trainSmall(t testing.TB, seed uint64, workers int) (*Model, []byte) {
+	t.Helper()
+	d := loadRepoData(t)
+	small := *d
+	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
+	m, raw, err := Train(context.Background(), &small, smallOptions(seed, workers))
+	if err != nil {
+		t.Fatalf("Train: %v", err)
+	}
+	return m, raw
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	_, a := trainSmall(t, 7, 2)
+	_, b := trainSmall(t, 7, 2)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("two trainings with seed 7 gave different files (%d and %d bytes)", len(a), len(b))
+	}
+	_, c := trainSmall(t, 7, 1)
+	if !bytes.Equal(a, c) {
+		t.Errorf("training on 1 and 2 workers gave different files (%d and %d bytes)", len(a), len(c))
+	}
+	_, d := trainSmall(t, 8, 2)
+	if bytes.Equal(a, d) {
+		t.Errorf("seeds 7 and 8 gave identical files; the seed is not used")
+	}
+}
+
+func TestTrainRefusesBadOptions(t *testing.T) {
+	d := loadRepoData(t)
+	tests := []struct {
+		name   string
+		modify func(*TrainOptions)
+	}{
+		{"zero C", func(o *TrainOptions) { o.C = 0 }},
+		{"hash space too large", func(o *TrainOptions) { o.Features.Bits = 30 }},
+		{"char range inverted", func(o *TrainOptions) { o.Features.CharMin, o.Features.CharMax = 5, 2 }},
+		{"no iterations", func(o *TrainOptions) { o.MaxIter = 0 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := DefaultTrainOptions()
+			tc.modify(&o)
+			if _, _, err := Train(context.Background(), d, o); !errors.Is(err, ErrTrain) {
+				t.Errorf("Train = %v, want ErrTrain", err)
+			}
+		})
+	}
+}
+
+func TestTrainCancelled(t *testing.T) {
+	d := loadRepoData(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Train(ctx, d, smallOptions(1, 2)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Train with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+func TestLoadDatasetRefusesMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		tsv  string
+	}{
+		{"label id out of range", "text\t28\tabc\n"},
+		{"label id not a number", "text\tx\tabc\n"},
+		{"missing fields", "just text\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := parseTSV(bytes.NewReader([]byte(tc.tsv)), 28); !errors.Is(err, ErrDataset) {
+				t.Errorf("parseTSV(%q) = %v, want ErrDataset", tc.tsv, err)
+			}
+		})
+	}
+	got, err := parseTSV(bytes.NewReader([]byte("a\tb\t1,3,1\tid\n")), 28)
+	if err != nil || len(got) != 1 || got[0].Text != "a\tb" || len(got[0].Labels) != 2 {
+		t.Errorf("parseTSV with a tab in the text = %+v, %v; want text %q and labels [1 3]", got, err, "a\tb")
+	}
+}
