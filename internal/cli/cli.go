@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"mask":    {"detect and mask PII in text read from stdin", runMask},
 		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
+		"model":   {"train, evaluate and run the emotion model", runModel},
 	}
 }
 

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samo-brain/samo/internal/emotion"
+)
+
+// runModel dispatches "samo model train|eval|predict|info".
+func runModel(ctx context.Context, io IO, args []string) error {
+	return subcommand(ctx, io, "model", args, map[string]func(context.Context, IO, []string) error{
+		"train":   modelTrain,
+		"eval":    modelEval,
+		"predict": modelPredict,
+		"info":    modelInfo,
+	})
+}
+
+// defaultDataDir is ../shared/data/goemotions when it exists, else the
+// copy in the repository.
+func defaultDataDir() string {
+	shared := filepath.Join("..", "shared", "data", "goemotions")
+	if st, err := os.Stat(shared); err == nil && st.IsDir() {
+		return shared
+	}
+	return filepath.Join("data", "goemotions")
+}
+
+// loadModel returns the model at path, else at $SAMO_MODEL_FILE, else the
+// embedded one.
+func loadModel(io IO, path string) (*emotion.Model, error) {
+	if path == "" && io.Getenv != nil {
+		path = io.Getenv("SAMO_MODEL_FILE")
+	}
+	if path == "" {
+		return emotion.Default()
+	}
+	return emotion.LoadFile(path)
+}
+
+func parseTaxonomyFlag(s string) (emotion.Taxonomy, error) {
+	tax, err := emotion.ParseTaxonomy(s)
+	if err != nil {
+		return "", usageError("--taxonomy: %v", err)
+	}
+	return tax, nil
+}
+
+func modelTrain(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "model train")
+	data := fs.String("data", defaultDataDir(), "GoEmotions folder (original/*.tsv, ekman_mapping.json)")
+	out := fs.String("out", "emotion.model", "where to write the model file")
+	seed := fs.Uint64("seed", emotion.DefaultTrainOptions().Seed, "training seed (same seed and data: identical file)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q", fs.Args())
+	}
+	start := time.Now()
+	say := func(msg string) { fmt.Fprintf(io.Stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), msg) }
+	d, err := emotion.LoadDataset(*data)
+	if err != nil {
+		return err
+	}
+	say(fmt.Sprintf("loaded %s: %d train, %d dev, %d test", *data, len(d.Train), len(d.Dev), len(d.Test)))
+	opt := emotion.DefaultTrainOptions()
+	opt.Seed = *seed
+	opt.Progress = say
+	m, raw, err := emotion.Train(ctx, d, opt)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, modelFileWriter(raw)); err != nil {
+		return err
+	}
+	info := m.Info()
+	say(fmt.Sprintf("wrote %s (%d bytes)", *out, len(raw)))
+	fmt.Fprintf(io.Stdout, "model %s\nfile %s (%d bytes)\nekman mode %s\ndev macro-F1 (calibration set, optimistic): goemotions %.4f, ekman %.4f\ntrained in %.1fs\n",
+		m.Version(), *out, len(raw), m.EkmanMode(), info.DevMacroF1, info.DevEkmanMacroF1, time.Since(start).Seconds())
+	return nil
+}
+
+// modelFileWriter returns a writeFileAtomic body that writes raw.
+func modelFileWriter(raw []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(raw)
+		return err
+	}
+}
+
+func modelEval(_ context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "model eval")
+	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
+	split := fs.String("split", "test", "dev or test")
+	data := fs.String("data", defaultDataDir(), "GoEmotions folder")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q", fs.Args())
+	}
+	tax, err := parseTaxonomyFlag(*taxFlag)
+	if err != nil {
+		return err
+	}
+	if *split != "dev" && *split != "test" {
+		return usageError("--split must be dev or test, not %q", *split)
+	}
+	m, err := loadModel(io, *modelPath)
+	if err != nil {
+		return err
+	}
+	d, err := emotion.LoadDataset(*data)
+	if err != nil {
+		return err
+	}
+	if err := m.CheckDataset(d); err != nil {
+		return err
+	}
+	examples, err := d.Split(*split)
+	if err != nil {
+		return err
+	}
+	r := m.Evaluate(examples, tax, *split)
+	if *asJSON {
+		enc := json.NewEncoder(io.Stdout)
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(io.Stdout, "model %s\ntaxonomy %s, split %s, %d examples\n", m.Version(), r.Taxonomy, r.Split, r.Examples)
+	fmt.Fprintf(io.Stdout, "macro-F1 %.4f  micro-F1 %.4f  macro-F1@0.3 %.4f  ECE %.4f\n\n", r.MacroF1, r.MicroF1, r.MacroF1At03, r.ECE)
+	fmt.Fprintf(io.Stdout, "%-16s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support")
+	for _, l := range m.Labels(tax) {
+		s := r.PerLabel[l]
+		fmt.Fprintf(io.Stdout, "%-16s %9.4f %9.4f %9.4f %8d\n", l, s.Precision, s.Recall, s.F1, s.Support)
+	}
+	return nil
+}
+
+// predictLine is one line of "samo model predict" output.
+type predictLine struct {
+	Text       string          `json:"text"`
+	Emotions   []emotion.Score `json:"emotions"`
+	Primary    string          `json:"primary_emotion"`
+	Confidence float64         `json:"confidence"`
+}
+
+func modelPredict(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "model predict")
+	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
+	thresholdFlag := fs.String("threshold", "", "report emotions with confidence ≥ this (0..1; default: tuned per label)")
+	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q (texts are read from stdin, one per line)", fs.Args())
+	}
+	tax, err := parseTaxonomyFlag(*taxFlag)
+	if err != nil {
+		return err
+	}
+	var threshold *float64
+	if *thresholdFlag != "" {
+		t, err := strconv.ParseFloat(*thresholdFlag, 64)
+		if err != nil || t < 0 || t > 1 || t != t {
+			return usageError("--threshold must be a number in [0, 1], not %q", *thresholdFlag)
+		}
+		threshold = &t
+	}
+	m, err := loadModel(io, *modelPath)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(io.Stdin)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	w := bufio.NewWriter(io.Stdout)
+	enc := json.NewEncoder(w)
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		text := strings.TrimSuffix(sc.Text(), "\r")
+		p := m.Predict(text, tax, threshold)
+		if err := enc.Encode(predictLine{Text: text, Emotions: p.Emotions, Primary: p.Primary, Confidence: p.Confidence}); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("reading stdin: a line is longer than 1 MiB")
+		}
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	return w.Flush()
+}
+
+// modelInfoJSON is "samo model info --json".
+type modelInfoJSON struct {
+	Version    string                      `json:"version"`
+	Checksum   string                      `json:"checksum"`
+	Size       int                         `json:"size"`
+	EkmanMode  string                      `json:"ekman_mode"`
+	Thresholds map[string][]labelThreshold `json:"thresholds"`
+	Training   emotion.TrainInfo           `json:"training"`
+}
+
+type labelThreshold struct {
+	Name      string  `json:"label"`
+	Threshold float64 `json:"threshold"`
+}
+
+func modelInfo(_ context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "model info")
+	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q", fs.Args())
+	}
+	m, err := loadModel(io, *modelPath)
+	if err != nil {
+		return err
+	}
+	info := modelInfoJSON{Version: m.Version(), Checksum: m.Checksum(), Size: m.Size(), EkmanMode: m.EkmanMode(),
+		Thresholds: map[string][]labelThreshold{}, Training: m.Info()}
+	for _, tax := range []emotion.Taxonomy{emotion.GoEmotions, emotion.Ekman} {
+		thr := m.Thresholds(tax)
+		for i, l := range m.Labels(tax) {
+			info.Thresholds[string(tax)] = append(info.Thresholds[string(tax)], labelThreshold{l, thr[i]})
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(info)
+	}
+	fmt.Fprintf(io.Stdout, "version   %s\nchecksum  sha256:%s\nsize      %d bytes\nekman     %s\n", info.Version, info.Checksum, info.Size, info.EkmanMode)
+	t := info.Training
+	fmt.Fprintf(io.Stdout, "training  %d train / %d dev texts, %d features, seed %d, C %g, dev macro-F1 %.4f (goemotions) %.4f (ekman)\n",
+		t.TrainExamples, t.DevExamples, t.Features, t.Seed, t.C, t.DevMacroF1, t.DevEkmanMacroF1)
+	for _, tax := range []emotion.Taxonomy{emotion.GoEmotions, emotion.Ekman} {
+		ls := info.Thresholds[string(tax)]
+		vals := make([]float64, len(ls))
+		for i, l := range ls {
+			vals[i] = l.Threshold
+		}
+		sort.Float64s(vals)
+		fmt.Fprintf(io.Stdout, "\n%s: %d labels, thresholds min %.3f median %.3f max %.3f\n", tax, len(ls), vals[0], vals[len(vals)/2], vals[len(vals)-1])
+		for _, l := range ls {
+			fmt.Fprintf(io.Stdout, "  %-16s %.3f\n", l.Name, l.Threshold)
+		}
+	}
+	return nil
+}
