@@ -49,6 +49,10 @@ func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
 		"mask":    {"detect and mask PII in text read from stdin", runMask},
+		"serve":   {"run the API server", runServe},
+		"keys":    {"create, list, revoke and rotate API keys", runKeys},
+		"config":  {"print the configuration reference", runConfig},
+		"token":   {"issue and verify JWT access tokens", runToken},
 		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
 		"model":   {"train, evaluate and run the emotion model", runModel},
 	}

@@ -31,6 +31,7 @@ func runCrypto(ctx context.Context, cio IO, args []string) error {
 		"legacy":       cryptoLegacy,
 		"encrypt-file": cryptoEncryptFile,
 		"decrypt-file": cryptoDecryptFile,
+		"rotate":       cryptoRotate,
 	})
 }
 

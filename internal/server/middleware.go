@@ -287,7 +287,8 @@ func ipRateLimit(d ChainDeps) Middleware {
 				next.ServeHTTP(w, r)
 				return
 			}
-			dec, err := d.Limiter.Allow(r.Context(), "ip:"+info.ClientIP.String(), d.IPPolicy)
+			// IPv6 clients are limited per /64, like intrusion detection tracks them.
+			dec, err := d.Limiter.Allow(r.Context(), "ip:"+ids.Subject(info.ClientIP, 64).String(), d.IPPolicy)
 			if err != nil {
 				api.WriteError(w, r, d.Log, api.Unavailable("Rate limiting", err))
 				return

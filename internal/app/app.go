@@ -1,0 +1,268 @@
+// Package app is SAMO's composition root: it builds every service from the
+// configuration, in dependency order, and runs the background jobs next to
+// the server. cli's serve command and the end-to-end tests use it; nothing
+// else does.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/samo-brain/samo/internal/api"
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/buildinfo"
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/mask"
+	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/server"
+	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/token"
+	"github.com/samo-brain/samo/internal/validate"
+)
+
+// App is a fully wired SAMO instance.
+type App struct {
+	Cfg         *config.Config
+	Log         *slog.Logger
+	Store       *store.Store
+	Keyring     *crypto.Keyring
+	Keys        *apikey.Service
+	Tokens      *token.Service
+	IDS         *ids.Detector
+	Events      *secevent.Pipeline
+	Predictions *prediction.Service
+	API         *api.API
+	// Handler is the API behind the global middleware chain.
+	Handler http.Handler
+	// MetricsHandler serves Prometheus on METRICS_ADDR (nil when off).
+	MetricsHandler http.Handler
+	ModelVersion   string
+
+	jwks    func() ([]byte, error)
+	jobs    []func(ctx context.Context) error
+	closers []func() error
+}
+
+// Options are test hooks; the zero value is production behaviour.
+type Options struct {
+	Now func() time.Time
+	// Predictor replaces the configured model (tests).
+	Predictor Predictor
+	// KeyringReload overrides KeyringReloadInterval (tests).
+	KeyringReload time.Duration
+}
+
+// Predictor is a prediction.Predictor that also names its labels.
+type Predictor interface {
+	prediction.Predictor
+	Version() string
+	Taxonomies() map[string][]string
+}
+
+// Build wires an App from cfg. Call Close when done.
+func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options) (*App, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.KeyringReload <= 0 {
+		opt.KeyringReload = KeyringReloadInterval
+	}
+	a := &App{Cfg: cfg, Log: log}
+	built := false
+	defer func() {
+		if !built {
+			_ = a.Close() // the build error is the one to report
+		}
+	}()
+	var err error
+	a.Store, err = store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{Now: opt.Now})
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.Store.Close)
+	if a.Keyring, err = OpenKeyring(ctx, cfg, a.Store); err != nil {
+		return nil, err
+	}
+	if err := a.buildEvents(); err != nil {
+		return nil, err
+	}
+	mk, err := MasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.jobs = append(a.jobs, (&rekey.Reloader{Store: a.Store, Master: mk, Ring: a.Keyring, Interval: opt.KeyringReload, Now: opt.Now,
+		OnError: func(err error) { log.Error("keyring reload failed", "error", err) }}).Run)
+	model := opt.Predictor
+	if model == nil {
+		if model, err = a.buildPredictor(); err != nil {
+			return nil, err
+		}
+	}
+	masker, err := mask.NewMasker(a.Keyring.DeriveKey("pseudonym"))
+	if err != nil {
+		return nil, err
+	}
+	a.Predictions = prediction.NewService(prediction.Deps{
+		Predictor: model, Store: a.Store, Sealer: a.Keyring, Index: prediction.NewBlindIndex(a.Keyring.DeriveKey("blind-index")),
+		Masker: maskText{masker}, Events: a.Events, Labels: model.Taxonomies(), Now: opt.Now,
+	})
+	a.Keys = KeyService(cfg, a.Store)
+	a.jobs = append(a.jobs, a.Keys.Run)
+	if a.Tokens, err = a.buildTokens(opt.Now); err != nil {
+		return nil, err
+	}
+	if err := a.buildIDS(opt.Now); err != nil {
+		return nil, err
+	}
+	policy := validate.DefaultPolicy()
+	if cfg.InjectionPolicy != "" {
+		if policy, err = validate.ParsePolicy(cfg.InjectionPolicy); err != nil {
+			return nil, fmt.Errorf("INJECTION_POLICY: %w", err)
+		}
+	}
+	limiter := ratelimit.NewMemory(opt.Now, 200_000)
+	authn := auth.New(a.Keys, a.Tokens, a.Store, opt.Now)
+	a.API = api.New(api.Deps{
+		Log: log, Events: a.Events, Auth: authn, IDS: a.IDS, Limiter: limiter,
+		Policy:         ratelimit.Policy{Name: "principal", Limit: cfg.RateLimitRequests, Window: cfg.RateLimitWindow},
+		AuthFailPolicy: ratelimit.Policy{Name: "auth_failures", Limit: 30, Window: 15 * time.Minute},
+		RateLimiting:   cfg.EnableRateLimiting, Predictions: a.Predictions, Keys: a.Keys, Users: a.Store,
+		Tokens: a.Tokens, JWKS: a.jwks, Injection: policy,
+		Limits: api.Limits{
+			Text:     validate.Limits{MinLength: cfg.MinTextLength, MaxLength: cfg.MaxTextLength},
+			MaxBatch: 100, MaxFileSize: cfg.MaxFileSize, AllowedFiles: cfg.AllowedFileTypes,
+		},
+		Taxonomies: model.Taxonomies(),
+		Ready: []api.Checker{
+			{Name: "store", Check: a.Store.Ping},
+			{Name: "model", Check: model.Ready},
+			{Name: "ids", Check: func(context.Context) error { return a.IDS.Ready() }},
+		},
+		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
+		Rotation: rotationControl{&rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2}},
+	})
+	a.ModelVersion = model.Version()
+	h, err := a.API.Handler()
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = server.Wrap(h, server.Chain(server.ChainDeps{
+		Log: log, Events: a.Events, IDS: a.IDS, Limiter: limiter,
+		IPPolicy:     ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},
+		RateLimiting: cfg.EnableRateLimiting, TrustedProxies: cfg.TrustedProxies,
+		AllowedOrigins: cfg.AllowedOrigins, CORSEnabled: cfg.CORSEnabled, HTTPSRequired: cfg.HTTPSRequired,
+		TLS: cfg.TLSEnabled(), Now: opt.Now,
+	}))
+	a.jobs = append(a.jobs, a.retention(opt.Now))
+	built = true
+	return a, nil
+}
+
+// buildEvents sets up the security-event pipeline: the store always, the
+// JSON log file when SECURITY_LOGGING_ENABLED.
+func (a *App) buildEvents() error {
+	sinks := []secevent.Sink{a.Store}
+	if a.Cfg.SecurityLoggingEnabled {
+		l, err := secevent.OpenJSONLog(a.Cfg.SecurityLogPath())
+		if err != nil {
+			return err
+		}
+		a.closers = append(a.closers, l.Close)
+		sinks = append(sinks, l)
+	}
+	a.Events = secevent.NewPipeline(8192, a.Log, time.Now, sinks...)
+	return nil
+}
+
+func (a *App) buildIDS(now func() time.Time) error {
+	c := ids.DefaultConfig()
+	c.RequestsPerMinute = a.Cfg.IDSRequestsPerMinute
+	c.SuspicionThreshold = a.Cfg.IDSBlockThreshold
+	c.Allowlist = a.Cfg.IPAllowlist
+	d, err := ids.New(c, a.Store, a.Events, now)
+	if err != nil {
+		return err
+	}
+	a.IDS = d
+	return nil
+}
+
+// Run runs the background jobs and serve (the server) until ctx ends or one
+// of them fails; then it stops the rest and waits for them.
+func (a *App) Run(ctx context.Context, serve func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(a.jobs)+1)
+	for _, job := range a.jobs {
+		wg.Go(func() {
+			if err := job(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- err
+				cancel()
+			}
+		})
+	}
+	// The event pipeline outlives the server and the jobs, so the last
+	// events (shutdown, final flushes) land.
+	evctx, evcancel := context.WithCancel(context.WithoutCancel(ctx))
+	evdone := make(chan struct{})
+	go func() { _ = a.Events.Run(evctx); close(evdone) }()
+	err := serve(ctx)
+	cancel()
+	wg.Wait()
+	evcancel()
+	<-evdone
+	close(errc)
+	for e := range errc {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// Close releases the store and files.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// retention purges old predictions and expired refresh tokens hourly.
+func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := a.Predictions.Purge(ctx, a.Cfg.PredictionRetention); err != nil {
+				a.Log.Error("retention purge failed", "error", err)
+			} else if n > 0 {
+				a.Log.Info("retention purge", "predictions_deleted", n)
+			}
+			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil {
+				a.Log.Error("refresh token purge failed", "error", err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// maskText adapts mask.Masker to prediction.Masker.
+type maskText struct{ m *mask.Masker }
+
+func (m maskText) MaskText(s string) string { out, _ := m.m.Mask(s); return out }

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/store"
+)
+
+// loadConfig reads the configuration for a command that takes only its own
+// flags besides the environment and .env.security. withSecrets loads (in
+// development, generating when missing) the local secrets.
+func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
+	cfg, err := config.LoadFlags(io.Getenv, nil)
+	if err != nil {
+		return nil, err
+	}
+	if withSecrets && !cfg.Production() {
+		gen, err := config.EnsureDevSecrets(cfg, cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if len(gen) > 0 {
+			fmt.Fprintf(io.Stderr, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
+		}
+	}
+	return cfg, nil
+}
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	return store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{})
+}
+
+// keyService builds the API-key service from the configuration.
+func keyService(cfg *config.Config, st *store.Store) *apikey.Service {
+	return app.KeyService(cfg, st)
+}
+
+// newLogger returns the JSON logger for the process.
+func newLogger(io IO, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(io.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// parseCmd parses a command's own flags, also after positional arguments
+// ("samo keys revoke ID --json"), and returns the positional arguments.
+func parseCmd(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	pos := fs.Args()
+	var rest []string
+	for len(pos) > 0 {
+		rest = append(rest, pos[0])
+		if err := parseFlags(fs, pos[1:]); err != nil {
+			return nil, err
+		}
+		pos = fs.Args()
+	}
+	return rest, nil
+}
+
+// writeBytes returns a writeFileAtomic body that writes b.
+func writeBytes(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+func runKeys(ctx context.Context, io IO, args []string) error {
+	return subcommand(ctx, io, "keys", args, map[string]func(context.Context, IO, []string) error{
+		"create": keysCreate,
+		"list":   keysList,
+		"revoke": keysRevoke,
+		"rotate": keysRotate,
+	})
+}
+
+func keysCreate(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "keys create")
+	user := fs.String("user", "", "user name (created when it does not exist)")
+	role := fs.String("role", "user", "role of a new user: user, analyst or admin")
+	name := fs.String("name", "", "label for the key")
+	asJSON := fs.Bool("json", false, `print {"id","key","user","role"}`)
+	if _, err := parseCmd(fs, args); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usageError("--user is required")
+	}
+	r, err := rbac.ParseRole(*role)
+	if err != nil {
+		return usageError("--role must be user, analyst or admin")
+	}
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, _, err := users.Ensure(ctx, st, *user, r, time.Now())
+	if err != nil {
+		return err
+	}
+	plain, k, err := keyService(cfg, st).Create(ctx, u.ID, *name)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "user": u.Name, "role": string(u.Role)})
+	}
+	fmt.Fprintln(io.Stdout, plain)
+	fmt.Fprintf(io.Stderr, "created key %s for %s (%s); it is shown once, store it now\n", k.ID, u.Name, u.Role)
+	return nil
+}
+
+func keysList(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "keys list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	userName := fs.String("user", "", "only this user's keys")
+	if _, err := parseCmd(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	userID := ""
+	if *userName != "" {
+		u, err := st.UserByName(ctx, *userName)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", *userName, err)
+		}
+		userID = u.ID
+	}
+	keys, err := keyService(cfg, st).List(ctx, userID)
+	if err != nil {
+		return err
+	}
+	all, err := st.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[string]users.User{}
+	for _, u := range all {
+		byID[u.ID] = u
+	}
+	type row struct {
+		ID        string     `json:"id"`
+		User      string     `json:"user"`
+		Role      rbac.Role  `json:"role"`
+		Name      string     `json:"name"`
+		Display   string     `json:"display"`
+		Status    string     `json:"status"`
+		CreatedAt time.Time  `json:"created_at"`
+		LastUsed  *time.Time `json:"last_used,omitempty"`
+		Grace     *time.Time `json:"grace_until,omitempty"`
+	}
+	rows := make([]row, 0, len(keys))
+	for _, k := range keys {
+		u := byID[k.UserID]
+		rows = append(rows, row{k.ID, u.Name, u.Role, k.Name, k.Display(), string(k.Status), k.CreatedAt, k.LastUsed, k.GraceUntil})
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(rows)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSER\tROLE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED")
+	for _, r := range rows {
+		last := "never"
+		if r.LastUsed != nil {
+			last = r.LastUsed.Format(time.RFC3339)
+		}
+		status := r.Status
+		if r.Grace != nil {
+			status += " (grace until " + r.Grace.Format(time.RFC3339) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.User, r.Role, r.Name, r.Display, status, r.CreatedAt.Format(time.RFC3339), last)
+	}
+	return tw.Flush()
+}
+
+func keysRevoke(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "keys revoke")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("usage: samo keys revoke ID")
+	}
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := keyService(cfg, st).Revoke(ctx, rest[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "revoked %s\n", rest[0])
+	return nil
+}
+
+func keysRotate(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "keys rotate")
+	grace := fs.Duration("grace", 0, "how long the old key stays valid (default: the configured grace)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("usage: samo keys rotate ID [--grace DURATION]")
+	}
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	plain, k, err := keyService(cfg, st).Rotate(ctx, rest[0], *grace)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "replaces": rest[0]})
+	}
+	fmt.Fprintln(io.Stdout, plain)
+	fmt.Fprintf(io.Stderr, "new key %s replaces %s; shown once, store it now\n", k.ID, rest[0])
+	return nil
+}
