@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/validate"
 )
@@ -107,7 +108,11 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 		pos = append(pos, i)
 	}
 	if len(ins) > 0 {
-		for j, res := range a.Predictions.PredictBatch(r.Context(), ins) {
+		results := a.Predictions.PredictBatch(r.Context(), ins)
+		if err := refusedBatch(results); err != nil {
+			return err
+		}
+		for j, res := range results {
 			i := pos[j]
 			if res.Err != nil {
 				if isUnavailable(res.Err) {
@@ -132,6 +137,18 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// refusedBatch returns the 503 for a batch whose every predicted item was
+// refused by the gateway's open circuit: no work was done, so the whole
+// request may be retried after Retry-After. Mixed outcomes stay per item.
+func refusedBatch(results []prediction.ItemResult) error {
+	for _, res := range results {
+		if !errors.Is(res.Err, gateway.ErrUnavailable) {
+			return nil
+		}
+	}
+	return predictError(results[0].Err)
 }
 
 func toItemError(err error) *itemError {

@@ -24,8 +24,13 @@ func (a *API) OpenAPI() map[string]any {
 			"operationId": operationID(rt),
 			"responses":   responsesFor(rt),
 		}
-		if params := pathParams(rt.Pattern); len(params) > 0 {
+		if params := append(pathParams(rt.Pattern), queryParams[rt.Method+" "+rt.Pattern]...); len(params) > 0 {
 			op["parameters"] = params
+		}
+		if canonical, ok := aliasOf[rt.Pattern]; ok {
+			op["x-samo-alias-of"] = canonical
+		} else if aliases := aliasesOf(rt.Pattern); len(aliases) > 0 {
+			op["x-samo-aliases"] = aliases
 		}
 		switch {
 		case rt.Access.Public, rt.Access.Refresh:
@@ -54,7 +59,7 @@ func (a *API) OpenAPI() map[string]any {
 				"ApiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
 				"Bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 			},
-			"schemas":   schemas(),
+			"schemas":   allSchemas(),
 			"headers":   rateLimitHeaders(),
 			"responses": problemResponses(),
 		},
@@ -91,11 +96,46 @@ var requestBodies = map[string]string{
 	"POST /v1/predict": "PredictRequest", "POST /api/predict": "PredictRequest",
 	"POST /v1/predict/batch": "BatchRequest", "POST /api/predict_batch": "BatchRequest",
 	"POST /v1/feedback": "FeedbackRequest", "POST /v1/auth/refresh": "RefreshRequest",
-	"POST /v1/admin/keys": "CreateKeyRequest",
+	"POST /v1/admin/keys": "CreateKeyRequest", "POST /v1/admin/keys/{id}/rotate": "RotateKeyRequest",
+}
+
+// optionalBodies may be sent without a body.
+var optionalBodies = map[string]bool{"POST /v1/admin/keys/{id}/rotate": true}
+
+// aliasOf maps each compatibility alias to its canonical path.
+var aliasOf = map[string]string{
+	"/api/predict": "/v1/predict", "/api/predict_batch": "/v1/predict/batch", "/api/health": "/health",
+}
+
+func aliasesOf(pattern string) []any {
+	var out []any
+	for alias, canonical := range aliasOf {
+		if canonical == pattern {
+			out = append(out, alias)
+		}
+	}
+	return out
+}
+
+// queryParams are the query parameters of the routes that take some
+// (anything else in the query is refused).
+var queryParams = map[string][]any{
+	"GET /v1/predictions": {
+		queryParam("emotion", "Only predictions whose emotions include this label", map[string]any{"type": "string"}),
+		queryParam("q", "Only predictions containing this word (blind-index search)", map[string]any{"type": "string", "maxLength": 256}),
+		queryParam("limit", "Page size", map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
+	},
+	"GET /v1/admin/keys": {queryParam("user_id", "Only this user's keys", map[string]any{"type": "string"})},
+}
+
+func queryParam(name, desc string, schema map[string]any) map[string]any {
+	return map[string]any{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
 }
 
 func requestSchema(rt Route) map[string]any {
-	name, ok := requestBodies[rt.Method+" "+rt.Pattern]
+	key := rt.Method + " " + rt.Pattern
+	name, ok := requestBodies[key]
 	if !ok {
 		return nil
 	}
@@ -110,28 +150,70 @@ func requestSchema(rt Route) map[string]any {
 			},
 		}}
 	}
-	return map[string]any{"required": true, "content": content}
+	return map[string]any{"required": !optionalBodies[key], "content": content}
+}
+
+// successStatus is the status of a successful call when it is not 200.
+var successStatus = map[string]string{
+	"POST /v1/admin/keys": "201", "POST /v1/admin/keys/{id}/rotate": "201", "POST /v1/feedback": "201",
+	"DELETE /v1/admin/keys/{id}": "204", "DELETE /v1/predictions/{id}": "204", "POST /v1/auth/logout": "204",
+	"POST /v1/admin/crypto/rotate": "202",
+}
+
+// responseBodies names the schema of each route's successful answer.
+var responseBodies = map[string]string{
+	"GET /health": "Health", "GET /api/health": "Health", "GET /ready": "Readiness", "GET /openapi.json": "OpenAPIDocument",
+	"GET /.well-known/jwks.json": "JWKS",
+	"POST /v1/predict":           "Prediction", "POST /api/predict": "Prediction", "GET /v1/predictions/{id}": "Prediction",
+	"POST /v1/predict/batch": "BatchResponse", "POST /api/predict_batch": "BatchResponse",
+	"GET /v1/predictions": "PredictionList", "GET /v1/metrics": "Metrics", "POST /v1/feedback": "FeedbackResult",
+	"POST /v1/auth/token": "TokenPair", "POST /v1/auth/refresh": "TokenPair",
+	"GET /v1/admin/keys": "KeyList", "GET /v1/admin/keys/{id}": "Key",
+	"POST /v1/admin/keys": "CreatedKey", "POST /v1/admin/keys/{id}/rotate": "CreatedKey",
+	"DELETE /v1/admin/users/{id}/predictions": "ErasureResult",
+	"POST /v1/admin/crypto/rotate":            "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
+}
+
+// predictRoutes may be answered by an upstream model server (gateway mode).
+var predictRoutes = map[string]bool{
+	"POST /v1/predict": true, "POST /api/predict": true, "POST /v1/predict/batch": true, "POST /api/predict_batch": true,
 }
 
 func responsesFor(rt Route) map[string]any {
-	ok := map[string]any{"description": "Success", "headers": map[string]any{
-		"X-Request-ID": map[string]any{"schema": map[string]any{"type": "string"}},
-	}}
-	switch rt.Method + " " + rt.Pattern {
-	case "POST /v1/predict", "POST /api/predict", "GET /v1/predictions/{id}":
-		ok["content"] = jsonContent(ref("Prediction"))
-	case "POST /v1/predict/batch", "POST /api/predict_batch":
-		ok["content"] = jsonContent(ref("BatchResponse"))
-	case "POST /v1/auth/token", "POST /v1/auth/refresh":
-		ok["content"] = jsonContent(ref("TokenPair"))
+	key := rt.Method + " " + rt.Pattern
+	headers := map[string]any{"X-Request-ID": map[string]any{"schema": map[string]any{"type": "string"}}}
+	problemRef := map[string]any{"$ref": "#/components/responses/Problem"}
+	status := "200"
+	if s, ok := successStatus[key]; ok {
+		status = s
 	}
-	out := map[string]any{"200": ok, "default": map[string]any{"$ref": "#/components/responses/Problem"}}
+	ok := map[string]any{"description": "Success", "headers": headers}
+	if name, has := responseBodies[key]; has && status != "204" {
+		ok["content"] = jsonContent(ref(name))
+	}
+	out := map[string]any{status: ok, "default": problemRef}
 	if !rt.Access.Public {
-		out["401"] = map[string]any{"$ref": "#/components/responses/Problem"}
+		for _, h := range []string{"RateLimit", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			headers[h] = map[string]any{"$ref": "#/components/headers/" + h}
+		}
+		out["401"] = problemRef
 		out["429"] = map[string]any{"$ref": "#/components/responses/RateLimited"}
+		out["503"] = map[string]any{"$ref": "#/components/responses/Unavailable"}
 	}
 	if rt.Access.Perm != "" {
-		out["403"] = map[string]any{"$ref": "#/components/responses/Problem"}
+		out["403"] = problemRef
+	}
+	if strings.Contains(rt.Pattern, "{") {
+		out["404"] = problemRef
+	}
+	if _, body := requestBodies[key]; body {
+		out["400"], out["413"], out["415"] = problemRef, problemRef, problemRef
+	}
+	if predictRoutes[key] {
+		out["502"], out["504"] = problemRef, problemRef
+	}
+	if key == "GET /ready" {
+		out["503"] = map[string]any{"description": "Not ready", "content": jsonContent(ref("Readiness"))}
 	}
 	return out
 }
@@ -140,6 +222,8 @@ func problemResponses() map[string]any {
 	problem := map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}
 	return map[string]any{
 		"Problem": map[string]any{"description": "RFC 9457 problem", "content": problem},
+		"Unavailable": map[string]any{"description": "A dependency (storage, rate limiting, the upstream model server) is unavailable; nothing was done, retry after Retry-After",
+			"content": problem, "headers": map[string]any{"Retry-After": map[string]any{"$ref": "#/components/headers/Retry-After"}}},
 		"RateLimited": map[string]any{"description": "Rate limit exceeded", "content": problem, "headers": map[string]any{
 			"Retry-After":           map[string]any{"$ref": "#/components/headers/Retry-After"},
 			"RateLimit":             map[string]any{"$ref": "#/components/headers/RateLimit"},
@@ -206,4 +290,52 @@ func schemas() map[string]any {
 			"properties": map[string]any{"access_token": str, "refresh_token": str, "token_type": map[string]any{"const": "Bearer"},
 				"expires_in": map[string]any{"type": "integer"}}},
 	}
+}
+
+// allSchemas is schemas() plus the answers of the read and admin routes.
+func allSchemas() map[string]any {
+	str := map[string]any{"type": "string"}
+	integer := map[string]any{"type": "integer"}
+	dateTime := map[string]any{"type": "string", "format": "date-time"}
+	object := map[string]any{"type": "object"}
+	role := map[string]any{"type": "string", "enum": []any{"user", "analyst", "admin"}}
+	out := schemas()
+	more := map[string]any{
+		"Health": map[string]any{"type": "object", "required": []any{"status", "version"},
+			"properties": map[string]any{"status": map[string]any{"const": "ok"}, "version": str}},
+		"Readiness": map[string]any{"type": "object", "required": []any{"status", "checks"},
+			"properties": map[string]any{"status": map[string]any{"type": "string", "enum": []any{"ready", "not_ready"}},
+				"version": str, "model_version": str,
+				"checks": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "object",
+					"properties": map[string]any{"status": map[string]any{"type": "string", "enum": []any{"ok", "unavailable"}}, "error": str}}}}},
+		"OpenAPIDocument": map[string]any{"type": "object", "description": "This document"},
+		"JWKS": map[string]any{"type": "object", "required": []any{"keys"},
+			"properties": map[string]any{"keys": map[string]any{"type": "array", "items": object}}},
+		"PredictionList": map[string]any{"type": "object", "required": []any{"predictions"},
+			"properties": map[string]any{"predictions": map[string]any{"type": "array", "items": ref("Prediction")},
+				"next_cursor": map[string]any{"type": "string", "description": "Absent on the last page"}}},
+		"Metrics": map[string]any{"type": "object", "description": "Service, security and model-quality metrics"},
+		"FeedbackResult": map[string]any{"type": "object", "required": []any{"prediction_id", "labels"},
+			"properties": map[string]any{"prediction_id": str, "labels": map[string]any{"type": "array", "items": str}}},
+		"Key": map[string]any{"type": "object", "required": []any{"id", "user_id", "name", "display", "status", "created_at"},
+			"description": "API key metadata; the key itself is never shown again after creation",
+			"properties": map[string]any{"id": str, "user_id": str, "user": str, "role": role, "name": str,
+				"display": map[string]any{"type": "string", "description": "Non-secret prefix for recognising the key"},
+				"status":  str, "created_at": dateTime, "last_used": dateTime, "expires_at": dateTime, "revoked_at": dateTime,
+				"grace_until": dateTime, "replaced_by": str}},
+		"KeyList": map[string]any{"type": "object", "required": []any{"keys"},
+			"properties": map[string]any{"keys": map[string]any{"type": "array", "items": ref("Key")}}},
+		"CreatedKey": map[string]any{"type": "object", "required": []any{"id", "key", "user", "role", "note"},
+			"properties": map[string]any{"id": str, "key": map[string]any{"type": "string", "description": "The API key, shown once"},
+				"user": str, "role": role, "name": str, "note": str}},
+		"RotateKeyRequest": map[string]any{"type": "object", "additionalProperties": false,
+			"properties": map[string]any{"grace": map[string]any{"type": "string", "description": "How long the old key stays valid, a Go duration such as 24h (at most 720h)"}}},
+		"ErasureResult": map[string]any{"type": "object", "required": []any{"user_id", "deleted_predictions"},
+			"properties": map[string]any{"user_id": str, "deleted_predictions": integer}},
+		"RotationStatus": map[string]any{"type": "object", "description": "Progress of the encryption-key rotation"},
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/validate"
@@ -120,13 +121,25 @@ func fieldProblem(field, code, msg string) *Error {
 		Detail: "The request has invalid fields.", Fields: []FieldError{{Field: field, Code: code, Message: msg}}}
 }
 
-// predictError maps predictor and storage failures.
+// predictError maps predictor and storage failures. Gateway-mode failures
+// never quote the upstream: the gateway has recorded the upstream_error
+// event, the cause is only logged.
 func predictError(err error) error {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e
-	}
-	if isUnavailable(err) {
+	case errors.Is(err, gateway.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable", Title: "Service Unavailable",
+			Detail:     "The model server is failing; requests are refused until it recovers. Retry later.",
+			RetryAfter: gateway.RetryAfter(err), Cause: err}
+	case errors.Is(err, gateway.ErrTimeout):
+		return &Error{Status: http.StatusGatewayTimeout, Code: "upstream_timeout", Title: "Gateway Timeout",
+			Detail: "The model server did not answer in time.", Cause: err}
+	case errors.Is(err, gateway.ErrUpstream):
+		return &Error{Status: http.StatusBadGateway, Code: "upstream_error", Title: "Bad Gateway",
+			Detail: "The model server could not be reached or gave an invalid answer.", Cause: err}
+	case isUnavailable(err):
 		return Unavailable("Storage", err)
 	}
 	return Internal(err)
