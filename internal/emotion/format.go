@@ -35,7 +35,7 @@ const (
 	formatVersion = 1
 	flagGzip      = 1
 	prefixLen     = 8 + 2 + 2 + 8
-	// MaxFileSize bounds a model file (and its decompressed payload).
+	// maxFileSize bounds a model file, maxPayloadSize its decompressed payload.
 	maxFileSize    = 64 << 20
 	maxPayloadSize = 256 << 20
 )
@@ -250,7 +250,8 @@ func assemble(h header, buckets []uint32, weights []int8) (*Model, error) {
 	if len(buckets) != h.Rows || len(weights) != h.Rows*h.Outputs {
 		return nil, fmt.Errorf("%w: %d rows of weights for %d rows", ErrCorrupt, len(buckets), h.Rows)
 	}
-	m := &Model{h: h, index: make([]int32, 1<<h.Features.Bits), weights: weights}
+	m := &Model{h: h, index: make([]int32, 1<<h.Features.Bits)}
+	m.packed, m.stride = pack(weights, h.Outputs)
 	for i := range m.index {
 		m.index[i] = -1
 	}

@@ -115,7 +115,13 @@ func TestLoadRefusesInconsistentHeader(t *testing.T) {
 			q.buckets = append(q.buckets, uint32(b))
 		}
 	}
-	q.weights = m.weights
+	// Unpack the weights: byte j of a row's words is weight j + 128.
+	for r := 0; r < len(q.buckets); r++ {
+		for j := 0; j < m.h.Outputs; j++ {
+			b := byte(m.packed[r*m.stride+j/8] >> (8 * (j % 8)))
+			q.weights = append(q.weights, int8(b^0x80))
+		}
+	}
 	tests := []struct {
 		name   string
 		modify func(h *header)

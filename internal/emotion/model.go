@@ -63,12 +63,20 @@ const (
 // maxOutputs bounds the number of weight columns (28 + 7).
 const maxOutputs = 35
 
+// maxWords is the most uint64 words a packed row has, maxPacked the most
+// weights they hold.
+const (
+	maxWords  = (maxOutputs + 7) / 8
+	maxPacked = maxWords * 8
+)
+
 // Model is a trained emotion classifier. It is immutable once loaded and
 // safe for concurrent use.
 type Model struct {
 	h        header
-	index    []int32 // bucket -> row, -1 when the bucket has no weights
-	weights  []int8  // rows × h.Outputs
+	index    []int32  // bucket -> row, -1 when the bucket has no weights
+	packed   []uint64 // rows × stride words of biased weights (see pack)
+	stride   int      // words per row: ceil(h.Outputs / 8)
 	checksum [32]byte
 	size     int
 	scratch  sync.Pool // *scratch
@@ -130,22 +138,9 @@ func (m *Model) getScratch() *scratch {
 func (m *Model) logits(s *scratch, text string) {
 	s.f.extract(text, m.h.Features)
 	k := m.h.Outputs
-	var accW, accC [maxOutputs]int32
-	sum := func(acc *[maxOutputs]int32, ids []uint32) {
-		a := acc[:k]
-		for _, b := range ids {
-			r := m.index[b]
-			if r < 0 {
-				continue
-			}
-			row := m.weights[int(r)*k : int(r)*k+k]
-			for j, w := range row {
-				a[j] += int32(w)
-			}
-		}
-	}
-	sum(&accW, s.f.word)
-	sum(&accC, s.f.char)
+	var accW, accC [maxPacked]int32
+	m.sumRows(s.f.word, &accW)
+	m.sumRows(s.f.char, &accC)
 	var fw, fc float64
 	if n := len(s.f.word); n > 0 {
 		fw = m.h.Features.WordWeight / math.Sqrt(float64(n))
@@ -211,6 +206,67 @@ func ekmanScores(mode string, ekmanOf []int, logits, probs, dst []float64) {
 				dst[e] = (dst[e] + logits[nl+e]) / 2
 			}
 		}
+	}
+}
+
+// pack stores int8 weights (rows × outputs) eight to a uint64, each as the
+// byte w+128, with rows padded to whole words (padding bytes hold weight 0).
+func pack(weights []int8, outputs int) ([]uint64, int) {
+	stride := (outputs + 7) / 8
+	rows := len(weights) / outputs
+	p := make([]uint64, rows*stride)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < stride*8; j++ {
+			b := uint64(0x80)
+			if j < outputs {
+				b = uint64(uint8(weights[r*outputs+j]) ^ 0x80)
+			}
+			p[r*stride+j/8] |= b << (8 * (j % 8))
+		}
+	}
+	return p, stride
+}
+
+// sumRows adds to acc the weights of the rows of the buckets in ids. It
+// adds the biased bytes of a row in parallel, four 16-bit lanes per uint64
+// (even bytes in lo, odd bytes in hi), and flushes the lanes into acc
+// before they can overflow (255 rows × 255), removing the bias of 128.
+func (m *Model) sumRows(ids []uint32, acc *[maxPacked]int32) {
+	const mask = 0x00FF00FF00FF00FF
+	var lo, hi [maxWords]uint64
+	w := m.stride
+	n := 0
+	for _, b := range ids {
+		r := m.index[b]
+		if r < 0 {
+			continue
+		}
+		row := m.packed[int(r)*w : int(r)*w+w]
+		l, h := lo[:len(row)], hi[:len(row)]
+		for i, x := range row {
+			l[i] += x & mask
+			h[i] += (x >> 8) & mask
+		}
+		if n++; n == 255 {
+			flushLanes(&lo, &hi, w, n, acc)
+			n = 0
+		}
+	}
+	flushLanes(&lo, &hi, w, n, acc)
+}
+
+// flushLanes adds the lane sums of n rows to acc and clears them.
+func flushLanes(lo, hi *[maxWords]uint64, words, n int, acc *[maxPacked]int32) {
+	if n == 0 {
+		return
+	}
+	bias := int32(128 * n)
+	for i := 0; i < words; i++ {
+		for lane := 0; lane < 4; lane++ {
+			acc[i*8+2*lane] += int32((lo[i]>>(16*lane))&0xFFFF) - bias
+			acc[i*8+2*lane+1] += int32((hi[i]>>(16*lane))&0xFFFF) - bias
+		}
+		lo[i], hi[i] = 0, 0
 	}
 }
 

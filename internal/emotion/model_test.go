@@ -193,3 +193,40 @@ func BenchmarkPredictParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestSumRowsMatchesPlainSum(t *testing.T) {
+	for _, outputs := range []int{1, 7, 8, 28, 35} {
+		const rows = 40
+		weights := make([]int8, rows*outputs)
+		for i := range weights {
+			weights[i] = int8(i*37 + i/3) // covers -128..127
+		}
+		weights[0], weights[len(weights)-1] = -128, 127
+		m := &Model{index: make([]int32, 64)}
+		for b := range m.index {
+			m.index[b] = int32(b % (rows + 1))
+			if int(m.index[b]) == rows {
+				m.index[b] = -1 // unknown buckets are skipped
+			}
+		}
+		m.packed, m.stride = pack(weights, outputs)
+		// 700 features: more than 255 per flush, same rows many times.
+		var ids []uint32
+		for i := 0; i < 700; i++ {
+			ids = append(ids, uint32(i*7%64))
+		}
+		var got [maxPacked]int32
+		m.sumRows(ids, &got)
+		var want [maxPacked]int32
+		for _, b := range ids {
+			if r := m.index[b]; r >= 0 {
+				for j := 0; j < outputs; j++ {
+					want[j] += int32(weights[int(r)*outputs+j])
+				}
+			}
+		}
+		if got != want {
+			t.Errorf("%d outputs: sumRows = %v, want %v", outputs, got[:outputs], want[:outputs])
+		}
+	}
+}
