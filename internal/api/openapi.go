@@ -209,6 +209,9 @@ func responsesFor(rt Route) map[string]any {
 	if _, body := requestBodies[key]; body {
 		out["400"], out["413"], out["415"] = problemRef, problemRef, problemRef
 	}
+	if _, query := queryParams[key]; query {
+		out["400"] = problemRef // unknown or invalid query parameters
+	}
 	if predictRoutes[key] {
 		out["502"], out["504"] = problemRef, problemRef
 	}

@@ -73,6 +73,9 @@ func TestOpenAPIOperations(t *testing.T) {
 		if _, body := requestBodies[key]; body {
 			want = append(want, "400", "413", "415")
 		}
+		if _, query := queryParams[key]; query {
+			want = append(want, "400")
+		}
 		if predictRoutes[key] {
 			want = append(want, "502", "504")
 		}
