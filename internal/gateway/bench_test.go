@@ -52,3 +52,25 @@ func BenchmarkPredictRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPredictCircuitOpen is the cost of a refusal while the circuit is
+// open: no network, no event.
+func BenchmarkPredictCircuitOpen(b *testing.B) {
+	clk := newFakeClock()
+	c, err := New(Config{URL: "http://127.0.0.1:1/predict", FailureThreshold: 1, Now: clk.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	_, _ = c.Predict(ctx, "x", GoEmotions, nil) // connection refused: opens the circuit
+	if c.State() != Open {
+		b.Fatalf("state %v, want open", c.State())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Predict(ctx, "x", GoEmotions, nil); err == nil {
+			b.Fatal("an open circuit let a call through")
+		}
+	}
+}
