@@ -13,8 +13,16 @@ import (
 	"testing"
 )
 
-func TestModelFileRoundTrip(t *testing.T) {
+// TestModelFile trains one small model and checks that its file loads back
+// identically and that damaged or inconsistent files are refused.
+func TestModelFile(t *testing.T) {
 	m, raw := trainSmall(t, 3, 2)
+	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, m, raw) })
+	t.Run("refuses bad files", func(t *testing.T) { testRefusesBadFiles(t, raw) })
+	t.Run("refuses inconsistent header", func(t *testing.T) { testRefusesInconsistentHeader(t, m) })
+}
+
+func testRoundTrip(t *testing.T, m *Model, raw []byte) {
 	path := filepath.Join(t.TempDir(), "m.model")
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
@@ -59,8 +67,7 @@ func resum(b []byte) []byte {
 	return b
 }
 
-func TestLoadRefusesBadFiles(t *testing.T) {
-	_, raw := trainSmall(t, 3, 2)
+func testRefusesBadFiles(t *testing.T, raw []byte) {
 	flip := func(i int) []byte {
 		b := slices.Clone(raw)
 		b[i] ^= 0x40
@@ -107,8 +114,7 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	}
 }
 
-func TestLoadRefusesInconsistentHeader(t *testing.T) {
-	m, _ := trainSmall(t, 3, 2)
+func testRefusesInconsistentHeader(t *testing.T, m *Model) {
 	q := &quantized{outputs: m.h.Outputs, scale: m.h.Scale}
 	for b, r := range m.index {
 		if r >= 0 {
@@ -149,20 +155,48 @@ func TestLoadRefusesInconsistentHeader(t *testing.T) {
 	}
 }
 
+// tinyModelFile returns a valid three-row model file (and its payload)
+// with the embedded model's header: small seeds fuzz quickly.
+func tinyModelFile(tb testing.TB) (raw, payload []byte) {
+	tb.Helper()
+	h := defaultModel(tb).h
+	h.Features.Bits = 10
+	h.Rows = 3
+	raw, err := encode(&h, []uint32{1, 5, 1000}, make([]int8, 3*h.Outputs))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw[prefixLen : len(raw)-sha256.Size]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if payload, err = io.ReadAll(zr); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := Load(bytes.NewReader(raw)); err != nil {
+		tb.Fatalf("tiny model does not load: %v", err)
+	}
+	return raw, payload
+}
+
 func FuzzLoad(f *testing.F) {
-	_, raw := trainSmall(f, 3, 2)
+	raw, _ := tinyModelFile(f)
 	f.Add(raw)
-	f.Add(raw[:prefixLen+40])
+	f.Add(raw[:prefixLen+10])
 	f.Add([]byte("SAMOEMO\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Load(bytes.NewReader(b))
-		if err == nil {
-			// Whatever loads must predict without panicking.
-			for _, tax := range []Taxonomy{GoEmotions, Ekman} {
-				if p := m.Predict("I'm so happy!", tax, nil); len(p.Emotions) == 0 {
-					t.Fatalf("empty prediction from a loaded model")
-				}
+		if err != nil {
+			if !errors.Is(err, ErrNotModel) && !errors.Is(err, ErrVersion) && !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Load error %v wraps no sentinel", err)
+			}
+			return
+		}
+		// Whatever loads must predict without panicking.
+		for _, tax := range []Taxonomy{GoEmotions, Ekman} {
+			if p := m.Predict("I'm so happy!", tax, nil); len(p.Emotions) == 0 {
+				t.Fatalf("empty prediction from a loaded model")
 			}
 		}
 	})
@@ -171,26 +205,7 @@ func FuzzLoad(f *testing.F) {
 // FuzzParsePayload exercises the parser behind the checksum, which FuzzLoad
 // rarely reaches.
 func FuzzParsePayload(f *testing.F) {
-	m, _ := trainSmall(f, 3, 2)
-	// A three-row model keeps the seed small enough to fuzz quickly.
-	h := m.h
-	h.Features.Bits = 10
-	h.Rows = 3
-	raw, err := encode(&h, []uint32{1, 5, 1000}, make([]int8, 3*h.Outputs))
-	if err != nil {
-		f.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw[prefixLen : len(raw)-sha256.Size]))
-	if err != nil {
-		f.Fatal(err)
-	}
-	payload, err := io.ReadAll(zr)
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := parsePayload(payload); err != nil {
-		f.Fatalf("seed payload does not parse: %v", err)
-	}
+	_, payload := tinyModelFile(f)
 	f.Add(payload)
 	f.Add(payload[:len(payload)/2])
 	f.Add([]byte{2, 0, 0, 0, '{', '}'})
