@@ -54,6 +54,10 @@ func (s *Store) Escalate(ctx context.Context, e ids.Escalation) (ids.Block, bool
 	var out ids.Block
 	var added bool
 	err := s.tx(ctx, func(t *txn) error {
+		// Concurrent escalations of one address (several replicas) queue here.
+		if err := t.lockName(ctx, lockIPBlock, e.IP.String()); err != nil {
+			return err
+		}
 		cur, err := scanBlock(t.queryRow(ctx, `SELECT `+blockColumns+` FROM ip_blocks WHERE ip = ? AND until_at > ?`, e.IP.String(), ns(e.Now)))
 		if err == nil {
 			out = cur

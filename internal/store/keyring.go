@@ -33,7 +33,7 @@ func (s *Store) InitKeyring(ctx context.Context, wrapped []byte) ([]byte, error)
 func (s *Store) SwapKeyring(ctx context.Context, old, updated []byte) error {
 	return s.tx(ctx, func(t *txn) error {
 		var cur []byte
-		if err := s.wrap(t.queryRow(ctx, `SELECT wrapped FROM keyring WHERE id = 1`).Scan(&cur)); err != nil {
+		if err := s.wrap(t.queryRow(ctx, `SELECT wrapped FROM keyring WHERE id = 1`+s.forUpdate()).Scan(&cur)); err != nil {
 			return err
 		}
 		if !bytes.Equal(cur, old) {

@@ -95,7 +95,7 @@ func (s *Store) UpdateKeyStatus(ctx context.Context, id string, status apikey.St
 	}
 	return s.tx(ctx, func(t *txn) error {
 		var cur string
-		err := s.wrap(t.queryRow(ctx, `SELECT status FROM api_keys WHERE id = ?`, id).Scan(&cur))
+		err := s.wrap(t.queryRow(ctx, `SELECT status FROM api_keys WHERE id = ?`+s.forUpdate(), id).Scan(&cur))
 		if errors.Is(err, ErrNotFound) {
 			return apikey.ErrNotFound
 		}
@@ -129,7 +129,9 @@ func (s *Store) UpdateKeyStatus(ctx context.Context, id string, status apikey.St
 // lineage to `backups` previous keys, atomically.
 func (s *Store) RotateKey(ctx context.Context, oldID string, newKey apikey.Key, graceUntil time.Time, backups int) error {
 	return s.tx(ctx, func(t *txn) error {
-		old, err := scanKey(t.queryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, oldID))
+		// The row lock orders a rotation after a concurrent revocation, so a
+		// revoked key can never be rotated into a live one.
+		old, err := scanKey(t.queryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`+s.forUpdate(), oldID))
 		if err = s.wrap(err); errors.Is(err, ErrNotFound) {
 			return apikey.ErrNotFound
 		}

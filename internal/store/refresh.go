@@ -28,6 +28,11 @@ func scanRefresh(sc scanner) (token.RefreshRecord, error) {
 // CreateRefresh stores a refresh token record unless its family is revoked.
 func (s *Store) CreateRefresh(ctx context.Context, r token.RefreshRecord) error {
 	return s.tx(ctx, func(t *txn) error {
+		// Serialised with RevokeFamily, so a rotation racing a revocation
+		// cannot commit a live token the revocation did not see.
+		if err := t.lockName(ctx, lockRefreshFamily, r.FamilyID); err != nil {
+			return err
+		}
 		var n int
 		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM refresh_families WHERE family_id = ?`, r.FamilyID).Scan(&n); err != nil {
 			return s.wrap(err)
@@ -74,6 +79,9 @@ func (s *Store) UseRefresh(ctx context.Context, hash []byte, at time.Time) (toke
 // RevokeFamily revokes every token of the family, including later ones.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
 	return s.tx(ctx, func(t *txn) error {
+		if err := t.lockName(ctx, lockRefreshFamily, familyID); err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `INSERT INTO refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT (family_id) DO NOTHING`,
 			familyID, ns(at)); err != nil {
 			return fmt.Errorf("store: revoke family: %w", err)

@@ -143,12 +143,11 @@ func openSQLite(path string, opt Options) (*Store, error) {
 }
 
 func openPostgres(url string, opt Options) (*Store, error) {
-	// statement_timeout is passed as a run-time parameter on every connection.
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
+	// Timeouts are passed as run-time parameters on every connection.
+	dsn, err := postgresDSN(url, opt.StatementTimeout)
+	if err != nil {
+		return nil, err
 	}
-	dsn := url + sep + "statement_timeout=" + strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
@@ -156,6 +155,7 @@ func openPostgres(url string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(opt.MaxConns)
 	db.SetMaxIdleConns(opt.MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute) // rebalance after a failover
 	return &Store{dialect: Postgres, w: db, r: db}, nil
 }
 
@@ -261,6 +261,9 @@ func (s *Store) wrap(err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if s.dialect == Postgres && postgresUnavailable(err) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	msg := err.Error()
 	switch {
