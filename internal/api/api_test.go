@@ -77,15 +77,15 @@ func TestRouteWithoutAccessRefused(t *testing.T) {
 
 func TestHasLoneSurrogate(t *testing.T) {
 	cases := map[string]bool{
-		`"plain"`:                  false,
-		`"\ud83d\ude00"`:           false, // a pair
-		`"\ud83d"`:                 true,
-		`"\ude00"`:                 true,
-		`"\ud83d\u0041"`:           true,
-		`"\\ud83d"`:                false, // an escaped backslash, then text
-		`"\\\ud83d"`:               true,
-		`"\u00e9 and \uD800 x"`:    true,
-		`"truncated \ud83d\ude0"`:  true,
+		`"plain"`:                 false,
+		`"\ud83d\ude00"`:          false, // a pair
+		`"\ud83d"`:                true,
+		`"\ude00"`:                true,
+		`"\ud83d\u0041"`:          true,
+		`"\\ud83d"`:               false, // an escaped backslash, then text
+		`"\\\ud83d"`:              true,
+		`"\u00e9 and \uD800 x"`:   true,
+		`"truncated \ud83d\ude0"`: true,
 		`"ok \u0041\u0042\u0043"`: false,
 	}
 	for in, want := range cases {
