@@ -10,8 +10,12 @@ import (
 // localModel serves predictions from the embedded (or SAMO_MODEL_FILE) model.
 type localModel struct{ m *emotion.Model }
 
-// buildPredictor loads the embedded (or SAMO_MODEL_FILE) model.
+// buildPredictor returns the upstream gateway when MODEL_BACKEND_URL is set,
+// else the embedded (or SAMO_MODEL_FILE) model.
 func (a *App) buildPredictor() (Predictor, error) {
+	if a.Cfg.ModelBackendURL != "" {
+		return a.buildGateway()
+	}
 	var m *emotion.Model
 	var err error
 	if a.Cfg.ModelFile != "" {
