@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"github.com/samo-brain/samo/internal/apikey"
@@ -64,12 +63,4 @@ func parseCmd(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = fs.Args()
 	}
 	return rest, nil
-}
-
-// writeBytes returns a writeFileAtomic body that writes b.
-func writeBytes(b []byte) func(io.Writer) error {
-	return func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	}
 }
