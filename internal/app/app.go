@@ -185,12 +185,17 @@ func (a *App) buildEvents() error {
 	return nil
 }
 
-func (a *App) buildIDS(now func() time.Time) error {
+// IDSConfig maps the configuration onto intrusion-detection settings.
+func IDSConfig(cfg *config.Config) ids.Config {
 	c := ids.DefaultConfig()
-	c.RequestsPerMinute = a.Cfg.IDSRequestsPerMinute
-	c.SuspicionThreshold = a.Cfg.IDSBlockThreshold
-	c.Allowlist = a.Cfg.IPAllowlist
-	d, err := ids.New(c, a.Store, a.Events, now)
+	c.RequestsPerMinute = cfg.IDSRequestsPerMinute
+	c.SuspicionThreshold = cfg.IDSBlockThreshold
+	c.Allowlist = cfg.IPAllowlist
+	return c
+}
+
+func (a *App) buildIDS(now func() time.Time) error {
+	d, err := ids.New(IDSConfig(a.Cfg), a.Store, a.Events, now)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"keys":    {"create, list, revoke and rotate API keys", runKeys},
 		"config":  {"print the configuration reference", runConfig},
 		"token":   {"issue and verify JWT access tokens", runToken},
+		"ip":      {"block, unblock and list client IP addresses", runIP},
 		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
 		"model":   {"train, evaluate and run the emotion model", runModel},
 	}

@@ -146,3 +146,23 @@ func (c *Collector) Count(t Type) int {
 	}
 	return n
 }
+
+// SyncRecorder writes each event to a sink at once, for command-line tools
+// that have no pipeline running. Write errors go to OnError when set.
+type SyncRecorder struct {
+	Sink    Sink
+	OnError func(error)
+}
+
+// Record fills in the id and time and writes e.
+func (s SyncRecorder) Record(ctx context.Context, e Event) {
+	if e.ID == "" {
+		e.ID = NewID()
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	if err := s.Sink.WriteEvents(ctx, []Event{e}); err != nil && s.OnError != nil {
+		s.OnError(err)
+	}
+}

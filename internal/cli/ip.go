@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os/user"
+	"text/tabwriter"
+	"time"
+
+	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
+func runIP(ctx context.Context, io IO, args []string) error {
+	return subcommand(ctx, io, "ip", args, map[string]func(context.Context, IO, []string) error{
+		"block":   ipBlock,
+		"unblock": ipUnblock,
+		"list":    ipList,
+	})
+}
+
+// detector opens the store and an intrusion detector over it, recording
+// events straight into the store. Servers see changes within a second.
+func detector(ctx context.Context, io IO) (*ids.Detector, func(), error) {
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
+	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return d, func() { st.Close() }, nil
+}
+
+// operator names the person running the command for the block's "by".
+func operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+func ipBlock(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "ip block")
+	dur := fs.Duration("duration", time.Hour, "how long the block lasts")
+	reason := fs.String("reason", "", "why (shown to operators)")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || *reason == "" {
+		return usageError("usage: samo ip block IP --reason TEXT [--duration 1h]")
+	}
+	ip, err := netip.ParseAddr(rest[0])
+	if err != nil {
+		return usageError("%q is not an IP address", rest[0])
+	}
+	d, done, err := detector(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := d.Block(ctx, ip, *dur, *reason, operator()); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "blocked %s until %s\n", ids.Subject(ip, 64), time.Now().Add(*dur).UTC().Format(time.RFC3339))
+	return nil
+}
+
+func ipUnblock(ctx context.Context, io IO, args []string) error {
+	rest, err := parseCmd(newFlagSet(io, "ip unblock"), args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("usage: samo ip unblock IP")
+	}
+	ip, err := netip.ParseAddr(rest[0])
+	if err != nil {
+		return usageError("%q is not an IP address", rest[0])
+	}
+	d, done, err := detector(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := d.Unblock(ctx, ip, operator()); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "unblocked %s\n", ip)
+	return nil
+}
+
+func ipList(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "ip list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseCmd(fs, args); err != nil {
+		return err
+	}
+	d, done, err := detector(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := d.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(st.Blocked)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IP\tUNTIL\tREMAINING\tBY\tREASON")
+	for _, b := range st.Blocked {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.IP, b.Until.UTC().Format(time.RFC3339),
+			time.Until(b.Until).Round(time.Second), b.By, b.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.Stderr, "suspicious (not yet blocked) clients are tracked per server: see GET /v1/admin/security/status")
+	return nil
+}
