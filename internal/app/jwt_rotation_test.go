@@ -71,4 +71,3 @@ func TestJWKSOverHTTPWithEdDSA(t *testing.T) {
 		t.Errorf("EdDSA bearer: %d %s", rec.Code, rec.Body)
 	}
 }
-
