@@ -118,6 +118,7 @@ func fernetCommand(cio IO, mode string, args []string) error {
 func cryptoLegacy(ctx context.Context, cio IO, args []string) error {
 	return subcommand(ctx, cio, "crypto legacy", args, map[string]func(context.Context, IO, []string) error{
 		"decrypt": legacyDecrypt,
+		"import":  legacyImport,
 	})
 }
 
