@@ -46,7 +46,7 @@ func benchApp(b *testing.B) (*App, string) {
 		"SAMO_DATA_DIR": b.TempDir(), "SAMO_ENV_FILE": "",
 		"JWT_SECRET_KEY":      "bench-jwt-secret-0123456789-abcdefghijklmnop",
 		"ENCRYPTION_KEY":      "dGhpcyBpcyAzMiBieXRlcyBvZiB0ZXN0IGtleSEhISE=",
-		"RATE_LIMIT_REQUESTS": "1000000000", "IP_RATE_LIMIT_REQUESTS": "1000000000",
+		"RATE_LIMIT_REQUESTS": "1000000", "IP_RATE_LIMIT_REQUESTS": "1000000",
 		"IP_ALLOWLIST": "192.0.2.0/24", "SECURITY_LOGGING_ENABLED": "true",
 	}
 	cfg, err := config.LoadFlags(func(k string) string { return env[k] }, nil)

@@ -95,8 +95,8 @@ func (c *Config) CheckProduction() error {
 
 func (c *Config) checkAlways(p *problems) {
 	oneOf(p, "SECURITY_LEVEL", c.SecurityLevel, LevelDevelopment, LevelProduction)
-	atLeast(p, "RATE_LIMIT_REQUESTS", c.RateLimitRequests, 1)
-	positive(p, "RATE_LIMIT_WINDOW", c.RateLimitWindow)
+	between(p, "RATE_LIMIT_REQUESTS", c.RateLimitRequests, 1, maxRateLimit)
+	window(p, "RATE_LIMIT_WINDOW", c.RateLimitWindow)
 	notNegative(p, "API_KEY_ROTATION_INTERVAL", c.APIKeyRotationInterval)
 	between(p, "API_KEY_BACKUP_COUNT", c.APIKeyBackupCount, 0, maxAPIKeyBackups)
 	between(p, "API_KEY_LENGTH", c.APIKeyLength, minAPIKeyLength, maxAPIKeyLength)
@@ -166,8 +166,8 @@ func (c *Config) checkAlways(p *problems) {
 	oneOf(p, "MODEL_BACKEND_FORMAT", c.ModelBackendFormat, "samo", "probabilities")
 	positive(p, "MODEL_BACKEND_TIMEOUT", c.ModelBackendTimeout)
 	positive(p, "REFRESH_TOKEN_TTL", c.RefreshTokenTTL)
-	atLeast(p, "IP_RATE_LIMIT_REQUESTS", c.IPRateLimitRequests, 1)
-	positive(p, "IP_RATE_LIMIT_WINDOW", c.IPRateLimitWindow)
+	between(p, "IP_RATE_LIMIT_REQUESTS", c.IPRateLimitRequests, 1, maxRateLimit)
+	window(p, "IP_RATE_LIMIT_WINDOW", c.IPRateLimitWindow)
 	atLeast(p, "IDS_REQUESTS_PER_MINUTE", c.IDSRequestsPerMinute, 1)
 	atLeast(p, "IDS_BLOCK_THRESHOLD", c.IDSBlockThreshold, 1)
 	notNegative(p, "PREDICTION_RETENTION", c.PredictionRetention)
@@ -246,6 +246,18 @@ func atLeast(p *problems, name string, v, lo int) {
 func between(p *problems, name string, v, lo, hi int) {
 	if v < lo || v > hi {
 		p.add(name, ErrOutOfRange, "%d must be between %d and %d", v, lo, hi)
+	}
+}
+
+// Rate-limit bounds, matching what the limiter accepts (ratelimit.Policy).
+const (
+	maxRateLimit = 1_000_000
+	maxWindow    = 31 * 24 * time.Hour
+)
+
+func window(p *problems, name string, d time.Duration) {
+	if d < time.Second || d > maxWindow {
+		p.add(name, ErrOutOfRange, "%s must be between 1s and %s", d, maxWindow)
 	}
 }
 
