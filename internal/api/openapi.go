@@ -92,12 +92,12 @@ func jsonContent(schema map[string]any) map[string]any {
 }
 
 // requestBodies names the request schema of routes that take a JSON body.
-var requestBodies = map[string]string{
+var requestBodies = merged(map[string]string{
 	"POST /v1/predict": "PredictRequest", "POST /api/predict": "PredictRequest",
 	"POST /v1/predict/batch": "BatchRequest", "POST /api/predict_batch": "BatchRequest",
 	"POST /v1/feedback": "FeedbackRequest", "POST /v1/auth/refresh": "RefreshRequest",
 	"POST /v1/admin/keys": "CreateKeyRequest", "POST /v1/admin/keys/{id}/rotate": "RotateKeyRequest",
-}
+}, securityRequestBodies())
 
 // optionalBodies may be sent without a body.
 var optionalBodies = map[string]bool{"POST /v1/admin/keys/{id}/rotate": true}
@@ -119,7 +119,7 @@ func aliasesOf(pattern string) []any {
 
 // queryParams are the query parameters of the routes that take some
 // (anything else in the query is refused).
-var queryParams = map[string][]any{
+var queryParams = merged(map[string][]any{
 	"GET /v1/predictions": {
 		queryParam("emotion", "Only predictions whose emotions include this label", map[string]any{"type": "string"}),
 		queryParam("q", "Only predictions containing this word (blind-index search)", map[string]any{"type": "string", "maxLength": 256}),
@@ -127,7 +127,7 @@ var queryParams = map[string][]any{
 		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
 	},
 	"GET /v1/admin/keys": {queryParam("user_id", "Only this user's keys", map[string]any{"type": "string"})},
-}
+}, securityQueryParams())
 
 func queryParam(name, desc string, schema map[string]any) map[string]any {
 	return map[string]any{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
@@ -154,14 +154,14 @@ func requestSchema(rt Route) map[string]any {
 }
 
 // successStatus is the status of a successful call when it is not 200.
-var successStatus = map[string]string{
+var successStatus = merged(map[string]string{
 	"POST /v1/admin/keys": "201", "POST /v1/admin/keys/{id}/rotate": "201", "POST /v1/feedback": "201",
 	"DELETE /v1/admin/keys/{id}": "204", "DELETE /v1/predictions/{id}": "204", "POST /v1/auth/logout": "204",
 	"POST /v1/admin/crypto/rotate": "202",
-}
+}, securitySuccessStatus())
 
 // responseBodies names the schema of each route's successful answer.
-var responseBodies = map[string]string{
+var responseBodies = merged(map[string]string{
 	"GET /health": "Health", "GET /api/health": "Health", "GET /ready": "Readiness", "GET /openapi.json": "OpenAPIDocument",
 	"GET /.well-known/jwks.json": "JWKS",
 	"POST /v1/predict":           "Prediction", "POST /api/predict": "Prediction", "GET /v1/predictions/{id}": "Prediction",
@@ -172,7 +172,7 @@ var responseBodies = map[string]string{
 	"POST /v1/admin/keys": "CreatedKey", "POST /v1/admin/keys/{id}/rotate": "CreatedKey",
 	"DELETE /v1/admin/users/{id}/predictions": "ErasureResult",
 	"POST /v1/admin/crypto/rotate":            "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
-}
+}, securityResponseBodies())
 
 // predictRoutes may be answered by an upstream model server (gateway mode).
 var predictRoutes = map[string]bool{
@@ -340,5 +340,5 @@ func allSchemas() map[string]any {
 	for k, v := range more {
 		out[k] = v
 	}
-	return out
+	return merged(out, securitySchemas())
 }

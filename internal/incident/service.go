@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -65,7 +66,8 @@ type Deps struct {
 
 // Service opens, updates and reports incidents and runs the playbooks.
 type Service struct {
-	d Deps
+	d   Deps
+	seq atomic.Uint32 // orders action ids recorded in the same instant
 }
 
 // NewService returns a Service.
@@ -88,11 +90,20 @@ func NewService(d Deps) *Service {
 	return &Service{d: d}
 }
 
-// newID returns a random incident or action id.
+// newID returns a random incident id.
 func newID(prefix string) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// actionID returns an action id that sorts by time and, within one
+// instant, by the order this process recorded them (the timeline is listed
+// by time, then id).
+func (s *Service) actionID(at time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("act_%016x%08x%s", at.UnixNano(), s.seq.Add(1), base64.RawURLEncoding.EncodeToString(b[:]))
 }
 
 // OpenRequest is an incident opened by hand.
@@ -160,7 +171,8 @@ func (s *Service) AddAction(ctx context.Context, id, action, actor, outcome stri
 	if _, err := s.Get(ctx, id); err != nil {
 		return Action{}, err
 	}
-	a := Action{ID: newID("act_"), IncidentID: id, Action: action, Actor: actor, Outcome: outcome, At: s.d.Now().UTC()}
+	now := s.d.Now().UTC()
+	a := Action{ID: s.actionID(now), IncidentID: id, Action: action, Actor: actor, Outcome: outcome, At: now}
 	if err := s.d.Store.AddIncidentAction(ctx, a); err != nil {
 		return Action{}, err
 	}
@@ -199,7 +211,8 @@ func (s *Service) Resolve(ctx context.Context, id, actor, resolution string) (In
 // addAction records a timeline entry, logging (not returning) a failure:
 // the change it describes has already happened.
 func (s *Service) addAction(ctx context.Context, id, action, actor, outcome string) Action {
-	a := Action{ID: newID("act_"), IncidentID: id, Action: action, Actor: actor, Outcome: clip(outcome, 500), At: s.d.Now().UTC()}
+	now := s.d.Now().UTC()
+	a := Action{ID: s.actionID(now), IncidentID: id, Action: action, Actor: actor, Outcome: clip(outcome, 500), At: now}
 	if err := s.d.Store.AddIncidentAction(ctx, a); err != nil {
 		s.d.Log.Error("incident action not recorded", "incident_id", id, "action", action, "error", err)
 	}
