@@ -1,6 +1,7 @@
 package apikey
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,8 +44,16 @@ type Config struct {
 	CacheSize int
 	// FlushInterval is how often Run writes batched last uses.
 	FlushInterval time.Duration
-	// Logger receives Run's flush failures; nil discards them.
+	// Logger receives Run's flush failures and OnChange failures; nil
+	// discards them.
 	Logger *slog.Logger
+	// OnChange, when set, is called after a successful Revoke or Suspend
+	// (lineage "") and Rotate (the old key and its rotation chain), so other
+	// processes can drop the key from their caches at once (a revocation
+	// notice; they call Invalidate and InvalidateLineage). Its error is
+	// logged, not returned: the change is stored, and other processes apply
+	// it within their CacheTTL anyway.
+	OnChange func(ctx context.Context, keyID, lineage string) error
 }
 
 // withDefaults returns c with zero fields replaced by defaults.

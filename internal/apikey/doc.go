@@ -64,8 +64,9 @@
 // the hash up in a cache before the store. Entries live for CacheTTL (1 s by
 // default) counted from the start of the store read, so a revocation made
 // by another process applies here within CacheTTL at worst; replicas can
-// make it immediate by calling Invalidate on a pub/sub notice (Purge after a
-// reconnection). Revoke, Suspend and Rotate through this Service invalidate
+// make it immediate by calling Invalidate (and InvalidateLineage for a
+// rotation) on a pub/sub notice, which Config.OnChange publishes (Purge
+// after a reconnection). Revoke, Suspend and Rotate through this Service invalidate
 // at once, and a lookup that was reading the store when an invalidation
 // happened does not cache its (possibly stale) answer: once Revoke returns,
 // no later Authenticate on this Service accepts the key. "Not found" is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -228,7 +229,19 @@ func (s *Service) setStatus(ctx context.Context, id string, st Status) error {
 	if err != nil {
 		return fmt.Errorf("apikey: setting key %s %s: %w", id, st, err)
 	}
+	s.changed(ctx, id, "")
 	return nil
+}
+
+// changed calls the OnChange hook, logging its failure.
+func (s *Service) changed(ctx context.Context, id, lineage string) {
+	if s.cfg.OnChange == nil {
+		return
+	}
+	if err := s.cfg.OnChange(ctx, id, lineage); err != nil {
+		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "api key change notice failed; other processes apply it within the cache TTL",
+			slog.String("key_id", id), slog.Any("error", err))
+	}
 }
 
 // Rotate replaces key id with a new key of the same owner and name and
@@ -268,6 +281,7 @@ func (s *Service) Rotate(ctx context.Context, id string, grace time.Duration) (p
 	if err != nil {
 		return "", Key{}, fmt.Errorf("apikey: rotating key %s: %w", id, err)
 	}
+	s.changed(ctx, old.ID, old.lineage())
 	return plaintext, k, nil
 }
 
@@ -315,6 +329,10 @@ func (s *Service) effective(k Key, now time.Time) Key {
 // Invalidate drops key id from this Service's cache, for revocation notices
 // from other replicas (pub/sub). Lookups in flight are not cached.
 func (s *Service) Invalidate(id string) { s.cache.invalidate(id) }
+
+// InvalidateLineage drops every cached key of the rotation chain lineage
+// (the id of its first key), for rotation notices from other replicas.
+func (s *Service) InvalidateLineage(lineage string) { s.cache.invalidateLineage(lineage) }
 
 // Purge empties the cache, e.g. after a pub/sub reconnection when notices
 // may have been missed.
