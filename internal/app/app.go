@@ -19,11 +19,14 @@ import (
 	"github.com/samo-brain/samo/internal/buildinfo"
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/dashboard"
 	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/mask"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/server"
 	"github.com/samo-brain/samo/internal/store"
@@ -157,6 +160,17 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	if err != nil {
 		return nil, err
 	}
+	// The web dashboard (/dashboard/, its own mux and sessions) sits behind the same global chain.
+	// TODO(integration): pass the App's incident service and report builder once Build has them.
+	incidents := incident.NewService(incident.Deps{Store: a.Store, Events: a.Events, Log: log, Now: opt.Now})
+	dash, err := dashboard.New(dashboard.Deps{Log: log, Events: a.Events, Auth: authn, Keys: a.Keys, Users: a.Store,
+		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: incidents,
+		Reports: report.NewBuilder(a.Store, incidents, opt.Now), Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
+		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies, Now: opt.Now})
+	if err != nil {
+		return nil, err
+	}
+	h = dash.Mount(h)
 	a.Handler = server.Wrap(h, server.Chain(server.ChainDeps{
 		Log: log, Events: a.Events, IDS: a.IDS, Limiter: limiter,
 		IPPolicy:     ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},

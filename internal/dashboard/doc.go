@@ -1,0 +1,91 @@
+// Package dashboard is SAMO's web dashboard at /dashboard/: server-rendered
+// pages (html/template, embedded templates and one stylesheet) for admins
+// and analysts, behind server-side sessions opened with an API key.
+//
+// # Mounting
+//
+// The dashboard has its own route table (routes.go) and ServeMux, mounted
+// in front of the API handler with Mount and placed behind the same global
+// middleware chain (request id, access log, security headers, block check,
+// per-IP rate limit). It does not contribute api.Route entries: those
+// authenticate each request with X-API-Key or a bearer token and answer
+// problem+json, while the dashboard authenticates with a session cookie and
+// answers HTML; and the OpenAPI document describes the JSON API, not pages.
+//
+// # Sessions
+//
+// Signing in takes an admin or analyst API key in a POST form (never a URL),
+// checks it with auth.Authenticator.AuthenticateKey, and creates a session
+// held in process memory: 256 random bits from crypto/rand, stored under
+// their SHA-256 so lookups compare no secret, with the user, role and key
+// id. The browser holds only the id, in a cookie that is HttpOnly,
+// SameSite=Strict, Path=/dashboard/, and Secure (named __Secure-…) whenever
+// the connection is HTTPS, directly or through a TRUSTED_PROXIES proxy that
+// sends X-Forwarded-Proto: https. A session ends after 15 idle minutes, 8
+// hours after sign-in, on sign-out (deleted server-side and in the browser)
+// and as soon as its key is revoked, suspended or expired or its user loses
+// the analyst or admin role: every request re-checks the key
+// (apikey.Service.Check, which also keeps the key's idle expiry current) and
+// re-reads the user, and a store failure fails closed (503). A fresh id is
+// issued at every sign-in. Sessions are bounded (10,000 in all, 16 per key;
+// a key's least recently used session makes room). Being in memory, a
+// session belongs to one replica: run several replicas behind sticky
+// sessions, or sign in again when moved; a shared session store is the
+// natural next step for scale-out and would slot in behind the same
+// methods.
+//
+// Sign-in failures are auth_failure events (details surface=dashboard),
+// feed intrusion detection with the same signals as API failures, and
+// spend the same per-address failure budget (auth.Failure's reason and
+// hint); a valid key of role user is refused with a clear message and a
+// permission_denied event.
+//
+// # Requests
+//
+// Per route, in order (guard.go): record the route for the access log;
+// refuse a cross-origin state-changing request with
+// http.CrossOriginProtection (Sec-Fetch-Site, else Origin against Host),
+// recording a cross_origin_refused event but not feeding intrusion
+// detection (the address is the victim's browser); find and re-check the
+// session; require the route's permission. Read pages need read_metrics
+// (analysts and admins); every state change and the key inventory need
+// admin. A refusal is a permission_denied event and an intrusion signal,
+// as on the API. State changes are POST forms only (GETs never change
+// anything), parsed strictly: urlencoded bodies of at most 8 KiB, known
+// fields only, each once, valid UTF-8. Actions redirect back with a
+// one-time notice (POST/redirect/GET), except key creation and rotation,
+// whose response shows the new key once and is never stored.
+//
+// # Headers and markup
+//
+// Every dashboard response carries CSP: default-src 'none'; style-src
+// 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none';
+// base-uri 'none' — replacing the API's policy set earlier in the chain —
+// plus Cache-Control: no-store, X-Frame-Options: DENY and
+// Referrer-Policy: same-origin. CORS headers that the global chain adds for
+// ALLOWED_ORIGINS are removed, so no other origin can read a page with the
+// cookie. The pages run no script at all. Charts are inline SVG computed
+// server-side with fixed class names (colours live in the stylesheet), so
+// there are no inline style attributes. Every value reaches the page
+// through html/template's contextual escaping, and no helper returns
+// template.HTML, so stored text (prediction text, block reasons, incident
+// descriptions) is shown as text. The standalone HTML report, whose single
+// document carries its own <style>, is served with the report package's
+// hash-pinned policy instead.
+//
+// # Pages
+//
+// Overview: tiles and events per hour stacked by severity for the last 24
+// whole hours. Events: filter by type, severity, IP and time range (UTC),
+// keyset pagination, CSV export of up to 10,000 rows where cells starting
+// with = + - @ tab or CR get a leading quote. Offenders: IPs and keys ranked
+// by offence events (report.OffenceTypes) over 1 h, 24 h or 7 d, active
+// blocks with reason and time remaining, suspicious clients, and the
+// IP_ALLOWLIST (shown, not edited: it is configuration). Incidents: by
+// status; detail with timeline and linked events, acknowledge and resolve.
+// Keys: inventory with owner, role and lifecycle; create, rotate, revoke.
+// Predictions: everyone's, PII masked, with the distribution of primary
+// emotions; admins get the same masked view here, because the dashboard
+// never shows stored plaintext (that stays behind the audited API read).
+// Reports: pick a period, open the HTML report, download JSON or CSV.
+package dashboard

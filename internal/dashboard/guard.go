@@ -1,0 +1,177 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// EventCrossOrigin is the security event of a refused cross-origin
+// state-changing request (a CSRF attempt, or a misconfigured proxy).
+const EventCrossOrigin secevent.Type = "cross_origin_refused"
+
+// Session cookie names: the __Secure- prefix makes browsers refuse the
+// cookie unless it is Secure and set over HTTPS.
+const (
+	cookieName       = "samo_session"
+	secureCookieName = "__Secure-samo_session"
+)
+
+// viewer is the signed-in principal of a request (nil p on public routes
+// without a session) and its session id.
+type viewer struct {
+	sid string
+	p   *reqctx.Principal
+}
+
+// Admin reports whether the viewer may take admin actions.
+func (v *viewer) Admin() bool { return v != nil && v.p.Can(rbac.Admin) }
+
+// wrap runs one route: record the route, refuse cross-origin state
+// changes, find the session, re-check its key and user, check the
+// permission, then handle and render any error.
+func (db *Dashboard) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, ok := reqctx.From(r.Context())
+		if !ok {
+			info = &reqctx.Info{Start: db.d.Now()}
+			r = r.WithContext(reqctx.With(r.Context(), info))
+		}
+		info.Route = rt.method + " " + rt.pattern
+		v := &viewer{}
+		if err := db.cop.Check(r); err != nil {
+			// Not fed to intrusion detection: the address is the victim's
+			// browser, and blocking it would hand attackers a lever.
+			db.d.Events.Record(r.Context(), secevent.New(r.Context(), EventCrossOrigin, secevent.Medium, db.d.Now(),
+				map[string]string{"method": r.Method, "surface": "dashboard"}))
+			db.fail(w, r, v, failf(http.StatusForbidden, "Cross-origin request refused: dashboard forms only work from the dashboard's own pages."))
+			return
+		}
+		sid, s, found := db.session(r)
+		if found {
+			p, err := db.recheck(r.Context(), s)
+			switch {
+			case errors.Is(err, errSessionEnded):
+				db.sessions.delete(sid)
+				db.clearCookie(w, r)
+				if rt.perm != public {
+					http.Redirect(w, r, "/dashboard/login?m=ended", http.StatusSeeOther)
+					return
+				}
+			case err != nil:
+				db.fail(w, r, v, unavailable(err))
+				return
+			default:
+				v.sid, v.p = sid, p
+				info.Principal = p
+			}
+		}
+		if rt.perm != public {
+			if v.p == nil {
+				target := "/dashboard/login"
+				if db.hasCookie(r) {
+					target += "?m=expired"
+					db.clearCookie(w, r)
+				}
+				http.Redirect(w, r, target, http.StatusSeeOther)
+				return
+			}
+			if !v.p.Can(rt.perm) {
+				db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, db.d.Now(),
+					map[string]string{"permission": string(rt.perm), "role": string(v.p.Role), "surface": "dashboard"}))
+				_ = db.d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalForbidden, "")
+				db.fail(w, r, v, failf(http.StatusForbidden, "Your role does not allow this: it needs the "+string(rt.perm)+" permission."))
+				return
+			}
+		}
+		if err := rt.handle(w, r, v); err != nil {
+			db.fail(w, r, v, err)
+		}
+	})
+}
+
+// errSessionEnded means the session's key or user no longer allows it.
+var errSessionEnded = errors.New("dashboard: session ended")
+
+// recheck re-reads the session's key and user on every request, so a
+// revoked, suspended or expired key, a deleted user or a demotion to the
+// user role ends the session at once. Store failures fail closed.
+func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal, error) {
+	k, err := db.d.Keys.Check(ctx, s.KeyID)
+	switch {
+	case errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrExpired), errors.Is(err, apikey.ErrSuspended),
+		errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrMalformed):
+		return nil, errSessionEnded
+	case err != nil:
+		return nil, err
+	case k.UserID != s.UserID:
+		return nil, errSessionEnded
+	}
+	u, err := db.d.Users.UserByID(ctx, s.UserID)
+	switch {
+	case errors.Is(err, users.ErrNotFound):
+		return nil, errSessionEnded
+	case err != nil:
+		return nil, err
+	}
+	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: "session"}
+	if !p.Can(read) {
+		return nil, errSessionEnded
+	}
+	return p, nil
+}
+
+func (db *Dashboard) cookieName(r *http.Request) string {
+	if db.isHTTPS(r) {
+		return secureCookieName
+	}
+	return cookieName
+}
+
+// session returns the live session named by the request's cookie.
+func (db *Dashboard) session(r *http.Request) (string, session, bool) {
+	c, err := r.Cookie(db.cookieName(r))
+	if err != nil {
+		return "", session{}, false
+	}
+	s, ok := db.sessions.get(c.Value)
+	return c.Value, s, ok
+}
+
+func (db *Dashboard) hasCookie(r *http.Request) bool {
+	_, err := r.Cookie(db.cookieName(r))
+	return err == nil
+}
+
+// setCookie sends the session id: HttpOnly, SameSite=Strict, limited to
+// the dashboard's path, Secure whenever the browser connection is HTTPS.
+// It has no Max-Age: it is a browser-session cookie, and the server ends the
+// session on its own timeouts.
+func (db *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, sid string) {
+	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: sid, Path: Prefix,
+		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
+}
+
+func (db *Dashboard) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: "", Path: Prefix, MaxAge: -1,
+		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
+}
+
+// flash stores a one-time notice for the viewer's next page.
+func (db *Dashboard) flash(v *viewer, kind, msg string) {
+	db.sessions.update(v.sid, func(s *session) { s.Flash, s.FlashKind = msg, kind })
+}
+
+// done stores a notice and redirects (POST/redirect/GET).
+func (db *Dashboard) done(w http.ResponseWriter, r *http.Request, v *viewer, kind, msg, to string) error {
+	db.flash(v, kind, msg)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,72 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"github.com/samo-brain/samo/internal/rbac"
+)
+
+// Route describes one dashboard route for tests and documentation.
+type Route struct {
+	Method  string
+	Pattern string
+	// Perm is the permission the signed-in principal needs; "" marks the
+	// public routes (sign-in, sign-out, the stylesheet).
+	Perm    rbac.Permission
+	Summary string
+}
+
+type route struct {
+	method  string
+	pattern string
+	perm    rbac.Permission
+	summary string
+	handle  func(w http.ResponseWriter, r *http.Request, v *viewer) error
+}
+
+// Read pages need read_metrics (analysts and admins); every state change
+// and the key inventory need admin.
+const (
+	public = rbac.Permission("")
+	read   = rbac.ReadMetrics
+	admin  = rbac.Admin
+)
+
+// routes is the dashboard's route table.
+func (db *Dashboard) routes() []route {
+	return []route{
+		{"GET", "/dashboard/static/app.css", public, "Stylesheet", db.serveCSS},
+		{"GET", "/dashboard/login", public, "Sign-in form", db.loginForm},
+		{"POST", "/dashboard/login", public, "Sign in with an API key", db.login},
+		{"POST", "/dashboard/logout", public, "Sign out", db.logout},
+
+		{"GET", "/dashboard/{$}", read, "Overview: tiles and events over time", db.overview},
+		{"GET", "/dashboard/events", read, "Filterable security event log", db.events},
+		{"GET", "/dashboard/events.csv", read, "Security events as CSV", db.eventsCSV},
+		{"GET", "/dashboard/offenders", read, "Top offending IPs and keys, blocks, allowlist", db.offenders},
+		{"POST", "/dashboard/offenders/block", admin, "Block an IP", db.block},
+		{"POST", "/dashboard/offenders/unblock", admin, "Unblock an IP", db.unblock},
+		{"GET", "/dashboard/incidents", read, "Incidents by status", db.incidents},
+		{"GET", "/dashboard/incidents/{id}", read, "One incident with its events and timeline", db.incidentDetail},
+		{"POST", "/dashboard/incidents/{id}/acknowledge", admin, "Acknowledge an incident", db.acknowledge},
+		{"POST", "/dashboard/incidents/{id}/resolve", admin, "Resolve an incident", db.resolve},
+		{"GET", "/dashboard/keys", admin, "API keys", db.keys},
+		{"POST", "/dashboard/keys", admin, "Create an API key (shown once)", db.createKey},
+		{"POST", "/dashboard/keys/{id}/rotate", admin, "Rotate an API key (new key shown once)", db.rotateKey},
+		{"POST", "/dashboard/keys/{id}/revoke", admin, "Revoke an API key", db.revokeKey},
+		{"GET", "/dashboard/predictions", read, "Masked predictions and emotion distribution", db.predictions},
+		{"GET", "/dashboard/reports", read, "Pick a report period", db.reports},
+		{"GET", "/dashboard/reports/view", read, "The HTML security report", db.reportView},
+		{"GET", "/dashboard/reports/download", read, "The security report as JSON or CSV", db.reportDownload},
+	}
+}
+
+// Routes returns the route table without handlers.
+func (db *Dashboard) Routes() []Route {
+	rts := db.routes()
+	out := make([]Route, 0, len(rts))
+	for _, rt := range rts {
+		out = append(out, Route{Method: rt.method, Pattern: rt.pattern, Perm: rt.perm, Summary: rt.summary})
+	}
+	return out
+}

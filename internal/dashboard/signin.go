@@ -1,0 +1,120 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
+// loginMessages are the fixed notices the sign-in page shows for ?m=; the
+// query never supplies text of its own.
+var loginMessages = map[string]string{
+	"ended":     "Your session ended: its API key was revoked, suspended or expired, or your role changed.",
+	"expired":   "Your session expired. Sign in again.",
+	"signedout": "You are signed out.",
+}
+
+type loginData struct {
+	Notice string
+	Error  string
+}
+
+func (db *Dashboard) loginForm(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if v.p != nil {
+		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		return nil
+	}
+	return db.render(w, r, nil, http.StatusOK, "login", "Sign in", "", loginData{Notice: loginMessages[r.URL.Query().Get("m")]})
+}
+
+// login signs in with an API key pasted into the form. Failures are
+// auth_failure events and intrusion-detection signals exactly like failed
+// API authentications, and spend the same per-address budget; a valid key
+// whose role is user is refused with permission_denied.
+func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	info, _ := reqctx.From(r.Context())
+	budgetKey := "authfail:" + ids.Subject(info.ClientIP, 64).String()
+	if db.d.RateLimiting && db.d.Limiter != nil && db.d.AuthFailPolicy.Limit > 0 {
+		dec, err := db.d.Limiter.Peek(r.Context(), budgetKey, db.d.AuthFailPolicy)
+		if err != nil {
+			return unavailable(err)
+		}
+		if !dec.Allowed {
+			return db.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "",
+				loginData{Error: "Too many failed sign-ins from this address. Try again later."})
+		}
+	}
+	form, err := readForm(w, r, "key")
+	if err != nil {
+		return badForm(err)
+	}
+	key := strings.TrimSpace(form.Get("key"))
+	p, err := db.d.Auth.AuthenticateKey(r.Context(), key)
+	if err != nil {
+		var f *auth.Failure
+		if !errors.As(err, &f) || errors.Is(f.Err, auth.ErrUnavailable) {
+			return unavailable(err)
+		}
+		reason := f.Reason
+		if key == "" {
+			reason = "missing"
+		}
+		ev := secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, db.d.Now(),
+			map[string]string{"reason": reason, "surface": "dashboard"})
+		if f.KeyID != "" {
+			ev.KeyID = f.KeyID
+		}
+		db.d.Events.Record(r.Context(), ev)
+		sig := ids.SignalAuthFailure
+		switch f.Reason {
+		case "malformed_key":
+			sig = ids.SignalMalformedKey
+		case "unknown_key":
+			sig = ids.SignalUnknownKey
+		}
+		_ = db.d.IDS.Observe(r.Context(), info.ClientIP, sig, f.Hint)
+		if db.d.RateLimiting && db.d.Limiter != nil && db.d.AuthFailPolicy.Limit > 0 {
+			_, _ = db.d.Limiter.Allow(r.Context(), budgetKey, db.d.AuthFailPolicy)
+		}
+		return db.render(w, r, nil, http.StatusUnauthorized, "login", "Sign in", "",
+			loginData{Error: "That key is not valid (malformed, unknown, revoked or expired)."})
+	}
+	info.Principal = p
+	if !p.Can(read) {
+		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, db.d.Now(),
+			map[string]string{"permission": string(read), "role": string(p.Role), "surface": "dashboard"}))
+		_ = db.d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalForbidden, "")
+		return db.render(w, r, nil, http.StatusForbidden, "login", "Sign in", "",
+			loginData{Error: "This key belongs to a user account. The dashboard is for admins and analysts; use the API with this key instead."})
+	}
+	// A fresh id on every sign-in (no fixation); any previous session of
+	// this browser ends.
+	if v.sid != "" {
+		db.sessions.delete(v.sid)
+	}
+	sid, err := db.sessions.create(p.UserID, p.UserName, p.Role, p.KeyID)
+	if err != nil {
+		return &pageError{status: http.StatusServiceUnavailable, msg: "Too many open sessions; try again later.", cause: err}
+	}
+	db.setCookie(w, r, sid)
+	http.Redirect(w, r, Prefix, http.StatusSeeOther)
+	return nil
+}
+
+// logout ends the session server-side and deletes the cookie.
+func (db *Dashboard) logout(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if _, err := readForm(w, r); err != nil {
+		return badForm(err)
+	}
+	if c, err := r.Cookie(db.cookieName(r)); err == nil {
+		db.sessions.delete(c.Value)
+	}
+	db.clearCookie(w, r)
+	http.Redirect(w, r, "/dashboard/login?m=signedout", http.StatusSeeOther)
+	return nil
+}
