@@ -17,7 +17,7 @@ import (
 )
 
 // seedEvents writes events straight to the store (synchronously).
-func seedEvents(t *testing.T, e *env, evs ...secevent.Event) {
+func seedEvents(t testing.TB, e *env, evs ...secevent.Event) {
 	t.Helper()
 	for i := range evs {
 		if evs[i].ID == "" {
