@@ -56,7 +56,8 @@ func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{predictor: d.Predictor, store: d.Store, sealer: d.Sealer, index: d.Index,
+	// Concurrent saves share transactions (groupcommit.go).
+	return &Service{predictor: d.Predictor, store: newGroupCommit(d.Store), sealer: d.Sealer, index: d.Index,
 		masker: d.Masker, events: d.Events, labels: d.Labels, now: d.Now}
 }
 

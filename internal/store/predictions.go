@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,15 +30,19 @@ func (s *Store) SavePredictions(ctx context.Context, rs []prediction.Record) err
 				r.Primary, r.Confidence, r.ModelVersion, r.RequestID, strings.Join(r.Flags, ","), ns(r.CreatedAt)); err != nil {
 				return fmt.Errorf("store: save prediction: %w", err)
 			}
-			for _, e := range r.Emotions {
-				if _, err := t.exec(ctx, `INSERT INTO prediction_emotions (prediction_id, emotion) VALUES (?, ?)`, r.ID, e.Emotion); err != nil {
-					return fmt.Errorf("store: save prediction emotion: %w", err)
-				}
+			emotions := make([]any, len(r.Emotions))
+			for i, e := range r.Emotions {
+				emotions[i] = e.Emotion
 			}
-			for _, term := range r.Terms {
-				if _, err := t.exec(ctx, `INSERT INTO prediction_terms (prediction_id, term) VALUES (?, ?)`, r.ID, term); err != nil {
-					return fmt.Errorf("store: save prediction term: %w", err)
-				}
+			if err := t.insertPairs(ctx, `INSERT INTO prediction_emotions (prediction_id, emotion) VALUES `, r.ID, emotions); err != nil {
+				return fmt.Errorf("store: save prediction emotion: %w", err)
+			}
+			terms := make([]any, len(r.Terms))
+			for i, term := range r.Terms {
+				terms[i] = term
+			}
+			if err := t.insertPairs(ctx, `INSERT INTO prediction_terms (prediction_id, term) VALUES `, r.ID, terms); err != nil {
+				return fmt.Errorf("store: save prediction term: %w", err)
 			}
 		}
 		return nil
@@ -102,8 +107,10 @@ func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]pred
 	if len(where) > 0 {
 		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	sqlq += ` ORDER BY p.created_at DESC, p.id DESC LIMIT ?`
-	args = append(args, q.Limit)
+	// The limit is an int, written into the SQL rather than bound: SQLite
+	// (3.47+) lets a bound LIMIT steer the plan, which expires the statement
+	// on every bind and so compiled each listing twice (see BENCHMARKS.md).
+	sqlq += ` ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(q.Limit)
 	rows, err := s.query(ctx, sqlq, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list predictions: %w", err)
@@ -186,4 +193,33 @@ func (s *Store) CountPredictions(ctx context.Context) (int, error) {
 	var n int
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM predictions`).Scan(&n)
 	return n, s.wrap(err)
+}
+
+// pairChunk bounds the rows of one multi-row INSERT (2 parameters each),
+// far below SQLite's and PostgreSQL's parameter limits.
+const pairChunk = 200
+
+// insertPairs inserts (id, v) for every v with multi-row INSERT statements
+// of at most pairChunk rows: one statement to compile and run instead of
+// one per row. prefix is "INSERT INTO t (a, b) VALUES ".
+func (t *txn) insertPairs(ctx context.Context, prefix, id string, vs []any) error {
+	for len(vs) > 0 {
+		n := min(len(vs), pairChunk)
+		var b strings.Builder
+		b.Grow(len(prefix) + n*8)
+		b.WriteString(prefix)
+		args := make([]any, 0, 2*n)
+		for i, v := range vs[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?)")
+			args = append(args, id, v)
+		}
+		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		vs = vs[n:]
+	}
+	return nil
 }
