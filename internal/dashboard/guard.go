@@ -155,11 +155,13 @@ func (db *Dashboard) hasCookie(r *http.Request) bool {
 // It has no Max-Age: it is a browser-session cookie, and the server ends the
 // session on its own timeouts.
 func (db *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, sid string) {
+	// #nosec G124 -- Secure is set whenever the browser connection is HTTPS; on plain-HTTP development servers a Secure cookie would be dropped
 	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: sid, Path: Prefix,
 		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 
 func (db *Dashboard) clearCookie(w http.ResponseWriter, r *http.Request) {
+	// #nosec G124 -- as in setCookie; this deletes the cookie
 	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: "", Path: Prefix, MaxAge: -1,
 		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
