@@ -56,6 +56,10 @@ func commands() map[string]command {
 		"ip":      {"block, unblock and list client IP addresses", runIP},
 		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
 		"model":   {"train, evaluate and run the emotion model", runModel},
+
+		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
+		"report":    {"security report for a period (json, csv or html)", runReport},
+		"incidents": {"list, show, acknowledge and resolve security incidents", runIncidents},
 	}
 }
 

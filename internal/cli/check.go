@@ -1,0 +1,484 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/samo-brain/samo/internal/alert"
+	"github.com/samo-brain/samo/internal/config"
+)
+
+// Check statuses.
+const (
+	checkPass = "pass"
+	checkWarn = "warn"
+	checkFail = "fail"
+)
+
+// checkResult is one line of `samo check`.
+type checkResult struct {
+	Status string `json:"status"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// checkOptions are test hooks; the zero value is what `samo check` uses.
+type checkOptions struct {
+	probe   *http.Client     // webhook probe client (default: the SSRF-safe alert client)
+	now     func() time.Time // default time.Now
+	offline bool             // skip the webhook probe
+}
+
+// errChecksFailed makes `samo check` exit 1.
+var errChecksFailed = errors.New("checks failed")
+
+func runCheck(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "check")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	offline := fs.Bool("offline", false, "do not probe the alert webhook")
+	if _, err := parseCmd(fs, args); err != nil {
+		return err
+	}
+	results := evaluate(ctx, io, checkOptions{offline: *offline})
+	pass, warn, fail := 0, 0, 0
+	for _, r := range results {
+		switch r.Status {
+		case checkPass:
+			pass++
+		case checkWarn:
+			warn++
+		default:
+			fail++
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(io.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"ok": fail == 0, "pass": pass, "warn": warn, "fail": fail, "checks": results}); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			fmt.Fprintf(io.Stdout, "%-4s  %-22s  %s\n", strings.ToUpper(r.Status), r.Name, r.Reason)
+		}
+		fmt.Fprintf(io.Stderr, "%d passed, %d warnings, %d failed\n", pass, warn, fail)
+	}
+	if fail > 0 {
+		return fmt.Errorf("%w: %d of %d", errChecksFailed, fail, len(results))
+	}
+	return nil
+}
+
+// checker accumulates results.
+type checker struct {
+	cfg     *config.Config
+	opt     checkOptions
+	results []checkResult
+	// prod maps a variable to the production rules it breaks.
+	prod    map[string][]string
+	claimed map[string]bool
+}
+
+func (c *checker) add(status, name, format string, a ...any) {
+	c.results = append(c.results, checkResult{Status: status, Name: name, Reason: fmt.Sprintf(format, a...)})
+}
+
+// prodProblems returns (and marks as reported) the production-rule problems
+// of the named variables.
+func (c *checker) prodProblems(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		c.claimed[n] = true
+		out = append(out, c.prod[n]...)
+	}
+	return out
+}
+
+// evaluate runs every check. A configuration that does not load is
+// reported, then re-read as development (production rules become findings
+// instead of a refusal) so the other checks still run.
+func evaluate(ctx context.Context, io IO, opt checkOptions) []checkResult {
+	if opt.now == nil {
+		opt.now = time.Now
+	}
+	c := &checker{opt: opt, prod: map[string][]string{}, claimed: map[string]bool{}}
+	cfg, err := config.LoadFlags(io.Getenv, nil)
+	if err != nil {
+		for _, fe := range fieldErrors(err) {
+			if !errors.Is(fe, config.ErrWeakSecret) && !errors.Is(fe, config.ErrInsecureProduction) {
+				c.add(checkFail, "config", "%s", fe.Error())
+			}
+		}
+		dev := func(k string) string {
+			if k == "SECURITY_LEVEL" {
+				return config.LevelDevelopment
+			}
+			return io.Getenv(k)
+		}
+		if cfg, err = config.LoadFlags(dev, nil); err != nil {
+			if len(c.results) == 0 {
+				c.add(checkFail, "config", "%v", err)
+			}
+			return c.results
+		}
+		cfg.SecurityLevel = config.LevelProduction
+	}
+	c.cfg = cfg
+	for _, fe := range fieldErrors(cfg.CheckProduction()) {
+		c.prod[fe.Name] = append(c.prod[fe.Name], fe.Reason)
+	}
+	c.level()
+	c.secrets()
+	c.https()
+	c.limits()
+	c.access()
+	c.logging()
+	c.alerting(ctx)
+	c.files()
+	c.runtimeState(ctx)
+	c.dependencies()
+	for name, reasons := range c.prod {
+		if !c.claimed[name] {
+			c.add(checkFail, "production_rules", "%s: %s", name, strings.Join(reasons, "; "))
+		}
+	}
+	return c.results
+}
+
+// fieldErrors flattens the joined errors of config loading.
+func fieldErrors(err error) []*config.FieldError {
+	var out []*config.FieldError
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		var fe *config.FieldError
+		if errors.As(e, &fe) && e == error(fe) {
+			out = append(out, fe)
+			return
+		}
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		if errors.As(e, &fe) {
+			out = append(out, fe)
+		}
+	}
+	walk(err)
+	return out
+}
+
+func (c *checker) level() {
+	if c.cfg.Production() {
+		c.add(checkPass, "security_level", "production: weak or insecure settings are refused at start")
+		return
+	}
+	c.add(checkWarn, "security_level", "development: production rules are checked below but not enforced at start (set SECURITY_LEVEL=production)")
+}
+
+// secrets checks each secret's source and strength, never its value.
+func (c *checker) secrets() {
+	type sec struct {
+		name, check string
+		v           config.Secret
+		need        bool
+	}
+	list := []sec{{"ENCRYPTION_KEY", "encryption_key", c.cfg.EncryptionKey, true}}
+	if c.cfg.AsymmetricJWT() {
+		c.jwtKeyFile()
+	} else {
+		list = append([]sec{{"JWT_SECRET_KEY", "jwt_secret_key", c.cfg.JWTSecretKey, true}}, list...)
+	}
+	if c.cfg.SecurityAlertSecret.IsSet() { // a missing one is reported by alert_signing
+		list = append(list, sec{"SECURITY_ALERT_SECRET", "alert_secret", c.cfg.SecurityAlertSecret, c.cfg.SecurityAlertWebhook != ""})
+	}
+	for _, s := range list {
+		src := c.cfg.Sources[s.name]
+		switch weak := c.prodProblems(s.name); {
+		case len(weak) > 0:
+			c.add(checkFail, s.check, "%s %s", s.name, strings.Join(weak, "; "))
+		case src == config.SourceGenerated:
+			c.add(checkWarn, s.check, "%s generated for development in %s; production needs it from the environment", s.name, filepath.Join(c.cfg.DataDir, config.DevSecretsFile))
+		case strings.HasPrefix(src, config.SourceEnvFile):
+			c.add(checkWarn, s.check, "%s read from %s; prefer the environment or %s_FILE (a secrets mount)", s.name, c.cfg.EnvFile, s.name)
+		case !s.v.IsSet():
+			c.add(checkWarn, s.check, "%s not set", s.name)
+		default:
+			c.add(checkPass, s.check, "%s from %s, %d bytes, not a placeholder or pattern", s.name, src, s.v.Len())
+		}
+	}
+	if weak := c.prodProblems("JWT_PREVIOUS_SECRET_KEYS"); len(weak) > 0 {
+		c.add(checkFail, "jwt_previous_keys", "JWT_PREVIOUS_SECRET_KEYS %s", strings.Join(weak, "; "))
+	}
+}
+
+func (c *checker) jwtKeyFile() {
+	if p := c.prodProblems("JWT_PRIVATE_KEY_FILE"); len(p) > 0 {
+		c.add(checkFail, "jwt_private_key", "%s", strings.Join(p, "; "))
+		return
+	}
+	if c.cfg.JWTPrivateKeyFile == "" {
+		c.add(checkPass, "jwt_private_key", "verify-only replica (%s with JWT_PUBLIC_KEY_FILES)", c.cfg.JWTAlgorithm)
+		return
+	}
+	c.fileMode("jwt_private_key", c.cfg.JWTPrivateKeyFile, 0o077, "private key")
+}
+
+// fileMode fails when group or others have any of the bits in forbidden.
+func (c *checker) fileMode(name, path string, forbidden os.FileMode, what string) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		c.add(checkFail, name, "%s %s cannot be read: %v", what, path, errors.Unwrap(err))
+	case fi.Mode().Perm()&forbidden != 0:
+		c.add(checkFail, name, "%s %s has mode %04o; want 0600 or stricter (chmod 600)", what, path, fi.Mode().Perm())
+	default:
+		c.add(checkPass, name, "%s %s mode %04o", what, path, fi.Mode().Perm())
+	}
+}
+
+// https checks TLS files (readable, matching, certificate dates) or a
+// trusted TLS-terminating proxy, and HTTPS_REQUIRED.
+func (c *checker) https() {
+	cfg, now := c.cfg, c.opt.now()
+	c.prodProblems("TLS_CERT_FILE", "TLS_KEY_FILE")
+	switch {
+	case cfg.TLSEnabled():
+		c.tlsFiles(now)
+	case len(cfg.TrustedProxies) > 0:
+		c.add(checkWarn, "https", "TLS is terminated by a proxy in TRUSTED_PROXIES; not verifiable from here: make sure it redirects HTTP and has a valid certificate")
+	default:
+		c.add(checkFail, "https", "no TLS_CERT_FILE/TLS_KEY_FILE and no TLS-terminating proxy in TRUSTED_PROXIES: traffic would be plain HTTP")
+	}
+	if c.prodProblems("HTTPS_REQUIRED"); cfg.HTTPSRequired {
+		c.add(checkPass, "https_required", "plain-HTTP API calls are refused; HSTS is sent")
+	} else {
+		c.add(checkFail, "https_required", "HTTPS_REQUIRED=false: plain-HTTP API calls are served")
+	}
+}
+
+func (c *checker) tlsFiles(now time.Time) {
+	cfg := c.cfg
+	pemBytes, err := os.ReadFile(cfg.TLSCertFile)
+	if err != nil {
+		c.add(checkFail, "https", "TLS_CERT_FILE cannot be read: %v", errors.Unwrap(err))
+		return
+	}
+	if _, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+		c.add(checkFail, "https", "TLS_CERT_FILE and TLS_KEY_FILE do not load as a pair: %v", err)
+		return
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		c.add(checkFail, "https", "TLS_CERT_FILE holds no PEM certificate")
+		return
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		c.add(checkFail, "https", "TLS_CERT_FILE: %v", err)
+		return
+	}
+	left := cert.NotAfter.Sub(now)
+	switch {
+	case now.Before(cert.NotBefore):
+		c.add(checkFail, "https", "certificate not valid before %s", cert.NotBefore.UTC().Format(time.RFC3339))
+	case left <= 0:
+		c.add(checkFail, "https", "certificate expired on %s", cert.NotAfter.UTC().Format(time.RFC3339))
+	case left < 30*24*time.Hour:
+		c.add(checkWarn, "https", "certificate expires in %d days (%s): renew it", int(left.Hours()/24), cert.NotAfter.UTC().Format("2006-01-02"))
+	default:
+		c.add(checkPass, "https", "TLS certificate for %s valid until %s", certName(cert), cert.NotAfter.UTC().Format("2006-01-02"))
+	}
+	c.fileMode("tls_key_file", cfg.TLSKeyFile, 0o077, "TLS key")
+}
+
+func certName(cert *x509.Certificate) string {
+	if len(cert.DNSNames) > 0 {
+		return strings.Join(cert.DNSNames, ", ")
+	}
+	if cert.Subject.CommonName != "" {
+		return cert.Subject.CommonName
+	}
+	return "(no name)"
+}
+
+func (c *checker) limits() {
+	cfg := c.cfg
+	reason := fmt.Sprintf("text %d-%d code points, batch 100 texts, uploads %s up to %d bytes", cfg.MinTextLength, cfg.MaxTextLength,
+		strings.Join(cfg.AllowedFileTypes, "/"), cfg.MaxFileSize)
+	switch {
+	case cfg.MaxTextLength > 50000:
+		c.add(checkWarn, "input_limits", "%s: MAX_TEXT_LENGTH above 50000 lets one request cost much model time", reason)
+	case cfg.MaxFileSize > 50<<20:
+		c.add(checkWarn, "input_limits", "%s: MAX_FILE_SIZE above 50 MiB", reason)
+	default:
+		c.add(checkPass, "input_limits", "%s", reason)
+	}
+	if p := c.prodProblems("ALLOWED_ORIGINS"); len(p) > 0 {
+		c.add(checkFail, "cors", "%s", strings.Join(p, "; "))
+	} else if len(cfg.AllowedOrigins) == 0 || !cfg.CORSEnabled {
+		c.add(checkPass, "cors", "no cross-origin access")
+	} else {
+		c.add(checkPass, "cors", "only %d listed origin(s), never * with credentials", len(cfg.AllowedOrigins))
+	}
+}
+
+func (c *checker) access() {
+	cfg := c.cfg
+	auth := fmt.Sprintf("every non-public route needs an API key or a %s JWT (deny by default); tokens last %dh", cfg.JWTAlgorithm, cfg.JWTExpiryHours)
+	if cfg.JWTExpiryHours > 24 {
+		c.add(checkWarn, "authentication", "%s: access tokens longer than 24h are hard to revoke", auth)
+	} else {
+		c.add(checkPass, "authentication", "%s", auth)
+	}
+	c.add(checkPass, "rbac", "roles user, analyst and admin checked on every route, with ownership of predictions (built in, not configurable)")
+	if !cfg.EnableRateLimiting {
+		c.add(checkFail, "rate_limiting", "ENABLE_RATE_LIMITING=false: no per-principal or per-IP limits")
+		return
+	}
+	c.add(checkPass, "rate_limiting", "%d requests per %s per principal, %d per %s per IP", cfg.RateLimitRequests, cfg.RateLimitWindow,
+		cfg.IPRateLimitRequests, cfg.IPRateLimitWindow)
+}
+
+// logging checks that the security log is on and writable, without writing
+// to it.
+func (c *checker) logging() {
+	if !c.cfg.SecurityLoggingEnabled {
+		c.add(checkFail, "security_log", "SECURITY_LOGGING_ENABLED=false: no JSON security log (events are still stored)")
+		return
+	}
+	path := c.cfg.SecurityLogPath()
+	if fi, err := os.Stat(path); err == nil {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			c.add(checkFail, "security_log", "%s is not writable: %v", path, errors.Unwrap(err))
+			return
+		}
+		f.Close()
+		if fi.Mode().Perm()&0o077 != 0 {
+			c.add(checkWarn, "security_log", "%s is writable but has mode %04o; want 0600", path, fi.Mode().Perm())
+			return
+		}
+		c.add(checkPass, "security_log", "%s writable, mode %04o", path, fi.Mode().Perm())
+		return
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".samo-check-*")
+	if err != nil {
+		c.add(checkFail, "security_log", "%s cannot be created in %s: %v", filepath.Base(path), dir, errors.Unwrap(err))
+		return
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	c.add(checkPass, "security_log", "%s will be created (directory writable)", path)
+}
+
+// alerting checks the webhook: configured, https, signed, reachable.
+func (c *checker) alerting(ctx context.Context) {
+	cfg := c.cfg
+	hook := cfg.SecurityAlertWebhook
+	problems := c.prodProblems("SECURITY_ALERT_WEBHOOK")
+	if hook == "" {
+		status := checkWarn
+		if cfg.Production() {
+			status = checkFail
+		}
+		c.add(status, "alert_webhook", "SECURITY_ALERT_WEBHOOK not set: high and critical events are stored and logged but nobody is alerted")
+		c.reports(false)
+		return
+	}
+	u, err := url.Parse(hook)
+	switch {
+	case err != nil:
+		c.add(checkFail, "alert_webhook", "SECURITY_ALERT_WEBHOOK does not parse")
+	case len(problems) > 0:
+		c.add(checkFail, "alert_webhook", "SECURITY_ALERT_WEBHOOK %s", strings.Join(problems, "; "))
+	case u.Scheme != "https":
+		c.add(checkWarn, "alert_webhook", "%s is not https: alerts travel in clear text", u.Redacted())
+	default:
+		c.add(checkPass, "alert_webhook", "https webhook at %s", u.Host)
+	}
+	if !cfg.SecurityAlertSecret.IsSet() {
+		c.prodProblems("SECURITY_ALERT_SECRET")
+		c.add(checkFail, "alert_signing", "SECURITY_ALERT_SECRET not set: alerts go unsigned and receivers cannot verify them")
+	} else if len(c.prod["SECURITY_ALERT_SECRET"]) == 0 {
+		c.add(checkPass, "alert_signing", "alerts signed with HMAC-SHA256 (Standard Webhooks headers)")
+	}
+	c.reports(true)
+	if err == nil && !c.opt.offline {
+		c.probe(ctx, u)
+	}
+}
+
+// probe sends a HEAD request with a short timeout through the same
+// SSRF-safe client the outbox uses: any HTTP answer means reachable.
+func (c *checker) probe(ctx context.Context, u *url.URL) {
+	client := c.opt.probe
+	if client == nil {
+		client = alert.NewClient(alert.ClientConfig{AllowPrivate: c.cfg.SecurityAlertAllowPrivate, Timeout: 5 * time.Second})
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
+	if err != nil {
+		c.add(checkFail, "alert_reachable", "the webhook URL cannot be requested")
+		return
+	}
+	req.Header.Set("User-Agent", "samo-check/1")
+	resp, err := client.Do(req)
+	switch {
+	case errors.Is(err, alert.ErrRefused):
+		c.add(checkFail, "alert_reachable", "deliveries would be refused: %v", innermost(err))
+	case err != nil:
+		c.add(checkWarn, "alert_reachable", "%s did not answer a HEAD probe: %v", u.Host, innermost(err))
+	default:
+		resp.Body.Close()
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			c.add(checkWarn, "alert_reachable", "%s answers with a redirect (%d), which deliveries do not follow", u.Host, resp.StatusCode)
+			return
+		}
+		c.add(checkPass, "alert_reachable", "%s answered a HEAD probe (HTTP %d)", u.Host, resp.StatusCode)
+	}
+}
+
+// innermost strips url.Error and net.OpError wrappers (which carry the
+// URL) down to the cause.
+func innermost(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return err
+}
+
+func (c *checker) reports(webhook bool) {
+	switch d := c.cfg.SecurityReportInterval; {
+	case d <= 0:
+		c.add(checkWarn, "security_reports", "SECURITY_REPORT_INTERVAL=0: no scheduled reports (samo report still works)")
+	case !webhook:
+		c.add(checkWarn, "security_reports", "reports every %s have nowhere to go without SECURITY_ALERT_WEBHOOK", d)
+	default:
+		c.add(checkPass, "security_reports", "a security report every %s to the webhook", d)
+	}
+}

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
+func runIncidents(ctx context.Context, io IO, args []string) error {
+	return subcommand(ctx, io, "incidents", args, map[string]func(context.Context, IO, []string) error{
+		"list":        incidentsList,
+		"show":        incidentsShow,
+		"acknowledge": incidentsAcknowledge,
+		"resolve":     incidentsResolve,
+	})
+}
+
+// incidentService opens the store and an incident service over it; admin
+// actions are recorded as security events straight into the store.
+func incidentService(ctx context.Context, io IO) (*incident.Service, func(), error) {
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
+	return incident.NewService(incident.Deps{Store: st, Events: rec}), func() { st.Close() }, nil
+}
+
+func printJSON(io IO, v any) error {
+	enc := json.NewEncoder(io.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func incidentsList(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "incidents list")
+	status := fs.String("status", "open,acknowledged", "comma-separated statuses, or all")
+	limit := fs.Int("limit", 50, "at most this many (1-1000)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if rest, err := parseCmd(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usageError("usage: samo incidents list [--status open,acknowledged|all] [--limit N] [--json]")
+	}
+	f := incident.Filter{Limit: *limit}
+	if *limit < 1 || *limit > 1000 {
+		return usageError("--limit must be between 1 and 1000")
+	}
+	if *status != "all" {
+		for _, s := range strings.Split(*status, ",") {
+			if !incident.Status(s).Valid() {
+				return usageError("--status must list open, acknowledged, resolved, or be all")
+			}
+			f.Statuses = append(f.Statuses, incident.Status(s))
+		}
+	}
+	svc, done, err := incidentService(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	list, err := svc.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if list == nil {
+			list = []incident.Incident{}
+		}
+		return printJSON(io, list)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSTATUS\tTYPE\tSOURCE\tEVENTS\tOPENED")
+	for _, i := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", i.ID, i.Severity, i.Status, i.Type, orDash(i.Source), i.EventCount, i.CreatedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneID parses "ID [flags]" and returns the id.
+func oneID(rest []string, usage string) (string, error) {
+	if len(rest) != 1 || rest[0] == "" {
+		return "", usageError("usage: %s", usage)
+	}
+	return rest[0], nil
+}
+
+func incidentsShow(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "incidents show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(rest, "samo incidents show ID [--json]")
+	if err != nil {
+		return err
+	}
+	svc, done, err := incidentService(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	inc, err := svc.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(io, inc)
+	}
+	printIncident(io, inc)
+	return nil
+}
+
+func printIncident(io IO, inc incident.Incident) {
+	w := io.Stdout
+	fmt.Fprintf(w, "%s  %s  %s  %s\n", inc.ID, inc.Severity, inc.Status, inc.Type)
+	fmt.Fprintf(w, "opened     %s\n", inc.CreatedAt.Format(time.RFC3339))
+	if inc.AcknowledgedAt != nil {
+		fmt.Fprintf(w, "acked      %s\n", inc.AcknowledgedAt.Format(time.RFC3339))
+	}
+	if inc.ResolvedAt != nil {
+		fmt.Fprintf(w, "resolved   %s: %s\n", inc.ResolvedAt.Format(time.RFC3339), inc.Resolution)
+	}
+	fmt.Fprintf(w, "sources    %s\n", strings.Join(inc.Sources, ", "))
+	fmt.Fprintf(w, "events     %d\n", inc.EventCount)
+	fmt.Fprintf(w, "\n%s\n\ntimeline:\n", inc.Description)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range inc.Actions {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.At.Format(time.RFC3339), a.Actor, a.Action, a.Outcome)
+	}
+	_ = tw.Flush()
+}
+
+func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "incidents acknowledge")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(rest, "samo incidents acknowledge ID")
+	if err != nil {
+		return err
+	}
+	svc, done, err := incidentService(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	inc, err := svc.Acknowledge(ctx, id, operator())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "acknowledged %s\n", inc.ID)
+	return nil
+}
+
+func incidentsResolve(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "incidents resolve")
+	resolution := fs.String("resolution", "", "what was found and done (required)")
+	asJSON := fs.Bool("json", false, "print the resolved incident as JSON")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(rest, "samo incidents resolve ID --resolution TEXT")
+	if err != nil {
+		return err
+	}
+	if *resolution == "" {
+		return usageError("--resolution is required: say what was found and done")
+	}
+	svc, done, err := incidentService(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	inc, err := svc.Resolve(ctx, id, operator(), *resolution)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(io, inc)
+	}
+	fmt.Fprintf(io.Stdout, "resolved %s\n", inc.ID)
+	return nil
+}
