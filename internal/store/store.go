@@ -55,8 +55,9 @@ var (
 // Store is the relational store. It is safe for concurrent use.
 type Store struct {
 	dialect Dialect
-	w       *sql.DB // writes (one connection for SQLite)
-	r       *sql.DB // reads
+	w       *sql.DB    // writes (one connection for SQLite)
+	r       *sql.DB    // reads
+	rc      *stmtCache // prepared reads (SQLite only; nil = none)
 	now     func() time.Time
 }
 
@@ -113,7 +114,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, errors.New("store: sqlite path must not contain '?' or '#'")
 	}
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(2)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -139,7 +140,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	return &Store{dialect: SQLite, w: w, r: r}, nil
+	return &Store{dialect: SQLite, w: w, r: r, rc: newStmtCache(r)}, nil
 }
 
 func openPostgres(url string, opt Options) (*Store, error) {
@@ -164,7 +165,11 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	var err error
+	if s.rc != nil {
+		err = s.rc.close()
+	}
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
@@ -210,12 +215,27 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, s.wrap(err)
+	}
 	rows, err := s.r.QueryContext(ctx, s.rebind(q), args...)
 	return rows, s.wrap(err)
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.r.QueryRowContext(ctx, s.rebind(q), args...)
+}
+
+// prepared returns the cached prepared statement for the read q, or nil.
+func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
+	if s.rc == nil {
+		return nil
+	}
+	return s.rc.get(ctx, s.rebind(q))
 }
 
 // tx runs fn in a write transaction, committing when fn returns nil.
