@@ -404,3 +404,49 @@ func TestOutboxRecordsRefusalWithoutURL(t *testing.T) {
 		t.Errorf("last_error leaks the webhook URL: %q", list[0].LastError)
 	}
 }
+
+// Run catches up at start, delivers as soon as something is queued, and
+// stops when its context ends.
+func TestOutboxRun(t *testing.T) {
+	secret := []byte("alert-secret-0123456789abcdefghij")
+	c := &clock{t: time.Now().UTC()}
+	h, srv := newHook(t, secret, c)
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	missed := event("evt_missed", secevent.BruteForce, secevent.High, "192.0.2.10", c.Now().Add(-time.Minute))
+	if err := st.WriteEvents(context.Background(), []secevent.Event{missed}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := alert.NewOutbox(alert.Config{URL: srv.URL, Secret: secret, AllowPrivate: true, PollInterval: time.Hour}, st, nil, nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx) }()
+	waitFor := func(id string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if got, _ := h.snapshot(); len(got[id]) > 0 {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("%s not delivered", id)
+	}
+	waitFor("evt_missed") // caught up from the store at start
+	if err := o.Send(ctx, alert.KindReport, "report-now", map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("report-now") // woken at once, not after the hour-long poll
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}
