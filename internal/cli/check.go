@@ -365,12 +365,12 @@ func (c *checker) logging() {
 	}
 	path := c.cfg.SecurityLogPath()
 	if fi, err := os.Stat(path); err == nil {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0) // #nosec G304 -- the operator's own SECURITY_LOG_FILE, opened (never written) to test writability
 		if err != nil {
 			c.add(checkFail, "security_log", "%s is not writable: %v", path, errors.Unwrap(err))
 			return
 		}
-		f.Close()
+		_ = f.Close()
 		if fi.Mode().Perm()&0o077 != 0 {
 			c.add(checkWarn, "security_log", "%s is writable but has mode %04o; want 0600", path, fi.Mode().Perm())
 			return
@@ -385,8 +385,8 @@ func (c *checker) logging() {
 		return
 	}
 	name := f.Name()
-	f.Close()
-	os.Remove(name)
+	_ = f.Close()
+	_ = os.Remove(name)
 	c.add(checkPass, "security_log", "%s will be created (directory writable)", path)
 }
 
@@ -449,7 +449,7 @@ func (c *checker) probe(ctx context.Context, u *url.URL) {
 	case err != nil:
 		c.add(checkWarn, "alert_reachable", "%s did not answer a HEAD probe: %v", u.Host, innermost(err))
 	default:
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			c.add(checkWarn, "alert_reachable", "%s answers with a redirect (%d), which deliveries do not follow", u.Host, resp.StatusCode)
 			return

@@ -33,7 +33,7 @@ func incidentService(ctx context.Context, io IO) (*incident.Service, func(), err
 		return nil, nil, err
 	}
 	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
-	return incident.NewService(incident.Deps{Store: st, Events: rec}), func() { st.Close() }, nil
+	return incident.NewService(incident.Deps{Store: st, Events: rec}), func() { _ = st.Close() }, nil
 }
 
 func printJSON(io IO, v any) error {

@@ -31,7 +31,7 @@ func scanAlert(sc scanner) (alert.Entry, error) {
 // advisoryKey maps a name to a PostgreSQL advisory-lock key.
 func advisoryKey(name string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte(name))
+	_, _ = h.Write([]byte(name))
 	return int64(h.Sum64())
 }
 
@@ -141,12 +141,12 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 		for rows.Next() {
 			var d due
 			if err := rows.Scan(&d.id, &d.next); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return s.wrap(err)
 			}
 			ds = append(ds, d)
 		}
-		rows.Close()
+		_ = rows.Close()
 		if err := rows.Err(); err != nil {
 			return s.wrap(err)
 		}
