@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samo-brain/samo/bench/internal/load"
+	"github.com/samo-brain/samo/internal/httpload"
 )
 
 func TestParseStatCPU(t *testing.T) {
@@ -89,9 +89,9 @@ BenchmarkLogged-2  some log line
 	}
 }
 
-func result(rps float64, p99 time.Duration) *load.Result {
-	return &load.Result{Requests: uint64(rps * 10), Throughput: rps, Elapsed: 10 * time.Second, Rate: rps / 2,
-		Status: map[int]uint64{200: uint64(rps * 10)}, Latency: load.Summary{P50: p99 / 4, P99: p99}}
+func result(rps float64, p99 time.Duration) *httpload.Result {
+	return &httpload.Result{Requests: uint64(rps * 10), Throughput: rps, Elapsed: 10 * time.Second, Rate: rps / 2,
+		Status: map[int]uint64{200: uint64(rps * 10)}, Latency: httpload.Summary{P50: p99 / 4, P99: p99}}
 }
 
 func TestTargets(t *testing.T) {

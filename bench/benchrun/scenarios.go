@@ -19,7 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/samo-brain/samo/bench/internal/load"
+	"github.com/samo-brain/samo/internal/httpload"
 )
 
 // benchText is a typical 70-character comment, the same as the in-process
@@ -34,12 +34,12 @@ type scenario struct {
 	Title string
 	Route string
 	// start starts the server and returns it with the request to send.
-	start func(ctx context.Context) (*server, load.Request, func(), error)
+	start func(ctx context.Context) (*server, httpload.Request, func(), error)
 }
 
 // spread returns req once per client address, with its X-Forwarded-For.
-func spread(req load.Request) []load.Request {
-	out := make([]load.Request, clientCount)
+func spread(req httpload.Request) []httpload.Request {
+	out := make([]httpload.Request, clientCount)
 	for i := range out {
 		h := make(map[string]string, len(req.Header)+1)
 		for k, v := range req.Header {
@@ -55,12 +55,12 @@ func spread(req load.Request) []load.Request {
 // measurement is what one scenario measured.
 type measurement struct {
 	ID, Title, Route string
-	Max              *load.Result  // closed loop
-	Half             *load.Result  // fixed rate at half of Max.Throughput
-	CPU              time.Duration // server CPU over every closed-loop round
-	CPUElapsed       time.Duration // wall time of those rounds
-	PeakRSS          int64         // server high-water RSS at the end
-	cpuRequests      uint64        // responses in those rounds
+	Max              *httpload.Result // closed loop
+	Half             *httpload.Result // fixed rate at half of Max.Throughput
+	CPU              time.Duration    // server CPU over every closed-loop round
+	CPUElapsed       time.Duration    // wall time of those rounds
+	PeakRSS          int64            // server high-water RSS at the end
+	cpuRequests      uint64           // responses in those rounds
 }
 
 // CPUPerRequest is server CPU time per response in the closed-loop rounds.
@@ -177,34 +177,34 @@ func startSamo(ctx context.Context, o options, name string, extraEnv ...string) 
 func scenarios(o options) []scenario {
 	sc := []scenario{
 		{ID: "bare", Title: "bare net/http (ceiling)", Route: "POST /v1/predict",
-			start: func(ctx context.Context) (*server, load.Request, func(), error) {
+			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
 				addr, err := freeAddr()
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				dir, err := os.MkdirTemp("", "samo-bench-bare-")
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				s, err := startServer(ctx, "bare", addr, o.serverCPUs, dir, filepath.Join(dir, "bare.log"), os.Environ(), o.bare, "-addr", addr)
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				return s, predictRequest(""), func() { s.stop(); _ = os.RemoveAll(dir) }, nil
 			}},
 		{ID: "chain", Title: "samo, security chain on a cheap route", Route: "GET /v1/predictions?limit=1",
-			start: func(ctx context.Context) (*server, load.Request, func(), error) {
+			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
 				s, key, stop, err := startSamo(ctx, o, "samo")
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
-				return s, load.Request{Method: "GET", Path: "/v1/predictions?limit=1", Header: map[string]string{"X-API-Key": key}}, stop, nil
+				return s, httpload.Request{Method: "GET", Path: "/v1/predictions?limit=1", Header: map[string]string{"X-API-Key": key}}, stop, nil
 			}},
 		{ID: "predict", Title: "samo, predict end to end (SQLite)", Route: "POST /v1/predict",
-			start: func(ctx context.Context) (*server, load.Request, func(), error) {
+			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
 				s, key, stop, err := startSamo(ctx, o, "samo")
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				return s, predictRequest(key), stop, nil
 			}},
@@ -215,10 +215,10 @@ func scenarios(o options) []scenario {
 			title = "samo, predict end to end (PostgreSQL + Redis)"
 		}
 		sc = append(sc, scenario{ID: "predict-pg", Title: title, Route: "POST /v1/predict",
-			start: func(ctx context.Context) (*server, load.Request, func(), error) {
+			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
 				url, drop, err := pgSchema(ctx, pg)
 				if err != nil {
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				extra := []string{"DATABASE_URL=" + url}
 				if redis != "" {
@@ -227,7 +227,7 @@ func scenarios(o options) []scenario {
 				s, key, stop, err := startSamo(ctx, o, "samo", extra...)
 				if err != nil {
 					drop()
-					return nil, load.Request{}, nil, err
+					return nil, httpload.Request{}, nil, err
 				}
 				return s, predictRequest(key), func() { stop(); drop() }, nil
 			}})
@@ -235,12 +235,12 @@ func scenarios(o options) []scenario {
 	return sc
 }
 
-func predictRequest(key string) load.Request {
+func predictRequest(key string) httpload.Request {
 	h := map[string]string{"Content-Type": "application/json"}
 	if key != "" {
 		h["X-API-Key"] = key
 	}
-	return load.Request{Method: "POST", Path: "/v1/predict", Header: h, Body: predictBody}
+	return httpload.Request{Method: "POST", Path: "/v1/predict", Header: h, Body: predictBody}
 }
 
 // pgSchema creates a throwaway schema and returns a URL whose connections
@@ -276,7 +276,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 	type running struct {
 		m    *measurement
 		s    *server
-		cfg  load.Config
+		cfg  httpload.Config
 		stop func()
 	}
 	var rs []*running
@@ -294,13 +294,13 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 			return nil, fmt.Errorf("%s: %w", sc.ID, err)
 		}
 		rs = append(rs, &running{m: &measurement{ID: sc.ID, Title: sc.Title, Route: sc.Route}, s: s, stop: stop,
-			cfg: load.Config{Addr: s.addr, Requests: spread(req), Conns: o.conns, Duration: o.warmup}})
+			cfg: httpload.Config{Addr: s.addr, Requests: spread(req), Conns: o.conns, Duration: o.warmup}})
 	}
 	out := make([]*measurement, len(rs))
 	for i, r := range rs {
 		out[i] = r.m
 		if o.warmup > 0 {
-			if _, err := load.Run(ctx, r.cfg); err != nil {
+			if _, err := httpload.Run(ctx, r.cfg); err != nil {
 				return nil, err
 			}
 		}
@@ -317,7 +317,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 				return nil, err
 			}
 			r.cfg.Duration = o.duration
-			res, err := load.Run(ctx, r.cfg)
+			res, err := httpload.Run(ctx, r.cfg)
 			if err != nil {
 				return nil, err
 			}
@@ -341,7 +341,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 	for i, r := range rs {
 		r.m.cpuRequests = reqs[i]
 		r.cfg.Rate = r.m.Max.Throughput / 2
-		res, err := load.Run(ctx, r.cfg)
+		res, err := httpload.Run(ctx, r.cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -359,7 +359,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 	return out, nil
 }
 
-func checkOK(r *load.Result) error {
+func checkOK(r *httpload.Result) error {
 	if r.Errors > 0 || r.Status[200] != r.Requests || r.Requests == 0 {
 		return fmt.Errorf("%w: %d responses, %v, %d connection errors", errNotOK, r.Requests, r.Status, r.Errors)
 	}

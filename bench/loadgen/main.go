@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/samo-brain/samo/bench/internal/load"
+	"github.com/samo-brain/samo/internal/httpload"
 )
 
 // headerFlags collects repeated -H "Name: value" flags.
@@ -69,9 +69,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := load.Run(ctx, load.Config{
+	res, err := httpload.Run(ctx, httpload.Config{
 		Addr: *addr, Conns: *conns, Duration: *dur, Rate: *rate,
-		Requests: []load.Request{{Method: *method, Path: *path, Header: hdr, Body: b}},
+		Requests: []httpload.Request{{Method: *method, Path: *path, Header: hdr, Body: b}},
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "loadgen:", err)
@@ -87,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printText(w io.Writer, r *load.Result) {
+func printText(w io.Writer, r *httpload.Result) {
 	mode := "closed loop"
 	if r.Rate > 0 {
 		mode = fmt.Sprintf("fixed rate %.0f/s (expected %d)", r.Rate, r.Expected)

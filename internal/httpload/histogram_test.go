@@ -1,4 +1,4 @@
-package load
+package httpload
 
 import (
 	"math/rand/v2"

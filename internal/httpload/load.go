@@ -1,4 +1,4 @@
-// Package load is SAMO's HTTP/1.1 load generator, shared by the loadgen
+// Package httpload is SAMO's HTTP/1.1 load generator, shared by the loadgen
 // command, the benchmark runner and the soak test.
 //
 // It speaks HTTP/1.1 over raw keep-alive TCP connections with pre-built
@@ -16,7 +16,7 @@
 //     became free to send it. A stalled server therefore shows up as the
 //     queueing delay every later request really suffered, instead of as one
 //     slow sample (no coordinated omission, the wrk2 approach).
-package load
+package httpload
 
 import (
 	"bufio"
@@ -111,7 +111,7 @@ func (r *Result) Count5xx() uint64 {
 }
 
 // ErrConfig reports an unusable Config.
-var ErrConfig = errors.New("load: invalid config")
+var ErrConfig = errors.New("httpload: invalid config")
 
 // Run sends load as cfg says until cfg.Duration passes or ctx ends.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -264,7 +264,7 @@ func stopping(ctx context.Context) bool {
 	return ok && !time.Now().Before(dl)
 }
 
-var errMalformed = errors.New("load: malformed response")
+var errMalformed = errors.New("httpload: malformed response")
 
 // readResponse reads one HTTP/1.1 response: status line, headers, and a
 // Content-Length or chunked body. It reports whether the connection stays
