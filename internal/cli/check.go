@@ -44,6 +44,26 @@ type checkOptions struct {
 // errChecksFailed makes `samo check` exit 1.
 var errChecksFailed = errors.New("checks failed")
 
+// runCheck is `samo check [--json] [--offline]`: the Guide's pre-deployment
+// and runtime checklists evaluated against the real configuration, files,
+// store and webhook, one PASS/WARN/FAIL line per item, exit 1 on any FAIL.
+//
+// Decisions:
+//   - Production rules (config.CheckProduction) are always evaluated, so a
+//     development setup fails the deployment checks it would fail in
+//     production. A production configuration that does not load because of
+//     those rules is re-read as development, so every other check still
+//     runs and each problem is reported on its own line.
+//   - Nothing is written: the security log is opened for appending without
+//     writing (or a temporary file is created and removed in its
+//     directory); the database is opened only when it already exists.
+//   - Secrets are judged (source, length, placeholder, pattern), never
+//     printed.
+//   - The webhook probe is a HEAD request with a 5 s timeout through the
+//     outbox's SSRF-safe client: an address deliveries would refuse is a
+//     FAIL, an unreachable receiver a WARN (it may be down right now).
+//   - What cannot be known at run time is a WARN that says so, not a PASS:
+//     backups and the dependency scan (govulncheck runs in CI, `make audit`).
 func runCheck(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "check")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
