@@ -79,7 +79,7 @@ redis_start() { # uses REDIS_PORT REDIS_PASSWORD from $dir/state
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --requirepass "$REDIS_PASSWORD" \
     --dir "$dir/redis" --daemonize yes --pidfile "$dir/redis/redis.pid" \
     --logfile "$dir/redis/redis.log" --save "" --appendonly no --protected-mode yes \
-    --maxmemory 256mb --maxmemory-policy noeviction >/dev/null
+    --databases 256 --maxmemory 256mb --maxmemory-policy noeviction >/dev/null
   wait_tcp "$REDIS_PORT" 10 || die "redis did not start (see $dir/redis/redis.log)"
 }
 

@@ -53,6 +53,7 @@ type App struct {
 	ModelVersion   string
 
 	jwks    func() ([]byte, error)
+	scale   *scaleOut // shared hot state: in-process, or Redis (scaleout.go)
 	jobs    []func(ctx context.Context) error
 	closers []func() error
 }
@@ -94,6 +95,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)
+	if err := a.buildScaleOut(opt.Now); err != nil {
+		return nil, err
+	}
 	if a.Keyring, err = OpenKeyring(ctx, cfg, a.Store); err != nil {
 		return nil, err
 	}
@@ -134,7 +138,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return nil, fmt.Errorf("INJECTION_POLICY: %w", err)
 		}
 	}
-	limiter := ratelimit.NewMemory(opt.Now, 200_000)
+	limiter := a.scale.limiter
 	authn := auth.New(a.Keys, a.Tokens, a.Store, opt.Now)
 	a.API = api.New(api.Deps{
 		Log: log, Events: a.Events, Auth: authn, IDS: a.IDS, Limiter: limiter,
@@ -147,11 +151,11 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			MaxBatch: 100, MaxFileSize: cfg.MaxFileSize, AllowedFiles: cfg.AllowedFileTypes,
 		},
 		Taxonomies: model.Taxonomies(),
-		Ready: []api.Checker{
+		Ready: append([]api.Checker{
 			{Name: "store", Check: a.Store.Ping},
 			{Name: "model", Check: model.Ready},
 			{Name: "ids", Check: func(context.Context) error { return a.IDS.Ready() }},
-		},
+		}, a.scale.checkers()...),
 		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
 		Rotation: rotationControl{&rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2}},
 	})
@@ -178,7 +182,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		AllowedOrigins: cfg.AllowedOrigins, CORSEnabled: cfg.CORSEnabled, HTTPSRequired: cfg.HTTPSRequired,
 		TLS: cfg.TLSEnabled(), Now: opt.Now,
 	}))
-	a.jobs = append(a.jobs, a.retention(opt.Now))
+	a.jobs = append(a.jobs, a.scale.exclusive("retention", a.retention(opt.Now)))
 	built = true
 	return a, nil
 }
@@ -209,7 +213,7 @@ func IDSConfig(cfg *config.Config) ids.Config {
 }
 
 func (a *App) buildIDS(now func() time.Time) error {
-	d, err := ids.New(IDSConfig(a.Cfg), a.Store, a.Events, now)
+	d, err := ids.New(IDSConfig(a.Cfg), a.scale.blocks, a.Events, now)
 	if err != nil {
 		return err
 	}

@@ -69,5 +69,6 @@ func KeyService(cfg *config.Config, st *store.Store) *apikey.Service {
 		Length:      cfg.APIKeyLength,
 		IdleExpiry:  cfg.APIKeyRotationInterval,
 		BackupCount: cfg.APIKeyBackupCount,
+		OnChange:    keyNotifier(cfg), // revocation notices to other replicas (scaleout.go)
 	}, st, time.Now)
 }

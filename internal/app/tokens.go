@@ -45,7 +45,7 @@ func (a *App) buildTokens(now func() time.Time) (*token.Service, error) {
 		return nil, err
 	}
 	a.jwks = iss.KeySet().JWKS
-	deny := token.NewMemoryStore()
+	deny := a.scale.deny
 	return token.NewService(token.Deps{
 		Issuer: iss, Store: a.Store, DenyList: deny, Events: a.Events,
 		Grants: grants{keys: a.Keys, users: a.Store},

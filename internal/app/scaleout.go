@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/samo-brain/samo/internal/api"
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/kv"
+	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/token"
+)
+
+// Scale-out (DESIGN §6). Without REDIS_URL, hot state lives in this
+// process: a memory rate limiter, the store as the IDS block store (shared
+// by processes on one database), an in-memory token deny-list. With
+// REDIS_URL, every replica shares it through Redis (package kv): one rate
+// budget, one block list, one deny-list, revocation notices that drop keys
+// from every replica's cache at once, and a lock so that exclusive jobs run
+// on one replica at a time.
+//
+// Failure policy when Redis is down: everything that needs it fails closed
+// with 503 problem+json ("Rate limiting is unavailable", "Authentication is
+// unavailable" for bearer tokens, "Intrusion detection is unavailable" once
+// the block list is older than the detector's MaxStale), /ready answers 503
+// (check "cache"), and each recovers by itself when Redis returns.
+// REDIS_FAIL_OPEN=true relaxes exactly one of these: rate limiting falls
+// back to per-replica memory limits. Authentication, token revocation and
+// IP blocks never fail open. API keys need no Redis.
+
+// Scale-out settings.
+const (
+	// localLimiterKeys bounds the memory rate limiter (also the fail-open
+	// fallback).
+	localLimiterKeys = 200_000
+	// exclusiveLockTTL is the lease of an exclusive job: another replica
+	// takes over at most this long after the holder dies.
+	exclusiveLockTTL = 30 * time.Second
+	// noticeTimeout bounds publishing one revocation notice.
+	noticeTimeout = 2 * time.Second
+)
+
+// scaleOut is the hot state chosen from the configuration.
+type scaleOut struct {
+	limiter ratelimit.Limiter
+	blocks  ids.BlockStore
+	deny    token.DenyList
+	redis   *kv.Client // nil without REDIS_URL
+}
+
+// buildScaleOut sets a.scale from a.Cfg. It needs a.Store, and registers
+// its closer and, with Redis, the revocation subscriber job (which uses
+// a.Keys once the jobs run).
+func (a *App) buildScaleOut(now func() time.Time) error {
+	cfg := a.Cfg
+	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, deny: token.NewMemoryStoreWith(token.MemoryOptions{Now: now})}
+	a.scale = s
+	url := string(cfg.RedisURL.Reveal())
+	if url == "" {
+		return nil
+	}
+	c, err := kv.Open(url, kv.Options{})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, c.Close)
+	s.redis = c
+	// nil clock: the Redis server's, shared by every replica.
+	s.limiter = c.Limiter(nil)
+	if cfg.RedisFailOpen {
+		s.limiter = kv.FailOpen(s.limiter, ratelimit.NewMemory(now, localLimiterKeys), func(degraded bool, cause error) {
+			if degraded {
+				a.Log.Warn("redis unavailable: rate limits are per replica until it returns (REDIS_FAIL_OPEN)", "error", cause)
+				return
+			}
+			a.Log.Info("redis available again: rate limits are shared")
+		})
+	}
+	s.blocks = c.BlockStore(ids.DefaultMaxEntries)
+	s.deny = c.DenyList(now)
+	a.jobs = append(a.jobs, a.revocationSubscriber)
+	return nil
+}
+
+// checkers returns the readiness checks of the shared state.
+func (s *scaleOut) checkers() []api.Checker {
+	if s.redis == nil {
+		return nil
+	}
+	return []api.Checker{{Name: "cache", Check: s.redis.Ping}}
+}
+
+// exclusive wraps a background job so that, with Redis, it runs on one
+// replica at a time (the others stand by and take over within
+// exclusiveLockTTL if the holder dies). Without Redis it is job itself.
+// Jobs must be idempotent either way.
+func (s *scaleOut) exclusive(name string, job func(context.Context) error) func(context.Context) error {
+	if s.redis == nil {
+		return job
+	}
+	return func(ctx context.Context) error { return s.redis.RunExclusive(ctx, name, exclusiveLockTTL, job) }
+}
+
+// revocationSubscriber drops keys from this replica's cache when another
+// process announces a change, and the whole cache after every
+// (re)subscription, since notices published meanwhile were missed.
+func (a *App) revocationSubscriber(ctx context.Context) error {
+	return a.scale.redis.SubscribeRevoked(ctx, kv.Subscriber{
+		Notice: func(n kv.Notice) {
+			a.Keys.Invalidate(n.KeyID)
+			if n.Lineage != "" {
+				a.Keys.InvalidateLineage(n.Lineage)
+			}
+		},
+		Resync: a.Keys.Purge,
+		Error:  func(err error) { a.Log.LogAttrs(ctx, slog.LevelWarn, "revocation notices", slog.Any("error", err)) },
+	})
+}
+
+// keyNotifier returns the apikey.Config.OnChange hook for cfg: with
+// REDIS_URL, it publishes a revocation notice on a connection of its own
+// (revocations are rare, and short-lived processes such as the CLI have no
+// other); without, nil (other processes rely on the key cache TTL).
+func keyNotifier(cfg *config.Config) func(ctx context.Context, keyID, lineage string) error {
+	url := string(cfg.RedisURL.Reveal())
+	if url == "" {
+		return nil
+	}
+	return func(ctx context.Context, keyID, lineage string) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
+		defer cancel()
+		return kv.PublishRevoked(ctx, url, kv.Options{}, kv.Notice{KeyID: keyID, Lineage: lineage})
+	}
+}
