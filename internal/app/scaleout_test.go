@@ -72,7 +72,7 @@ func TestScaleOutRedisDown(t *testing.T) {
 
 // reserveRedisDB returns SAMO_TEST_REDIS_URL pointing at a logical
 // database of the test's own (1..255, emptied), or skips.
-func reserveRedisDB(t *testing.T) string {
+func reserveRedisDB(t testing.TB) string {
 	t.Helper()
 	raw := os.Getenv("SAMO_TEST_REDIS_URL")
 	if raw == "" {
