@@ -1,0 +1,94 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/rbac"
+)
+
+// perfApp builds a real app (embedded model, SQLite, encryption, events)
+// configured as `make bench` runs samo: limits at the limiter's maximum
+// (10⁶), IDS at its maximum allowance, the client on the allowlist, the
+// security log on. Every middleware and check runs; nothing throttles.
+func perfApp(b *testing.B) (http.Handler, string) {
+	env := map[string]string{
+		"SAMO_DATA_DIR": b.TempDir(), "SAMO_ENV_FILE": "",
+		"JWT_SECRET_KEY":      "bench-jwt-secret-0123456789-abcdefghijklmnop",
+		"ENCRYPTION_KEY":      "dGhpcyBpcyAzMiBieXRlcyBvZiB0ZXN0IGtleSEhISE=",
+		"RATE_LIMIT_REQUESTS": "1000000", "IP_RATE_LIMIT_REQUESTS": "1000000", "IDS_REQUESTS_PER_MINUTE": "60000",
+		"IP_ALLOWLIST": "192.0.2.0/24", "SECURITY_LOGGING_ENABLED": "true",
+	}
+	cfg, err := config.LoadFlags(func(k string) string { return env[k] }, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := Build(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	if err != nil {
+		b.Skipf("app: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = a.Run(ctx, func(ctx context.Context) error { <-ctx.Done(); return nil }); close(done) }()
+	b.Cleanup(func() { cancel(); <-done; a.Close() })
+	ta := &testApp{App: a, t: b}
+	return a.Handler, ta.key("bench", rbac.User)
+}
+
+// BenchmarkSecuredList is `make bench` scenario 2 in process: the whole
+// security chain (request id, headers, CORS, block check, IDS scoring, IP
+// and principal rate limits, API-key authentication, RBAC, access log) on
+// GET /v1/predictions?limit=1 over an empty store.
+func BenchmarkSecuredList(b *testing.B) {
+	h, key := perfApp(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/v1/predictions?limit=1", nil)
+		req.RemoteAddr = "192.0.2.10:40000"
+		req.Header.Set("X-API-Key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkPredictEndToEnd is `make bench` scenario 3 in process: the
+// chain, strict decoding, validation, injection detection, the embedded
+// model, sealing, the SQLite write and the events of POST /v1/predict.
+func BenchmarkPredictEndToEnd(b *testing.B) {
+	h, key := perfApp(b)
+	runPredictBench(b, h, key)
+}
+
+// BenchmarkPredictParallel is BenchmarkPredictEndToEnd from 16 goroutines
+// per CPU, as concurrent clients send it: concurrent saves share commits.
+func BenchmarkPredictParallel(b *testing.B) {
+	h, key := perfApp(b)
+	// One request first: intrusion detection answers 503 until its first
+	// block-list refresh, which the first request triggers.
+	runPredictBench(&testing.B{N: 1}, h, key)
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("POST", "/v1/predict", bytes.NewReader(benchBody))
+			req.RemoteAddr = "192.0.2.10:40000"
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-API-Key", key)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d: %s", rec.Code, rec.Body)
+				return
+			}
+		}
+	})
+}
