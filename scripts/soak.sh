@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make soak: the long resilience runs, on loopback only.
+#
+#   1. TestSoak (test/resilience) for SOAK_DURATION (default 10m) at
+#      SOAK_RATE requests per second (default 200) of POST /v1/predict:
+#      zero 5xx and connection errors, every acknowledged prediction stored
+#      and nothing else (checked in the SQLite file after shutdown), RSS
+#      flat and under 150 MB;
+#   2. TestMillionClientAddresses (internal/app) with the full million
+#      client addresses (make test runs 250,000 under -race);
+#   3. the fault tests of test/resilience (kill -9, disk full, read-only,
+#      slowloris, oversized requests), without -race.
+#
+# make test runs a 25-second soak and the fault tests on every run.
+set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 GOFLAGS=-buildvcs=false
+cd "$(dirname "$0")/.."
+
+export SOAK_DURATION="${SOAK_DURATION:-10m}" SOAK_RATE="${SOAK_RATE:-200}"
+echo "soak: $SOAK_DURATION at $SOAK_RATE requests/s"
+go test -count=1 -v -timeout 60m -run '^TestSoak$' ./test/resilience | grep -E '^(---|ok|FAIL|PASS)|soak_test|memory'
+SAMO_CLIENTS="${SAMO_CLIENTS:-1000000}" go test -count=1 -v -timeout 20m -run '^TestMillionClientAddresses$' ./internal/app |
+	grep -E '^(---|ok|FAIL|PASS)|clients_test'
+go test -count=1 -v -timeout 20m -run 'Kill9|DiskFull|ReadOnly|Slowloris|Oversized' ./test/resilience |
+	grep -E '^(---|ok|FAIL|PASS)|faults_test'
