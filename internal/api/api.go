@@ -183,7 +183,7 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 	p, err := a.Auth.Authenticate(r)
 	if err != nil {
 		var f *auth.Failure
-		if errors.As(err, &f) && f.Reason != "missing" {
+		if errors.As(err, &f) && f.Reason != "missing" && !errors.Is(f.Err, auth.ErrUnavailable) { // an outage is not a failed authentication
 			_ = a.authBudget(r, info, true)
 		}
 		return a.authFailed(r, info, err)

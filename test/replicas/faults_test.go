@@ -186,7 +186,10 @@ func TestFaults(t *testing.T) {
 				t.Errorf("fail-open replica /ready = %d, want 503 (Redis is down all the same)", st)
 			}
 		}
-		time.Sleep(time.Second) // stay down a while under load
+		// Stay down long enough that every load client sees more failed
+		// requests than its failed-authentication budget (30): an outage
+		// must not be charged to the clients.
+		time.Sleep(2 * time.Second)
 		svc.ctl(t, startCmd)
 		restarted = true
 		before, _ := stats.snapshot()
