@@ -57,7 +57,18 @@ func migrations(d Dialect) ([]migration, error) {
 // migrate applies every migration newer than the database's version, each in
 // its own transaction. A database newer than this binary is refused.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	err := s.tx(ctx, func(t *txn) error {
+		if s.dialect == Postgres {
+			// CREATE TABLE IF NOT EXISTS is not safe against itself on
+			// PostgreSQL: replicas starting together would collide.
+			if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(7470)`); err != nil {
+				return err
+			}
+		}
+		_, err := t.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	ms, err := migrations(s.dialect)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +195,48 @@ func TestPostgresUnavailable(t *testing.T) {
 	pg := &Store{dialect: Postgres}
 	if err := pg.wrap(&pgconn.PgError{Code: "57P01"}); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("wrap(admin shutdown) = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestConcurrentFirstStart: replicas starting together on an empty
+// database all migrate it successfully (one applies, the others wait).
+func TestConcurrentFirstStart(t *testing.T) {
+	url := os.Getenv("SAMO_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("SAMO_TEST_POSTGRES_URL not set")
+	}
+	for round := range 3 {
+		first, err := openPostgresSchema(t, url) // creates an empty schema and migrates it
+		if err != nil {
+			t.Fatal(err)
+		}
+		var schema string
+		if err := first.r.QueryRow(`SELECT current_schema()`).Scan(&schema); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := first.w.Exec(`DROP SCHEMA ` + schema + ` CASCADE; CREATE SCHEMA ` + schema); err != nil {
+			t.Fatal(err)
+		}
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				st, err := Open(context.Background(), url+sep+"search_path="+schema, "", Options{MaxConns: 2})
+				if err == nil {
+					st.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d: replica %d failed to open a fresh database: %v", round, i, err)
+			}
+		}
 	}
 }
