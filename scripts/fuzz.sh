@@ -38,7 +38,9 @@ while read -r dir name; do
 	fi
 	if [ "${FUZZ_SAVE:-0}" = 1 ] && [ -d "$cache/$dir/$name" ]; then
 		mkdir -p "$dir/testdata/fuzz/$name"
-		ls -S -r "$cache/$dir/$name" | head -n 8 | while read -r f; do
+		# Process substitution: head closing the pipe early is no failure.
+		mapfile -t found < <(ls -S -r "$cache/$dir/$name" | head -n 8)
+		for f in "${found[@]}"; do
 			cp "$cache/$dir/$name/$f" "$dir/testdata/fuzz/$name/$f"
 		done
 	fi
