@@ -27,7 +27,13 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration refused:\n%w", err)
 	}
-	log := newLogger(io, cfg.LogLevel)
+	// Log lines of concurrent requests share write calls (server.LogWriter);
+	// the deferred Close writes what is pending when serve returns.
+	lw := server.NewLogWriter(io.Stderr)
+	defer lw.Close()
+	logIO := io
+	logIO.Stderr = lw
+	log := newLogger(logIO, cfg.LogLevel)
 	if !cfg.Production() {
 		gen, err := config.EnsureDevSecrets(cfg, cfg.DataDir)
 		if err != nil {
