@@ -21,12 +21,10 @@ import (
 	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/dashboard"
 	"github.com/samo-brain/samo/internal/ids"
-	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/mask"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rekey"
-	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/server"
 	"github.com/samo-brain/samo/internal/store"
@@ -116,6 +114,20 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			return nil, err
 		}
 	}
+	a.Keys = KeyService(cfg, a.Store)
+	a.jobs = append(a.jobs, a.Keys.Run)
+	if err := a.buildIDS(opt.Now); err != nil {
+		return nil, err
+	}
+	if err := a.IDS.Prime(ctx); err != nil {
+		// Start anyway: requests fail closed (503) until the store answers.
+		log.Warn("IP block list not readable yet; requests are refused until it is", "error", err)
+	}
+	mon, err := a.buildMonitoring(opt.Now)
+	if err != nil {
+		return nil, err
+	}
+	model = observed{Predictor: model, m: mon.metrics}
 	masker, err := mask.NewMasker(a.Keyring.DeriveKey("pseudonym"))
 	if err != nil {
 		return nil, err
@@ -124,12 +136,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Predictor: model, Store: a.Store, Sealer: a.Keyring, Index: prediction.NewBlindIndex(a.Keyring.DeriveKey("blind-index")),
 		Masker: maskText{masker}, Events: a.Events, Labels: model.Taxonomies(), Now: opt.Now,
 	})
-	a.Keys = KeyService(cfg, a.Store)
-	a.jobs = append(a.jobs, a.Keys.Run)
 	if a.Tokens, err = a.buildTokens(opt.Now); err != nil {
-		return nil, err
-	}
-	if err := a.buildIDS(opt.Now); err != nil {
 		return nil, err
 	}
 	policy := validate.DefaultPolicy()
@@ -158,6 +165,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		}, a.scale.checkers()...),
 		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
 		Rotation: rotationControl{&rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2}},
+		Metrics:  mon.metrics,
+		Security: api.SecurityDeps{Events: a.Store, IDS: a.IDS, Allowlist: cfg.IPAllowlist, Incidents: mon.incidents,
+			Reports: mon.reports, Alerts: mon.outbox, Shed: a.Events.Shed},
 	})
 	a.ModelVersion = model.Version()
 	h, err := a.API.Handler()
@@ -165,11 +175,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	// The web dashboard (/dashboard/, its own mux and sessions) sits behind the same global chain.
-	// TODO(integration): pass the App's incident service and report builder once Build has them.
-	incidents := incident.NewService(incident.Deps{Store: a.Store, Events: a.Events, Log: log, Now: opt.Now})
 	dash, err := dashboard.New(dashboard.Deps{Log: log, Events: a.Events, Auth: authn, Keys: a.Keys, Users: a.Store,
-		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: incidents,
-		Reports: report.NewBuilder(a.Store, incidents, opt.Now), Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
+		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: mon.incidents,
+		Reports: mon.reports, Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
 		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies, Now: opt.Now})
 	if err != nil {
 		return nil, err
@@ -180,7 +188,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		IPPolicy:     ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},
 		RateLimiting: cfg.EnableRateLimiting, TrustedProxies: cfg.TrustedProxies,
 		AllowedOrigins: cfg.AllowedOrigins, CORSEnabled: cfg.CORSEnabled, HTTPSRequired: cfg.HTTPSRequired,
-		TLS: cfg.TLSEnabled(), Now: opt.Now,
+		TLS: cfg.TLSEnabled(), Now: opt.Now, Metrics: mon.metrics,
 	}))
 	a.jobs = append(a.jobs, a.scale.exclusive("retention", a.retention(opt.Now)))
 	built = true

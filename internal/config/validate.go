@@ -168,8 +168,8 @@ func (c *Config) checkAlways(p *problems) {
 	positive(p, "REFRESH_TOKEN_TTL", c.RefreshTokenTTL)
 	between(p, "IP_RATE_LIMIT_REQUESTS", c.IPRateLimitRequests, 1, maxRateLimit)
 	window(p, "IP_RATE_LIMIT_WINDOW", c.IPRateLimitWindow)
-	atLeast(p, "IDS_REQUESTS_PER_MINUTE", c.IDSRequestsPerMinute, 1)
-	atLeast(p, "IDS_BLOCK_THRESHOLD", c.IDSBlockThreshold, 1)
+	between(p, "IDS_REQUESTS_PER_MINUTE", c.IDSRequestsPerMinute, 1, 60_000)
+	between(p, "IDS_BLOCK_THRESHOLD", c.IDSBlockThreshold, 1, 60_000)
 	notNegative(p, "PREDICTION_RETENTION", c.PredictionRetention)
 	positive(p, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 }

@@ -35,6 +35,7 @@ func TestValidateAlways(t *testing.T) {
 		{"min equals max", func(c *Config) { c.MinTextLength = 5; c.MaxTextLength = 5 }, "", nil},
 		{"rate limit 0", func(c *Config) { c.RateLimitRequests = 0 }, "RATE_LIMIT_REQUESTS", ErrOutOfRange},
 		{"rate window 0", func(c *Config) { c.RateLimitWindow = 0 }, "RATE_LIMIT_WINDOW", ErrOutOfRange},
+		{"ids rate over cap", func(c *Config) { c.IDSRequestsPerMinute = 60_001 }, "IDS_REQUESTS_PER_MINUTE", ErrOutOfRange},
 		{"rate limit at cap", func(c *Config) { c.RateLimitRequests = 1_000_000 }, "", nil},
 		{"rate limit over cap", func(c *Config) { c.RateLimitRequests = 1_000_001 }, "RATE_LIMIT_REQUESTS", ErrOutOfRange},
 		{"ip limit over cap", func(c *Config) { c.IPRateLimitRequests = 2_000_000 }, "IP_RATE_LIMIT_REQUESTS", ErrOutOfRange},

@@ -375,3 +375,12 @@ func (d *Detector) record(ctx context.Context, typ secevent.Type, sev secevent.S
 	}
 	d.rec.Record(ctx, e)
 }
+
+// Prime reads the block list once, so the first requests of a fresh replica
+// are not refused as stale while the first refresh is in flight. Call it
+// before serving; it returns Ready's verdict.
+func (d *Detector) Prime(ctx context.Context) error {
+	now, t := d.clock()
+	d.refresh(ctx, now, t)
+	return d.Ready()
+}

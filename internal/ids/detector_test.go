@@ -389,3 +389,25 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("New with nil store: err = %v, want ErrInvalidConfig", err)
 	}
 }
+
+func TestPrimeReadsBlockListBeforeServing(t *testing.T) {
+	st := NewMemoryBlockStore(100)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ip := netip.MustParseAddr("198.51.100.9")
+	if err := st.Block(context.Background(), Block{IP: ip, Until: now.Add(time.Hour), Reason: "r", By: "a", Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(DefaultConfig(), st, secevent.Discard{}, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ready(); err == nil {
+		t.Fatal("a detector that never read the store reported ready")
+	}
+	if err := d.Prime(context.Background()); err != nil {
+		t.Fatalf("Prime: %v", err)
+	}
+	if _, blocked, err := d.Check(context.Background(), ip); !blocked || err != nil {
+		t.Errorf("after Prime: blocked=%v err=%v", blocked, err)
+	}
+}

@@ -283,7 +283,8 @@ func ipRateLimit(d ChainDeps) Middleware {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := reqctx.From(r.Context())
-			if r.URL.Path == "/health" {
+			if r.URL.Path == "/health" || r.URL.Path == "/ready" {
+				// Probes must report the real state, not a limiter outage.
 				next.ServeHTTP(w, r)
 				return
 			}
