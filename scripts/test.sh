@@ -16,4 +16,8 @@ if [ "${SAMO_SKIP_SERVICES:-}" != 1 ]; then
   # shellcheck disable=SC1091
   . "$svcdir/env"
 fi
+# --- dashboard browser tests: Debian's chromium (installed when missing;
+# the browser tests skip, loudly, when it cannot be installed).
+scripts/install-chromium.sh || true
+
 go test -race -count=1 ./...
