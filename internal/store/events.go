@@ -97,29 +97,11 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]secevent.Event
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 100
 	}
-	rows, err := s.query(ctx, `SELECT id, type, severity, at, request_id, client_ip, user_id, key_id, route, details
-		FROM security_events`+where+` ORDER BY at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
+	rows, err := s.query(ctx, `SELECT `+eventColumns+` FROM security_events`+where+` ORDER BY at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
-	defer rows.Close()
-	var out []secevent.Event
-	for rows.Next() {
-		var e secevent.Event
-		var typ, sev, details string
-		var at int64
-		if err := rows.Scan(&e.ID, &typ, &sev, &at, &e.RequestID, &e.ClientIP, &e.UserID, &e.KeyID, &e.Route, &details); err != nil {
-			return nil, s.wrap(err)
-		}
-		e.Type, e.Severity, e.Time = secevent.Type(typ), secevent.Severity(sev), fromNS(at)
-		if details != "" && details != "null" {
-			if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
-				return nil, fmt.Errorf("store: event %s: corrupt details: %w", e.ID, err)
-			}
-		}
-		out = append(out, e)
-	}
-	return out, s.wrap(rows.Err())
+	return s.scanEvents(rows)
 }
 
 // EventCount is a count of events for one (type, severity) pair.
