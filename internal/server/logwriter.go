@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -64,6 +65,11 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 func (l *LogWriter) run() {
 	defer close(l.done)
 	for range l.wake {
+		// Let the goroutines that are ready run first: on a busy server
+		// (above all with one CPU, where this goroutine would otherwise run
+		// right after each Write that woke it) they log more lines, and the
+		// next write carries them all.
+		runtime.Gosched()
 		l.flush()
 		l.mu.Lock()
 		closed := l.closed
