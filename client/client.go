@@ -161,7 +161,7 @@ func (c *Client) do(ctx context.Context, cl call) error {
 			return decodeAnswer(resp, cl.out)
 		}
 		apiErr := readError(resp, c.now())
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if !c.retryable(cl, apiErr, attempt) {
 			return apiErr
 		}

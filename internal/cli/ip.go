@@ -36,10 +36,10 @@ func detector(ctx context.Context, io IO) (*ids.Detector, func(), error) {
 	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
 	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
 	if err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, nil, err
 	}
-	return d, func() { st.Close() }, nil
+	return d, func() { _ = st.Close() }, nil
 }
 
 // operator names the person running the command for the block's "by".

@@ -137,7 +137,7 @@ func Load(r io.Reader) (*Model, error) {
 
 // LoadFile reads the model file at path (see Load).
 func LoadFile(path string) (*Model, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- the model path is operator configuration (--model, SAMO_MODEL_FILE)
 	if err != nil {
 		return nil, fmt.Errorf("emotion: %w", err)
 	}

@@ -141,7 +141,7 @@ func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, 
 	}
 	innerEpsMin := min(1e-8, p.eps)
 	dot := make([]float64, k)
-	rng := rand.New(rand.NewPCG(p.seed, 0x5a4d4f))
+	rng := rand.New(rand.NewPCG(p.seed, 0x5a4d4f)) // #nosec G404 -- a seeded shuffle for reproducible training, not a secret
 	const maxInner = 100
 	for epoch := 0; epoch < p.maxIter && slices.Contains(active, true) && ctx.Err() == nil; epoch++ {
 		rng.Shuffle(n, func(a, b int) { index[a], index[b] = index[b], index[a] })

@@ -106,7 +106,7 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 	}
 	s.now = opt.Now
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -124,7 +124,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
-		w.Close()
+		_ = w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	n := opt.MaxConns
@@ -135,8 +135,8 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	// Create the file with owner-only permissions before the driver does.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the database path is operator configuration
 	if err != nil {
-		w.Close()
-		r.Close()
+		_ = w.Close()
+		_ = r.Close()
 		return nil, fmt.Errorf("store: %w: %v", ErrUnavailable, err)
 	}
 	if err := f.Close(); err != nil {
