@@ -362,8 +362,8 @@ func TestSlowloris(t *testing.T) {
 	if failed > 0 || served < 50 {
 		t.Errorf("normal client during the attack: %d served, %d failed; want all served", served, failed)
 	}
-	if worst > time.Second {
-		t.Errorf("slowest normal request took %v during the attack, want < 1s", worst)
+	if worst > 2*time.Second {
+		t.Errorf("slowest normal request took %v during the attack, want < 2s", worst)
 	}
 	for range slow {
 		r := <-results
