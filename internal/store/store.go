@@ -137,7 +137,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	if err != nil {
 		_ = w.Close()
 		_ = r.Close()
-		return nil, fmt.Errorf("store: %w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	if err := f.Close(); err != nil {
 		return nil, err
