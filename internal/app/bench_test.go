@@ -2,15 +2,12 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
 )
 
@@ -38,40 +35,12 @@ func BenchmarkBareHandler(b *testing.B) {
 	runPredictBench(b, h, "")
 }
 
-// benchApp builds a real app (embedded model, SQLite, encryption, events)
-// with limits high enough that the benchmark client is never throttled or
-// blocked; every security step still runs.
-func benchApp(b *testing.B) (*App, string) {
-	env := map[string]string{
-		"SAMO_DATA_DIR": b.TempDir(), "SAMO_ENV_FILE": "",
-		"JWT_SECRET_KEY":      "bench-jwt-secret-0123456789-abcdefghijklmnop",
-		"ENCRYPTION_KEY":      "dGhpcyBpcyAzMiBieXRlcyBvZiB0ZXN0IGtleSEhISE=",
-		"RATE_LIMIT_REQUESTS": "1000000", "IP_RATE_LIMIT_REQUESTS": "1000000",
-		"IP_ALLOWLIST": "192.0.2.0/24", "SECURITY_LOGGING_ENABLED": "true",
-	}
-	cfg, err := config.LoadFlags(func(k string) string { return env[k] }, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := Build(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
-	if err != nil {
-		b.Skipf("app: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = a.Run(ctx, func(ctx context.Context) error { <-ctx.Done(); return nil }); close(done) }()
-	b.Cleanup(func() { cancel(); <-done; a.Close() })
-	ta := &testApp{App: a, t: b}
-	return a, ta.key("bench", rbac.User)
-}
-
-// BenchmarkSecuredPredict is POST /v1/predict through the whole chain:
-// request id, headers, CORS, block check, IP and principal rate limits, API
-// key authentication, RBAC, strict decoding, validation, injection
-// detection, the model, sealing and the SQLite write, events.
+// BenchmarkSecuredPredict is `make bench` scenario 3 in process: the
+// chain, strict decoding, validation, injection detection, the embedded
+// model, sealing, the SQLite write and the events of POST /v1/predict.
 func BenchmarkSecuredPredict(b *testing.B) {
-	a, key := benchApp(b)
-	runPredictBench(b, a.Handler, key)
+	ta := perfApp(b)
+	runPredictBench(b, ta.Handler, ta.key("bench", rbac.User))
 }
 
 func runPredictBench(b *testing.B, h http.Handler, key string) {

@@ -50,7 +50,7 @@ func reservePostgresDB(tb testing.TB) string {
 	return u.String()
 }
 
-// scaleOutBenchApp is benchApp's configuration plus extra (DATABASE_URL,
+// scaleOutBenchApp is perfApp's configuration plus extra (DATABASE_URL,
 // REDIS_URL).
 func scaleOutBenchApp(b *testing.B, extra map[string]string) (*App, string) {
 	env := map[string]string{
