@@ -9,6 +9,7 @@ import (
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -35,6 +36,26 @@ func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{})
+}
+
+// openConfigured loads the configuration (without secrets) and opens its
+// store; the caller closes the store.
+func openConfigured(ctx context.Context, io IO) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(io, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
+
+// storeRecorder records security events straight into st, for commands
+// that act as an operator (no pipeline runs in a CLI process).
+func storeRecorder(io IO, st *store.Store) secevent.SyncRecorder {
+	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
 }
 
 // keyService builds the API-key service from the configuration.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/incident"
-	"github.com/samo-brain/samo/internal/secevent"
 )
 
 func runIncidents(ctx context.Context, io IO, args []string) error {
@@ -24,15 +23,11 @@ func runIncidents(ctx context.Context, io IO, args []string) error {
 // incidentService opens the store and an incident service over it; admin
 // actions are recorded as security events straight into the store.
 func incidentService(ctx context.Context, io IO) (*incident.Service, func(), error) {
-	cfg, err := loadConfig(io, false)
+	_, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
+	rec := storeRecorder(io, st)
 	return incident.NewService(incident.Deps{Store: st, Events: rec}), func() { _ = st.Close() }, nil
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/ids"
-	"github.com/samo-brain/samo/internal/secevent"
 )
 
 func runIP(ctx context.Context, io IO, args []string) error {
@@ -25,15 +24,11 @@ func runIP(ctx context.Context, io IO, args []string) error {
 // detector opens the store and an intrusion detector over it, recording
 // events straight into the store. Servers see changes within a second.
 func detector(ctx context.Context, io IO) (*ids.Detector, func(), error) {
-	cfg, err := loadConfig(io, false)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	rec := secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
+	rec := storeRecorder(io, st)
 	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
 	if err != nil {
 		_ = st.Close()

@@ -36,11 +36,7 @@ func keysCreate(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return usageError("--role must be user, analyst or admin")
 	}
-	cfg, err := loadConfig(io, false)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return err
 	}
@@ -68,11 +64,7 @@ func keysList(ctx context.Context, io IO, args []string) error {
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(io, false)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return err
 	}
@@ -141,11 +133,7 @@ func keysRevoke(ctx context.Context, io IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys revoke ID")
 	}
-	cfg, err := loadConfig(io, false)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return err
 	}
@@ -168,11 +156,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys rotate ID [--grace DURATION]")
 	}
-	cfg, err := loadConfig(io, false)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return err
 	}

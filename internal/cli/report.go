@@ -40,11 +40,7 @@ func runReport(ctx context.Context, io IO, args []string) error {
 	if !from.Before(to) || to.Sub(from) > report.MaxPeriod {
 		return usageError("--from must be before --to, at most 366 days earlier")
 	}
-	cfg, err := loadConfig(io, false)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	_, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return err
 	}
