@@ -83,8 +83,6 @@ type Deps struct {
 	Rotation       Rotation // online encryption-key rotation (admin)
 	// Security holds the security-operations dependencies (security.go).
 	Security SecurityDeps
-	// Extra routes contributed by other surfaces (dashboard).
-	Extra []Route
 }
 
 // MetricsSource supplies the JSON summary of GET /v1/metrics.
@@ -111,12 +109,12 @@ func New(d Deps) *API {
 // Handler returns the mux serving every route of the table, each wrapped in
 // RouteChain. Unmatched requests get a problem+json 404 or 405.
 func (a *API) Handler() (http.Handler, error) {
+	routes := a.Routes()
+	if err := checkAccess(routes); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	routes := append(a.Routes(), a.Extra...)
 	for _, rt := range routes {
-		if !rt.Access.Public && !rt.Access.Refresh && !rt.Access.AnyKey && rt.Access.Perm == "" {
-			return nil, fmt.Errorf("api: route %s %s names no access rule", rt.Method, rt.Pattern)
-		}
 		mux.Handle(rt.Method+" "+rt.Pattern, a.RouteChain(rt))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -126,6 +124,17 @@ func (a *API) Handler() (http.Handler, error) {
 		}
 		mux.ServeHTTP(w, r)
 	}), nil
+}
+
+// checkAccess refuses a table with a route that names no access rule, so
+// nothing becomes reachable by omission.
+func checkAccess(routes []Route) error {
+	for _, rt := range routes {
+		if !rt.Access.Public && !rt.Access.Refresh && !rt.Access.AnyKey && rt.Access.Perm == "" {
+			return fmt.Errorf("api: route %s %s names no access rule", rt.Method, rt.Pattern)
+		}
+	}
+	return nil
 }
 
 // unmatched renders the mux's own 404/405 decision as problem+json.

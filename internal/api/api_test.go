@@ -69,9 +69,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func TestRouteWithoutAccessRefused(t *testing.T) {
-	a := New(Deps{Auth: denyAll{}, Extra: []Route{{Method: "GET", Pattern: "/v1/oops", Summary: "no access rule"}}})
-	if _, err := a.Handler(); err == nil {
+	routes := append(testAPI().Routes(), Route{Method: "GET", Pattern: "/v1/oops", Summary: "no access rule"})
+	if err := checkAccess(routes); err == nil {
 		t.Fatal("a route naming no access rule was accepted")
+	}
+	if err := checkAccess(testAPI().Routes()); err != nil {
+		t.Fatalf("the real table: %v", err)
 	}
 }
 

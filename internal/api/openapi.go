@@ -13,7 +13,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // permission, and nothing else does.
 func (a *API) OpenAPI() map[string]any {
 	paths := map[string]any{}
-	for _, rt := range append(a.Routes(), a.Extra...) {
+	for _, rt := range a.Routes() {
 		item, _ := paths[rt.Pattern].(map[string]any)
 		if item == nil {
 			item = map[string]any{}

@@ -164,7 +164,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			{Name: "ids", Check: func(context.Context) error { return a.IDS.Ready() }},
 		}, a.scale.checkers()...),
 		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
-		Rotation: rotationControl{&rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2}},
+		Rotation: &rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2},
 		Metrics:  mon.metrics,
 		Security: api.SecurityDeps{Events: a.Store, IDS: a.IDS, Allowlist: cfg.IPAllowlist, Incidents: mon.incidents,
 			Reports: mon.reports, Alerts: mon.outbox, Shed: a.Events.Shed},

@@ -85,8 +85,8 @@ func (r *rotation) Start(ctx context.Context) error {
 	return nil
 }
 
-// Status reports the current or last rotation.
-func (r *rotation) Status() RotationStatus {
+// Status reports the current or last rotation as a RotationStatus.
+func (r *rotation) Status() any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := RotationStatus{Running: r.running, Progress: r.last, Error: r.err}
@@ -99,9 +99,3 @@ func (r *rotation) Status() RotationStatus {
 	}
 	return s
 }
-
-// rotationControl adapts rotation to api.Rotation.
-type rotationControl struct{ r *rotation }
-
-func (c rotationControl) Start(ctx context.Context) error { return c.r.Start(ctx) }
-func (c rotationControl) Status() any                     { return c.r.Status() }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/samo-brain/samo/internal/apikey"
-	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
@@ -56,11 +54,6 @@ func openConfigured(ctx context.Context, io IO) (*config.Config, *store.Store, e
 // that act as an operator (no pipeline runs in a CLI process).
 func storeRecorder(io IO, st *store.Store) secevent.SyncRecorder {
 	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
-}
-
-// keyService builds the API-key service from the configuration.
-func keyService(cfg *config.Config, st *store.Store) *apikey.Service {
-	return app.KeyService(cfg, st)
 }
 
 // newLogger returns the JSON logger for the process.

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -45,7 +46,7 @@ func keysCreate(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	plain, k, err := keyService(cfg, st).Create(ctx, u.ID, *name)
+	plain, k, err := app.KeyService(cfg, st).Create(ctx, u.ID, *name)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func keysList(ctx context.Context, io IO, args []string) error {
 		}
 		userID = u.ID
 	}
-	keys, err := keyService(cfg, st).List(ctx, userID)
+	keys, err := app.KeyService(cfg, st).List(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func keysRevoke(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := keyService(cfg, st).Revoke(ctx, rest[0]); err != nil {
+	if err := app.KeyService(cfg, st).Revoke(ctx, rest[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Stdout, "revoked %s\n", rest[0])
@@ -161,7 +162,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	defer st.Close()
-	plain, k, err := keyService(cfg, st).Rotate(ctx, rest[0], *grace)
+	plain, k, err := app.KeyService(cfg, st).Rotate(ctx, rest[0], *grace)
 	if err != nil {
 		return err
 	}

@@ -188,13 +188,6 @@ func (s *Store) SaveFeedback(ctx context.Context, predictionID, userID string, l
 	return nil
 }
 
-// CountPredictions returns the number of stored predictions.
-func (s *Store) CountPredictions(ctx context.Context) (int, error) {
-	var n int
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM predictions`).Scan(&n)
-	return n, s.wrap(err)
-}
-
 // pairChunk bounds the rows of one multi-row INSERT (2 parameters each),
 // far below SQLite's and PostgreSQL's parameter limits.
 const pairChunk = 200
