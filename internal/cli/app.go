@@ -19,8 +19,8 @@ func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if withSecrets && !cfg.Production() {
-		gen, err := config.EnsureDevSecrets(cfg, cfg.DataDir)
+	if withSecrets {
+		gen, err := devSecrets(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -29,6 +29,15 @@ func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// devSecrets loads (generating when missing) the local secrets in
+// development; in production secrets come only from the operator.
+func devSecrets(cfg *config.Config) ([]string, error) {
+	if cfg.Production() {
+		return nil, nil
+	}
+	return config.EnsureDevSecrets(cfg, cfg.DataDir)
 }
 
 // openStore opens the configured database.

@@ -34,15 +34,13 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	logIO := io
 	logIO.Stderr = lw
 	log := newLogger(logIO, cfg.LogLevel)
-	if !cfg.Production() {
-		gen, err := config.EnsureDevSecrets(cfg, cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		if len(gen) > 0 {
-			log.Warn("development mode: generated secrets; set them explicitly for production",
-				"generated", gen, "file", filepath.Join(cfg.DataDir, "secrets.env"))
-		}
+	gen, err := devSecrets(cfg)
+	if err != nil {
+		return err
+	}
+	if len(gen) > 0 {
+		log.Warn("development mode: generated secrets; set them explicitly for production",
+			"generated", gen, "file", filepath.Join(cfg.DataDir, "secrets.env"))
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration warning", "warning", w)
