@@ -91,13 +91,24 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 	})
 }
 
-// PurgeRefresh deletes refresh tokens that expired before before, and
-// family revocations older than maxAge (their tokens are gone by then).
+// PurgeRefresh deletes refresh tokens that expired before before, then the
+// revocation records of families revoked before before that have no token
+// left (nothing can be rotated in them any more), so neither table grows
+// without bound.
 func (s *Store) PurgeRefresh(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.exec(ctx, `DELETE FROM refresh_tokens WHERE expires_at < ?`, ns(before))
+	var n int64
+	err := s.tx(ctx, func(t *txn) error {
+		res, err := t.exec(ctx, `DELETE FROM refresh_tokens WHERE expires_at < ?`, ns(before))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = t.exec(ctx, `DELETE FROM refresh_families WHERE revoked_at < ?
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = refresh_families.family_id)`, ns(before))
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: purge refresh tokens: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }

@@ -63,6 +63,10 @@ func TestRefreshStore(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Errorf("PurgeRefresh = %d, %v; want 1", n, err)
 			}
+			var families int
+			if err := st.queryRow(ctx, `SELECT COUNT(*) FROM refresh_families`).Scan(&families); err != nil || families != 0 {
+				t.Errorf("revoked families left after their tokens were purged: %d, %v", families, err)
+			}
 		})
 	}
 }
