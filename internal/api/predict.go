@@ -103,7 +103,7 @@ func (a *API) checkText(r *http.Request, field, text string) (prediction.Input, 
 			Detail: "The text was refused: it contains " + string(class) + " that could be executed or interpreted downstream.",
 			Fields: []FieldError{{Field: field, Code: "injection_" + string(class), Message: "contains " + string(class) + " injection"}}}
 	}
-	return prediction.Input{Text: norm, Chars: len([]rune(norm)), Flags: dedupe(flags)}, nil
+	return prediction.Input{Text: norm, Flags: dedupe(flags)}, nil
 }
 
 func (a *API) taxonomy(t string) (string, error) {

@@ -102,7 +102,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 				fmt.Fprintf(io.Stderr, "line %d: refused: contains %s\n", n, class)
 				continue
 			}
-			batch = append(batch, prediction.Input{Text: text, Chars: len([]rune(text)), Taxonomy: *taxonomy})
+			batch = append(batch, prediction.Input{Text: text, Taxonomy: *taxonomy})
 			lines = append(lines, n)
 			if len(batch) == 100 {
 				flush()

@@ -446,7 +446,7 @@ func seedDemo(t *testing.T, e *env) string {
 		"I'm terrified of the exam tomorrow.",
 		"The update fixed everything, great work.",
 	} {
-		if _, err := e.app.Predictions.Predict(pctx, prediction.Input{Text: text, Chars: len([]rune(text)), Taxonomy: "goemotions"}); err != nil {
+		if _, err := e.app.Predictions.Predict(pctx, prediction.Input{Text: text, Taxonomy: "goemotions"}); err != nil {
 			t.Fatal(err)
 		}
 	}

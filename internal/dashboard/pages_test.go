@@ -310,7 +310,7 @@ func TestKeysCreateRotateRevoke(t *testing.T) {
 func TestStoredXSSRendersAsText(t *testing.T) {
 	e := newEnv(t, nil)
 	payload := `<script>alert("xss")</script><img src=x onerror=alert(2)> mail me at jane@example.com, I am terrified`
-	if _, err := e.app.Predictions.Predict(e.asPrincipal(e.user), prediction.Input{Text: payload, Chars: len(payload), Taxonomy: "goemotions"}); err != nil {
+	if _, err := e.app.Predictions.Predict(e.asPrincipal(e.user), prediction.Input{Text: payload, Taxonomy: "goemotions"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, role := range []struct{ name, key string }{{"analyst", e.analyst}, {"admin", e.admin}} {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/rbac"
@@ -64,7 +65,6 @@ func NewService(d Deps) *Service {
 // Input is one validated text to predict.
 type Input struct {
 	Text      string // validated, NFC-normalised
-	Chars     int    // length in code points
 	Taxonomy  string
 	Threshold *float64
 	Flags     []string // accepted-but-flagged detection classes
@@ -112,7 +112,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			continue
 		}
 		r := Record{
-			ID: users.NewID("pred_"), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: in.Chars,
+			ID: users.NewID("pred_"), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: utf8.RuneCountInString(in.Text),
 			Taxonomy: in.Taxonomy, Emotions: res.Emotions, Primary: res.Primary, Confidence: res.Confidence,
 			ModelVersion: res.ModelVersion, RequestID: requestID, Flags: in.Flags, CreatedAt: now,
 		}
