@@ -11,11 +11,7 @@ func TestBlockStoreConformance(t *testing.T) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			idstest.RunBlockStore(t, func(t *testing.T) ids.BlockStore {
-				st, ok := backends(t)[name]
-				if !ok {
-					t.Skip("SAMO_TEST_POSTGRES_URL not set")
-				}
-				return st
+				return backend(t, name)
 			})
 		})
 	}

@@ -10,25 +10,49 @@ import (
 	"time"
 )
 
-// backends returns a fresh store for each configured backend: SQLite always,
-// PostgreSQL when SAMO_TEST_POSTGRES_URL is set (make test starts one). Each
-// PostgreSQL run gets its own schema so tests never see each other's rows.
-func backends(t *testing.T) map[string]*Store {
-	t.Helper()
-	ctx := context.Background()
-	out := map[string]*Store{}
-	sq, err := Open(ctx, "", t.TempDir(), Options{})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
+// backendNames lists the configured backends: SQLite always, PostgreSQL
+// when SAMO_TEST_POSTGRES_URL is set (make test starts one).
+func backendNames() []string {
+	if os.Getenv("SAMO_TEST_POSTGRES_URL") != "" {
+		return []string{"sqlite", "postgres"}
 	}
-	t.Cleanup(func() { sq.Close() })
-	out["sqlite"] = sq
-	if url := os.Getenv("SAMO_TEST_POSTGRES_URL"); url != "" {
+	return []string{"sqlite"}
+}
+
+// backend opens a fresh store of one backend, skipping the test when that
+// backend is not configured. Each PostgreSQL store gets its own schema so
+// tests never see each other's rows.
+func backend(t *testing.T, name string) *Store {
+	t.Helper()
+	switch name {
+	case "sqlite":
+		sq, err := Open(context.Background(), "", t.TempDir(), Options{})
+		if err != nil {
+			t.Fatalf("open sqlite: %v", err)
+		}
+		t.Cleanup(func() { sq.Close() })
+		return sq
+	case "postgres":
+		url := os.Getenv("SAMO_TEST_POSTGRES_URL")
+		if url == "" {
+			t.Skip("SAMO_TEST_POSTGRES_URL not set")
+		}
 		pg, err := openPostgresSchema(t, url)
 		if err != nil {
 			t.Fatalf("open postgres: %v", err)
 		}
-		out["postgres"] = pg
+		return pg
+	}
+	t.Fatalf("unknown backend %q", name)
+	return nil
+}
+
+// backends returns a fresh store for each configured backend.
+func backends(t *testing.T) map[string]*Store {
+	t.Helper()
+	out := map[string]*Store{}
+	for _, name := range backendNames() {
+		out[name] = backend(t, name)
 	}
 	return out
 }
