@@ -137,10 +137,11 @@ func readDevSecrets(root *os.Root, path string) (map[string]string, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	data, mode, err := readOpenFile(f, path, maxEnvFileSize)
+	data, fst, err := readOpenFile(f, path, maxEnvFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	mode := fst.Mode().Perm()
 	if runtime.GOOS != "windows" && mode&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s is accessible by group or others (mode %#o); run chmod 600 %s or delete it to regenerate", ErrUnsafePermissions, path, mode, path)
 	}

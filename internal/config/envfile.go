@@ -204,68 +204,86 @@ func validKey(k string) bool {
 }
 
 // readEnvFile reads and parses the .env file at path. It refuses a file
-// that is not a regular file or that group or others can write (anyone who
-// can write it controls SAMO's secrets and security level): err is then set
-// and nothing is returned. A file others can read is accepted with a
-// warning. Malformed lines are returned in bad (each a *lineError) beside
-// the entries of the good lines.
+// that is not a regular file, that group or others can write, or that is
+// owned by someone other than the running user or root (anyone who can
+// write it controls SAMO's secrets and security level): err is then set and
+// nothing is returned. A file others can read is accepted with a warning.
+// Malformed lines are returned in bad (each a *lineError) beside the
+// entries of the good lines.
 func readEnvFile(path string) (entries []envEntry, bad []error, warnings []string, err error) {
-	data, mode, err := readSmallFile(path, maxEnvFileSize)
+	return readEnvFileAs(path, os.Getuid())
+}
+
+// readEnvFileAs is readEnvFile for a process running as uid.
+func readEnvFileAs(path string, uid int) (entries []envEntry, bad []error, warnings []string, err error) {
+	data, st, err := readSmallFile(path, maxEnvFileSize)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if runtime.GOOS != "windows" {
-		if mode&0o022 != 0 {
-			return nil, nil, nil, fmt.Errorf("%w: %s is writable by group or others (mode %#o); run chmod go-w %s", ErrUnsafePermissions, path, mode, path)
-		}
-		if mode&0o044 != 0 {
-			warnings = append(warnings, fmt.Sprintf("%s is readable by group or others (mode %#o); it may hold secrets: chmod 600 %s", path, mode, path))
-		}
+	if err := checkTrusted(path, st, uid); err != nil {
+		return nil, nil, nil, err
+	}
+	if mode := st.Mode().Perm(); runtime.GOOS != "windows" && mode&0o044 != 0 {
+		warnings = append(warnings, fmt.Sprintf("%s is readable by group or others (mode %#o); it may hold secrets: chmod 600 %s", path, mode, path))
 	}
 	entries, bad = parseEnvFile(data)
 	return entries, bad, warnings, nil
 }
 
 // readSmallFile opens path, checks it is a regular file no larger than max
-// and returns its content and permission bits (taken from the open file, so
-// they describe what was read).
-func readSmallFile(path string, max int64) ([]byte, os.FileMode, error) {
+// and returns its content and file information (taken from the open file,
+// so it describes what was read).
+func readSmallFile(path string, max int64) ([]byte, os.FileInfo, error) {
 	f, err := os.Open(path) // #nosec G304 -- the path is the operator's own configuration
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return readOpenFile(f, path, max)
+	data, st, err := readOpenFile(f, path, max)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, st, nil
 }
 
 // readOpenFile is readSmallFile for a file already open; name is used in
 // errors.
-func readOpenFile(f *os.File, name string, max int64) ([]byte, os.FileMode, error) {
+func readOpenFile(f *os.File, name string, max int64) ([]byte, os.FileInfo, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%w: %s", errNotRegular, name)
+		return nil, nil, fmt.Errorf("%w: %s", errNotRegular, name)
 	}
 	if st.Size() > max {
-		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
+		return nil, nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
+		return nil, nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrFileTooLarge, name, max)
 	}
-	return data, st.Mode().Perm(), nil
+	return data, st, nil
 }
 
 // readSecretFile reads a NAME_FILE secret: the whole file, with trailing
-// newlines (\n or \r\n) removed. An empty file is an error.
+// newlines (\n or \r\n) removed. An empty file is an error, and so is a
+// file checkTrusted refuses (writable by group or others, or owned by
+// another user than the running one or root).
 func readSecretFile(path string) (string, error) {
-	data, _, err := readSmallFile(path, maxSecretFileSize)
+	return readSecretFileAs(path, os.Getuid())
+}
+
+// readSecretFileAs is readSecretFile for a process running as uid.
+func readSecretFileAs(path string, uid int) (string, error) {
+	data, st, err := readSmallFile(path, maxSecretFileSize)
 	if err != nil {
+		return "", err
+	}
+	if err := checkTrusted(path, st, uid); err != nil {
 		return "", err
 	}
 	s := strings.TrimRight(string(data), "\r\n")
