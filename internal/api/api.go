@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/apikey"
@@ -213,7 +214,7 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 	}
 	ratelimit.SetHeaders(w.Header(), a.Policy, dec)
 	if dec.Warn {
-		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimitWarning, secevent.Low, a.Now(),
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimitWarning, secevent.Medium, a.Now(),
 			map[string]string{"limit": strconv.Itoa(dec.Limit), "remaining": strconv.Itoa(dec.Remaining)}))
 	}
 	if !dec.Allowed {
@@ -310,6 +311,9 @@ func (a *API) noteClientError(r *http.Request, err error) {
 	if !ok {
 		return
 	}
+	if e.Code == "invalid_request" && !e.recorded && len(e.Fields) > 0 {
+		a.recordInvalidParameter(r, e.Fields)
+	}
 	switch {
 	case e.Code == "injection_detected":
 		a.observe(r, info, ids.SignalInjection, "")
@@ -318,4 +322,18 @@ func (a *API) noteClientError(r *http.Request, err error) {
 	case e.Status == http.StatusBadRequest, e.Status == http.StatusRequestEntityTooLarge, e.Status == http.StatusUnsupportedMediaType:
 		a.observe(r, info, ids.SignalValidationRejected, "")
 	}
+}
+
+// recordInvalidParameter records one invalid_parameter event (low, as the
+// Guide's) for a request refused for its parameters: which ones and why,
+// never their values.
+func (a *API) recordInvalidParameter(r *http.Request, fields []FieldError) {
+	names := make([]string, 0, len(fields))
+	codes := make([]string, 0, len(fields))
+	for _, f := range fields {
+		names = append(names, truncate(f.Field, 64))
+		codes = append(codes, truncate(f.Code, 32))
+	}
+	a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.InvalidParameter, secevent.Low, a.Now(),
+		map[string]string{"parameter": truncate(strings.Join(names, ","), 256), "code": truncate(strings.Join(codes, ","), 256)}))
 }

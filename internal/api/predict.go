@@ -82,7 +82,9 @@ func (a *API) checkText(r *http.Request, field, text string) (prediction.Input, 
 		if errors.As(err, &fe) {
 			a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.ValidationRejected, secevent.Low, a.Now(),
 				map[string]string{"field": field, "code": fe.Code}))
-			return prediction.Input{}, fieldProblem(field, fe.Code, fe.Message)
+			e := fieldProblem(field, fe.Code, fe.Message)
+			e.recorded = true
+			return prediction.Input{}, e
 		}
 		return prediction.Input{}, Internal(err)
 	}

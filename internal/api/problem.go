@@ -32,6 +32,11 @@ type Error struct {
 	Fields     []FieldError
 	RetryAfter time.Duration // sets Retry-After when > 0
 	Cause      error         // logged, never sent
+
+	// recorded marks an error whose security event its producer already
+	// recorded (a rejected text is a validation_rejected event), so the
+	// route chain does not record an invalid_parameter event for it too.
+	recorded bool
 }
 
 func (e *Error) Error() string {

@@ -391,7 +391,7 @@ func seedDemo(t *testing.T, e *env) string {
 	}{
 		{secevent.AuthFailure, secevent.Medium}, {secevent.AuthFailure, secevent.Low}, {secevent.RateLimited, secevent.Medium},
 		{secevent.ValidationRejected, secevent.Low}, {secevent.InjectionDetected, secevent.High}, {secevent.PermissionDenied, secevent.Medium},
-		{secevent.RateLimitWarning, secevent.Low},
+		{secevent.RateLimitWarning, secevent.Medium},
 	}
 	var evs []secevent.Event
 	for i := range 240 {

@@ -24,7 +24,7 @@ var ErrPeriod = errors.New("report: invalid period")
 func OffenceTypes() []secevent.Type {
 	return []secevent.Type{
 		secevent.AuthFailure, secevent.BruteForce, secevent.PermissionDenied, secevent.RateLimitWarning,
-		secevent.RateLimited, secevent.ValidationRejected, secevent.InjectionDetected, secevent.SuspiciousActivity,
+		secevent.RateLimited, secevent.ValidationRejected, secevent.InvalidParameter, secevent.InjectionDetected, secevent.SuspiciousActivity,
 		secevent.IPBlocked, secevent.BlockedRequest, secevent.TokenReuse, secevent.TokenInvalid,
 	}
 }

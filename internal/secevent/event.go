@@ -55,6 +55,7 @@ const (
 	RateLimitWarning   Type = "rate_limit_warning"  // a client passed 80 % of its limit
 	RateLimited        Type = "rate_limited"        // a request was refused with 429
 	ValidationRejected Type = "validation_rejected" // malformed or out-of-range input
+	InvalidParameter   Type = "invalid_parameter"   // a request refused for a parameter (threshold 1.5, unknown taxonomy, bad query parameter)
 	InjectionDetected  Type = "injection_detected"  // the injection detector found something (rejected or flagged)
 	SuspiciousActivity Type = "suspicious_activity" // IDS suspicion raised
 	IPBlocked          Type = "ip_blocked"          // a client IP was blocked (automatic or manual)

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/store"
+)
+
+// waitEvents polls the store until ok accepts the stored events of type
+// typ (or 10 s pass) and returns the last listing.
+func (ta *testApp) waitEvents(typ secevent.Type, ok func([]secevent.Event) bool) []secevent.Event {
+	ta.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{Types: []secevent.Type{typ}, Limit: 10000})
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		if ok(es) || time.Now().After(deadline) {
+			return es
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A parameter refused by the API (threshold 1.5, an unknown taxonomy, a bad
+// query parameter) is an invalid_parameter event naming it, low as in the
+// Guide; a rejected text stays a validation_rejected event, not both.
+func TestInvalidParameterEvents(t *testing.T) {
+	ta := newTestApp(t, nil)
+	key := ta.key("param", rbac.User)
+	cases := []struct {
+		name, method, path string
+		body               any
+		param              string
+	}{
+		{"threshold", "POST", "/v1/predict", map[string]any{"text": "a fine day", "threshold": 1.5}, "threshold"},
+		{"taxonomy", "POST", "/v1/predict", map[string]any{"text": "a fine day", "taxonomy": "plutchik"}, "taxonomy"},
+		{"batch threshold", "POST", "/v1/predict/batch", map[string]any{"texts": []string{"a"}, "threshold": -0.5}, "threshold"},
+		{"list limit", "GET", "/v1/predictions?limit=1000", nil, "limit"},
+	}
+	for _, c := range cases {
+		if rec := ta.do(c.method, c.path, key, c.body); rec.Code != 400 {
+			t.Fatalf("%s: status %d, want 400 (%s)", c.name, rec.Code, rec.Body)
+		}
+	}
+	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": ""}); rec.Code != 400 {
+		t.Fatalf("empty text: status %d, want 400", rec.Code)
+	}
+	es := ta.waitEvents(secevent.InvalidParameter, func(es []secevent.Event) bool { return len(es) >= len(cases) })
+	got := map[string]int{}
+	for _, e := range es {
+		if e.Severity != secevent.Low {
+			t.Errorf("invalid_parameter severity %s, want low", e.Severity)
+		}
+		if e.RequestID == "" {
+			t.Errorf("invalid_parameter event without request id: %+v", e)
+		}
+		got[e.Details["parameter"]]++
+	}
+	for _, c := range cases {
+		if got[c.param] == 0 {
+			t.Errorf("%s: no invalid_parameter event for %q (got %v)", c.name, c.param, got)
+		}
+	}
+	if got["text"] != 0 {
+		t.Errorf("a rejected text was also recorded as invalid_parameter: %v", got)
+	}
+	if len(es) != len(cases) {
+		t.Errorf("%d invalid_parameter events, want %d", len(es), len(cases))
+	}
+}
+
+// The 80 % rate-limit warning is medium, as in the Guide.
+func TestRateLimitWarningIsMedium(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"RATE_LIMIT_REQUESTS": "5"})
+	key := ta.key("busy", rbac.User)
+	for range 5 {
+		if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	es := ta.waitEvents(secevent.RateLimitWarning, func(es []secevent.Event) bool { return len(es) > 0 })
+	if len(es) == 0 {
+		t.Fatal("no rate_limit_warning event after 5 of 5 requests")
+	}
+	for _, e := range es {
+		if e.Severity != secevent.Medium {
+			t.Errorf("rate_limit_warning severity %s, want medium", e.Severity)
+		}
+	}
+}
