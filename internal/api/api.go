@@ -300,6 +300,10 @@ func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key st
 	}
 }
 
+// codeUpstreamRejected is the problem code of a text the model server
+// refused (gateway mode).
+const codeUpstreamRejected = "upstream_rejected"
+
 // noteClientError feeds validation and injection rejections to intrusion
 // detection.
 func (a *API) noteClientError(r *http.Request, err error) {
@@ -317,6 +321,10 @@ func (a *API) noteClientError(r *http.Request, err error) {
 	switch {
 	case e.Code == "injection_detected":
 		a.observe(r, info, ids.SignalInjection, "")
+	case e.Code == codeUpstreamRejected:
+		// Gateway mode: the model server refused the caller's text. It
+		// scores the caller, never the shared circuit breaker.
+		a.observe(r, info, ids.SignalValidationRejected, "")
 	case e.Status == http.StatusNotFound && info.Principal != nil:
 		a.observe(r, info, ids.SignalForbidden, "") // probing other users' ids
 	case e.Status == http.StatusBadRequest, e.Status == http.StatusRequestEntityTooLarge, e.Status == http.StatusUnsupportedMediaType:

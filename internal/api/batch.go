@@ -118,7 +118,11 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 				if isUnavailable(res.Err) {
 					return Unavailable("Storage", res.Err)
 				}
-				resp.Results[i].Error = toItemError(predictError(res.Err))
+				pe := predictError(res.Err)
+				if errors.Is(res.Err, gateway.ErrRejected) {
+					a.noteClientError(r, pe) // each refused text scores the caller
+				}
+				resp.Results[i].Error = toItemError(pe)
 				continue
 			}
 			p := toJSON(res.Record)

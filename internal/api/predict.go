@@ -135,6 +135,15 @@ func predictError(err error) error {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable", Title: "Service Unavailable",
 			Detail:     "The model server is failing; requests are refused until it recovers. Retry later.",
 			RetryAfter: gateway.RetryAfter(err), Cause: err}
+	case errors.Is(err, gateway.ErrRejected):
+		// The upstream refused this text (commonly 413/422: longer than its
+		// token limit). The caller's request is at fault, not the upstream.
+		return &Error{Status: http.StatusUnprocessableEntity, Code: codeUpstreamRejected, Title: "Unprocessable Entity",
+			Detail: "The model server refused this text (for example, too long for the model). Shorten or change it; retrying unchanged will fail again.",
+			Cause:  err}
+	case errors.Is(err, gateway.ErrBusy):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_busy", Title: "Service Unavailable",
+			Detail: "The model server is overloaded. Retry later.", RetryAfter: time.Second, Cause: err}
 	case errors.Is(err, gateway.ErrTimeout):
 		return &Error{Status: http.StatusGatewayTimeout, Code: "upstream_timeout", Title: "Gateway Timeout",
 			Detail: "The model server did not answer in time.", Cause: err}

@@ -50,8 +50,17 @@
 //     own choice. The most confident emotion is always kept, first, and is
 //     the primary: the upstream's primary field only breaks ties, so what
 //     clients see is consistent with the confidences.
-//   - Anything else — connection refused, timeout, TLS failure, a non-200
-//     status, a redirect (never followed), a wrong content type, an answer
+//   - A 4xx answer is judged by what it says about the text. 408 and 429
+//     (the upstream sheds load) are ErrBusy: API 503 upstream_busy. 401,
+//     404, 405, 406, 407, 410, 411, 415 and 426 cannot depend on the text
+//     (SAMO's URL or credentials are wrong): ErrUpstream, API 502. Every
+//     other 4xx (commonly 413/422 for a text over the model's token limit)
+//     is ErrRejected: API 422 upstream_rejected, and the API counts it
+//     toward the caller's intrusion score. No 4xx counts toward the
+//     circuit breaker, so one caller's texts can never cut predictions off
+//     for everyone; the event is low for ErrRejected, medium otherwise.
+//   - Anything else — connection refused, timeout, TLS failure, a 5xx or
+//     other non-200 status, a redirect (never followed), a wrong content type, an answer
 //     over the cap (refused from Content-Length before reading, or after
 //     reading cap+1 bytes; compression is disabled so the cap counts what is
 //     parsed), malformed JSON or a schema violation — is ErrUpstream
@@ -76,7 +85,14 @@
 //     answer it is true without traffic; otherwise it sends a probe
 //     prediction. Probing from Ready matters: a load balancer that stops
 //     sending traffic to a not-ready instance would otherwise never let the
-//     breaker see the upstream recover.
+//     breaker see the upstream recover. At most one probe is in flight
+//     (callers share it) and its outcome, good or bad, is reused for
+//     CoolDown, so GET /ready costs at most one upstream inference per
+//     CoolDown however often it is called. The probe is detached from the
+//     caller (bounded by Timeout): callers whose budget ends first get an
+//     error, and the probe's outcome still serves the next ones. A probe
+//     answered with ErrRejected or ErrBusy counts as ready (the upstream is
+//     alive); a setup 4xx (401, 404, ...) as not ready.
 //   - TLS is verified against the system roots or Config.RootCAs, minimum
 //     TLS 1.2; there is no switch to disable it. The proxy comes from the
 //     environment (HTTPS_PROXY/NO_PROXY) as for any Go program.

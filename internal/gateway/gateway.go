@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -82,6 +83,13 @@ type Client struct {
 	events   secevent.Recorder
 	now      func() time.Time
 	lastOK   atomic.Int64 // Unix nanoseconds of the last good answer
+
+	// Ready's probe: at most one in flight (probing), its outcome kept
+	// for coolDown (probeAt, probeErr).
+	probeMu  sync.Mutex
+	probing  chan struct{} // closed when the probe in flight ends; nil when none
+	probeAt  time.Time     // when the last probe ended (zero: never)
+	probeErr error         // its outcome
 }
 
 var _ prediction.Predictor = (*Client)(nil)
@@ -170,9 +178,15 @@ func (c *Client) Predict(ctx context.Context, text, tax string, threshold *float
 }
 
 // Ready reports whether predictions can succeed: not while the circuit is
-// open; yes within CoolDown of a good answer; otherwise it sends a probe
+// open; yes within CoolDown of a good answer; otherwise from a probe
 // prediction, whose outcome also feeds the breaker (so an instance taken
-// out of rotation still notices its upstream recover).
+// out of rotation still notices its upstream recover). However many
+// callers ask, at most one probe is in flight and its outcome is reused
+// for CoolDown: concurrent callers wait for the same probe. The probe runs
+// detached from ctx (bounded by Timeout), so a caller that gives up early
+// does not make the next one probe again; that caller gets ctx's error.
+// A 4xx answer to the probe that blames the text (ErrRejected) or load
+// (ErrBusy) shows the upstream alive and counts as ready.
 func (c *Client) Ready(ctx context.Context) error {
 	if st, wait := c.breaker.current(); st == Open {
 		return &UnavailableError{RetryAfter: wait}
@@ -180,8 +194,40 @@ func (c *Client) Ready(ctx context.Context) error {
 	if last := c.lastOK.Load(); last != 0 && c.now().Sub(time.Unix(0, last)) < c.coolDown {
 		return nil
 	}
+	c.probeMu.Lock()
+	if !c.probeAt.IsZero() && c.now().Sub(c.probeAt) < c.coolDown {
+		err := c.probeErr
+		c.probeMu.Unlock()
+		return err
+	}
+	done := c.probing
+	if done == nil {
+		done = make(chan struct{})
+		c.probing = done
+		go c.probe(done)
+	}
+	c.probeMu.Unlock()
+	select {
+	case <-done:
+		c.probeMu.Lock()
+		defer c.probeMu.Unlock()
+		return c.probeErr
+	case <-ctx.Done():
+		return fmt.Errorf("gateway: readiness probe still running: %w", context.Cause(ctx))
+	}
+}
+
+// probe sends Ready's probe prediction and publishes its outcome.
+func (c *Client) probe(done chan struct{}) {
+	ctx := context.Background() // the probe belongs to no request; call bounds it by Timeout
 	_, err := c.predict(ctx, probeText, GoEmotions, nil, true)
-	return err
+	if errors.Is(err, ErrRejected) || errors.Is(err, ErrBusy) {
+		err = nil
+	}
+	c.probeMu.Lock()
+	c.probeAt, c.probeErr, c.probing = c.now(), err, nil
+	c.probeMu.Unlock()
+	close(done)
 }
 
 func (c *Client) predict(ctx context.Context, text, tax string, threshold *float64, probe bool) (prediction.Result, error) {
@@ -210,8 +256,17 @@ func (c *Client) predict(ctx context.Context, text, tax string, threshold *float
 		if probe {
 			details["probe"] = "true"
 		}
-		c.events.Record(ctx, secevent.New(ctx, secevent.UpstreamError, secevent.Medium, c.now(), details))
-		from, to := c.breaker.record(halfOpen, failed)
+		sev, o := secevent.Medium, failed
+		if fail.blame != blameUpstream {
+			// A 4xx says the upstream is alive: it must not open the
+			// circuit, whoever sent the text.
+			o = neutral
+		}
+		if fail.blame == blameText {
+			sev = secevent.Low // the API also scores the caller
+		}
+		c.events.Record(ctx, secevent.New(ctx, secevent.UpstreamError, sev, c.now(), details))
+		from, to := c.breaker.record(halfOpen, o)
 		c.transition(ctx, from, to)
 		return prediction.Result{}, fail
 	}
@@ -265,13 +320,8 @@ func (c *Client) call(ctx context.Context, text string, threshold *float64) (ans
 		return answer{}, c.transportFailure(cctx, err)
 	}
 	defer resp.Body.Close() // unread bytes are dropped with the connection
-	switch {
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return answer{}, &failure{reason: "redirect", status: resp.StatusCode,
-			err: fmt.Errorf("%w: redirect (status %d) refused", ErrUpstream, resp.StatusCode)}
-	case resp.StatusCode != http.StatusOK:
-		return answer{}, &failure{reason: "status", status: resp.StatusCode,
-			err: fmt.Errorf("%w: status %d", ErrUpstream, resp.StatusCode)}
+	if resp.StatusCode != http.StatusOK {
+		return answer{}, statusFailure(resp.StatusCode)
 	}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil ||
 		(mt != "application/json" && !strings.HasSuffix(mt, "+json")) {

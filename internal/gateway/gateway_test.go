@@ -341,7 +341,8 @@ func TestReadyProbes(t *testing.T) {
 		{"recent success answers from memory", false, 5 * time.Second, nil, 0},
 		{"stale success probes again", false, 6 * time.Second, nil, 1},
 		{"failed probe", true, 11 * time.Second, ErrUpstream, 1},
-		{"second failed probe opens", true, 0, ErrUpstream, 1},
+		{"a failure is reused for the interval", true, 0, ErrUpstream, 0},
+		{"next interval probes again and opens", true, 10 * time.Second, ErrUpstream, 1},
 		{"open circuit answers without a call", true, time.Second, ErrUnavailable, 0},
 		{"after cool-down the probe closes it", false, 10 * time.Second, nil, 1},
 	}

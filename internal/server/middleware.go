@@ -296,8 +296,10 @@ func ipRateLimit(d ChainDeps) Middleware {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := reqctx.From(r.Context())
-			if r.URL.Path == "/health" || r.URL.Path == "/ready" {
-				// Probes must report the real state, not a limiter outage.
+			if r.URL.Path == "/health" {
+				// Liveness must report the process, not a limiter outage.
+				// /ready stays within the limit: it may reach the model
+				// server, so it must not be free to call.
 				next.ServeHTTP(w, r)
 				return
 			}
