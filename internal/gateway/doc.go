@@ -79,8 +79,8 @@
 //     time left); after CoolDown (10 s) one probe call is let through (others
 //     still fail fast) and its success closes the circuit (a low event,
 //     circuit_closed) while its failure reopens it for another CoolDown. A
-//     caller that gives up (its context ends) counts as neither success nor
-//     failure. The breaker's clock is injected.
+//     caller that gives up (its context ends), and any 4xx answer, count as
+//     neither success nor failure. The breaker's clock is injected.
 //   - Ready is false while the circuit is open; within CoolDown of a good
 //     answer it is true without traffic; otherwise it sends a probe
 //     prediction. Probing from Ready matters: a load balancer that stops
