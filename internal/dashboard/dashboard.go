@@ -213,21 +213,11 @@ func (db *Dashboard) Mount(next http.Handler) http.Handler {
 }
 
 // isHTTPS reports whether the browser's connection is TLS: terminated here,
-// or by a trusted proxy that says so in X-Forwarded-Proto.
+// or by a trusted proxy that says so in X-Forwarded-Proto, read from the same
+// hop as the client address (ids.ForwardedHTTPS).
 func (db *Dashboard) isHTTPS(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	for _, p := range db.d.TrustedProxies {
-		if p.Contains(peer.Addr().Unmap()) {
-			return strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-		}
-	}
-	return false
+	return r.TLS != nil || ids.ForwardedHTTPS(r.RemoteAddr, r.Header.Values("X-Forwarded-For"),
+		r.Header.Values("X-Forwarded-Proto"), db.d.TrustedProxies)
 }
 
 func (db *Dashboard) serveCSS(w http.ResponseWriter, _ *http.Request, _ *viewer) error {

@@ -173,7 +173,9 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 		hr.AddCookie(r.cookie)
 	}
 	for k, v := range r.header {
-		hr.Header.Set(k, v)
+		for _, line := range strings.Split(v, "\n") { // "\n" separates header lines
+			hr.Header.Add(k, line)
+		}
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, hr)

@@ -44,6 +44,14 @@ func TestCookieAttributes(t *testing.T) {
 		{"tls", req{tls: true}, "__Secure-samo_session", true},
 		{"trusted proxy says https", req{remote: "10.1.2.3:5000", header: map[string]string{"X-Forwarded-Proto": "https"}}, "__Secure-samo_session", true},
 		{"untrusted peer says https", req{remote: "192.0.2.200:5000", header: map[string]string{"X-Forwarded-Proto": "https"}}, "samo_session", false},
+		// An appending proxy: the client's forged "https" comes first, the
+		// proxy's own value (the hop that gave the client address) last.
+		{"forged https, comma list", req{remote: "10.1.2.3:5000", header: map[string]string{
+			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https, http"}}, "samo_session", false},
+		{"forged https, two header lines", req{remote: "10.1.2.3:5000", header: map[string]string{
+			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https\nhttp"}}, "samo_session", false},
+		{"appending proxy says https", req{remote: "10.1.2.3:5000", header: map[string]string{
+			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "http,https"}}, "__Secure-samo_session", true},
 	}
 	for _, c := range cases {
 		r := c.r

@@ -37,14 +37,62 @@ const (
 // could not be parsed (for example a Unix socket); callers treat it as an
 // unknown client.
 func ClientIP(remoteAddr string, xff []string, trusted []netip.Prefix) netip.Addr {
+	a, _ := clientHop(remoteAddr, xff, trusted)
+	return a
+}
+
+// ForwardedHTTPS reports whether the client's own connection was TLS
+// according to X-Forwarded-Proto (xfp, the header lines in the order
+// received), read from the same hop as the address ClientIP returns: when
+// the client address is the k-th X-Forwarded-For entry from the right, the
+// answer is the k-th X-Forwarded-Proto entry from the right (entries split
+// on commas across lines, as for X-Forwarded-For), which is the value the
+// proxy that accepted the client's connection appended. Everything else is
+// false (fail closed): a peer that is not a trusted proxy, a list too short
+// to have that entry, or an entry other than "https" (any case). A trusted
+// peer that sent no X-Forwarded-For is the client address itself; its last
+// X-Forwarded-Proto entry is read. A proxy that overwrites
+// X-Forwarded-Proto instead of appending works with one trusted hop, the
+// usual setup.
+func ForwardedHTTPS(remoteAddr string, xff, xfp []string, trusted []netip.Prefix) bool {
+	if peer, ok := parseHost(remoteAddr); !ok || !contains(trusted, peer) {
+		return false
+	}
+	_, hop := clientHop(remoteAddr, xff, trusted)
+	hop = max(hop, 0) // no X-Forwarded-For: the trusted peer's own, last, value
+	n := 0
+	for i := len(xfp) - 1; i >= 0; i-- {
+		line := xfp[i]
+		end := len(line)
+		for {
+			start := strings.LastIndexByte(line[:end], ',') + 1
+			if n == hop {
+				return strings.EqualFold(strings.Trim(line[start:end], " \t"), "https")
+			}
+			n++
+			if n > maxHops || start == 0 {
+				break
+			}
+			end = start - 1
+		}
+		if n > maxHops {
+			break
+		}
+	}
+	return false
+}
+
+// clientHop is ClientIP, also returning which X-Forwarded-For entry the
+// address came from, counted from the right from 0 (-1: the peer itself).
+func clientHop(remoteAddr string, xff []string, trusted []netip.Prefix) (netip.Addr, int) {
 	peer, ok := parseHost(remoteAddr)
 	if !ok {
-		return netip.Addr{}
+		return netip.Addr{}, -1
 	}
 	if !contains(trusted, peer) {
-		return peer
+		return peer, -1
 	}
-	cur, hops := peer, 0
+	cur, curHop, hops := peer, -1, 0
 	for i := len(xff) - 1; i >= 0; i-- {
 		line := xff[i]
 		end := len(line)
@@ -52,23 +100,23 @@ func ClientIP(remoteAddr string, xff []string, trusted []netip.Prefix) netip.Add
 			start := strings.LastIndexByte(line[:end], ',') + 1
 			hops++
 			if hops > maxHops {
-				return cur
+				return cur, curHop
 			}
 			a, ok := parseHost(strings.Trim(line[start:end], " \t"))
 			if !ok {
-				return cur
+				return cur, curHop
 			}
 			if !contains(trusted, a) {
-				return a
+				return a, hops - 1
 			}
-			cur = a
+			cur, curHop = a, hops-1
 			if start == 0 {
 				break
 			}
 			end = start - 1
 		}
 	}
-	return cur
+	return cur, curHop
 }
 
 // parseHost parses one address as it appears in RemoteAddr or an

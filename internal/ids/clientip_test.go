@@ -205,3 +205,42 @@ func FuzzParsePrefixes(f *testing.F) {
 		}
 	})
 }
+
+// TestForwardedHTTPS: X-Forwarded-Proto is read from the hop that gave the
+// client address, never from the client's own (leftmost) claim.
+func TestForwardedHTTPS(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct {
+		name   string
+		remote string
+		xff    []string
+		xfp    []string
+		want   bool
+	}{
+		{"untrusted peer", "192.0.2.1:1", nil, []string{"https"}, false},
+		{"untrusted peer with chain", "192.0.2.1:1", []string{"198.51.100.1"}, []string{"https"}, false},
+		{"one proxy over TLS", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"https"}, true},
+		{"one proxy over HTTP", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"http"}, false},
+		{"trusted peer without XFF", "10.0.0.1:1", nil, []string{"HTTPS"}, true},
+		{"no XFP", "10.0.0.1:1", []string{"198.51.100.1"}, nil, false},
+		// The client forges "https"; the appending proxy adds the truth.
+		{"comma list: client forgery then proxy's http", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"https, http"}, false},
+		{"two lines: client forgery then proxy's http", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"https", "http"}, false},
+		{"comma list: forged http then proxy's https", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"http,https"}, true},
+		{"two lines: forged http then proxy's https", "10.0.0.1:1", []string{"198.51.100.1"}, []string{"http", "https"}, true},
+		// Two trusted proxies: client → 10.0.0.2 → 10.0.0.1 → SAMO. The
+		// client's hop is the second entry from the right in both headers.
+		{"two proxies, client on TLS", "10.0.0.1:1", []string{"198.51.100.1, 10.0.0.2"}, []string{"https, http"}, true},
+		{"two proxies, client on HTTP", "10.0.0.1:1", []string{"198.51.100.1", "10.0.0.2"}, []string{"http", "https"}, false},
+		{"two proxies, forged leading https", "10.0.0.1:1", []string{"198.51.100.1, 10.0.0.2"}, []string{"https, http, https"}, false},
+		{"two proxies, list too short", "10.0.0.1:1", []string{"198.51.100.1, 10.0.0.2"}, []string{"https"}, false},
+		{"forged XFF hop behind one proxy", "10.0.0.1:1", []string{"10.9.9.9, 198.51.100.1"}, []string{"https, http"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ForwardedHTTPS(c.remote, c.xff, c.xfp, trusted); got != c.want {
+				t.Errorf("ForwardedHTTPS(%q, %q, %q) = %v, want %v", c.remote, c.xff, c.xfp, got, c.want)
+			}
+		})
+	}
+}

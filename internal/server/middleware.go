@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/api"
@@ -248,21 +247,11 @@ func requireHTTPS(d ChainDeps) Middleware {
 }
 
 // isHTTPS reports whether the client's connection was TLS: terminated here,
-// or by a trusted proxy that says so in X-Forwarded-Proto.
+// or by a trusted proxy that says so in X-Forwarded-Proto, read from the same
+// hop as the client address (ids.ForwardedHTTPS).
 func isHTTPS(r *http.Request, d ChainDeps) bool {
-	if r.TLS != nil {
-		return true
-	}
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	for _, p := range d.TrustedProxies {
-		if p.Contains(peer.Addr().Unmap()) {
-			return strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-		}
-	}
-	return false
+	return r.TLS != nil || ids.ForwardedHTTPS(r.RemoteAddr, r.Header.Values("X-Forwarded-For"),
+		r.Header.Values("X-Forwarded-Proto"), d.TrustedProxies)
 }
 
 func blockCheck(d ChainDeps) Middleware {
