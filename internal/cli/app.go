@@ -2,21 +2,29 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
 )
 
-// loadConfig reads the configuration for a command that takes only its own
-// flags besides the environment and .env.security. withSecrets loads (in
+// loadConfig reads the configuration for a command that works on an
+// existing deployment: it takes only its own flags besides the environment
+// and .env.security, and refuses a SQLite database that does not exist yet
+// (a typo in SAMO_DATA_DIR must not silently start a new, empty one; only
+// serve, admin bootstrap and init create it). withSecrets loads (in
 // development, generating when missing) the local secrets.
 func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
 	cfg, err := config.LoadFlags(io.Getenv, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := requireDatabase(cfg); err != nil {
 		return nil, err
 	}
 	if withSecrets {
@@ -38,6 +46,22 @@ func devSecrets(cfg *config.Config) ([]string, error) {
 		return nil, nil
 	}
 	return config.EnsureDevSecrets(cfg, cfg.DataDir)
+}
+
+// errNoDatabase is returned by commands that need an existing database.
+var errNoDatabase = errors.New("no database")
+
+// requireDatabase refuses a SQLite database file that does not exist. A
+// PostgreSQL database that does not exist already fails to connect.
+func requireDatabase(cfg *config.Config) error {
+	if cfg.DatabaseDriver() != "sqlite" {
+		return nil
+	}
+	p := sqlitePath(cfg)
+	if _, err := os.Stat(p); err != nil {
+		return fmt.Errorf("%w at %s: check SAMO_DATA_DIR or DATABASE_URL, or create it with \"samo init\"", errNoDatabase, p)
+	}
+	return nil
 }
 
 // openStore opens the configured database.

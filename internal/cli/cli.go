@@ -60,12 +60,19 @@ func commands() map[string]command {
 		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
 		"report":    {"security report for a period (json, csv or html)", runReport},
 		"incidents": {"list, show, acknowledge and resolve security incidents", runIncidents},
+
+		"admin":       {"first admin of a new deployment (admin bootstrap)", runAdmin},
+		"init":        {"create the data directory and database without serving", runInit},
+		"healthcheck": {"exit 0 when the local server answers /health (container HEALTHCHECK)", runHealthcheck},
 	}
 }
 
 // Main runs the subcommand named by args[0] and returns the process exit code.
 func Main(ctx context.Context, args []string, io IO) int {
 	cmds := commands()
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(io.Stderr, cmds)
 		if len(args) == 0 {

@@ -14,6 +14,9 @@ func TestIPBlockUnblockList(t *testing.T) {
 		code := Main(context.Background(), args, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
 		return out.String(), errb.String(), code
 	}
+	if _, e, code := run("init"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, e)
+	}
 	if _, e, code := run("ip", "block", "203.0.113.7", "--reason", "scanner", "--duration", "2h"); code != 0 {
 		t.Fatalf("block: exit %d: %s", code, e)
 	}

@@ -22,6 +22,9 @@ func TestLegacyImport(t *testing.T) {
 		code := Main(context.Background(), args, IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: getenv})
 		return out.String(), errb.String(), code
 	}
+	if _, e, code := run("", "init"); code != 0 {
+		t.Fatalf("init: %s", e)
+	}
 	if _, e, code := run("", "keys", "create", "--user", "legacy", "--role", "user"); code != 0 {
 		t.Fatalf("keys create: %s", e)
 	}

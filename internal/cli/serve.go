@@ -3,15 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/server"
-	"github.com/samo-brain/samo/internal/users"
+	"github.com/samo-brain/samo/internal/store"
 )
 
 func runServe(ctx context.Context, io IO, args []string) error {
@@ -50,7 +49,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := ensureAdminKey(ctx, io, a); err != nil {
+	if err := ensureAdminKey(ctx, log, a); err != nil {
 		return err
 	}
 	srv := server.New(server.Config{
@@ -62,41 +61,29 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	return a.Run(ctx, srv.Run)
 }
 
-// ensureAdminKey creates the first admin and its key when the store has no
-// users, writing the key to SAMO_DATA_DIR/admin.key (0600) so it never
-// appears in logs.
-func ensureAdminKey(ctx context.Context, io IO, a *app.App) error {
+// ensureAdminKey creates the first admin and its key when a SQLite store
+// has no users, writing the key to SAMO_DATA_DIR/admin.key (0600) so it
+// never appears in logs. Replicas on PostgreSQL write nothing: the first
+// admin of a shared store comes from "samo admin bootstrap", run once.
+func ensureAdminKey(ctx context.Context, log *slog.Logger, a *app.App) error {
 	n, err := a.Store.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
-	u, created, err := users.Ensure(ctx, a.Store, "admin", rbac.RoleAdmin, time.Now())
-	if err != nil {
-		return err
+	if a.Store.Dialect() != store.SQLite {
+		log.Warn("the store has no users yet: create the first admin with \"samo admin bootstrap\"")
+		return nil
 	}
-	if !created {
-		return nil // another replica won the race
-	}
-	plain, k, err := a.Keys.Create(ctx, u.ID, "first admin key")
-	if err != nil {
-		return err
-	}
+	path := filepath.Join(a.Cfg.DataDir, "admin.key")
 	if err := os.MkdirAll(a.Cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	path := filepath.Join(a.Cfg.DataDir, "admin.key")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- SAMO_DATA_DIR is operator configuration
+	res, err := bootstrap(ctx, a.Cfg, a.Store, "admin", path)
 	if err != nil {
-		_ = a.Keys.Revoke(ctx, k.ID)
-		return fmt.Errorf("writing the first admin key: %w (the key was revoked)", err)
+		return fmt.Errorf("first start: %w", err)
 	}
-	if _, err := fmt.Fprintln(f, plain); err != nil {
-		_ = f.Close()
-		return err
+	if res.Created {
+		log.Info("first start: created user \"admin\" and an admin API key", "key_id", res.KeyID, "file", path, "mode", "0600")
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Stderr, "first start: created user \"admin\" and an admin API key (%s), written to %s (mode 0600)\n", k.ID, path)
 	return nil
 }

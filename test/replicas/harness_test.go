@@ -329,10 +329,21 @@ func (r *replica) alive() bool {
 	}
 }
 
-// adminKey reads the first admin key the first replica wrote.
+// adminKey creates the first admin with "samo admin bootstrap" run against
+// the replica's store (as an operator or a Kubernetes Job would) and returns
+// its key. Replicas on PostgreSQL write no admin.key themselves.
 func (r *replica) adminKey(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(r.dataDir, "admin.key"))
+	path := filepath.Join(r.dataDir, "admin.key")
+	if b, err := os.ReadFile(path); err == nil {
+		t.Fatalf("replica %s wrote %s on first start (%d bytes); only admin bootstrap may", r.name, path, len(b))
+	}
+	cmd := exec.Command(samoBin, "admin", "bootstrap", "--out", path) // #nosec G204 -- the binary this test built
+	cmd.Env = r.cmd.Env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("admin bootstrap: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("admin key: %v", err)
 	}

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+func runAdmin(ctx context.Context, io IO, args []string) error {
+	return subcommand(ctx, io, "admin", args, map[string]func(context.Context, IO, []string) error{
+		"bootstrap": adminBootstrap,
+	})
+}
+
+// bootstrapResult is what admin bootstrap prints with --json.
+type bootstrapResult struct {
+	Created bool   `json:"created"`
+	User    string `json:"user,omitempty"`
+	KeyID   string `json:"key_id,omitempty"`
+	Key     string `json:"key,omitempty"`
+	File    string `json:"file,omitempty"`
+	Message string `json:"message"`
+}
+
+// adminBootstrap creates the first admin user and API key in the configured
+// store (SQLite in SAMO_DATA_DIR, or DATABASE_URL). It does nothing once any
+// user exists, so a Kubernetes Job or a deploy script may run it every time.
+func adminBootstrap(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "admin bootstrap")
+	name := fs.String("user", "admin", "name of the first admin user")
+	out := fs.String("out", "", "write the key to this new file (mode 0600) instead of printing it")
+	asJSON := fs.Bool("json", false, `print {"created","user","key_id","key","file","message"}`)
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError("unexpected argument %q", rest[0])
+	}
+	if !users.ValidName(*name) {
+		return usageError("--user must be 1-64 letters, digits or . _ @ -")
+	}
+	cfg, err := config.LoadFlags(io.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := bootstrap(ctx, cfg, st, *name, *out)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(res)
+	}
+	if res.Key != "" {
+		fmt.Fprintln(io.Stdout, res.Key)
+	}
+	fmt.Fprintln(io.Stderr, res.Message)
+	return nil
+}
+
+// bootstrap does the work of admin bootstrap. The key file, when asked
+// for, is created (exclusively) before anything is written to the store,
+// so a file that cannot be written never leaves an admin nobody can use.
+func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, out string) (bootstrapResult, error) {
+	n, err := st.CountUsers(ctx)
+	if err != nil {
+		return bootstrapResult{}, err
+	}
+	if n > 0 {
+		return bootstrapResult{Message: fmt.Sprintf("already bootstrapped: the store has %d user(s); nothing changed (create more keys with \"samo keys create\")", n)}, nil
+	}
+	var f *os.File
+	if out != "" {
+		f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the operator names the output file
+		if err != nil {
+			if errors.Is(err, os.ErrExist) {
+				return bootstrapResult{}, fmt.Errorf("%s already exists; refusing to overwrite it", out)
+			}
+			return bootstrapResult{}, fmt.Errorf("cannot create %s: %w", out, errors.Unwrap(err))
+		}
+	}
+	cleanup := func() {
+		if f != nil {
+			_ = f.Close()
+			_ = os.Remove(out)
+		}
+	}
+	u, created, err := users.Ensure(ctx, st, name, rbac.RoleAdmin, time.Now())
+	if err != nil {
+		cleanup()
+		return bootstrapResult{}, err
+	}
+	if !created {
+		cleanup()
+		return bootstrapResult{Message: "already bootstrapped by a concurrent run; nothing changed"}, nil
+	}
+	plain, k, err := app.KeyService(cfg, st).Create(ctx, u.ID, "first admin key")
+	if err != nil {
+		cleanup()
+		return bootstrapResult{}, err
+	}
+	res := bootstrapResult{Created: true, User: u.Name, KeyID: k.ID}
+	if f == nil {
+		res.Key = plain
+		res.Message = fmt.Sprintf("created admin user %q and API key %s; the key is shown once, store it now", u.Name, k.ID)
+		return res, nil
+	}
+	if _, err := fmt.Fprintln(f, plain); err != nil {
+		cleanup()
+		_ = app.KeyService(cfg, st).Revoke(ctx, k.ID)
+		return bootstrapResult{}, fmt.Errorf("writing %s failed, the key was revoked (create another with \"samo keys create --user %s\")", out, u.Name)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(out)
+		_ = app.KeyService(cfg, st).Revoke(ctx, k.ID)
+		return bootstrapResult{}, fmt.Errorf("writing %s failed, the key was revoked (create another with \"samo keys create --user %s\")", out, u.Name)
+	}
+	res.File = out
+	res.Message = fmt.Sprintf("created admin user %q and API key %s, written to %s (mode 0600)", u.Name, k.ID, out)
+	return res, nil
+}
+
+// runInit creates the data directory and database (and, in development, the
+// local secrets) without starting the server.
+func runInit(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "init")
+	asJSON := fs.Bool("json", false, `print {"database","data_dir","generated"}`)
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError("unexpected argument %q", rest[0])
+	}
+	cfg, err := config.LoadFlags(io.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	gen, err := devSecrets(cfg)
+	if err != nil {
+		return err
+	}
+	if gen == nil {
+		gen = []string{}
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]any{"database": string(st.Dialect()), "data_dir": cfg.DataDir, "generated": gen})
+	}
+	fmt.Fprintf(io.Stdout, "initialised the %s database (data directory %s)\n", st.Dialect(), cfg.DataDir)
+	if len(gen) > 0 {
+		fmt.Fprintf(io.Stdout, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
+	}
+	return nil
+}
