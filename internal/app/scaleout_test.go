@@ -17,6 +17,7 @@ import (
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // TestScaleOutInProcess: without REDIS_URL the hot state stays in the
@@ -76,7 +77,7 @@ func reserveRedisDB(t testing.TB) string {
 	t.Helper()
 	raw := os.Getenv("SAMO_TEST_REDIS_URL")
 	if raw == "" {
-		t.Skip("SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
+		testdep.Missing(t, "SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
 	}
 	opt, err := redis.ParseURL(raw)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // pyOp is one operation for testdata/fernet_interop.py.
@@ -33,12 +35,12 @@ type pyResult struct {
 	Stored  string `json:"stored"`
 }
 
-// runPython runs ops through Python's cryptography package, skipping the
-// test when python3 or the package is not installed.
+// runPython runs ops through Python's cryptography package; without python3
+// or the package the test is skipped, or fails under CI=true (testdep).
 func runPython(t *testing.T, ops []pyOp) []pyResult {
 	t.Helper()
 	if err := exec.CommandContext(t.Context(), "python3", "-c", "import cryptography.fernet").Run(); err != nil {
-		t.Skipf("python3 with the cryptography package is not available: %v", err)
+		testdep.Missing(t, "python3 with the cryptography package (make test installs it): %v", err)
 	}
 	in, err := json.Marshal(ops)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // xssPayload is stored as prediction text; it must show up as text.
@@ -40,7 +41,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (scripts/test.sh installs it)")
+	testdep.Missing(t, "chromium is not installed (scripts/test.sh installs it)")
 	return ""
 }
 

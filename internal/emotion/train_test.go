@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // repoData is the GoEmotions copy in the repository.
@@ -15,7 +17,7 @@ var repoData = filepath.Join("..", "..", "data", "goemotions")
 func loadRepoData(t testing.TB) *Dataset {
 	t.Helper()
 	if _, err := os.Stat(repoData); err != nil {
-		t.Skipf("dataset not available: %v", err)
+		testdep.Missing(t, "dataset not available: %v", err)
 	}
 	d, err := LoadDataset(repoData)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"os"
 	"testing"
+
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // testClient returns a Client on SAMO_TEST_REDIS_URL (make test starts a
@@ -47,7 +49,7 @@ func testRedisURL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv("SAMO_TEST_REDIS_URL")
 	if url == "" {
-		t.Skip("SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
+		testdep.Missing(t, "SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
 	}
 	return url
 }

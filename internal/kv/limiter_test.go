@@ -11,6 +11,9 @@ import (
 )
 
 func TestLimiterConformance(t *testing.T) {
+	// Checked here too, so that without Redis the parent test itself skips
+	// (or fails under CI=true) instead of passing with every subtest skipped.
+	testRedisURL(t)
 	ratelimittest.Run(t, func(t *testing.T, now func() time.Time) ratelimit.Limiter {
 		return testClient(t).Limiter(now)
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/testdep"
 	"github.com/samo-brain/samo/internal/token"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -203,7 +204,7 @@ func TestPostgresUnavailable(t *testing.T) {
 func TestConcurrentFirstStart(t *testing.T) {
 	url := os.Getenv("SAMO_TEST_POSTGRES_URL")
 	if url == "" {
-		t.Skip("SAMO_TEST_POSTGRES_URL not set")
+		testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
 	}
 	for round := range 3 {
 		first, err := openPostgresSchema(t, url) // creates an empty schema and migrates it

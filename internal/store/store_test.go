@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // backendNames lists the configured backends: SQLite always, PostgreSQL
@@ -35,7 +37,7 @@ func backend(t *testing.T, name string) *Store {
 	case "postgres":
 		url := os.Getenv("SAMO_TEST_POSTGRES_URL")
 		if url == "" {
-			t.Skip("SAMO_TEST_POSTGRES_URL not set")
+			testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
 		}
 		pg, err := openPostgresSchema(t, url)
 		if err != nil {

@@ -25,6 +25,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/redis/go-redis/v9"
+
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // samoBin is the binary TestMain builds once for every test.
@@ -87,7 +89,7 @@ func sharedServices(t *testing.T) services {
 	t.Helper()
 	s := services{pgURL: os.Getenv("SAMO_TEST_POSTGRES_URL"), redisURL: os.Getenv("SAMO_TEST_REDIS_URL")}
 	if s.pgURL == "" || s.redisURL == "" {
-		t.Skip("SAMO_TEST_POSTGRES_URL and SAMO_TEST_REDIS_URL not set (make test starts them)")
+		testdep.Missing(t, "SAMO_TEST_POSTGRES_URL and SAMO_TEST_REDIS_URL not set (make test starts them)")
 	}
 	return s
 }
@@ -99,7 +101,7 @@ func privateServices(t *testing.T) services {
 	sharedServices(t)
 	script := os.Getenv("SAMO_TEST_SERVICES_SCRIPT")
 	if script == "" {
-		t.Skip("SAMO_TEST_SERVICES_SCRIPT not set: cannot start private servers for fault tests")
+		testdep.Missing(t, "SAMO_TEST_SERVICES_SCRIPT not set: cannot start private servers for fault tests (make test sets it)")
 	}
 	// Not t.TempDir: PostgreSQL runs as another user, who must be able to
 	// reach the directory (services.sh opens it up).

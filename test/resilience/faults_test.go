@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/httpload"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // TestKill9DuringWrites kills the server with SIGKILL while 8 clients are
@@ -97,13 +98,13 @@ func TestKill9DuringWrites(t *testing.T) {
 func mountTmpfs(t *testing.T, dir string, size int) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a size-limited tmpfs (as non-root, chmod would simulate read-only, not disk full)")
+		testdep.Missing(t, "needs root to mount a size-limited tmpfs (as non-root, chmod would simulate read-only, not disk full)")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0700", size), "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount tmpfs here: %v: %s", err, out)
+		testdep.Missing(t, "cannot mount tmpfs here: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
 		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
