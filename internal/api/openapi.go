@@ -263,7 +263,8 @@ func schemas() map[string]any {
 			"id": str, "text": str, "emotions": map[string]any{"type": "array", "items": score},
 			"primary_emotion": str, "confidence": num01, "taxonomy": str, "model_version": str,
 			"request_id": str, "timestamp": map[string]any{"type": "string", "format": "date-time"},
-			"flags": map[string]any{"type": "array", "items": str},
+			"flags":   map[string]any{"type": "array", "items": str},
+			"user_id": map[string]any{"type": "string", "description": "the owner; a keyed pseudonym (psn_…) for analysts"},
 		}}
 	return map[string]any{
 		"Problem": map[string]any{"type": "object", "required": []any{"type", "title", "status"},

@@ -31,12 +31,15 @@ type predictionJSON struct {
 	RequestID      string             `json:"request_id"`
 	Timestamp      time.Time          `json:"timestamp"`
 	Flags          []string           `json:"flags,omitempty"`
+	// UserID is the owner: the real id for the owner and admins, a keyed
+	// pseudonym ("psn_…") for analysts.
+	UserID string `json:"user_id,omitempty"`
 }
 
 func toJSON(r prediction.Record) predictionJSON {
 	return predictionJSON{ID: r.ID, Text: r.Text, Emotions: r.Emotions, PrimaryEmotion: r.Primary,
 		Confidence: r.Confidence, Taxonomy: r.Taxonomy, ModelVersion: r.ModelVersion, RequestID: r.RequestID,
-		Timestamp: r.CreatedAt, Flags: r.Flags}
+		Timestamp: r.CreatedAt, Flags: r.Flags, UserID: r.UserID}
 }
 
 // bodyLimit is the JSON body cap for n texts: the worst case of 4 bytes per

@@ -134,7 +134,8 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	}
 	a.Predictions = prediction.NewService(prediction.Deps{
 		Predictor: model, Store: a.Store, Sealer: a.Keyring, Index: prediction.NewBlindIndex(a.Keyring.DeriveKey("blind-index")),
-		Masker: maskText{masker}, Events: a.Events, Labels: model.Taxonomies(), Now: opt.Now,
+		Masker: maskText{masker}, AnalystView: prediction.AnalystView(cfg.AnalystTextView),
+		Events: a.Events, Labels: model.Taxonomies(), Now: opt.Now,
 	})
 	if a.Tokens, err = a.buildTokens(opt.Now); err != nil {
 		return nil, err
@@ -297,3 +298,9 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 type maskText struct{ m *mask.Masker }
 
 func (m maskText) MaskText(s string) string { out, _ := m.m.Mask(s); return out }
+
+func (m maskText) AnonymizeText(s string) string { return m.m.Anonymize(s) }
+
+// Pseudonym is HMAC-SHA256 under the keyring's "pseudonym" key (HKDF from
+// the keyring root, which is wrapped under ENCRYPTION_KEY).
+func (m maskText) Pseudonym(userID string) string { return m.m.Pseudonym(userID) }

@@ -14,6 +14,15 @@ const (
 	LevelProduction  = "production"
 )
 
+// What analysts read of other users' text (ANALYST_TEXT_VIEW).
+const (
+	// AnalystTextAnonymized: PII replaced by tags and every other word
+	// starred but its first and last letter (the Guide's mask_predictions).
+	AnalystTextAnonymized = "anonymized"
+	// AnalystTextPIIMasked: only PII replaced by tags; the words stay.
+	AnalystTextPIIMasked = "pii_masked"
+)
+
 // Sources recorded in Config.Sources, from lowest to highest precedence.
 // A secret read through NAME_FILE is recorded as, for example,
 // "env (JWT_SECRET_KEY_FILE)".
@@ -94,6 +103,7 @@ type Config struct {
 	IDSBlockThreshold         int            // IDS_BLOCK_THRESHOLD
 	InjectionPolicy           string         // INJECTION_POLICY: validated by the validate package
 	PredictionRetention       time.Duration  // PREDICTION_RETENTION: 0 = keep forever
+	AnalystTextView           string         // ANALYST_TEXT_VIEW: AnalystTextAnonymized or AnalystTextPIIMasked
 	LogLevel                  slog.Level     // LOG_LEVEL
 	ShutdownTimeout           time.Duration  // SHUTDOWN_TIMEOUT
 

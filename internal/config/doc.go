@@ -169,6 +169,7 @@
 //	IDS_BLOCK_THRESHOLD           --ids-block-threshold           10
 //	INJECTION_POLICY              --injection-policy              ""
 //	PREDICTION_RETENTION          --prediction-retention          0
+//	ANALYST_TEXT_VIEW             --analyst-text-view             anonymized
 //	LOG_LEVEL                     --log-level                     info
 //	SHUTDOWN_TIMEOUT              --shutdown-timeout              15s
 package config

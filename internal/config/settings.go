@@ -166,6 +166,8 @@ func settings() []setting {
 			str(func(c *Config) *string { return &c.InjectionPolicy })},
 		{"PREDICTION_RETENTION", "prediction-retention", "0", kindSeconds, "delete stored predictions older than this (0 = keep forever)", false, false,
 			secs(func(c *Config) *time.Duration { return &c.PredictionRetention })},
+		{"ANALYST_TEXT_VIEW", "analyst-text-view", AnalystTextAnonymized, kindEnum, "what analysts read of others' text: anonymized (words starred, PII tags) or pii_masked (only PII replaced)", false, false,
+			field(func(c *Config) *string { return &c.AnalystTextView }, canonical(AnalystTextAnonymized, AnalystTextPIIMasked))},
 		{"LOG_LEVEL", "log-level", "info", kindLevel, "debug, info, warn or error", false, false,
 			field(func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel)},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", kindSeconds, "time allowed for graceful shutdown", false, false,

@@ -171,6 +171,7 @@ func (c *Config) checkAlways(p *problems) {
 	between(p, "IDS_REQUESTS_PER_MINUTE", c.IDSRequestsPerMinute, 1, 60_000)
 	between(p, "IDS_BLOCK_THRESHOLD", c.IDSBlockThreshold, 1, 60_000)
 	notNegative(p, "PREDICTION_RETENTION", c.PredictionRetention)
+	oneOf(p, "ANALYST_TEXT_VIEW", c.AnalystTextView, AnalystTextAnonymized, AnalystTextPIIMasked)
 	positive(p, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 }
 

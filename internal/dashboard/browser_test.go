@@ -186,7 +186,9 @@ func (b *browser) shot(t *testing.T, name string) {
 
 func TestBrowser(t *testing.T) {
 	b := newBrowser(t)
-	e := newEnv(t, map[string]string{"IP_ALLOWLIST": "10.0.0.0/8"})
+	// The PII-masked analyst view keeps the payload's letters, so the test
+	// can see it rendered as text (pages_test.go covers the default view).
+	e := newEnv(t, map[string]string{"IP_ALLOWLIST": "10.0.0.0/8", "ANALYST_TEXT_VIEW": "pii_masked"})
 	inc := seedDemo(t, e)
 	srv := httptest.NewServer(e.h)
 	t.Cleanup(srv.Close)

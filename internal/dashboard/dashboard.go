@@ -71,6 +71,10 @@ type Detector interface {
 // Predictions lists stored predictions (prediction.Service).
 type Predictions interface {
 	List(ctx context.Context, lp prediction.ListParams) ([]prediction.Record, prediction.Cursor, error)
+	// AnalystView is how analysts read others' text, named on the page.
+	AnalystView() prediction.AnalystView
+	// Pseudonym is the keyed stand-in analysts see for a user id.
+	Pseudonym(userID string) string
 }
 
 // Incidents reads and handles incidents (incident.Service).

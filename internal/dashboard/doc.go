@@ -84,8 +84,9 @@
 // IP_ALLOWLIST (shown, not edited: it is configuration). Incidents: by
 // status; detail with timeline and linked events, acknowledge and resolve.
 // Keys: inventory with owner, role and lifecycle; create, rotate, revoke.
-// Predictions: everyone's, PII masked, with the distribution of primary
-// emotions; admins get the same masked view here, because the dashboard
+// Predictions: everyone's in the analyst view (prediction.AnalystView:
+// anonymized or PII-masked) under user pseudonyms, with the distribution of
+// primary emotions; admins get the same view here, because the dashboard
 // never shows stored plaintext (that stays behind the audited API read).
 // Reports: pick a period, open the HTML report, download JSON or CSV.
 package dashboard

@@ -246,6 +246,7 @@ func (db *Dashboard) events(w http.ResponseWriter, r *http.Request, v *viewer) e
 			data.First = "/dashboard/events?" + base.Encode()
 		}
 		data.CSV = "/dashboard/events.csv?" + base.Encode()
+		db.pseudonymize(v, evs)
 		for _, e := range evs {
 			data.Rows = append(data.Rows, eventRow{Event: e, Detail: detailString(e.Details)})
 		}
@@ -265,6 +266,7 @@ func (db *Dashboard) eventsCSV(w http.ResponseWriter, r *http.Request, v *viewer
 	if err != nil {
 		return unavailable(err)
 	}
+	db.pseudonymize(v, evs)
 	var buf bytes.Buffer
 	if err := writeEventsCSV(&buf, evs); err != nil {
 		return err
@@ -274,6 +276,17 @@ func (db *Dashboard) eventsCSV(w http.ResponseWriter, r *http.Request, v *viewer
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// pseudonymize replaces user ids with their pseudonyms for viewers who are
+// not admins, as the prediction pages and the API do for analysts.
+func (db *Dashboard) pseudonymize(v *viewer, evs []secevent.Event) {
+	if v.Admin() {
+		return
+	}
+	for i := range evs {
+		evs[i].UserID = db.d.Predictions.Pseudonym(evs[i].UserID)
+	}
 }
 
 // csvSafe defuses formula injection: a cell that a spreadsheet would read

@@ -13,6 +13,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -125,7 +126,12 @@ func TestEventsFilterPaginationAndCSV(t *testing.T) {
 			t.Errorf("csv column %s = %q starts with a formula character", rows[0][i], cell)
 		}
 	}
-	for _, want := range []string{`'=HYPERLINK("http://evil")`, "'+cmd", "'@SUM(A1)"} {
+	// The analyst sees the user id as its pseudonym; the admin's export
+	// defuses the formula.
+	if admin := e.do(req{method: "GET", path: "/dashboard/events.csv?type=injection_detected", cookie: e.signIn(e.admin)}).Body.String(); !strings.Contains(admin, "'@SUM(A1)") {
+		t.Errorf("admin csv lacks the defused user id cell: %s", admin)
+	}
+	for _, want := range []string{`'=HYPERLINK("http://evil")`, "'+cmd", e.app.Predictions.Pseudonym("@SUM(A1)")} {
 		if !strings.Contains(strings.Join(rows[1], "|"), want) {
 			t.Errorf("csv row %q lacks the defused cell %q", rows[1], want)
 		}
@@ -308,7 +314,8 @@ func TestKeysCreateRotateRevoke(t *testing.T) {
 }
 
 func TestStoredXSSRendersAsText(t *testing.T) {
-	e := newEnv(t, nil)
+	// The PII-masked view keeps the markup's letters, so its escaping shows.
+	e := newEnv(t, map[string]string{"ANALYST_TEXT_VIEW": "pii_masked"})
 	payload := `<script>alert("xss")</script><img src=x onerror=alert(2)> mail me at jane@example.com, I am terrified`
 	if _, err := e.app.Predictions.Predict(e.asPrincipal(e.user), prediction.Input{Text: payload, Taxonomy: "goemotions"}); err != nil {
 		t.Fatal(err)
@@ -326,6 +333,63 @@ func TestStoredXSSRendersAsText(t *testing.T) {
 		}
 		if !strings.Contains(body, `id="distribution"`) || !strings.Contains(body, ">fear<") {
 			t.Errorf("%s: no emotion distribution with the seeded emotion", role.name)
+		}
+	}
+}
+
+// The dashboard shows analysts (and admins, who get the analyst view here)
+// the same anonymized text and user pseudonym as the API.
+func TestPredictionsPageAnonymized(t *testing.T) {
+	e := newEnv(t, nil)
+	text := "my SSN 123-45-6789 leaked and jane@example.com gets spam"
+	rec, err := e.app.Predictions.Predict(e.asPrincipal(e.user), prediction.Input{Text: text, Taxonomy: "goemotions"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	analystView, err := e.app.Predictions.Get(e.asPrincipal(e.analyst), rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "** *** &lt;US_SSN&gt; l****d *** &lt;EMAIL_ADDRESS&gt; g**s s**m"
+	if !strings.HasPrefix(analystView.UserID, "psn_") || analystView.UserID == rec.UserID {
+		t.Fatalf("API view user id = %q, want a psn_ pseudonym", analystView.UserID)
+	}
+	for _, role := range []struct{ name, key string }{{"analyst", e.analyst}, {"admin", e.admin}} {
+		body := e.do(req{method: "GET", path: "/dashboard/predictions", cookie: e.signIn(role.key)}).Body.String()
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: page lacks the anonymized text %q", role.name, want)
+		}
+		for _, leak := range []string{"leaked", "spam", "jane", "6789", rec.UserID} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s: page shows %q", role.name, leak)
+			}
+		}
+		if !strings.Contains(body, analystView.UserID) {
+			t.Errorf("%s: page lacks the user pseudonym %s the API shows", role.name, analystView.UserID)
+		}
+	}
+}
+
+// Analysts see user ids in the event list and its CSV as the same
+// pseudonyms the prediction views use; admins see the ids.
+func TestEventsPseudonymousForAnalysts(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := e.asPrincipal(e.user)
+	p, _ := reqctx.PrincipalFrom(ctx)
+	e.app.Events.Record(ctx, secevent.New(ctx, secevent.DataErased, secevent.Low, time.Now(), map[string]string{"surface": "pseudonym-test"}))
+	waitEvents(t, e, secevent.DataErased, "pseudonym-test", 1)
+	psn := e.app.Predictions.Pseudonym(p.UserID)
+	if !strings.HasPrefix(psn, "psn_") {
+		t.Fatalf("pseudonym = %q", psn)
+	}
+	for _, path := range []string{"/dashboard/events?type=data_erased", "/dashboard/events.csv?type=data_erased"} {
+		analyst := e.do(req{method: "GET", path: path, cookie: e.signIn(e.analyst)}).Body.String()
+		if strings.Contains(analyst, p.UserID) || !strings.Contains(analyst, psn) {
+			t.Errorf("analyst %s: want pseudonym %s and not user id %s", path, psn, p.UserID)
+		}
+		admin := e.do(req{method: "GET", path: path, cookie: e.signIn(e.admin)}).Body.String()
+		if !strings.Contains(admin, p.UserID) {
+			t.Errorf("admin %s: want user id %s", path, p.UserID)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 const predictionsPerPage = 100
 
 type predictionsData struct {
+	View    string // the analyst text view (prediction.AnalystView)
 	Emotion string
 	Rows    []prediction.Record
 	Dist    hbars
@@ -27,7 +28,8 @@ type predictionsData struct {
 }
 
 // predictions shows stored predictions the way analysts may see them:
-// every user's, with PII masked, and the distribution of primary emotions
+// every user's, anonymized or PII-masked (ANALYST_TEXT_VIEW) under user
+// pseudonyms, and the distribution of primary emotions
 // over the page. Admins get the same masked view here: the dashboard never
 // shows stored plaintext, which stays behind the audited API read. Text is
 // rendered by html/template like any other value, so stored markup is
@@ -60,7 +62,7 @@ func (db *Dashboard) predictions(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return unavailable(err)
 	}
-	data := predictionsData{Emotion: lp.Emotion, Rows: recs}
+	data := predictionsData{View: string(db.d.Predictions.AnalystView()), Emotion: lp.Emotion, Rows: recs}
 	base := url.Values{}
 	if lp.Emotion != "" {
 		base.Set("emotion", lp.Emotion)

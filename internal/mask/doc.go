@@ -5,7 +5,8 @@
 // identifiers go. It replaces the Security Guide's DataMasking, which
 // starred every word (destroying what the text says), pseudonymised with
 // bare SHA-256 (reversible by guessing) and crashed on short or non-ASCII
-// input.
+// input. Where the Guide's starred view is wanted (what analysts read by
+// default), Anonymize applies it after detection, keeping the tags.
 //
 // # Entities
 //

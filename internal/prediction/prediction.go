@@ -2,8 +2,8 @@
 // (the embedded model or an upstream model server), seals the text before it
 // reaches the store, indexes its words blindly for search, and reads records
 // back according to the caller's role (users: their own; analysts: everyone's,
-// masked; admins: everyone's, plaintext, each read recorded as a security
-// event).
+// in the AnalystView — anonymized or PII-masked — under user pseudonyms;
+// admins: everyone's, plaintext, each read recorded as a security event).
 package prediction
 
 import (
@@ -43,8 +43,8 @@ type Predictor interface {
 // Open); the store sees Sealed.
 type Record struct {
 	ID           string
-	UserID       string
-	KeyID        string
+	UserID       string // for an analyst reading another user's record: the user's pseudonym
+	KeyID        string // for an analyst reading another user's record: ""
 	Text         string // plaintext or masked text, never persisted
 	Sealed       []byte // sealed text as persisted
 	TextKeyID    string // keyring key that sealed Sealed

@@ -23,9 +23,16 @@ type Sealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
-// Masker replaces PII in text for readers who may not see it.
+// Masker hides text and user ids from readers who may not see them (see
+// view.go).
 type Masker interface {
+	// MaskText replaces PII with "<TYPE>" tags.
 	MaskText(text string) string
+	// AnonymizeText replaces PII with tags and stars every other word but
+	// its first and last letter.
+	AnonymizeText(text string) string
+	// Pseudonym returns a keyed, stable stand-in for a user id.
+	Pseudonym(userID string) string
 }
 
 // Service runs, stores and reads predictions.
@@ -35,6 +42,7 @@ type Service struct {
 	sealer    Sealer
 	index     *BlindIndex
 	masker    Masker
+	view      AnalystView
 	events    secevent.Recorder
 	labels    map[string][]string
 	now       func() time.Time
@@ -47,9 +55,12 @@ type Deps struct {
 	Sealer    Sealer
 	Index     *BlindIndex
 	Masker    Masker
-	Events    secevent.Recorder
-	Labels    map[string][]string // taxonomy → labels (feedback validation)
-	Now       func() time.Time
+	// AnalystView is what analysts read of other users' text; "" means
+	// AnalystAnonymized.
+	AnalystView AnalystView
+	Events      secevent.Recorder
+	Labels      map[string][]string // taxonomy → labels (feedback validation)
+	Now         func() time.Time
 }
 
 // NewService returns a Service.
@@ -59,7 +70,7 @@ func NewService(d Deps) *Service {
 	}
 	// Concurrent saves share transactions (groupcommit.go).
 	return &Service{predictor: d.Predictor, store: newGroupCommit(d.Store), sealer: d.Sealer, index: d.Index,
-		masker: d.Masker, events: d.Events, labels: d.Labels, now: d.Now}
+		masker: d.Masker, view: d.AnalystView.orDefault(), events: d.Events, labels: d.Labels, now: d.Now}
 }
 
 // Input is one validated text to predict.
@@ -279,8 +290,8 @@ func seesAll(p *reqctx.Principal) bool {
 	return p.Role == rbac.Analyst || p.Role == rbac.RoleAdmin
 }
 
-// reveal opens r's sealed text and masks it unless the caller is its owner
-// or an admin.
+// reveal opens r's sealed text and, unless the caller is its owner or an
+// admin, hides it as the analyst view says (view.go).
 func (s *Service) reveal(p *reqctx.Principal, r *Record) error {
 	pt, err := s.sealer.Open(r.Sealed, AAD(r.ID))
 	if err != nil {
@@ -288,7 +299,7 @@ func (s *Service) reveal(p *reqctx.Principal, r *Record) error {
 	}
 	r.Text = string(pt)
 	if r.UserID != p.UserID && !p.Can(rbac.Admin) {
-		r.Text = s.masker.MaskText(r.Text)
+		s.hide(r)
 	}
 	return nil
 }
