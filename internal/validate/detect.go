@@ -13,16 +13,19 @@ const (
 	Markup         Class = "markup"          // HTML/SVG/MathML that can execute script
 	Template       Class = "template"        // server- or client-side template expressions
 	CRLF           Class = "crlf"            // line break forging a header, log record or protocol line
+	LineBreak      Class = "line_break"      // line break that can split or hide log lines (U+2028, bare CR, ...)
 	TerminalEscape Class = "terminal_escape" // ANSI/VT escape sequences
 	Shell          Class = "shell"           // shell command injection
 	SQL            Class = "sql"             // SQL injection shapes
+	NoSQL          Class = "nosql"           // NoSQL (MongoDB-style) operator objects and $where code
+	LDAP           Class = "ldap"            // LDAP search-filter injection
 	PathTraversal  Class = "path_traversal"  // ../ sequences and sensitive file paths
 	Formula        Class = "formula"         // spreadsheet formula at the start of a field
 	Unicode        Class = "unicode"         // bidi controls, invisible runs, combining-mark floods
 )
 
 // classOrder lists every class from highest to lowest priority.
-var classOrder = [...]Class{Markup, Template, CRLF, TerminalEscape, Shell, SQL, PathTraversal, Formula, Unicode}
+var classOrder = [...]Class{Markup, Template, CRLF, LineBreak, TerminalEscape, Shell, SQL, NoSQL, LDAP, PathTraversal, Formula, Unicode}
 
 const numClasses = len(classOrder)
 
@@ -84,16 +87,32 @@ func Detect(s string) []Detection {
 	in := newInput(s)
 	if !isASCII(s) {
 		detectUnicode(&f, s)
+		if sk := detectDisguise(&f, in); sk != "" {
+			// Words spelled with look-alike letters: scan them as the
+			// reader sees them, once (the skeleton is not disguised again).
+			detectPayloads(&f, newInput(sk))
+		}
 	}
 	detectTerminal(&f, in)
-	detectMarkup(&f, in)
-	detectTemplate(&f, in)
 	detectCRLF(&f, in)
-	detectFormula(&f, in)
-	detectSQL(&f, in)
-	detectPath(&f, in)
-	detectShell(&f, in)
+	detectLogBreaks(&f, in)
+	detectBase64(&f, in)
+	detectPayloads(&f, in)
 	return f.list()
+}
+
+// detectPayloads runs the scanners that look for payload structure.
+func detectPayloads(f *findings, in *input) {
+	detectMarkup(f, in)
+	detectTemplate(f, in)
+	detectFormula(f, in)
+	detectSQL(f, in)
+	detectNoSQL(f, in)
+	detectLDAP(f, in)
+	detectPath(f, in)
+	detectPathWrappers(f, in)
+	detectShell(f, in)
+	detectShellExec(f, in)
 }
 
 // input holds the views of one text that the detectors share.

@@ -32,6 +32,14 @@ func detectMarkup(f *findings, in *input) {
 			}
 		}
 	}
+	if q := quirkView(in.dec, in.lower); q != "" && mayHaveTag(q) {
+		tokenizeMarkup(f, q+tagCloser, 0)
+	}
+	if strings.Contains(in.lower, "<![cdata[") && strings.Contains(in.lower, "]]>") {
+		if i := strings.Index(in.lower, "<![cdata["); mayHaveTag(in.lower[i+9:]) {
+			f.add(Markup, 0.8, "CDATA section holding markup")
+		}
+	}
 	scanMarkupText(f, in.lower)
 }
 
@@ -122,18 +130,37 @@ func localName(b []byte) []byte {
 	return b
 }
 
+// activeElement is what an element that runs or loads code is reported as.
+type activeElement struct {
+	conf   float64
+	reason string
+}
+
+// activeElements lists elements reported by name alone.
+var activeElements = map[string]activeElement{
+	"script":   {0.98, "script element"},
+	"iframe":   {0.9, "element that loads active content"},
+	"frame":    {0.9, "element that loads active content"},
+	"frameset": {0.9, "element that loads active content"},
+	"object":   {0.9, "element that loads active content"},
+	"embed":    {0.9, "element that loads active content"},
+	"applet":   {0.9, "element that loads active content"},
+	"portal":   {0.9, "element that loads active content"},
+	"base":     {0.85, "base element redirecting relative URLs"},
+	"import":   {0.8, "element that loads active content"},
+	"xml":      {0.8, "element that loads active content"},
+	"style":    {0.7, "style element"},
+}
+
 func checkElement(f *findings, name []byte) {
-	switch string(name) {
-	case "script":
-		f.add(Markup, 0.98, "script element")
-	case "iframe", "frame", "frameset", "object", "embed", "applet", "portal":
-		f.add(Markup, 0.9, "element that loads active content")
-	case "base":
-		f.add(Markup, 0.85, "base element redirecting relative URLs")
-	case "import", "xml":
-		f.add(Markup, 0.8, "element that loads active content")
-	case "style":
-		f.add(Markup, 0.7, "style element")
+	if e, ok := activeElements[string(name)]; ok {
+		f.add(Markup, e.conf, e.reason)
+		return
+	}
+	if len(name) > 6 {
+		if _, ok := doubledElement(string(name)); ok {
+			f.add(Markup, 0.9, "element name doubled to evade a filter")
+		}
 	}
 }
 

@@ -109,6 +109,9 @@ func scanBraces(f *findings, s string) {
 				f.add(Template, conf, reason)
 			}
 		case o+1 < c && s[o+1] == '{' && match[o+1] == int32(c-1):
+			if goTemplateAction(s[o+2 : c-1]) {
+				f.add(Template, 0.85, "Go template action on the data")
+			}
 			if conf, reason := classifyExpr(s[o+2 : c-1]); conf > 0 {
 				f.add(Template, conf, reason)
 			}
