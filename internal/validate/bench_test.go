@@ -75,6 +75,24 @@ func adversarial10k() map[string]string {
 		"comments":    rep("/*"),
 		"backslash":   rep("\\u"),
 		"markdown":    rep("]("),
+		// Issue 15 scanners.
+		"escapedcrlf": rep(`\r\n`),
+		"ldap":        rep("*)("),
+		"ldapbool":    rep("(|(&(!"),
+		"nosql":       rep(`{"$ne":`),
+		"backticks":   rep("`x "),
+		"funcdefs":    rep("() {"),
+		"execcalls":   rep("eval(os.system("),
+		"unc":         rep(`\\a`),
+		"wrappers":    rep("php://"),
+		"homoglyph":   rep("ѕеlеct "),
+		"mathletters": rep("𝐬𝐞𝐥𝐞𝐜𝐭 "),
+		"base64":      rep("PHNjcmlwdD4"),
+		"cdata":       rep("<![CDATA["),
+		"spacetag":    rep("< a"),
+		"blanklines":  rep("\n \n"),
+		"lookalike":   rep("..\u2215"),
+		"goactions":   rep("{{range .}}"),
 	}
 }
 

@@ -80,7 +80,7 @@ func detectDisguise(f *findings, in *input) string {
 // scanCompatWords reports keywords written in letters that NFKC folds to
 // ASCII (mathematical alphanumerics, fullwidth, circled letters).
 func scanCompatWords(f *findings, s string) {
-	folded := ""
+	ctx := keywordContext{lower: func() string { return asciiLower(norm.NFKC.String(s)) }, sqlWords: -1}
 	forEachWord(s, func(w string, start, end int) {
 		if isASCII(w) {
 			return
@@ -93,10 +93,7 @@ func scanCompatWords(f *findings, s string) {
 		if !ok {
 			return
 		}
-		if folded == "" {
-			folded = asciiLower(norm.NFKC.String(s))
-		}
-		if keywordInContext(rule, s[end:], folded) {
+		if ctx.inContext(rule, s[end:]) {
 			f.add(Unicode, 0.85, "keyword spelled in mathematical or compatibility letters")
 		}
 	})
@@ -108,7 +105,7 @@ func skeletonize(f *findings, s string) disguise {
 	var b strings.Builder
 	last := 0
 	var d disguise
-	lower := ""
+	ctx := keywordContext{lower: func() string { return asciiLower(mapConfusables(s)) }, sqlWords: -1}
 	forEachWord(s, func(w string, start, end int) {
 		var ascii, look, other int
 		for _, r := range w {
@@ -136,10 +133,7 @@ func skeletonize(f *findings, s string) disguise {
 		rule, isKW := disguisedKeywords[k]
 		mixed := ascii > 0
 		if isKW {
-			if lower == "" {
-				lower = asciiLower(mapConfusables(s))
-			}
-			if keywordInContext(rule, s[end:], lower) {
+			if ctx.inContext(rule, s[end:]) {
 				f.add(Unicode, 0.9, "keyword spelled with look-alike letters")
 			} else if !mixed {
 				return
@@ -163,9 +157,15 @@ func skeletonize(f *findings, s string) disguise {
 	return d
 }
 
-// keywordInContext applies a keyword rule: after is the text following the
-// word, lower the whole text with look-alikes folded and lower-cased.
-func keywordInContext(rule int, after, lower string) bool {
+// keywordContext answers keyword rules for one text; the SQL-word count
+// is computed once, on first use.
+type keywordContext struct {
+	lower    func() string // the whole text, look-alikes folded, lower-cased
+	sqlWords int           // -1 until counted
+}
+
+// inContext applies a keyword rule; after is the text following the word.
+func (c *keywordContext) inContext(rule int, after string) bool {
 	a := strings.TrimLeft(after, " \t")
 	switch rule {
 	case kwAlone:
@@ -175,13 +175,15 @@ func keywordInContext(rule int, after, lower string) bool {
 	case kwDotted:
 		return strings.HasPrefix(a, ".")
 	case kwSQL:
-		n := 0
-		for _, w := range strings.FieldsFunc(lower, func(r rune) bool { return !(r < 0x80 && isIdent(byte(r))) }) {
-			if disguisedKeywords[w] == kwSQL && w != "or" && w != "and" {
-				n++
+		if c.sqlWords < 0 {
+			c.sqlWords = 0
+			for _, w := range strings.FieldsFunc(c.lower(), func(r rune) bool { return !(r < 0x80 && isIdent(byte(r))) }) {
+				if rule, ok := disguisedKeywords[w]; ok && rule == kwSQL && w != "or" && w != "and" {
+					c.sqlWords++
+				}
 			}
 		}
-		return n >= 2
+		return c.sqlWords >= 2
 	}
 	return false
 }

@@ -53,6 +53,13 @@ func FuzzDetect(f *testing.F) {
 		"x\r\nSet-Cookie: a=b", "\x1b[31m", "; rm -rf /", "' OR 1=1 --", "../../etc/passwd",
 		"=HYPERLINK(\"x\")", "a\u202eb", "%25%32%35", "+ADw-", "\\u003c", "<%= 1 %>", "@(1)",
 		"{{{{", "<a <a <a", "onononon=", "\xff\xfe", "<!--<img src=x onerror=1>-->",
+		// Issue 15 scanners.
+		`{"$ne": null}`, "user[$regex]=^a", "*)(uid=*))(|(uid=*", "admin)(&)", "php://filter/resource=x",
+		`\\attacker\share`, `\??\UNC\x`, "..\u2215..\u2215etc", "%u002e%u002e%u2215", "a `whoami` b",
+		"() { :;}; id", "f() { id; }; f", "__import__('os').system('id')", "eval(atob('x'))", "{{range .}}{{.}}{{end}}",
+		"{{$x := .}}", "a\u2028b", "a\rb", "a\n\n\n\n\n\n\nb", `ok\r\nforged`, "\u0455cript", "jаvascript:alert(1)",
+		"𝐬𝐜𝐫𝐢𝐩𝐭", "𝐬𝐞𝐥𝐞𝐜𝐭 𝐟𝐫𝐨𝐦", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "<![CDATA[<script>x</script>]]>",
+		"<scr\u00adipt>", "<scrscriptipt>", "< script>",
 	} {
 		f.Add(s)
 	}

@@ -95,7 +95,7 @@ func scanBlankRuns(f *findings, s string) {
 // logged in", rather than standing alone as in "Windows uses \r\n here".
 func gluedEscape(l string, i, n int) bool {
 	j := i + n
-	for j < len(l) && l[j] == '\\' && j+1 < len(l) && (l[j+1] == 'r' || l[j+1] == 'n') {
+	for j < len(l) && j-i < 64 && l[j] == '\\' && j+1 < len(l) && (l[j+1] == 'r' || l[j+1] == 'n') {
 		j += 2
 	}
 	if j >= len(l) {
