@@ -19,7 +19,8 @@ type evasionKind struct {
 }
 
 // readEvasions parses testdata/evasions.txt: "%% kind NAME want=CLASS"
-// starts a section, other "%%" lines are comments, "q:" lines are Go-quoted.
+// starts a section (a repeated NAME continues that kind), other "%%" lines
+// are comments, "q:" lines are Go-quoted.
 func readEvasions(t testing.TB) []*evasionKind {
 	t.Helper()
 	fh, err := os.Open(filepath.Join("testdata", "evasions.txt"))
@@ -44,11 +45,22 @@ func readEvasions(t testing.TB) []*evasionKind {
 			if len(f) != 2 || !strings.HasPrefix(f[1], "want=") {
 				t.Fatalf("evasions.txt:%d: want \"%%%% kind NAME want=CLASS\"", n)
 			}
-			cur = &evasionKind{name: f[0], want: Class(strings.TrimPrefix(f[1], "want="))}
-			if classIndex(cur.want) < 0 {
-				t.Fatalf("evasions.txt:%d: unknown class %q", n, cur.want)
+			want := Class(strings.TrimPrefix(f[1], "want="))
+			if classIndex(want) < 0 {
+				t.Fatalf("evasions.txt:%d: unknown class %q", n, want)
 			}
-			kinds = append(kinds, cur)
+			cur = nil
+			for _, k := range kinds {
+				if k.name == f[0] {
+					cur = k // a later section of the same kind continues it
+				}
+			}
+			if cur == nil {
+				cur = &evasionKind{name: f[0], want: want}
+				kinds = append(kinds, cur)
+			} else if cur.want != want {
+				t.Fatalf("evasions.txt:%d: kind %s wants %s, earlier %s", n, f[0], want, cur.want)
+			}
 			continue
 		case strings.HasPrefix(line, "%%"):
 			continue
