@@ -82,6 +82,9 @@ type Deps struct {
 	Now            func() time.Time
 	Metrics        MetricsSource
 	Rotation       Rotation // online encryption-key rotation (admin)
+	// Idempotency stores the answers of creating POSTs sent with an
+	// Idempotency-Key (idempotent.go); nil turns the header off.
+	Idempotency Idempotency
 	// Security holds the security-operations dependencies (security.go).
 	Security SecurityDeps
 }
@@ -116,7 +119,14 @@ func (a *API) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
-		mux.Handle(rt.Method+" "+rt.Pattern, a.RouteChain(rt))
+		if limit, ok := a.idempotentLimit(rt); ok && a.Idempotency != nil {
+			rt.handle = a.idempotent(limit, rt.handle)
+		}
+		h := a.RouteChain(rt)
+		if succ, ok := aliasSuccessors[rt.Pattern]; ok {
+			h = deprecated(succ, h)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, h)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {

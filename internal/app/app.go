@@ -20,6 +20,7 @@ import (
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/dashboard"
+	"github.com/samo-brain/samo/internal/idempotency"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/mask"
 	"github.com/samo-brain/samo/internal/prediction"
@@ -165,8 +166,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 			{Name: "ids", Check: func(context.Context) error { return a.IDS.Ready() }},
 		}, a.scale.checkers()...),
 		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
-		Rotation: &rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2},
-		Metrics:  mon.metrics,
+		Rotation:    &rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2},
+		Metrics:     mon.metrics,
+		Idempotency: idempotency.New(a.Store, a.Keyring, opt.Now),
 		Security: api.SecurityDeps{Events: a.Store, IDS: a.IDS, Allowlist: cfg.IPAllowlist, Incidents: mon.incidents,
 			Reports: mon.reports, Alerts: mon.outbox, Shed: a.Events.Shed},
 	})
@@ -271,7 +273,8 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-// retention purges old predictions and expired refresh tokens hourly.
+// retention purges old predictions, expired refresh tokens and expired
+// idempotency keys hourly.
 func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
@@ -284,6 +287,9 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 			}
 			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil {
 				a.Log.Error("refresh token purge failed", "error", err)
+			}
+			if _, err := a.Store.PurgeIdempotency(ctx, now()); err != nil {
+				a.Log.Error("idempotency key purge failed", "error", err)
 			}
 			select {
 			case <-ctx.Done():

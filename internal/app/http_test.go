@@ -209,7 +209,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 	want := map[string]string{
 		"X-Content-Type-Options":    "nosniff",
 		"X-Frame-Options":           "DENY",
-		"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+		"Strict-Transport-Security": "", // plain HTTP: HSTS only over HTTPS (TestHSTSOnlyOverHTTPS)
 		"Referrer-Policy":           "strict-origin-when-cross-origin",
 		"Cache-Control":             "no-store",
 		"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",

@@ -45,10 +45,12 @@ func (p *Principal) Can(perm rbac.Permission) bool {
 // first middleware creates it; later ones fill in Route and Principal.
 type Info struct {
 	RequestID string
-	ClientIP  netip.Addr
-	Route     string
-	Start     time.Time
-	Principal *Principal
+	// TraceParent is the W3C traceparent a trusted proxy sent ("" if none).
+	TraceParent string
+	ClientIP    netip.Addr
+	Route       string
+	Start       time.Time
+	Principal   *Principal
 }
 
 type infoKey struct{}

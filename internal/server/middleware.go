@@ -47,10 +47,10 @@ type RequestObserver interface {
 // Chain returns the global middleware in the order requests pass through
 // them. Each step only relies on the ones before it:
 //
-//  1. requestInfo   – request id, start time, client IP (X-Forwarded-For only from TRUSTED_PROXIES)
+//  1. requestInfo   – request id, start time, client IP (X-Forwarded-For, X-Request-ID and traceparent only from TRUSTED_PROXIES)
 //  2. recoverPanic  – a panic becomes a 500 problem, never a dropped connection or a stack trace
 //  3. accessLog     – one JSON line per request: method, route, status, duration, request id, key id
-//  4. securityHeaders – the Guide's headers + Cache-Control: no-store, on every response including errors
+//  4. securityHeaders – the Guide's headers + Cache-Control: no-store, on every response including errors (HSTS only over HTTPS)
 //  5. cors          – only ALLOWED_ORIGINS, never * with credentials
 //  6. requireHTTPS  – plain-HTTP API calls refused with a clear problem when HTTPS_REQUIRED
 //  7. blockCheck    – blocked client IPs get 403 before any other work
@@ -90,9 +90,22 @@ func requestInfo(d ChainDeps) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info := &reqctx.Info{
-				RequestID: newRequestID(),
-				ClientIP:  ids.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), d.TrustedProxies),
-				Start:     d.Now(),
+				ClientIP: ids.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), d.TrustedProxies),
+				Start:    d.Now(),
+			}
+			// A trusted proxy's request id and trace context are kept (when
+			// valid) so its logs and ours correlate; anyone else's are not.
+			if fromTrustedProxy(r, d.TrustedProxies) {
+				if id := r.Header.Get("X-Request-ID"); validRequestID(id) {
+					info.RequestID = id
+				}
+				if tp := r.Header.Get("Traceparent"); validTraceparent(tp) {
+					info.TraceParent = tp
+					w.Header().Set("Traceparent", tp)
+				}
+			}
+			if info.RequestID == "" {
+				info.RequestID = newRequestID()
 			}
 			w.Header().Set("X-Request-ID", info.RequestID)
 			next.ServeHTTP(w, r.WithContext(reqctx.With(r.Context(), info)))
@@ -183,7 +196,6 @@ var securityHeaderValues = [...]struct {
 	// The Guide's "1; mode=block" enables a filter modern browsers removed and
 	// that could be abused; "0" is the current OWASP recommendation.
 	{"X-Xss-Protection", []string{"0"}},
-	{"Strict-Transport-Security", []string{"max-age=31536000; includeSubDomains"}},
 	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
 	{"Permissions-Policy", []string{"geolocation=(), microphone=(), camera=()"}},
 	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
@@ -193,12 +205,19 @@ var securityHeaderValues = [...]struct {
 	{"Cache-Control", []string{"no-store"}},
 }
 
-func securityHeaders(ChainDeps) Middleware {
+// hstsValue is sent only on HTTPS responses: browsers ignore it over plain
+// HTTP (RFC 6797 §7.2), and sending it there misdescribes the deployment.
+var hstsValue = []string{"max-age=31536000; includeSubDomains"}
+
+func securityHeaders(d ChainDeps) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			for _, sh := range securityHeaderValues {
 				h[sh.name] = sh.value
+			}
+			if isHTTPS(r, d) {
+				h["Strict-Transport-Security"] = hstsValue
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -46,16 +46,20 @@ func migrations(d Dialect) ([]migration, error) {
 		ms = append(ms, migration{version: v, name: name, sql: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("store: migrations not numbered 1..n: %q", m.name)
+	// Numbers are reserved per change and may land out of order, so gaps
+	// are allowed; duplicates are not.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("store: two migrations numbered %d: %q, %q", ms[i].version, ms[i-1].name, ms[i].name)
 		}
 	}
 	return ms, nil
 }
 
-// migrate applies every migration newer than the database's version, each in
-// its own transaction. A database newer than this binary is refused.
+// migrate applies every migration not yet recorded in schema_migrations, in
+// number order, each in its own transaction. Numbers may have gaps (they are
+// reserved per change and can land out of order); a database that recorded a
+// migration this binary does not have is refused.
 func (s *Store) migrate(ctx context.Context) error {
 	err := s.tx(ctx, func(t *txn) error {
 		if s.dialect == Postgres {
@@ -75,14 +79,23 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var current int
-	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("store: migrate: %w", s.wrap(err))
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("store: database schema version %d is newer than this binary (%d)", current, len(ms))
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.version] = true
 	}
-	for _, m := range ms[current:] {
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
+		}
+	}
+	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
 		err := s.tx(ctx, func(t *txn) error {
 			if s.dialect == Postgres {
 				// Serialise concurrent replicas migrating the same database.
@@ -110,7 +123,25 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// SchemaVersion returns the applied migration version.
+// appliedVersions returns the versions recorded in schema_migrations.
+func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.w.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.wrap(err)
+		}
+		out[v] = true
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// SchemaVersion returns the highest applied migration version.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
