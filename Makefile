@@ -10,11 +10,15 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB      := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS       := -X github.com/samo-brain/samo/internal/buildinfo.version=$(VERSION)
+COMMIT        ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE          ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+BUILDINFO     := github.com/samo-brain/samo/internal/buildinfo
+LDFLAGS       := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(DATE)
+IMAGE         ?= samo:local
 SAMO_ADDR     ?= 127.0.0.1:8080
 SAMO_DATA_DIR ?= ./samo-data
 
-.PHONY: build run test unit lint audit bench fuzz soak clean
+.PHONY: build run test unit lint audit bench fuzz soak clean image release
 
 build: ## build bin/samo
 	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/samo ./cmd/samo
@@ -22,9 +26,14 @@ build: ## build bin/samo
 run: build ## build and start samo serve in development mode
 	SAMO_DATA_DIR=$(SAMO_DATA_DIR) SAMO_ADDR=$(SAMO_ADDR) ./bin/samo serve
 
-lint: ## gofmt check, go vet, staticcheck
+lint: ## gofmt check, go mod tidy check, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	 if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@cp go.mod /tmp/samo-go.mod.$$$$ && cp go.sum /tmp/samo-go.sum.$$$$ && go mod tidy && \
+	 if ! cmp -s go.mod /tmp/samo-go.mod.$$$$; then diff -u /tmp/samo-go.mod.$$$$ go.mod; \
+	   cp /tmp/samo-go.mod.$$$$ go.mod; cp /tmp/samo-go.sum.$$$$ go.sum; rm -f /tmp/samo-go.*.$$$$; \
+	   echo "go mod tidy changes go.mod: run it and commit"; exit 1; fi; \
+	 cp /tmp/samo-go.sum.$$$$ go.sum; rm -f /tmp/samo-go.*.$$$$
 	go vet ./...
 	go run $(STATICCHECK) ./...
 
@@ -46,5 +55,11 @@ fuzz: ## every fuzz target for FUZZTIME (default 20s) each
 soak: ## 10-minute fixed-rate soak of samo serve (SOAK_DURATION, SOAK_RATE)
 	./scripts/soak.sh
 
+image: ## container image $(IMAGE) (default samo:local) built offline: host binary packed FROM scratch
+	IMAGE=$(IMAGE) VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./scripts/image.sh
+
+release: ## static cross-builds, SHA256SUMS and a CycloneDX SBOM in dist/
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) ./scripts/release.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -21,3 +21,8 @@ fi
 scripts/install-chromium.sh || true
 
 go test -race -count=1 ./...
+
+# --- deployment files (compose, systemd) and the container image, built and
+# run for real when a Docker daemon answers (a visible SKIP otherwise).
+scripts/deploy-test.sh
+scripts/image-test.sh

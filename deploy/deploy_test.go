@@ -1,0 +1,262 @@
+package deploy
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// docs reads every YAML document of a file as a generic map.
+func docs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	var out []map[string]any
+	for {
+		var d map[string]any
+		if err := dec.Decode(&d); err != nil {
+			if err.Error() == "EOF" {
+				return out
+			}
+			t.Fatalf("%s: %v", path, err)
+		}
+		if d != nil {
+			out = append(out, d)
+		}
+	}
+}
+
+// get walks a path of map keys (and "0" for a list's first element).
+func get(v any, keys ...string) any {
+	for _, k := range keys {
+		switch m := v.(type) {
+		case map[string]any:
+			v = m[k]
+		case []any:
+			if k != "0" || len(m) == 0 {
+				return nil
+			}
+			v = m[0]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// manifests returns every Kubernetes object under kubernetes/ by kind.
+func manifests(t *testing.T) map[string][]map[string]any {
+	t.Helper()
+	files, err := filepath.Glob("kubernetes/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests: %v", err)
+	}
+	byKind := map[string][]map[string]any{}
+	for _, f := range files {
+		for _, d := range docs(t, f) {
+			kind, _ := d["kind"].(string)
+			byKind[kind] = append(byKind[kind], d)
+		}
+	}
+	return byKind
+}
+
+// checkPod checks the restricted security context of a pod template and
+// that its secrets are mounted files, never environment values.
+func checkPod(t *testing.T, what string, pod any) {
+	t.Helper()
+	if get(pod, "securityContext", "runAsNonRoot") != true {
+		t.Errorf("%s: pod securityContext.runAsNonRoot is not true", what)
+	}
+	if uid, _ := get(pod, "securityContext", "runAsUser").(int); uid == 0 {
+		t.Errorf("%s: runAsUser is 0 or unset", what)
+	}
+	if get(pod, "securityContext", "seccompProfile", "type") != "RuntimeDefault" {
+		t.Errorf("%s: seccompProfile is not RuntimeDefault", what)
+	}
+	if get(pod, "automountServiceAccountToken") != false {
+		t.Errorf("%s: the service account token is mounted", what)
+	}
+	containers, _ := get(pod, "containers").([]any)
+	if len(containers) == 0 {
+		t.Fatalf("%s: no containers", what)
+	}
+	for _, c := range containers {
+		sc := get(c, "securityContext")
+		if get(sc, "allowPrivilegeEscalation") != false || get(sc, "readOnlyRootFilesystem") != true || get(sc, "runAsNonRoot") != true {
+			t.Errorf("%s: container securityContext %v is not restricted", what, sc)
+		}
+		if drop, _ := get(sc, "capabilities", "drop").([]any); len(drop) != 1 || drop[0] != "ALL" {
+			t.Errorf("%s: capabilities.drop = %v, want [ALL]", what, drop)
+		}
+		if add := get(sc, "capabilities", "add"); add != nil {
+			t.Errorf("%s: capabilities.add = %v", what, add)
+		}
+		env, _ := get(c, "env").([]any)
+		for _, e := range env {
+			if get(e, "valueFrom", "secretKeyRef") != nil {
+				t.Errorf("%s: secret %v passed in the environment; mount it as a file", what, get(e, "name"))
+			}
+		}
+		mounted := false
+		for _, m := range get(c, "volumeMounts").([]any) {
+			if get(m, "name") == "secrets" && get(m, "readOnly") == true {
+				mounted = true
+			}
+		}
+		if !mounted {
+			t.Errorf("%s: the secrets volume is not mounted read-only", what)
+		}
+	}
+	secretVolume := false
+	for _, v := range get(pod, "volumes").([]any) {
+		if get(v, "secret", "secretName") != nil {
+			secretVolume = true
+		}
+	}
+	if !secretVolume {
+		t.Errorf("%s: no Secret volume", what)
+	}
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	byKind := manifests(t)
+	deps := byKind["Deployment"]
+	if len(deps) != 1 {
+		t.Fatalf("%d Deployments, want 1", len(deps))
+	}
+	pod := get(deps[0], "spec", "template", "spec")
+	checkPod(t, "Deployment", pod)
+	c := get(pod, "containers", "0")
+	if p := get(c, "livenessProbe", "httpGet", "path"); p != "/health" {
+		t.Errorf("liveness probe path %v, want /health", p)
+	}
+	if p := get(c, "readinessProbe", "httpGet", "path"); p != "/ready" {
+		t.Errorf("readiness probe path %v, want /ready", p)
+	}
+	if n, _ := get(deps[0], "spec", "replicas").(int); n < 2 {
+		t.Errorf("replicas = %d, want at least 2 (PostgreSQL + Redis scale-out)", n)
+	}
+
+	jobs := byKind["Job"]
+	if len(jobs) != 1 {
+		t.Fatalf("%d Jobs, want 1 (first admin)", len(jobs))
+	}
+	jpod := get(jobs[0], "spec", "template", "spec")
+	checkPod(t, "Job", jpod)
+	args, _ := get(jpod, "containers", "0", "args").([]any)
+	if len(args) < 2 || args[0] != "admin" || args[1] != "bootstrap" {
+		t.Errorf("Job args %v, want admin bootstrap", args)
+	}
+
+	if len(byKind["Secret"]) != 1 {
+		t.Errorf("want one example Secret")
+	}
+	cms := byKind["ConfigMap"]
+	if len(cms) != 1 {
+		t.Fatalf("want one ConfigMap")
+	}
+	data, _ := get(cms[0], "data").(map[string]any)
+	if data["SECURITY_LEVEL"] != "production" {
+		t.Errorf("ConfigMap SECURITY_LEVEL = %v, want production", data["SECURITY_LEVEL"])
+	}
+	for _, k := range []string{"DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "ENCRYPTION_KEY"} {
+		if _, ok := data[k]; ok {
+			t.Errorf("ConfigMap holds the secret %s; use %s_FILE", k, k)
+		}
+		if !strings.HasPrefix(data[k+"_FILE"].(string), "/run/secrets/samo/") {
+			t.Errorf("ConfigMap %s_FILE = %v, want a file of the mounted Secret", k, data[k+"_FILE"])
+		}
+	}
+}
+
+// finalStage returns the instructions after the last FROM that configure
+// the image (USER, ENV, VOLUME, EXPOSE, HEALTHCHECK, ENTRYPOINT, CMD).
+func finalStage(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		word, _, _ := strings.Cut(line, " ")
+		switch word {
+		case "FROM":
+			out = out[:0]
+			out = append(out, line)
+		case "USER", "ENV", "VOLUME", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD":
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func TestDockerfilesShareTheFinalImage(t *testing.T) {
+	full, local := finalStage(t, "../Dockerfile"), finalStage(t, "Dockerfile.local")
+	if strings.Join(full, "\n") != strings.Join(local, "\n") {
+		t.Errorf("final stages differ:\nDockerfile:\n%s\nDockerfile.local:\n%s", strings.Join(full, "\n"), strings.Join(local, "\n"))
+	}
+	want := []string{
+		"FROM scratch", "USER 65532:65532", `ENTRYPOINT ["/usr/local/bin/samo"]`, `CMD ["serve"]`,
+		"ENV SAMO_ADDR=0.0.0.0:8080 SAMO_DATA_DIR=/data", `VOLUME ["/data"]`,
+	}
+	got := strings.Join(full, "\n")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("final stage lacks %q", w)
+		}
+	}
+	if !strings.Contains(got, `HEALTHCHECK`) || !strings.Contains(got, `"healthcheck"]`) {
+		t.Errorf("final stage has no HEALTHCHECK through samo healthcheck")
+	}
+}
+
+func TestSystemdUnitHardening(t *testing.T) {
+	b, err := os.ReadFile("samo.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := string(b)
+	for _, want := range []string{
+		"DynamicUser=yes", "StateDirectory=samo", "ProtectSystem=strict", "NoNewPrivileges=yes",
+		"CapabilityBoundingSet=\n", "LoadCredential=jwt_secret_key:", "JWT_SECRET_KEY_FILE=%d/jwt_secret_key",
+	} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("samo.service lacks %q", strings.TrimSpace(want))
+		}
+	}
+}
+
+func TestComposeProperties(t *testing.T) {
+	d := docs(t, "compose.yaml")[0]
+	services, _ := d["services"].(map[string]any)
+	for _, s := range []string{"postgres", "redis", "samo1", "samo2", "lb", "prometheus"} {
+		if services[s] == nil {
+			t.Errorf("compose.yaml has no %s service", s)
+		}
+	}
+	cmd, _ := get(services, "redis", "command").([]any)
+	if len(cmd) == 0 || !strings.Contains(cmd[len(cmd)-1].(string), "--appendonly yes") {
+		t.Errorf("redis command %v lacks --appendonly yes", cmd)
+	}
+	env, _ := get(services, "samo1", "environment").(map[string]any)
+	if env["METRICS_ADDR"] == nil || env["JWT_SECRET_KEY"] != nil || env["JWT_SECRET_KEY_FILE"] == nil {
+		t.Errorf("samo1 environment %v: want METRICS_ADDR and secrets as files", env)
+	}
+	haproxy, err := os.ReadFile("haproxy.cfg")
+	if err != nil || !strings.Contains(string(haproxy), "cookie SAMO_LB insert") || !strings.Contains(string(haproxy), "path_beg /dashboard/") {
+		t.Errorf("haproxy.cfg lacks sticky sessions for /dashboard/ (%v)", err)
+	}
+}
