@@ -33,10 +33,13 @@ var dunderNames = []string{"__import__", "__builtins__", "__subclasses__", "__gl
 // shellProbes are commands an injection runs to prove it worked; inside a
 // backtick span after a space (where Markdown code spans are usual) only
 // these, with arguments of the right shape, or dangerous invocations count.
+// The value is true for commands that also need an argument: `cat`,
+// `echo` or `sleep` alone is code talk.
 var shellProbes = map[string]bool{
-	"whoami": true, "id": true, "uname": true, "hostname": true, "ifconfig": true, "ipconfig": true, "sleep": true,
-	"ping": true, "nslookup": true, "dig": true, "host": true, "curl": true, "wget": true, "nc": true, "ncat": true,
-	"netcat": true, "cat": true, "type": true, "systeminfo": true, "bash": true, "sh": true, "echo": true, "env": true,
+	"whoami": false, "id": false, "uname": false, "hostname": false, "ifconfig": false, "ipconfig": false,
+	"systeminfo": false, "sleep": true, "ping": false, "nslookup": false, "dig": false, "host": true, "curl": false,
+	"wget": false, "nc": false, "ncat": false, "netcat": false, "cat": true, "type": true, "bash": true, "sh": true,
+	"echo": true, "env": true,
 }
 
 // detectShellExec finds command execution that the separator-based shell
@@ -86,10 +89,11 @@ func scanBacktickSpans(f *findings, l string) {
 				word = word[k+1:]
 			}
 			match, strong, known := evalCommand(word, args[1:])
+			needsArg, isProbe := shellProbes[word]
 			switch {
 			case known && strong:
 				f.add(Shell, 0.9, "dangerous command in backticks")
-			case known && match && shellProbes[word] && (len(args) > 1 || !inSet(word, "type host env cat echo sleep bash sh")):
+			case known && match && isProbe && (len(args) > 1 || !needsArg):
 				f.add(Shell, 0.85, "command substitution in backticks")
 			case known && strings.HasPrefix(args[0], "/") && match:
 				f.add(Shell, 0.85, "command substitution in backticks")
