@@ -40,6 +40,9 @@ type Authenticator interface {
 // Observer receives intrusion-detection signals.
 type Observer interface {
 	Observe(ctx context.Context, ip netip.Addr, sig ids.Signal, key string) error
+	// ObserveN records n occurrences of sig at once (the rejected items of
+	// one batch), weighted as n single requests.
+	ObserveN(ctx context.Context, ip netip.Addr, sig ids.Signal, key string, n int) error
 }
 
 // Checker is one readiness check (store, cache, model).
@@ -54,6 +57,10 @@ type Limits struct {
 	MaxBatch     int      // texts per batch (100)
 	MaxFileSize  int64    // MAX_FILE_SIZE
 	AllowedFiles []string // ALLOWED_FILE_TYPES
+	// MaxUploads bounds the multipart uploads read at once
+	// (MAX_CONCURRENT_UPLOADS); more are refused with 503 and Retry-After.
+	// Zero means unbounded.
+	MaxUploads int
 }
 
 // Deps are the API's dependencies.
@@ -97,6 +104,7 @@ type MetricsSource interface {
 // API holds the handlers' dependencies.
 type API struct {
 	Deps
+	uploads chan struct{} // the MaxUploads semaphore; nil when unbounded
 }
 
 // New returns the API.
@@ -107,7 +115,11 @@ func New(d Deps) *API {
 	if d.Events == nil {
 		d.Events = secevent.Discard{}
 	}
-	return &API{Deps: d}
+	a := &API{Deps: d}
+	if d.Limits.MaxUploads > 0 {
+		a.uploads = make(chan struct{}, d.Limits.MaxUploads)
+	}
+	return a
 }
 
 // Handler returns the mux serving every route of the table, each wrapped in
@@ -325,7 +337,7 @@ func (a *API) noteClientError(r *http.Request, err error) {
 	if !ok {
 		return
 	}
-	if e.Code == "invalid_request" && !e.recorded && len(e.Fields) > 0 {
+	if (e.Code == "invalid_request" || e.Code == "invalid_field") && !e.recorded && len(e.Fields) > 0 {
 		a.recordInvalidParameter(r, e.Fields)
 	}
 	switch {

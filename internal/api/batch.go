@@ -1,40 +1,28 @@
 package api
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"mime"
 	"net/http"
-	"path"
-	"slices"
 	"strconv"
-	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/samo-brain/samo/internal/gateway"
+	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/validate"
 )
 
-// MaxFileItems caps the texts in one uploaded file. JSON batches are capped
-// at Limits.MaxBatch (100) as the contract says; a file is how larger
-// batches arrive, so it gets ten times that, still bounded.
-const MaxFileItems = 1000
-
-type batchRequest struct {
-	Texts     []json.RawMessage `json:"texts"`
-	Threshold *float64          `json:"threshold"`
-	Taxonomy  string            `json:"taxonomy"`
-}
+// uploadRetryAfter is the Retry-After of an upload refused because
+// MAX_CONCURRENT_UPLOADS are already being read.
+const uploadRetryAfter = 2 * time.Second
 
 type itemError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+
+	injection bool // refused by the injection detector (intrusion detection)
 }
 
 type batchItem struct {
@@ -58,30 +46,24 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "multipart/form-data":
-		var err error
+		release, err := a.acquireUpload()
+		if err != nil {
+			return err
+		}
+		defer release()
 		texts, tax, threshold, err = a.readUpload(w, r)
 		if err != nil {
 			return err
 		}
 	default:
-		var req batchRequest
-		if err := decodeJSON(w, r, a.bodyLimit(a.Limits.MaxBatch), &req, "texts", "threshold", "taxonomy"); err != nil {
+		b, err := decodeBatch(w, r, a.bodyLimit(a.Limits.MaxBatch), a.Limits.MaxBatch)
+		if err != nil {
 			return err
 		}
-		if req.Texts == nil {
+		if !b.gotTexts {
 			return fieldProblem("texts", "required", "texts is required (an array of strings)")
 		}
-		if len(req.Texts) > a.Limits.MaxBatch {
-			return fieldProblem("texts", "too_many", fmt.Sprintf("at most %d texts per batch", a.Limits.MaxBatch))
-		}
-		for i, raw := range req.Texts {
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return fieldProblem("texts["+strconv.Itoa(i)+"]", "wrong_type", "must be a JSON string")
-			}
-			texts = append(texts, s)
-		}
-		threshold, tax = req.Threshold, req.Taxonomy
+		texts, threshold, tax = b.texts, b.threshold, b.taxonomy
 	}
 	if len(texts) == 0 {
 		return fieldProblem("texts", "empty", "at least one text is required")
@@ -96,9 +78,11 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 	resp := batchResponse{Results: make([]batchItem, len(texts)), Count: len(texts)}
 	var ins []prediction.Input
 	var pos []int
+	tally := newEventTally()
 	for i, t := range texts {
+		texts[i] = "" // release each text once checked
 		resp.Results[i].Index = i
-		in, err := a.checkText(r, "texts["+strconv.Itoa(i)+"]", t)
+		in, err := a.checkText(r, "texts["+strconv.Itoa(i)+"]", t, tally.add)
 		if err != nil {
 			resp.Results[i].Error = toItemError(err)
 			continue
@@ -107,6 +91,8 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 		ins = append(ins, in)
 		pos = append(pos, i)
 	}
+	tally.flush(r.Context(), a.Events)
+	a.observeItems(r, resp.Results)
 	if len(ins) > 0 {
 		results := a.Predictions.PredictBatch(r.Context(), ins)
 		if err := refusedBatch(results); err != nil {
@@ -143,6 +129,54 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// acquireUpload takes one of MAX_CONCURRENT_UPLOADS slots, or refuses the
+// upload at once with a 503 and Retry-After: uploads are the requests that
+// read the most, so their number is bounded rather than queued.
+func (a *API) acquireUpload() (func(), error) {
+	if a.uploads == nil {
+		return func() {}, nil
+	}
+	select {
+	case a.uploads <- struct{}{}:
+		return func() { <-a.uploads }, nil
+	default:
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "too_many_uploads", Title: "Service Unavailable",
+			Detail:     "Too many file uploads are being processed; retry after the indicated time.",
+			RetryAfter: uploadRetryAfter}
+	}
+}
+
+// observeItems feeds a batch's rejected items to intrusion detection like
+// single requests: each item refused by the injection detector counts as
+// one injection (so 100 attacks in one batch weigh as 100 requests), and
+// items refused as malformed count once per batch (a file with a few bad
+// lines is more often a mistake than an attack).
+func (a *API) observeItems(r *http.Request, items []batchItem) {
+	if a.IDS == nil {
+		return
+	}
+	info, ok := reqctx.From(r.Context())
+	if !ok {
+		return
+	}
+	injections, invalid := 0, 0
+	for _, it := range items {
+		switch {
+		case it.Error == nil:
+		case it.Error.injection:
+			injections++
+		default:
+			invalid++
+		}
+	}
+	if injections > 0 {
+		_ = a.IDS.ObserveN(r.Context(), info.ClientIP, ids.SignalInjection, "", injections) // the detector records its own failures
+	}
+	if invalid > 0 {
+		_ = a.IDS.Observe(r.Context(), info.ClientIP, ids.SignalValidationRejected, "")
+	}
+}
+
 // refusedBatch returns the 503 for a batch whose every predicted item was
 // refused by the gateway's open circuit: no work was done, so the whole
 // request may be retried after Retry-After. Mixed outcomes stay per item.
@@ -160,172 +194,9 @@ func toItemError(err error) *itemError {
 	if !errors.As(err, &e) {
 		e = Internal(err)
 	}
-	ie := &itemError{Code: e.Code, Message: e.Detail}
+	ie := &itemError{Code: e.Code, Message: e.Detail, injection: e.Code == "injection_detected"}
 	if len(e.Fields) > 0 {
 		ie.Code, ie.Message = e.Fields[0].Code, e.Fields[0].Message
 	}
 	return ie
-}
-
-// readUpload streams a multipart body: one "file" part (json, csv or txt
-// within MAX_FILE_SIZE and ALLOWED_FILE_TYPES) and optional "taxonomy" and
-// "threshold" fields. Any other part is refused.
-func (a *API) readUpload(w http.ResponseWriter, r *http.Request) ([]string, string, *float64, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, a.Limits.MaxFileSize+64*1024)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, "", nil, Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
-	}
-	var texts []string
-	var tax string
-	var threshold *float64
-	gotFile := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, "", nil, uploadError(err, a.Limits.MaxFileSize)
-		}
-		switch part.FormName() {
-		case "file":
-			if gotFile {
-				return nil, "", nil, fieldProblem("file", "duplicate", "send one file per request")
-			}
-			gotFile = true
-			texts, err = a.parseFile(part)
-			if err != nil {
-				return nil, "", nil, err
-			}
-		case "taxonomy", "threshold":
-			v, err := io.ReadAll(io.LimitReader(part, 65))
-			if err != nil || len(v) > 64 {
-				return nil, "", nil, fieldProblem(part.FormName(), "invalid", "value too long")
-			}
-			if part.FormName() == "taxonomy" {
-				tax = string(v)
-			} else {
-				f, err := strconv.ParseFloat(string(v), 64)
-				if err != nil {
-					return nil, "", nil, fieldProblem("threshold", "wrong_type", "must be a number between 0 and 1")
-				}
-				threshold = &f
-			}
-		default:
-			return nil, "", nil, fieldProblem(truncate(part.FormName(), 32), "unknown_field", "unknown form field (expected file, taxonomy, threshold)")
-		}
-	}
-	if !gotFile {
-		return nil, "", nil, fieldProblem("file", "required", "a file part named \"file\" is required")
-	}
-	return texts, tax, threshold, nil
-}
-
-func uploadError(err error, limit int64) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The upload exceeds MAX_FILE_SIZE (%d bytes).", limit))
-	}
-	return Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
-}
-
-// parseFile reads one uploaded file part into texts.
-func (a *API) parseFile(part io.Reader) ([]string, error) {
-	name := ""
-	if p, ok := part.(interface{ FileName() string }); ok {
-		name = p.FileName()
-	}
-	ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
-	if !slices.Contains(a.Limits.AllowedFiles, ext) {
-		return nil, &Error{Status: http.StatusUnsupportedMediaType, Code: "file_type_not_allowed", Title: "Unsupported Media Type",
-			Detail: "Allowed file types: " + strings.Join(a.Limits.AllowedFiles, ", ") + "."}
-	}
-	data, err := io.ReadAll(io.LimitReader(part, a.Limits.MaxFileSize+1))
-	if err != nil {
-		return nil, uploadError(err, a.Limits.MaxFileSize)
-	}
-	if int64(len(data)) > a.Limits.MaxFileSize {
-		return nil, Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The file exceeds MAX_FILE_SIZE (%d bytes).", a.Limits.MaxFileSize))
-	}
-	if !utf8.Valid(data) {
-		return nil, fieldProblem("file", "invalid_utf8", "the file must be UTF-8 text")
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var texts []string
-	switch ext {
-	case "json":
-		texts, err = parseJSONFile(data)
-	case "csv":
-		texts, err = parseCSVFile(data)
-	case "txt":
-		texts = parseTextFile(data)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(texts) > MaxFileItems {
-		return nil, fieldProblem("file", "too_many", fmt.Sprintf("at most %d texts per file", MaxFileItems))
-	}
-	return texts, nil
-}
-
-// parseJSONFile accepts ["a","b"] or {"texts":["a","b"]}.
-func parseJSONFile(data []byte) ([]string, error) {
-	var arr []string
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&arr); err == nil && !dec.More() {
-		return arr, nil
-	}
-	var obj struct {
-		Texts []string `json:"texts"`
-	}
-	if err := checkObjectKeys(data, []string{"texts"}); err != nil {
-		return nil, fieldProblem("file", "invalid_json", `a JSON file must be an array of strings or {"texts":[...]}`)
-	}
-	dec = json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&obj); err != nil || dec.More() {
-		return nil, fieldProblem("file", "invalid_json", `a JSON file must be an array of strings or {"texts":[...]}`)
-	}
-	return obj.Texts, nil
-}
-
-// parseCSVFile takes the column named "text" when the first row has one,
-// else the first column of every row.
-func parseCSVFile(data []byte) ([]string, error) {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	rows, err := cr.ReadAll()
-	if err != nil {
-		return nil, fieldProblem("file", "invalid_csv", "the CSV file could not be parsed")
-	}
-	col, start := 0, 0
-	if len(rows) > 0 {
-		for i, h := range rows[0] {
-			if strings.EqualFold(strings.TrimSpace(h), "text") {
-				col, start = i, 1
-				break
-			}
-		}
-	}
-	var texts []string
-	for _, row := range rows[start:] {
-		if col < len(row) && strings.TrimSpace(row[col]) != "" {
-			texts = append(texts, row[col])
-		}
-	}
-	return texts, nil
-}
-
-// parseTextFile takes one text per non-blank line (CRLF or LF).
-func parseTextFile(data []byte) []string {
-	var texts []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), len(data)+1)
-	for sc.Scan() {
-		if line := strings.TrimRight(sc.Text(), "\r"); strings.TrimSpace(line) != "" {
-			texts = append(texts, line)
-		}
-	}
-	return texts
 }

@@ -63,7 +63,7 @@ func (a *API) predict(w http.ResponseWriter, r *http.Request) error {
 	if err := validate.Threshold(req.Threshold); err != nil {
 		return fieldProblem("threshold", "out_of_range", "threshold must be a number between 0 and 1")
 	}
-	in, err := a.checkText(r, "text", *req.Text)
+	in, err := a.checkText(r, "text", *req.Text, a.recordNow(r))
 	if err != nil {
 		return err
 	}
@@ -77,13 +77,15 @@ func (a *API) predict(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkText validates one text and runs injection detection. Every
-// detection is a security event; the policy decides reject or flag.
-func (a *API) checkText(r *http.Request, field, text string) (prediction.Input, error) {
+// detection is a security event, handed to record (at once for a single
+// text, aggregated per class for a batch); the policy decides reject or
+// flag.
+func (a *API) checkText(r *http.Request, field, text string, record func(secevent.Event)) (prediction.Input, error) {
 	norm, err := validate.Text(text, a.Limits.Text)
 	if err != nil {
 		var fe *validate.FieldError
 		if errors.As(err, &fe) {
-			a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.ValidationRejected, secevent.Low, a.Now(),
+			record(secevent.New(r.Context(), secevent.ValidationRejected, secevent.Low, a.Now(),
 				map[string]string{"field": field, "code": fe.Code}))
 			e := fieldProblem(field, fe.Code, fe.Message)
 			e.recorded = true
@@ -99,7 +101,7 @@ func (a *API) checkText(r *http.Request, field, text string) (prediction.Input, 
 		if reject {
 			sev, action = secevent.Medium, "rejected"
 		}
-		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.InjectionDetected, sev, a.Now(),
+		record(secevent.New(r.Context(), secevent.InjectionDetected, sev, a.Now(),
 			map[string]string{"class": string(d.Class), "action": action, "field": field, "reason": d.Reason}))
 		flags = append(flags, string(d.Class))
 	}

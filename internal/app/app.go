@@ -157,7 +157,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Tokens: a.Tokens, JWKS: a.jwks, Injection: policy,
 		Limits: api.Limits{
 			Text:     validate.Limits{MinLength: cfg.MinTextLength, MaxLength: cfg.MaxTextLength},
-			MaxBatch: 100, MaxFileSize: cfg.MaxFileSize, AllowedFiles: cfg.AllowedFileTypes,
+			MaxBatch: 100, MaxFileSize: cfg.MaxFileSize, AllowedFiles: cfg.AllowedFileTypes, MaxUploads: cfg.MaxConcurrentUploads,
 		},
 		Taxonomies: model.Taxonomies(),
 		Ready: append([]api.Checker{

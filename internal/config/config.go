@@ -104,6 +104,10 @@ type Config struct {
 	InjectionPolicy           string         // INJECTION_POLICY: validated by the validate package
 	PredictionRetention       time.Duration  // PREDICTION_RETENTION: 0 = keep forever
 	AnalystTextView           string         // ANALYST_TEXT_VIEW: AnalystTextAnonymized or AnalystTextPIIMasked
+	SecurityEventRetention    time.Duration  // SECURITY_EVENT_RETENTION: 0 = keep forever
+	SecurityLogMaxSize        int64          // SECURITY_LOG_MAX_SIZE in bytes: 0 = never rotate
+	SecurityLogMaxFiles       int            // SECURITY_LOG_MAX_FILES: rotated files kept
+	MaxConcurrentUploads      int            // MAX_CONCURRENT_UPLOADS
 	LogLevel                  slog.Level     // LOG_LEVEL
 	ShutdownTimeout           time.Duration  // SHUTDOWN_TIMEOUT
 

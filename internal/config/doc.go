@@ -170,6 +170,10 @@
 //	INJECTION_POLICY              --injection-policy              ""
 //	PREDICTION_RETENTION          --prediction-retention          0
 //	ANALYST_TEXT_VIEW             --analyst-text-view             anonymized
+//	SECURITY_EVENT_RETENTION      --security-event-retention      2160h
+//	SECURITY_LOG_MAX_SIZE         --security-log-max-size         52428800
+//	SECURITY_LOG_MAX_FILES        --security-log-max-files        5
+//	MAX_CONCURRENT_UPLOADS        --max-concurrent-uploads        4
 //	LOG_LEVEL                     --log-level                     info
 //	SHUTDOWN_TIMEOUT              --shutdown-timeout              15s
 package config

@@ -172,6 +172,12 @@ func (c *Config) checkAlways(p *problems) {
 	between(p, "IDS_BLOCK_THRESHOLD", c.IDSBlockThreshold, 1, 60_000)
 	notNegative(p, "PREDICTION_RETENTION", c.PredictionRetention)
 	oneOf(p, "ANALYST_TEXT_VIEW", c.AnalystTextView, AnalystTextAnonymized, AnalystTextPIIMasked)
+	notNegative(p, "SECURITY_EVENT_RETENTION", c.SecurityEventRetention)
+	if c.SecurityLogMaxSize != 0 && (c.SecurityLogMaxSize < 4096 || c.SecurityLogMaxSize > 1<<40) {
+		p.add("SECURITY_LOG_MAX_SIZE", ErrOutOfRange, "%d must be 0 (never rotate) or between 4096 and %d bytes", c.SecurityLogMaxSize, int64(1<<40))
+	}
+	between(p, "SECURITY_LOG_MAX_FILES", c.SecurityLogMaxFiles, 1, 100)
+	between(p, "MAX_CONCURRENT_UPLOADS", c.MaxConcurrentUploads, 1, 1024)
 	positive(p, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 }
 

@@ -284,12 +284,24 @@ func (d *Detector) pruneOverlay(start uint64) {
 // blocks the client when its score reaches the threshold. The error is
 // ErrUnknownSignal or a failure to store a block.
 func (d *Detector) Observe(ctx context.Context, ip netip.Addr, sig Signal, key string) error {
+	return d.ObserveN(ctx, ip, sig, key, 1)
+}
+
+// ObserveN records that ip produced signal sig n times at once, as the n
+// rejected items of one batch request: they count exactly like n single
+// requests (each occurrence beyond the allowance adds its points), so a
+// batch of 100 injection attempts blocks its source as 100 single ones
+// would. n < 1 records nothing; keyed signals count once whatever n is.
+func (d *Detector) ObserveN(ctx context.Context, ip netip.Addr, sig Signal, key string, n int) error {
 	c, keyed, ok := sig.counter()
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownSignal, truncate(string(sig), 32))
 	}
-	if !ip.IsValid() {
+	if !ip.IsValid() || n < 1 {
 		return nil
+	}
+	if keyed {
+		n = 1
 	}
 	now, t := d.clock()
 	ip = Normalize(ip)
@@ -300,7 +312,7 @@ func (d *Detector) Observe(ctx context.Context, ip netip.Addr, sig Signal, key s
 	}
 	s := d.shard(subj)
 	s.mu.Lock()
-	out := s.get(subj, &d.rules, t, true).observe(&d.rules, c, keyed, fp, t)
+	out := s.get(subj, &d.rules, t, true).observe(&d.rules, c, n, keyed, fp, t)
 	s.mu.Unlock()
 
 	if out.brute {

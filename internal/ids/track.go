@@ -196,17 +196,20 @@ func (tr *track) advance(r *rules, t int64) {
 	}
 }
 
-// observe applies one signal at time t (nanoseconds since the detector's
-// base) and reports what must happen next.
-func (tr *track) observe(r *rules, c counter, keyed bool, fp uint64, t int64) outcome {
+// observe applies k occurrences of one signal at time t (nanoseconds since
+// the detector's base) and reports what must happen next. Each occurrence
+// beyond the allowance adds the counter's points, as k separate
+// observations would.
+func (tr *track) observe(r *rules, c counter, k int, keyed bool, fp uint64, t int64) outcome {
 	var out outcome
 	tr.lastSeen = t
 	tr.advance(r, t)
-	tr.counts[c].add(tr.shortBase, 1)
+	before := tr.counts[c].sum()
+	tr.counts[c].add(tr.shortBase, k)
 	n := tr.counts[c].sum()
 	pts, why := 0, reason(0)
-	if n > r.allow[c] {
-		pts, why = r.points[c], counterReason[c]
+	if excess := max(0, n-r.allow[c]) - max(0, before-r.allow[c]); excess > 0 {
+		pts, why = min(excess*r.points[c], 0xffff), counterReason[c]
 	}
 	if c == cAuth {
 		if n > r.brute && (!tr.brute || t-tr.bruteAt >= r.window) {
@@ -226,18 +229,18 @@ func (tr *track) observe(r *rules, c counter, keyed bool, fp uint64, t int64) ou
 	if pts == 0 {
 		return out
 	}
-	before := tr.score.sum()
-	if before == 0 {
+	prior := tr.score.sum()
+	if prior == 0 {
 		tr.reasons = 0
 	}
 	tr.score.add(tr.longBase, pts)
 	tr.reasons |= why
-	out.score, out.reasons = before+pts, tr.reasons
+	out.score, out.reasons = prior+pts, tr.reasons
 	switch {
 	case out.score >= r.threshold:
 		out.block = true
 		tr.forgive()
-	case before == 0:
+	case prior == 0:
 		out.suspect = true
 	}
 	return out
