@@ -124,7 +124,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		// Start anyway: requests fail closed (503) until the store answers.
 		log.Warn("IP block list not readable yet; requests are refused until it is", "error", err)
 	}
-	mon, err := a.buildMonitoring(opt.Now)
+	mon, err := a.buildMonitoring(opt.Now, model)
 	if err != nil {
 		return nil, err
 	}

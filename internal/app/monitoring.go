@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/buildinfo"
+	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/metrics"
 	"github.com/samo-brain/samo/internal/prediction"
@@ -24,7 +26,7 @@ type monitoring struct {
 // buildMonitoring wires metrics, alerts, incidents and reports to the event
 // pipeline (subscribers run after events are persisted, in this order) and
 // adds their background jobs. It needs Store, Events, IDS and Keys.
-func (a *App) buildMonitoring(now func() time.Time) (*monitoring, error) {
+func (a *App) buildMonitoring(now func() time.Time, model Predictor) (*monitoring, error) {
 	cfg := a.Cfg
 	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook, Secret: cfg.SecurityAlertSecret.Reveal(),
 		AllowPrivate: cfg.SecurityAlertAllowPrivate}, a.Store, nil, a.Log, now)
@@ -38,7 +40,15 @@ func (a *App) buildMonitoring(now func() time.Time) (*monitoring, error) {
 		BlockedIPs: func(ctx context.Context) (int, error) {
 			st, err := a.IDS.Status(ctx)
 			return len(st.Blocked), err
-		}})
+		},
+		Dependencies: a.dependencies(),
+		AlertBacklog: func(ctx context.Context) (int, error) {
+			st, err := outbox.Stats(ctx)
+			return st.Pending, err
+		},
+		Breakers: breakers(model),
+		Pools:    a.Store.PoolStats,
+	})
 	a.Events.Subscribe(m.OnEvents)
 	a.Events.Subscribe(outbox.OnEvents)
 	a.Events.Subscribe(incidents.OnEvents)
@@ -46,7 +56,10 @@ func (a *App) buildMonitoring(now func() time.Time) (*monitoring, error) {
 	a.jobs = append(a.jobs, outbox.Run, a.scale.exclusive("security_report", (&report.Scheduler{Builder: reports,
 		Alerter: outbox, Jobs: a.Store, Interval: cfg.SecurityReportInterval, Log: a.Log, Now: now}).Run))
 	if cfg.MetricsAddr != "" {
-		a.MetricsHandler = m.Handler()
+		// The metrics listener answers /metrics and nothing else.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		a.MetricsHandler = mux
 	}
 	return &monitoring{metrics: m, outbox: outbox, incidents: incidents, reports: reports}, nil
 }
@@ -64,4 +77,22 @@ func (o observed) Predict(ctx context.Context, text, taxonomy string, threshold 
 		o.m.ObservePrediction(taxonomy, time.Since(start))
 	}
 	return r, err
+}
+
+// dependencies are the probes behind samo_dependency_up.
+func (a *App) dependencies() map[string]func(context.Context) error {
+	deps := map[string]func(context.Context) error{"store": a.Store.Ping}
+	if a.scale.redis != nil {
+		deps["redis"] = a.scale.redis.Ping
+	}
+	return deps
+}
+
+// breakers exports the model gateway's circuit breaker (gateway mode only).
+func breakers(model Predictor) func() map[string]string {
+	g, ok := model.(interface{ State() gateway.State })
+	if !ok {
+		return nil
+	}
+	return func() map[string]string { return map[string]string{"model": g.State().String()} }
 }

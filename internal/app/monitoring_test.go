@@ -57,4 +57,18 @@ func TestMonitoringWiredEndToEnd(t *testing.T) {
 	if strings.Contains(body, "192.0.2.10") {
 		t.Error("a client IP appears in a metric label")
 	}
+	for _, m := range []string{`samo_dependency_up{dependency="store"} 1`, "samo_alert_outbox_pending 0",
+		`samo_db_pool_open_connections{pool="write"}`, `route="/v1/predict"`} {
+		if !strings.Contains(body, m) {
+			t.Errorf("Prometheus output lacks %s", m)
+		}
+	}
+	// The metrics listener answers /metrics only.
+	for _, path := range []string{"/", "/health", "/metrics/x", "/v1/predict"} {
+		rec := httptest.NewRecorder()
+		ta.MetricsHandler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 404 {
+			t.Errorf("metrics listener GET %s = %d, want 404", path, rec.Code)
+		}
+	}
 }

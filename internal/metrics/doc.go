@@ -4,12 +4,17 @@
 // Metrics live in their own registry (never the global one), served by
 // Handler on the separate METRICS_ADDR listener:
 //
-//	samo_http_requests_total{method,route,status}
+//	samo_http_requests_total{method,route,code}
 //	samo_http_request_duration_seconds{route}          histogram
 //	samo_security_events_total{type,severity}
 //	samo_auth_failures_total{reason}
-//	samo_rate_limited_requests_total
+//	samo_rate_limited_requests_total{limit}            ip, principal, ...
 //	samo_blocked_ips                                    gauge, read at scrape time
+//	samo_dependency_up{dependency}                      store, redis: probed at scrape time
+//	samo_alert_outbox_pending                           gauge, -1 when unreadable
+//	samo_circuit_breaker_state{upstream,state}          1 for the current state
+//	samo_db_pool_{open,in_use,idle,max_open}_connections{pool}, samo_db_pool_waits_total,
+//	samo_db_pool_wait_seconds_total, samo_db_pool_closed_{idle,lifetime}_total
 //	samo_predictions_total{taxonomy}
 //	samo_inference_duration_seconds                     histogram
 //	samo_events_shed_total                              from the event pipeline
@@ -18,8 +23,8 @@
 // plus the Go runtime and process collectors.
 //
 // No label carries an IP address, key, user id, request path or any other
-// value a client chooses: routes are route-table patterns ("GET
-// /v1/predictions/{id}"), methods outside the standard set become "OTHER",
+// value a client chooses: routes are route-table path patterns
+// ("/v1/predictions/{id}"; the method is its own label), methods outside the standard set become "OTHER",
 // and type, reason and taxonomy labels must match [a-z0-9_] or become
 // "other". Every label also has a cap on distinct values (for example 32
 // reasons), past which new values count as "other", so no input can grow

@@ -2,8 +2,10 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,18 @@ type Options struct {
 	// Store feeds the JSON summary (events in the last 24 hours and live
 	// per-emotion quality from feedback).
 	Store Store
+	// Dependencies are probed at scrape time (2-second timeout each) and
+	// exported as samo_dependency_up{dependency}: 1 reachable, 0 not.
+	Dependencies map[string]func(ctx context.Context) error
+	// AlertBacklog returns the alert deliveries waiting in the outbox
+	// (samo_alert_outbox_pending; -1 when it cannot be read).
+	AlertBacklog func(ctx context.Context) (int, error)
+	// Breakers returns the state of each circuit breaker by upstream
+	// (samo_circuit_breaker_state{upstream,state}: 1 for the current state).
+	Breakers func() map[string]string
+	// Pools returns database connection-pool statistics by pool name
+	// (samo_db_pool_*{pool}).
+	Pools func() map[string]sql.DBStats
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// FeedbackWindow bounds how many of the newest feedback rows the
@@ -46,13 +60,14 @@ type Metrics struct {
 	duration      *prometheus.HistogramVec
 	events        *prometheus.CounterVec
 	authFailures  *prometheus.CounterVec
-	rateLimited   prometheus.Counter
+	rateLimited   *prometheus.CounterVec
 	predictions   *prometheus.CounterVec
 	inference     prometheus.Histogram
 	methods       *labelSet
 	routes        *labelSet
 	types         *labelSet
 	reasons       *labelSet
+	limits        *labelSet
 	taxonomies    *labelSet
 	qualityMu     sync.Mutex
 	qualityAt     time.Time
@@ -72,7 +87,7 @@ func New(opt Options) *Metrics {
 		reg: prometheus.NewRegistry(), opt: opt, start: opt.Now(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "samo_http_requests_total", Help: "HTTP requests served, by method, route pattern and status code.",
-		}, []string{"method", "route", "status"}),
+		}, []string{"method", "route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "samo_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
@@ -83,9 +98,9 @@ func New(opt Options) *Metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "samo_auth_failures_total", Help: "Failed authentications by reason.",
 		}, []string{"reason"}),
-		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "samo_rate_limited_requests_total", Help: "Requests refused with 429 by rate limiting.",
-		}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "samo_rate_limited_requests_total", Help: "Requests refused with 429 by rate limiting, by the limit that refused them (ip, principal, ...).",
+		}, []string{"limit"}),
 		predictions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "samo_predictions_total", Help: "Texts classified, by taxonomy.",
 		}, []string{"taxonomy"}),
@@ -97,6 +112,7 @@ func New(opt Options) *Metrics {
 		routes:     newLabelSet(256),
 		types:      newLabelSet(128),
 		reasons:    newLabelSet(32),
+		limits:     newLabelSet(16),
 		taxonomies: newLabelSet(8),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -115,7 +131,7 @@ func New(opt Options) *Metrics {
 		return float64(opt.Shed())
 	})
 	m.reg.MustRegister(m.requests, m.duration, m.events, m.authFailures, m.rateLimited, m.predictions, m.inference,
-		build, blocked, shed,
+		build, blocked, shed, newHealthCollector(opt),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -145,9 +161,13 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveRequest counts one finished HTTP request (server.RequestObserver).
 // route is the route pattern ("POST /v1/predict") or "unmatched", never a
-// raw path, so no label carries an id, key or address.
+// raw path, so no label carries an id, key or address; the method is its
+// own label, so the route label is the path pattern alone ("/v1/predict").
 func (m *Metrics) ObserveRequest(method, route string, status int, d time.Duration) {
 	method = m.methods.get(knownMethod(method))
+	if _, path, ok := strings.Cut(route, " "); ok {
+		route = path
+	}
 	route = m.routes.get(cleanRoute(route))
 	code := "other"
 	if status >= 100 && status <= 599 {
@@ -178,7 +198,7 @@ func (m *Metrics) OnEvents(_ context.Context, es []secevent.Event) {
 		case secevent.AuthFailure:
 			m.authFailures.WithLabelValues(m.reasons.get(cleanName(e.Details["reason"], 40))).Inc()
 		case secevent.RateLimited:
-			m.rateLimited.Inc()
+			m.rateLimited.WithLabelValues(m.limits.get(cleanName(e.Details["scope"], 20))).Inc()
 		}
 	}
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -45,19 +46,21 @@ func TestPrometheusExposition(t *testing.T) {
 	m.ObservePrediction("goemotions", 3*time.Millisecond)
 	m.OnEvents(context.Background(), []secevent.Event{
 		{Type: secevent.AuthFailure, Severity: secevent.Medium, ClientIP: "203.0.113.5", KeyID: "key_secretid", Details: map[string]string{"reason": "unknown_key"}},
-		{Type: secevent.RateLimited, Severity: secevent.Medium, ClientIP: "203.0.113.5", UserID: "usr_42"},
+		{Type: secevent.RateLimited, Severity: secevent.Medium, ClientIP: "203.0.113.5", UserID: "usr_42", Details: map[string]string{"scope": "principal"}},
+		{Type: secevent.RateLimited, Severity: secevent.Medium, ClientIP: "203.0.113.5", Details: map[string]string{"scope": "ip"}},
 		{Type: "Weird Type\n", Severity: "bogus"},
 	})
 	out := scrape(t, m)
 	for _, want := range []string{
-		`samo_http_requests_total{method="POST",route="POST /v1/predict",status="200"} 1`,
-		`samo_http_requests_total{method="POST",route="POST /v1/predict",status="429"} 1`,
-		`samo_http_requests_total{method="OTHER",route="unmatched",status="404"} 1`,
-		`samo_http_request_duration_seconds_count{route="POST /v1/predict"} 2`,
+		`samo_http_requests_total{code="200",method="POST",route="/v1/predict"} 1`,
+		`samo_http_requests_total{code="429",method="POST",route="/v1/predict"} 1`,
+		`samo_http_requests_total{code="404",method="OTHER",route="unmatched"} 1`,
+		`samo_http_request_duration_seconds_count{route="/v1/predict"} 2`,
 		`samo_security_events_total{severity="medium",type="auth_failure"} 1`,
 		`samo_security_events_total{severity="unknown",type="other"} 1`,
 		`samo_auth_failures_total{reason="unknown_key"} 1`,
-		`samo_rate_limited_requests_total 1`,
+		`samo_rate_limited_requests_total{limit="principal"} 1`,
+		`samo_rate_limited_requests_total{limit="ip"} 1`,
 		`samo_blocked_ips 3`,
 		`samo_predictions_total{taxonomy="goemotions"} 1`,
 		`samo_inference_duration_seconds_count 1`,
@@ -197,5 +200,41 @@ func TestSummary(t *testing.T) {
 	}
 	if s := v.(Summary); s.Model.Unavailable == "" || s.Security.StoreUnavailable == "" {
 		t.Errorf("outage not reported: %+v", s)
+	}
+}
+
+func TestHealthGauges(t *testing.T) {
+	down := errors.New("down")
+	m := New(Options{
+		Dependencies: map[string]func(context.Context) error{
+			"store": func(context.Context) error { return nil },
+			"redis": func(context.Context) error { return down },
+		},
+		AlertBacklog: func(context.Context) (int, error) { return 4, nil },
+		Breakers:     func() map[string]string { return map[string]string{"model": "half_open"} },
+		Pools: func() map[string]sql.DBStats {
+			return map[string]sql.DBStats{"write": {MaxOpenConnections: 1, OpenConnections: 1, InUse: 1, WaitCount: 3, WaitDuration: 1500 * time.Millisecond}}
+		},
+	})
+	out := scrape(t, m)
+	for _, want := range []string{
+		`samo_dependency_up{dependency="store"} 1`,
+		`samo_dependency_up{dependency="redis"} 0`,
+		`samo_alert_outbox_pending 4`,
+		`samo_circuit_breaker_state{state="half_open",upstream="model"} 1`,
+		`samo_circuit_breaker_state{state="open",upstream="model"} 0`,
+		`samo_circuit_breaker_state{state="closed",upstream="model"} 0`,
+		`samo_db_pool_in_use_connections{pool="write"} 1`,
+		`samo_db_pool_max_open_connections{pool="write"} 1`,
+		`samo_db_pool_waits_total{pool="write"} 3`,
+		`samo_db_pool_wait_seconds_total{pool="write"} 1.5`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+	m = New(Options{AlertBacklog: func(context.Context) (int, error) { return 0, down }})
+	if out := scrape(t, m); !strings.Contains(out, "samo_alert_outbox_pending -1") {
+		t.Error("an unreadable outbox is not reported as -1")
 	}
 }

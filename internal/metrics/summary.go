@@ -118,7 +118,7 @@ func (m *Metrics) Summary(ctx context.Context) (any, error) {
 		Version: m.opt.Version, GoVersion: m.opt.GoVersion, UptimeSeconds: now.Sub(m.start).Seconds(),
 		RequestsByStatus: map[string]float64{}, Predictions: sumBy(fam["samo_predictions_total"], "taxonomy"),
 	}
-	for code, n := range sumBy(fam["samo_http_requests_total"], "status") {
+	for code, n := range sumBy(fam["samo_http_requests_total"], "code") {
 		class := "other"
 		if len(code) == 3 {
 			class = code[:1] + "xx"

@@ -332,3 +332,12 @@ func fromNullNS(v sql.NullInt64) *time.Time {
 	t := time.Unix(0, v.Int64).UTC()
 	return &t
 }
+
+// PoolStats returns the connection-pool statistics of the write and read
+// pools (one pool on PostgreSQL, reported once as "main").
+func (s *Store) PoolStats() map[string]sql.DBStats {
+	if s.w == s.r {
+		return map[string]sql.DBStats{"main": s.w.Stats()}
+	}
+	return map[string]sql.DBStats{"write": s.w.Stats(), "read": s.r.Stats()}
+}
