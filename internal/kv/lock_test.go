@@ -93,14 +93,20 @@ func TestRunExclusive(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Wait for three runs (the lock handed over at least twice), not for a
+	// fixed time. The bound is 60 s, far above the ~1 s this takes: it only
+	// stops a hung test.
+	deadline := time.Now().Add(60 * time.Second)
+	for runs.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	wg.Wait()
 	if m := maxRunning.Load(); m != 1 {
 		t.Errorf("at most %d jobs ran at once, want 1", m)
 	}
-	if r := runs.Load(); r < 2 {
-		t.Errorf("%d runs in 1.5 s, want the lock handed over at least once", r)
+	if r := runs.Load(); r < 3 {
+		t.Errorf("%d runs in 60 s, want the lock handed over at least twice", r)
 	}
 }
 

@@ -3,6 +3,7 @@ package testdep
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // recorder is a testing.TB that records how a test was stopped.
@@ -41,5 +42,21 @@ func TestMissing(t *testing.T) {
 				t.Errorf("reason %q lost", r.msg)
 			}
 		})
+	}
+}
+
+func TestBound(t *testing.T) {
+	for _, tc := range []struct {
+		env      string
+		generous time.Duration
+		want     time.Duration
+	}{
+		{"", 0, 5 * time.Second}, {"", 10 * time.Second, 10 * time.Second},
+		{"true", 10 * time.Second, time.Second}, {"0", 2 * time.Second, 5 * time.Second},
+	} {
+		t.Setenv("SAMO_TIMING_TARGETS", tc.env)
+		if got := Bound(time.Second, tc.generous); got != tc.want {
+			t.Errorf("SAMO_TIMING_TARGETS=%q: Bound(1s, %v) = %v, want %v", tc.env, tc.generous, got, tc.want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // TestReplicasActAsOne: two `samo serve` processes on one PostgreSQL
@@ -43,7 +44,7 @@ func TestReplicasActAsOne(t *testing.T) {
 		}
 	})
 
-	t.Run("key revoked on A is refused by B within 1s", func(t *testing.T) {
+	t.Run("key revoked on A is refused by B", func(t *testing.T) {
 		id, key := a.createKey(t, admin, "revoked", "user")
 		if resp := b.must(t, http.MethodGet, "/v1/predictions", "key:"+key, "", nil); resp.status != http.StatusOK {
 			t.Fatalf("key on B before revocation: %d %s", resp.status, resp.body)
@@ -51,7 +52,9 @@ func TestReplicasActAsOne(t *testing.T) {
 		if resp := a.must(t, http.MethodDelete, "/v1/admin/keys/"+id, "key:"+admin, "", nil); resp.status/100 != 2 {
 			t.Fatalf("revoke on A: %d %s", resp.status, resp.body)
 		}
-		took := eventually(t, time.Second, "revoked key refused by B", func() bool {
+		// The target is 1 s (checked by make soak, SAMO_TIMING_TARGETS=1);
+		// make test allows 5 s so that a loaded machine cannot fail it.
+		took := eventually(t, testdep.Bound(time.Second, 0), "revoked key refused by B", func() bool {
 			return b.must(t, http.MethodGet, "/v1/predictions", "key:"+key, "", nil).status == http.StatusUnauthorized
 		})
 		t.Logf("B refused the key %v after the revocation on A", took.Round(time.Millisecond))

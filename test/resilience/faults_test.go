@@ -330,14 +330,14 @@ func TestSlowloris(t *testing.T) {
 			// One more byte a second, never the end of the headers; the
 			// server's close shows up as a read returning.
 			go func() {
-				for range 30 {
+				for range 40 {
 					time.Sleep(time.Second)
 					if _, err := c.Write([]byte("a")); err != nil {
 						return
 					}
 				}
 			}()
-			_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			_ = c.SetReadDeadline(time.Now().Add(40 * time.Second))
 			_, err = io.ReadAll(c)
 			if errors.Is(err, syscall.ECONNRESET) {
 				err = nil // closed with bytes unread: the kernel sends a reset
@@ -360,11 +360,14 @@ func TestSlowloris(t *testing.T) {
 		worst = max(worst, time.Since(t0))
 		time.Sleep(50 * time.Millisecond)
 	}
-	if failed > 0 || served < 50 {
+	// Correctness in make test: every normal request is answered. Speed
+	// targets (at least 50 served in 7 s, none slower than 2 s) are checked
+	// by make soak (SAMO_TIMING_TARGETS=1); make test allows 10 s, 5x.
+	if failed > 0 || served == 0 || (testdep.Timing() && served < 50) {
 		t.Errorf("normal client during the attack: %d served, %d failed; want all served", served, failed)
 	}
-	if worst > 2*time.Second {
-		t.Errorf("slowest normal request took %v during the attack, want < 2s", worst)
+	if limit := testdep.Bound(2*time.Second, 0); worst > limit {
+		t.Errorf("slowest normal request took %v during the attack, want < %v", worst, limit)
 	}
 	for range slow {
 		r := <-results
@@ -372,7 +375,9 @@ func TestSlowloris(t *testing.T) {
 			t.Errorf("slow connection: %v (want the server to close it, not a timeout on our side)", r.err)
 			continue
 		}
-		if r.after < 4*time.Second || r.after > 10*time.Second {
+		// Never before ReadHeaderTimeout (5 s) minus slack; the upper bound
+		// is 10 s under make soak and 25 s (5x the timeout) in make test.
+		if r.after < 4*time.Second || r.after > testdep.Bound(10*time.Second, 25*time.Second) {
 			t.Errorf("slow connection closed after %v, want about ReadHeaderTimeout (5s)", r.after.Round(time.Millisecond))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/httpload"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // soakSettings reads SOAK_DURATION (default 25s) and SOAK_RATE (requests
@@ -99,7 +100,9 @@ func TestSoak(t *testing.T) {
 	if res.Status[200] != res.Requests {
 		t.Errorf("status counts %v: want every response 200", res.Status)
 	}
-	if float64(res.Requests) < 0.95*float64(res.Expected) {
+	// The rate target is a speed target: make soak checks it
+	// (SAMO_TIMING_TARGETS=1); make test only logs it above.
+	if testdep.Timing() && float64(res.Requests) < 0.95*float64(res.Expected) {
 		t.Errorf("%d responses, want at least 95%% of the %d due at %.0f/s", res.Requests, res.Expected, rate)
 	}
 	if dup != 0 {
@@ -135,8 +138,7 @@ func TestSoak(t *testing.T) {
 func checkFlatMemory(t *testing.T, samples []int64) {
 	t.Helper()
 	if len(samples) < 8 {
-		t.Logf("memory: only %d samples, too few to judge flatness", len(samples))
-		return
+		t.Fatalf("memory: only %d samples, too few to judge flatness (SOAK_DURATION must be at least 8s)", len(samples))
 	}
 	mean := func(xs []int64) int64 {
 		var s int64
