@@ -8,6 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC       := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB      := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+GREMLINS    := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT        ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -18,7 +19,7 @@ IMAGE         ?= samo:local
 SAMO_ADDR     ?= 127.0.0.1:8080
 SAMO_DATA_DIR ?= ./samo-data
 
-.PHONY: build run test unit lint audit bench fuzz soak clean image release
+.PHONY: build run test unit lint audit bench fuzz soak mutate clean image release
 
 build: ## build bin/samo
 	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/samo ./cmd/samo
@@ -51,6 +52,9 @@ bench: ## load benchmarks (bare vs security chain vs predict) + micro-benchmarks
 
 fuzz: ## every fuzz target for FUZZTIME (default 20s) each
 	./scripts/fuzz.sh
+
+mutate: ## mutation testing of the security core (gremlins, one package at a time, hours); report in docs/testing.md
+	GREMLINS="go run $(GREMLINS)" ./scripts/mutate.sh
 
 soak: ## 10-minute fixed-rate soak of samo serve (SOAK_DURATION, SOAK_RATE)
 	./scripts/soak.sh

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test. Integration tests that need PostgreSQL and Redis get
 # throwaway servers started here (scripts/services.sh: loopback ports, a
-# temporary directory, stopped on exit) and skip themselves when their
-# variables are unset. SAMO_SKIP_SERVICES=1 runs without them (unit tests
-# only); a machine where they cannot be started fails here rather than
+# temporary directory, stopped on exit). SAMO_SKIP_SERVICES=1 runs without
+# them; a machine where they cannot be started fails here rather than
 # silently skipping the integration tests.
+#
+# A test whose outside dependency is missing (internal/testdep) skips on a
+# developer machine and FAILS under CI=true. The last line of the output
+# counts the skipped tests and gives their reasons (scripts/testsummary);
+# under CI=true any skip fails the run.
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3 GOFLAGS=-buildvcs=false
 cd "$(dirname "$0")/.."
@@ -16,13 +20,20 @@ if [ "${SAMO_SKIP_SERVICES:-}" != 1 ]; then
   # shellcheck disable=SC1091
   . "$svcdir/env"
 fi
-# --- dashboard browser tests: Debian's chromium (installed when missing;
-# the browser tests skip, loudly, when it cannot be installed).
-scripts/install-chromium.sh || true
+# --- dashboard browser tests: Debian's chromium; the Fernet interop tests:
+# Python's cryptography (both installed when missing; under CI=true a
+# failed install fails here).
+scripts/install-chromium.sh
+scripts/install-python-cryptography.sh
 
-go test -race -count=1 ./...
+testlog="$(mktemp "${TMPDIR:-/tmp}/samo-test.XXXXXX")"
+go test -race -count=1 -json ./... | go run ./scripts/testsummary | tee "$testlog"
 
 # --- deployment files (compose, systemd) and the container image, built and
 # run for real when a Docker daemon answers (a visible SKIP otherwise).
 scripts/deploy-test.sh
 scripts/image-test.sh
+
+# The Go tests' one-line summary (counts and skip reasons), again at the end.
+grep '^tests: ' "$testlog" | tail -n 1
+rm -f "$testlog"

@@ -101,19 +101,22 @@ func (a *Authenticator) Authenticate(r *http.Request) (*reqctx.Principal, error)
 	}
 	key := r.Header.Get("X-API-Key")
 	authz := r.Header.Get("Authorization")
-	switch {
-	case key != "" && authz != "":
+	// Plain ifs rather than a switch: coverage instrumentation (and so
+	// mutation testing) sees the conditions of if statements, not of cases.
+	if key != "" && authz != "" {
 		return nil, &Failure{Err: ErrAmbiguous, Reason: "ambiguous"}
-	case key != "":
-		return a.withKey(r.Context(), key)
-	case authz != "":
-		scheme, cred, ok := strings.Cut(authz, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
-			return nil, &Failure{Err: ErrInvalid, Reason: "unsupported_scheme"}
-		}
-		return a.withToken(r.Context(), strings.TrimSpace(cred))
 	}
-	return nil, &Failure{Err: ErrMissing, Reason: "missing"}
+	if key != "" {
+		return a.withKey(r.Context(), key)
+	}
+	if authz == "" {
+		return nil, &Failure{Err: ErrMissing, Reason: "missing"}
+	}
+	scheme, cred, ok := strings.Cut(authz, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
+		return nil, &Failure{Err: ErrInvalid, Reason: "unsupported_scheme"}
+	}
+	return a.withToken(r.Context(), strings.TrimSpace(cred))
 }
 
 // AuthenticateKey checks a raw API key (dashboard sign-in).

@@ -50,11 +50,19 @@ func backend(t *testing.T, name string) *Store {
 }
 
 // backends returns a fresh store for each configured backend.
+// Without SAMO_TEST_POSTGRES_URL the PostgreSQL backend is not dropped
+// silently: a "postgres" subtest reports it missing (a skip that make test's
+// summary lists, or a failure under CI=true).
 func backends(t *testing.T) map[string]*Store {
 	t.Helper()
 	out := map[string]*Store{}
 	for _, name := range backendNames() {
 		out[name] = backend(t, name)
+	}
+	if _, ok := out["postgres"]; !ok {
+		t.Run("postgres", func(t *testing.T) {
+			testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
+		})
 	}
 	return out
 }

@@ -1,0 +1,180 @@
+// Command mutreport turns gremlins result files (one per package, written
+// by scripts/mutate.sh as mutate-out/<package>.json) into the mutation
+// table of docs/testing.md, between the lines
+//
+//	<!-- mutate:begin -->
+//	<!-- mutate:end -->
+//
+// Usage: go run ./scripts/mutreport [-doc docs/testing.md] [-check] FILE...
+//
+// The table has, per package: killed, lived, not covered, timed out,
+// efficacy (killed / (killed + lived)) and mutant coverage ((killed +
+// lived) / all). Lived and not-covered mutants are listed under it by file
+// and line. With -check it exits 1 when a package is below 90 % efficacy
+// or 90 % coverage.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// result is the part of a gremlins -o file that the report uses.
+type result struct {
+	Files []struct {
+		FileName  string `json:"file_name"`
+		Mutations []struct {
+			Type   string `json:"type"`
+			Status string `json:"status"`
+			Line   int    `json:"line"`
+			Column int    `json:"column"`
+		} `json:"mutations"`
+	} `json:"files"`
+	Elapsed float64 `json:"elapsed_time"`
+}
+
+// row is one package's figures.
+type row struct {
+	pkg                                string
+	killed, lived, uncovered, timedOut int
+	others                             int
+	elapsed                            float64
+	lives, notCovered                  []string
+}
+
+func (r row) efficacy() float64 { return pct(r.killed, r.killed+r.lived) }
+func (r row) coverage() float64 {
+	return pct(r.killed+r.lived, r.killed+r.lived+r.uncovered+r.timedOut+r.others)
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+// Targets of issue 17.
+const (
+	targetEfficacy = 90.0
+	targetCoverage = 90.0
+)
+
+func load(path string) (row, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return row{}, err
+	}
+	var res result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return row{}, fmt.Errorf("%s: %w", path, err)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), ".json")
+	r := row{pkg: strings.ReplaceAll(name, "_", "/"), elapsed: res.Elapsed}
+	for _, f := range res.Files {
+		for _, m := range f.Mutations {
+			where := fmt.Sprintf("%s/%s:%d:%d %s", r.pkg, f.FileName, m.Line, m.Column, m.Type)
+			switch m.Status {
+			case "KILLED":
+				r.killed++
+			case "LIVED":
+				r.lived++
+				r.lives = append(r.lives, where)
+			case "NOT COVERED":
+				r.uncovered++
+				r.notCovered = append(r.notCovered, where)
+			case "TIMED OUT":
+				r.timedOut++
+			default:
+				r.others++
+			}
+		}
+	}
+	slices.Sort(r.lives)
+	slices.Sort(r.notCovered)
+	return r, nil
+}
+
+func table(w io.Writer, rows []row) {
+	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | efficacy | mutant coverage | run time |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| `%s` | %d | %d | %d | %d | %.1f %% | %.1f %% | %.0f min |\n",
+			r.pkg, r.killed, r.lived, r.uncovered, r.timedOut, r.efficacy(), r.coverage(), r.elapsed/60)
+	}
+	for _, r := range rows {
+		if len(r.lives)+len(r.notCovered) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n`%s`:\n", r.pkg)
+		for _, l := range r.lives {
+			fmt.Fprintf(w, "- lived: `%s`\n", l)
+		}
+		for _, l := range r.notCovered {
+			fmt.Fprintf(w, "- not covered: `%s`\n", l)
+		}
+	}
+}
+
+const begin, end = "<!-- mutate:begin -->", "<!-- mutate:end -->"
+
+// splice replaces the text between the markers of doc with body.
+func splice(doc, body []byte) ([]byte, error) {
+	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
+	if i < 0 || j < i {
+		return nil, errors.New("markers " + begin + " / " + end + " not found")
+	}
+	out := append([]byte{}, doc[:i+len(begin)]...)
+	out = append(out, '\n')
+	out = append(out, body...)
+	return append(out, doc[j:]...), nil
+}
+
+func main() {
+	docPath := flag.String("doc", "docs/testing.md", "document to update")
+	check := flag.Bool("check", false, "exit 1 when a package misses the targets")
+	flag.Parse()
+	var rows []row
+	for _, p := range flag.Args() {
+		r, err := load(p)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mutreport:", err)
+			os.Exit(1)
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.pkg, b.pkg) })
+	var body bytes.Buffer
+	table(&body, rows)
+	doc, err := os.ReadFile(*docPath)
+	if err == nil {
+		doc, err = splice(doc, body.Bytes())
+	}
+	if err == nil {
+		err = os.WriteFile(*docPath, doc, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutreport:", err)
+		os.Exit(1)
+	}
+	os.Stdout.Write(body.Bytes())
+	short := 0
+	for _, r := range rows {
+		if r.efficacy() < targetEfficacy || r.coverage() < targetCoverage {
+			fmt.Fprintf(os.Stderr, "mutreport: %s below target: efficacy %.1f %%, coverage %.1f %% (targets %.0f %%, %.0f %%)\n",
+				r.pkg, r.efficacy(), r.coverage(), targetEfficacy, targetCoverage)
+			short++
+		}
+	}
+	if *check && short > 0 {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadAndTable(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "internal_auth.json")
+	if err := os.WriteFile(p, []byte(`{"files":[{"file_name":"auth.go","mutations":[
+		{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":1,"column":2},
+		{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":2,"column":2},
+		{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":3,"column":2},
+		{"type":"CONDITIONALS_BOUNDARY","status":"LIVED","line":9,"column":4},
+		{"type":"ARITHMETIC_BASE","status":"NOT COVERED","line":12,"column":5}]}],"elapsed_time":120}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.pkg != "internal/auth" || r.killed != 3 || r.lived != 1 || r.uncovered != 1 {
+		t.Fatalf("row = %+v", r)
+	}
+	if r.efficacy() != 75 || r.coverage() != 80 {
+		t.Errorf("efficacy %.1f coverage %.1f, want 75 and 80", r.efficacy(), r.coverage())
+	}
+	var b strings.Builder
+	table(&b, []row{r})
+	for _, w := range []string{"| `internal/auth` | 3 | 1 | 1 | 0 | 75.0 % | 80.0 % | 2 min |", "lived: `internal/auth/auth.go:9:4 CONDITIONALS_BOUNDARY`"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, b.String())
+		}
+	}
+	out, err := splice([]byte("intro\n"+begin+"\nold\n"+end+"\nafter\n"), []byte("new\n"))
+	if err != nil || string(out) != "intro\n"+begin+"\nnew\n"+end+"\nafter\n" {
+		t.Errorf("splice = %q, %v", out, err)
+	}
+	if _, err := splice([]byte("no markers"), nil); err == nil {
+		t.Error("splice without markers succeeded")
+	}
+}
