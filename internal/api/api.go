@@ -221,6 +221,11 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 		return a.authFailed(r, info, err)
 	}
 	info.Principal = p
+	if p.Grace && !acc.Grace {
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
+			map[string]string{"reason": "rotation_grace", "role": string(p.Role)}))
+		return keyInGrace()
+	}
 	if acc.Perm != "" && !p.Can(acc.Perm) {
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
 			map[string]string{"permission": string(acc.Perm), "role": string(p.Role)}))
@@ -320,6 +325,14 @@ func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key st
 	if a.IDS != nil && sig != "" {
 		_ = a.IDS.Observe(r.Context(), info.ClientIP, sig, key) // the detector records its own failures
 	}
+}
+
+// keyInGrace refuses a key replaced by rotation (or a token issued from
+// it) outside the data routes.
+func keyInGrace() *Error {
+	return &Error{Status: http.StatusForbidden, Code: "key_in_grace", Title: "Forbidden",
+		Detail: "This API key was replaced by rotation. Until its grace period ends it may only be used to predict and to read your predictions; " +
+			"key management, token exchange and admin actions need the new key."}
 }
 
 // codeUpstreamRejected is the problem code of a text the model server

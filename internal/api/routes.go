@@ -18,6 +18,11 @@ type Access struct {
 	Refresh bool
 	// AnyKey marks routes open to any valid credential (token exchange).
 	AnyKey bool
+	// Grace marks the data routes (predict, read own predictions) that a
+	// key in its rotation grace period, or a token issued from it, may
+	// still use. Every other authenticated route refuses it with 403
+	// key_in_grace.
+	Grace bool
 }
 
 // Route is one entry of the route table.
@@ -37,6 +42,10 @@ var (
 
 func perm(p rbac.Permission) Access { return Access{Perm: p} }
 
+// data is perm for a data route that a key in its rotation grace period
+// may still use.
+func data(p rbac.Permission) Access { return Access{Perm: p, Grace: true} }
+
 // Routes is the v1 route table: every route with its method, path,
 // permission and handler. The server, the OpenAPI document and the tests all
 // read it.
@@ -52,19 +61,19 @@ func (a *API) coreRoutes() []Route {
 		{"GET", "/openapi.json", public, "OpenAPI 3.1 document", a.openAPI},
 		{"GET", "/.well-known/jwks.json", public, "Public JWT verification keys", a.jwks},
 
-		{"POST", "/v1/predict", perm(rbac.WritePredictions), "Predict the emotions of one text", a.predict},
-		{"POST", "/api/predict", perm(rbac.WritePredictions), "Predict (compatibility alias)", a.predict},
-		{"POST", "/v1/predict/batch", perm(rbac.WritePredictions), "Predict up to 100 texts or an uploaded file", a.predictBatch},
-		{"POST", "/api/predict_batch", perm(rbac.WritePredictions), "Batch predict (compatibility alias)", a.predictBatch},
-		{"GET", "/v1/predictions", perm(rbac.ReadPredictions), "List stored predictions", a.listPredictions},
-		{"GET", "/v1/predictions/{id}", perm(rbac.ReadPredictions), "Read one stored prediction", a.getPrediction},
+		{"POST", "/v1/predict", data(rbac.WritePredictions), "Predict the emotions of one text", a.predict},
+		{"POST", "/api/predict", data(rbac.WritePredictions), "Predict (compatibility alias)", a.predict},
+		{"POST", "/v1/predict/batch", data(rbac.WritePredictions), "Predict up to 100 texts or an uploaded file", a.predictBatch},
+		{"POST", "/api/predict_batch", data(rbac.WritePredictions), "Batch predict (compatibility alias)", a.predictBatch},
+		{"GET", "/v1/predictions", data(rbac.ReadPredictions), "List stored predictions", a.listPredictions},
+		{"GET", "/v1/predictions/{id}", data(rbac.ReadPredictions), "Read one stored prediction", a.getPrediction},
 		{"DELETE", "/v1/predictions/{id}", perm(rbac.WritePredictions), "Delete one stored prediction", a.deletePrediction},
 		{"GET", "/v1/metrics", perm(rbac.ReadMetrics), "Service, security and model-quality metrics", a.metrics},
 		{"POST", "/v1/feedback", perm(rbac.WriteMetrics), "Record the true labels of a prediction", a.feedback},
 
 		{"POST", "/v1/auth/token", anyKey, "Exchange an API key for a token pair", a.issueToken},
 		{"POST", "/v1/auth/refresh", refresh, "Rotate a refresh token", a.refreshToken},
-		{"POST", "/v1/auth/logout", anyKey, "Revoke the bearer token and its refresh family", a.logout},
+		{"POST", "/v1/auth/logout", Access{AnyKey: true, Grace: true}, "Revoke the bearer token and its refresh family", a.logout},
 
 		{"GET", "/v1/admin/keys", perm(rbac.Admin), "List API keys", a.listKeys},
 		{"POST", "/v1/admin/keys", perm(rbac.Admin), "Create an API key (plaintext shown once)", a.createKey},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/token"
 )
@@ -88,6 +89,8 @@ func tokenError(err error) error {
 	switch {
 	case errors.Is(err, token.ErrUnavailable):
 		return Unavailable("Token storage", err)
+	case errors.Is(err, apikey.ErrRotated):
+		return keyInGrace() // the family's key was replaced: exchange the new key
 	case errors.Is(err, token.ErrRefreshReused):
 		return &Error{Status: http.StatusUnauthorized, Code: "refresh_token_reused", Title: "Unauthorized",
 			Detail: "This refresh token was already used; every token of its family is now revoked. Sign in again with an API key."}

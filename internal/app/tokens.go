@@ -53,7 +53,8 @@ func (a *App) buildTokens(now func() time.Time) (*token.Service, error) {
 }
 
 // grants answers token.Grants from the key and user records: a refresh only
-// succeeds while the key is usable, with the user's current role.
+// succeeds while the key is usable and not replaced by rotation, with the
+// user's current role.
 type grants struct {
 	keys  *apikey.Service
 	users users.Store
@@ -66,6 +67,11 @@ func (g grants) Permissions(ctx context.Context, userID, keyID string) ([]string
 	}
 	if k.UserID != userID {
 		return nil, fmt.Errorf("app: key %s does not belong to the token's user", keyID)
+	}
+	if k.ReplacedBy != "" {
+		// In its rotation grace period the key serves data, not token
+		// exchange: the client must exchange the new key.
+		return nil, &apikey.KeyError{KeyID: k.ID, UserID: k.UserID, Err: apikey.ErrRotated}
 	}
 	u, err := g.users.UserByID(ctx, userID)
 	if err != nil {

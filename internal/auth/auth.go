@@ -13,6 +13,10 @@
 // from the user record on every request (through a one-second cache), so a
 // role change applies to existing tokens; a token's permissions claim can
 // only narrow the role, never widen it.
+//
+// A key replaced by rotation and still in its grace period (and any token
+// issued from it) authenticates with Principal.Grace set; the surfaces
+// then allow it only on the routes that serve the owner's data.
 package auth
 
 import (
@@ -134,7 +138,11 @@ func (a *Authenticator) withKey(ctx context.Context, presented string) (*reqctx.
 	if err != nil {
 		return nil, keyFailure(err, hint(presented))
 	}
-	return a.principal(ctx, k.UserID, k.ID, "", "api_key", nil)
+	p, err := a.principal(ctx, k.UserID, k.ID, "", "api_key", nil)
+	if p != nil {
+		p.Grace = k.ReplacedBy != ""
+	}
+	return p, err
 }
 
 func keyFailure(err error, h string) *Failure {
@@ -175,17 +183,25 @@ func (a *Authenticator) withToken(ctx context.Context, bearer string) (*reqctx.P
 		}
 		return nil, &Failure{Err: ErrInvalid, Reason: reason, Hint: hint(bearer), Cause: err}
 	}
-	// The key that the token was issued from must still be valid.
+	// The key that the token was issued from must still be valid; a token
+	// of a key in its rotation grace period is as limited as the key.
+	grace := false
 	if c.APIKeyID != "" {
-		if _, err := a.keys.Check(ctx, c.APIKeyID); err != nil {
+		k, err := a.keys.Check(ctx, c.APIKeyID)
+		if err != nil {
 			return nil, keyFailure(err, "")
 		}
+		grace = k.ReplacedBy != ""
 	}
 	scope := make([]rbac.Permission, 0, len(c.Permissions))
 	for _, p := range c.Permissions {
 		scope = append(scope, rbac.Permission(p))
 	}
-	return a.principal(ctx, c.UserID, c.APIKeyID, c.ID, "jwt", scope)
+	p, err := a.principal(ctx, c.UserID, c.APIKeyID, c.ID, "jwt", scope)
+	if p != nil {
+		p.Grace = grace
+	}
+	return p, err
 }
 
 func (a *Authenticator) principal(ctx context.Context, userID, keyID, jti, method string, scope []rbac.Permission) (*reqctx.Principal, error) {

@@ -101,8 +101,8 @@ func (db *Dashboard) wrap(rt route) http.Handler {
 var errSessionEnded = errors.New("dashboard: session ended")
 
 // recheck re-reads the session's key and user on every request, so a
-// revoked, suspended or expired key, a deleted user or a demotion to the
-// user role ends the session at once. Store failures fail closed.
+// revoked, suspended, expired or rotated key, a deleted or disabled user or
+// a demotion to the user role ends the session at once. Store failures fail closed.
 func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal, error) {
 	k, err := db.d.Keys.Check(ctx, s.KeyID)
 	switch {
@@ -111,7 +111,9 @@ func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal,
 		return nil, errSessionEnded
 	case err != nil:
 		return nil, err
-	case k.UserID != s.UserID:
+	case k.UserID != s.UserID, k.ReplacedBy != "":
+		// A key replaced by rotation serves data during its grace
+		// period, never the dashboard.
 		return nil, errSessionEnded
 	}
 	u, err := db.d.Users.UserByID(ctx, s.UserID)

@@ -85,6 +85,12 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 			loginData{Error: "That key is not valid (malformed, unknown, revoked or expired)."})
 	}
 	info.Principal = p
+	if p.Grace {
+		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, db.d.Now(),
+			map[string]string{"reason": "rotation_grace", "role": string(p.Role), "surface": "dashboard"}))
+		return db.render(w, r, nil, http.StatusForbidden, "login", "Sign in", "",
+			loginData{Error: "This key was replaced by rotation. Until its grace period ends it only serves predictions; sign in with the new key."})
+	}
 	if !p.Can(read) {
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, db.d.Now(),
 			map[string]string{"permission": string(read), "role": string(p.Role), "surface": "dashboard"}))

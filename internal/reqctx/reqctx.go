@@ -22,6 +22,11 @@ type Principal struct {
 	// permissions it was issued with; a demoted user's old tokens lose the
 	// rest because the role is read fresh).
 	Scope []rbac.Permission
+	// Grace is set when the key (or the key that issued the token) has been
+	// replaced by rotation and is in its grace period: it may then only be
+	// used on routes that serve the owner's data (predict, read own
+	// predictions), never for key management, token exchange or admin.
+	Grace bool
 }
 
 // Can reports whether the principal's role grants p. A nil principal can do
