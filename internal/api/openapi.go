@@ -171,7 +171,9 @@ var responseBodies = merged(map[string]string{
 	"GET /v1/admin/keys": "KeyList", "GET /v1/admin/keys/{id}": "Key",
 	"POST /v1/admin/keys": "CreatedKey", "POST /v1/admin/keys/{id}/rotate": "CreatedKey",
 	"DELETE /v1/admin/users/{id}/predictions": "ErasureResult",
-	"POST /v1/admin/crypto/rotate":            "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
+	"GET /v1/admin/users":                     "UserList", "POST /v1/admin/users/{id}/disable": "User",
+	"POST /v1/admin/users/{id}/enable": "User",
+	"POST /v1/admin/crypto/rotate":     "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
 }, securityResponseBodies())
 
 // predictRoutes may be answered by an upstream model server (gateway mode).
@@ -337,6 +339,11 @@ func allSchemas() map[string]any {
 		"ErasureResult": map[string]any{"type": "object", "required": []any{"user_id", "deleted_predictions"},
 			"properties": map[string]any{"user_id": str, "deleted_predictions": integer}},
 		"RotationStatus": map[string]any{"type": "object", "description": "Progress of the encryption-key rotation"},
+		"User": map[string]any{"type": "object", "required": []any{"id", "name", "role", "created_at"},
+			"properties": map[string]any{"id": str, "name": str, "role": role, "created_at": dateTime,
+				"disabled_at": map[string]any{"type": "string", "format": "date-time", "description": "Present while the user is disabled"}}},
+		"UserList": map[string]any{"type": "object", "required": []any{"users", "count"},
+			"properties": map[string]any{"users": map[string]any{"type": "array", "items": ref("User")}, "count": integer}},
 	}
 	for k, v := range more {
 		out[k] = v

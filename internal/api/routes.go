@@ -81,5 +81,8 @@ func (a *API) coreRoutes() []Route {
 		{"DELETE", "/v1/admin/keys/{id}", perm(rbac.Admin), "Revoke an API key", a.revokeKey},
 		{"POST", "/v1/admin/keys/{id}/rotate", perm(rbac.Admin), "Rotate an API key with a grace period", a.rotateKey},
 		{"DELETE", "/v1/admin/users/{id}/predictions", perm(rbac.Admin), "Erase every prediction of a user", a.eraseUser},
+		{"GET", "/v1/admin/users", perm(rbac.Admin), "List users with their role and disabled state", a.listUsers},
+		{"POST", "/v1/admin/users/{id}/disable", perm(rbac.Admin), "Disable a user: every key, token and session refused", a.disableUser},
+		{"POST", "/v1/admin/users/{id}/enable", perm(rbac.Admin), "Enable a user: keys that were valid work again", a.enableUser},
 	}
 }

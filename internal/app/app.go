@@ -45,6 +45,8 @@ type App struct {
 	Events      *secevent.Pipeline
 	Predictions *prediction.Service
 	API         *api.API
+	// Users disables and enables users (users.go).
+	Users *UserSwitch
 	// Handler is the API behind the global middleware chain.
 	Handler http.Handler
 	// MetricsHandler serves Prometheus on METRICS_ADDR (nil when off).
@@ -52,6 +54,7 @@ type App struct {
 	ModelVersion   string
 
 	jwks    func() ([]byte, error)
+	auth    *auth.Authenticator
 	scale   *scaleOut // shared hot state: in-process, or Redis (scaleout.go)
 	jobs    []func(ctx context.Context) error
 	closers []func() error
@@ -149,11 +152,16 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	}
 	limiter := a.scale.limiter
 	authn := auth.New(a.Keys, a.Tokens, a.Store, opt.Now)
+	a.auth = authn
+	a.Users = &UserSwitch{Store: a.Store, Local: authn.InvalidateUser, Notify: userNotifier(cfg), Now: time.Now, Log: log}
+	if opt.Now != nil {
+		a.Users.Now = opt.Now
+	}
 	a.API = api.New(api.Deps{
 		Log: log, Events: a.Events, Auth: authn, IDS: a.IDS, Limiter: limiter,
 		Policy:         ratelimit.Policy{Name: "principal", Limit: cfg.RateLimitRequests, Window: cfg.RateLimitWindow},
 		AuthFailPolicy: ratelimit.Policy{Name: "auth_failures", Limit: 30, Window: 15 * time.Minute},
-		RateLimiting:   cfg.EnableRateLimiting, Predictions: a.Predictions, Keys: a.Keys, Users: a.Store,
+		RateLimiting:   cfg.EnableRateLimiting, Predictions: a.Predictions, Keys: a.Keys, Users: a.Store, UserAdmin: a.Users,
 		Tokens: a.Tokens, JWKS: a.jwks, Injection: policy,
 		Limits: api.Limits{
 			Text:     validate.Limits{MinLength: cfg.MinTextLength, MaxLength: cfg.MaxTextLength},

@@ -109,12 +109,16 @@ func (s *scaleOut) exclusive(name string, job func(context.Context) error) func(
 func (a *App) revocationSubscriber(ctx context.Context) error {
 	return a.scale.redis.SubscribeRevoked(ctx, kv.Subscriber{
 		Notice: func(n kv.Notice) {
+			if n.UserID != "" {
+				a.auth.InvalidateUser(n.UserID) // disabled or enabled
+				return
+			}
 			a.Keys.Invalidate(n.KeyID)
 			if n.Lineage != "" {
 				a.Keys.InvalidateLineage(n.Lineage)
 			}
 		},
-		Resync: a.Keys.Purge,
+		Resync: func() { a.Keys.Purge(); a.auth.PurgeUsers() },
 		Error:  func(err error) { a.Log.LogAttrs(ctx, slog.LevelWarn, "revocation notices", slog.Any("error", err)) },
 	})
 }

@@ -77,6 +77,9 @@ func (g grants) Permissions(ctx context.Context, userID, keyID string) ([]string
 	if err != nil {
 		return nil, err
 	}
+	if u.Disabled() {
+		return nil, users.ErrDisabled
+	}
 	var out []string
 	for _, p := range u.Role.Permissions() {
 		out = append(out, string(p))

@@ -11,7 +11,8 @@
 // (algorithm pinning, claims, deny-list) and then tied back to its API key:
 // a revoked or suspended key's tokens stop working at once. The role is read
 // from the user record on every request (through a one-second cache), so a
-// role change applies to existing tokens; a token's permissions claim can
+// role change applies to existing tokens and a disabled user's keys and
+// tokens are refused (reason user_disabled); a token's permissions claim can
 // only narrow the role, never widen it.
 //
 // A key replaced by rotation and still in its grace period (and any token
@@ -49,7 +50,7 @@ var (
 // never holds the credential itself.
 type Failure struct {
 	Err    error  // one of the sentinels
-	Reason string // short machine reason: missing, malformed_key, unknown_key, revoked, expired, suspended, invalid_token, revoked_token, key_in_url, ambiguous
+	Reason string // short machine reason: missing, malformed_key, unknown_key, revoked, expired, suspended, invalid_token, revoked_token, key_in_url, ambiguous, user_disabled
 	Hint   string // SHA-256 prefix of a presented credential (key-enumeration detection), never the credential
 	KeyID  string // the key involved when known
 	Cause  error  // internal detail, for logs only
@@ -81,8 +82,26 @@ type cachedUser struct {
 	expires time.Time
 }
 
-// userCacheTTL bounds how long a role change takes to apply.
+// userCacheTTL bounds how long a role change or a disabled user takes to
+// apply on a replica that missed the user notice.
 const userCacheTTL = time.Second
+
+// InvalidateUser drops user id from the cache, so a change to the user
+// (disabled, enabled) applies to the next request; for user notices from
+// other replicas.
+func (a *Authenticator) InvalidateUser(id string) {
+	a.mu.Lock()
+	delete(a.cache, id)
+	a.mu.Unlock()
+}
+
+// PurgeUsers empties the user cache, e.g. after a pub/sub reconnection
+// when notices may have been missed.
+func (a *Authenticator) PurgeUsers() {
+	a.mu.Lock()
+	clear(a.cache)
+	a.mu.Unlock()
+}
 
 // New returns an Authenticator. tokens may be nil (bearer tokens refused).
 func New(keys *apikey.Service, tokens *token.Service, ul UserLookup, now func() time.Time) *Authenticator {
@@ -211,6 +230,9 @@ func (a *Authenticator) principal(ctx context.Context, userID, keyID, jti, metho
 			return nil, &Failure{Err: ErrInvalid, Reason: "unknown_user", KeyID: keyID}
 		}
 		return nil, &Failure{Err: ErrUnavailable, Reason: "store_error", Cause: err}
+	}
+	if u.Disabled() {
+		return nil, &Failure{Err: ErrInvalid, Reason: "user_disabled", KeyID: keyID}
 	}
 	return &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: keyID, TokenID: jti, Method: method, Scope: scope}, nil
 }

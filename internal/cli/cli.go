@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"mask":    {"detect and mask PII in text read from stdin", runMask},
 		"serve":   {"run the API server", runServe},
 		"keys":    {"create, list, revoke and rotate API keys", runKeys},
+		"users":   {"list users; disable or enable a user (every key, token and session)", runUsers},
 		"config":  {"print the configuration reference", runConfig},
 		"token":   {"issue and verify JWT access tokens", runToken},
 		"ip":      {"block, unblock and list client IP addresses", runIP},

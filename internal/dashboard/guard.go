@@ -122,6 +122,8 @@ func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal,
 		return nil, errSessionEnded
 	case err != nil:
 		return nil, err
+	case u.Disabled():
+		return nil, errSessionEnded
 	}
 	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: "session"}
 	if !p.Can(read) {

@@ -14,6 +14,8 @@ import (
 // Revocation notices: when a replica (or the CLI) revokes, suspends or
 // rotates an API key it publishes a Notice; every replica's subscriber drops
 // that key (and its rotation chain) from its authentication cache at once.
+// Disabling or enabling a user publishes a user Notice on the same channel,
+// and subscribers drop that user from their caches.
 // Redis pub/sub delivers at most once, so a subscriber that was disconnected
 // calls its resync function (apikey.Service.Purge) on every (re)subscription,
 // and the key cache's own TTL (1 s) bounds staleness even if notices are
@@ -29,34 +31,52 @@ const noticeVersion = "v1"
 // maxNoticeID bounds the ids in a notice.
 const maxNoticeID = 64
 
-// Notice says that an API key changed state.
+// Notice says that an API key changed state, or (UserID set) that a user
+// was disabled or enabled.
 type Notice struct {
 	// KeyID is the key revoked, suspended or rotated.
 	KeyID string
 	// Lineage, when set, is the rotation chain whose cached keys must all
 	// be dropped (a rotation can expire older keys of the chain).
 	Lineage string
+	// UserID, when set, is a user disabled or enabled; KeyID and Lineage
+	// are then empty. Subscribers drop the user from their caches.
+	UserID string
 }
 
-// String encodes n as a payload: "v1 <key id>[ <lineage>]".
+// userNoticeVersion starts a user notice's payload.
+const userNoticeVersion = "u1"
+
+// String encodes n as a payload: "v1 <key id>[ <lineage>]", or
+// "u1 <user id>" for a user notice.
 func (n Notice) String() string {
-	if n.Lineage == "" {
+	switch {
+	case n.UserID != "":
+		return userNoticeVersion + " " + n.UserID
+	case n.Lineage == "":
 		return noticeVersion + " " + n.KeyID
 	}
 	return noticeVersion + " " + n.KeyID + " " + n.Lineage
 }
 
 // ParseNotice decodes a payload strictly: the version, then one or two ids
-// of 1-64 characters of A-Z a-z 0-9 _ -, separated by single spaces.
+// (a user notice: exactly one) of 1-64 characters of A-Z a-z 0-9 _ - .,
+// separated by single spaces.
 func ParseNotice(s string) (Notice, error) {
 	f := strings.Split(s, " ")
-	if len(f) < 2 || len(f) > 3 || f[0] != noticeVersion {
+	if len(f) < 2 || len(f) > 3 || (f[0] != noticeVersion && f[0] != userNoticeVersion) {
 		return Notice{}, ErrBadNotice
 	}
 	for _, id := range f[1:] {
 		if !validID(id, maxNoticeID) {
 			return Notice{}, ErrBadNotice
 		}
+	}
+	if f[0] == userNoticeVersion {
+		if len(f) != 2 {
+			return Notice{}, ErrBadNotice
+		}
+		return Notice{UserID: f[1]}, nil
 	}
 	n := Notice{KeyID: f[1]}
 	if len(f) == 3 {
@@ -85,7 +105,12 @@ func (c *Client) revocationChannel() string { return c.prefix + "keys:revoked" }
 
 // PublishRevoked announces n to every subscribed replica.
 func (c *Client) PublishRevoked(ctx context.Context, n Notice) error {
-	if !validID(n.KeyID, maxNoticeID) || (n.Lineage != "" && !validID(n.Lineage, maxNoticeID)) {
+	switch {
+	case n.UserID != "":
+		if !validID(n.UserID, maxNoticeID) || n.KeyID != "" || n.Lineage != "" {
+			return ErrInvalidInput
+		}
+	case !validID(n.KeyID, maxNoticeID) || (n.Lineage != "" && !validID(n.Lineage, maxNoticeID)):
 		return ErrInvalidInput
 	}
 	ctx, cancel := c.deadline(ctx)

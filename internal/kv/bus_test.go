@@ -18,6 +18,9 @@ func TestParseNotice(t *testing.T) {
 	}{
 		{"key only", "v1 key_abc123", Notice{KeyID: "key_abc123"}, false},
 		{"key and lineage", "v1 key_b key_a", Notice{KeyID: "key_b", Lineage: "key_a"}, false},
+		{"user", "u1 usr_abc123", Notice{UserID: "usr_abc123"}, false},
+		{"user with two ids", "u1 usr_a usr_b", Notice{}, true},
+		{"user without id", "u1", Notice{}, true},
 		{"empty", "", Notice{}, true},
 		{"no id", "v1", Notice{}, true},
 		{"wrong version", "v2 key_a", Notice{}, true},

@@ -67,6 +67,8 @@ const (
 	KeyRevoked         Type = "key_revoked"         // admin action
 	KeyRotated         Type = "key_rotated"         // admin action
 	KeySuspended       Type = "key_suspended"       // a playbook suspended a key
+	UserDisabled       Type = "user_disabled"       // admin action: a user's credentials are refused until enabled
+	UserEnabled        Type = "user_enabled"        // admin action: a disabled user's valid keys work again
 	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
 	DataErased         Type = "data_erased"         // predictions or a user's data deleted
 	ConfigProblem      Type = "config_problem"      // configuration problem found at start

@@ -40,6 +40,32 @@ func testUsers(t *testing.T, st *Store) {
 	if err := st.CreateUser(ctx, users.User{ID: "usr_x", Name: "alice", Role: rbac.User, CreatedAt: now}); !errors.Is(err, ErrConflict) {
 		t.Errorf("duplicate name err = %v, want ErrConflict", err)
 	}
+	// Disabling keeps the first time; enabling clears it.
+	if got.Disabled() {
+		t.Fatalf("a new user is disabled: %+v", got)
+	}
+	off := now.Add(time.Hour)
+	for _, at := range []time.Time{off, off.Add(time.Hour)} {
+		if err := st.SetUserDisabled(ctx, u.ID, &at); err != nil {
+			t.Fatalf("SetUserDisabled: %v", err)
+		}
+	}
+	got, err = st.UserByName(ctx, "alice")
+	if err != nil || got.DisabledAt == nil || !got.DisabledAt.Equal(off) {
+		t.Errorf("after disabling twice: %+v, %v; want disabled_at %v", got, err, off)
+	}
+	if all, err := st.ListUsers(ctx); err != nil || len(all) == 0 || !all[0].Disabled() {
+		t.Errorf("ListUsers = %+v, %v; want alice disabled", all, err)
+	}
+	if err := st.SetUserDisabled(ctx, u.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = st.UserByID(ctx, u.ID); err != nil || got.Disabled() {
+		t.Errorf("after enabling: %+v, %v", got, err)
+	}
+	if err := st.SetUserDisabled(ctx, "usr_nobody", &off); !errors.Is(err, users.ErrNotFound) {
+		t.Errorf("SetUserDisabled(unknown) = %v, want users.ErrNotFound", err)
+	}
 }
 
 func testPredictions(t *testing.T, st *Store) {

@@ -2,14 +2,19 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/users"
 )
 
-var _ users.Store = (*Store)(nil)
+var (
+	_ users.Store    = (*Store)(nil)
+	_ users.Disabler = (*Store)(nil)
+)
 
 // CreateUser inserts u; a taken name is ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u users.User) error {
@@ -23,32 +28,33 @@ func (s *Store) CreateUser(ctx context.Context, u users.User) error {
 
 // UserByName returns the user called name, or users.ErrNotFound.
 func (s *Store) UserByName(ctx context.Context, name string) (users.User, error) {
-	return s.user(ctx, `SELECT id, name, role, created_at FROM users WHERE name = ?`, name)
+	return s.user(ctx, `SELECT id, name, role, created_at, disabled_at FROM users WHERE name = ?`, name)
 }
 
 // UserByID returns the user with id, or users.ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (users.User, error) {
-	return s.user(ctx, `SELECT id, name, role, created_at FROM users WHERE id = ?`, id)
+	return s.user(ctx, `SELECT id, name, role, created_at, disabled_at FROM users WHERE id = ?`, id)
 }
 
 func (s *Store) user(ctx context.Context, q string, arg string) (users.User, error) {
 	var u users.User
 	var role string
 	var created int64
-	err := s.wrap(s.queryRow(ctx, q, arg).Scan(&u.ID, &u.Name, &role, &created))
+	var disabled sql.NullInt64
+	err := s.wrap(s.queryRow(ctx, q, arg).Scan(&u.ID, &u.Name, &role, &created, &disabled))
 	if errors.Is(err, ErrNotFound) {
 		return users.User{}, users.ErrNotFound
 	}
 	if err != nil {
 		return users.User{}, fmt.Errorf("store: user: %w", err)
 	}
-	u.Role, u.CreatedAt = rbac.Role(role), fromNS(created)
+	u.Role, u.CreatedAt, u.DisabledAt = rbac.Role(role), fromNS(created), disabledAt(disabled)
 	return u, nil
 }
 
 // ListUsers returns every user ordered by name.
 func (s *Store) ListUsers(ctx context.Context) ([]users.User, error) {
-	rows, err := s.query(ctx, `SELECT id, name, role, created_at FROM users ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -58,10 +64,11 @@ func (s *Store) ListUsers(ctx context.Context) ([]users.User, error) {
 		var u users.User
 		var role string
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Name, &role, &created); err != nil {
+		var disabled sql.NullInt64
+		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &disabled); err != nil {
 			return nil, s.wrap(err)
 		}
-		u.Role, u.CreatedAt = rbac.Role(role), fromNS(created)
+		u.Role, u.CreatedAt, u.DisabledAt = rbac.Role(role), fromNS(created), disabledAt(disabled)
 		out = append(out, u)
 	}
 	return out, s.wrap(rows.Err())
@@ -72,4 +79,32 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := s.queryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, s.wrap(err)
+}
+
+// SetUserDisabled marks user id disabled since at, or enabled when at is
+// nil. It returns users.ErrNotFound for an unknown id. Disabling an already
+// disabled user keeps the first time.
+func (s *Store) SetUserDisabled(ctx context.Context, id string, at *time.Time) error {
+	var res sql.Result
+	var err error
+	if at == nil {
+		res, err = s.exec(ctx, `UPDATE users SET disabled_at = NULL WHERE id = ?`, id)
+	} else {
+		res, err = s.exec(ctx, `UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?`, ns(*at), id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: set user disabled: %w", s.wrap(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return users.ErrNotFound
+	}
+	return nil
+}
+
+func disabledAt(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromNS(v.Int64)
+	return &t
 }

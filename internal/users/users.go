@@ -20,13 +20,21 @@ type User struct {
 	Name      string    `json:"name"`
 	Role      rbac.Role `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// DisabledAt, when set, is when the user was disabled: none of the
+	// user's keys, tokens, refresh tokens or dashboard sessions is accepted
+	// until the user is enabled again (the keys are kept as they were).
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
+
+// Disabled reports whether u is disabled.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
 
 // Sentinel errors.
 var (
 	ErrNotFound    = errors.New("users: not found")
 	ErrInvalidName = errors.New("users: name must be 1-64 characters of letters, digits, '.', '_', '-' or '@'")
 	ErrRoleChange  = errors.New("users: user exists with a different role")
+	ErrDisabled    = errors.New("users: user is disabled")
 )
 
 // Store persists users.
@@ -35,6 +43,13 @@ type Store interface {
 	UserByName(ctx context.Context, name string) (User, error)
 	UserByID(ctx context.Context, id string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
+}
+
+// Disabler disables and enables users.
+type Disabler interface {
+	// SetUserDisabled marks user id disabled since at, or enabled when at
+	// is nil; ErrNotFound for an unknown id.
+	SetUserDisabled(ctx context.Context, id string, at *time.Time) error
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
