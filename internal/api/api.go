@@ -78,7 +78,7 @@ type Deps struct {
 	Predictions    *prediction.Service
 	Keys           *apikey.Service
 	Users          users.Store
-	UserAdmin      UserAdmin // disables and enables users
+	UserAdmin      UserAdmin      // disables and enables users
 	Tokens         *token.Service // nil disables the token endpoints
 	JWKS           func() ([]byte, error)
 	Injection      validate.Policy
