@@ -30,8 +30,10 @@
 //
 // # Grouping
 //
-// Identical alerts (same event type and same source: client IP, else key id,
-// else user id) are grouped: an event joins the group's newest row as long
+// Alerts of the same event type against the same target (secevent.Target:
+// the key the event names, else its user, else its route; never the client
+// address, so one attacker rotating through addresses or IPv6 /64s is one
+// group) are grouped: an event joins the group's newest row as long
 // as that row has never been attempted, raising its count; once a row has
 // been attempted, the next event of the group starts a row held until the
 // window (GroupWindow, 5 min) after the previous one. So a flood produces at

@@ -216,19 +216,12 @@ func (o *Outbox) enqueueEvent(ctx context.Context, e secevent.Event) error {
 	return err
 }
 
-// GroupKey is the grouping key of an event: its type and its source (client
-// IP, else key id, else user id).
+// GroupKey is the grouping key of an event: its type and its target
+// (secevent.Target: the key it names, else its user, else its route), never
+// its client address, so one attacker's events from many addresses (IPv6
+// /64s, a botnet) make one message per GroupWindow, not one per address.
 func GroupKey(e secevent.Event) string {
-	src := e.ClientIP
-	switch {
-	case src != "":
-		src = "ip:" + src
-	case e.KeyID != "":
-		src = "key:" + e.KeyID
-	case e.UserID != "":
-		src = "user:" + e.UserID
-	}
-	return string(e.Type) + "|" + src
+	return string(e.Type) + "|" + secevent.Target(e)
 }
 
 func (o *Outbox) noteLost(at time.Time) {

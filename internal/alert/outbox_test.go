@@ -243,9 +243,10 @@ func keys(m map[string][][]byte) []string {
 	return out
 }
 
-// A flood of identical events (same type and source) becomes one message
-// with a count; after it is sent, the next ones wait for the end of the
-// window and go out as one more message.
+// A flood of identical events (same type and target, from any number of
+// addresses) becomes one message with a count; after it is sent, the next
+// ones wait for the end of the window and go out as one more message. Another
+// target is another message.
 func TestOutboxGroupsRepeatedAlerts(t *testing.T) {
 	ctx := context.Background()
 	secret := []byte("alert-secret-0123456789abcdefghij")
@@ -257,14 +258,19 @@ func TestOutboxGroupsRepeatedAlerts(t *testing.T) {
 
 	var es []secevent.Event
 	for i := 0; i < 100; i++ {
-		es = append(es, event(fmt.Sprintf("evt_a%03d", i), secevent.BruteForce, secevent.High, "198.51.100.7", c.Now()))
+		// One attacker rotating through IPv6 /64s against one route.
+		e := event(fmt.Sprintf("evt_a%03d", i), secevent.BruteForce, secevent.High, fmt.Sprintf("2001:db8:%x::1", i), c.Now())
+		e.Route = "POST /v1/predict"
+		es = append(es, e)
 	}
-	es = append(es, event("evt_other", secevent.BruteForce, secevent.High, "198.51.100.8", c.Now()))
+	other := event("evt_other", secevent.BruteForce, secevent.High, "198.51.100.8", c.Now())
+	other.Route = "POST /v1/auth/token"
+	es = append(es, other)
 	o.OnEvents(ctx, es)
 	drain(t, o)
 	got, _ := h.snapshot()
 	if len(got) != 2 {
-		t.Fatalf("received %d messages, want 2 (one per source)", len(got))
+		t.Fatalf("received %d messages, want 2 (one per type and target)", len(got))
 	}
 	var env alert.Envelope
 	if err := json.Unmarshal(got["evt_a000"][0], &env); err != nil || env.Count != 100 {
@@ -273,10 +279,10 @@ func TestOutboxGroupsRepeatedAlerts(t *testing.T) {
 
 	// More of the same within the window: held until the window ends.
 	c.Advance(time.Minute)
-	o.OnEvents(ctx, []secevent.Event{
-		event("evt_b1", secevent.BruteForce, secevent.High, "198.51.100.7", c.Now()),
-		event("evt_b2", secevent.BruteForce, secevent.High, "198.51.100.7", c.Now()),
-	})
+	b1 := event("evt_b1", secevent.BruteForce, secevent.High, "2001:db8:ffff::1", c.Now())
+	b2 := event("evt_b2", secevent.BruteForce, secevent.High, "198.51.100.7", c.Now())
+	b1.Route, b2.Route = "POST /v1/predict", "POST /v1/predict"
+	o.OnEvents(ctx, []secevent.Event{b1, b2})
 	drain(t, o)
 	if got, _ := h.snapshot(); len(got) != 2 {
 		t.Fatalf("a follow-up was sent inside the window: %v", keys(got))

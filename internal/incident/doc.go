@@ -13,7 +13,13 @@
 // Service.OnEvents is a secevent.Subscriber. Every high or critical event
 // opens an incident, or joins the newest unresolved incident that shares
 // any of its sources, so an attacker who switches address but keeps the
-// stolen key lands in the same incident. The find-or-open step is one
+// stolen key lands in the same incident. Events also join by campaign
+// (CampaignSources): an event of the same type against the same target (the
+// key it names, else its user, else its route) in the same or the previous
+// 5-minute window joins, whatever its address, so a brute force from five
+// IPv6 /64s is one incident with one alert, while a different type or target
+// opens its own. A critical event joining a critical incident still has its
+// own address blocked. The find-or-open step is one
 // transaction (serialised across PostgreSQL replicas by an advisory lock),
 // so concurrent events never open two incidents for one source. A joining
 // event of higher severity escalates the incident and runs the playbook of

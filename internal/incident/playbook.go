@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
@@ -18,7 +19,8 @@ const (
 
 // OnEvents is a secevent.Subscriber: every high or critical event opens an
 // incident, or joins the unresolved incident of the same source (client IP,
-// key or user). A new incident runs the playbook of its severity; a joining
+// key or user) or of the same campaign (CampaignSources: same type and
+// target within CampaignWindow, from any address). A new incident runs the playbook of its severity; a joining
 // event of higher severity escalates the incident and runs the playbook of
 // the new severity. Failures are logged; the events stay in the store and
 // were alerted independently.
@@ -52,14 +54,39 @@ func Sources(e secevent.Event) []string {
 	return out
 }
 
+// CampaignWindow is the period of campaign grouping (see CampaignSources).
+const CampaignWindow = 5 * time.Minute
+
+// CampaignSources returns the campaign sources of an event at time t:
+// "campaign:<type>|<target>|<window start, Unix seconds>" for the
+// CampaignWindow that holds t and for the one before it, where target is
+// secevent.Target (the key, else the user, else the route). An incident
+// linked to one of them is joined by every event of the same type against
+// the same target whatever its client address, so a campaign from many
+// addresses is one incident as long as its events are less than one window
+// apart (at most two); different types or targets open separate incidents.
+func CampaignSources(e secevent.Event, t time.Time) []string {
+	start := t.UTC().Truncate(CampaignWindow)
+	prefix := "campaign:" + string(e.Type) + "|" + secevent.Target(e) + "|"
+	return []string{
+		prefix + strconv.FormatInt(start.Unix(), 10),
+		prefix + strconv.FormatInt(start.Add(-CampaignWindow).Unix(), 10),
+	}
+}
+
 func (s *Service) handle(ctx context.Context, e secevent.Event) error {
 	sources := Sources(e)
+	at := e.Time
+	if at.IsZero() {
+		at = s.d.Now()
+	}
+	joinOn := append(append([]string(nil), sources...), CampaignSources(e, at)...)
 	cand := Incident{
 		ID: newID("inc_"), Type: string(e.Type), Severity: e.Severity, Status: StatusOpen, Source: sources[0],
 		CreatedAt:   s.d.Now().UTC(),
 		Description: clip(fmt.Sprintf("%s event %s from %s", e.Severity, e.Type, sources[0]), 2000),
 	}
-	inc, created, err := s.d.Store.OpenOrJoinIncident(ctx, cand, sources, e.ID)
+	inc, created, err := s.d.Store.OpenOrJoinIncident(ctx, cand, joinOn, e.ID)
 	if err != nil {
 		return err
 	}
@@ -67,6 +94,11 @@ func (s *Service) handle(ctx context.Context, e secevent.Event) error {
 		s.addAction(ctx, inc.ID, "opened", ActorSystem, "from event "+e.ID)
 		s.runPlaybook(ctx, inc, e, "opened")
 		return nil
+	}
+	if e.Severity == secevent.Critical && inc.Severity == secevent.Critical && e.ClientIP != "" {
+		// Grouping must not spare an attacker's other addresses: a critical
+		// event joining a critical incident still has its address blocked.
+		s.blockIP(ctx, inc, e)
 	}
 	if e.Severity.Rank() <= inc.Severity.Rank() {
 		return nil

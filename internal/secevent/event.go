@@ -169,3 +169,19 @@ func (s SyncRecorder) Record(ctx context.Context, e Event) {
 		s.OnError(err)
 	}
 }
+
+// Target names what an event is aimed at, so that one attacker's events
+// from many client addresses can be grouped (incidents, alerts): the key it
+// names ("key:<id>"), else its user ("user:<id>"), else the route it was
+// recorded on ("route:<METHOD pattern>"), else "" (nothing but its type).
+func Target(e Event) string {
+	switch {
+	case e.KeyID != "":
+		return "key:" + e.KeyID
+	case e.UserID != "":
+		return "user:" + e.UserID
+	case e.Route != "":
+		return "route:" + e.Route
+	}
+	return ""
+}
