@@ -136,9 +136,18 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	if err != nil {
 		return nil, err
 	}
+	// Stored texts' words are indexed apart when they are personal data.
+	// Every text is scanned, so phone, card and SSN detection (the costly
+	// validation) is left to the index's rule that a word with a digit is
+	// personal data; the detectors of data with letters run.
+	piiFinder, err := mask.NewMasker(a.Keyring.DeriveKey("pseudonym"),
+		mask.WithTypes(mask.URL, mask.EmailAddress, mask.IBANCode, mask.IPAddress))
+	if err != nil {
+		return nil, err
+	}
 	a.Predictions = prediction.NewService(prediction.Deps{
 		Predictor: model, Store: a.Store, Sealer: a.Keyring, Index: prediction.NewBlindIndex(a.Keyring.DeriveKey("blind-index")),
-		Masker: maskText{masker}, AnalystView: prediction.AnalystView(cfg.AnalystTextView),
+		Masker: maskText{masker, piiFinder}, AnalystView: prediction.AnalystView(cfg.AnalystTextView),
 		Events: a.Events, Labels: model.Taxonomies(), Now: opt.Now,
 	})
 	if a.Tokens, err = a.buildTokens(opt.Now); err != nil {
@@ -308,8 +317,21 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 	}
 }
 
-// maskText adapts mask.Masker to prediction.Masker.
-type maskText struct{ m *mask.Masker }
+// maskText adapts mask.Masker to prediction.Masker: m masks, pii finds the
+// personal data whose words are indexed apart.
+type maskText struct{ m, pii *mask.Masker }
+
+func (m maskText) PIISpans(s string) []prediction.Span {
+	rs := m.pii.ByteRanges(s)
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]prediction.Span, len(rs))
+	for i, r := range rs {
+		out[i] = prediction.Span{Start: r[0], End: r[1]}
+	}
+	return out
+}
 
 func (m maskText) MaskText(s string) string { out, _ := m.m.Mask(s); return out }
 

@@ -137,6 +137,17 @@ func (m *Masker) Detect(text string) []Entity {
 	return toEntities(text, m.detect(text))
 }
 
+// ByteRanges returns the byte ranges [start, end) of the entities found in
+// text, sorted and disjoint: what Mask replaces.
+func (m *Masker) ByteRanges(text string) [][2]int {
+	spans := m.detect(text)
+	out := make([][2]int, len(spans))
+	for i, s := range spans {
+		out[i] = [2]int{s.start, s.end}
+	}
+	return out
+}
+
 // Mask returns text with every detected entity replaced by "<TYPE>", for
 // example "I'm furious at <EMAIL_ADDRESS>", and the entities found, whose
 // offsets refer to the input text.

@@ -1,12 +1,14 @@
 package prediction
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"hash"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -20,12 +22,22 @@ import (
 // and words shorter than 2 or longer than 64 characters. The terms reveal
 // which stored texts share a word (equality), never the word itself without
 // the key; the key is separate from the encryption keys.
+//
+// A text's terms are packed into two byte strings of TermSize-byte terms:
+// the words of its personal data (inside a detected PII span, or containing
+// a digit) and the others, so readers who see PII masked can be kept from
+// searching by it.
 type BlindIndex struct {
 	pool sync.Pool
 }
 
-// TermSize is the stored length of a term in bytes (128 bits).
-const TermSize = 16
+// TermSize is the stored length of a term in bytes (64 bits). Terms are
+// compared whole and aligned (Contains), so a search's false-positive
+// chance per stored word is 2⁻⁶⁴.
+const TermSize = 8
+
+// Span is a byte range [Start, End) of a text.
+type Span struct{ Start, End int }
 
 // NewBlindIndex returns an index keyed with key (≥ 32 bytes).
 func NewBlindIndex(key []byte) *BlindIndex {
@@ -33,18 +45,34 @@ func NewBlindIndex(key []byte) *BlindIndex {
 	return &BlindIndex{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
 }
 
-// Terms returns the distinct terms of every word in text.
-func (b *BlindIndex) Terms(text string) [][]byte {
-	seen := map[string]bool{}
-	var out [][]byte
-	for _, w := range words(text) {
-		if seen[w] {
+// Index returns the packed terms of text's distinct words: those of its
+// personal data in pii, the rest in plain. A word is personal data when it
+// contains a digit or occurs inside one of the spans (widened to whole
+// words); a word found both inside and outside a span counts as personal.
+func (b *BlindIndex) Index(text string, spans []Span) (plain, pii []byte) {
+	var private map[string]bool
+	for _, s := range spans {
+		for _, w := range words(text[wordStart(text, s.Start):wordEnd(text, s.End)]) {
+			if private == nil {
+				private = map[string]bool{}
+			}
+			private[w] = true
+		}
+	}
+	ws := words(text)
+	seen := make(map[string]struct{}, len(ws))
+	for _, w := range ws {
+		if _, dup := seen[w]; dup {
 			continue
 		}
-		seen[w] = true
-		out = append(out, b.term(w))
+		seen[w] = struct{}{}
+		if private[w] || strings.ContainsFunc(w, unicode.IsDigit) {
+			pii = b.appendTerm(pii, w)
+		} else {
+			plain = b.appendTerm(plain, w)
+		}
 	}
-	return out
+	return plain, pii
 }
 
 // Term returns the term for one searched word; ok is false when the query is
@@ -54,16 +82,60 @@ func (b *BlindIndex) Term(word string) ([]byte, bool) {
 	if len(ws) != 1 {
 		return nil, false
 	}
-	return b.term(ws[0]), true
+	return b.appendTerm(nil, ws[0]), true
 }
 
-func (b *BlindIndex) term(w string) []byte {
+// Contains reports whether packed (terms as Index returns them) holds term
+// at a term boundary.
+func Contains(packed, term []byte) bool {
+	if len(term) != TermSize {
+		return false
+	}
+	for i := 0; i+TermSize <= len(packed); i += TermSize {
+		if bytes.Equal(packed[i:i+TermSize], term) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *BlindIndex) appendTerm(dst []byte, w string) []byte {
 	h := b.pool.Get().(hash.Hash)
 	h.Reset()
 	h.Write([]byte(w))
-	sum := h.Sum(nil)
+	var sum [sha256.Size]byte
+	dst = append(dst, h.Sum(sum[:0])[:TermSize]...)
 	b.pool.Put(h)
-	return sum[:TermSize]
+	return dst
+}
+
+// isWordRune reports whether r belongs to an indexable word.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' }
+
+// wordStart moves i back to the start of the word it is in.
+func wordStart(text string, i int) int {
+	i = min(max(i, 0), len(text))
+	for i > 0 {
+		r, n := utf8.DecodeLastRuneInString(text[:i])
+		if !isWordRune(r) && !unicode.Is(unicode.Mn, r) {
+			break
+		}
+		i -= n
+	}
+	return i
+}
+
+// wordEnd moves i forward to the end of the word it is in.
+func wordEnd(text string, i int) int {
+	i = min(max(i, 0), len(text))
+	for i < len(text) {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) && !unicode.Is(unicode.Mn, r) {
+			break
+		}
+		i += n
+	}
+	return i
 }
 
 // words splits text into normalised indexable words: letters, digits and

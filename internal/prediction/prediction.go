@@ -57,7 +57,11 @@ type Record struct {
 	RequestID    string
 	Flags        []string // injection classes that were flagged (accepted) on this text
 	CreatedAt    time.Time
-	Terms        [][]byte // blind-index terms; written with the record, never read back
+	// Terms and PIITerms are the packed blind-index terms of the text's
+	// words (BlindIndex.Index): written with the record, read back only
+	// by searches.
+	Terms    []byte
+	PIITerms []byte
 }
 
 // Query selects records for listing. UserID "" means every user.
@@ -65,7 +69,10 @@ type Query struct {
 	UserID  string
 	Emotion string
 	Term    []byte // blind-index term of one searched word
-	Limit   int
+	// TermInPII also matches Term among the words of personal data; only
+	// for readers who see the text unmasked.
+	TermInPII bool
+	Limit     int
 	After   Cursor
 }
 
@@ -111,8 +118,7 @@ func ParseCursor(s string) (Cursor, error) {
 	return Cursor{At: time.Unix(0, int64(binary.BigEndian.Uint64(b[:8]))).UTC(), ID: id}, nil
 }
 
-// Store persists predictions. Implementations keep a record, its emotion
-// rows and its terms consistent (one transaction).
+// Store persists predictions, one row per record.
 type Store interface {
 	SavePredictions(ctx context.Context, rs []Record) error
 	PredictionByID(ctx context.Context, id string) (Record, error) // ErrNotFound
@@ -135,3 +141,35 @@ var (
 // AAD is the associated data binding a sealed text to its row, so sealed
 // values cannot be moved between predictions.
 func AAD(id string) []byte { return crypto.AAD("predictions", "text", id) }
+
+// emotionLabels are the emotions a stored record can carry, each at a fixed
+// bit of EmotionBits: the 27 GoEmotions emotions and neutral, in the
+// dataset's order (the Ekman labels are among them). The order is part of
+// the stored format: append, never reorder.
+var emotionLabels = [...]string{
+	"admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
+	"curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
+	"excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
+	"pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
+}
+
+// EmotionBit returns the bit that stands for emotion in EmotionBits, or 0
+// for a name that is not a known emotion.
+func EmotionBit(emotion string) uint64 {
+	for i, l := range emotionLabels {
+		if l == emotion {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// EmotionBits returns the set of emotions in scores as a bit set, so stored
+// records can be filtered by emotion without a row per emotion.
+func EmotionBits(scores []Score) uint64 {
+	var bits uint64
+	for _, s := range scores {
+		bits |= EmotionBit(s.Emotion)
+	}
+	return bits
+}

@@ -61,7 +61,75 @@ func TestBlindIndexTerms(t *testing.T) {
 	if _, ok := a.Term("two words"); ok {
 		t.Error("a phrase was accepted as one search term")
 	}
-	if got := len(a.Terms("happy happy joy")); got != 2 {
-		t.Errorf("Terms deduplicates: got %d, want 2", got)
+	plain, pii := a.Index("happy happy joy", nil)
+	if len(plain) != 2*TermSize || len(pii) != 0 {
+		t.Errorf("Index deduplicates: got %d plain and %d personal bytes, want %d and 0", len(plain), len(pii), 2*TermSize)
+	}
+}
+
+func TestBlindIndexPII(t *testing.T) {
+	ix := NewBlindIndex(bytes.Repeat([]byte{1}, 32))
+	text := "Mail Jane.Doe@example.com or call 555-0123, jane said (happy)"
+	at := strings.Index(text, "ne.Doe@") // a span that starts inside a word widens to it
+	spans := []Span{{Start: at, End: at + len("ne.Doe@example.com")}}
+	plain, pii := ix.Index(text, spans)
+	for _, c := range []struct {
+		word        string
+		plain, priv bool
+	}{
+		{"mail", true, false},
+		{"happy", true, false},
+		{"said", true, false},
+		{"jane", false, true}, // inside the span, and also outside it: personal
+		{"doe", false, true},
+		{"example", false, true},
+		{"com", false, true},
+		{"555", false, true}, // digits are always personal
+		{"0123", false, true},
+		{"missing", false, false},
+	} {
+		term, _ := ix.Term(c.word)
+		if got := Contains(plain, term); got != c.plain {
+			t.Errorf("%q in plain terms = %v, want %v", c.word, got, c.plain)
+		}
+		if got := Contains(pii, term); got != c.priv {
+			t.Errorf("%q in personal terms = %v, want %v", c.word, got, c.priv)
+		}
+	}
+}
+
+func TestContainsIsAligned(t *testing.T) {
+	term := []byte("ABCDEFGH")
+	packed := []byte("xxxxABCDEFGHxxxx") // the term straddles two stored terms
+	if Contains(packed, term) {
+		t.Error("a match across a term boundary counted")
+	}
+	if !Contains([]byte("xxxxxxxxABCDEFGH"), term) {
+		t.Error("an aligned match was missed")
+	}
+	if Contains([]byte("ABCDEFGH"), []byte("ABCD")) {
+		t.Error("a short term matched")
+	}
+}
+
+func TestEmotionBits(t *testing.T) {
+	seen := map[uint64]bool{}
+	for _, l := range emotionLabels {
+		b := EmotionBit(l)
+		if b == 0 || seen[b] {
+			t.Fatalf("EmotionBit(%q) = %#x: zero or shared", l, b)
+		}
+		seen[b] = true
+	}
+	if EmotionBit("bogus") != 0 {
+		t.Error("an unknown emotion has a bit")
+	}
+	// The stored format: these positions are in migration 0003 and in data.
+	if EmotionBit("admiration") != 1 || EmotionBit("joy") != 1<<17 || EmotionBit("neutral") != 1<<27 {
+		t.Error("emotion bit positions changed: stored emotion filters would break")
+	}
+	got := EmotionBits([]Score{{Emotion: "joy"}, {Emotion: "neutral"}, {Emotion: "bogus"}})
+	if got != 1<<17|1<<27 {
+		t.Errorf("EmotionBits = %#x", got)
 	}
 }

@@ -24,7 +24,8 @@ type Sealer interface {
 }
 
 // Masker hides text and user ids from readers who may not see them (see
-// view.go).
+// view.go), and finds personal data when a text is stored so that its words
+// are indexed apart.
 type Masker interface {
 	// MaskText replaces PII with "<TYPE>" tags.
 	MaskText(text string) string
@@ -33,6 +34,12 @@ type Masker interface {
 	AnonymizeText(text string) string
 	// Pseudonym returns a keyed, stable stand-in for a user id.
 	Pseudonym(userID string) string
+	// PIISpans returns the byte ranges of text that are personal data. It
+	// runs on every stored text, so it may find a cheaper superset of what
+	// MaskText hides, but never less: words of digits are always treated as
+	// personal data by the index, so detectors of digit-only data (phone
+	// numbers, cards, SSNs) may be left out.
+	PIISpans(text string) []Span
 }
 
 // Service runs, stores and reads predictions.
@@ -90,6 +97,10 @@ type ItemResult struct {
 // ErrNoPrincipal is returned when a call has no authenticated principal.
 var ErrNoPrincipal = errors.New("prediction: no authenticated principal")
 
+// ErrSearchNotAllowed is returned when an analyst searches by word while
+// analysts see no word whole (anonymized text).
+var ErrSearchNotAllowed = errors.New("prediction: word search is not available to analysts")
+
 // Predict runs the model on one text, stores the sealed result and returns
 // it with the plaintext set.
 func (s *Service) Predict(ctx context.Context, in Input) (Record, error) {
@@ -123,7 +134,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			continue
 		}
 		r := Record{
-			ID: users.NewID("pred_"), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: utf8.RuneCountInString(in.Text),
+			ID: users.NewTimeID("pred_", now), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: utf8.RuneCountInString(in.Text),
 			Taxonomy: in.Taxonomy, Emotions: res.Emotions, Primary: res.Primary, Confidence: res.Confidence,
 			ModelVersion: res.ModelVersion, RequestID: requestID, Flags: in.Flags, CreatedAt: now,
 		}
@@ -133,7 +144,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			continue
 		}
 		r.TextKeyID, _ = crypto.KeyID(r.Sealed)
-		r.Terms = s.index.Terms(in.Text)
+		r.Terms, r.PIITerms = s.index.Index(in.Text, s.masker.PIISpans(in.Text))
 		recs = append(recs, r)
 		idx = append(idx, i)
 	}
@@ -147,7 +158,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 		return out
 	}
 	for j, i := range idx {
-		recs[j].Terms = nil
+		recs[j].Terms, recs[j].PIITerms = nil, nil
 		out[i].Record = recs[j]
 	}
 	return out
@@ -165,6 +176,11 @@ type ListParams struct {
 // cursor of the next page (zero at the end). Users see their own; analysts
 // see everyone's with PII masked; admins see plaintext, and each such read is
 // a security event.
+//
+// A word search finds the words the caller can see: users and admins
+// search every word; analysts only words outside personal data, and only
+// under the pii_masked view (ErrSearchNotAllowed under the anonymized view,
+// where no word is shown whole); each analyst search is a security event.
 func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, error) {
 	p, ok := reqctx.PrincipalFrom(ctx)
 	if !ok || !p.Can(rbac.ReadPredictions) {
@@ -177,12 +193,16 @@ func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, er
 	if !seesAll(p) {
 		q.UserID = p.UserID
 	}
+	analyst := p.Role == rbac.Analyst
 	if lp.Word != "" {
+		if analyst && s.view != AnalystPIIMasked {
+			return nil, Cursor{}, ErrSearchNotAllowed
+		}
 		term, ok := s.index.Term(lp.Word)
 		if !ok {
 			return nil, Cursor{}, nil
 		}
-		q.Term = term
+		q.Term, q.TermInPII = term, !analyst
 	}
 	q.Limit++ // one extra row tells whether there is a next page
 	recs, err := s.store.ListPredictions(ctx, q)
@@ -201,6 +221,10 @@ func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, er
 		}
 	}
 	s.notePlaintextRead(ctx, p, len(recs))
+	if analyst && lp.Word != "" {
+		s.events.Record(ctx, secevent.New(ctx, secevent.AnalystSearch, secevent.Low, s.now(),
+			map[string]string{"records": strconv.Itoa(len(recs))}))
+	}
 	return recs, next, nil
 }
 

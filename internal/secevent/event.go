@@ -70,6 +70,7 @@ const (
 	UserDisabled       Type = "user_disabled"       // admin action: a user's credentials are refused until enabled
 	UserEnabled        Type = "user_enabled"        // admin action: a disabled user's valid keys work again
 	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
+	AnalystSearch      Type = "analyst_search"      // an analyst searched everyone's predictions by word
 	DataErased         Type = "data_erased"         // predictions or a user's data deleted
 	ConfigProblem      Type = "config_problem"      // configuration problem found at start
 	UpstreamError      Type = "upstream_error"      // gateway mode: upstream answered badly

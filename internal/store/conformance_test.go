@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -73,10 +74,12 @@ func testPredictions(t *testing.T, st *Store) {
 	base := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	mk := func(i int, user, emotion string) prediction.Record {
 		return prediction.Record{
-			ID: users.NewID("pred_"), UserID: user, KeyID: "key_1", Sealed: []byte{1, 2, byte(i)}, TextKeyID: "k1",
+			ID: users.NewTimeID("pred_", base), UserID: user, KeyID: "key_1", Sealed: []byte{1, 2, byte(i)}, TextKeyID: "k1",
 			TextChars: 10, Taxonomy: "goemotions", Primary: emotion, Confidence: 0.9, ModelVersion: "m1",
 			Emotions:  []prediction.Score{{Emotion: emotion, Confidence: 0.9}, {Emotion: "neutral", Confidence: 0.2}},
-			CreatedAt: base.Add(time.Duration(i) * time.Second), Terms: [][]byte{[]byte("term-common-0000"), {byte(i)}},
+			CreatedAt: base.Add(time.Duration(i) * time.Second),
+			Terms:     append([]byte("common00"), term(i)...),
+			PIITerms:  term(100 + i),
 		}
 	}
 	var recs []prediction.Record
@@ -116,9 +119,27 @@ func testPredictions(t *testing.T, st *Store) {
 	if len(neutral) != 3 {
 		t.Errorf("u2 emotion=neutral: %d records, want 3", len(neutral))
 	}
-	byTerm, _ := st.ListPredictions(ctx, prediction.Query{Term: []byte{4}, Limit: 100})
+	byTerm, _ := st.ListPredictions(ctx, prediction.Query{Term: term(4), Limit: 100})
 	if len(byTerm) != 1 || byTerm[0].ID != recs[4].ID {
 		t.Errorf("term search: %d records", len(byTerm))
+	}
+	// Personal-data terms are found only when the query asks for them.
+	if got, _ := st.ListPredictions(ctx, prediction.Query{Term: term(104), Limit: 100}); len(got) != 0 {
+		t.Errorf("a personal-data term was found without TermInPII: %d records", len(got))
+	}
+	if got, _ := st.ListPredictions(ctx, prediction.Query{Term: term(104), TermInPII: true, Limit: 100}); len(got) != 1 || got[0].ID != recs[4].ID {
+		t.Errorf("personal-data term with TermInPII: %d records, want recs[4]", len(got))
+	}
+	// A term straddling two stored terms ("00" of common00 + 6 bytes of the
+	// next) matches in SQL but not at a boundary: skipped, and the page is
+	// still filled from the rows after it.
+	straddle := append([]byte("00"), term(3)[:prediction.TermSize-2]...)
+	if got, _ := st.ListPredictions(ctx, prediction.Query{Term: straddle, Limit: 1}); len(got) != 0 {
+		t.Errorf("a match across a term boundary was returned: %d records", len(got))
+	}
+	common2, _ := st.ListPredictions(ctx, prediction.Query{UserID: "u1", Term: []byte("common00"), Limit: 2})
+	if len(common2) != 2 || common2[0].ID != recs[6].ID || common2[1].ID != recs[4].ID {
+		t.Errorf("common term, user u1, limit 2: %d records", len(common2))
 	}
 	// Ownership on delete.
 	if err := st.DeletePrediction(ctx, recs[0].ID, "u2"); !errors.Is(err, prediction.ErrNotFound) {
@@ -130,7 +151,7 @@ func testPredictions(t *testing.T, st *Store) {
 	if err := st.DeletePrediction(ctx, recs[0].ID, "u1"); err != nil {
 		t.Fatalf("delete by owner: %v", err)
 	}
-	common, _ := st.ListPredictions(ctx, prediction.Query{Term: []byte("term-common-0000"), Limit: 100})
+	common, _ := st.ListPredictions(ctx, prediction.Query{Term: []byte("common00"), Limit: 100})
 	if len(common) != 6 {
 		t.Errorf("after delete, common term matches %d, want 6 (index entries must go)", len(common))
 	}
@@ -146,4 +167,9 @@ func testPredictions(t *testing.T, st *Store) {
 	if len(left) != 1 || left[0].ID != recs[6].ID {
 		t.Errorf("left %d records, want only the newest", len(left))
 	}
+}
+
+// term returns a distinct TermSize-byte test term.
+func term(i int) []byte {
+	return []byte(fmt.Sprintf("t%07d", i))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,39 +15,38 @@ import (
 
 var _ prediction.Store = (*Store)(nil)
 
-// SavePredictions inserts records with their emotion rows and blind-index
-// terms in one transaction.
+// insertPrediction writes one record; SQLite runs it prepared (Open prepares
+// it on the writer connection, s.insertPred).
+const insertPrediction = `INSERT INTO predictions (id, user_id, key_id, text_sealed, text_key_id, text_chars,
+	taxonomy, emotions, emotion_bits, primary_emotion, confidence, model_version, request_id, flags,
+	terms, pii_terms, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// SavePredictions inserts records, one row each, in one transaction.
 func (s *Store) SavePredictions(ctx context.Context, rs []prediction.Record) error {
 	return s.tx(ctx, func(t *txn) error {
+		ins := t.stmt(ctx, s.insertPred, insertPrediction)
 		for _, r := range rs {
 			emo, err := json.Marshal(r.Emotions)
 			if err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, `INSERT INTO predictions (id, user_id, key_id, text_sealed, text_key_id, text_chars,
-				taxonomy, emotions, primary_emotion, confidence, model_version, request_id, flags, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				r.ID, r.UserID, r.KeyID, r.Sealed, r.TextKeyID, r.TextChars, r.Taxonomy, string(emo),
-				r.Primary, r.Confidence, r.ModelVersion, r.RequestID, strings.Join(r.Flags, ","), ns(r.CreatedAt)); err != nil {
+			if _, err := ins(ctx, r.ID, r.UserID, r.KeyID, r.Sealed, r.TextKeyID, r.TextChars, r.Taxonomy, string(emo),
+				int64(prediction.EmotionBits(r.Emotions)), r.Primary, r.Confidence, r.ModelVersion, r.RequestID,
+				strings.Join(r.Flags, ","), nonNil(r.Terms), nonNil(r.PIITerms), ns(r.CreatedAt)); err != nil {
 				return fmt.Errorf("store: save prediction: %w", err)
-			}
-			emotions := make([]any, len(r.Emotions))
-			for i, e := range r.Emotions {
-				emotions[i] = e.Emotion
-			}
-			if err := t.insertPairs(ctx, `INSERT INTO prediction_emotions (prediction_id, emotion) VALUES `, r.ID, emotions); err != nil {
-				return fmt.Errorf("store: save prediction emotion: %w", err)
-			}
-			terms := make([]any, len(r.Terms))
-			for i, term := range r.Terms {
-				terms[i] = term
-			}
-			if err := t.insertPairs(ctx, `INSERT INTO prediction_terms (prediction_id, term) VALUES `, r.ID, terms); err != nil {
-				return fmt.Errorf("store: save prediction term: %w", err)
 			}
 		}
 		return nil
 	})
+}
+
+// nonNil stores an empty byte string rather than NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 const predictionColumns = `p.id, p.user_id, p.key_id, p.text_sealed, p.text_key_id, p.text_chars, p.taxonomy,
@@ -54,12 +54,13 @@ const predictionColumns = `p.id, p.user_id, p.key_id, p.text_sealed, p.text_key_
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanPrediction(sc scanner) (prediction.Record, error) {
+func scanPrediction(sc scanner, extra ...any) (prediction.Record, error) {
 	var r prediction.Record
 	var emo, flags string
 	var created int64
-	if err := sc.Scan(&r.ID, &r.UserID, &r.KeyID, &r.Sealed, &r.TextKeyID, &r.TextChars, &r.Taxonomy,
-		&emo, &r.Primary, &r.Confidence, &r.ModelVersion, &r.RequestID, &flags, &created); err != nil {
+	dest := append([]any{&r.ID, &r.UserID, &r.KeyID, &r.Sealed, &r.TextKeyID, &r.TextChars, &r.Taxonomy,
+		&emo, &r.Primary, &r.Confidence, &r.ModelVersion, &r.RequestID, &flags, &created}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(emo), &r.Emotions); err != nil {
@@ -82,53 +83,98 @@ func (s *Store) PredictionByID(ctx context.Context, id string) (prediction.Recor
 }
 
 // ListPredictions returns records matching q, newest first.
+//
+// A per-user listing walks the (user_id, created_at, id) index, which also
+// holds each row's emotion bits and packed terms, so filters are applied
+// before any row is read. A word search matches the term anywhere in the
+// packed terms in SQL (instr, position) and then at a term boundary here;
+// a row that only matched across a boundary is skipped and the scan goes
+// on after it, so pages stay exact.
 func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]prediction.Record, error) {
-	var where []string
+	sqlq, args := s.listQuery(q)
+	var out []prediction.Record
+	for {
+		rows, err := s.query(ctx, sqlq, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: list predictions: %w", err)
+		}
+		var last prediction.Record
+		scanned := 0
+		for rows.Next() {
+			var terms, pii []byte
+			var extra []any
+			if q.Term != nil {
+				extra = []any{&terms, &pii}
+			}
+			r, err := scanPrediction(rows, extra...)
+			if err != nil {
+				rows.Close()
+				return nil, s.wrap(err)
+			}
+			scanned++
+			last = r
+			if q.Term == nil || prediction.Contains(terms, q.Term) || (q.TermInPII && prediction.Contains(pii, q.Term)) {
+				out = append(out, r)
+			}
+		}
+		err = errors.Join(rows.Err(), rows.Close())
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		if len(out) >= q.Limit || scanned < q.Limit {
+			return out[:min(len(out), q.Limit)], nil
+		}
+		// A search skipped a row: continue after the last row scanned.
+		after := last.CreatedAt.UnixNano()
+		args[len(args)-3], args[len(args)-2], args[len(args)-1] = after, after, last.ID
+	}
+}
+
+// listQuery builds ListPredictions' SQL. Its last three arguments are the
+// position to list after (the cursor), always present.
+func (s *Store) listQuery(q prediction.Query) (string, []any) {
+	cols := predictionColumns
+	where := []string{}
 	var args []any
-	from := `predictions p`
-	if q.Emotion != "" {
-		from += ` JOIN prediction_emotions e ON e.prediction_id = p.id AND e.emotion = ?`
-		args = append(args, q.Emotion)
-	}
-	if q.Term != nil {
-		from += ` JOIN prediction_terms t ON t.prediction_id = p.id AND t.term = ?`
-		args = append(args, q.Term)
-	}
 	if q.UserID != "" {
 		where = append(where, `p.user_id = ?`)
 		args = append(args, q.UserID)
 	}
+	if q.Emotion != "" {
+		where = append(where, `(p.emotion_bits & ?) <> 0`)
+		args = append(args, int64(prediction.EmotionBit(q.Emotion)))
+	}
+	if q.Term != nil {
+		cols += `, p.terms, p.pii_terms`
+		match := `instr(%s, ?) > 0`
+		if s.dialect == Postgres {
+			match = `position(? in %s) > 0`
+		}
+		cond := fmt.Sprintf(match, "p.terms")
+		args = append(args, q.Term)
+		if q.TermInPII {
+			cond = `(` + cond + ` OR ` + fmt.Sprintf(match, "p.pii_terms") + `)`
+			args = append(args, q.Term)
+		}
+		where = append(where, cond)
+	}
+	// The cursor: (created_at, id) below the last row of the previous page;
+	// the start of a listing is the largest possible position.
+	at, id := int64(math.MaxInt64), ""
 	if !q.After.IsZero() {
-		at := q.After.At.UnixNano()
-		where = append(where, `(p.created_at < ? OR (p.created_at = ? AND p.id < ?))`)
-		args = append(args, at, at, q.After.ID)
+		at, id = q.After.At.UnixNano(), q.After.ID
 	}
-	sqlq := `SELECT ` + predictionColumns + ` FROM ` + from
-	if len(where) > 0 {
-		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
-	}
+	where = append(where, `(p.created_at < ? OR (p.created_at = ? AND p.id < ?))`)
+	args = append(args, at, at, id)
 	// The limit is an int, written into the SQL rather than bound: SQLite
 	// (3.47+) lets a bound LIMIT steer the plan, which expires the statement
 	// on every bind and so compiled each listing twice (see BENCHMARKS.md).
-	sqlq += ` ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(q.Limit)
-	rows, err := s.query(ctx, sqlq, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list predictions: %w", err)
-	}
-	defer rows.Close()
-	var out []prediction.Record
-	for rows.Next() {
-		r, err := scanPrediction(rows)
-		if err != nil {
-			return nil, s.wrap(err)
-		}
-		out = append(out, r)
-	}
-	return out, s.wrap(rows.Err())
+	return `SELECT ` + cols + ` FROM predictions p WHERE ` + strings.Join(where, ` AND `) +
+		` ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(q.Limit), args
 }
 
 // DeletePrediction removes one record (of userID, or any owner when
-// userID is "") with its emotion rows, terms and feedback.
+// userID is "") with its feedback.
 func (s *Store) DeletePrediction(ctx context.Context, id, userID string) error {
 	return s.tx(ctx, func(t *txn) error {
 		q, args := `DELETE FROM predictions WHERE id = ?`, []any{id}
@@ -184,35 +230,6 @@ func (s *Store) SaveFeedback(ctx context.Context, predictionID, userID string, l
 		predictionID, userID, string(b), ns(at))
 	if err != nil {
 		return fmt.Errorf("store: save feedback: %w", err)
-	}
-	return nil
-}
-
-// pairChunk bounds the rows of one multi-row INSERT (2 parameters each),
-// far below SQLite's and PostgreSQL's parameter limits.
-const pairChunk = 200
-
-// insertPairs inserts (id, v) for every v with multi-row INSERT statements
-// of at most pairChunk rows: one statement to compile and run instead of
-// one per row. prefix is "INSERT INTO t (a, b) VALUES ".
-func (t *txn) insertPairs(ctx context.Context, prefix, id string, vs []any) error {
-	for len(vs) > 0 {
-		n := min(len(vs), pairChunk)
-		var b strings.Builder
-		b.Grow(len(prefix) + n*8)
-		b.WriteString(prefix)
-		args := make([]any, 0, 2*n)
-		for i, v := range vs[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?)")
-			args = append(args, id, v)
-		}
-		if _, err := t.exec(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		vs = vs[n:]
 	}
 	return nil
 }

@@ -16,8 +16,13 @@
 // statements (stmtcache.go).
 //
 // Domain packages declare the small interfaces they need (apikey.Store,
-// token.RefreshStore, ...); *Store satisfies them, and storetest runs one
-// conformance suite against each dialect.
+// token.RefreshStore, ...); *Store satisfies them, and the package's tests
+// run one conformance suite against each dialect.
+//
+// A prediction is one row (predictions.go): its emotions as a bit set
+// (prediction.EmotionBits) and its blind-index terms packed into two
+// columns (prediction.BlindIndex.Index), under a time-ordered id, so saving
+// one appends to the table and to two indexes and nothing else.
 package store
 
 import (
@@ -60,6 +65,9 @@ type Store struct {
 	w       *sql.DB    // writes (one connection for SQLite)
 	r       *sql.DB    // reads
 	rc      *stmtCache // prepared reads (SQLite only; nil = none)
+	// insertPred is insertPrediction prepared on the SQLite writer
+	// connection (nil on PostgreSQL, whose driver caches statements).
+	insertPred *sql.Stmt
 	now     func() time.Time
 }
 
@@ -108,6 +116,13 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
+	}
+	if s.dialect == SQLite {
+		// Prepared before any transaction can hold the one writer connection.
+		if s.insertPred, err = s.w.PrepareContext(ctx, insertPrediction); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("store: prepare: %w", s.wrap(err))
+		}
 	}
 	return s, nil
 }
@@ -170,6 +185,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.rc != nil {
 		err = s.rc.close()
+	}
+	if s.insertPred != nil {
+		err = errors.Join(err, s.insertPred.Close())
 	}
 	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
@@ -262,6 +280,19 @@ type txn struct {
 func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := t.t.ExecContext(ctx, t.s.rebind(q), args...)
 	return res, t.s.wrap(err)
+}
+
+// stmt returns a function that runs the write q in the transaction,
+// through prepared when it is not nil (a statement of the writer pool).
+func (t *txn) stmt(ctx context.Context, prepared *sql.Stmt, q string) func(ctx context.Context, args ...any) (sql.Result, error) {
+	if prepared == nil {
+		return func(ctx context.Context, args ...any) (sql.Result, error) { return t.exec(ctx, q, args...) }
+	}
+	st := t.t.StmtContext(ctx, prepared)
+	return func(ctx context.Context, args ...any) (sql.Result, error) {
+		res, err := st.ExecContext(ctx, args...)
+		return res, t.s.wrap(err)
+	}
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
