@@ -37,6 +37,9 @@ type options struct {
 	micro        string
 	skipLoad     bool
 	keepDataDirs bool
+	only         string // comma-separated scenario ids ("" = all)
+	grownRows    int    // predictions stored before predict-1m
+	searchRows   int    // predictions of the searching user in search-100k
 }
 
 func main() {
@@ -58,6 +61,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.micro, "micro", "", "go test -bench output to tabulate")
 	fs.BoolVar(&o.skipLoad, "micro-only", false, "only tabulate -micro, no load runs")
 	fs.BoolVar(&o.keepDataDirs, "keep", false, "keep the servers' temporary data directories")
+	fs.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated ids; bare always runs)")
+	fs.IntVar(&o.grownRows, "grown-rows", grownStore, "predictions stored before the predict-1m scenario")
+	fs.IntVar(&o.searchRows, "search-rows", searchedUser, "predictions of the user searching in search-100k")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

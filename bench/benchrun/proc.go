@@ -102,6 +102,10 @@ type server struct {
 	log  string
 	done chan struct{}
 	err  error
+	// dir and env are samo's working directory and environment (samo only),
+	// for running its CLI next to it.
+	dir string
+	env []string
 }
 
 // startServer starts argv (pinned to cpus with taskset when cpus != "")

@@ -18,12 +18,16 @@ type report struct {
 	Micro   []microResult
 }
 
-// The targets of DESIGN.md §8 and issue 10.
+// The targets of issue 14 (DESIGN.md §8 asked for 85 % for the chain).
 const (
-	targetChainRatio   = 0.85
-	targetPredictRatio = 0.40
-	targetP99          = 5 * time.Millisecond
-	targetRSS          = 150 << 20
+	targetChainRatio     = 0.60
+	targetPredictRatio   = 0.40
+	targetPredictPGRatio = 0.20
+	targetBatchTexts     = 50_000 // texts per second through POST /v1/predict/batch
+	targetGrowthRatio    = 0.80   // predict with 1,000,000 stored vs an empty store
+	targetP99            = 5 * time.Millisecond
+	targetSearchP99      = 50 * time.Millisecond
+	targetRSS            = 150 << 20
 )
 
 // Marker comments delimiting the generated parts of BENCHMARKS.md; the
@@ -72,21 +76,36 @@ type target struct {
 
 func (r *report) targets() []target {
 	var ts []target
-	if c := r.find("chain"); c != nil && r.find("bare") != nil {
-		x := r.ratio(c)
-		ts = append(ts, target{"security chain ≥ 85 % of bare throughput", pct(x) + " (scenario 2 / 1); by CPU per request " + pct(r.cpuRatio(c)), x >= targetChainRatio})
+	ratioTarget := func(id, what string, min float64) {
+		if m := r.find(id); m != nil && r.find("bare") != nil {
+			x := r.ratio(m)
+			ts = append(ts, target{what, pct(x) + " of bare; by CPU per request " + pct(r.cpuRatio(m)), x >= min})
+		}
 	}
-	if p := r.find("predict"); p != nil && r.find("bare") != nil {
-		x := r.ratio(p)
-		ts = append(ts, target{"end-to-end predict ≥ 40 % of bare throughput", pct(x) + " (scenario 3 / 1); by CPU per request " + pct(r.cpuRatio(p)), x >= targetPredictRatio})
+	ratioTarget("chain-mem", "security chain ≥ 60 % of bare throughput (storage-free route)", targetChainRatio)
+	ratioTarget("chain", "security chain ≥ 60 % of bare throughput (GET /v1/predictions, one SQLite read)", targetChainRatio)
+	ratioTarget("predict", "predict on SQLite ≥ 40 % of bare throughput", targetPredictRatio)
+	ratioTarget("predict-pg", "predict on PostgreSQL + Redis ≥ 20 % of bare throughput", targetPredictPGRatio)
+	if b := r.find("batch"); b != nil && b.Max != nil {
+		texts := b.Max.Throughput * fillBatch
+		ts = append(ts, target{"POST /v1/predict/batch (100 texts) ≥ 50,000 texts/s", fmt.Sprintf("%.0f texts/s", texts), texts >= targetBatchTexts})
+	}
+	if g, p := r.find("predict-1m"), r.find("predict"); g != nil && p != nil && g.Max != nil && p.Max != nil && p.Max.Throughput > 0 {
+		x := g.Max.Throughput / p.Max.Throughput
+		ts = append(ts, target{"predict with 1,000,000 stored within 20 % of an empty store",
+			fmt.Sprintf("%s (%.0f vs %.0f req/s)", pct(x), g.Max.Throughput, p.Max.Throughput), x >= targetGrowthRatio})
 	}
 	for _, m := range r.Load {
 		if m.ID == "bare" {
 			continue
 		}
 		if m.Half != nil {
-			ts = append(ts, target{"p99 < 5 ms at half the maximum rate: " + m.ID,
-				fmt.Sprintf("%s at %.0f req/s", ms(m.Half.Latency.P99), m.Half.Rate), m.Half.Latency.P99 < targetP99})
+			limit, what := targetP99, "p99 < 5 ms at half the maximum rate: "
+			if m.ID == "search-100k" {
+				limit, what = targetSearchP99, "word search p99 < 50 ms (user with 100,000 predictions), at half the maximum rate: "
+			}
+			ts = append(ts, target{what + m.ID,
+				fmt.Sprintf("%s at %.0f req/s", ms(m.Half.Latency.P99), m.Half.Rate), m.Half.Latency.P99 < limit})
 		}
 		if m.PeakRSS > 0 {
 			ts = append(ts, target{"RSS < 150 MB under load: " + m.ID, mib(m.PeakRSS) + " peak", m.PeakRSS < targetRSS})

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func randomSecret() string {
 
 // startSamo creates a user key with `samo keys create` (so the server finds
 // users and creates no admin key), then starts `samo serve`.
-func startSamo(ctx context.Context, o options, name string, extraEnv ...string) (*server, string, func(), error) {
+func startSamo(ctx context.Context, o options, name, role string, extraEnv ...string) (*server, string, func(), error) {
 	dir, err := os.MkdirTemp("", "samo-bench-")
 	if err != nil {
 		return nil, "", nil, err
@@ -152,26 +153,35 @@ func startSamo(ctx context.Context, o options, name string, extraEnv ...string) 
 		return nil, "", nil, err
 	}
 	env := samoEnv(addr, filepath.Join(dir, "data"), extraEnv...)
-	var out, errOut bytes.Buffer
-	cmd := exec.CommandContext(ctx, o.samo, "keys", "create", "--user", "bench", "--role", "user", "--name", "bench", "--json") // #nosec G204 -- our binary
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &out, &errOut
-	if err := cmd.Run(); err != nil {
+	key, err := createKey(ctx, o, dir, env, "bench", role)
+	if err != nil {
 		cleanup()
-		return nil, "", nil, fmt.Errorf("samo keys create: %v: %s", err, errOut.String())
-	}
-	var k struct {
-		Key string `json:"key"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &k); err != nil || k.Key == "" {
-		cleanup()
-		return nil, "", nil, fmt.Errorf("samo keys create printed no key: %s", out.String())
+		return nil, "", nil, err
 	}
 	s, err := startServer(ctx, name, addr, o.serverCPUs, dir, filepath.Join(dir, "server.log"), env, o.samo, "serve")
 	if err != nil {
 		cleanup()
 		return nil, "", nil, err
 	}
-	return s, k.Key, func() { s.stop(); cleanup() }, nil
+	s.dir, s.env = dir, env
+	return s, key, func() { s.stop(); cleanup() }, nil
+}
+
+// createKey creates an API key for user with `samo keys create`.
+func createKey(ctx context.Context, o options, dir string, env []string, user, role string) (string, error) {
+	var out, errOut bytes.Buffer
+	cmd := exec.CommandContext(ctx, o.samo, "keys", "create", "--user", user, "--role", role, "--name", user, "--json") // #nosec G204 -- our binary
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("samo keys create: %v: %s", err, errOut.String())
+	}
+	var k struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &k); err != nil || k.Key == "" {
+		return "", fmt.Errorf("samo keys create printed no key: %s", out.String())
+	}
+	return k.Key, nil
 }
 
 func scenarios(o options) []scenario {
@@ -194,7 +204,7 @@ func scenarios(o options) []scenario {
 			}},
 		{ID: "chain", Title: "samo, security chain on a cheap route", Route: "GET /v1/predictions?limit=1",
 			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
-				s, key, stop, err := startSamo(ctx, o, "samo")
+				s, key, stop, err := startSamo(ctx, o, "samo", "user")
 				if err != nil {
 					return nil, httpload.Request{}, nil, err
 				}
@@ -202,13 +212,14 @@ func scenarios(o options) []scenario {
 			}},
 		{ID: "predict", Title: "samo, predict end to end (SQLite)", Route: "POST /v1/predict",
 			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
-				s, key, stop, err := startSamo(ctx, o, "samo")
+				s, key, stop, err := startSamo(ctx, o, "samo", "user")
 				if err != nil {
 					return nil, httpload.Request{}, nil, err
 				}
 				return s, predictRequest(key), stop, nil
 			}},
 	}
+	sc = append(sc, growthScenarios(o)...)
 	if pg := os.Getenv("SAMO_TEST_POSTGRES_URL"); pg != "" {
 		title, redis := "samo, predict end to end (PostgreSQL)", os.Getenv("SAMO_TEST_REDIS_URL")
 		if redis != "" {
@@ -224,7 +235,7 @@ func scenarios(o options) []scenario {
 				if redis != "" {
 					extra = append(extra, "REDIS_URL="+redis)
 				}
-				s, key, stop, err := startSamo(ctx, o, "samo", extra...)
+				s, key, stop, err := startSamo(ctx, o, "samo", "user", extra...)
 				if err != nil {
 					drop()
 					return nil, httpload.Request{}, nil, err
@@ -288,6 +299,9 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 	// Every server runs for the whole measurement (idle ones cost nothing),
 	// so the rounds below can interleave them.
 	for _, sc := range scenarios(o) {
+		if o.only != "" && sc.ID != "bare" && !slices.Contains(strings.Split(o.only, ","), sc.ID) {
+			continue
+		}
 		fmt.Fprintf(log, "starting %s\n", sc.ID)
 		s, req, stop, err := sc.start(ctx)
 		if err != nil {

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -20,18 +19,46 @@ import (
 // client that waits as told is never early; on a refusal t equals
 // Retry-After, as the draft asks.
 func SetHeaders(h http.Header, p Policy, d Decision) {
-	name := sfString(p.Name)
-	remaining := strconv.Itoa(max(0, d.Remaining))
-	reset := strconv.FormatInt(ceilSeconds(d.ResetAfter), 10)
-	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(p.Limit)+";w="+strconv.FormatInt(max(1, ceilSeconds(p.Window)), 10))
-	h.Set("RateLimit", name+";r="+remaining+";t="+reset)
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", remaining)
-	h.Set("X-RateLimit-Reset", reset)
+	// Every request carries these, so the five values are built in one
+	// buffer and assigned under their canonical names (what Header.Set
+	// would compute), costing two allocations instead of a dozen.
+	var buf [192]byte
+	b := buf[:0]
+	var ends [5]int
+	b = appendSFString(b, p.Name)
+	b = append(b, ";q="...)
+	b = strconv.AppendInt(b, int64(p.Limit), 10)
+	b = append(b, ";w="...)
+	b = strconv.AppendInt(b, max(1, ceilSeconds(p.Window)), 10)
+	ends[0] = len(b)
+	b = appendSFString(b, p.Name)
+	b = append(b, ";r="...)
+	b = strconv.AppendInt(b, int64(max(0, d.Remaining)), 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, ceilSeconds(d.ResetAfter), 10)
+	ends[1] = len(b)
+	b = strconv.AppendInt(b, int64(d.Limit), 10)
+	ends[2] = len(b)
+	b = strconv.AppendInt(b, int64(max(0, d.Remaining)), 10)
+	ends[3] = len(b)
+	b = strconv.AppendInt(b, ceilSeconds(d.ResetAfter), 10)
+	ends[4] = len(b)
+	all := string(b)
+	vals := make([]string, 5)
+	start := 0
+	for i, end := range ends {
+		vals[i] = all[start:end]
+		start = end
+	}
+	h["Ratelimit-Policy"] = vals[0:1:1]
+	h["Ratelimit"] = vals[1:2:2]
+	h["X-Ratelimit-Limit"] = vals[2:3:3]
+	h["X-Ratelimit-Remaining"] = vals[3:4:4]
+	h["X-Ratelimit-Reset"] = vals[4:5:5]
 	if d.Allowed {
-		h.Del("Retry-After")
+		delete(h, "Retry-After")
 	} else {
-		h.Set("Retry-After", strconv.FormatInt(max(1, ceilSeconds(d.RetryAfter)), 10))
+		h["Retry-After"] = []string{strconv.FormatInt(max(1, ceilSeconds(d.RetryAfter)), 10)}
 	}
 }
 
@@ -42,23 +69,19 @@ func ceilSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
 
-// sfString renders s as a Structured Fields String (RFC 9651 §3.3.3):
-// quoted, with '"' and '\' escaped and anything outside printable ASCII
-// dropped, so no policy name can break or inject a header.
-func sfString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
+// appendSFString appends s as a Structured Fields String (RFC 9651
+// §3.3.3): quoted, with '"' and '\' escaped and anything outside printable
+// ASCII dropped, so no policy name can break or inject a header.
+func appendSFString(b []byte, s string) []byte {
+	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			b = append(b, '\\', c)
 		case c >= 0x20 && c <= 0x7e:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(b, '"')
 }

@@ -85,55 +85,102 @@ func (s *Store) PredictionByID(ctx context.Context, id string) (prediction.Recor
 // ListPredictions returns records matching q, newest first.
 //
 // A per-user listing walks the (user_id, created_at, id) index, which also
-// holds each row's emotion bits and packed terms, so filters are applied
-// before any row is read. A word search matches the term anywhere in the
-// packed terms in SQL (instr, position) and then at a term boundary here;
-// a row that only matched across a boundary is skipped and the scan goes
-// on after it, so pages stay exact.
+// holds each row's emotion bits and packed terms. A filtered listing runs in
+// two steps: it finds the ids of a page in the index alone, then reads
+// those rows by id (SQLite seeks a WITHOUT ROWID table's row as soon as it
+// reads an index entry, so one query would read every row it filters out).
+// A word search matches the term anywhere in the packed terms in SQL
+// (instr, position) and then at a term boundary here; a row that only
+// matched across a boundary is skipped and the scan goes on after it, so
+// pages stay exact.
 func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]prediction.Record, error) {
-	sqlq, args := s.listQuery(q)
-	var out []prediction.Record
+	if q.Emotion == "" && q.Term == nil {
+		sqlq, args := s.listQuery(q, predictionColumns)
+		recs, err := s.scanPredictions(ctx, sqlq, args)
+		if err != nil {
+			return nil, fmt.Errorf("store: list predictions: %w", err)
+		}
+		return recs, nil
+	}
+	ids, err := s.matchingIDs(ctx, q)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	sqlq := `SELECT ` + predictionColumns + ` FROM predictions p WHERE p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) +
+		`) ORDER BY p.created_at DESC, p.id DESC`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	recs, err := s.scanPredictions(ctx, sqlq, args)
+	if err != nil {
+		return nil, fmt.Errorf("store: list predictions: %w", err)
+	}
+	return recs, nil
+}
+
+// matchingIDs returns the ids of the page q selects, from the index alone.
+func (s *Store) matchingIDs(ctx context.Context, q prediction.Query) ([]string, error) {
+	cols := `p.id, p.created_at`
+	if q.Term != nil {
+		cols += `, p.terms, p.pii_terms`
+	}
+	sqlq, args := s.listQuery(q, cols)
+	var ids []string
 	for {
 		rows, err := s.query(ctx, sqlq, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: list predictions: %w", err)
 		}
-		var last prediction.Record
+		var lastID string
+		var lastAt int64
 		scanned := 0
 		for rows.Next() {
 			var terms, pii []byte
-			var extra []any
+			dest := []any{&lastID, &lastAt}
 			if q.Term != nil {
-				extra = []any{&terms, &pii}
+				dest = append(dest, &terms, &pii)
 			}
-			r, err := scanPrediction(rows, extra...)
-			if err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, s.wrap(err)
 			}
 			scanned++
-			last = r
 			if q.Term == nil || prediction.Contains(terms, q.Term) || (q.TermInPII && prediction.Contains(pii, q.Term)) {
-				out = append(out, r)
+				ids = append(ids, lastID)
 			}
 		}
-		err = errors.Join(rows.Err(), rows.Close())
-		if err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, s.wrap(err)
 		}
-		if len(out) >= q.Limit || scanned < q.Limit {
-			return out[:min(len(out), q.Limit)], nil
+		if len(ids) >= q.Limit || scanned < q.Limit {
+			return ids[:min(len(ids), q.Limit)], nil
 		}
 		// A search skipped a row: continue after the last row scanned.
-		after := last.CreatedAt.UnixNano()
-		args[len(args)-3], args[len(args)-2], args[len(args)-1] = after, after, last.ID
+		args[len(args)-3], args[len(args)-2], args[len(args)-1] = lastAt, lastAt, lastID
 	}
 }
 
-// listQuery builds ListPredictions' SQL. Its last three arguments are the
-// position to list after (the cursor), always present.
-func (s *Store) listQuery(q prediction.Query) (string, []any) {
-	cols := predictionColumns
+func (s *Store) scanPredictions(ctx context.Context, sqlq string, args []any) ([]prediction.Record, error) {
+	rows, err := s.query(ctx, sqlq, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []prediction.Record
+	for rows.Next() {
+		r, err := scanPrediction(rows)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// listQuery builds the SQL selecting cols for a page of q. Its last three
+// arguments are the position to list after (the cursor), always present.
+func (s *Store) listQuery(q prediction.Query, cols string) (string, []any) {
 	where := []string{}
 	var args []any
 	if q.UserID != "" {
@@ -145,7 +192,6 @@ func (s *Store) listQuery(q prediction.Query) (string, []any) {
 		args = append(args, int64(prediction.EmotionBit(q.Emotion)))
 	}
 	if q.Term != nil {
-		cols += `, p.terms, p.pii_terms`
 		match := `instr(%s, ?) > 0`
 		if s.dialect == Postgres {
 			match = `position(? in %s) > 0`
@@ -159,7 +205,7 @@ func (s *Store) listQuery(q prediction.Query) (string, []any) {
 		where = append(where, cond)
 	}
 	// The cursor: (created_at, id) below the last row of the previous page;
-	// the start of a listing is the largest possible position.
+	// the start of a listing is past every row.
 	at, id := int64(math.MaxInt64), ""
 	if !q.After.IsZero() {
 		at, id = q.After.At.UnixNano(), q.After.ID

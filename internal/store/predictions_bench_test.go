@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// benchRecords returns n records of user with 13 random terms each, as a
+// 70-character text would have, and a 100-byte sealed text.
+func benchRecords(rng *rand.Rand, user string, at time.Time, n int) []prediction.Record {
+	rs := make([]prediction.Record, n)
+	for i := range rs {
+		terms := make([]byte, 13*prediction.TermSize)
+		for j := 0; j < len(terms); j += 8 {
+			binary.LittleEndian.PutUint64(terms[j:], rng.Uint64())
+		}
+		sealed := make([]byte, 100)
+		rs[i] = prediction.Record{
+			ID: users.NewTimeID("pred_", at), UserID: user, KeyID: "key_bench", Sealed: sealed, TextKeyID: "k1",
+			TextChars: 70, Taxonomy: "goemotions", Primary: "joy", Confidence: 0.9, ModelVersion: "m1",
+			Emotions:  []prediction.Score{{Emotion: "joy", Confidence: 0.9}, {Emotion: "excitement", Confidence: 0.6}},
+			CreatedAt: at, Terms: terms[:11*8], PIITerms: terms[11*8:],
+		}
+	}
+	return rs
+}
+
+// fillStore saves n records of user in commits of 256.
+func fillStore(b *testing.B, st *Store, rng *rand.Rand, user string, n int) {
+	b.Helper()
+	at := time.Now()
+	for i := 0; i < n; i += 256 {
+		at = at.Add(time.Millisecond)
+		if err := st.SavePredictions(context.Background(), benchRecords(rng, user, at, min(256, n-i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSavePredictions is the store's write path: 32 predictions per
+// commit (a group commit under load), SQLite with synchronous=FULL.
+func BenchmarkSavePredictions(b *testing.B) {
+	st, err := Open(context.Background(), "", b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.SavePredictions(context.Background(), benchRecords(rng, "usr_bench", time.Now(), 32)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*32)/1000, "µs/prediction")
+}
+
+// BenchmarkSearchUser is a word search that matches nothing (every index
+// entry of the user is read: the worst case) for a user with
+// SAMO_BENCH_SEARCH_ROWS predictions (default 20,000; make bench measures
+// 100,000 end to end).
+func BenchmarkSearchUser(b *testing.B) {
+	for _, n := range []int{20_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			st, err := Open(context.Background(), "", b.TempDir(), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			rng := rand.New(rand.NewPCG(1, 2))
+			fillStore(b, st, rng, "usr_other", n/4)
+			fillStore(b, st, rng, "usr_bench", n)
+			q := prediction.Query{UserID: "usr_bench", Term: []byte("zzzzzzzz"), TermInPII: true, Limit: 21}
+			b.ResetTimer()
+			for b.Loop() {
+				got, err := st.ListPredictions(context.Background(), q)
+				if err != nil || len(got) != 0 {
+					b.Fatalf("search: %d records, %v", len(got), err)
+				}
+			}
+		})
+	}
+}
