@@ -110,7 +110,9 @@ func (b *BlindIndex) appendTerm(dst []byte, w string) []byte {
 }
 
 // isWordRune reports whether r belongs to an indexable word.
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’' }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’'
+}
 
 // wordStart moves i back to the start of the word it is in.
 func wordStart(text string, i int) int {

@@ -73,7 +73,7 @@ type Query struct {
 	// for readers who see the text unmasked.
 	TermInPII bool
 	Limit     int
-	After   Cursor
+	After     Cursor
 }
 
 // Cursor is an opaque position in a listing ordered by time then id,

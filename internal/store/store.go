@@ -68,7 +68,7 @@ type Store struct {
 	// insertPred is insertPrediction prepared on the SQLite writer
 	// connection (nil on PostgreSQL, whose driver caches statements).
 	insertPred *sql.Stmt
-	now     func() time.Time
+	now        func() time.Time
 }
 
 // Options tune Open.
