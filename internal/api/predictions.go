@@ -106,6 +106,8 @@ func storeError(err error) error {
 		return e
 	case errors.Is(err, prediction.ErrNotFound), isNotFound(err):
 		return Errorf(http.StatusNotFound, "not_found", "No such resource.")
+	case errors.Is(err, prediction.ErrSearchNotAllowed):
+		return Errorf(http.StatusForbidden, "search_not_allowed", "Word search is not available to analysts: they see no word of a text whole. Filter by emotion instead.")
 	case errors.Is(err, prediction.ErrNoPrincipal):
 		return Errorf(http.StatusForbidden, "forbidden", "Your role does not allow this.")
 	case isUnavailable(err):
