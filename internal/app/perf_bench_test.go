@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,4 +102,33 @@ func BenchmarkPredictParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPredictBatch100 is POST /v1/predict/batch with 100 texts through
+// the whole chain (make bench's batch scenario in process); texts/s is
+// 100 × 10⁹ / ns/op.
+func BenchmarkPredictBatch100(b *testing.B) {
+	ta := perfApp(b)
+	h, key := ta.Handler, ta.key("bench", rbac.User)
+	texts := make([]string, 100)
+	for i := range texts {
+		texts[i] = benchText
+	}
+	body, err := json.Marshal(map[string]any{"texts": texts})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/v1/predict/batch", bytes.NewReader(body))
+		req.RemoteAddr = "192.0.2.10:40000"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+	b.ReportMetric(100*float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 }
