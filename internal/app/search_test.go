@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +13,11 @@ import (
 )
 
 // TestSearchHidesPersonalData: a word search finds what the reader can see.
-// Owners and admins find every word; analysts, who see personal data
-// masked, find the other words only, and each analyst search is an event.
+// Owners and admins find every word; analysts who see personal data masked
+// (ANALYST_TEXT_VIEW=pii_masked) find the other words only, and each
+// analyst search is an event.
 func TestSearchHidesPersonalData(t *testing.T) {
-	ta := newTestApp(t, nil)
+	ta := newTestApp(t, map[string]string{"ANALYST_TEXT_VIEW": "pii_masked"})
 	user := ta.key("jane", rbac.User)
 	analyst := ta.key("ana", rbac.Analyst)
 	admin := ta.key("root", rbac.RoleAdmin)
@@ -71,5 +73,27 @@ func TestSearchHidesPersonalData(t *testing.T) {
 			t.Fatalf("%d analyst_search events, want 7", len(es))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAnonymizedAnalystsCannotSearch: under the default anonymized view an
+// analyst sees no word whole, so word search is refused with a clear problem
+// (filtering by emotion still works).
+func TestAnonymizedAnalystsCannotSearch(t *testing.T) {
+	ta := newTestApp(t, nil)
+	user := ta.key("jane", rbac.User)
+	analyst := ta.key("ana", rbac.Analyst)
+	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "so frustrated with the spam today"}); rec.Code != 200 {
+		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
+	}
+	rec := ta.do("GET", "/v1/predictions?q=spam", analyst, nil)
+	if rec.Code != 403 || problem(t, rec)["type"] != "https://samo.dev/problems/search_not_allowed" {
+		t.Errorf("anonymized analyst search: %d %s; want 403 search_not_allowed", rec.Code, rec.Body)
+	}
+	if rec := ta.do("GET", "/v1/predictions?q=spam", user, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "spam") {
+		t.Errorf("the owner's search: %d %s", rec.Code, rec.Body)
+	}
+	if rec := ta.do("GET", "/v1/predictions?limit=5", analyst, nil); rec.Code != 200 {
+		t.Errorf("analyst listing without a word: %d %s", rec.Code, rec.Body)
 	}
 }
