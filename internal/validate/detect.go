@@ -87,6 +87,8 @@ func Detect(s string) []Detection {
 	in := newInput(s)
 	if !isASCII(s) {
 		detectUnicode(&f, s)
+	}
+	if !isASCII(s) || !isASCII(in.dec) {
 		if sk := detectDisguise(&f, in); sk != "" {
 			// Words spelled with look-alike letters: scan them as the
 			// reader sees them, once (the skeleton is not disguised again).

@@ -40,6 +40,7 @@ func TestDetectIssue15Classes(t *testing.T) {
 		{"glued escaped CRLF", `bob\r\nadmin logged in`, LineBreak},
 		{"mixed-script keyword", "j\u0430vascript", Unicode},
 		{"homoglyph markup", "<\u0455cript>alert(1)</\u0455cript>", Markup},
+		{"percent-encoded homoglyph", "%3C%D1%95cript%3Ealert(1)%3C/%D1%95cript%3E", Markup},
 		{"math letters keyword", "𝐬𝐜𝐫𝐢𝐩𝐭", Unicode},
 		{"math letters call", "𝐚𝐥𝐞𝐫𝐭(1)", Unicode},
 		{"base64 markup", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", Markup},
