@@ -65,67 +65,89 @@ func commands() map[string]command {
 		"admin":       {"first admin of a new deployment (admin bootstrap)", runAdmin},
 		"init":        {"create the data directory and database without serving", runInit},
 		"healthcheck": {"exit 0 when the local server answers /health (container HEALTHCHECK)", runHealthcheck},
+		"completion":  {"print a shell completion script (bash, zsh or fish)", runCompletion},
 	}
 }
 
-// Main runs the subcommand named by args[0] and returns the process exit code.
+// Main runs the subcommand named by args[0] and returns the process exit
+// code. Help goes to stdout (exit 0); every error is one line on stderr
+// (exit 2 for a usage error, 1 otherwise).
 func Main(ctx context.Context, args []string, io IO) int {
 	cmds := commands()
-	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
-		args = []string{"version"}
+	if len(args) == 0 {
+		writeUsage(io.Stderr, cmds)
+		return 2
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(io.Stderr, cmds)
-		if len(args) == 0 {
-			return 2
-		}
+	switch args[0] {
+	case "--version", "-version":
+		args = []string{"version"}
+	case "-h", "--help", "-help":
+		writeUsage(io.Stdout, cmds)
 		return 0
+	case "help":
+		if len(args) == 1 {
+			writeUsage(io.Stdout, cmds)
+			return 0
+		}
+		if isHelpArg(args[1]) {
+			writeHelp(io.Stdout, "help", nil, nil)
+			return 0
+		}
+		args = helpPath(args[1:])
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(io.Stderr, "samo: unknown command %q\n", args[0])
-		printUsage(io.Stderr, cmds)
+		fmt.Fprintf(io.Stderr, "samo: unknown command %q (run \"samo --help\" for the list)\n", args[0])
 		return 2
 	}
 	err := cmd.run(ctx, io, args[1:])
+	path := commandPath(args)
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(io.Stderr, "samo %s: %s\n", args[0], strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+		fmt.Fprintf(io.Stderr, "samo %s: %s (see \"samo %s --help\")\n", path, msg, path)
 		return 2
 	default:
-		fmt.Fprintf(io.Stderr, "samo %s: %v\n", args[0], err)
+		fmt.Fprintf(io.Stderr, "samo %s: %v\n", path, err)
 		return 1
 	}
 }
 
-func printUsage(w io.Writer, cmds map[string]command) {
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
+// commandPath returns the documented command path args start with
+// ("keys revoke" for ["keys", "revoke", "ID"]).
+func commandPath(args []string) string {
+	path := args[0]
+	for _, a := range args[1:] {
+		if _, ok := helpTable[path+" "+a]; !ok {
+			break
+		}
+		path += " " + a
 	}
-	sort.Strings(names)
-	fmt.Fprintln(w, "usage: samo <command> [flags]\n\ncommands:")
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
-	}
+	return path
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting and
-// prints its usage to io.Stderr.
+// newFlagSet returns a flag set that reports errors instead of exiting or
+// printing: parseFlags turns -h/--help into the command's help on stdout
+// and any other flag error into one usage line.
 func newFlagSet(io IO, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("samo "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs.SetOutput(helpOutput{stdout: io.Stdout})
+	fs.Usage = func() {}
 	return fs
 }
 
-// parseFlags parses args into fs, turning flag errors into usage errors.
+// parseFlags parses args into fs, turning flag errors into usage errors and
+// printing the help for -h/--help.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if out, ok := fs.Output().(helpOutput); ok {
+				writeHelp(out.stdout, strings.TrimPrefix(fs.Name(), "samo "), fs, nil)
+			}
 			return err
 		}
 		return usageError("%v", err)
@@ -134,7 +156,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // subcommand dispatches args[0] to one of subs (for commands such as
-// "samo keys create").
+// "samo keys create"); "samo keys --help" lists them on stdout.
 func subcommand(ctx context.Context, io IO, parent string, args []string, subs map[string]func(context.Context, IO, []string) error) error {
 	names := make([]string, 0, len(subs))
 	for n := range subs {
@@ -143,6 +165,13 @@ func subcommand(ctx context.Context, io IO, parent string, args []string, subs m
 	sort.Strings(names)
 	if len(args) == 0 {
 		return usageError("%s needs a subcommand: %s", parent, strings.Join(names, ", "))
+	}
+	if isHelpArg(args[0]) {
+		if args[0] == "help" && len(args) > 1 {
+			return subcommand(ctx, io, parent, append(args[1:2:2], "--help"), subs)
+		}
+		writeHelp(io.Stdout, parent, nil, names)
+		return flag.ErrHelp
 	}
 	run, ok := subs[args[0]]
 	if !ok {

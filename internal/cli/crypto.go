@@ -183,9 +183,6 @@ func cryptoDecryptFile(ctx context.Context, cio IO, args []string) error {
 // ENCRYPTION_KEY or ENCRYPTION_KEY_FILE.
 func fileCommand(ctx context.Context, cio IO, name string, args []string, transform func(*crypto.MasterKey, io.Writer, io.Reader) error) error {
 	fs := newFlagSet(cio, "crypto "+name)
-	fs.Usage = func() {
-		fmt.Fprintf(cio.Stderr, "usage: samo crypto %s IN OUT\n(key from ENCRYPTION_KEY or ENCRYPTION_KEY_FILE)\n", name)
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func incidentsShow(ctx context.Context, io IO, args []string) error {
 	defer done()
 	inc, err := svc.Get(ctx, id)
 	if err != nil {
-		return err
+		return incidentError(id, err)
 	}
 	if *asJSON {
 		return printJSON(io, inc)
@@ -146,6 +146,7 @@ func printIncident(io IO, inc incident.Incident) {
 
 func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "incidents acknowledge")
+	asJSON := fs.Bool("json", false, "print the acknowledged incident as JSON")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -161,7 +162,10 @@ func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
 	defer done()
 	inc, err := svc.Acknowledge(ctx, id, operator())
 	if err != nil {
-		return err
+		return incidentError(id, err)
+	}
+	if *asJSON {
+		return printJSON(io, inc)
 	}
 	fmt.Fprintf(io.Stdout, "acknowledged %s\n", inc.ID)
 	return nil
@@ -189,7 +193,7 @@ func incidentsResolve(ctx context.Context, io IO, args []string) error {
 	defer done()
 	inc, err := svc.Resolve(ctx, id, operator(), *resolution)
 	if err != nil {
-		return err
+		return incidentError(id, err)
 	}
 	if *asJSON {
 		return printJSON(io, inc)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os/user"
@@ -49,6 +50,7 @@ func ipBlock(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "ip block")
 	dur := fs.Duration("duration", time.Hour, "how long the block lasts")
 	reason := fs.String("reason", "", "why (shown to operators)")
+	asJSON := fs.Bool("json", false, `print {"ip","until","reason"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -66,14 +68,26 @@ func ipBlock(ctx context.Context, io IO, args []string) error {
 	}
 	defer done()
 	if err := d.Block(ctx, ip, *dur, *reason, operator()); err != nil {
+		if errors.Is(err, ids.ErrAllowlisted) {
+			return fmt.Errorf("%s is allowlisted (IP_ALLOWLIST) and cannot be blocked", ip)
+		}
+		if errors.Is(err, ids.ErrInvalidBlock) {
+			return usageError("--duration and --reason must be valid (%v)", errors.Unwrap(err))
+		}
 		return err
 	}
-	fmt.Fprintf(io.Stdout, "blocked %s until %s\n", ids.Subject(ip, 64), time.Now().Add(*dur).UTC().Format(time.RFC3339))
+	until := time.Now().Add(*dur).UTC().Format(time.RFC3339)
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"ip": ids.Subject(ip, 64).String(), "until": until, "reason": *reason})
+	}
+	fmt.Fprintf(io.Stdout, "blocked %s until %s\n", ids.Subject(ip, 64), until)
 	return nil
 }
 
 func ipUnblock(ctx context.Context, io IO, args []string) error {
-	rest, err := parseCmd(newFlagSet(io, "ip unblock"), args)
+	fs := newFlagSet(io, "ip unblock")
+	asJSON := fs.Bool("json", false, `print {"ip","status"}`)
+	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
 	}
@@ -90,7 +104,13 @@ func ipUnblock(ctx context.Context, io IO, args []string) error {
 	}
 	defer done()
 	if err := d.Unblock(ctx, ip, operator()); err != nil {
+		if errors.Is(err, ids.ErrNotBlocked) {
+			return fmt.Errorf("%s is not blocked", ip)
+		}
 		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"ip": ip.String(), "status": "unblocked"})
 	}
 	fmt.Fprintf(io.Stdout, "unblocked %s\n", ip)
 	return nil

@@ -74,7 +74,7 @@ func keysList(ctx context.Context, io IO, args []string) error {
 	if *userName != "" {
 		u, err := st.UserByName(ctx, *userName)
 		if err != nil {
-			return fmt.Errorf("user %q: %w", *userName, err)
+			return userError(*userName, err)
 		}
 		userID = u.ID
 	}
@@ -127,6 +127,7 @@ func keysList(ctx context.Context, io IO, args []string) error {
 
 func keysRevoke(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "keys revoke")
+	asJSON := fs.Bool("json", false, `print {"id","status"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -140,7 +141,10 @@ func keysRevoke(ctx context.Context, io IO, args []string) error {
 	}
 	defer st.Close()
 	if err := app.KeyService(cfg, st).Revoke(ctx, rest[0]); err != nil {
-		return err
+		return keyError(rest[0], err)
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": rest[0], "status": "revoked"})
 	}
 	fmt.Fprintf(io.Stdout, "revoked %s\n", rest[0])
 	return nil
@@ -164,7 +168,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 	defer st.Close()
 	plain, k, err := app.KeyService(cfg, st).Rotate(ctx, rest[0], *grace)
 	if err != nil {
-		return err
+		return keyError(rest[0], err)
 	}
 	if *asJSON {
 		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "replaces": rest[0]})

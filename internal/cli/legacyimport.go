@@ -52,7 +52,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 	defer a.Close()
 	u, err := a.Store.UserByName(ctx, *userName)
 	if err != nil {
-		return fmt.Errorf("user %q: %w", *userName, err)
+		return userError(*userName, err)
 	}
 	limits := validate.Limits{MinLength: cfg.MinTextLength, MaxLength: cfg.MaxTextLength}
 	policy := validate.DefaultPolicy()

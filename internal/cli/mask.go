@@ -32,10 +32,6 @@ type maskOutput struct {
 func runMask(_ context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "mask")
 	asJSON := fs.Bool("json", false, `print {"text","entities":[{"type","start","end"}]} instead of the masked text`)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: samo mask [--json] < text\n\nReads stdin (at most 4 MiB of UTF-8) as one text and prints it with email addresses,\nphone numbers, payment cards, US SSNs, IBANs, IP addresses and URLs replaced by <TYPE>.\nWith --json, entity offsets are code points of the input.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ func runToken(ctx context.Context, io IO, args []string) error {
 func tokenIssue(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "token issue")
 	user := fs.String("user", "", "user name")
+	asJSON := fs.Bool("json", false, `print {"token","token_type","user"}`)
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func tokenIssue(ctx context.Context, io IO, args []string) error {
 	defer st.Close()
 	u, err := st.UserByName(ctx, *user)
 	if err != nil {
-		return fmt.Errorf("user %q: %w", *user, err)
+		return userError(*user, err)
 	}
 	iss, err := app.Issuer(cfg, time.Now)
 	if err != nil {
@@ -53,6 +54,9 @@ func tokenIssue(ctx context.Context, io IO, args []string) error {
 	tok, _, err := iss.Issue(u.ID, perms)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(io.Stdout).Encode(map[string]string{"token": tok, "token_type": "Bearer", "user": u.Name})
 	}
 	fmt.Fprintln(io.Stdout, tok)
 	return nil
