@@ -179,3 +179,14 @@ func subcommand(ctx context.Context, io IO, parent string, args []string, subs m
 	}
 	return run(ctx, io, args[1:])
 }
+
+// isTerminal reports whether w is a terminal (a character device), where a
+// redrawn progress bar makes sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

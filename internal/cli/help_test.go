@@ -128,3 +128,19 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateProgressPlainWhenNotATerminal: crypto rotate writes no
+// carriage-return progress bar into a log file or pipe.
+func TestRotateProgressPlainWhenNotATerminal(t *testing.T) {
+	env := map[string]string{"SAMO_DATA_DIR": t.TempDir()}
+	if _, e, code := runCLI(t, env, "init"); code != 0 {
+		t.Fatal(e)
+	}
+	out, e, code := runCLI(t, env, "crypto", "rotate", "--settle", "1ms")
+	if code != 0 || !strings.Contains(out, "rotation done") {
+		t.Fatalf("rotate: exit %d %q %s", code, out, e)
+	}
+	if strings.Contains(e, "\r") || !strings.Contains(e, "re-encrypting under") {
+		t.Errorf("progress on a non-terminal: %q; want plain lines", e)
+	}
+}

@@ -45,6 +45,8 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 	}
 	r := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: alg, Settle: *settle, Batch: *batch}
 	enc := json.NewEncoder(io.Stdout)
+	tty := isTerminal(io.Stderr)
+	lastTenth := -1
 	return r.Run(ctx, func(p rekey.Progress) {
 		if *asJSON {
 			_ = enc.Encode(p)
@@ -52,9 +54,23 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 		}
 		switch p.Phase {
 		case "reencrypting":
-			fmt.Fprintf(io.Stderr, "\rre-encrypting under %s %s", p.KeyID, bar(p.Done, p.Total))
+			if tty {
+				fmt.Fprintf(io.Stderr, "\rre-encrypting under %s %s", p.KeyID, bar(p.Done, p.Total))
+				return
+			}
+			// Not a terminal (a log file, a pipe): one plain line per tenth.
+			tenth := 10
+			if p.Total > 0 {
+				tenth = p.Done * 10 / p.Total
+			}
+			if tenth != lastTenth {
+				lastTenth = tenth
+				fmt.Fprintf(io.Stderr, "re-encrypting under %s: %d/%d (%d%%)\n", p.KeyID, p.Done, p.Total, tenth*10)
+			}
 		case "retiring":
-			fmt.Fprintln(io.Stderr)
+			if tty {
+				fmt.Fprintln(io.Stderr)
+			}
 			fmt.Fprintln(io.Stderr, "retiring keys no stored value uses")
 		case "done":
 			fmt.Fprintf(io.Stdout, "rotation done: active key %s, %d values re-encrypted, %d unreadable\n", p.KeyID, p.Done, p.Errors)
