@@ -34,7 +34,7 @@ func (a *App) buildMonitoring(now func() time.Time, model Predictor) (*monitorin
 		return nil, err
 	}
 	incidents := incident.NewService(incident.Deps{Store: a.Store, Blocker: a.IDS, Suspender: a.Keys,
-		Alerter: outbox, Events: a.Events, Log: a.Log, Now: now})
+		Alerter: outbox, Watcher: a.IDS, Events: a.Events, Log: a.Log, Now: now})
 	m := metrics.New(metrics.Options{Version: buildinfo.Version(), GoVersion: buildinfo.GoVersion(),
 		Shed: a.Events.Shed, Store: a.Store, Now: now,
 		BlockedIPs: func(ctx context.Context) (int, error) {

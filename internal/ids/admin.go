@@ -40,6 +40,7 @@ func (d *Detector) Block(ctx context.Context, ip netip.Addr, dur time.Duration, 
 		return fmt.Errorf("ids: storing block: %w", err)
 	}
 	d.setOverlay(subj, overlayEntry{b: b})
+	d.noteBlock(subj, now, b.Until)
 	d.record(ctx, secevent.IPBlocked, secevent.Medium, now, ip, subj, map[string]string{
 		"reason": reason, "by": by, "ttl": dur.String(), "until": b.Until.UTC().Format(time.RFC3339),
 	})
@@ -69,6 +70,7 @@ func (d *Detector) Unblock(ctx context.Context, ip netip.Addr, by string) error 
 	if tr := s.get(subj, &d.rules, t, false); tr != nil {
 		tr.forgive()
 		tr.counts = [nCounters]ring{}
+		tr.blockEnd = 0 // an unblock says the block was a mistake
 	}
 	s.mu.Unlock()
 	if !had {

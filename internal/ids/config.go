@@ -44,6 +44,11 @@ type Config struct {
 	// BruteForceFailures: more than this many failed authentications in a
 	// Window raise one high-severity brute_force event per Window.
 	BruteForceFailures int
+	// ResumeWindow: brute force (see BruteForceFailures) from a client
+	// whose block ended less than this long ago is a critical brute_force
+	// event (details resumed_after_block) instead of a high one (default
+	// 1 h; 0 turns it off).
+	ResumeWindow time.Duration
 	// Window is the length of the short sliding windows (default 1 min).
 	Window time.Duration
 	// SuspicionThreshold is the score at which a client is blocked.
@@ -85,6 +90,7 @@ func DefaultConfig() Config {
 		Forbidden:            5,
 		DistinctKeys:         3,
 		BruteForceFailures:   5,
+		ResumeWindow:         time.Hour,
 		Window:               time.Minute,
 		SuspicionThreshold:   10,
 		SuspicionWindow:      time.Hour,

@@ -74,6 +74,10 @@ const byIDS = "ids"
 type Detector struct {
 	cfg    Config
 	rules  rules
+	// watchRules apply to watched subjects (watch.go).
+	watchRules rules
+	watches    atomic.Pointer[watchSet]
+	watchMu    sync.Mutex // serializes watch writers
 	store  BlockStore
 	rec    secevent.Recorder
 	now    func() time.Time
@@ -132,13 +136,14 @@ func New(cfg Config, store BlockStore, rec secevent.Recorder, now func() time.Ti
 		n *= 2
 	}
 	d := &Detector{
-		cfg: cfg, rules: compile(cfg), store: store, rec: rec, now: now, base: now(),
+		cfg: cfg, rules: compile(cfg), watchRules: compile(tightened(cfg)), store: store, rec: rec, now: now, base: now(),
 		seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]trackShard, n),
 	}
 	for i := range d.shards {
 		d.shards[i].init(cfg.MaxTracked / n)
 	}
 	d.snap.Store(&blockSet{})
+	d.watches.Store(&watchSet{})
 	d.overlay.Store(&overlaySet{})
 	d.lastTry.Store(-int64(cfg.RefreshInterval))
 	return d, nil
@@ -310,15 +315,26 @@ func (d *Detector) ObserveN(ctx context.Context, ip netip.Addr, sig Signal, key 
 	if keyed && key != "" {
 		fp = maphash.String(d.seed, key) | 1 // nonzero: zero marks a free slot
 	}
+	r := d.rulesFor(subj, t)
 	s := d.shard(subj)
 	s.mu.Lock()
-	out := s.get(subj, &d.rules, t, true).observe(&d.rules, c, n, keyed, fp, t)
+	out := s.get(subj, r, t, true).observe(r, c, n, keyed, fp, t)
 	s.mu.Unlock()
 
 	if out.brute {
-		d.record(ctx, secevent.BruteForce, secevent.High, now, ip, subj, map[string]string{
-			"failures": strconv.Itoa(out.failures), "window": d.cfg.Window.String(),
-		})
+		sev, details := secevent.High, map[string]string{"failures": strconv.Itoa(out.failures), "window": d.cfg.Window.String()}
+		if r == &d.watchRules {
+			details["watched"] = "true"
+		}
+		if out.resumed {
+			// Brute force right after a block ended: the block did not
+			// stop the attacker, so this is critical (a 24 h block by
+			// the incident playbook).
+			sev = secevent.Critical
+			details["resumed_after_block"] = "true"
+			details["block_ended"] = d.base.Add(time.Duration(out.blockEnd)).UTC().Format(time.RFC3339)
+		}
+		d.record(ctx, secevent.BruteForce, sev, now, ip, subj, details)
 	}
 	switch {
 	case out.block && d.Allowlisted(ip):
@@ -344,6 +360,7 @@ func (d *Detector) autoBlock(ctx context.Context, ip, subj netip.Addr, now time.
 		return fmt.Errorf("ids: storing block: %w", err)
 	}
 	d.setOverlay(subj, overlayEntry{b: b})
+	d.noteBlock(subj, now, b.Until)
 	if added {
 		d.record(ctx, secevent.IPBlocked, secevent.High, now, ip, subj, map[string]string{
 			"reason": b.Reason, "by": b.By, "offence": strconv.Itoa(b.Offence),
@@ -351,6 +368,19 @@ func (d *Detector) autoBlock(ctx context.Context, ip, subj netip.Addr, now time.
 		})
 	}
 	return nil
+}
+
+// noteBlock remembers when subj's block ends, so brute force resuming soon
+// after it is recognised (Config.ResumeWindow).
+func (d *Detector) noteBlock(subj netip.Addr, now, until time.Time) {
+	_, t := d.clock()
+	end := t + int64(until.Sub(now))
+	s := d.shard(subj)
+	s.mu.Lock()
+	if tr := s.get(subj, &d.rules, t, false); tr != nil { // an untracked client has no attack to resume
+		tr.blockEnd = end
+	}
+	s.mu.Unlock()
 }
 
 // noteRefused counts a refused request from a blocked client and records a

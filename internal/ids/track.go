@@ -86,6 +86,7 @@ type rules struct {
 	points     [nCounters]int
 	distinct   int
 	brute      int
+	resume     int64 // Config.ResumeWindow; 0 = off
 	threshold  int
 	window     int64
 	shortWidth int64
@@ -98,6 +99,7 @@ func compile(c Config) rules {
 		points:     [nCounters]int{1, 1, 2, 1, 1},
 		distinct:   c.DistinctKeys,
 		brute:      c.BruteForceFailures,
+		resume:     int64(c.ResumeWindow),
 		threshold:  c.SuspicionThreshold,
 		window:     int64(c.Window),
 		shortWidth: max(1, int64(c.Window)/6),
@@ -170,12 +172,15 @@ type track struct {
 	refused    bool  // a blocked_request event fired at refusedAt
 	refusedAt  int64 //
 	refusedN   int   // refusals since that event
+	blockEnd   int64 // when the last block seen by this replica ended or ends; 0 = none
 }
 
 // outcome is what one observation asks the detector to do once the shard
 // lock is released.
 type outcome struct {
 	brute    bool // raise a brute_force event
+	resumed  bool // ... critical: it follows a block that ended within ResumeWindow
+	blockEnd int64
 	failures int
 	suspect  bool // the client just became suspicious
 	block    bool // the score reached the threshold
@@ -215,6 +220,9 @@ func (tr *track) observe(r *rules, c counter, k int, keyed bool, fp uint64, t in
 		if n > r.brute && (!tr.brute || t-tr.bruteAt >= r.window) {
 			out.brute, out.failures = true, n
 			tr.brute, tr.bruteAt = true, t
+			if tr.blockEnd != 0 && t >= tr.blockEnd && t-tr.blockEnd <= r.resume {
+				out.resumed, out.blockEnd = true, tr.blockEnd
+			}
 		}
 		if keyed && fp != 0 {
 			if tr.keys == nil {

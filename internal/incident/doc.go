@@ -29,20 +29,24 @@
 //
 // The playbooks run real actions through small interfaces (Blocker:
 // ids.Detector; Suspender: apikey.Service; Alerter: alert.Outbox; Watcher:
-// optional) and record each as a timeline entry with its outcome ("ok: …",
+// ids.Detector, whose Watch tightens the watched address's allowances) and record each as a timeline entry with its outcome ("ok: …",
 // "failed: …", "skipped: …"), never hiding a failure:
 //
 //	critical: block the client IP for BlockDuration (24 h), suspend the key,
 //	          alert (the notice lists the two outcomes)
 //	high:     alert, watch the source
 //
-// "Watch" calls the Watcher when one is configured; without one it records
-// that further events from the source join the incident and that a critical
-// one escalates it to the critical playbook, which is the closer watch this
-// package itself provides. Alerts use the idempotency key
-// "incident:<id>:opened" or ":escalated", so replays never alert twice.
-// Manually opened incidents run no playbook: the admin records what was
-// done with AddAction.
+// "Watch" calls the Watcher for the source address until WatchDuration
+// (24 h) has passed; in every case further events from the source join the
+// incident and a critical one escalates it to the critical playbook. Alerts
+// use the idempotency key "incident:<id>:opened" or ":escalated", so
+// replays never alert twice.
+//
+// Incidents opened by hand (Service.Open: the API and `samo incidents
+// open`) run the playbook of their severity too, against what their Source
+// names: "ip:ADDR" is blocked (critical) or watched (high), "key:ID" is
+// suspended (critical). A source naming neither makes those steps record
+// "skipped". The admin records further actions with AddAction.
 //
 // Incident handling records incident_opened (manual), incident_acknowledged
 // and incident_resolved events (low) and key_suspended (medium). A

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
@@ -127,6 +128,26 @@ func (s *Service) runPlaybook(ctx context.Context, inc Incident, e secevent.Even
 		s.alert(ctx, inc, e, why, ActorPlaybookHigh, nil)
 		s.watch(ctx, inc, e)
 	}
+}
+
+// sourceEvent is the event a playbook acts on for an incident opened by
+// hand: it names what the incident's Source names ("ip:…", "key:…",
+// "user:…"), and nothing for any other source.
+func sourceEvent(inc Incident, actor string) secevent.Event {
+	e := secevent.Event{Type: secevent.Type(inc.Type), Severity: inc.Severity, Time: inc.CreatedAt,
+		Details: map[string]string{"opened_by": actor}}
+	kind, v, _ := strings.Cut(inc.Source, ":")
+	switch kind {
+	case "ip":
+		if ip, err := netip.ParseAddr(v); err == nil {
+			e.ClientIP = ip.String()
+		}
+	case "key":
+		e.KeyID = v
+	case "user":
+		e.UserID = v
+	}
+	return e
 }
 
 func (s *Service) blockIP(ctx context.Context, inc Incident, e secevent.Event) Action {

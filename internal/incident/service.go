@@ -114,8 +114,11 @@ type OpenRequest struct {
 	Source      string // optional, e.g. "ip:203.0.113.7"
 }
 
-// Open opens an incident by hand on behalf of actor. No playbook runs: the
-// admin decides the actions and records them with AddAction.
+// Open opens an incident by hand on behalf of actor and runs the playbook of
+// its severity against its Source, as for an incident opened by an event:
+// "ip:ADDR" is the address blocked (critical) or watched (high), "key:ID"
+// the key suspended (critical). Further actions are recorded with
+// AddAction.
 func (s *Service) Open(ctx context.Context, req OpenRequest, actor string) (Incident, error) {
 	switch {
 	case !validType(req.Type):
@@ -141,6 +144,7 @@ func (s *Service) Open(ctx context.Context, req OpenRequest, actor string) (Inci
 	}
 	s.addAction(ctx, inc.ID, "opened", actor, "opened by hand")
 	s.record(ctx, EventOpened, secevent.Low, map[string]string{"incident_id": inc.ID, "severity": string(inc.Severity), "incident_type": inc.Type, "by": actor})
+	s.runPlaybook(ctx, inc, sourceEvent(inc, actor), "opened")
 	return s.Get(ctx, inc.ID)
 }
 

@@ -319,6 +319,7 @@ func seesAll(p *reqctx.Principal) bool {
 func (s *Service) reveal(p *reqctx.Principal, r *Record) error {
 	pt, err := s.sealer.Open(r.Sealed, AAD(r.ID))
 	if err != nil {
+		s.noteTampered(r, err)
 		return fmt.Errorf("prediction: open %s: %w", r.ID, err)
 	}
 	r.Text = string(pt)

@@ -1,5 +1,13 @@
 package prediction
 
+import (
+	"context"
+	"errors"
+
+	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/secevent"
+)
+
 // AnalystView is what a reader who is neither a prediction's owner nor an
 // admin (an analyst) reads of it (ANALYST_TEXT_VIEW).
 type AnalystView string
@@ -52,4 +60,17 @@ func (s *Service) Pseudonym(userID string) string {
 		return ""
 	}
 	return s.masker.Pseudonym(userID)
+}
+
+// noteTampered records a critical ciphertext_tampered event when r's sealed
+// text fails authentication or is malformed: someone with write access to
+// the database changed it, or moved it from another row. The event names
+// the record, not the reader (whose request merely found it), so the
+// incident playbook blocks no address and suspends no key; it alerts.
+func (s *Service) noteTampered(r *Record, err error) {
+	if !errors.Is(err, crypto.ErrAuth) && !errors.Is(err, crypto.ErrMalformed) {
+		return
+	}
+	s.events.Record(context.Background(), secevent.New(context.Background(), secevent.CiphertextTampered, secevent.Critical, s.now(),
+		map[string]string{"prediction_id": r.ID, "text_key_id": r.TextKeyID, "column": "predictions.text"}))
 }

@@ -75,6 +75,7 @@ const (
 	ConfigProblem      Type = "config_problem"      // configuration problem found at start
 	UpstreamError      Type = "upstream_error"      // gateway mode: upstream answered badly
 	EncryptionRotation Type = "encryption_rotation" // keyring rotation started or finished
+	CiphertextTampered Type = "ciphertext_tampered" // a stored sealed value failed authentication when read (critical)
 )
 
 // Event is one security event.

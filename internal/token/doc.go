@@ -83,7 +83,12 @@
 // Presenting a used refresh token again is theft or a client bug: the
 // Service revokes the family in the store, puts "fam:"+family in the
 // DenyList until every access token of the family has expired, records a
-// high-severity secevent.TokenReuse, and returns ErrRefreshReused. So the
+// secevent.TokenReuse — critical for the first reuse in a live family (the
+// incident playbook then suspends the key; the presenter's address is in
+// details["presenter_ip"], not ClientIP, so the possibly innocent presenter
+// is not blocked), high for a family already revoked — and returns
+// ErrRefreshReused. A client that retries a refresh after a lost answer
+// trips this too: clients must not resend a refresh token. So the
 // attacker's access token dies at once too, not only at its exp. When two
 // refreshes of one token race, one wins the single use; the other is a
 // reuse and kills the family, and the winner then gets either its pair

@@ -177,7 +177,8 @@ func validRefreshFormat(tok string) bool {
 // with permissions asked afresh from Grants. A malformed token is rejected
 // without a store lookup. Presenting a token that was already used revokes
 // the whole family (its refresh tokens and its live access tokens), records
-// a high-severity secevent.TokenReuse and returns ErrRefreshReused. Other
+// a secevent.TokenReuse (critical the first time, see reused) and returns
+// ErrRefreshReused. Other
 // errors: ErrRefreshUnknown, ErrRefreshRevoked, ErrRefreshExpired,
 // ErrRefreshDenied, ErrUnavailable.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
@@ -213,9 +214,23 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error
 // reused handles a second presentation of a refresh token: revoke the
 // family, record the event, and return ErrRefreshReused (or ErrUnavailable
 // when the revocation could not be stored).
+//
+// The first reuse in a live family is critical: two parties hold the
+// family's tokens, so one of them stole it, and the incident playbook
+// suspends the key. The presenter's address goes to details["presenter_ip"]
+// rather than ClientIP, because the presenter may be the victim (the thief
+// can have rotated first), and a critical event's ClientIP is blocked.
+// Presenting a token of a family already revoked is high.
 func (s *Service) reused(ctx context.Context, rec RefreshRecord, now time.Time) error {
 	details := map[string]string{"family_id": rec.FamilyID, "already_revoked": fmt.Sprint(rec.RevokedAt != nil)}
-	ev := secevent.New(ctx, secevent.TokenReuse, secevent.High, now, details)
+	sev := secevent.High
+	if rec.RevokedAt == nil {
+		sev = secevent.Critical
+	}
+	ev := secevent.New(ctx, secevent.TokenReuse, sev, now, details)
+	if sev == secevent.Critical && ev.ClientIP != "" {
+		details["presenter_ip"], ev.ClientIP = ev.ClientIP, ""
+	}
 	ev.UserID, ev.KeyID = rec.UserID, rec.KeyID
 	s.events.Record(ctx, ev)
 	if err := s.revokeFamily(ctx, rec.FamilyID, now); err != nil {
