@@ -60,7 +60,7 @@ func commands() map[string]command {
 
 		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
 		"report":    {"security report for a period (json, csv or html)", runReport},
-		"incidents": {"list, show, acknowledge and resolve security incidents", runIncidents},
+		"incidents": {"list, open, show, acknowledge and resolve security incidents", runIncidents},
 
 		"admin":       {"first admin of a new deployment (admin bootstrap)", runAdmin},
 		"init":        {"create the data directory and database without serving", runInit},

@@ -3,17 +3,23 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/samo-brain/samo/internal/alert"
+	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/secevent"
 )
 
 func runIncidents(ctx context.Context, io IO, args []string) error {
 	return subcommand(ctx, io, "incidents", args, map[string]func(context.Context, IO, []string) error{
 		"list":        incidentsList,
+		"open":        incidentsOpen,
 		"show":        incidentsShow,
 		"acknowledge": incidentsAcknowledge,
 		"resolve":     incidentsResolve,
@@ -21,14 +27,63 @@ func runIncidents(ctx context.Context, io IO, args []string) error {
 }
 
 // incidentService opens the store and an incident service over it; admin
-// actions are recorded as security events straight into the store.
+// actions are recorded as security events straight into the store. The
+// playbooks of incidents opened here act through the store the servers
+// share: blocks (seen by servers within a second), key suspensions and the
+// alert outbox (delivered by a server). Watching is a server's in-memory
+// state, so it is recorded but cannot be applied from here.
 func incidentService(ctx context.Context, io IO) (*incident.Service, func(), error) {
-	_, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, io)
 	if err != nil {
 		return nil, nil, err
 	}
 	rec := storeRecorder(io, st)
-	return incident.NewService(incident.Deps{Store: st, Events: rec}), func() { _ = st.Close() }, nil
+	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook, Secret: cfg.SecurityAlertSecret.Reveal(),
+		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(io, cfg.LogLevel), time.Now)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	svc := incident.NewService(incident.Deps{Store: st, Blocker: d, Suspender: app.KeyService(cfg, st), Alerter: outbox, Events: rec})
+	return svc, func() { _ = st.Close() }, nil
+}
+
+func incidentsOpen(ctx context.Context, io IO, args []string) error {
+	fs := newFlagSet(io, "incidents open")
+	typ := fs.String("type", "", "incident type: 1-64 of a-z, 0-9, _ (required)")
+	severity := fs.String("severity", "", "low, medium, high or critical (required); high and critical run their playbook")
+	description := fs.String("description", "", "what happened (required)")
+	source := fs.String("source", "", "what it concerns: ip:ADDR (blocked when critical), key:ID (suspended when critical), user:ID")
+	asJSON := fs.Bool("json", false, "print the incident as JSON")
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 || *typ == "" || *severity == "" || *description == "" {
+		return usageError("usage: samo incidents open --type T --severity low|medium|high|critical --description TEXT [--source ip:ADDR|key:ID|user:ID] [--json]")
+	}
+	svc, done, err := incidentService(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer done()
+	inc, err := svc.Open(ctx, incident.OpenRequest{Type: *typ, Severity: secevent.Severity(*severity), Description: *description, Source: *source}, operator())
+	if err != nil {
+		if errors.Is(err, incident.ErrInvalid) {
+			return usageError("%v", err)
+		}
+		return err
+	}
+	if *asJSON {
+		return printJSON(io, inc)
+	}
+	printIncident(io, inc)
+	return nil
 }
 
 func printJSON(io IO, v any) error {

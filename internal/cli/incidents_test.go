@@ -77,3 +77,40 @@ func TestIncidentsCommand(t *testing.T) {
 		t.Errorf("incident_resolved events = %+v, %v", evs, err)
 	}
 }
+
+// `samo incidents open` runs the severity's playbook like the API: a
+// critical incident blocks its source address in the shared store.
+func TestIncidentsOpenRunsPlaybook(t *testing.T) {
+	data := t.TempDir()
+	st, err := store.Open(context.Background(), "", data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	env := map[string]string{"SAMO_DATA_DIR": data}
+	code, out, errOut := runSamo(t, env, "incidents", "open", "--type", "stolen_laptop", "--severity", "critical",
+		"--description", "an admin laptop was stolen", "--source", "ip:203.0.113.5", "--json")
+	var inc incident.Incident
+	if err := json.Unmarshal([]byte(out), &inc); code != 0 || err != nil {
+		t.Fatalf("open = %d %v %q %q", code, err, out, errOut)
+	}
+	outcome := map[string]string{}
+	for _, a := range inc.Actions {
+		name, _, _ := strings.Cut(a.Action, " ")
+		outcome[name] = a.Outcome
+	}
+	if !strings.HasPrefix(outcome["block_ip"], "ok") || !strings.HasPrefix(outcome["alert"], "skipped") {
+		t.Errorf("timeline %v; want the block applied and the alert skipped (no webhook)", outcome)
+	}
+	if code, out, _ := runSamo(t, env, "ip", "list"); code != 0 || !strings.Contains(out, "203.0.113.5") {
+		t.Errorf("ip list after a critical incident = %d %q; want the source blocked", code, out)
+	}
+	for _, bad := range [][]string{
+		{"open", "--type", "x", "--severity", "urgent", "--description", "d"},
+		{"open", "--type", "x", "--severity", "high"},
+	} {
+		if code, _, _ := runSamo(t, env, append([]string{"incidents"}, bad...)...); code != 2 {
+			t.Errorf("samo incidents %v = %d, want 2", bad, code)
+		}
+	}
+}

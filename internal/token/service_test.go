@@ -129,8 +129,8 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		t.Fatalf("replayed Refresh = %v, want ErrRefreshReused", err)
 	}
 	evs := s.events.Events()
-	if len(evs) != 1 || evs[0].Type != secevent.TokenReuse || evs[0].Severity != secevent.High || evs[0].UserID != "user-1" || evs[0].KeyID != "key-1" {
-		t.Fatalf("events = %+v, want one high token_reuse for user-1/key-1", evs)
+	if len(evs) != 1 || evs[0].Type != secevent.TokenReuse || evs[0].Severity != secevent.Critical || evs[0].UserID != "user-1" || evs[0].KeyID != "key-1" {
+		t.Fatalf("events = %+v, want one critical token_reuse for user-1/key-1", evs)
 	}
 	for _, e := range evs {
 		for k, v := range e.Details {
@@ -138,6 +138,13 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 				t.Errorf("event detail %s carries a token", k)
 			}
 		}
+	}
+	// Replaying it again, into the revoked family, is high, not critical.
+	if _, err := s.svc.Refresh(ctx, p1.RefreshToken); !errors.Is(err, ErrRefreshReused) {
+		t.Fatalf("second replay = %v, want ErrRefreshReused", err)
+	}
+	if evs := s.events.Events(); len(evs) != 2 || evs[1].Severity != secevent.High || evs[1].Details["already_revoked"] != "true" {
+		t.Errorf("events after a second replay = %+v, want a high token_reuse with already_revoked", evs)
 	}
 	// The whole family is dead: the legitimate newer refresh token and the
 	// live access tokens of the family.
