@@ -72,19 +72,19 @@ const byIDS = "ids"
 // them with escalating TTLs, and answers "is this client blocked?" from a
 // local cache of the shared block list. It is safe for concurrent use.
 type Detector struct {
-	cfg    Config
-	rules  rules
+	cfg   Config
+	rules rules
 	// watchRules apply to watched subjects (watch.go).
 	watchRules rules
 	watches    atomic.Pointer[watchSet]
 	watchMu    sync.Mutex // serializes watch writers
-	store  BlockStore
-	rec    secevent.Recorder
-	now    func() time.Time
-	base   time.Time // times are nanoseconds since base
-	seed   maphash.Seed
-	mask   uint64
-	shards []trackShard
+	store      BlockStore
+	rec        secevent.Recorder
+	now        func() time.Time
+	base       time.Time // times are nanoseconds since base
+	seed       maphash.Seed
+	mask       uint64
+	shards     []trackShard
 
 	// The block cache: snap is the last listing from the store, overlay
 	// holds this replica's own changes since; both are replaced, never
