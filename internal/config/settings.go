@@ -120,7 +120,7 @@ func settings() []setting {
 			path(func(c *Config) *string { return &c.TLSCertFile })},
 		{"TLS_KEY_FILE", "tls-key-file", "", kindPath, "TLS private key (PEM); set together with TLS_CERT_FILE", false, false,
 			path(func(c *Config) *string { return &c.TLSKeyFile })},
-		{"TRUSTED_PROXIES", "trusted-proxies", "", kindCIDRs, "proxies (CIDRs or IPs) whose X-Forwarded-For is believed", false, false,
+		{"TRUSTED_PROXIES", "trusted-proxies", "", kindCIDRs, "proxies (CIDRs or IPs) whose X-Forwarded-For and X-Forwarded-Proto are believed (both read at the hop of the client address)", false, false,
 			cidrs(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
 		{"IP_ALLOWLIST", "ip-allowlist", "", kindCIDRs, "clients (CIDRs or IPs) never blocked by intrusion detection", false, false,
 			cidrs(func(c *Config) *[]netip.Prefix { return &c.IPAllowlist })},
