@@ -92,9 +92,15 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// createKey runs `samo keys create` for a user-role key.
+// createKey runs `samo init` (key commands refuse a missing database) and
+// `samo keys create` for a user-role key.
 func createKey(t *testing.T, env []string, dir string) string {
 	t.Helper()
+	initCmd := exec.Command(samoBin, "init")
+	initCmd.Dir, initCmd.Env = dir, env
+	if out, err := initCmd.CombinedOutput(); err != nil {
+		t.Fatalf("samo init: %v: %s", err, out)
+	}
 	cmd := exec.Command(samoBin, "keys", "create", "--user", "tester", "--role", "user", "--json")
 	var out, errOut bytes.Buffer
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &out, &errOut
