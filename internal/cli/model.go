@@ -37,6 +37,12 @@ func defaultDataDir() string {
 	return filepath.Join("data", "goemotions")
 }
 
+// defaultVectorsFile is the word-vector subset built by scripts/wordvectors.
+var defaultVectorsFile = filepath.Join("data", "wordvectors", "glove-6b-100d-subset.vec.gz")
+
+// defaultJournalFile is the journal development set.
+var defaultJournalFile = filepath.Join("data", "journal", "journal.tsv")
+
 // loadModel returns the model at path, else at $SAMO_MODEL_FILE, else the
 // embedded one.
 func loadModel(io IO, path string) (*emotion.Model, error) {
@@ -62,6 +68,7 @@ func modelTrain(ctx context.Context, io IO, args []string) error {
 	data := fs.String("data", defaultDataDir(), "GoEmotions folder (original/*.tsv, ekman_mapping.json)")
 	out := fs.String("out", "emotion.model", "where to write the model file")
 	seed := fs.Uint64("seed", emotion.DefaultTrainOptions().Seed, "training seed (same seed and data: identical file)")
+	vectors := fs.String("vectors", defaultVectorsFile, `word-vector subset embedded in the model ("none": train without word vectors)`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,6 +85,12 @@ func modelTrain(ctx context.Context, io IO, args []string) error {
 	opt := emotion.DefaultTrainOptions()
 	opt.Seed = *seed
 	opt.Progress = say
+	if *vectors != "none" {
+		if opt.Vectors, err = emotion.LoadWordVectors(*vectors); err != nil {
+			return err
+		}
+		say(fmt.Sprintf("loaded %s: %d words × %d dimensions", *vectors, len(opt.Vectors.Words), opt.Vectors.Dims))
+	}
 	m, raw, err := emotion.Train(ctx, d, opt)
 	if err != nil {
 		return err
@@ -103,8 +116,9 @@ func modelFileWriter(raw []byte) func(io.Writer) error {
 func modelEval(_ context.Context, io IO, args []string) error {
 	fs := newFlagSet(io, "model eval")
 	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
-	split := fs.String("split", "test", "dev or test")
+	split := fs.String("split", "test", "dev, test or journal (the journal development set: primary-emotion accuracy)")
 	data := fs.String("data", defaultDataDir(), "GoEmotions folder")
+	journal := fs.String("journal", defaultJournalFile, "journal development set (with --split journal)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
 	if err := parseFlags(fs, args); err != nil {
@@ -117,8 +131,8 @@ func modelEval(_ context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *split != "dev" && *split != "test" {
-		return usageError("--split must be dev or test, not %q", *split)
+	if *split != "dev" && *split != "test" && *split != "journal" {
+		return usageError("--split must be dev, test or journal, not %q", *split)
 	}
 	m, err := loadModel(io, *modelPath)
 	if err != nil {
@@ -130,6 +144,9 @@ func modelEval(_ context.Context, io IO, args []string) error {
 	}
 	if err := m.CheckDataset(d); err != nil {
 		return err
+	}
+	if *split == "journal" {
+		return journalEval(io, m, d, *journal, tax, *asJSON)
 	}
 	examples, err := d.Split(*split)
 	if err != nil {
@@ -262,6 +279,27 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 		fmt.Fprintf(io.Stdout, "\n%s: %d labels, thresholds min %.3f median %.3f max %.3f\n", tax, len(ls), vals[0], vals[len(vals)/2], vals[len(vals)-1])
 		for _, l := range ls {
 			fmt.Fprintf(io.Stdout, "  %-16s %.3f\n", l.Name, l.Threshold)
+		}
+	}
+	return nil
+}
+
+// journalEval prints the primary-emotion accuracy on the journal set.
+func journalEval(io IO, m *emotion.Model, d *emotion.Dataset, path string, tax emotion.Taxonomy, asJSON bool) error {
+	examples, err := emotion.LoadJournal(path, d)
+	if err != nil {
+		return err
+	}
+	r := m.EvaluateJournal(examples, tax)
+	if asJSON {
+		return json.NewEncoder(io.Stdout).Encode(r)
+	}
+	fmt.Fprintf(io.Stdout, "model %s\ntaxonomy %s, journal development set %s, %d sentences (not a test result)\n", m.Version(), r.Taxonomy, path, r.Examples)
+	fmt.Fprintf(io.Stdout, "primary-emotion accuracy %.4f (strict: first label only %.4f); neutral chosen %d times\n\n", r.Accuracy, r.StrictAccuracy, r.NeutralPredicted)
+	fmt.Fprintf(io.Stdout, "%-16s %9s %8s\n", "class", "accuracy", "support")
+	for _, l := range m.Labels(tax) {
+		if c, ok := r.PerClass[l]; ok {
+			fmt.Fprintf(io.Stdout, "%-16s %9.4f %8d\n", l, c.Accuracy, c.Support)
 		}
 	}
 	return nil

@@ -147,3 +147,34 @@ func TestModelInfoCLI(t *testing.T) {
 		}
 	}
 }
+
+func TestModelEvalJournalCLI(t *testing.T) {
+	data := filepath.Join("..", "..", "data", "goemotions")
+	journal := filepath.Join("..", "..", "data", "journal", "journal.tsv")
+	old := filepath.Join("..", "emotion", "testdata", "model-v1-goemo-linear-2026.11.1.model")
+	for _, model := range []string{"", old} {
+		args := []string{"eval", "--taxonomy", "ekman", "--split", "journal", "--data", data, "--journal", journal, "--json"}
+		if model != "" {
+			args = append(args, "--model", model)
+		}
+		code, out, stderr := modelRun(t, nil, "", args...)
+		if code != 0 {
+			t.Fatalf("model %q: exit %d, stderr %q", model, code, stderr)
+		}
+		var r struct {
+			Examples int                       `json:"examples"`
+			Accuracy float64                   `json:"accuracy"`
+			PerClass map[string]map[string]any `json:"per_class"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Examples < 300 || len(r.PerClass) != 7 || r.Accuracy <= 0 || r.Accuracy > 1 {
+			t.Errorf("model %q: %d sentences, %d classes, accuracy %v; want ≥ 300, 7, (0, 1]", model, r.Examples, len(r.PerClass), r.Accuracy)
+		}
+	}
+	code, _, stderr := modelRun(t, nil, "", "eval", "--split", "journal", "--data", data, "--journal", filepath.Join(t.TempDir(), "none.tsv"))
+	if code == 0 || !strings.Contains(stderr, "none.tsv") {
+		t.Errorf("missing journal file: exit %d, stderr %q", code, stderr)
+	}
+}

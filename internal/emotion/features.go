@@ -16,6 +16,23 @@ type FeatureConfig struct {
 	// divided by the square root of its number of features first.
 	WordWeight float64 `json:"word_weight"`
 	CharWeight float64 `json:"char_weight"`
+	// Negation marks the words in the scope of a negator ("not", "never",
+	// "no", ...): up to NegationScope words, stopping at a clause boundary
+	// or "but". A marked word gets its own unigram feature ("not happy"
+	// does not count as "happy") and its vector goes to a separate pool.
+	Negation bool `json:"negation,omitempty"`
+}
+
+// NegationScope is how many words after a negator are marked as negated.
+const NegationScope = 3
+
+// isNegator reports whether a token opens a negation scope.
+func isNegator(b []byte) bool {
+	switch string(b) {
+	case "not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "hardly", "barely", "cannot":
+		return true
+	}
+	return false
 }
 
 // validate reports whether c can be used.
@@ -35,6 +52,8 @@ const (
 	seedWord   = fnvOffset ^ 0x9e3779b97f4a7c15
 	seedBigram = 0x632be59bd9b4e019
 	seedChar   = fnvOffset ^ 0xc2b2ae3d27d4eb4f
+	seedVector = fnvOffset ^ 0x165667b19e3779f9
+	seedNeg    = 0x27d4eb2f165667c5
 	hashBOS    = 0x2545f4914f6cdd1d
 	hashEOS    = 0x5851f42d4c957f2d
 )
@@ -61,24 +80,50 @@ type featureBuf struct {
 	tok  tokens
 	word []uint32
 	char []uint32
+	// vec lists the vocabulary row of each token that has a word vector,
+	// neg whether that token is negated.
+	vec []int32
+	neg []bool
 }
 
 func (f *featureBuf) reset() {
 	f.word = f.word[:0]
 	f.char = f.char[:0]
+	f.vec = f.vec[:0]
+	f.neg = f.neg[:0]
 }
 
-// extract tokenizes text and appends its hashed features to f.
-func (f *featureBuf) extract(text string, c FeatureConfig) {
+// extract tokenizes text and appends its hashed features to f, and, when
+// vt is not nil, the vocabulary rows of its tokens.
+func (f *featureBuf) extract(text string, c FeatureConfig, vt *vecTable) {
 	f.reset()
 	tokenize(&f.tok, text)
 	shift := uint(64 - c.Bits)
 	prev := uint64(hashBOS)
 	n := f.tok.len()
+	negLeft := 0
 	for i := 0; i < n; i++ {
 		b, kind := f.tok.at(i)
+		if f.tok.breaks[i] || kind != kindWord || string(b) == "but" {
+			negLeft = 0
+		}
+		negated := negLeft > 0
 		h := fnv(seedWord, b)
-		f.word = append(f.word, uint32(mix(h)>>shift))
+		if negated {
+			negLeft--
+			f.word = append(f.word, uint32(mix(h^seedNeg)>>shift))
+		} else {
+			f.word = append(f.word, uint32(mix(h)>>shift))
+		}
+		if c.Negation && isNegator(b) {
+			negLeft = NegationScope
+		}
+		if vt != nil {
+			if r, ok := vt.index[wordHash(b)]; ok {
+				f.vec = append(f.vec, r)
+				f.neg = append(f.neg, negated)
+			}
+		}
 		f.word = append(f.word, uint32(mix(prev^bits.RotateLeft64(h, 23)^seedBigram)>>shift))
 		prev = h
 		if kind == kindWord {

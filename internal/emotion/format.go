@@ -31,8 +31,18 @@ import (
 //	header      headerLen bytes of JSON (the header type)
 //	rows        header.Rows uvarints: bucket deltas (strictly increasing buckets)
 //	weights     header.Rows × header.Outputs int8
+//
+// and, in version 2 when header.Dense is set (the word-vector block):
+//
+//	hashes      Dense.Words uint64: the hash of each vocabulary word
+//	vectors     Dense.Words × Dense.Dims int8
+//	dense       features × header.Outputs float32 weights of the pooled features
+//
+// Version 1 files (no word vectors, no negation, no primary rule) are
+// still read.
 const (
-	formatVersion = 1
+	formatVersion    = 2
+	minFormatVersion = 1
 	flagGzip      = 1
 	prefixLen     = 8 + 2 + 2 + 8
 	// maxFileSize bounds a model file, maxPayloadSize its decompressed payload.
@@ -73,11 +83,23 @@ type header struct {
 	Thresholds       []float64     `json:"thresholds"`
 	EkmanThresholds  []float64     `json:"ekman_thresholds"`
 	Train            TrainInfo     `json:"train"`
+	// Dense describes the word-vector block (version 2; nil without one).
+	Dense *denseInfo `json:"dense,omitempty"`
+	// Primary is the rule that picks the primary emotion (version 2; nil
+	// means the most probable label).
+	Primary *PrimaryRule `json:"primary,omitempty"`
+}
+
+// denseParts is the binary part of the word-vector block.
+type denseParts struct {
+	hashes []uint64
+	vecs   []int8
+	w      []float32 // features × outputs
 }
 
 // encode writes the model file for h, the sorted bucket of each row and the
 // row-major weights.
-func encode(h *header, buckets []uint32, weights []int8) ([]byte, error) {
+func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte, error) {
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("emotion: encoding header: %w", err)
@@ -99,6 +121,20 @@ func encode(h *header, buckets []uint32, weights []int8) ([]byte, error) {
 	}
 	for _, w := range weights {
 		payload.WriteByte(byte(w))
+	}
+	if h.Dense != nil {
+		var b8 [8]byte
+		for _, x := range dp.hashes {
+			binary.LittleEndian.PutUint64(b8[:], x)
+			payload.Write(b8[:])
+		}
+		for _, x := range dp.vecs {
+			payload.WriteByte(byte(x))
+		}
+		for _, x := range dp.w {
+			binary.LittleEndian.PutUint32(b8[:4], math.Float32bits(x))
+			payload.Write(b8[:4])
+		}
 	}
 	var z bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
@@ -162,8 +198,9 @@ func decode(raw []byte) (*Model, error) {
 	if len(raw) < prefixLen+sha256.Size {
 		return nil, fmt.Errorf("%w: truncated (%d bytes)", ErrCorrupt, len(raw))
 	}
-	if v := binary.LittleEndian.Uint16(raw[8:]); v != formatVersion {
-		return nil, fmt.Errorf("%w %d (this build reads version %d)", ErrVersion, v, formatVersion)
+	version := binary.LittleEndian.Uint16(raw[8:])
+	if version < minFormatVersion || version > formatVersion {
+		return nil, fmt.Errorf("%w %d (this build reads versions %d to %d; a newer SAMO wrote this file?)", ErrVersion, version, minFormatVersion, formatVersion)
 	}
 	flags := binary.LittleEndian.Uint16(raw[10:])
 	n := binary.LittleEndian.Uint64(raw[12:])
@@ -187,7 +224,7 @@ func decode(raw []byte) (*Model, error) {
 		}
 		payload = p
 	}
-	m, err := parsePayload(payload)
+	m, err := parsePayload(payload, version)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +233,7 @@ func decode(raw []byte) (*Model, error) {
 	return m, nil
 }
 
-func parsePayload(p []byte) (*Model, error) {
+func parsePayload(p []byte, version uint16) (*Model, error) {
 	if len(p) < 4 {
 		return nil, fmt.Errorf("%w: short payload", ErrCorrupt)
 	}
@@ -212,6 +249,9 @@ func parsePayload(p []byte) (*Model, error) {
 	}
 	if err := h.validate(); err != nil {
 		return nil, err
+	}
+	if version < 2 && (h.Dense != nil || h.Primary != nil || h.Features.Negation) {
+		return nil, fmt.Errorf("%w: version 1 file with version 2 fields", ErrCorrupt)
 	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {
@@ -231,26 +271,55 @@ func parsePayload(p []byte) (*Model, error) {
 		}
 		buckets[r] = uint32(bucket)
 	}
-	if len(rest) != h.Rows*h.Outputs {
-		return nil, fmt.Errorf("%w: weights are %d bytes, want %d", ErrCorrupt, len(rest), h.Rows*h.Outputs)
+	nw := h.Rows * h.Outputs
+	want := nw
+	var dp *denseParts
+	if h.Dense != nil {
+		want += h.Dense.Words*(8+h.Dense.Dims) + 4*h.Dense.features()*h.Outputs
 	}
-	weights := make([]int8, len(rest))
-	for i, b := range rest {
+	if len(rest) != want {
+		return nil, fmt.Errorf("%w: weights are %d bytes, want %d", ErrCorrupt, len(rest), want)
+	}
+	weights := make([]int8, nw)
+	for i, b := range rest[:nw] {
 		weights[i] = int8(b)
 	}
-	return assemble(h, buckets, weights)
+	rest = rest[nw:]
+	if h.Dense != nil {
+		dp = &denseParts{hashes: make([]uint64, h.Dense.Words), vecs: make([]int8, h.Dense.Words*h.Dense.Dims), w: make([]float32, h.Dense.features()*h.Outputs)}
+		for i := range dp.hashes {
+			dp.hashes[i] = binary.LittleEndian.Uint64(rest[8*i:])
+		}
+		rest = rest[8*len(dp.hashes):]
+		for i := range dp.vecs {
+			dp.vecs[i] = int8(rest[i])
+		}
+		rest = rest[len(dp.vecs):]
+		for i := range dp.w {
+			x := math.Float32frombits(binary.LittleEndian.Uint32(rest[4*i:]))
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("%w: non-finite dense weight", ErrCorrupt)
+			}
+			dp.w[i] = x
+		}
+	}
+	return assemble(h, buckets, weights, dp)
 }
 
 // assemble builds a Model from a validated header, the strictly increasing
 // bucket of each row and the row-major weights.
-func assemble(h header, buckets []uint32, weights []int8) (*Model, error) {
+func assemble(h header, buckets []uint32, weights []int8, dp *denseParts) (*Model, error) {
 	if err := h.validate(); err != nil {
 		return nil, err
+	}
+	if (h.Dense == nil) != (dp == nil) {
+		return nil, fmt.Errorf("%w: word-vector block", ErrCorrupt)
 	}
 	if len(buckets) != h.Rows || len(weights) != h.Rows*h.Outputs {
 		return nil, fmt.Errorf("%w: %d rows of weights for %d rows", ErrCorrupt, len(buckets), h.Rows)
 	}
-	m := &Model{h: h, index: make([]int32, 1<<h.Features.Bits)}
+	m := &Model{h: h, index: make([]int32, 1<<h.Features.Bits),
+		neutral: slices.Index(h.Labels, "neutral"), ekNeutral: slices.Index(h.EkmanLabels, "neutral")}
 	m.packed, m.stride = pack(weights, h.Outputs)
 	for i := range m.index {
 		m.index[i] = -1
@@ -260,6 +329,16 @@ func assemble(h header, buckets []uint32, weights []int8) (*Model, error) {
 			return nil, fmt.Errorf("%w: row %d bucket", ErrCorrupt, r)
 		}
 		m.index[b] = int32(r)
+	}
+	if dp != nil {
+		if len(dp.w) != h.Dense.features()*h.Outputs {
+			return nil, fmt.Errorf("%w: dense weights", ErrCorrupt)
+		}
+		vt, err := newVecTable(*h.Dense, dp.hashes, dp.vecs)
+		if err != nil {
+			return nil, err
+		}
+		m.vt, m.dense = vt, dp.w
 	}
 	return m, nil
 }
@@ -286,6 +365,10 @@ func (h *header) validate() error {
 		return bad("calibration")
 	case len(h.EkmanCalibration) != ne || len(h.EkmanThresholds) != ne:
 		return bad("ekman calibration")
+	case h.Dense != nil && !h.Dense.validate():
+		return bad("word vectors")
+	case h.Primary != nil && !h.Primary.validate(slices.Index(h.Labels, "neutral"), slices.Index(h.EkmanLabels, "neutral")):
+		return bad("primary rule")
 	}
 	switch h.EkmanMode {
 	case ekmanOwn, ekmanBlend:

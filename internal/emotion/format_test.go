@@ -144,7 +144,7 @@ func testRefusesInconsistentHeader(t *testing.T, m *Model) {
 			h.Thresholds = slices.Clone(h.Thresholds)
 			h.EkmanOf = slices.Clone(h.EkmanOf)
 			tc.modify(&h)
-			raw, err := encode(&h, q.buckets, q.weights)
+			raw, err := encode(&h, q.buckets, q.weights, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func tinyModelFile(tb testing.TB) (raw, payload []byte) {
 	h := defaultModel(tb).h
 	h.Features.Bits = 10
 	h.Rows = 3
-	raw, err := encode(&h, []uint32{1, 5, 1000}, make([]int8, 3*h.Outputs))
+	raw, err := encode(&h, []uint32{1, 5, 1000}, make([]int8, 3*h.Outputs), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func FuzzParsePayload(f *testing.F) {
 	f.Add(payload[:len(payload)/2])
 	f.Add([]byte{2, 0, 0, 0, '{', '}'})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		m, err := parsePayload(p)
+		m, err := parsePayload(p, formatVersion)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("parsePayload error %v does not wrap ErrCorrupt", err)

@@ -46,7 +46,9 @@ type Prediction struct {
 	// Emotions are the emotions decided on, sorted by confidence
 	// (descending); never empty.
 	Emotions []Score `json:"emotions"`
-	// Primary is the most likely emotion, Emotions[0].Emotion.
+	// Primary is the primary emotion: the most likely label, except that
+	// a model with a PrimaryRule may prefer another emotion to neutral (see
+	// PrimaryRule). It is always one of Emotions.
 	Primary string `json:"primary_emotion"`
 	// Confidence is the calibrated probability of Primary.
 	Confidence float64 `json:"confidence"`
@@ -80,6 +82,13 @@ type Model struct {
 	checksum [32]byte
 	size     int
 	scratch  sync.Pool // *scratch
+	// vt and dense are the word-vector block (nil in models without one):
+	// the vectors and the weights of the pooled features (features ×
+	// outputs, row-major, standardisation folded in).
+	vt    *vecTable
+	dense []float32
+	// neutral and ekNeutral are the index of "neutral" in each taxonomy.
+	neutral, ekNeutral int
 }
 
 // scratch is the per-call working memory Predict borrows from the pool.
@@ -88,6 +97,7 @@ type scratch struct {
 	logits [maxOutputs]float64
 	probs  [maxOutputs]float64
 	order  [maxOutputs]int
+	pooled [maxDense]float32
 }
 
 // Version returns the model's name and release with a short checksum, for
@@ -136,7 +146,7 @@ func (m *Model) getScratch() *scratch {
 
 // logits computes the raw linear score of every output for text into s.
 func (m *Model) logits(s *scratch, text string) {
-	s.f.extract(text, m.h.Features)
+	s.f.extract(text, m.h.Features, m.vt)
 	k := m.h.Outputs
 	var accW, accC [maxPacked]int32
 	m.sumRows(s.f.word, &accW)
@@ -150,6 +160,11 @@ func (m *Model) logits(s *scratch, text string) {
 	}
 	for j := 0; j < k; j++ {
 		s.logits[j] = m.h.Bias[j] + m.h.Scale[j]*(fw*float64(accW[j])+fc*float64(accC[j]))
+	}
+	if m.vt != nil {
+		x := s.pooled[:m.vt.info.features()]
+		m.vt.pool(&s.f, x)
+		addDense(m.dense, x, k, s.logits[:k])
 	}
 }
 
@@ -297,13 +312,15 @@ func (m *Model) Predict(text string, tax Taxonomy, threshold *float64) Predictio
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
-	count := 1
-	for _, l := range order[1:] {
+	neutral, factor := m.rule(tax)
+	primary := primaryOf(s.probs[:n], thresholds, fixed, neutral, factor)
+	count := 0
+	for _, l := range order {
 		t := fixed
 		if math.IsNaN(t) {
 			t = thresholds[l]
 		}
-		if s.probs[l] >= t {
+		if l == order[0] || l == primary || s.probs[l] >= t {
 			count++
 		}
 	}
@@ -312,16 +329,16 @@ func (m *Model) Predict(text string, tax Taxonomy, threshold *float64) Predictio
 		labels = m.h.EkmanLabels
 	}
 	out := make([]Score, 0, count)
-	for i, l := range order {
+	for _, l := range order {
 		t := fixed
 		if math.IsNaN(t) {
 			t = thresholds[l]
 		}
-		if i == 0 || s.probs[l] >= t {
+		if l == order[0] || l == primary || s.probs[l] >= t {
 			out = append(out, Score{Emotion: labels[l], Confidence: s.probs[l]})
 		}
 	}
-	return Prediction{Emotions: out, Primary: out[0].Emotion, Confidence: out[0].Confidence}
+	return Prediction{Emotions: out, Primary: labels[primary], Confidence: s.probs[primary]}
 }
 
 // decide is Predict's decision rule on precomputed probabilities, used by
@@ -339,6 +356,15 @@ func decide(probs []float64, thresholds []float64, fixed float64, pred []bool) {
 		}
 	}
 	pred[best] = true
+}
+
+// decideRule is decide plus the primary rule: the primary label is
+// predicted too. It returns the primary label.
+func decideRule(probs []float64, thresholds []float64, fixed float64, neutral int, factor float64, pred []bool) int {
+	decide(probs, thresholds, fixed, pred)
+	p := primaryOf(probs, thresholds, fixed, neutral, factor)
+	pred[p] = true
+	return p
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

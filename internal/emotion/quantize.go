@@ -13,6 +13,9 @@ type quantized struct {
 	buckets []uint32
 	weights []int8 // len(buckets) × outputs
 	scale   []float64
+	// dense is the word-vector block (nil without one); dense.w has
+	// outputs columns.
+	dense *denseParts
 }
 
 // quantize maps each output's weights to int8 with scale max|w|/127 and
@@ -52,6 +55,15 @@ func quantize(ws [][]float64, buckets []uint32) (*quantized, error) {
 // rows that become all zero.
 func (q *quantized) keepOutputs(n int) *quantized {
 	out := &quantized{outputs: n, scale: slices.Clone(q.scale[:n])}
+	if q.dense != nil {
+		d := *q.dense
+		feats := len(d.w) / q.outputs
+		d.w = make([]float32, 0, feats*n)
+		for f := 0; f < feats; f++ {
+			d.w = append(d.w, q.dense.w[f*q.outputs:f*q.outputs+n]...)
+		}
+		out.dense = &d
+	}
 	for r, b := range q.buckets {
 		row := q.weights[r*q.outputs : r*q.outputs+n]
 		if slices.ContainsFunc(row, func(w int8) bool { return w != 0 }) {
@@ -66,7 +78,7 @@ func (q *quantized) keepOutputs(n int) *quantized {
 func (q *quantized) model(h *header) (*Model, error) {
 	h.Outputs, h.Rows, h.Scale = q.outputs, len(q.buckets), q.scale
 	h.Train.Features = len(q.buckets)
-	return assemble(*h, q.buckets, q.weights)
+	return assemble(*h, q.buckets, q.weights, q.dense)
 }
 
 // finish encodes the model file for q and h and loads it back, so the
@@ -75,7 +87,7 @@ func (q *quantized) finish(h *header) (*Model, []byte, error) {
 	if _, err := q.model(h); err != nil {
 		return nil, nil, err
 	}
-	raw, err := encode(h, q.buckets, q.weights)
+	raw, err := encode(h, q.buckets, q.weights, q.dense)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,12 +21,18 @@ type tokens struct {
 	buf   []byte
 	ends  []int32
 	kinds []uint8
+	// breaks[i] reports a clause boundary (".", ",", ";", ":", a "!" or
+	// "?" token) just before token i; pending is set until the next token.
+	breaks  []bool
+	pending bool
 }
 
 func (t *tokens) reset() {
 	t.buf = t.buf[:0]
 	t.ends = t.ends[:0]
 	t.kinds = t.kinds[:0]
+	t.breaks = t.breaks[:0]
+	t.pending = false
 }
 
 func (t *tokens) len() int { return len(t.ends) }
@@ -47,6 +53,8 @@ func (t *tokens) closeToken(start int, kind uint8) {
 	}
 	t.ends = append(t.ends, int32(len(t.buf)))
 	t.kinds = append(t.kinds, kind)
+	t.breaks = append(t.breaks, t.pending)
+	t.pending = false
 }
 
 func (t *tokens) addString(s string, kind uint8) {
@@ -263,6 +271,7 @@ func tokenize(t *tokens, text string) {
 				t.addString(string(r), kindSymbol)
 				lastSym, symRepeat = r, 0
 			}
+			t.pending = true
 			i += size
 			prevWordish = false
 			continue
@@ -280,6 +289,9 @@ func tokenize(t *tokens, text string) {
 			i += size
 			prevWordish = false
 			continue
+		}
+		if r == '.' || r == ',' || r == ';' || r == ':' {
+			t.pending = true
 		}
 		lastSym, symRepeat = 0, 0
 		prevWordish = false

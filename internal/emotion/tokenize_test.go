@@ -70,12 +70,12 @@ func TestTokenizeBounded(t *testing.T) {
 func TestFeaturesStable(t *testing.T) {
 	c := DefaultTrainOptions().Features
 	var a, b featureBuf
-	a.extract("Thank you so much!", c)
-	b.extract("THANK   you so much !", c)
+	a.extract("Thank you so much!", c, nil)
+	b.extract("THANK   you so much !", c, nil)
 	if !slices.Equal(a.word, b.word) {
 		t.Errorf("word features differ for texts with the same tokens:\n%v\n%v", a.word, b.word)
 	}
-	b.extract("Thank you so much?", c)
+	b.extract("Thank you so much?", c, nil)
 	if slices.Equal(a.word, b.word) {
 		t.Errorf("word features equal for different texts")
 	}
@@ -86,7 +86,7 @@ func TestFeaturesStable(t *testing.T) {
 	}
 	// " much " has 5+4+3+2 char n-grams of lengths 2..5 (6 padded bytes).
 	var f featureBuf
-	f.extract("much", c)
+	f.extract("much", c, nil)
 	if got, want := len(f.char), 5+4+3+2; got != want {
 		t.Errorf("char n-grams of %q = %d, want %d", "much", got, want)
 	}
@@ -113,7 +113,7 @@ func FuzzTokenize(f *testing.F) {
 			}
 		}
 		var fb featureBuf
-		fb.extract(s, c)
+		fb.extract(s, c, nil)
 		for _, id := range append(fb.word, fb.char...) {
 			if id >= 1<<c.Bits {
 				t.Fatalf("bucket %d outside 2^%d", id, c.Bits)

@@ -38,6 +38,15 @@ type TrainOptions struct {
 	// Epsilon and MaxIter stop the dual coordinate descent.
 	Epsilon float64
 	MaxIter int
+	// Vectors, when set, adds the mean- and max-pooled word vectors of a
+	// text as dense features (plus the mean of the negated words when
+	// Features.Negation is set), each standardised on train and multiplied
+	// by VectorWeight. The vectors are stored in the model file.
+	Vectors      *WordVectors
+	VectorWeight float64
+	// Primary is the primary-emotion rule recorded in the model (nil: the
+	// most probable label).
+	Primary *PrimaryRule
 	// Workers is the number of goroutines (0: GOMAXPROCS).
 	Workers int
 	// Progress, when set, receives one line per training step.
@@ -79,6 +88,8 @@ type TrainInfo struct {
 	DevEkmanMacroF1 float64 `json:"dev_ekman_macro_f1"`
 	// EkmanCandidates is the dev macro-F1 of each Ekman mode tried.
 	EkmanCandidates map[string]float64 `json:"ekman_candidates"`
+	// VectorWeight is TrainOptions.VectorWeight (0 without word vectors).
+	VectorWeight float64 `json:"vector_weight,omitempty"`
 }
 
 func (o TrainOptions) validate() error {
@@ -89,6 +100,10 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: MinDF, C, EkmanC, PositiveWeight and NBAlpha must be positive", ErrTrain)
 	case o.Epsilon <= 0 || o.MaxIter < 1:
 		return fmt.Errorf("%w: Epsilon and MaxIter must be positive", ErrTrain)
+	case o.Vectors != nil && !(o.VectorWeight > 0 && o.VectorWeight <= 100):
+		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
+	case o.Primary != nil && !o.Primary.validate(0, 0):
+		return fmt.Errorf("%w: bad primary rule %+v", ErrTrain, *o.Primary)
 	}
 	return nil
 }
@@ -105,14 +120,56 @@ type doc struct {
 	vals []float32
 }
 
-// featurize computes the features of every example on all workers.
-func featurize(examples []Example, c FeatureConfig, workers int) []doc {
+// featurize computes the features of every example on all workers, and
+// with vt the pooled word vectors of each.
+func featurize(examples []Example, c FeatureConfig, vt *vecTable, workers int) ([]doc, [][]float32) {
 	out := make([]doc, len(examples))
+	var pooled [][]float32
+	if vt != nil {
+		pooled = make([][]float32, len(examples))
+	}
 	parallel(workers, len(examples), func(i int, f *featureBuf) {
-		f.extract(examples[i].Text, c)
+		f.extract(examples[i].Text, c, vt)
 		out[i] = mergeFeatures(f, c)
+		if vt != nil {
+			pooled[i] = make([]float32, vt.info.features())
+			vt.pool(f, pooled[i])
+		}
 	})
-	return out
+	return out, pooled
+}
+
+// standardize returns the mean and standard deviation of each pooled
+// feature and replaces each value x by weight·(x − mean)/sd.
+func standardize(pooled [][]float32, weight float64) (mean, sd []float64) {
+	if len(pooled) == 0 {
+		return nil, nil
+	}
+	nf := len(pooled[0])
+	mean, sd = make([]float64, nf), make([]float64, nf)
+	for _, p := range pooled {
+		for f, x := range p {
+			mean[f] += float64(x)
+		}
+	}
+	for f := range mean {
+		mean[f] /= float64(len(pooled))
+	}
+	for _, p := range pooled {
+		for f, x := range p {
+			d := float64(x) - mean[f]
+			sd[f] += d * d
+		}
+	}
+	for f := range sd {
+		sd[f] = max(math.Sqrt(sd[f]/float64(len(pooled))), 1e-6)
+	}
+	for _, p := range pooled {
+		for f, x := range p {
+			p[f] = float32(weight * (float64(x) - mean[f]) / sd[f])
+		}
+	}
+	return mean, sd
 }
 
 // parallel runs fn(i) for i in [0,n) on workers goroutines, each with its
@@ -168,8 +225,9 @@ func mergeFeatures(f *featureBuf, c FeatureConfig) doc {
 
 // buildMatrix keeps the buckets seen in at least minDF docs, numbers them
 // in bucket order and returns the train matrix and the bucket of each
-// column.
-func buildMatrix(docs []doc, bits, minDF int) (*csr, []uint32) {
+// column; the dense features of each doc (if any) follow as the last
+// columns.
+func buildMatrix(docs []doc, dense [][]float32, bits, minDF int) (*csr, []uint32) {
 	df := make([]int32, 1<<bits)
 	for _, d := range docs {
 		for _, id := range d.ids {
@@ -185,12 +243,22 @@ func buildMatrix(docs []doc, bits, minDF int) (*csr, []uint32) {
 			buckets = append(buckets, uint32(b))
 		}
 	}
-	x := &csr{ptr: make([]int, 1, len(docs)+1), nCols: len(buckets)}
-	for _, d := range docs {
+	nd := 0
+	if len(dense) > 0 {
+		nd = len(dense[0])
+	}
+	x := &csr{ptr: make([]int, 1, len(docs)+1), nCols: len(buckets) + nd}
+	for i, d := range docs {
 		for k, id := range d.ids {
 			if c := colOf[id]; c >= 0 {
 				x.col = append(x.col, c)
 				x.val = append(x.val, d.vals[k])
+			}
+		}
+		if nd > 0 {
+			for f, v := range dense[i] {
+				x.col = append(x.col, int32(len(buckets)+f))
+				x.val = append(x.val, v)
 			}
 		}
 		x.ptr = append(x.ptr, len(x.col))
@@ -232,10 +300,20 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	docs := featurize(d.Train, o.Features, workers)
-	x, buckets := buildMatrix(docs, o.Features.Bits, o.MinDF)
-	docs = nil
-	o.progress("features: %d train texts, %d features kept (df ≥ %d), %d non-zeros", x.rows(), x.nCols, o.MinDF, len(x.col))
+	var vt *vecTable
+	var hashes []uint64
+	if o.Vectors != nil {
+		var err error
+		if vt, hashes, err = tableOf(o.Vectors, o.Features.Negation); err != nil {
+			return nil, nil, err
+		}
+	}
+	docs, pooled := featurize(d.Train, o.Features, vt, workers)
+	mean, sd := standardize(pooled, o.VectorWeight)
+	x, buckets := buildMatrix(docs, pooled, o.Features.Bits, o.MinDF)
+	docs, pooled = nil, nil
+	nSparse := len(buckets)
+	o.progress("features: %d train texts, %d features kept (df ≥ %d, %d dense), %d non-zeros", x.rows(), x.nCols, o.MinDF, x.nCols-nSparse, len(x.col))
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -260,7 +338,11 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 				if out >= nl {
 					c = o.EkmanC
 				}
-				p.scale = append(p.scale, nbRatio(x, y[out], o.NBAlpha))
+				r := nbRatio(x, y[out], o.NBAlpha)
+				for c := nSparse; c < len(r); c++ {
+					r[c] = 1 // dense features are not NB-scaled
+				}
+				p.scale = append(p.scale, r)
 				p.cPos = append(p.cPos, c*o.PositiveWeight)
 				p.cNeg = append(p.cNeg, c)
 			}
@@ -279,14 +361,33 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	h := header{
 		Name: modelName, Release: modelRelease, Features: o.Features,
 		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
-		EkmanMode: ekmanOwn, Bias: bias,
+		EkmanMode: ekmanOwn, Bias: bias, Primary: o.Primary,
 		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
 			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
+	}
+	var dp *denseParts
+	if vt != nil {
+		// Fold the standardisation into the weights and biases, so that
+		// prediction multiplies the raw pooled features.
+		info := vt.info
+		h.Dense = &info
+		h.Train.VectorWeight = o.VectorWeight
+		nf := len(mean)
+		dp = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs)}
+		for out := range ws {
+			for f := 0; f < nf; f++ {
+				w := ws[out][nSparse+f] * o.VectorWeight / sd[f]
+				dp.w[f*outputs+out] = float32(w)
+				bias[out] -= w * mean[f]
+			}
+			ws[out] = ws[out][:nSparse]
+		}
 	}
 	q, err := quantize(ws, buckets)
 	if err != nil {
 		return nil, nil, err
 	}
+	q.dense = dp
 	if err := calibrate(&h, q, d, workers); err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,148 @@
+package emotion
+
+import (
+	"fmt"
+	"math"
+)
+
+// denseInfo describes the word-vector block of a model file: the
+// vocabulary (stored as word hashes), the int8 vectors with one scale per
+// dimension, and the pooled features the model reads from them.
+type denseInfo struct {
+	// Source names the vectors (see WordVectors.Source).
+	Source string `json:"source"`
+	Dims   int    `json:"dims"`
+	Words  int    `json:"words"`
+	// Scale is the value of one int8 step in each dimension.
+	Scale []float32 `json:"scale"`
+	// NegPool adds a third block: the mean vector of the negated words,
+	// which are then left out of the mean and max blocks.
+	NegPool bool `json:"neg_pool"`
+}
+
+// features is the number of pooled features: mean and max over the words
+// with a vector, plus the negated-words mean when NegPool is set.
+func (d *denseInfo) features() int {
+	if d.NegPool {
+		return 3 * d.Dims
+	}
+	return 2 * d.Dims
+}
+
+// maxDims bounds the vector dimensions a model may use, maxDense its
+// pooled features.
+const (
+	maxDims  = 512
+	maxDense = 3 * maxDims
+)
+
+func (d *denseInfo) validate() bool {
+	if d.Dims < 1 || d.Dims > maxDims || d.Words < 1 || d.Words > maxVectorWords || len(d.Scale) != d.Dims {
+		return false
+	}
+	for _, s := range d.Scale {
+		if !(s > 0) || math.IsInf(float64(s), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// vecTable is the in-memory word-vector block of a model.
+type vecTable struct {
+	info  denseInfo
+	index map[uint64]int32 // word hash -> row
+	data  []int8           // rows × Dims
+}
+
+// newVecTable builds the lookup table; hashes must be distinct.
+func newVecTable(info denseInfo, hashes []uint64, data []int8) (*vecTable, error) {
+	if len(hashes) != info.Words || len(data) != info.Words*info.Dims {
+		return nil, fmt.Errorf("%w: word vectors: %d words, %d values for %d × %d", ErrCorrupt, len(hashes), len(data), info.Words, info.Dims)
+	}
+	t := &vecTable{info: info, index: make(map[uint64]int32, len(hashes)), data: data}
+	for r, h := range hashes {
+		if _, dup := t.index[h]; dup {
+			return nil, fmt.Errorf("%w: word vectors: duplicate word hash", ErrCorrupt)
+		}
+		t.index[h] = int32(r)
+	}
+	return t, nil
+}
+
+// tableOf builds the table of a WordVectors (for training).
+func tableOf(v *WordVectors, negPool bool) (*vecTable, []uint64, error) {
+	info := denseInfo{Source: v.Source, Dims: v.Dims, Words: len(v.Words), Scale: v.Scale, NegPool: negPool}
+	if !info.validate() {
+		return nil, nil, fmt.Errorf("%w: word vectors: bad shape", ErrTrain)
+	}
+	hashes := make([]uint64, len(v.Words))
+	for i, w := range v.Words {
+		hashes[i] = wordHashString(w)
+	}
+	t, err := newVecTable(info, hashes, v.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+	}
+	return t, hashes, nil
+}
+
+// pool writes the pooled features of the words found by extract into dst
+// (len features()): the mean, then the max of each dimension, then (with
+// NegPool) the mean of the negated words. Blocks with no word are zero.
+func (t *vecTable) pool(f *featureBuf, dst []float32) {
+	d := t.info.Dims
+	var sum, neg [maxDims]int32
+	var mx [maxDims]int8
+	for k := range d {
+		mx[k] = -128
+	}
+	n, nn := 0, 0
+	for i, r := range f.vec {
+		row := t.data[int(r)*d : int(r)*d+d]
+		if f.neg[i] && t.info.NegPool {
+			nn++
+			for k, x := range row {
+				neg[k] += int32(x)
+			}
+			continue
+		}
+		n++
+		for k, x := range row {
+			sum[k] += int32(x)
+			mx[k] = max(mx[k], x)
+		}
+	}
+	clear(dst)
+	if n > 0 {
+		inv := 1 / float32(n)
+		for k := range d {
+			dst[k] = float32(sum[k]) * t.info.Scale[k] * inv
+			dst[d+k] = float32(mx[k]) * t.info.Scale[k]
+		}
+	}
+	if nn > 0 && t.info.NegPool {
+		inv := 1 / float32(nn)
+		for k := range d {
+			dst[2*d+k] = float32(neg[k]) * t.info.Scale[k] * inv
+		}
+	}
+}
+
+// addDense adds the dense weights (features × outputs, row-major) times the
+// pooled features x to logits.
+func addDense(w []float32, x []float32, outputs int, logits []float64) {
+	var acc [maxOutputs]float32
+	for f, v := range x {
+		if v == 0 {
+			continue
+		}
+		row := w[f*outputs : f*outputs+outputs]
+		for j, wj := range row {
+			acc[j] += v * wj
+		}
+	}
+	for j := range outputs {
+		logits[j] += float64(acc[j])
+	}
+}
