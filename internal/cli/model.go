@@ -233,6 +233,10 @@ type modelInfoJSON struct {
 	EkmanMode  string                      `json:"ekman_mode"`
 	Thresholds map[string][]labelThreshold `json:"thresholds"`
 	Training   emotion.TrainInfo           `json:"training"`
+	// Primary is the primary-emotion rule (absent: the most probable label).
+	Primary *emotion.PrimaryRule `json:"primary,omitempty"`
+	// WordVectors names the embedded word vectors (absent without them).
+	WordVectors string `json:"word_vectors,omitempty"`
 }
 
 type labelThreshold struct {
@@ -255,7 +259,10 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 		return err
 	}
 	info := modelInfoJSON{Version: m.Version(), Checksum: m.Checksum(), Size: m.Size(), EkmanMode: m.EkmanMode(),
-		Thresholds: map[string][]labelThreshold{}, Training: m.Info()}
+		Thresholds: map[string][]labelThreshold{}, Training: m.Info(), Primary: m.PrimaryRule()}
+	if src, n := m.WordVectors(); n > 0 {
+		info.WordVectors = fmt.Sprintf("%s (%d words)", src, n)
+	}
 	for _, tax := range []emotion.Taxonomy{emotion.GoEmotions, emotion.Ekman} {
 		thr := m.Thresholds(tax)
 		for i, l := range m.Labels(tax) {
@@ -269,6 +276,15 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 	t := info.Training
 	fmt.Fprintf(io.Stdout, "training  %d train / %d dev texts, %d features, seed %d, C %g, dev macro-F1 %.4f (goemotions) %.4f (ekman)\n",
 		t.TrainExamples, t.DevExamples, t.Features, t.Seed, t.C, t.DevMacroF1, t.DevEkmanMacroF1)
+	if info.WordVectors != "" {
+		fmt.Fprintf(io.Stdout, "vectors   %s, weight %g\n", info.WordVectors, t.VectorWeight)
+	}
+	if r := info.Primary; r != nil {
+		fmt.Fprintf(io.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",
+			r.Shift, r.NeutralOffset, r.EkmanShift, r.EkmanNeutralOffset)
+	} else {
+		fmt.Fprintf(io.Stdout, "primary   most probable label\n")
+	}
 	for _, tax := range []emotion.Taxonomy{emotion.GoEmotions, emotion.Ekman} {
 		ls := info.Thresholds[string(tax)]
 		vals := make([]float64, len(ls))

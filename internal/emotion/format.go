@@ -43,8 +43,8 @@ import (
 const (
 	formatVersion    = 2
 	minFormatVersion = 1
-	flagGzip      = 1
-	prefixLen     = 8 + 2 + 2 + 8
+	flagGzip         = 1
+	prefixLen        = 8 + 2 + 2 + 8
 	// maxFileSize bounds a model file, maxPayloadSize its decompressed payload.
 	maxFileSize    = 64 << 20
 	maxPayloadSize = 256 << 20
@@ -100,6 +100,9 @@ type denseParts struct {
 // encode writes the model file for h, the sorted bucket of each row and the
 // row-major weights.
 func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte, error) {
+	if (h.Dense == nil) != (dp == nil) {
+		return nil, fmt.Errorf("%w: word-vector block without its header or data", ErrCorrupt)
+	}
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("emotion: encoding header: %w", err)
@@ -367,7 +370,7 @@ func (h *header) validate() error {
 		return bad("ekman calibration")
 	case h.Dense != nil && !h.Dense.validate():
 		return bad("word vectors")
-	case h.Primary != nil && !h.Primary.validate(slices.Index(h.Labels, "neutral"), slices.Index(h.EkmanLabels, "neutral")):
+	case h.Primary != nil && (!h.Primary.validate(nl, ne) || !slices.Contains(h.Labels, "neutral") || !slices.Contains(h.EkmanLabels, "neutral")):
 		return bad("primary rule")
 	}
 	switch h.EkmanMode {

@@ -162,6 +162,7 @@ func tinyModelFile(tb testing.TB) (raw, payload []byte) {
 	h := defaultModel(tb).h
 	h.Features.Bits = 10
 	h.Rows = 3
+	h.Dense = nil // no word-vector block: a small seed
 	raw, err := encode(&h, []uint32{1, 5, 1000}, make([]int8, 3*h.Outputs), nil)
 	if err != nil {
 		tb.Fatal(err)

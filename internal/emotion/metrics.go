@@ -165,12 +165,11 @@ func (m *Model) Evaluate(examples []Example, tax Taxonomy, split string) Report 
 	tuned, fixed := newCounts(len(labels)), newCounts(len(labels))
 	bins := newCalibrationBins(10)
 	pred := make([]bool, len(labels))
-	neutral, factor := m.rule(tax)
 	for i, ex := range examples {
 		truth := truthOf(ex, tax, m.h.EkmanOf, len(labels))
-		decideRule(probs[i], thresholds, math.NaN(), neutral, factor, pred)
+		decide(probs[i], thresholds, math.NaN(), pred)
 		tuned.add(truth, pred)
-		decideRule(probs[i], thresholds, 0.3, neutral, factor, pred)
+		decide(probs[i], thresholds, 0.3, pred)
 		fixed.add(truth, pred)
 		for l, p := range probs[i] {
 			bins.add(p, truth[l])

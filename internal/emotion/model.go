@@ -46,9 +46,10 @@ type Prediction struct {
 	// Emotions are the emotions decided on, sorted by confidence
 	// (descending); never empty.
 	Emotions []Score `json:"emotions"`
-	// Primary is the primary emotion: the most likely label, except that
-	// a model with a PrimaryRule may prefer another emotion to neutral (see
-	// PrimaryRule). It is always one of Emotions.
+	// Primary is the primary emotion: the most likely label, Emotions[0],
+	// unless the model has a PrimaryRule (see PrimaryRule), which may
+	// choose another label, even one below its threshold and so absent
+	// from Emotions.
 	Primary string `json:"primary_emotion"`
 	// Confidence is the calibrated probability of Primary.
 	Confidence float64 `json:"confidence"`
@@ -133,6 +134,26 @@ func (m *Model) Thresholds(tax Taxonomy) []float64 {
 // trained on Ekman labels), "noisy-or" or "max" (from the 28 GoEmotions
 // probabilities), or "blend"; each recalibrated on dev.
 func (m *Model) EkmanMode() string { return m.h.EkmanMode }
+
+// PrimaryRule returns a copy of the model's primary-emotion rule, or nil
+// when the primary emotion is the most probable label.
+func (m *Model) PrimaryRule() *PrimaryRule {
+	if m.h.Primary == nil {
+		return nil
+	}
+	r := *m.h.Primary
+	r.Prior, r.EkmanPrior = slices.Clone(r.Prior), slices.Clone(r.EkmanPrior)
+	return &r
+}
+
+// WordVectors returns the source and vocabulary size of the model's word
+// vectors ("", 0 without them).
+func (m *Model) WordVectors() (source string, words int) {
+	if m.h.Dense == nil {
+		return "", 0
+	}
+	return m.h.Dense.Source, m.h.Dense.Words
+}
 
 // Info returns the training metadata recorded in the model file.
 func (m *Model) Info() TrainInfo { return m.h.Train }
@@ -312,15 +333,14 @@ func (m *Model) Predict(text string, tax Taxonomy, threshold *float64) Predictio
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
-	neutral, factor := m.rule(tax)
-	primary := primaryOf(s.probs[:n], thresholds, fixed, neutral, factor)
+	primary := m.primary(s.probs[:n], tax)
 	count := 0
 	for _, l := range order {
 		t := fixed
 		if math.IsNaN(t) {
 			t = thresholds[l]
 		}
-		if l == order[0] || l == primary || s.probs[l] >= t {
+		if l == order[0] || s.probs[l] >= t {
 			count++
 		}
 	}
@@ -334,7 +354,7 @@ func (m *Model) Predict(text string, tax Taxonomy, threshold *float64) Predictio
 		if math.IsNaN(t) {
 			t = thresholds[l]
 		}
-		if l == order[0] || l == primary || s.probs[l] >= t {
+		if l == order[0] || s.probs[l] >= t {
 			out = append(out, Score{Emotion: labels[l], Confidence: s.probs[l]})
 		}
 	}
@@ -356,15 +376,6 @@ func decide(probs []float64, thresholds []float64, fixed float64, pred []bool) {
 		}
 	}
 	pred[best] = true
-}
-
-// decideRule is decide plus the primary rule: the primary label is
-// predicted too. It returns the primary label.
-func decideRule(probs []float64, thresholds []float64, fixed float64, neutral int, factor float64, pred []bool) int {
-	decide(probs, thresholds, fixed, pred)
-	p := primaryOf(probs, thresholds, fixed, neutral, factor)
-	pred[p] = true
-	return p
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

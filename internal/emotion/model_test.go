@@ -79,8 +79,11 @@ func TestPredictContract(t *testing.T) {
 		for _, text := range []string{"", "ok", benchText, "WHY would anyone do that?? I'm so angry and disgusted"} {
 			check := func(name string, p Prediction, wantLen int) {
 				t.Helper()
-				if len(p.Emotions) == 0 || p.Primary != p.Emotions[0].Emotion || p.Confidence != p.Emotions[0].Confidence {
-					t.Fatalf("%s %s %q: primary %q/%v does not head %v", tax, name, text, p.Primary, p.Confidence, p.Emotions)
+				if len(p.Emotions) == 0 || !slices.Contains(labels, p.Primary) {
+					t.Fatalf("%s %s %q: no emotions or bad primary %q: %v", tax, name, text, p.Primary, p.Emotions)
+				}
+				if m.h.Primary == nil && (p.Primary != p.Emotions[0].Emotion || p.Confidence != p.Emotions[0].Confidence) {
+					t.Errorf("%s %s %q: without a primary rule, primary %q/%v does not head %v", tax, name, text, p.Primary, p.Confidence, p.Emotions)
 				}
 				if wantLen > 0 && len(p.Emotions) != wantLen {
 					t.Errorf("%s %s %q: %d emotions, want %d", tax, name, text, len(p.Emotions), wantLen)
@@ -96,6 +99,9 @@ func TestPredictContract(t *testing.T) {
 			}
 			all := m.Predict(text, tax, &zero)
 			check("threshold 0", all, len(labels))
+			if i := slices.IndexFunc(all.Emotions, func(s Score) bool { return s.Emotion == all.Primary }); i < 0 || all.Emotions[i].Confidence != all.Confidence {
+				t.Errorf("%s %q: primary %s:%v is not the label's confidence in %v", tax, text, all.Primary, all.Confidence, all.Emotions)
+			}
 			check("threshold 1", m.Predict(text, tax, &one), 1)
 			tuned := m.Predict(text, tax, nil)
 			check("tuned", tuned, 0)

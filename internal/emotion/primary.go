@@ -2,62 +2,95 @@ package emotion
 
 import "math"
 
-// PrimaryRule decides how the primary emotion treats neutral. Without a
-// rule the primary emotion is the most probable label. With one, when the
-// most probable label is neutral, the most probable other label l becomes
-// the primary emotion instead if its probability reaches Factor × its own
-// tuned threshold (EkmanFactor for the Ekman taxonomy). Journal entries
-// are written to say how one feels, so an emotion that the model finds
-// plausible is preferred to "neutral"; Emotions still lists every label in
-// the raw order of confidence, neutral included.
+// PrimaryRule decides the primary emotion for journal use. Without a rule
+// the primary emotion is the most probable label. With one, it is the
+// label l with the highest score
+//
+//	logit(p_l) − Shift · logit(prior_l)   (+ NeutralOffset for neutral)
+//
+// where prior_l is the share of training texts carrying l: a label-shift
+// correction (Saerens et al., 2002) from GoEmotions' label frequencies,
+// where neutral and joy dominate, towards equally likely emotions; a
+// negative NeutralOffset makes neutral the primary emotion only when
+// nothing else stands out. The Ekman fields are the same for the Ekman
+// taxonomy. Emotions still lists the labels in the raw order of
+// confidence (the primary emotion is always among them).
 type PrimaryRule struct {
-	Factor      float64 `json:"factor"`
-	EkmanFactor float64 `json:"ekman_factor"`
+	Shift              float64   `json:"shift"`
+	NeutralOffset      float64   `json:"neutral_offset"`
+	Prior              []float64 `json:"prior"`
+	EkmanShift         float64   `json:"ekman_shift"`
+	EkmanNeutralOffset float64   `json:"ekman_neutral_offset"`
+	EkmanPrior         []float64 `json:"ekman_prior"`
 }
 
-func (r *PrimaryRule) validate(neutral, ekNeutral int) bool {
-	ok := func(f float64) bool { return f > 0 && f <= 10 && !math.IsNaN(f) }
-	return neutral >= 0 && ekNeutral >= 0 && ok(r.Factor) && ok(r.EkmanFactor)
-}
-
-// primaryOf returns the index of the primary label among probs: the most
-// probable one, or, when that is neutral and factor > 0, the most probable
-// non-neutral label if it reaches factor × its threshold. With a fixed
-// threshold (not NaN) that threshold replaces the tuned ones.
-func primaryOf(probs, thresholds []float64, fixed float64, neutral int, factor float64) int {
-	best := 0
-	for l, p := range probs {
-		if p > probs[best] {
-			best = l
+func (r *PrimaryRule) validate(labels, ekLabels int) bool {
+	ok := func(x float64, lo, hi float64) bool { return x >= lo && x <= hi }
+	priors := func(ps []float64, n int) bool {
+		if len(ps) != n {
+			return false
 		}
+		for _, p := range ps {
+			if !ok(p, 1e-6, 1-1e-6) {
+				return false
+			}
+		}
+		return true
 	}
-	if best != neutral || factor <= 0 {
+	return ok(r.Shift, 0, 1) && ok(r.EkmanShift, 0, 1) && ok(r.NeutralOffset, -10, 10) && ok(r.EkmanNeutralOffset, -10, 10) &&
+		priors(r.Prior, labels) && priors(r.EkmanPrior, ekLabels)
+}
+
+// primaryOf returns the index of the primary label among probs under the
+// rule (shift, offset, prior) with neutral the index of neutral; with
+// prior nil, the most probable label.
+func primaryOf(probs []float64, neutral int, shift, offset float64, prior []float64) int {
+	best := 0
+	if prior == nil {
+		for l, p := range probs {
+			if p > probs[best] {
+				best = l
+			}
+		}
 		return best
 	}
-	alt := -1
+	bestScore := math.Inf(-1)
 	for l, p := range probs {
-		if l != neutral && (alt < 0 || p > probs[alt]) {
-			alt = l
+		s := logit(p) - shift*logit(prior[l])
+		if l == neutral {
+			s += offset
 		}
-	}
-	t := fixed
-	if math.IsNaN(t) {
-		t = thresholds[alt]
-	}
-	if alt >= 0 && probs[alt] >= factor*t {
-		return alt
+		if s > bestScore {
+			best, bestScore = l, s
+		}
 	}
 	return best
 }
 
-// rule returns the neutral label index and the factor to use for tax (a
-// factor of 0 means no rule).
-func (m *Model) rule(tax Taxonomy) (neutral int, factor float64) {
-	if m.h.Primary == nil {
-		return -1, 0
+// primary returns the primary label of probs in taxonomy tax.
+func (m *Model) primary(probs []float64, tax Taxonomy) int {
+	r := m.h.Primary
+	if r == nil {
+		return primaryOf(probs, -1, 0, 0, nil)
 	}
 	if tax == Ekman {
-		return m.ekNeutral, m.h.Primary.EkmanFactor
+		return primaryOf(probs, m.ekNeutral, r.EkmanShift, r.EkmanNeutralOffset, r.EkmanPrior)
 	}
-	return m.neutral, m.h.Primary.Factor
+	return primaryOf(probs, m.neutral, r.Shift, r.NeutralOffset, r.Prior)
+}
+
+// labelPriors returns the share of examples carrying each label of tax.
+func labelPriors(examples []Example, ekmanOf []int, n int, tax Taxonomy) []float64 {
+	out := make([]float64, n)
+	for _, ex := range examples {
+		for l, on := range truthOf(ex, tax, ekmanOf, n) {
+			if on {
+				out[l]++
+			}
+		}
+	}
+	for l := range out {
+		out[l] = min(max(out[l]/float64(max(len(examples), 1)), 1e-6), 1-1e-6)
+	}
+	return out
 }

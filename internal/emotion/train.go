@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.11.1"
+	modelRelease = "2026.12.1"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -54,11 +54,12 @@ type TrainOptions struct {
 }
 
 // DefaultTrainOptions returns the options the embedded model was trained
-// with.
+// with, except Vectors, which the caller loads (LoadWordVectors on
+// data/wordvectors/glove-6b-100d-subset.vec.gz).
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
 		Seed:           1,
-		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1},
+		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
 		MinDF:          2,
 		C:              1,
 		EkmanC:         1,
@@ -66,6 +67,8 @@ func DefaultTrainOptions() TrainOptions {
 		NBAlpha:        1,
 		Epsilon:        0.1,
 		MaxIter:        50,
+		VectorWeight:   0.15,
+		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.75, EkmanNeutralOffset: -1.5},
 	}
 }
 
@@ -102,7 +105,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: Epsilon and MaxIter must be positive", ErrTrain)
 	case o.Vectors != nil && !(o.VectorWeight > 0 && o.VectorWeight <= 100):
 		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
-	case o.Primary != nil && !o.Primary.validate(0, 0):
+	case o.Primary != nil && !(o.Primary.Shift >= 0 && o.Primary.Shift <= 1 && o.Primary.EkmanShift >= 0 && o.Primary.EkmanShift <= 1 &&
+		math.Abs(o.Primary.NeutralOffset) <= 10 && math.Abs(o.Primary.EkmanNeutralOffset) <= 10):
 		return fmt.Errorf("%w: bad primary rule %+v", ErrTrain, *o.Primary)
 	}
 	return nil
@@ -361,9 +365,15 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	h := header{
 		Name: modelName, Release: modelRelease, Features: o.Features,
 		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
-		EkmanMode: ekmanOwn, Bias: bias, Primary: o.Primary,
+		EkmanMode: ekmanOwn, Bias: bias,
 		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
 			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
+	}
+	if o.Primary != nil {
+		r := *o.Primary
+		r.Prior = labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
+		r.EkmanPrior = labelPriors(d.Train, d.EkmanOf, len(ekmanLabels), Ekman)
+		h.Primary = &r
 	}
 	var dp *denseParts
 	if vt != nil {

@@ -64,7 +64,7 @@ func TestNegationScope(t *testing.T) {
 	if got := uni("not bad but happy", c); got[3] != happy {
 		t.Errorf("'but' should end the negation scope")
 	}
-	if got := uni("never a b c happy", c); got[5] != happy {
+	if got := uni("never a b c happy", c); got[4] != happy {
 		t.Errorf("the scope should end after %d words", NegationScope)
 	}
 	c.Negation = false
@@ -85,7 +85,7 @@ func trainSmallVectors(t testing.TB, seed uint64, workers int) (*Model, []byte) 
 	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
 	o := smallOptions(seed, workers)
 	o.Vectors, o.VectorWeight, o.Features.Negation = v, 0.2, true
-	o.Primary = &PrimaryRule{Factor: 0.8, EkmanFactor: 0.8}
+	o.Primary = &PrimaryRule{Shift: 0.5, NeutralOffset: -1, EkmanShift: 1, EkmanNeutralOffset: -1}
 	m, raw, err := Train(context.Background(), &small, o)
 	if err != nil {
 		t.Fatalf("Train: %v", err)
@@ -126,21 +126,22 @@ func TestTrainWithVectors(t *testing.T) {
 
 func TestPrimaryRule(t *testing.T) {
 	probs := []float64{0.30, 0.10, 0.60} // joy, sadness, neutral
-	thr := []float64{0.35, 0.2, 0.5}
-	nan := math.NaN()
-	if got := primaryOf(probs, thr, nan, 2, 0); got != 2 {
+	prior := []float64{0.30, 0.05, 0.40}
+	if got := primaryOf(probs, 2, 0, 0, nil); got != 2 {
 		t.Errorf("no rule: primary %d, want 2 (neutral)", got)
 	}
-	if got := primaryOf(probs, thr, nan, 2, 0.8); got != 0 {
-		t.Errorf("factor 0.8: primary %d, want 0 (0.30 ≥ 0.8 × 0.35)", got)
+	// Scores: joy logit(.3)-logit(.3)=0, sadness logit(.1)-logit(.05)≈0.75,
+	// neutral logit(.6)-logit(.4)≈0.81 (+ offset).
+	if got := primaryOf(probs, 2, 1, 0, prior); got != 2 {
+		t.Errorf("shift 1, offset 0: primary %d, want neutral", got)
 	}
-	if got := primaryOf(probs, thr, nan, 2, 1); got != 2 {
-		t.Errorf("factor 1: primary %d, want neutral (0.30 < 0.35)", got)
+	if got := primaryOf(probs, 2, 1, -0.5, prior); got != 1 {
+		t.Errorf("shift 1, offset -0.5: primary %d, want sadness (rare, above its base rate)", got)
 	}
-	if got := primaryOf(probs, thr, 0.3, 2, 1); got != 0 {
-		t.Errorf("fixed threshold 0.3: primary %d, want 0", got)
+	if got := primaryOf(probs, 2, 0, -1.5, prior); got != 0 {
+		t.Errorf("shift 0, offset -1.5: primary %d, want joy (most probable emotion)", got)
 	}
-	if got := primaryOf([]float64{0.7, 0.1, 0.2}, thr, nan, 2, 0.8); got != 0 {
-		t.Errorf("top label not neutral: primary %d, want 0", got)
+	if got := primaryOf(probs, 2, 0, 0, prior); got != 2 {
+		t.Errorf("shift 0, offset 0: primary %d, want the most probable label", got)
 	}
 }
