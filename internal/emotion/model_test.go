@@ -3,6 +3,7 @@ package emotion
 import (
 	"errors"
 	"math"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -173,6 +174,31 @@ func TestDefaultModelQuality(t *testing.T) {
 	}
 }
 
+// TestDefaultModelJournal guards the journal-set figure reported in
+// docs/model.md (a development-set figure, not a test result): the
+// embedded model's Ekman primary emotion must stay right for at least 74 %
+// of the sentences, and the primary rule must beat the most probable label.
+func TestDefaultModelJournal(t *testing.T) {
+	d := loadRepoData(t)
+	m := defaultModel(t)
+	journal, err := LoadJournal(filepath.Join("..", "..", "data", "journal", "journal.tsv"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.EvaluateJournal(journal, Ekman)
+	if r.Accuracy < 0.74 {
+		t.Errorf("journal Ekman primary accuracy = %.4f, want ≥ 0.74", r.Accuracy)
+	}
+	if m.h.Primary == nil {
+		t.Fatal("the embedded model has no primary rule")
+	}
+	m.h.Primary = nil // defaultModel parses a fresh copy: safe to change
+	if raw := m.EvaluateJournal(journal, Ekman); raw.Accuracy >= r.Accuracy {
+		t.Errorf("most probable label %.4f ≥ primary rule %.4f: the rule does not help", raw.Accuracy, r.Accuracy)
+	}
+	t.Logf("journal Ekman primary accuracy %.4f, per class %v", r.Accuracy, r.PerClass)
+}
+
 func BenchmarkPredict(b *testing.B) {
 	m := defaultModel(b)
 	b.ReportAllocs()
@@ -234,5 +260,18 @@ func TestSumRowsMatchesPlainSum(t *testing.T) {
 		if got != want {
 			t.Errorf("%d outputs: sumRows = %v, want %v", outputs, got[:outputs], want[:outputs])
 		}
+	}
+}
+
+// BenchmarkPredictV1 runs the previous model (no word vectors), kept as a
+// fixture, for comparison on the same machine and load.
+func BenchmarkPredictV1(b *testing.B) {
+	m, err := LoadFile(v1Fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Predict(benchText, GoEmotions, nil)
 	}
 }
