@@ -39,11 +39,13 @@ func TestGoldenModelFile(t *testing.T) {
 		h := defaultModel(t).h
 		h.Features.Bits = 10
 		h.Rows = 3
+		// No version 2 parts (word vectors, negation, primary rule).
+		h.Dense, h.Primary, h.Features.Negation = nil, nil, false
 		w := make([]int8, 3*h.Outputs)
 		for i := range w {
 			w[i] = int8(i%7 - 3)
 		}
-		raw, err := encode(&h, []uint32{1, 5, 1000}, w)
+		raw, err := encode(&h, []uint32{1, 5, 1000}, w, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
