@@ -61,6 +61,8 @@ func commands() map[string]command {
 		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
 		"report":    {"security report for a period (json, csv or html)", runReport},
 		"incidents": {"list, open, show, acknowledge and resolve security incidents", runIncidents},
+		"backup":    {"write an encrypted, consistent snapshot of the SQLite database to FILE", runBackup},
+		"restore":   {"restore an encrypted backup FILE into an empty data directory", runRestore},
 
 		"admin":       {"first admin of a new deployment (admin bootstrap)", runAdmin},
 		"init":        {"create the data directory and database without serving", runInit},
