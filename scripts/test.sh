@@ -26,6 +26,15 @@ fi
 scripts/install-chromium.sh
 scripts/install-python-cryptography.sh
 
+# --- OpenAPI: docs/openapi.json (equal to the served document, checked by
+# TestOpenAPIGolden) must lint with 0 errors and 0 warnings.
+scripts/lint-openapi.sh
+# --- promtool (Debian package prometheus) lints the metrics exposition in
+# TestPromtoolCheckMetrics; optional: installed when apt can, else skipped.
+if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || echo "test.sh: promtool not installed; TestPromtoolCheckMetrics will skip" >&2
+fi
+
 testlog="$(mktemp "${TMPDIR:-/tmp}/samo-test.XXXXXX")"
 go test -race -count=1 -json ./... | go run ./scripts/testsummary | tee "$testlog"
 

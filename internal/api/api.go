@@ -132,6 +132,7 @@ func (a *API) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
+		rt.handle = strictQuery(knownQuery(rt), rt.handle)
 		if limit, ok := a.idempotentLimit(rt); ok && a.Idempotency != nil {
 			rt.handle = a.idempotent(limit, rt.handle)
 		}

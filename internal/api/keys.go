@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/apikey"
@@ -45,18 +47,55 @@ func (a *API) keyView(r *http.Request, k apikey.Key, byID map[string]users.User)
 	return v
 }
 
+// listKeys pages through the keys newest first (created_at, then id), with
+// the same limit/cursor contract as the other lists.
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
-	userID := r.URL.Query().Get("user_id")
-	keys, err := a.Keys.List(r.Context(), userID)
+	q := parseQuery(r, "user_id", "limit", "cursor")
+	limit := q.limit(50, 500)
+	var afterAt time.Time
+	var afterID string
+	if c := q.get("cursor"); c != "" {
+		var ok bool
+		if afterAt, afterID, ok = decodeCursor(c); !ok {
+			q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
+		}
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	keys, err := a.Keys.List(r.Context(), q.get("user_id"))
 	if err != nil {
 		return storeError(err)
+	}
+	slices.SortFunc(keys, func(x, y apikey.Key) int {
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
+	if afterID != "" {
+		i := 0
+		for i < len(keys) && (keys[i].CreatedAt.After(afterAt) || keys[i].CreatedAt.Equal(afterAt) && keys[i].ID >= afterID) {
+			i++
+		}
+		keys = keys[i:]
+	}
+	next := ""
+	if len(keys) > limit {
+		keys = keys[:limit]
+		last := keys[limit-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
 	}
 	byID := map[string]users.User{}
 	out := make([]keyJSON, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, a.keyView(r, k, byID))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
+	resp := map[string]any{"keys": out}
+	if next != "" {
+		resp["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 

@@ -21,11 +21,24 @@ func (a *API) OpenAPI() map[string]any {
 		}
 		op := map[string]any{
 			"summary":     rt.Summary,
+			"description": a.description(rt),
 			"operationId": operationID(rt),
+			"tags":        []any{tagOf(rt)},
 			"responses":   responsesFor(rt),
 		}
-		if params := append(pathParams(rt.Pattern), queryParams[rt.Method+" "+rt.Pattern]...); len(params) > 0 {
+		params := append(pathParams(rt.Pattern), queryParams[rt.Method+" "+rt.Pattern]...)
+		if _, ok := a.idempotentLimit(rt); ok {
+			params = append(params, idempotencyParam)
+			resp := op["responses"].(map[string]any)
+			resp["409"] = map[string]any{"description": "The first request with this Idempotency-Key is still running; retry after Retry-After",
+				"content": problemContent(), "headers": map[string]any{"Retry-After": map[string]any{"$ref": "#/components/headers/Retry-After"}}}
+			resp["422"] = map[string]any{"description": "The Idempotency-Key was already used with a different request", "content": problemContent()}
+		}
+		if len(params) > 0 {
 			op["parameters"] = params
+		}
+		if _, ok := aliasSuccessors[rt.Pattern]; ok {
+			op["deprecated"] = true
 		}
 		if canonical, ok := aliasOf[rt.Pattern]; ok {
 			op["x-samo-alias-of"] = canonical
@@ -51,9 +64,12 @@ func (a *API) OpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "SAMO secure emotion-detection API",
 			"version":     a.Version,
-			"description": "Emotion detection (GoEmotions 27 + neutral, Ekman) behind API keys, JWT, RBAC, validation, rate limiting and intrusion detection. Errors are RFC 9457 problem+json.",
+			"description": "Emotion detection (GoEmotions 27 + neutral, Ekman) behind API keys, JWT, RBAC, validation, rate limiting and intrusion detection. Errors are RFC 9457 problem+json; every problem `type` is described in docs/problems.md.",
+			"license":     map[string]any{"name": "Proprietary (no licence granted)", "identifier": "LicenseRef-Proprietary"},
 		},
-		"paths": paths,
+		"servers": []any{map[string]any{"url": "/", "description": "The SAMO server that serves this document"}},
+		"tags":    tags,
+		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{
 				"ApiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -69,12 +85,6 @@ func (a *API) OpenAPI() map[string]any {
 func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) error {
 	writeJSON(w, http.StatusOK, a.OpenAPI())
 	return nil
-}
-
-func operationID(rt Route) string {
-	p := pathParam.ReplaceAllString(rt.Pattern, "by_$1")
-	p = strings.NewReplacer("/", "_", ".", "", "-", "_").Replace(strings.Trim(p, "/"))
-	return strings.ToLower(rt.Method) + "_" + p
 }
 
 func pathParams(pattern string) []any {
@@ -126,7 +136,11 @@ var queryParams = merged(map[string][]any{
 		queryParam("limit", "Page size", map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
 		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
 	},
-	"GET /v1/admin/keys": {queryParam("user_id", "Only this user's keys", map[string]any{"type": "string"})},
+	"GET /v1/admin/keys": {
+		queryParam("user_id", "Only this user's keys", map[string]any{"type": "string"}),
+		queryParam("limit", "Page size", map[string]any{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
+		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
+	},
 }, securityQueryParams())
 
 func queryParam(name, desc string, schema map[string]any) map[string]any {
@@ -192,8 +206,17 @@ func responsesFor(rt Route) map[string]any {
 	ok := map[string]any{"description": "Success", "headers": headers}
 	if name, has := responseBodies[key]; has && status != "204" {
 		ok["content"] = jsonContent(ref(name))
+		if mt, other := mediaTypes[key]; other {
+			ok["content"] = map[string]any{mt: map[string]any{"schema": ref(name)}}
+		}
 	}
-	out := map[string]any{status: ok, "default": problemRef}
+	if key == "GET /v1/admin/security/report" {
+		c := ok["content"].(map[string]any)
+		c["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+		c["text/html"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	}
+	// Every route refuses unknown query parameters (strictQuery).
+	out := map[string]any{status: ok, "default": problemRef, "400": problemRef}
 	if !rt.Access.Public {
 		for _, h := range []string{"RateLimit", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 			headers[h] = map[string]any{"$ref": "#/components/headers/" + h}
@@ -223,8 +246,15 @@ func responsesFor(rt Route) map[string]any {
 	return out
 }
 
+// mediaTypes are the answers not served as application/json.
+var mediaTypes = map[string]string{"GET /.well-known/jwks.json": "application/jwk-set+json"}
+
+func problemContent() map[string]any {
+	return map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}
+}
+
 func problemResponses() map[string]any {
-	problem := map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}
+	problem := problemContent()
 	return map[string]any{
 		"Problem": map[string]any{"description": "RFC 9457 problem", "content": problem},
 		"Unavailable": map[string]any{"description": "A dependency (storage, rate limiting, the upstream model server) is unavailable; nothing was done, retry after Retry-After",
@@ -330,7 +360,8 @@ func allSchemas() map[string]any {
 				"status":  str, "created_at": dateTime, "last_used": dateTime, "expires_at": dateTime, "revoked_at": dateTime,
 				"grace_until": dateTime, "replaced_by": str}},
 		"KeyList": map[string]any{"type": "object", "required": []any{"keys"},
-			"properties": map[string]any{"keys": map[string]any{"type": "array", "items": ref("Key")}}},
+			"properties": map[string]any{"keys": map[string]any{"type": "array", "items": ref("Key")},
+				"next_cursor": map[string]any{"type": "string", "description": "Pass as cursor for the next page; absent on the last page"}}},
 		"CreatedKey": map[string]any{"type": "object", "required": []any{"id", "key", "user", "role", "note"},
 			"properties": map[string]any{"id": str, "key": map[string]any{"type": "string", "description": "The API key, shown once"},
 				"user": str, "role": role, "name": str, "note": str}},
