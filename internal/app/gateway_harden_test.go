@@ -26,7 +26,7 @@ func (ta *testApp) doFrom(addr, method, path, key string, body any) *httptest.Re
 		rd = bytes.NewReader(j)
 	}
 	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = addr + ":40000"
+	req.RemoteAddr = netip.AddrPortFrom(netip.MustParseAddr(addr), 40000).String()
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
