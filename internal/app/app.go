@@ -297,15 +297,17 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			if n, err := a.Predictions.Purge(ctx, a.Cfg.PredictionRetention); err != nil {
+			// An error because the server is stopping (a failed bind
+			// included) is no failure: nothing is logged for it.
+			if n, err := a.Predictions.Purge(ctx, a.Cfg.PredictionRetention); err != nil && ctx.Err() == nil {
 				a.Log.Error("retention purge failed", "error", err)
 			} else if n > 0 {
 				a.Log.Info("retention purge", "predictions_deleted", n)
 			}
-			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil {
+			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil && ctx.Err() == nil {
 				a.Log.Error("refresh token purge failed", "error", err)
 			}
-			if _, err := a.Store.PurgeIdempotency(ctx, now()); err != nil {
+			if _, err := a.Store.PurgeIdempotency(ctx, now()); err != nil && ctx.Err() == nil {
 				a.Log.Error("idempotency key purge failed", "error", err)
 			}
 			select {

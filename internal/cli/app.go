@@ -89,9 +89,14 @@ func storeRecorder(io IO, st *store.Store) secevent.SyncRecorder {
 	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
 }
 
-// newLogger returns the JSON logger for the process.
-func newLogger(io IO, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(io.Stderr, &slog.HandlerOptions{Level: level}))
+// newLogger returns the process logger writing to io.Stderr: JSON lines,
+// or text (key=value) when format is "text" (LOG_FORMAT).
+func newLogger(io IO, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(io.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(io.Stderr, opts))
 }
 
 // parseCmd parses a command's own flags, also after positional arguments

@@ -36,6 +36,11 @@ type command struct {
 	run     func(ctx context.Context, io IO, args []string) error
 }
 
+// errReported is returned by a command that has already reported its
+// failure (serve logs it in the configured format): Main exits 1 and
+// prints nothing more.
+var errReported = errors.New("failure already reported")
+
 // errUsage marks a command-line mistake; Main exits 2 for it.
 var errUsage = errors.New("usage")
 
@@ -109,6 +114,8 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errReported):
+		return 1
 	case errors.Is(err, errUsage):
 		msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
 		fmt.Fprintf(io.Stderr, "samo %s: %s (see \"samo %s --help\")\n", path, msg, path)

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
@@ -22,17 +24,31 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := config.LoadFlags(io.Getenv, flags)
-	if err != nil {
-		return fmt.Errorf("configuration refused:\n%w", err)
-	}
 	// Log lines of concurrent requests share write calls (server.LogWriter);
 	// the deferred Close writes what is pending when serve returns.
 	lw := server.NewLogWriter(io.Stderr)
 	defer lw.Close()
 	logIO := io
 	logIO.Stderr = lw
-	log := newLogger(logIO, cfg.LogLevel)
+	cfg, err := config.LoadFlags(io.Getenv, flags)
+	if err != nil {
+		// Every line of serve is in the chosen format, this one included:
+		// the format comes straight from the flag or environment here.
+		format := io.Getenv("LOG_FORMAT")
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "log-format" {
+				format = f.Value.String()
+			}
+		})
+		log := newLogger(logIO, slog.LevelError, strings.ToLower(strings.TrimSpace(format)))
+		var problems []string
+		for _, e := range unjoin(err) {
+			problems = append(problems, e.Error())
+		}
+		log.Error("configuration refused", "problems", problems)
+		return errReported
+	}
+	log := newLogger(logIO, cfg.LogLevel, cfg.LogFormat)
 	gen, err := devSecrets(cfg)
 	if err != nil {
 		return err
@@ -58,7 +74,20 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	}, a.Handler, a.MetricsHandler, log)
 	log.Info("samo serving", "security_level", cfg.SecurityLevel, "database", a.Store.Dialect(),
 		"model", a.ModelVersion, "data_dir", cfg.DataDir)
-	return a.Run(ctx, srv.Run)
+	if err := a.Run(ctx, srv.Run); err != nil {
+		log.Error("samo serve stopped", "error", err.Error())
+		return errReported
+	}
+	log.Info("samo serve stopped")
+	return nil
+}
+
+// unjoin splits an errors.Join of problems into its members.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // ensureAdminKey creates the first admin and its key when a SQLite store

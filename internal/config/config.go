@@ -109,6 +109,7 @@ type Config struct {
 	SecurityLogMaxFiles       int            // SECURITY_LOG_MAX_FILES: rotated files kept
 	MaxConcurrentUploads      int            // MAX_CONCURRENT_UPLOADS
 	LogLevel                  slog.Level     // LOG_LEVEL
+	LogFormat                 string         // LOG_FORMAT: json or text
 	ShutdownTimeout           time.Duration  // SHUTDOWN_TIMEOUT
 
 	// EnvFile is the path of the .env.security file that was read, or "".

@@ -175,5 +175,6 @@
 //	SECURITY_LOG_MAX_FILES        --security-log-max-files        5
 //	MAX_CONCURRENT_UPLOADS        --max-concurrent-uploads        4
 //	LOG_LEVEL                     --log-level                     info
+//	LOG_FORMAT                    --log-format                    json
 //	SHUTDOWN_TIMEOUT              --shutdown-timeout              15s
 package config

@@ -178,6 +178,8 @@ func settings() []setting {
 			num(func(c *Config) *int { return &c.MaxConcurrentUploads })},
 		{"LOG_LEVEL", "log-level", "info", kindLevel, "debug, info, warn or error", false, false,
 			field(func(c *Config) *slog.Level { return &c.LogLevel }, parseLevel)},
+		{"LOG_FORMAT", "log-format", "json", kindEnum, "json (one JSON object per line) or text (logfmt-style key=value)", false, false,
+			field(func(c *Config) *string { return &c.LogFormat }, canonical("json", "text"))},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", kindSeconds, "time allowed for graceful shutdown", false, false,
 			secs(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	}

@@ -111,6 +111,7 @@ func (c *Config) checkAlways(p *problems) {
 	notEmpty(p, "JWT_ISSUER", c.JWTIssuer)
 	notEmpty(p, "JWT_AUDIENCE", c.JWTAudience)
 	oneOf(p, "ENCRYPTION_ALGORITHM", c.EncryptionAlgorithm, "AES-256-GCM", "Fernet")
+	oneOf(p, "LOG_FORMAT", c.LogFormat, "json", "text")
 	checkURL(p, "SECURITY_ALERT_WEBHOOK", c.SecurityAlertWebhook)
 	notNegative(p, "SECURITY_REPORT_INTERVAL", c.SecurityReportInterval)
 	atLeast(p, "MIN_TEXT_LENGTH", c.MinTextLength, 1)

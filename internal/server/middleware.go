@@ -178,7 +178,7 @@ func accessLog(d ChainDeps) Middleware {
 			if p := info.Principal; p != nil {
 				attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("user_id", p.UserID))
 			}
-			d.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			d.Log.LogAttrs(r.Context(), accessLevel(sw.status), "request", attrs...)
 		})
 	}
 }
@@ -329,4 +329,16 @@ func ipRateLimit(d ChainDeps) Middleware {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// accessLevel is the level of a request's access-log line: error for 5xx,
+// warn for 4xx, info otherwise.
+func accessLevel(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
