@@ -44,7 +44,7 @@ func incidentService(ctx context.Context, io IO) (*incident.Service, func(), err
 		return nil, nil, err
 	}
 	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook, Secret: cfg.SecurityAlertSecret.Reveal(),
-		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(io, cfg.LogLevel), time.Now)
+		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(io, cfg.LogLevel, cfg.LogFormat), time.Now)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
