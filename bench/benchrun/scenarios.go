@@ -153,6 +153,13 @@ func startSamo(ctx context.Context, o options, name, role string, extraEnv ...st
 		return nil, "", nil, err
 	}
 	env := samoEnv(addr, filepath.Join(dir, "data"), extraEnv...)
+	// Commands other than serve refuse a database that does not exist yet.
+	initCmd := exec.CommandContext(ctx, o.samo, "init") // #nosec G204 -- our binary
+	initCmd.Dir, initCmd.Env = dir, env
+	if out, err := initCmd.CombinedOutput(); err != nil {
+		cleanup()
+		return nil, "", nil, fmt.Errorf("samo init: %v: %s", err, out)
+	}
 	key, err := createKey(ctx, o, dir, env, "bench", role)
 	if err != nil {
 		cleanup()
