@@ -2,17 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
-	"io"
-	"net"
 	"net/url"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // PostgreSQL specifics. SQLite serialises every write transaction (one
@@ -72,29 +65,4 @@ func postgresDSN(raw string, statementTimeout time.Duration) (string, error) {
 	def("application_name", "samo")
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-// postgresUnavailable reports whether err means the database could not be
-// reached or could not serve the statement (down, restarting, overloaded,
-// timed out) rather than that the statement was wrong.
-func postgresUnavailable(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch {
-		case strings.HasPrefix(pg.Code, "08"), // connection exception
-			strings.HasPrefix(pg.Code, "53"),       // insufficient resources (too many connections, disk full)
-			strings.HasPrefix(pg.Code, "57P"),      // admin/crash shutdown, cannot connect now
-			pg.Code == "57014",                     // query canceled (statement_timeout)
-			pg.Code == "25006",                     // read-only transaction (a standby after failover)
-			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: retry later
-			return true
-		}
-		return false
-	}
-	var ne net.Error
-	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || pgconn.Timeout(err) ||
-		strings.Contains(err.Error(), "conn closed")
 }

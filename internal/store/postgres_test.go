@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/testdep"
@@ -168,34 +165,6 @@ func TestPostgresDSN(t *testing.T) {
 	}
 	if _, err := postgresDSN("postgres://u:secret@db/%zz", time.Second); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad URL: err = %v; want an error that does not echo the URL", err)
-	}
-}
-
-func TestPostgresUnavailable(t *testing.T) {
-	cases := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, true},
-		{"cannot connect now", &pgconn.PgError{Code: "57P03"}, true},
-		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
-		{"statement timeout", &pgconn.PgError{Code: "57014"}, true},
-		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
-		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
-		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
-		{"bad conn", fmt.Errorf("x: %w", driver.ErrBadConn), true},
-		{"eof", io.ErrUnexpectedEOF, true},
-		{"plain error", errors.New("store: corrupt row"), false},
-	}
-	for _, c := range cases {
-		if got := postgresUnavailable(c.err); got != c.want {
-			t.Errorf("%s: postgresUnavailable = %v, want %v", c.name, got, c.want)
-		}
-	}
-	pg := &Store{dialect: Postgres}
-	if err := pg.wrap(&pgconn.PgError{Code: "57P01"}); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("wrap(admin shutdown) = %v, want ErrUnavailable", err)
 	}
 }
 

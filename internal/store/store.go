@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -69,6 +70,7 @@ type Store struct {
 	// connection (nil on PostgreSQL, whose driver caches statements).
 	insertPred *sql.Stmt
 	now        func() time.Time
+	closed     atomic.Bool // Close has begun: later errors are ErrUnavailable
 }
 
 // Options tune Open.
@@ -152,10 +154,12 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	if err != nil {
 		_ = w.Close()
 		_ = r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, err
+		_ = w.Close()
+		_ = r.Close()
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return &Store{dialect: SQLite, w: w, r: r, rc: newStmtCache(r)}, nil
 }
@@ -182,6 +186,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	var err error
 	if s.rc != nil {
 		err = s.rc.close()
@@ -199,11 +204,11 @@ func (s *Store) Close() error {
 // Ping checks that the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	var one int
 	if err := s.w.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
 }
@@ -302,33 +307,6 @@ func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	rows, err := t.t.QueryContext(ctx, t.s.rebind(q), args...)
 	return rows, t.s.wrap(err)
-}
-
-// wrap maps driver errors onto the package's sentinels, keeping the cause.
-func (s *Store) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if s.dialect == Postgres && postgresUnavailable(err) {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed"), strings.Contains(msg, "SQLSTATE 23505"):
-		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case strings.Contains(msg, "database or disk is full"), strings.Contains(msg, "readonly database"),
-		strings.Contains(msg, "unable to open database"), strings.Contains(msg, "disk I/O error"),
-		strings.Contains(msg, "connect"), strings.Contains(msg, "connection"), strings.Contains(msg, "SQLSTATE 57P"),
-		strings.Contains(msg, "SQLSTATE 53"), strings.Contains(msg, "sql: database is closed"):
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return err
 }
 
 // ns converts a time to stored nanoseconds; the zero time is stored as 0.
