@@ -33,3 +33,21 @@ func TestOpenAPIGolden(t *testing.T) {
 		t.Errorf("docs/openapi.json is stale: run go test ./internal/api -run TestOpenAPIGolden -update")
 	}
 }
+
+// TestOpenAPIOperationIDs: every route has a readable id from the table,
+// and no two operations share one.
+func TestOpenAPIOperationIDs(t *testing.T) {
+	seen := map[string]string{}
+	for _, rt := range testAPI().Routes() {
+		key := rt.Method + " " + rt.Pattern
+		id, ok := operationIDs[key]
+		if !ok {
+			t.Errorf("%s has no entry in operationIDs", key)
+			continue
+		}
+		if other, dup := seen[id]; dup {
+			t.Errorf("%s and %s share operationId %q", key, other, id)
+		}
+		seen[id] = key
+	}
+}

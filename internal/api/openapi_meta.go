@@ -31,6 +31,9 @@ var operationIDs = map[string]string{
 	"DELETE /v1/admin/keys/{id}":              "revokeKey",
 	"POST /v1/admin/keys/{id}/rotate":         "rotateKey",
 	"DELETE /v1/admin/users/{id}/predictions": "eraseUserPredictions",
+	"GET /v1/admin/users":                     "listUsers",
+	"POST /v1/admin/users/{id}/disable":       "disableUser",
+	"POST /v1/admin/users/{id}/enable":        "enableUser",
 	"POST /v1/admin/crypto/rotate":            "startKeyRotation",
 	"GET /v1/admin/crypto/rotation":           "getKeyRotation",
 
