@@ -290,7 +290,8 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-// retention purges old predictions, expired refresh tokens and expired
+// retention purges old predictions, old security events
+// (SECURITY_EVENT_RETENTION), expired refresh tokens and expired
 // idempotency keys hourly.
 func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
@@ -304,6 +305,7 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 			} else if n > 0 {
 				a.Log.Info("retention purge", "predictions_deleted", n)
 			}
+			a.purgeEvents(ctx, now())
 			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil && ctx.Err() == nil {
 				a.Log.Error("refresh token purge failed", "error", err)
 			}
@@ -317,6 +319,21 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// purgeEvents deletes security events older than SECURITY_EVENT_RETENTION
+// (none when it is 0) and returns how many.
+func (a *App) purgeEvents(ctx context.Context, now time.Time) int64 {
+	if a.Cfg.SecurityEventRetention <= 0 {
+		return 0
+	}
+	n, err := a.Store.PurgeEvents(ctx, now.Add(-a.Cfg.SecurityEventRetention))
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("security event purge failed", "error", err)
+	} else if n > 0 {
+		a.Log.Info("retention purge", "security_events_deleted", n)
+	}
+	return n
 }
 
 // maskText adapts mask.Masker to prediction.Masker: m masks, pii finds the

@@ -94,3 +94,36 @@ func TestRateLimitWarningIsMedium(t *testing.T) {
 		}
 	}
 }
+
+// SECURITY_EVENT_RETENTION: the hourly retention job deletes security
+// events older than the retention and keeps the rest; 0 keeps everything.
+func TestSecurityEventRetention(t *testing.T) {
+	for _, c := range []struct {
+		retention string
+		wantGone  bool
+	}{{"", true}, {"0", false}} { // "" = the default, 90 days
+		extra := map[string]string{}
+		if c.retention != "" {
+			extra["SECURITY_EVENT_RETENTION"] = c.retention
+		}
+		ta := newTestApp(t, extra)
+		now := time.Now()
+		old := secevent.Event{ID: "evt_old_" + c.retention, Type: secevent.AuthFailure, Severity: secevent.Low, Time: now.Add(-91 * 24 * time.Hour), ClientIP: "192.0.2.77"}
+		recent := secevent.Event{ID: "evt_recent_" + c.retention, Type: secevent.AuthFailure, Severity: secevent.Low, Time: now.Add(-89 * 24 * time.Hour), ClientIP: "192.0.2.77"}
+		if err := ta.Store.WriteEvents(context.Background(), []secevent.Event{old, recent}); err != nil {
+			t.Fatal(err)
+		}
+		ta.purgeEvents(context.Background(), now)
+		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{ClientIP: "192.0.2.77", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, e := range es {
+			ids[e.ID] = true
+		}
+		if ids[old.ID] == c.wantGone || !ids[recent.ID] {
+			t.Errorf("retention %q: stored %v; want the 91-day-old event gone=%v and the 89-day-old one kept", c.retention, ids, c.wantGone)
+		}
+	}
+}

@@ -131,3 +131,28 @@ func (s *Store) CountEvents(ctx context.Context, f EventFilter) ([]EventCount, e
 	}
 	return out, s.wrap(rows.Err())
 }
+
+// purgeEventsBatch bounds one DELETE of PurgeEvents, so a purge of
+// millions of rows never holds the write lock for long.
+const purgeEventsBatch = 5000
+
+// PurgeEvents deletes security events older than before
+// (SECURITY_EVENT_RETENTION), in batches, and returns how many.
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.exec(ctx, `DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE at < ? LIMIT ?)`,
+			ns(before), purgeEventsBatch)
+		if err != nil {
+			return total, fmt.Errorf("store: purge events: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("store: purge events: %w", err)
+		}
+		total += n
+		if n < purgeEventsBatch {
+			return total, nil
+		}
+	}
+}
