@@ -220,7 +220,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 func (a *App) buildEvents() error {
 	sinks := []secevent.Sink{a.Store}
 	if a.Cfg.SecurityLoggingEnabled {
-		l, err := secevent.OpenJSONLog(a.Cfg.SecurityLogPath())
+		l, err := secevent.OpenRotatingJSONLog(a.Cfg.SecurityLogPath(), a.Cfg.SecurityLogMaxSize, a.Cfg.SecurityLogMaxFiles)
 		if err != nil {
 			return err
 		}
