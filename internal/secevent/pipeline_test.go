@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +45,7 @@ func TestPipelineDeliversAndDrains(t *testing.T) {
 	done := make(chan struct{})
 	go func() { _ = p.Run(ctx); close(done) }()
 	for i := 0; i < 10; i++ {
-		p.Record(ctx, Event{Type: AuthFailure, Severity: Low})
+		p.Record(ctx, Event{Type: AuthFailure, Severity: Medium, ClientIP: "192.0.2." + strconv.Itoa(i)})
 	}
 	cancel()
 	<-done
@@ -71,7 +72,7 @@ func TestPipelineShedsOnlyLowAndMedium(t *testing.T) {
 	go func() { _ = p.Run(ctx); close(done) }()
 	// Fill: the worker takes one batch and blocks in the sink.
 	for i := 0; i < 50; i++ {
-		p.Record(ctx, Event{Type: RateLimited, Severity: Low})
+		p.Record(ctx, Event{Type: RateLimited, Severity: Medium})
 	}
 	highDone := make(chan struct{})
 	go func() {
