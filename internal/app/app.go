@@ -67,6 +67,8 @@ type Options struct {
 	Predictor Predictor
 	// KeyringReload overrides KeyringReloadInterval (tests).
 	KeyringReload time.Duration
+	// EventBuffer overrides the security-event buffer size, 8192 (tests).
+	EventBuffer int
 }
 
 // Predictor is a prediction.Predictor that also names its labels.
@@ -103,7 +105,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	if a.Keyring, err = OpenKeyring(ctx, cfg, a.Store); err != nil {
 		return nil, err
 	}
-	if err := a.buildEvents(); err != nil {
+	if err := a.buildEvents(opt.EventBuffer); err != nil {
 		return nil, err
 	}
 	mk, err := MasterKey(cfg)
@@ -217,7 +219,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 
 // buildEvents sets up the security-event pipeline: the store always, the
 // JSON log file when SECURITY_LOGGING_ENABLED.
-func (a *App) buildEvents() error {
+func (a *App) buildEvents(size int) error {
 	sinks := []secevent.Sink{a.Store}
 	if a.Cfg.SecurityLoggingEnabled {
 		l, err := secevent.OpenRotatingJSONLog(a.Cfg.SecurityLogPath(), a.Cfg.SecurityLogMaxSize, a.Cfg.SecurityLogMaxFiles)
@@ -227,7 +229,10 @@ func (a *App) buildEvents() error {
 		a.closers = append(a.closers, l.Close)
 		sinks = append(sinks, l)
 	}
-	a.Events = secevent.NewPipeline(8192, a.Log, time.Now, sinks...)
+	if size <= 0 {
+		size = 8192
+	}
+	a.Events = secevent.NewPipeline(size, a.Log, time.Now, sinks...)
 	return nil
 }
 
