@@ -40,7 +40,7 @@ func TestInvalidParameterEvents(t *testing.T) {
 	}{
 		{"threshold", "POST", "/v1/predict", map[string]any{"text": "a fine day", "threshold": 1.5}, "threshold"},
 		{"taxonomy", "POST", "/v1/predict", map[string]any{"text": "a fine day", "taxonomy": "plutchik"}, "taxonomy"},
-		{"batch threshold", "POST", "/v1/predict/batch", map[string]any{"texts": []string{"a"}, "threshold": -0.5}, "threshold"},
+		{"batch threshold", "POST", "/v1/predict/batch", map[string]any{"texts": []string{"a"}, "threshold": "high"}, "threshold"},
 		{"list limit", "GET", "/v1/predictions?limit=1000", nil, "limit"},
 	}
 	for _, c := range cases {

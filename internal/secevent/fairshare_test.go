@@ -72,20 +72,20 @@ func TestPipelineAggregatesLowEventsPerMinute(t *testing.T) {
 	for range 500 {
 		p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.1", RequestID: "r", Details: map[string]string{"reason": "missing"}})
 	}
-	p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.2"})
-	p.Record(ctx, Event{Type: ValidationRejected, Severity: Low, ClientIP: "192.0.2.1"})
+	p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.2", Details: map[string]string{"reason": "missing"}})
+	p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.1", Details: map[string]string{"reason": "other"}})
 	for range 4 {
 		p.Record(ctx, Event{Type: AuthFailure, Severity: Medium, ClientIP: "192.0.2.1"})
 	}
 	if n := len(p.ch); n != 7 {
-		t.Fatalf("%d events queued, want 7 (first low of each source and type, and the 4 medium)", n)
+		t.Fatalf("%d events queued, want 7 (first low of each source, type and details, and the 4 medium)", n)
 	}
 	p.flushAggregates(clock.Now(), false) // same minute: nothing yet
 	if n := len(sink.all()); n != 0 {
 		t.Fatalf("%d summaries written before the minute ended", n)
 	}
 	clock.Set(time.Date(2026, 5, 1, 10, 1, 0, 0, time.UTC))
-	p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.1"}) // a new minute starts afresh
+	p.Record(ctx, Event{Type: AuthFailure, Severity: Low, ClientIP: "192.0.2.1", Details: map[string]string{"reason": "missing"}}) // a new minute starts afresh
 	p.flushAggregates(clock.Now(), false)
 	sums := sink.all()
 	if len(sums) != 1 {

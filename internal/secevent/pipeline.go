@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,11 +37,11 @@ type Subscriber func(ctx context.Context, es []Event)
 // client's flood cannot make another client's events disappear unless
 // sixteen sources flood at once.
 //
-// Aggregation: repeated low events of one type from one source within a
-// calendar minute are stored once: the first at once, the others counted
-// and written at the end of the minute as one event of the same type with
-// details "repeats" (how many were folded in), "window_start" and
-// "window_end".
+// Aggregation: repeated low events (same type and details) from one
+// source within a calendar minute are stored once: the first at once, the
+// others counted and written at the end of the minute as one event of the
+// same type and details plus "repeats" (how many were folded in),
+// "window_start", "window_end" and "first_request_id".
 type Pipeline struct {
 	ch       chan queued
 	sinks    []Sink
@@ -66,9 +68,28 @@ type queued struct {
 	charged bool
 }
 
+// aggKey identifies repeats: the same source, type and details.
 type aggKey struct {
-	src string
-	typ Type
+	src     string
+	typ     Type
+	details string
+}
+
+// detailKey is a canonical form of details (sorted keys).
+func detailKey(d map[string]string) string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(d[k])
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 type aggEntry struct {
@@ -171,7 +192,7 @@ func (p *Pipeline) Record(ctx context.Context, e Event) {
 // reports whether it did (false: e is the first of its minute, or the
 // table is full, and must be queued). Call with p.mu held.
 func (p *Pipeline) aggregate(src string, e Event) bool {
-	k := aggKey{src, e.Type}
+	k := aggKey{src, e.Type, detailKey(e.Details)}
 	minute := e.Time.Truncate(time.Minute)
 	a, ok := p.agg[k]
 	switch {
