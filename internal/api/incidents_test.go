@@ -18,7 +18,9 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 		t.Fatalf("open: %d %s", rec.Code, rec.Body)
 	}
 	inc := decode[incident.Incident](t, rec)
-	if inc.Status != incident.StatusOpen || len(inc.Actions) != 1 || inc.Actions[0].Actor != "admin:alice" {
+	// Opened by the admin, then the high playbook ran (alert, watch the source).
+	if inc.Status != incident.StatusOpen || len(inc.Actions) != 3 || inc.Actions[0].Actor != "admin:alice" ||
+		inc.Actions[1].Actor != "playbook:high" || inc.Actions[2].Actor != "playbook:high" {
 		t.Errorf("opened incident = %+v", inc)
 	}
 	base := "/v1/admin/incidents/" + inc.ID
@@ -51,7 +53,7 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 	for _, a := range got.Actions {
 		actions = append(actions, a.Action)
 	}
-	if strings.Join(actions, ",") != "opened,rotated the key,acknowledged,resolved" {
+	if strings.Join(actions, ",") != "opened,alert,watch key:key_x,rotated the key,acknowledged,resolved" {
 		t.Errorf("timeline = %v", actions)
 	}
 	// Admin actions are security events, with the admin as principal.
