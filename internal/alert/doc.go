@@ -69,7 +69,7 @@
 // KiB of a response. Errors recorded as last_error never include the webhook
 // URL, which often carries a token.
 //
-// Choices the issue left open: MinSeverity high; GroupWindow 5 min;
-// MaxAge 72 h then "dead"; finished rows purged after 7 days; an
-// unconfigured webhook disables the outbox entirely (nothing is queued).
+// Defaults: MinSeverity high; GroupWindow 5 min; MaxAge 72 h then "dead";
+// finished rows purged after 7 days. An unconfigured webhook disables the
+// outbox entirely (nothing is queued).
 package alert

@@ -1,6 +1,5 @@
 // Package token issues and verifies SAMO's JWT access tokens, rotates
-// opaque refresh tokens with reuse detection, and revokes tokens (DESIGN §4
-// "JWT", issue 4).
+// opaque refresh tokens with reuse detection, and revokes tokens.
 //
 // # Access tokens
 //
@@ -40,22 +39,10 @@
 // permissions, iat, exp, jti (128 random bits), and for pairs fam (the
 // refresh family) and api_key_id. nbf is accepted but not issued.
 //
-// Decisions the issue left open:
-//
-//   - Unknown claims are rejected rather than ignored. Only SAMO verifies
-//     SAMO tokens, so this costs nothing today; a future claim must be
-//     deployed as accepted before any replica issues it.
-//   - The tokenizer is encoding/json/jsontext (the engine under
-//     encoding/json's Decoder.Token since Go 1.25) used directly: Verify
-//     built on json.Decoder.Token measured 14 µs per HS256 token on the
-//     shared 2-core machine, on jsontext with pooled decoders about 6 µs
-//     (target 10 µs). Duplicates are still detected by our own comparison
-//     of unescaped names, not by a tokenizer option.
-//   - Verify recognises the exact header segment it issues for each key and
-//     skips re-parsing it (a test shows the strict parser returns the same
-//     result); any other header is decoded and parsed strictly.
-//   - TTL above MaxLifetime is a configuration error, not silently capped.
-//     A zero Config field means its default (so Leeway cannot be 0).
+// Unknown claims are rejected rather than ignored, so a new claim must be
+// deployed as accepted on every replica before any replica issues it. A TTL
+// above MaxLifetime is a configuration error, not silently capped; a zero
+// Config field means its default (so Leeway cannot be 0).
 //
 // # Keys and rotation
 //
