@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -34,6 +35,9 @@ type scenario struct {
 	ID    string // short name for tables
 	Title string
 	Route string
+	// Conns overrides the keep-alive connections of the closed loop (0 =
+	// the runner's -c).
+	Conns int
 	// start starts the server and returns it with the request to send.
 	start func(ctx context.Context) (*server, httpload.Request, func(), error)
 }
@@ -315,7 +319,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 			return nil, fmt.Errorf("%s: %w", sc.ID, err)
 		}
 		rs = append(rs, &running{m: &measurement{ID: sc.ID, Title: sc.Title, Route: sc.Route}, s: s, stop: stop,
-			cfg: httpload.Config{Addr: s.addr, Requests: spread(req), Conns: o.conns, Duration: o.warmup}})
+			cfg: httpload.Config{Addr: s.addr, Requests: spread(req), Conns: cmp.Or(sc.Conns, o.conns), Duration: o.warmup}})
 	}
 	out := make([]*measurement, len(rs))
 	for i, r := range rs {

@@ -139,7 +139,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
