@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 )
 
 // helpEntry documents one command or subcommand for --help, `samo help`
@@ -177,6 +176,3 @@ func helpPath(args []string) []string {
 	out := append([]string{}, args...)
 	return append(out, "--help")
 }
-
-// joinPath joins a parent command path and a subcommand.
-func joinPath(parent, sub string) string { return strings.TrimSpace(parent + " " + sub) }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 )
 
 // ErrVectors reports a word-vector file that cannot be read.
@@ -193,14 +192,4 @@ func wordHashString(s string) uint64 {
 		h *= fnvPrime
 	}
 	return mix(h)
-}
-
-// sortedWordHashes returns the hash of each word; used to build the table
-// stored in a model file.
-func (v *WordVectors) hashes() []uint64 {
-	out := make([]uint64, len(v.Words))
-	for i, w := range v.Words {
-		out[i] = wordHashString(strings.TrimSpace(w))
-	}
-	return out
 }
