@@ -54,13 +54,12 @@ const predictionColumns = `p.id, p.user_id, p.key_id, p.text_sealed, p.text_key_
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanPrediction(sc scanner, extra ...any) (prediction.Record, error) {
+func scanPrediction(sc scanner) (prediction.Record, error) {
 	var r prediction.Record
 	var emo, flags string
 	var created int64
-	dest := append([]any{&r.ID, &r.UserID, &r.KeyID, &r.Sealed, &r.TextKeyID, &r.TextChars, &r.Taxonomy,
-		&emo, &r.Primary, &r.Confidence, &r.ModelVersion, &r.RequestID, &flags, &created}, extra...)
-	if err := sc.Scan(dest...); err != nil {
+	if err := sc.Scan(&r.ID, &r.UserID, &r.KeyID, &r.Sealed, &r.TextKeyID, &r.TextChars, &r.Taxonomy,
+		&emo, &r.Primary, &r.Confidence, &r.ModelVersion, &r.RequestID, &flags, &created); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(emo), &r.Emotions); err != nil {
