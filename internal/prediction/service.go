@@ -222,7 +222,9 @@ func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, er
 	}
 	s.notePlaintextRead(ctx, p, len(recs))
 	if analyst && lp.Word != "" {
-		s.events.Record(ctx, secevent.New(ctx, secevent.AnalystSearch, secevent.Low, s.now(),
+		// Medium, not low: low events repeated within a minute are folded
+		// into one, and each search of everyone's texts is audited.
+		s.events.Record(ctx, secevent.New(ctx, secevent.AnalystSearch, secevent.Medium, s.now(),
 			map[string]string{"records": strconv.Itoa(len(recs))}))
 	}
 	return recs, next, nil
