@@ -86,15 +86,17 @@ func (v *WordVectors) Write(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bw.WriteString(vectorsMagic)
-	bw.Write(hj)
-	bw.WriteByte('\n')
+	// A bufio.Writer keeps its first error and returns it from Flush, so
+	// the writes' own results need no checks.
+	_, _ = bw.WriteString(vectorsMagic)
+	_, _ = bw.Write(hj)
+	_ = bw.WriteByte('\n')
 	for _, word := range v.Words {
-		bw.WriteString(word)
-		bw.WriteByte('\n')
+		_, _ = bw.WriteString(word)
+		_ = bw.WriteByte('\n')
 	}
 	for _, x := range v.Data {
-		bw.WriteByte(byte(x))
+		_ = bw.WriteByte(byte(x))
 	}
 	if err := bw.Flush(); err != nil {
 		return err

@@ -204,7 +204,9 @@ func (c *Client) Ready(ctx context.Context) error {
 	if done == nil {
 		done = make(chan struct{})
 		c.probing = done
-		go c.probe(done)
+		// The probe outlives the request that started it: callers share its
+		// result, so no one caller's context may cancel it.
+		go c.probe(done) // #nosec G118 -- detached on purpose (single-flight shared by all callers)
 	}
 	c.probeMu.Unlock()
 	select {

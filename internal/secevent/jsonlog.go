@@ -58,8 +58,7 @@ func (l *JSONLog) open() error {
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
-		return fmt.Errorf("secevent: open security log: %w", err)
+		return fmt.Errorf("secevent: open security log: %w", errors.Join(err, f.Close()))
 	}
 	l.f, l.size = f, st.Size()
 	return nil

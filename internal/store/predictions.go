@@ -141,8 +141,7 @@ func (s *Store) matchingIDs(ctx context.Context, q prediction.Query) ([]string, 
 				dest = append(dest, &terms, &pii)
 			}
 			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return nil, s.wrap(err)
+				return nil, s.wrap(errors.Join(err, rows.Close()))
 			}
 			scanned++
 			if q.Term == nil || prediction.Contains(terms, q.Term) || (q.TermInPII && prediction.Contains(pii, q.Term)) {
