@@ -90,12 +90,7 @@ func BenchmarkPredictParallel(b *testing.B) {
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest("POST", "/v1/predict", bytes.NewReader(benchBody))
-			req.RemoteAddr = "192.0.2.10:40000"
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-API-Key", key)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := postJSON(h, "/v1/predict", key, benchBody)
 			if rec.Code != http.StatusOK {
 				b.Errorf("status %d: %s", rec.Code, rec.Body)
 				return
@@ -120,15 +115,20 @@ func BenchmarkPredictBatch100(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("POST", "/v1/predict/batch", bytes.NewReader(body))
-		req.RemoteAddr = "192.0.2.10:40000"
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-API-Key", key)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
+		if rec := postJSON(h, "/v1/predict/batch", key, body); rec.Code != http.StatusOK {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	}
 	b.ReportMetric(100*float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// postJSON sends body to path with key from the benchmarks' client address.
+func postJSON(h http.Handler, path, key string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.RemoteAddr = "192.0.2.10:40000"
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", key)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
