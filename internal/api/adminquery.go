@@ -12,20 +12,21 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
 func notAvailable(what string) error {
-	return Errorf(http.StatusNotFound, "not_found", what+" is not available on this server.")
+	return problem.Errorf(http.StatusNotFound, "not_found", what+" is not available on this server.")
 }
 
 // query validates a request's query string: only the allowed parameters,
 // each at most once; every problem is collected.
 type query struct {
 	v      map[string][]string
-	fields []FieldError
+	fields []problem.FieldError
 }
 
 func parseQuery(r *http.Request, allowed ...string) *query {
@@ -46,7 +47,7 @@ func parseQuery(r *http.Request, allowed ...string) *query {
 }
 
 func (q *query) fail(field, code, msg string) {
-	q.fields = append(q.fields, FieldError{Field: field, Code: code, Message: msg})
+	q.fields = append(q.fields, problem.FieldError{Field: field, Code: code, Message: msg})
 }
 
 func (q *query) get(name string) string {
@@ -108,7 +109,7 @@ func (q *query) err() error {
 	if len(q.fields) == 0 {
 		return nil
 	}
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
+	return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
 		Detail: "The request has invalid query parameters.", Fields: q.fields}
 }
 

@@ -5,7 +5,7 @@
 // build a table with an unnamed one, so nothing is reachable by accident.
 // Per route, in this order: authenticate (401), authorize (403), the
 // per-principal rate limit (429), then the handler. Handlers return errors;
-// *Error values carry what the client may see, anything else becomes a 500
+// *problem.Error values carry what the client may see, anything else becomes a 500
 // whose cause is only logged.
 package api
 
@@ -24,6 +24,7 @@ import (
 	"github.com/samo-brain/samo/internal/auth"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
@@ -169,10 +170,10 @@ func (a *API) unmatched(mux *http.ServeMux, w http.ResponseWriter, r *http.Reque
 	h.ServeHTTP(rec, r)
 	if rec.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", rec.header.Get("Allow"))
-		WriteError(w, r, a.Log, Errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this path."))
+		problem.Write(w, r, a.Log, problem.Errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this path."))
 		return
 	}
-	WriteError(w, r, a.Log, Errorf(http.StatusNotFound, "not_found", "No such endpoint."))
+	problem.Write(w, r, a.Log, problem.Errorf(http.StatusNotFound, "not_found", "No such endpoint."))
 }
 
 type headerCapture struct {
@@ -196,12 +197,12 @@ func (a *API) RouteChain(rt Route) http.Handler {
 		}
 		info.Route = rt.Method + " " + rt.Pattern
 		if err := a.guard(w, r, info, rt.Access); err != nil {
-			WriteError(w, r, a.Log, err)
+			problem.Write(w, r, a.Log, err)
 			return
 		}
 		if err := rt.handle(w, r); err != nil {
 			a.noteClientError(r, err)
-			WriteError(w, r, a.Log, err)
+			problem.Write(w, r, a.Log, err)
 		}
 	})
 }
@@ -232,14 +233,14 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
 			map[string]string{"permission": string(acc.Perm), "role": string(p.Role)}))
 		a.observe(r, info, ids.SignalForbidden, "")
-		return Errorf(http.StatusForbidden, "forbidden", "Your role does not grant the permission this endpoint requires.")
+		return problem.Errorf(http.StatusForbidden, "forbidden", "Your role does not grant the permission this endpoint requires.")
 	}
 	if !a.RateLimiting || a.Limiter == nil {
 		return nil
 	}
 	dec, err := a.Limiter.Allow(r.Context(), "principal:"+p.UserID, a.Policy)
 	if err != nil {
-		return Unavailable("Rate limiting", err)
+		return problem.Unavailable("Rate limiting", err)
 	}
 	ratelimit.SetHeaders(w.Header(), a.Policy, dec)
 	if dec.Warn {
@@ -249,7 +250,7 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 	if !dec.Allowed {
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, a.Now(),
 			map[string]string{"scope": "principal", "limit": strconv.Itoa(dec.Limit)}))
-		e := Errorf(http.StatusTooManyRequests, "rate_limited", "Rate limit exceeded; retry after the indicated time.")
+		e := problem.Errorf(http.StatusTooManyRequests, "rate_limited", "Rate limit exceeded; retry after the indicated time.")
 		e.RetryAfter = dec.RetryAfter
 		return e
 	}
@@ -272,10 +273,10 @@ func (a *API) authBudget(r *http.Request, info *reqctx.Info, count bool) error {
 		dec, err = a.Limiter.Peek(r.Context(), key, a.AuthFailPolicy)
 	}
 	if err != nil {
-		return Unavailable("Rate limiting", err)
+		return problem.Unavailable("Rate limiting", err)
 	}
 	if !count && !dec.Allowed {
-		e := Errorf(http.StatusTooManyRequests, "too_many_auth_failures", "Too many failed authentications from this address; retry later.")
+		e := problem.Errorf(http.StatusTooManyRequests, "too_many_auth_failures", "Too many failed authentications from this address; retry later.")
 		e.RetryAfter = dec.RetryAfter
 		return e
 	}
@@ -286,10 +287,10 @@ func (a *API) authBudget(r *http.Request, info *reqctx.Info, count bool) error {
 func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
 	var f *auth.Failure
 	if !errors.As(err, &f) {
-		return Internal(err)
+		return problem.Internal(err)
 	}
 	if errors.Is(f.Err, auth.ErrUnavailable) {
-		return Unavailable("Authentication", f.Cause)
+		return problem.Unavailable("Authentication", f.Cause)
 	}
 	details := map[string]string{"reason": f.Reason}
 	ev := secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, a.Now(), details)
@@ -312,14 +313,14 @@ func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
 	a.observe(r, info, sig, f.Hint)
 	switch {
 	case errors.Is(f.Err, auth.ErrCredentialInURL):
-		return Errorf(http.StatusBadRequest, "credentials_in_url", "Send credentials in the X-API-Key or Authorization header, never in the URL.")
+		return problem.Errorf(http.StatusBadRequest, "credentials_in_url", "Send credentials in the X-API-Key or Authorization header, never in the URL.")
 	case errors.Is(f.Err, auth.ErrAmbiguous):
-		return Errorf(http.StatusBadRequest, "ambiguous_credentials", "Send either X-API-Key or Authorization, not both.")
+		return problem.Errorf(http.StatusBadRequest, "ambiguous_credentials", "Send either X-API-Key or Authorization, not both.")
 	case errors.Is(f.Err, auth.ErrMissing):
-		return &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthorized",
+		return &problem.Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Title: "Unauthorized",
 			Detail: "This endpoint needs an API key (X-API-Key) or a bearer token (Authorization: Bearer)."}
 	}
-	return &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Title: "Unauthorized",
+	return &problem.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Title: "Unauthorized",
 		Detail: "The API key or token is not valid (malformed, unknown, revoked or expired)."}
 }
 
@@ -331,8 +332,8 @@ func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key st
 
 // keyInGrace refuses a key replaced by rotation (or a token issued from
 // it) outside the data routes.
-func keyInGrace() *Error {
-	return &Error{Status: http.StatusForbidden, Code: "key_in_grace", Title: "Forbidden",
+func keyInGrace() *problem.Error {
+	return &problem.Error{Status: http.StatusForbidden, Code: "key_in_grace", Title: "Forbidden",
 		Detail: "This API key was replaced by rotation. Until its grace period ends it may only be used to predict and to read your predictions; " +
 			"key management, token exchange and admin actions need the new key."}
 }
@@ -344,7 +345,7 @@ const codeUpstreamRejected = "upstream_rejected"
 // noteClientError feeds validation and injection rejections to intrusion
 // detection.
 func (a *API) noteClientError(r *http.Request, err error) {
-	var e *Error
+	var e *problem.Error
 	if !errors.As(err, &e) {
 		return
 	}
@@ -352,7 +353,7 @@ func (a *API) noteClientError(r *http.Request, err error) {
 	if !ok {
 		return
 	}
-	if (e.Code == "invalid_request" || e.Code == "invalid_field") && !e.recorded && len(e.Fields) > 0 {
+	if (e.Code == "invalid_request" || e.Code == "invalid_field") && !errors.As(err, new(*recordedError)) && len(e.Fields) > 0 {
 		a.recordInvalidParameter(r, e.Fields)
 	}
 	switch {
@@ -372,7 +373,7 @@ func (a *API) noteClientError(r *http.Request, err error) {
 // recordInvalidParameter records one invalid_parameter event (low, as the
 // Guide's) for a request refused for its parameters: which ones and why,
 // never their values.
-func (a *API) recordInvalidParameter(r *http.Request, fields []FieldError) {
+func (a *API) recordInvalidParameter(r *http.Request, fields []problem.FieldError) {
 	names := make([]string, 0, len(fields))
 	codes := make([]string, 0, len(fields))
 	for _, f := range fields {

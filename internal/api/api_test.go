@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
 )
 
@@ -115,7 +116,7 @@ func TestCheckObjectKeys(t *testing.T) {
 		err := checkObjectKeys([]byte(c.body), allowed)
 		got := ""
 		if err != nil {
-			got = err.(*Error).Code
+			got = err.(*problem.Error).Code
 		}
 		if got != c.code {
 			t.Errorf("checkObjectKeys(%s) = %q, want %q", c.body, got, c.code)

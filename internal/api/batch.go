@@ -10,6 +10,7 @@ import (
 	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/validate"
 )
@@ -102,7 +103,7 @@ func (a *API) predictBatch(w http.ResponseWriter, r *http.Request) error {
 			i := pos[j]
 			if res.Err != nil {
 				if isUnavailable(res.Err) {
-					return Unavailable("Storage", res.Err)
+					return problem.Unavailable("Storage", res.Err)
 				}
 				pe := predictError(res.Err)
 				if errors.Is(res.Err, gateway.ErrRejected) {
@@ -140,7 +141,7 @@ func (a *API) acquireUpload() (func(), error) {
 	case a.uploads <- struct{}{}:
 		return func() { <-a.uploads }, nil
 	default:
-		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "too_many_uploads", Title: "Service Unavailable",
+		return nil, &problem.Error{Status: http.StatusServiceUnavailable, Code: "too_many_uploads", Title: "Service Unavailable",
 			Detail:     "Too many file uploads are being processed; retry after the indicated time.",
 			RetryAfter: uploadRetryAfter}
 	}
@@ -190,9 +191,9 @@ func refusedBatch(results []prediction.ItemResult) error {
 }
 
 func toItemError(err error) *itemError {
-	var e *Error
+	var e *problem.Error
 	if !errors.As(err, &e) {
-		e = Internal(err)
+		e = problem.Internal(err)
 	}
 	ie := &itemError{Code: e.Code, Message: e.Detail, injection: e.Code == "injection_detected"}
 	if len(e.Fields) > 0 {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 // batchBody is a decoded POST /v1/predict/batch JSON body.
@@ -30,7 +32,7 @@ func decodeBatch(w http.ResponseWriter, r *http.Request, limit int64, max int) (
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return b, Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
+			return b, problem.Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
@@ -40,7 +42,7 @@ func decodeBatch(w http.ResponseWriter, r *http.Request, limit int64, max int) (
 		return b, fail(err)
 	}
 	if tok != json.Delim('{') {
-		return b, Errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object.")
+		return b, problem.Errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object.")
 	}
 	seen := map[string]bool{}
 	for dec.More() {
@@ -52,13 +54,13 @@ func decodeBatch(w http.ResponseWriter, r *http.Request, limit int64, max int) (
 		switch key {
 		case "texts", "threshold", "taxonomy":
 		default:
-			return b, &Error{Status: http.StatusBadRequest, Code: "unknown_field", Title: "Bad Request",
+			return b, &problem.Error{Status: http.StatusBadRequest, Code: "unknown_field", Title: "Bad Request",
 				Detail: "The body has a field this endpoint does not accept.",
-				Fields: []FieldError{{Field: truncate(key, 64), Code: "unknown_field", Message: "unknown field"}}}
+				Fields: []problem.FieldError{{Field: truncate(key, 64), Code: "unknown_field", Message: "unknown field"}}}
 		}
 		if seen[key] {
-			return b, &Error{Status: http.StatusBadRequest, Code: "duplicate_field", Title: "Bad Request",
-				Detail: "A field appears more than once.", Fields: []FieldError{{Field: key, Code: "duplicate_field", Message: "duplicate field"}}}
+			return b, &problem.Error{Status: http.StatusBadRequest, Code: "duplicate_field", Title: "Bad Request",
+				Detail: "A field appears more than once.", Fields: []problem.FieldError{{Field: key, Code: "duplicate_field", Message: "duplicate field"}}}
 		}
 		seen[key] = true
 		if key == "texts" {
@@ -94,7 +96,7 @@ func decodeBatch(w http.ResponseWriter, r *http.Request, limit int64, max int) (
 		if err != nil && !isSyntax(err) {
 			return b, fail(err)
 		}
-		return b, Errorf(http.StatusBadRequest, "invalid_json", "The body must contain exactly one JSON object.")
+		return b, problem.Errorf(http.StatusBadRequest, "invalid_json", "The body must contain exactly one JSON object.")
 	}
 	return b, nil
 }
@@ -140,16 +142,16 @@ func rawValue(dec *json.Decoder, limit int64) (json.RawMessage, error) {
 		return nil, batchReadError(err, limit)
 	}
 	if !utf8.Valid(raw) || hasLoneSurrogate(raw) {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_utf8", Title: "Bad Request",
+		return nil, &problem.Error{Status: http.StatusBadRequest, Code: "invalid_utf8", Title: "Bad Request",
 			Detail: "The body is not valid UTF-8 (or escapes an unpaired surrogate)."}
 	}
 	return raw, nil
 }
 
-func wrongType(field, want string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Title: "Bad Request",
+func wrongType(field, want string) *problem.Error {
+	return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_field", Title: "Bad Request",
 		Detail: "A field has the wrong JSON type.",
-		Fields: []FieldError{{Field: field, Code: "wrong_type", Message: "must be a JSON " + want}}}
+		Fields: []problem.FieldError{{Field: field, Code: "wrong_type", Message: "must be a JSON " + want}}}
 }
 
 func isSyntax(err error) bool {
@@ -162,9 +164,9 @@ func batchReadError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("The request body exceeds %d bytes.", limit))
+		return problem.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("The request body exceeds %d bytes.", limit))
 	case isSyntax(err), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
+		return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 	}
-	return Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
+	return problem.Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
 }

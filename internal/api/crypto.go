@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 )
 
@@ -22,10 +23,10 @@ func (a *API) cryptoRoutes() []Route {
 
 func (a *API) startRotation(w http.ResponseWriter, r *http.Request) error {
 	if a.Rotation == nil {
-		return Errorf(http.StatusNotFound, "not_found", "Key rotation is not available.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "Key rotation is not available.")
 	}
 	if err := a.Rotation.Start(r.Context()); err != nil {
-		return &Error{Status: http.StatusConflict, Code: "rotation_not_started", Title: "Conflict", Detail: "The rotation could not start: " + err.Error(), Cause: err}
+		return &problem.Error{Status: http.StatusConflict, Code: "rotation_not_started", Title: "Conflict", Detail: "The rotation could not start: " + err.Error(), Cause: err}
 	}
 	writeJSON(w, http.StatusAccepted, a.Rotation.Status())
 	return nil
@@ -33,7 +34,7 @@ func (a *API) startRotation(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) rotationStatus(w http.ResponseWriter, _ *http.Request) error {
 	if a.Rotation == nil {
-		return Errorf(http.StatusNotFound, "not_found", "Key rotation is not available.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "Key rotation is not available.")
 	}
 	writeJSON(w, http.StatusOK, a.Rotation.Status())
 	return nil

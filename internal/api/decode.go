@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 // decodeJSON reads exactly one JSON object from the body into dst:
@@ -21,19 +23,19 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, fi
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
+			return problem.Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.")
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("The request body exceeds %d bytes.", limit))
+			return problem.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("The request body exceeds %d bytes.", limit))
 		}
-		return Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
+		return problem.Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
 	}
 	if !utf8.Valid(body) || hasLoneSurrogate(body) {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_utf8", Title: "Bad Request",
+		return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_utf8", Title: "Bad Request",
 			Detail: "The body is not valid UTF-8 (or escapes an unpaired surrogate)."}
 	}
 	if err := checkObjectKeys(body, fields); err != nil {
@@ -45,7 +47,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, fi
 		return jsonError(err)
 	}
 	if dec.More() {
-		return Errorf(http.StatusBadRequest, "invalid_json", "The body must contain exactly one JSON object.")
+		return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body must contain exactly one JSON object.")
 	}
 	return nil
 }
@@ -56,16 +58,16 @@ func checkObjectKeys(body []byte, allowed []string) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
 	if err != nil {
-		return Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
+		return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return Errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object.")
+		return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object.")
 	}
 	seen := make(map[string]bool, len(allowed))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
+			return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 		}
 		key, _ := tok.(string)
 		known := false
@@ -76,18 +78,18 @@ func checkObjectKeys(body []byte, allowed []string) error {
 			}
 		}
 		if !known {
-			return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Title: "Bad Request",
+			return &problem.Error{Status: http.StatusBadRequest, Code: "unknown_field", Title: "Bad Request",
 				Detail: "The body has a field this endpoint does not accept.",
-				Fields: []FieldError{{Field: truncate(key, 64), Code: "unknown_field", Message: "unknown field"}}}
+				Fields: []problem.FieldError{{Field: truncate(key, 64), Code: "unknown_field", Message: "unknown field"}}}
 		}
 		if seen[key] {
-			return &Error{Status: http.StatusBadRequest, Code: "duplicate_field", Title: "Bad Request",
-				Detail: "A field appears more than once.", Fields: []FieldError{{Field: key, Code: "duplicate_field", Message: "duplicate field"}}}
+			return &problem.Error{Status: http.StatusBadRequest, Code: "duplicate_field", Title: "Bad Request",
+				Detail: "A field appears more than once.", Fields: []problem.FieldError{{Field: key, Code: "duplicate_field", Message: "duplicate field"}}}
 		}
 		seen[key] = true
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
+			return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 		}
 	}
 	return nil
@@ -95,18 +97,18 @@ func checkObjectKeys(body []byte, allowed []string) error {
 
 // jsonError turns a decoding error into a field-level problem without
 // echoing input.
-func jsonError(err error) *Error {
+func jsonError(err error) *problem.Error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		field := te.Field
 		if field == "" {
 			field = "(body)"
 		}
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Title: "Bad Request",
+		return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_field", Title: "Bad Request",
 			Detail: "A field has the wrong JSON type.",
-			Fields: []FieldError{{Field: field, Code: "wrong_type", Message: "must be a JSON " + jsonType(te.Type.Kind().String())}}}
+			Fields: []problem.FieldError{{Field: field, Code: "wrong_type", Message: "must be a JSON " + jsonType(te.Type.Kind().String())}}}
 	}
-	return Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
+	return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 }
 
 func jsonType(kind string) string {

@@ -10,13 +10,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
-// clientError checks that err is an *Error with a 4xx status: a parser of
+// clientError checks that err is an *problem.Error with a 4xx status: a parser of
 // untrusted input must never turn bad input into a 500.
 func clientError(t *testing.T, err error) {
 	t.Helper()
-	var e *Error
+	var e *problem.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not an *api.Error", err, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 func (a *API) health(w http.ResponseWriter, _ *http.Request) error {
@@ -47,7 +49,7 @@ func (a *API) jwks(w http.ResponseWriter, _ *http.Request) error {
 	}
 	b, err := a.JWKS()
 	if err != nil {
-		return Internal(err)
+		return problem.Internal(err)
 	}
 	w.Header().Set("Content-Type", "application/jwk-set+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/idempotency"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
 )
 
@@ -51,30 +52,30 @@ func (a *API) idempotent(limit int64, handle func(http.ResponseWriter, *http.Req
 			return handle(w, r)
 		}
 		if len(r.Header.Values("Idempotency-Key")) != 1 || !idempotency.ValidKey(key) {
-			return &Error{Status: http.StatusBadRequest, Code: "invalid_idempotency_key", Title: "Bad Request",
+			return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_idempotency_key", Title: "Bad Request",
 				Detail: "Idempotency-Key must be one header of 1 to 255 printable ASCII characters (a UUID is a good choice)."}
 		}
 		p, ok := reqctx.PrincipalFrom(r.Context())
 		if !ok {
-			return Internal(errors.New("idempotent route without a principal"))
+			return problem.Internal(errors.New("idempotent route without a principal"))
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body exceeds "+strconv.FormatInt(limit, 10)+" bytes.")
+				return problem.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body exceeds "+strconv.FormatInt(limit, 10)+" bytes.")
 			}
-			return Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
+			return problem.Errorf(http.StatusBadRequest, "unreadable_body", "The request body could not be read.")
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		fp := idempotency.Fingerprint(r.Method, r.URL.Path, r.Header.Get("Content-Type"), body)
 		replay, err := a.Idempotency.Begin(r.Context(), p.UserID, key, fp)
 		switch {
 		case errors.Is(err, idempotency.ErrMismatch):
-			return Errorf(http.StatusUnprocessableEntity, "idempotency_key_reused",
+			return problem.Errorf(http.StatusUnprocessableEntity, "idempotency_key_reused",
 				"This Idempotency-Key was already used with a different request; use a new key for a new request.")
 		case errors.Is(err, idempotency.ErrInProgress):
-			e := Errorf(http.StatusConflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
+			e := problem.Errorf(http.StatusConflict, "idempotency_in_progress", "A request with this Idempotency-Key is still running; retry shortly.")
 			e.RetryAfter = time.Second
 			return e
 		case err != nil:
@@ -95,7 +96,7 @@ func (a *API) idempotent(limit int64, handle func(http.ResponseWriter, *http.Req
 		cw := &captureWriter{header: w.Header()}
 		if err := handle(cw, r); err != nil {
 			a.noteClientError(r, err)
-			WriteError(cw, r, a.Log, err)
+			problem.Write(cw, r, a.Log, err)
 		}
 		if cw.status == 0 {
 			cw.status = http.StatusOK

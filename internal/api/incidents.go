@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -14,13 +15,13 @@ import (
 func incidentError(err error) error {
 	switch {
 	case errors.Is(err, incident.ErrNotFound):
-		return Errorf(http.StatusNotFound, "not_found", "No such incident.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "No such incident.")
 	case errors.Is(err, incident.ErrTransition):
-		return &Error{Status: http.StatusConflict, Code: "invalid_transition", Title: "Conflict",
+		return &problem.Error{Status: http.StatusConflict, Code: "invalid_transition", Title: "Conflict",
 			Detail: "The incident's status does not allow this (resolved incidents are final; acknowledge only open ones).", Cause: err}
 	case errors.Is(err, incident.ErrInvalid):
 		detail := strings.TrimPrefix(err.Error(), incident.ErrInvalid.Error()+": ")
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request", Detail: detail, Cause: err}
+		return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request", Detail: detail, Cause: err}
 	}
 	return storeError(err)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
@@ -197,7 +198,7 @@ func (a *API) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	plain, k, err := a.Keys.Rotate(r.Context(), id, grace)
 	if err != nil {
 		if errors.Is(err, apikey.ErrRotated) || errors.Is(err, apikey.ErrRevoked) {
-			return Errorf(http.StatusConflict, "not_rotatable", "This key was already rotated or revoked.")
+			return problem.Errorf(http.StatusConflict, "not_rotatable", "This key was already rotated or revoked.")
 		}
 		return storeError(err)
 	}

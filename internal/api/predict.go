@@ -8,6 +8,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/validate"
 )
@@ -87,11 +88,9 @@ func (a *API) checkText(r *http.Request, field, text string, record func(seceven
 		if errors.As(err, &fe) {
 			record(secevent.New(r.Context(), secevent.ValidationRejected, secevent.Low, a.Now(),
 				map[string]string{"field": field, "code": fe.Code}))
-			e := fieldProblem(field, fe.Code, fe.Message)
-			e.recorded = true
-			return prediction.Input{}, e
+			return prediction.Input{}, &recordedError{fieldProblem(field, fe.Code, fe.Message)}
 		}
-		return prediction.Input{}, Internal(err)
+		return prediction.Input{}, problem.Internal(err)
 	}
 	ds := validate.Detect(norm)
 	reject, class := a.Injection.Decide(ds)
@@ -106,9 +105,9 @@ func (a *API) checkText(r *http.Request, field, text string, record func(seceven
 		flags = append(flags, string(d.Class))
 	}
 	if reject {
-		return prediction.Input{}, &Error{Status: http.StatusBadRequest, Code: "injection_detected", Title: "Bad Request",
+		return prediction.Input{}, &problem.Error{Status: http.StatusBadRequest, Code: "injection_detected", Title: "Bad Request",
 			Detail: "The text was refused: it contains " + string(class) + " that could be executed or interpreted downstream.",
-			Fields: []FieldError{{Field: field, Code: "injection_" + string(class), Message: "contains " + string(class) + " injection"}}}
+			Fields: []problem.FieldError{{Field: field, Code: "injection_" + string(class), Message: "contains " + string(class) + " injection"}}}
 	}
 	return prediction.Input{Text: norm, Flags: dedupe(flags)}, nil
 }
@@ -123,42 +122,42 @@ func (a *API) taxonomy(t string) (string, error) {
 	return t, nil
 }
 
-func fieldProblem(field, code, msg string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
-		Detail: "The request has invalid fields.", Fields: []FieldError{{Field: field, Code: code, Message: msg}}}
+func fieldProblem(field, code, msg string) *problem.Error {
+	return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
+		Detail: "The request has invalid fields.", Fields: []problem.FieldError{{Field: field, Code: code, Message: msg}}}
 }
 
 // predictError maps predictor and storage failures. Gateway-mode failures
 // never quote the upstream: the gateway has recorded the upstream_error
 // event, the cause is only logged.
 func predictError(err error) error {
-	var e *Error
+	var e *problem.Error
 	switch {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, gateway.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable", Title: "Service Unavailable",
+		return &problem.Error{Status: http.StatusServiceUnavailable, Code: "upstream_unavailable", Title: "Service Unavailable",
 			Detail:     "The model server is failing; requests are refused until it recovers. Retry later.",
 			RetryAfter: gateway.RetryAfter(err), Cause: err}
 	case errors.Is(err, gateway.ErrRejected):
 		// The upstream refused this text (commonly 413/422: longer than its
 		// token limit). The caller's request is at fault, not the upstream.
-		return &Error{Status: http.StatusUnprocessableEntity, Code: codeUpstreamRejected, Title: "Unprocessable Entity",
+		return &problem.Error{Status: http.StatusUnprocessableEntity, Code: codeUpstreamRejected, Title: "Unprocessable Entity",
 			Detail: "The model server refused this text (for example, too long for the model). Shorten or change it; retrying unchanged will fail again.",
 			Cause:  err}
 	case errors.Is(err, gateway.ErrBusy):
-		return &Error{Status: http.StatusServiceUnavailable, Code: "upstream_busy", Title: "Service Unavailable",
+		return &problem.Error{Status: http.StatusServiceUnavailable, Code: "upstream_busy", Title: "Service Unavailable",
 			Detail: "The model server is overloaded. Retry later.", RetryAfter: time.Second, Cause: err}
 	case errors.Is(err, gateway.ErrTimeout):
-		return &Error{Status: http.StatusGatewayTimeout, Code: "upstream_timeout", Title: "Gateway Timeout",
+		return &problem.Error{Status: http.StatusGatewayTimeout, Code: "upstream_timeout", Title: "Gateway Timeout",
 			Detail: "The model server did not answer in time.", Cause: err}
 	case errors.Is(err, gateway.ErrUpstream):
-		return &Error{Status: http.StatusBadGateway, Code: "upstream_error", Title: "Bad Gateway",
+		return &problem.Error{Status: http.StatusBadGateway, Code: "upstream_error", Title: "Bad Gateway",
 			Detail: "The model server could not be reached or gave an invalid answer.", Cause: err}
 	case isUnavailable(err):
-		return Unavailable("Storage", err)
+		return problem.Unavailable("Storage", err)
 	}
-	return Internal(err)
+	return problem.Internal(err)
 }
 
 func dedupe(s []string) []string {

@@ -6,9 +6,10 @@ import (
 	"strconv"
 
 	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/fault"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
-	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -100,26 +101,26 @@ func (a *API) eraseUser(w http.ResponseWriter, r *http.Request) error {
 
 // storeError maps domain and store errors onto problems.
 func storeError(err error) error {
-	var e *Error
+	var e *problem.Error
 	switch {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, prediction.ErrNotFound), isNotFound(err):
-		return Errorf(http.StatusNotFound, "not_found", "No such resource.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "No such resource.")
 	case errors.Is(err, prediction.ErrSearchNotAllowed):
-		return Errorf(http.StatusForbidden, "search_not_allowed", "Word search is not available to analysts: they see no word of a text whole. Filter by emotion instead.")
+		return problem.Errorf(http.StatusForbidden, "search_not_allowed", "Word search is not available to analysts: they see no word of a text whole. Filter by emotion instead.")
 	case errors.Is(err, prediction.ErrNoPrincipal):
-		return Errorf(http.StatusForbidden, "forbidden", "Your role does not allow this.")
+		return problem.Errorf(http.StatusForbidden, "forbidden", "Your role does not allow this.")
 	case isUnavailable(err):
-		return Unavailable("Storage", err)
+		return problem.Unavailable("Storage", err)
 	}
-	return Internal(err)
+	return problem.Internal(err)
 }
 
-func isUnavailable(err error) bool { return errors.Is(err, store.ErrUnavailable) }
+func isUnavailable(err error) bool { return errors.Is(err, fault.ErrUnavailable) }
 
 func infoFrom(r *http.Request) (*reqctx.Info, bool) { return reqctx.From(r.Context()) }
 
 func isNotFound(err error) bool {
-	return errors.Is(err, users.ErrNotFound) || errors.Is(err, apikey.ErrNotFound) || errors.Is(err, store.ErrNotFound)
+	return errors.Is(err, users.ErrNotFound) || errors.Is(err, apikey.ErrNotFound) || errors.Is(err, fault.ErrNotFound)
 }

@@ -8,10 +8,11 @@ import (
 	"testing"
 )
 
-// problemCode finds the codes of problems built in source: Errorf(status,
-// "code", ...) and &Error{Status: ..., Code: "code"} (field codes, inside
-// FieldError literals, are not problem types).
-var problemCode = regexp.MustCompile(`Errorf\(http\.Status\w+, "([a-z0-9_]+)"|&Error\{Status: [^}]*?Code: "([a-z0-9_]+)"|^\s*Code: "([a-z0-9_]+)"`)
+// problemCode finds the codes of problems built in source:
+// problem.Errorf(status, "code", ...) and &problem.Error{Status: ...,
+// Code: "code"} (field codes, inside FieldError literals, are not problem
+// types).
+var problemCode = regexp.MustCompile(`Errorf\(http\.Status\w+, "([a-z0-9_]+)"|&problem\.Error\{Status: [^}]*?Code: "([a-z0-9_]+)"|^\s*Code: "([a-z0-9_]+)"`)
 
 // TestProblemTypesDocumented: every problem type the API and the global
 // middleware can send has a section in docs/problems.md, which the type
@@ -22,7 +23,7 @@ func TestProblemTypesDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	var files []string
-	for _, dir := range []string{".", "../server"} {
+	for _, dir := range []string{".", "../server", "../problem"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, m...)
 	}
@@ -37,7 +38,7 @@ func TestProblemTypesDocumented(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(string(src), "\n") {
-			if strings.Contains(line, "FieldError{") && !strings.Contains(line, "&Error{") {
+			if strings.Contains(line, "FieldError{") && !strings.Contains(line, "&problem.Error{") {
 				continue
 			}
 			for _, m := range problemCode.FindAllStringSubmatch(line, -1) {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 // knownQuery returns the query parameter names the route documents (and
@@ -37,7 +39,7 @@ func strictQuery(allowed []string, handle func(http.ResponseWriter, *http.Reques
 		}
 		vals, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			return Errorf(http.StatusBadRequest, "invalid_query", "The query string is malformed.")
+			return problem.Errorf(http.StatusBadRequest, "invalid_query", "The query string is malformed.")
 		}
 		for k := range vals {
 			known := false
@@ -45,8 +47,8 @@ func strictQuery(allowed []string, handle func(http.ResponseWriter, *http.Reques
 				known = known || k == a
 			}
 			if !known {
-				return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
-					Detail: "The request has invalid fields.", Fields: []FieldError{{Field: truncate(k, 32), Code: "unknown_parameter", Message: expected}}}
+				return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request",
+					Detail: "The request has invalid fields.", Fields: []problem.FieldError{{Field: truncate(k, 32), Code: "unknown_parameter", Message: expected}}}
 			}
 		}
 		return handle(w, r)

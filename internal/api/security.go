@@ -12,16 +12,16 @@ import (
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // EventReader reads persisted security events (*store.Store).
 type EventReader interface {
-	ListEvents(ctx context.Context, f store.EventFilter) ([]secevent.Event, error)
-	CountEvents(ctx context.Context, f store.EventFilter) ([]store.EventCount, error)
+	ListEvents(ctx context.Context, f secevent.Filter) ([]secevent.Event, error)
+	CountEvents(ctx context.Context, f secevent.Filter) ([]secevent.Count, error)
 }
 
 // IPBlocker lists, blocks and unblocks client addresses (*ids.Detector).
@@ -84,7 +84,7 @@ func (a *API) securityEvents(w http.ResponseWriter, r *http.Request) error {
 		return notAvailable("The security event store")
 	}
 	q := parseQuery(r, "severity", "type", "since", "until", "ip", "key_id", "limit", "cursor")
-	f := store.EventFilter{Since: q.time("since"), Until: q.time("until"), Limit: q.limit(100, 1000)}
+	f := secevent.Filter{Since: q.time("since"), Until: q.time("until"), Limit: q.limit(100, 1000)}
 	for _, s := range q.list("severity", validSeverity, "severity must be low, medium, high or critical (comma-separated)") {
 		f.Severities = append(f.Severities, secevent.Severity(s))
 	}
@@ -192,7 +192,7 @@ func (a *API) securityStatus(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if ev := a.Security.Events; ev != nil {
-		if counts, err := ev.CountEvents(ctx, store.EventFilter{Since: a.Now().Add(-time.Hour)}); err != nil {
+		if counts, err := ev.CountEvents(ctx, secevent.Filter{Since: a.Now().Add(-time.Hour)}); err != nil {
 			unavailable("events", err)
 		} else {
 			for _, c := range counts {
@@ -259,7 +259,7 @@ func (a *API) securityReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, rep, format); err != nil {
-		return Internal(err)
+		return problem.Internal(err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", report.ContentType(format))
@@ -309,7 +309,7 @@ func (a *API) listIPBlocks(w http.ResponseWriter, r *http.Request) error {
 	}
 	st, err := a.Security.IDS.Status(r.Context())
 	if err != nil {
-		return Unavailable("The block list", err)
+		return problem.Unavailable("The block list", err)
 	}
 	allow := []string{}
 	for _, p := range a.Security.Allowlist {
@@ -336,29 +336,29 @@ func (a *API) blockIP(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, 2048, &req, "ip", "duration", "reason"); err != nil {
 		return err
 	}
-	var fields []FieldError
+	var fields []problem.FieldError
 	ip, err := netip.ParseAddr(req.IP)
 	if err != nil {
-		fields = append(fields, FieldError{Field: "ip", Code: "invalid_ip", Message: "ip must be an IPv4 or IPv6 address"})
+		fields = append(fields, problem.FieldError{Field: "ip", Code: "invalid_ip", Message: "ip must be an IPv4 or IPv6 address"})
 	}
 	dur, err := time.ParseDuration(req.Duration)
 	if err != nil || dur < time.Second || dur > maxManualBlock {
-		fields = append(fields, FieldError{Field: "duration", Code: "out_of_range", Message: "duration must be a duration such as 30m or 24h, from 1s to 8760h"})
+		fields = append(fields, problem.FieldError{Field: "duration", Code: "out_of_range", Message: "duration must be a duration such as 30m or 24h, from 1s to 8760h"})
 	}
 	if !printable(req.Reason, 200) {
-		fields = append(fields, FieldError{Field: "reason", Code: "invalid_value", Message: "reason must be 1-200 printable characters"})
+		fields = append(fields, problem.FieldError{Field: "reason", Code: "invalid_value", Message: "reason must be 1-200 printable characters"})
 	}
 	if len(fields) > 0 {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request", Detail: "The request has invalid fields.", Fields: fields}
+		return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_request", Title: "Bad Request", Detail: "The request has invalid fields.", Fields: fields}
 	}
 	by := actor(r)
 	switch err := a.Security.IDS.Block(r.Context(), ip, dur, req.Reason, by); {
 	case errors.Is(err, ids.ErrAllowlisted):
-		return Errorf(http.StatusConflict, "allowlisted", "This address is on the allowlist (IP_ALLOWLIST) and cannot be blocked.")
+		return problem.Errorf(http.StatusConflict, "allowlisted", "This address is on the allowlist (IP_ALLOWLIST) and cannot be blocked.")
 	case errors.Is(err, ids.ErrInvalidBlock):
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_block", Title: "Bad Request", Detail: "The block was refused: check the address, duration and reason.", Cause: err}
+		return &problem.Error{Status: http.StatusBadRequest, Code: "invalid_block", Title: "Bad Request", Detail: "The block was refused: check the address, duration and reason.", Cause: err}
 	case err != nil:
-		return Unavailable("The block list", err)
+		return problem.Unavailable("The block list", err)
 	}
 	ip = ids.Normalize(ip)
 	writeJSON(w, http.StatusCreated, map[string]any{"ip": ip.String(), "until": a.Now().UTC().Add(dur), "reason": req.Reason, "by": by})
@@ -375,11 +375,11 @@ func (a *API) unblockIP(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch err := a.Security.IDS.Unblock(r.Context(), ip, actor(r)); {
 	case errors.Is(err, ids.ErrNotBlocked):
-		return Errorf(http.StatusNotFound, "not_blocked", "This address is not blocked.")
+		return problem.Errorf(http.StatusNotFound, "not_blocked", "This address is not blocked.")
 	case errors.Is(err, ids.ErrInvalidBlock):
 		return fieldProblem("ip", "invalid_ip", "the address cannot be unblocked")
 	case err != nil:
-		return Unavailable("The block list", err)
+		return problem.Unavailable("The block list", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

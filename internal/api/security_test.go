@@ -19,6 +19,7 @@ import (
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/reqctx"
@@ -201,7 +202,7 @@ func TestSecurityEventsRejectsBadQueries(t *testing.T) {
 				t.Fatalf("status %d %s, want a 400 problem", rec.Code, rec.Header().Get("Content-Type"))
 			}
 			var got []string
-			for _, f := range decode[Problem](t, rec).Errors {
+			for _, f := range decode[problem.Problem](t, rec).Errors {
 				got = append(got, f.Field)
 			}
 			for _, want := range tt.fields {
@@ -280,7 +281,7 @@ func TestIPBlocksLifecycle(t *testing.T) {
 			t.Errorf("%s: status %d, want %d (%s)", tt.name, rec.Code, tt.code, rec.Body)
 			continue
 		}
-		if n := len(decode[Problem](t, rec).Errors); n != tt.fields {
+		if n := len(decode[problem.Problem](t, rec).Errors); n != tt.fields {
 			t.Errorf("%s: %d field errors, want %d", tt.name, n, tt.fields)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/samo-brain/samo/internal/apikey"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/token"
 )
@@ -15,11 +16,11 @@ import (
 // never outlives the key's revocation.
 func (a *API) issueToken(w http.ResponseWriter, r *http.Request) error {
 	if a.Tokens == nil {
-		return Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
 	}
 	p, _ := reqctx.PrincipalFrom(r.Context())
 	if p.Method != "api_key" {
-		return Errorf(http.StatusBadRequest, "api_key_required", "Exchange an API key (X-API-Key) for tokens; use /v1/auth/refresh to renew tokens.")
+		return problem.Errorf(http.StatusBadRequest, "api_key_required", "Exchange an API key (X-API-Key) for tokens; use /v1/auth/refresh to renew tokens.")
 	}
 	if r.ContentLength > 0 {
 		var empty struct{}
@@ -45,7 +46,7 @@ type refreshRequest struct {
 
 func (a *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	if a.Tokens == nil {
-		return Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
 	}
 	var req refreshRequest
 	if err := decodeJSON(w, r, 4096, &req, "refresh_token"); err != nil {
@@ -67,11 +68,11 @@ func (a *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	if a.Tokens == nil {
-		return Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
 	}
 	p, _ := reqctx.PrincipalFrom(r.Context())
 	if p.Method != "jwt" {
-		return Errorf(http.StatusBadRequest, "bearer_required", "Logout revokes a bearer token; send it in the Authorization header.")
+		return problem.Errorf(http.StatusBadRequest, "bearer_required", "Logout revokes a bearer token; send it in the Authorization header.")
 	}
 	bearer := strings.TrimSpace(r.Header.Get("Authorization")[len("Bearer "):])
 	claims, err := a.Tokens.Authenticate(r.Context(), bearer)
@@ -88,20 +89,20 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 func tokenError(err error) error {
 	switch {
 	case errors.Is(err, token.ErrUnavailable):
-		return Unavailable("Token storage", err)
+		return problem.Unavailable("Token storage", err)
 	case errors.Is(err, apikey.ErrRotated):
 		return keyInGrace() // the family's key was replaced: exchange the new key
 	case errors.Is(err, token.ErrRefreshReused):
-		return &Error{Status: http.StatusUnauthorized, Code: "refresh_token_reused", Title: "Unauthorized",
+		return &problem.Error{Status: http.StatusUnauthorized, Code: "refresh_token_reused", Title: "Unauthorized",
 			Detail: "This refresh token was already used; every token of its family is now revoked. Sign in again with an API key."}
 	case errors.Is(err, token.ErrRefreshUnknown), errors.Is(err, token.ErrRefreshExpired), errors.Is(err, token.ErrRevoked),
 		errors.Is(err, token.ErrRefreshRevoked), errors.Is(err, token.ErrRefreshMalformed), errors.Is(err, token.ErrRefreshDenied):
-		return &Error{Status: http.StatusUnauthorized, Code: "invalid_refresh_token", Title: "Unauthorized",
+		return &problem.Error{Status: http.StatusUnauthorized, Code: "invalid_refresh_token", Title: "Unauthorized",
 			Detail: "The refresh token is not valid (unknown, expired or revoked)."}
 	}
-	var e *Error
+	var e *problem.Error
 	if errors.As(err, &e) {
 		return e
 	}
-	return Internal(err)
+	return problem.Internal(err)
 }

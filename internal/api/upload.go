@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 // MaxFileItems caps the texts in one uploaded file. JSON batches are capped
@@ -31,7 +33,7 @@ func (a *API) readUpload(w http.ResponseWriter, r *http.Request) ([]string, stri
 	r.Body = http.MaxBytesReader(w, r.Body, a.Limits.MaxFileSize+64*1024)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, "", nil, Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
+		return nil, "", nil, problem.Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
 	}
 	var texts []string
 	var tax string
@@ -82,9 +84,9 @@ func (a *API) readUpload(w http.ResponseWriter, r *http.Request) ([]string, stri
 func uploadError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || errors.Is(err, errFileTooLarge) {
-		return Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The upload exceeds MAX_FILE_SIZE (%d bytes).", limit))
+		return problem.Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The upload exceeds MAX_FILE_SIZE (%d bytes).", limit))
 	}
-	return Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
+	return problem.Errorf(http.StatusBadRequest, "invalid_multipart", "The multipart body could not be parsed.")
 }
 
 // capReader reads at most left bytes of r and fails with errFileTooLarge
@@ -122,7 +124,7 @@ func (a *API) parseFile(part io.Reader) ([]string, error) {
 	}
 	ext := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
 	if !slices.Contains(a.Limits.AllowedFiles, ext) {
-		return nil, &Error{Status: http.StatusUnsupportedMediaType, Code: "file_type_not_allowed", Title: "Unsupported Media Type",
+		return nil, &problem.Error{Status: http.StatusUnsupportedMediaType, Code: "file_type_not_allowed", Title: "Unsupported Media Type",
 			Detail: "Allowed file types: " + strings.Join(a.Limits.AllowedFiles, ", ") + "."}
 	}
 	br := bufio.NewReaderSize(&capReader{r: part, left: a.Limits.MaxFileSize}, 32*1024)
@@ -167,12 +169,12 @@ var (
 
 // fileError maps a parser failure to the problem the client sees.
 func fileError(err error, limit int64) error {
-	var e *Error
+	var e *problem.Error
 	switch {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, errFileTooLarge):
-		return Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The file exceeds MAX_FILE_SIZE (%d bytes).", limit))
+		return problem.Errorf(http.StatusRequestEntityTooLarge, "file_too_large", fmt.Sprintf("The file exceeds MAX_FILE_SIZE (%d bytes).", limit))
 	case errors.Is(err, errTooManyItems):
 		return fieldProblem("file", "too_many", fmt.Sprintf("at most %d texts per file", MaxFileItems))
 	case errors.Is(err, errFileUTF8):

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/validate"
 )
 
@@ -21,12 +22,12 @@ func TestUploadSemaphore(t *testing.T) {
 		t.Fatalf("first two uploads refused: %v, %v", err1, err2)
 	}
 	_, err := a.acquireUpload()
-	var e *Error
+	var e *problem.Error
 	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "too_many_uploads" || e.RetryAfter <= 0 {
 		t.Fatalf("third upload: %v, want 503 too_many_uploads with Retry-After", err)
 	}
 	rec := httptest.NewRecorder()
-	WriteError(rec, httptest.NewRequest("POST", "/v1/predict/batch", nil), nil, err)
+	problem.Write(rec, httptest.NewRequest("POST", "/v1/predict/batch", nil), nil, err)
 	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "Too many file uploads") {
 		t.Errorf("rendered %d %q with Retry-After %q, want a clear problem and Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
 	}
@@ -74,7 +75,7 @@ func TestParseFileErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := a.parseFile(namedReader{strings.NewReader(c.content), c.file})
-		var e *Error
+		var e *problem.Error
 		if !errors.As(err, &e) || e.Status != c.status || (c.field != "" && (len(e.Fields) == 0 || e.Fields[0].Code != c.field)) {
 			t.Errorf("%s: %v, want %d %s", c.name, err, c.status, c.field)
 		}
@@ -111,13 +112,13 @@ func TestDecodeBatch(t *testing.T) {
 			}
 			continue
 		}
-		var e *Error
+		var e *problem.Error
 		if !errors.As(err, &e) || e.Code != c.code {
 			t.Errorf("%s: %v, want code %s", c.name, err, c.code)
 		}
 	}
 	r := httptest.NewRequest("POST", "/v1/predict/batch", strings.NewReader(`{"texts":["`+strings.Repeat("a", 200)+`"]}`))
-	if _, err := decodeBatch(httptest.NewRecorder(), r, 100, 3); err == nil || err.(*Error).Status != 413 {
+	if _, err := decodeBatch(httptest.NewRecorder(), r, 100, 3); err == nil || err.(*problem.Error).Status != 413 {
 		t.Errorf("over the body limit: %v, want 413", err)
 	}
 }

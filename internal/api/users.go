@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
@@ -40,11 +41,11 @@ func (a *API) enableUser(w http.ResponseWriter, r *http.Request) error {
 // out); use another admin or the CLI.
 func (a *API) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) error {
 	if a.UserAdmin == nil {
-		return Errorf(http.StatusNotFound, "not_found", "User administration is not enabled.")
+		return problem.Errorf(http.StatusNotFound, "not_found", "User administration is not enabled.")
 	}
 	id := r.PathValue("id")
 	if p, ok := reqctx.PrincipalFrom(r.Context()); ok && disabled && p.UserID == id {
-		return Errorf(http.StatusConflict, "cannot_disable_self", "You cannot disable your own account; ask another admin or use `samo users disable`.")
+		return problem.Errorf(http.StatusConflict, "cannot_disable_self", "You cannot disable your own account; ask another admin or use `samo users disable`.")
 	}
 	u, err := a.UserAdmin.SetDisabled(r.Context(), id, disabled)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 type incidentJSON struct {
@@ -226,8 +225,8 @@ func TestManualIncidentPlaybooksOverHTTP(t *testing.T) {
 	}
 }
 
-func eventFilter(typ secevent.Type) store.EventFilter {
-	return store.EventFilter{Types: []secevent.Type{typ}, Limit: 100}
+func eventFilter(typ secevent.Type) secevent.Filter {
+	return secevent.Filter{Types: []secevent.Type{typ}, Limit: 100}
 }
 
 func mustParseAddr(t *testing.T, s string) netip.Addr {

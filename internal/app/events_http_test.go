@@ -7,7 +7,6 @@ import (
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // waitEvents polls the store until ok accepts the stored events of type
@@ -16,7 +15,7 @@ func (ta *testApp) waitEvents(typ secevent.Type, ok func([]secevent.Event) bool)
 	ta.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{Types: []secevent.Type{typ}, Limit: 10000})
+		es, err := ta.Store.ListEvents(context.Background(), secevent.Filter{Types: []secevent.Type{typ}, Limit: 10000})
 		if err != nil {
 			ta.t.Fatal(err)
 		}
@@ -114,7 +113,7 @@ func TestSecurityEventRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 		ta.purgeEvents(context.Background(), now)
-		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{ClientIP: "192.0.2.77", Limit: 10})
+		es, err := ta.Store.ListEvents(context.Background(), secevent.Filter{ClientIP: "192.0.2.77", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/samo-brain/samo/internal/gateway"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // newGatewayApp builds an App from env like newTestApp, but without a fake
@@ -52,7 +51,7 @@ func (ta *testApp) upstreamEvent(requestID, reason string) secevent.Event {
 	ta.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{Types: []secevent.Type{secevent.UpstreamError}, Limit: 1000})
+		es, err := ta.Store.ListEvents(context.Background(), secevent.Filter{Types: []secevent.Type{secevent.UpstreamError}, Limit: 1000})
 		if err != nil {
 			ta.t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // TestSearchHidesPersonalData: a word search finds what the reader can see.
@@ -62,7 +61,7 @@ func TestSearchHidesPersonalData(t *testing.T) {
 	// Every analyst search above is audited.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		es, err := ta.Store.ListEvents(context.Background(), store.EventFilter{Types: []secevent.Type{secevent.AnalystSearch}, Limit: 100})
+		es, err := ta.Store.ListEvents(context.Background(), secevent.Filter{Types: []secevent.Type{secevent.AnalystSearch}, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,7 +72,7 @@ func TestIncidentsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	evs, err := st.ListEvents(ctx, store.EventFilter{Types: []secevent.Type{incident.EventResolved}})
+	evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{incident.EventResolved}})
 	if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Details["by"], "cli") {
 		t.Errorf("incident_resolved events = %+v, %v", evs, err)
 	}

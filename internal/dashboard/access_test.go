@@ -11,7 +11,6 @@ import (
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/dashboard"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // sameOrigin marks a request as a browser's same-origin form post.
@@ -247,7 +246,7 @@ func waitEvents(t *testing.T, e *env, typ secevent.Type, surface string, want in
 	t.Helper()
 	got := 0
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		evs, err := e.app.Store.ListEvents(context.Background(), store.EventFilter{Types: []secevent.Type{typ}, Limit: 1000})
+		evs, err := e.app.Store.ListEvents(context.Background(), secevent.Filter{Types: []secevent.Type{typ}, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,6 @@ import (
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -55,8 +54,8 @@ type Keys interface {
 
 // EventLog reads persisted security events (store.Store).
 type EventLog interface {
-	ListEvents(ctx context.Context, f store.EventFilter) ([]secevent.Event, error)
-	CountEvents(ctx context.Context, f store.EventFilter) ([]store.EventCount, error)
+	ListEvents(ctx context.Context, f secevent.Filter) ([]secevent.Event, error)
+	CountEvents(ctx context.Context, f secevent.Filter) ([]secevent.Count, error)
 }
 
 // Detector is intrusion detection (ids.Detector): its status, manual

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // Page sizes.
@@ -149,8 +148,8 @@ func parseEventQuery(q url.Values) (eventQuery, error) {
 }
 
 // filter returns the store filter for eq.
-func (eq eventQuery) filter(limit int) store.EventFilter {
-	f := store.EventFilter{Since: eq.From, Until: eq.To, ClientIP: eq.IP, Limit: limit,
+func (eq eventQuery) filter(limit int) secevent.Filter {
+	f := secevent.Filter{Since: eq.From, Until: eq.To, ClientIP: eq.IP, Limit: limit,
 		BeforeAt: eq.BeforeAt, BeforeID: eq.BeforeID}
 	if eq.Type != "" {
 		f.Types = []secevent.Type{secevent.Type(eq.Type)}
@@ -206,7 +205,7 @@ type eventsData struct {
 
 // knownTypes lists the event types present in the log, for the filter.
 func (db *Dashboard) knownTypes(r *http.Request) ([]string, error) {
-	counts, err := db.d.EventLog.CountEvents(r.Context(), store.EventFilter{})
+	counts, err := db.d.EventLog.CountEvents(r.Context(), secevent.Filter{})
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/incident"
-	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/secevent"
 )
 
 // tab is one status filter of the incidents list.
@@ -96,7 +96,7 @@ func (db *Dashboard) incidentDetail(w http.ResponseWriter, r *http.Request, v *v
 		if inc.ResolvedAt != nil {
 			until = inc.ResolvedAt.Add(time.Minute)
 		}
-		evs, err := db.d.EventLog.ListEvents(r.Context(), store.EventFilter{Since: inc.CreatedAt.Add(-time.Hour), Until: until, Limit: maxIncidentEventScan})
+		evs, err := db.d.EventLog.ListEvents(r.Context(), secevent.Filter{Since: inc.CreatedAt.Add(-time.Hour), Until: until, Limit: maxIncidentEventScan})
 		if err != nil {
 			return unavailable(err)
 		}

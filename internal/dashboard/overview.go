@@ -7,7 +7,6 @@ import (
 
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/store"
 )
 
 // tile is one overview number.
@@ -35,7 +34,7 @@ func (db *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer)
 	// exactly what the chart draws.
 	end := now.Truncate(time.Hour).Add(time.Hour)
 	since := end.Add(-24 * time.Hour)
-	counts, err := db.d.EventLog.CountEvents(ctx, store.EventFilter{Since: since})
+	counts, err := db.d.EventLog.CountEvents(ctx, secevent.Filter{Since: since})
 	if err != nil {
 		return unavailable(err)
 	}
@@ -64,7 +63,7 @@ func (db *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil {
 		return unavailable(err)
 	}
-	recent, err := db.d.EventLog.ListEvents(ctx, store.EventFilter{
+	recent, err := db.d.EventLog.ListEvents(ctx, secevent.Filter{
 		Severities: []secevent.Severity{secevent.Critical, secevent.High}, Since: since, Limit: 10})
 	if err != nil {
 		return unavailable(err)

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/samo-brain/samo/internal/api"
 	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
@@ -122,7 +122,7 @@ func recoverPanic(d ChainDeps) Middleware {
 						panic(v)
 					}
 					d.Log.Error("panic serving request", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-					api.WriteError(w, r, nil, api.Internal(fmt.Errorf("panic: %v", v)))
+					problem.Write(w, r, nil, problem.Internal(fmt.Errorf("panic: %v", v)))
 				}
 			}()
 			next.ServeHTTP(w, r)
@@ -238,7 +238,7 @@ func cors(d ChainDeps) Middleware {
 			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				if !allowed {
-					api.WriteError(w, r, nil, api.Errorf(http.StatusForbidden, "cors_origin_denied", "This origin is not allowed to call the API."))
+					problem.Write(w, r, nil, problem.Errorf(http.StatusForbidden, "cors_origin_denied", "This origin is not allowed to call the API."))
 					return
 				}
 				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
@@ -256,7 +256,7 @@ func requireHTTPS(d ChainDeps) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if d.HTTPSRequired && !isHTTPS(r, d) && r.URL.Path != "/health" {
-				api.WriteError(w, r, nil, api.Errorf(http.StatusForbidden, "https_required",
+				problem.Write(w, r, nil, problem.Errorf(http.StatusForbidden, "https_required",
 					"This API only accepts HTTPS. Resend the request over https:// (nothing was processed)."))
 				return
 			}
@@ -281,13 +281,13 @@ func blockCheck(d ChainDeps) Middleware {
 				b, blocked, err := d.IDS.Check(r.Context(), info.ClientIP)
 				if err != nil {
 					// The shared block list cannot be read: fail closed.
-					api.WriteError(w, r, d.Log, api.Unavailable("Intrusion detection", err))
+					problem.Write(w, r, d.Log, problem.Unavailable("Intrusion detection", err))
 					return
 				}
 				if blocked {
-					e := api.Errorf(http.StatusForbidden, "ip_blocked", "Requests from this address are blocked until "+b.Until.UTC().Format(time.RFC3339)+".")
+					e := problem.Errorf(http.StatusForbidden, "ip_blocked", "Requests from this address are blocked until "+b.Until.UTC().Format(time.RFC3339)+".")
 					e.RetryAfter = time.Until(b.Until)
-					api.WriteError(w, r, nil, e)
+					problem.Write(w, r, nil, e)
 					return
 				}
 				_ = d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalRequest, "")
@@ -314,16 +314,16 @@ func ipRateLimit(d ChainDeps) Middleware {
 			// IPv6 clients are limited per /64, like intrusion detection tracks them.
 			dec, err := d.Limiter.Allow(r.Context(), "ip:"+ids.Subject(info.ClientIP, 64).String(), d.IPPolicy)
 			if err != nil {
-				api.WriteError(w, r, d.Log, api.Unavailable("Rate limiting", err))
+				problem.Write(w, r, d.Log, problem.Unavailable("Rate limiting", err))
 				return
 			}
 			if !dec.Allowed {
 				ratelimit.SetHeaders(w.Header(), d.IPPolicy, dec)
 				d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, d.Now(),
 					map[string]string{"scope": "ip", "limit": strconv.Itoa(d.IPPolicy.Limit)}))
-				e := api.Errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from this address; retry after the indicated time.")
+				e := problem.Errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from this address; retry after the indicated time.")
 				e.RetryAfter = dec.RetryAfter
-				api.WriteError(w, r, nil, e)
+				problem.Write(w, r, nil, e)
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -34,21 +34,8 @@ func (s *Store) WriteEvents(ctx context.Context, es []secevent.Event) error {
 	})
 }
 
-// EventFilter selects security events. Zero fields do not filter.
-type EventFilter struct {
-	Types      []secevent.Type
-	Severities []secevent.Severity
-	Since      time.Time // inclusive
-	Until      time.Time // exclusive
-	ClientIP   string
-	KeyID      string
-	Limit      int
-	// Before pages backwards: events strictly older than (BeforeAt, BeforeID).
-	BeforeAt time.Time
-	BeforeID string
-}
-
-func (f EventFilter) where() (string, []any) {
+// eventWhere is the WHERE clause and arguments that select f's events.
+func eventWhere(f secevent.Filter) (string, []any) {
 	var conds []string
 	var args []any
 	in := func(col string, vals []string) {
@@ -92,8 +79,8 @@ func (f EventFilter) where() (string, []any) {
 }
 
 // ListEvents returns matching events, newest first.
-func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]secevent.Event, error) {
-	where, args := f.where()
+func (s *Store) ListEvents(ctx context.Context, f secevent.Filter) ([]secevent.Event, error) {
+	where, args := eventWhere(f)
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 100
 	}
@@ -104,24 +91,17 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]secevent.Event
 	return s.scanEvents(rows)
 }
 
-// EventCount is a count of events for one (type, severity) pair.
-type EventCount struct {
-	Type     secevent.Type
-	Severity secevent.Severity
-	Count    int
-}
-
 // CountEvents returns counts of matching events grouped by type and severity.
-func (s *Store) CountEvents(ctx context.Context, f EventFilter) ([]EventCount, error) {
-	where, args := f.where()
+func (s *Store) CountEvents(ctx context.Context, f secevent.Filter) ([]secevent.Count, error) {
+	where, args := eventWhere(f)
 	rows, err := s.query(ctx, `SELECT type, severity, COUNT(*) FROM security_events`+where+` GROUP BY type, severity ORDER BY type, severity`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count events: %w", err)
 	}
 	defer rows.Close()
-	var out []EventCount
+	var out []secevent.Count
 	for rows.Next() {
-		var c EventCount
+		var c secevent.Count
 		var typ, sev string
 		if err := rows.Scan(&typ, &sev, &c.Count); err != nil {
 			return nil, s.wrap(err)

@@ -36,7 +36,7 @@ func TestPurgeEvents(t *testing.T) {
 			if n != int64(old) {
 				t.Errorf("purged %d, want %d", n, old)
 			}
-			left, err := st.ListEvents(ctx, EventFilter{Limit: 10000})
+			left, err := st.ListEvents(ctx, secevent.Filter{Limit: 10000})
 			if err != nil {
 				t.Fatal(err)
 			}

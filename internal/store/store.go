@@ -39,6 +39,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/samo-brain/samo/internal/fault"
 )
 
 // Dialect names the SQL engine behind a Store.
@@ -50,14 +52,15 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// Sentinel errors.
+// Sentinel errors: the backend-neutral ones of package fault, so callers
+// classify errors without importing the store.
 var (
 	// ErrNotFound is returned when a row does not exist (or is not visible to the caller).
-	ErrNotFound = errors.New("store: not found")
+	ErrNotFound = fault.ErrNotFound
 	// ErrConflict is returned when a unique constraint would be violated.
-	ErrConflict = errors.New("store: conflict")
+	ErrConflict = fault.ErrConflict
 	// ErrUnavailable wraps connection-level failures (database down, disk full, read-only).
-	ErrUnavailable = errors.New("store: unavailable")
+	ErrUnavailable = fault.ErrUnavailable
 )
 
 // Store is the relational store. It is safe for concurrent use.

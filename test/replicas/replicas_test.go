@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/testdep"
 )
@@ -121,7 +122,7 @@ func TestReplicasActAsOne(t *testing.T) {
 		}
 		defer st.Close()
 		eventually(t, 10*time.Second, "both replicas' events in the shared store", func() bool {
-			evs, err := st.ListEvents(context.Background(), store.EventFilter{Since: start, Limit: 1000})
+			evs, err := st.ListEvents(context.Background(), secevent.Filter{Since: start, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,16 @@
-package api
+// Package problem writes RFC 9457 problem+json error responses. Every HTTP
+// surface (the middleware chain, the API, the gateway) shares it, so a
+// client sees one error format:
+//
+//	if err := decode(r, &req); err != nil {
+//		problem.Write(w, r, log, problem.Errorf(http.StatusBadRequest, "invalid_request", "The body is not valid JSON."))
+//		return
+//	}
+//
+// An *Error separates what the client sees (Status, Code, Title, Detail,
+// Fields) from what is only logged (Cause). Errors that are not *Error are
+// rendered as a generic 500 and their text is logged, never sent.
+package problem
 
 import (
 	"encoding/json"
@@ -11,8 +23,8 @@ import (
 	"github.com/samo-brain/samo/internal/reqctx"
 )
 
-// ProblemBase is the prefix of every problem "type" URI.
-const ProblemBase = "https://samo.dev/problems/"
+// Base is the prefix of every problem "type" URI.
+const Base = "https://samo.dev/problems/"
 
 // FieldError is one invalid request field, safe to show a client.
 type FieldError struct {
@@ -32,13 +44,9 @@ type Error struct {
 	Fields     []FieldError
 	RetryAfter time.Duration // sets Retry-After when > 0
 	Cause      error         // logged, never sent
-
-	// recorded marks an error whose security event its producer already
-	// recorded (a rejected text is a validation_rejected event), so the
-	// route chain does not record an invalid_parameter event for it too.
-	recorded bool
 }
 
+// Error returns the code and the cause (or the detail).
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return e.Code + ": " + e.Cause.Error()
@@ -46,6 +54,7 @@ func (e *Error) Error() string {
 	return e.Code + ": " + e.Detail
 }
 
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Cause }
 
 // Problem is the JSON body of an error response.
@@ -76,14 +85,14 @@ func Unavailable(what string, cause error) *Error {
 		Detail: what + " is unavailable; retry later.", RetryAfter: 5 * time.Second, Cause: cause}
 }
 
-// WriteError renders err as problem+json. Errors that are not *Error become
+// Write renders err as problem+json. Errors that are not *Error become
 // 500s; causes are logged, never sent.
-func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = Internal(err)
 	}
-	p := Problem{Type: ProblemBase + e.Code, Title: e.Title, Status: e.Status, Detail: e.Detail, Errors: e.Fields}
+	p := Problem{Type: Base + e.Code, Title: e.Title, Status: e.Status, Detail: e.Detail, Errors: e.Fields}
 	if info, ok := reqctx.From(r.Context()); ok {
 		p.RequestID = info.RequestID
 	}
@@ -102,11 +111,4 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(p)
-}
-
-// writeJSON writes v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
