@@ -218,7 +218,7 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 	p, err := a.Auth.Authenticate(r)
 	if err != nil {
 		var f *auth.Failure
-		if errors.As(err, &f) && f.Reason != "missing" && !errors.Is(f.Err, auth.ErrUnavailable) { // an outage is not a failed authentication
+		if errors.As(err, &f) && f.Reason != auth.ReasonMissing && !errors.Is(f.Err, auth.ErrUnavailable) { // an outage is not a failed authentication
 			_ = a.authBudget(r, info, true)
 		}
 		return a.authFailed(r, info, err)
@@ -292,22 +292,22 @@ func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
 	if errors.Is(f.Err, auth.ErrUnavailable) {
 		return problem.Unavailable("Authentication", f.Cause)
 	}
-	details := map[string]string{"reason": f.Reason}
+	details := map[string]string{"reason": string(f.Reason)}
 	ev := secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, a.Now(), details)
 	if f.KeyID != "" {
 		ev.KeyID = f.KeyID
 	}
-	if f.Reason == "missing" {
+	if f.Reason == auth.ReasonMissing {
 		ev.Severity = secevent.Low
 	}
 	a.Events.Record(r.Context(), ev)
 	sig := ids.SignalAuthFailure
 	switch f.Reason {
-	case "missing":
+	case auth.ReasonMissing:
 		sig = "" // no credential at all is not an attack signal by itself
-	case "malformed_key":
+	case auth.ReasonMalformedKey:
 		sig = ids.SignalMalformedKey
-	case "unknown_key":
+	case auth.ReasonUnknownKey:
 		sig = ids.SignalUnknownKey
 	}
 	a.observe(r, info, sig, f.Hint)

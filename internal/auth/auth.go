@@ -46,17 +46,40 @@ var (
 	ErrUnavailable     = errors.New("auth: credential store unavailable")
 )
 
+// Reason is a short machine reason for a failed authentication, recorded in
+// security events ("reason") and used to pick the intrusion-detection signal.
+type Reason string
+
+// Failure reasons.
+const (
+	ReasonMissing           Reason = "missing"            // no credential at all
+	ReasonCredentialInURL   Reason = "key_in_url"         // a credential-like query parameter
+	ReasonAmbiguous         Reason = "ambiguous"          // both X-API-Key and Authorization
+	ReasonUnsupportedScheme Reason = "unsupported_scheme" // Authorization that is not "Bearer <token>"
+	ReasonMalformedKey      Reason = "malformed_key"      // not the format or checksum of a key
+	ReasonUnknownKey        Reason = "unknown_key"
+	ReasonRevoked           Reason = "revoked"   // the key (or the token's key) is revoked
+	ReasonExpired           Reason = "expired"   // the key is expired
+	ReasonSuspended         Reason = "suspended" // the key is suspended
+	ReasonInvalidToken      Reason = "invalid_token"
+	ReasonRevokedToken      Reason = "revoked_token" // the token was logged out or revoked
+	ReasonUnknownUser       Reason = "unknown_user"
+	ReasonUserDisabled      Reason = "user_disabled"
+	ReasonStoreError        Reason = "store_error" // with ErrUnavailable: not the caller's fault
+)
+
 // Failure describes why authentication failed, for events and metrics. It
 // never holds the credential itself.
 type Failure struct {
 	Err    error  // one of the sentinels
-	Reason string // short machine reason: missing, malformed_key, unknown_key, revoked, expired, suspended, invalid_token, revoked_token, key_in_url, ambiguous, user_disabled
+	Reason Reason // short machine reason
 	Hint   string // SHA-256 prefix of a presented credential (key-enumeration detection), never the credential
 	KeyID  string // the key involved when known
 	Cause  error  // internal detail, for logs only
 }
 
-func (f *Failure) Error() string { return f.Err.Error() + ": " + f.Reason }
+// Error returns the sentinel and the reason.
+func (f *Failure) Error() string { return f.Err.Error() + ": " + string(f.Reason) }
 
 // Unwrap returns the sentinel.
 func (f *Failure) Unwrap() error { return f.Err }
@@ -119,7 +142,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*reqctx.Principal, error)
 	q := r.URL.Query()
 	for _, p := range urlCredentialParams {
 		if q.Has(p) {
-			return nil, &Failure{Err: ErrCredentialInURL, Reason: "key_in_url"}
+			return nil, &Failure{Err: ErrCredentialInURL, Reason: ReasonCredentialInURL}
 		}
 	}
 	key := r.Header.Get("X-API-Key")
@@ -127,17 +150,17 @@ func (a *Authenticator) Authenticate(r *http.Request) (*reqctx.Principal, error)
 	// Plain ifs rather than a switch: coverage instrumentation (and so
 	// mutation testing) sees the conditions of if statements, not of cases.
 	if key != "" && authz != "" {
-		return nil, &Failure{Err: ErrAmbiguous, Reason: "ambiguous"}
+		return nil, &Failure{Err: ErrAmbiguous, Reason: ReasonAmbiguous}
 	}
 	if key != "" {
 		return a.withKey(r.Context(), key)
 	}
 	if authz == "" {
-		return nil, &Failure{Err: ErrMissing, Reason: "missing"}
+		return nil, &Failure{Err: ErrMissing, Reason: ReasonMissing}
 	}
 	scheme, cred, ok := strings.Cut(authz, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
-		return nil, &Failure{Err: ErrInvalid, Reason: "unsupported_scheme"}
+		return nil, &Failure{Err: ErrInvalid, Reason: ReasonUnsupportedScheme}
 	}
 	return a.withToken(r.Context(), strings.TrimSpace(cred))
 }
@@ -172,33 +195,33 @@ func keyFailure(err error, h string) *Failure {
 	}
 	switch {
 	case errors.Is(err, apikey.ErrMalformed):
-		f.Reason = "malformed_key"
+		f.Reason = ReasonMalformedKey
 	case errors.Is(err, apikey.ErrNotFound):
-		f.Reason = "unknown_key"
+		f.Reason = ReasonUnknownKey
 	case errors.Is(err, apikey.ErrRevoked):
-		f.Reason = "revoked"
+		f.Reason = ReasonRevoked
 	case errors.Is(err, apikey.ErrExpired):
-		f.Reason = "expired"
+		f.Reason = ReasonExpired
 	case errors.Is(err, apikey.ErrSuspended):
-		f.Reason = "suspended"
+		f.Reason = ReasonSuspended
 	default:
-		f.Err, f.Reason = ErrUnavailable, "store_error"
+		f.Err, f.Reason = ErrUnavailable, ReasonStoreError
 	}
 	return f
 }
 
 func (a *Authenticator) withToken(ctx context.Context, bearer string) (*reqctx.Principal, error) {
 	if a.tokens == nil {
-		return nil, &Failure{Err: ErrInvalid, Reason: "invalid_token"}
+		return nil, &Failure{Err: ErrInvalid, Reason: ReasonInvalidToken}
 	}
 	c, err := a.tokens.Authenticate(ctx, bearer)
 	if err != nil {
-		reason := "invalid_token"
+		reason := ReasonInvalidToken
 		if errors.Is(err, token.ErrRevoked) {
-			reason = "revoked_token"
+			reason = ReasonRevokedToken
 		}
 		if errors.Is(err, token.ErrUnavailable) {
-			return nil, &Failure{Err: ErrUnavailable, Reason: "store_error", Cause: err}
+			return nil, &Failure{Err: ErrUnavailable, Reason: ReasonStoreError, Cause: err}
 		}
 		return nil, &Failure{Err: ErrInvalid, Reason: reason, Hint: hint(bearer), Cause: err}
 	}
@@ -227,12 +250,12 @@ func (a *Authenticator) principal(ctx context.Context, userID, keyID, jti, metho
 	u, err := a.user(ctx, userID)
 	if err != nil {
 		if errors.Is(err, users.ErrNotFound) {
-			return nil, &Failure{Err: ErrInvalid, Reason: "unknown_user", KeyID: keyID}
+			return nil, &Failure{Err: ErrInvalid, Reason: ReasonUnknownUser, KeyID: keyID}
 		}
-		return nil, &Failure{Err: ErrUnavailable, Reason: "store_error", Cause: err}
+		return nil, &Failure{Err: ErrUnavailable, Reason: ReasonStoreError, Cause: err}
 	}
 	if u.Disabled() {
-		return nil, &Failure{Err: ErrInvalid, Reason: "user_disabled", KeyID: keyID}
+		return nil, &Failure{Err: ErrInvalid, Reason: ReasonUserDisabled, KeyID: keyID}
 	}
 	return &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: keyID, TokenID: jti, Method: method, Scope: scope}, nil
 }

@@ -31,7 +31,7 @@ func failure(t *testing.T, err error, want error, reason string) *auth.Failure {
 	if !errors.As(err, &f) {
 		t.Fatalf("error = %v (%T), want *auth.Failure", err, err)
 	}
-	if !errors.Is(err, want) || f.Reason != reason {
+	if !errors.Is(err, want) || string(f.Reason) != reason {
 		t.Fatalf("failure = %v (reason %q), want %v with reason %q", f.Err, f.Reason, want, reason)
 	}
 	return f

@@ -62,19 +62,19 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 		reason := f.Reason
 		if key == "" {
-			reason = "missing"
+			reason = auth.ReasonMissing
 		}
 		ev := secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, db.d.Now(),
-			map[string]string{"reason": reason, "surface": "dashboard"})
+			map[string]string{"reason": string(reason), "surface": "dashboard"})
 		if f.KeyID != "" {
 			ev.KeyID = f.KeyID
 		}
 		db.d.Events.Record(r.Context(), ev)
 		sig := ids.SignalAuthFailure
 		switch f.Reason {
-		case "malformed_key":
+		case auth.ReasonMalformedKey:
 			sig = ids.SignalMalformedKey
-		case "unknown_key":
+		case auth.ReasonUnknownKey:
 			sig = ids.SignalUnknownKey
 		}
 		_ = db.d.IDS.Observe(r.Context(), info.ClientIP, sig, f.Hint)
