@@ -3,11 +3,16 @@ package prediction
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // maxGroupRecords bounds the records one group transaction writes, so a
 // burst cannot build an arbitrarily large transaction.
 const maxGroupRecords = 256
+
+// maxGatherDelay bounds how long a writer waits for announced callers
+// (see expect) before it commits without them.
+const maxGatherDelay = time.Millisecond
 
 // groupCommit wraps a Store so that concurrent SavePredictions calls share
 // one transaction (group commit). With SQLite every commit appends its pages
@@ -21,11 +26,20 @@ const maxGroupRecords = 256
 // maxGroupRecords) and wakes the callers it wrote for. If a group's
 // transaction fails, each of its calls is retried alone, so one bad record
 // (an id conflict) fails only its own call, as before.
+//
+// Callers announce themselves with expect before their CPU work (model,
+// sealing, index) and the writer waits for announced callers to queue, up
+// to maxGatherDelay, before it commits: on a busy server the first caller
+// would otherwise commit alone while the others are still predicting, and
+// every commit would carry a handful of records (PostgreSQL's commit_delay
+// with commit_siblings, without a fixed sleep). An idle server never waits.
 type groupCommit struct {
 	Store
-	slot  chan struct{} // capacity 1: held by the caller writing a group
-	mu    sync.Mutex    // guards queue
-	queue []*pendingSave
+	slot     chan struct{} // capacity 1: held by the caller writing a group
+	arrived  chan struct{} // capacity 1: signalled when a caller queues or withdraws its announcement
+	mu       sync.Mutex    // guards queue and expected
+	queue    []*pendingSave
+	expected int // announced callers that have not queued yet
 }
 
 type pendingSave struct {
@@ -35,17 +49,55 @@ type pendingSave struct {
 }
 
 func newGroupCommit(s Store) *groupCommit {
-	return &groupCommit{Store: s, slot: make(chan struct{}, 1)}
+	return &groupCommit{Store: s, slot: make(chan struct{}, 1), arrived: make(chan struct{}, 1)}
+}
+
+// expect announces a save to come. Every expect is followed by exactly one
+// saveExpected or unexpect.
+func (g *groupCommit) expect() {
+	g.mu.Lock()
+	g.expected++
+	g.mu.Unlock()
+}
+
+// unexpect withdraws an announcement without saving.
+func (g *groupCommit) unexpect() {
+	g.mu.Lock()
+	g.expected--
+	g.mu.Unlock()
+	g.signal()
+}
+
+// signal wakes a writer gathering a group, if one waits.
+func (g *groupCommit) signal() {
+	select {
+	case g.arrived <- struct{}{}:
+	default:
+	}
 }
 
 // SavePredictions writes rs in a transaction shared with concurrent calls
 // and returns once it committed. A caller whose ctx ends before its records
 // were picked up leaves without writing them.
 func (g *groupCommit) SavePredictions(ctx context.Context, rs []Record) error {
+	return g.save(ctx, rs, false)
+}
+
+// saveExpected is SavePredictions for a caller that announced itself with
+// expect.
+func (g *groupCommit) saveExpected(ctx context.Context, rs []Record) error {
+	return g.save(ctx, rs, true)
+}
+
+func (g *groupCommit) save(ctx context.Context, rs []Record, expected bool) error {
 	c := &pendingSave{rs: rs, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, c)
+	if expected {
+		g.expected--
+	}
 	g.mu.Unlock()
+	g.signal()
 	for {
 		select {
 		case <-c.done:
@@ -67,6 +119,30 @@ func (g *groupCommit) SavePredictions(ctx context.Context, rs []Record) error {
 	}
 }
 
+// gather waits, up to maxGatherDelay, while announced callers have not
+// queued yet and the group is not full.
+func (g *groupCommit) gather() {
+	var deadline <-chan time.Time
+	for {
+		g.mu.Lock()
+		wait := g.expected > 0 && len(g.queue) < maxGroupRecords
+		g.mu.Unlock()
+		if !wait {
+			return
+		}
+		if deadline == nil {
+			t := time.NewTimer(maxGatherDelay)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-g.arrived:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // withdraw removes c from the queue; false when a writer already took it.
 func (g *groupCommit) withdraw(c *pendingSave) bool {
 	g.mu.Lock()
@@ -84,6 +160,7 @@ func (g *groupCommit) withdraw(c *pendingSave) bool {
 // slot held. The write does not stop when the flushing caller's request
 // ends: it carries other callers' records.
 func (g *groupCommit) flush(ctx context.Context) {
+	g.gather()
 	g.mu.Lock()
 	n, k := 0, 0
 	for k < len(g.queue) && (k == 0 || n+len(g.queue[k].rs) <= maxGroupRecords) {

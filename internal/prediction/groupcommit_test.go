@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -195,4 +196,59 @@ func TestGroupCommitBoundsGroupSize(t *testing.T) {
 	if want := 1 + 2*(maxGroupRecords/2+1); len(st.saved) != want {
 		t.Errorf("saved %d records, want %d", len(st.saved), want)
 	}
+}
+
+// An announced caller (expect) that is still predicting when a commit
+// starts joins that commit instead of paying its own.
+func TestGroupCommitWaitsForAnnouncedCallers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &recordingStore{}
+		g := newGroupCommit(st)
+		g.expect() // "b" is predicting
+		errs := make(chan error, 2)
+		go func() { errs <- g.SavePredictions(context.Background(), recs("a")) }()
+		synctest.Wait() // a holds the slot and gathers, waiting for b
+		if len(st.calls) != 0 {
+			t.Fatalf("committed %v before the announced caller queued", st.calls)
+		}
+		go func() { errs <- g.saveExpected(context.Background(), recs("b")) }()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if fmt.Sprint(st.calls) != "[[a b]]" {
+			t.Errorf("transactions %v, want [[a b]]", st.calls)
+		}
+	})
+}
+
+// The wait for announced callers is bounded, and a withdrawn announcement
+// ends it at once.
+func TestGroupCommitGatherIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &recordingStore{}
+		g := newGroupCommit(st)
+		g.expect() // never saves
+		start := time.Now()
+		if err := g.SavePredictions(context.Background(), recs("a")); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != maxGatherDelay {
+			t.Errorf("waited %v for a caller that never came, want %v", waited, maxGatherDelay)
+		}
+		done := make(chan error, 1)
+		go func() { done <- g.SavePredictions(context.Background(), recs("b")) }()
+		synctest.Wait()
+		g.unexpect()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != maxGatherDelay {
+			t.Errorf("a withdrawn announcement still delayed the commit: %v in all", waited)
+		}
+		if fmt.Sprint(st.calls) != "[[a] [b]]" {
+			t.Errorf("transactions %v, want [[a] [b]]", st.calls)
+		}
+	})
 }

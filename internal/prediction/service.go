@@ -45,7 +45,7 @@ type Masker interface {
 // Service runs, stores and reads predictions.
 type Service struct {
 	predictor Predictor
-	store     Store
+	store     *groupCommit
 	sealer    Sealer
 	index     *BlindIndex
 	masker    Masker
@@ -124,6 +124,15 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 	if info, ok := reqctx.From(ctx); ok {
 		requestID = info.RequestID
 	}
+	// Concurrent callers share a commit: announce this one so that a commit
+	// starting while it predicts waits for it (groupcommit.go).
+	s.store.expect()
+	saving := false
+	defer func() {
+		if !saving {
+			s.store.unexpect()
+		}
+	}()
 	now := s.now().UTC()
 	var recs []Record
 	var idx []int
@@ -151,7 +160,8 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 	if len(recs) == 0 {
 		return out
 	}
-	if err := s.store.SavePredictions(ctx, recs); err != nil {
+	saving = true
+	if err := s.store.saveExpected(ctx, recs); err != nil {
 		for _, i := range idx {
 			out[i].Err = fmt.Errorf("prediction: save: %w", err)
 		}
