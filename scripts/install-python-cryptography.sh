@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes Python's cryptography package available for the Fernet interop
-# tests (internal/crypto python_test.go, an independent oracle for the
+# tests (internal/seal python_test.go, an independent oracle for the
 # sealed-value format): Debian's python3-cryptography as root, else
 # pip install --user. Like install-chromium.sh it fails only under CI=true;
 # elsewhere the interop tests skip, and make test's last line says so.

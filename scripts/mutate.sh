@@ -21,7 +21,7 @@ export GOTOOLCHAIN=go1.27.3 GOFLAGS=-buildvcs=false
 cd "$(dirname "$0")/.."
 
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"
-pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/crypto internal/mask internal/dashboard internal/prediction internal/store}"
+pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/prediction internal/store}"
 mkdir -p mutate-out
 for p in $pkgs; do
 	out="mutate-out/$(echo "$p" | tr / _).json"

@@ -18,7 +18,6 @@ import (
 	"github.com/samo-brain/samo/internal/auth"
 	"github.com/samo-brain/samo/internal/buildinfo"
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/dashboard"
 	"github.com/samo-brain/samo/internal/idempotency"
 	"github.com/samo-brain/samo/internal/ids"
@@ -26,6 +25,7 @@ import (
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/server"
 	"github.com/samo-brain/samo/internal/store"
@@ -38,7 +38,7 @@ type App struct {
 	Cfg         *config.Config
 	Log         *slog.Logger
 	Store       *store.Store
-	Keyring     *crypto.Keyring
+	Keyring     *seal.Keyring
 	Keys        *apikey.Service
 	Tokens      *token.Service
 	IDS         *ids.Detector

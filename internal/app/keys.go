@@ -8,7 +8,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -17,11 +17,11 @@ import (
 const KeyringReloadInterval = 2 * time.Second
 
 // MasterKey parses ENCRYPTION_KEY.
-func MasterKey(cfg *config.Config) (*crypto.MasterKey, error) {
+func MasterKey(cfg *config.Config) (*seal.MasterKey, error) {
 	if !cfg.EncryptionKey.IsSet() {
 		return nil, errors.New("ENCRYPTION_KEY is not set")
 	}
-	mk, err := crypto.ParseMasterKey(string(cfg.EncryptionKey.Reveal()))
+	mk, err := seal.ParseMasterKey(string(cfg.EncryptionKey.Reveal()))
 	if err != nil {
 		return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
 	}
@@ -31,18 +31,18 @@ func MasterKey(cfg *config.Config) (*crypto.MasterKey, error) {
 // OpenKeyring unwraps the stored data-encryption keyring with
 // ENCRYPTION_KEY, creating it on the first start with one active key of
 // ENCRYPTION_ALGORITHM. Concurrent first starts agree on one keyring.
-func OpenKeyring(ctx context.Context, cfg *config.Config, st *store.Store) (*crypto.Keyring, error) {
+func OpenKeyring(ctx context.Context, cfg *config.Config, st *store.Store) (*seal.Keyring, error) {
 	mk, err := MasterKey(cfg)
 	if err != nil {
 		return nil, err
 	}
 	blob, err := st.Keyring(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		alg, err := crypto.ParseAlgorithm(cfg.EncryptionAlgorithm)
+		alg, err := seal.ParseAlgorithm(cfg.EncryptionAlgorithm)
 		if err != nil {
 			return nil, err
 		}
-		ring, err := crypto.New(alg, time.Now)
+		ring, err := seal.New(alg, time.Now)
 		if err != nil {
 			return nil, err
 		}
@@ -56,8 +56,8 @@ func OpenKeyring(ctx context.Context, cfg *config.Config, st *store.Store) (*cry
 	} else if err != nil {
 		return nil, err
 	}
-	ring, err := crypto.Unwrap(blob, mk, time.Now)
-	if errors.Is(err, crypto.ErrWrongKey) {
+	ring, err := seal.Unwrap(blob, mk, time.Now)
+	if errors.Is(err, seal.ErrWrongKey) {
 		return nil, errors.New("ENCRYPTION_KEY does not open the stored keyring (wrong key?); refusing to start rather than write data nobody can read")
 	}
 	return ring, err

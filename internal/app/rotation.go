@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -55,7 +55,7 @@ func (r *rotation) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	alg, err := crypto.ParseAlgorithm(r.a.Cfg.EncryptionAlgorithm)
+	alg, err := seal.ParseAlgorithm(r.a.Cfg.EncryptionAlgorithm)
 	if err != nil {
 		return err
 	}

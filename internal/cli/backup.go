@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -19,12 +19,12 @@ var errPostgresBackup = errors.New("DATABASE_URL is PostgreSQL: use pg_dump/pg_r
 // backupKey is the key a backup is encrypted with: ENCRYPTION_KEY, the key
 // that already wraps the keyring inside the database (in development, the
 // one in SAMO_DATA_DIR/secrets.env).
-func backupKey(cfg *config.Config) (*crypto.MasterKey, error) {
+func backupKey(cfg *config.Config) (*seal.MasterKey, error) {
 	v := cfg.EncryptionKey.Reveal()
 	if len(v) == 0 {
 		return nil, errors.New("ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) is not set: it encrypts the backup")
 	}
-	mk, err := crypto.ParseMasterKey(string(v))
+	mk, err := seal.ParseMasterKey(string(v))
 	if err != nil {
 		return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
 	}
@@ -74,7 +74,7 @@ func runBackup(ctx context.Context, cio IO, args []string) error {
 	}
 	defer in.Close()
 	err = writeFileAtomic(rest[0], func(out io.Writer) error {
-		w, err := crypto.NewWriter(out, mk)
+		w, err := seal.NewWriter(out, mk)
 		if err != nil {
 			return err
 		}
@@ -164,13 +164,13 @@ func runRestore(ctx context.Context, cio IO, args []string) error {
 
 // decryptBackup decrypts the backup at name into w, failing on a wrong key,
 // a changed byte or a truncated file.
-func decryptBackup(ctx context.Context, name string, mk *crypto.MasterKey, w io.Writer) error {
+func decryptBackup(ctx context.Context, name string, mk *seal.MasterKey, w io.Writer) error {
 	f, err := os.Open(name) // #nosec G304 -- a path the operator passed on the command line
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer f.Close()
-	r, err := crypto.NewReader(ctxReader{ctx, f}, mk)
+	r, err := seal.NewReader(ctxReader{ctx, f}, mk)
 	if err == nil {
 		_, err = io.Copy(w, r)
 	}

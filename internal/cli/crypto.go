@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 // Input size limits of the crypto commands that read whole values into
@@ -48,9 +48,9 @@ func cryptoFernet(ctx context.Context, cio IO, args []string) error {
 
 func fernetCommand(cio IO, mode string, args []string) error {
 	fs := newFlagSet(cio, "crypto fernet "+mode)
-	var keys []*crypto.FernetKey
+	var keys []*seal.FernetKey
 	fs.Func("key", "Fernet key (32 bytes, base64url); repeat for old keys, the first encrypts", func(s string) error {
-		k, err := crypto.ParseFernetKey(s)
+		k, err := seal.ParseFernetKey(s)
 		if err != nil {
 			return errors.New("not a Fernet key (32 url-safe base64-encoded bytes)")
 		}
@@ -82,7 +82,7 @@ func fernetCommand(cio IO, mode string, args []string) error {
 	if set["at"] {
 		now = time.Unix(*at, 0)
 	}
-	m, err := crypto.NewMultiFernet(keys...)
+	m, err := seal.NewMultiFernet(keys...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func legacyDecrypt(_ context.Context, cio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	pt, err := crypto.LegacyDecrypt(password, strings.TrimSpace(string(in)))
+	pt, err := seal.LegacyDecrypt(password, strings.TrimSpace(string(in)))
 	if err != nil {
 		return fmt.Errorf("legacy decrypt: %w", err)
 	}
@@ -153,8 +153,8 @@ func legacyDecrypt(_ context.Context, cio IO, args []string) error {
 
 // cryptoEncryptFile implements "samo crypto encrypt-file IN OUT".
 func cryptoEncryptFile(ctx context.Context, cio IO, args []string) error {
-	return fileCommand(ctx, cio, "encrypt-file", args, func(mk *crypto.MasterKey, dst io.Writer, src io.Reader) error {
-		w, err := crypto.NewWriter(dst, mk)
+	return fileCommand(ctx, cio, "encrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
+		w, err := seal.NewWriter(dst, mk)
 		if err != nil {
 			return err
 		}
@@ -167,8 +167,8 @@ func cryptoEncryptFile(ctx context.Context, cio IO, args []string) error {
 
 // cryptoDecryptFile implements "samo crypto decrypt-file IN OUT".
 func cryptoDecryptFile(ctx context.Context, cio IO, args []string) error {
-	return fileCommand(ctx, cio, "decrypt-file", args, func(mk *crypto.MasterKey, dst io.Writer, src io.Reader) error {
-		r, err := crypto.NewReader(src, mk)
+	return fileCommand(ctx, cio, "decrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
+		r, err := seal.NewReader(src, mk)
 		if err != nil {
 			return err
 		}
@@ -181,7 +181,7 @@ func cryptoDecryptFile(ctx context.Context, cio IO, args []string) error {
 // temporary file beside OUT, renamed over OUT only on success: a failed
 // decryption never leaves partial plaintext behind. The key comes from
 // ENCRYPTION_KEY or ENCRYPTION_KEY_FILE.
-func fileCommand(ctx context.Context, cio IO, name string, args []string, transform func(*crypto.MasterKey, io.Writer, io.Reader) error) error {
+func fileCommand(ctx context.Context, cio IO, name string, args []string, transform func(*seal.MasterKey, io.Writer, io.Reader) error) error {
 	fs := newFlagSet(cio, "crypto "+name)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -209,7 +209,7 @@ func fileCommand(ctx context.Context, cio IO, name string, args []string, transf
 
 // masterKeyFromEnv reads ENCRYPTION_KEY, or the file named by
 // ENCRYPTION_KEY_FILE (one trailing newline ignored); setting both is an error.
-func masterKeyFromEnv(cio IO) (*crypto.MasterKey, error) {
+func masterKeyFromEnv(cio IO) (*seal.MasterKey, error) {
 	value, file := cio.Getenv("ENCRYPTION_KEY"), cio.Getenv("ENCRYPTION_KEY_FILE")
 	switch {
 	case value != "" && file != "":
@@ -224,7 +224,7 @@ func masterKeyFromEnv(cio IO) (*crypto.MasterKey, error) {
 	case value == "":
 		return nil, errors.New("ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) is not set")
 	}
-	mk, err := crypto.ParseMasterKey(value)
+	mk, err := seal.ParseMasterKey(value)
 	if err != nil {
 		return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
 	}

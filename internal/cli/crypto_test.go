@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 // cryptoRun runs "samo crypto args..." with the given environment and stdin.
@@ -35,7 +35,7 @@ const (
 )
 
 func TestCryptoFernetCLI(t *testing.T) {
-	oldKey, newKey := crypto.GenerateFernetKey(), crypto.GenerateFernetKey()
+	oldKey, newKey := seal.GenerateFernetKey(), seal.GenerateFernetKey()
 	code, token, stderr := cryptoRun(t, nil, "dear diary", "fernet", "encrypt", "--key", oldKey, "--at", "1700000000")
 	if code != 0 || !strings.HasSuffix(token, "\n") {
 		t.Fatalf("encrypt: exit %d, stdout %q, stderr %q", code, token, stderr)
@@ -89,7 +89,7 @@ func TestCryptoLegacyCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := crypto.NewFernetKey(raw)
+	k, err := seal.NewFernetKey(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestCryptoFileCLI(t *testing.T) {
 	if err := os.WriteFile(plain, content, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"ENCRYPTION_KEY": crypto.GenerateMasterKey()}
+	env := map[string]string{"ENCRYPTION_KEY": seal.GenerateMasterKey()}
 	if code, _, errOut := cryptoRun(t, env, "", "encrypt-file", plain, enc); code != 0 {
 		t.Fatalf("encrypt-file: exit %d: %s", code, errOut)
 	}
@@ -164,7 +164,7 @@ func TestCryptoFileCLI(t *testing.T) {
 		wantCode   int
 		wantStderr string
 	}{
-		{"wrong key", map[string]string{"ENCRYPTION_KEY": crypto.GenerateMasterKey()}, []string{"decrypt-file", enc, dec}, 1, "wrong key"},
+		{"wrong key", map[string]string{"ENCRYPTION_KEY": seal.GenerateMasterKey()}, []string{"decrypt-file", enc, dec}, 1, "wrong key"},
 		{"passphrase on raw-key file", map[string]string{"ENCRYPTION_KEY": "some passphrase"}, []string{"decrypt-file", enc, dec}, 1, "wrong key"},
 		{"tampered", env, []string{"decrypt-file", tampered, dec}, 1, "authentication"},
 		{"truncated", env, []string{"decrypt-file", truncated, dec}, 1, "authentication"},

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/validate"
 )
 
@@ -37,7 +37,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	defer clear(password)
-	key, err := crypto.LegacyKey(password)
+	key, err := seal.LegacyKey(password)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 			if line == "" {
 				continue
 			}
-			pt, err := crypto.LegacyOpen(key, line)
+			pt, err := seal.LegacyOpen(key, line)
 			if err != nil {
 				failed++
 				fmt.Fprintf(io.Stderr, "line %d: %v\n", n, err)

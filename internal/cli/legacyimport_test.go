@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 func TestLegacyImport(t *testing.T) {
@@ -32,7 +32,7 @@ func TestLegacyImport(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte("guide-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := crypto.LegacyKey([]byte("guide-secret"))
+	key, _ := seal.LegacyKey([]byte("guide-secret"))
 	stored := func(s string) string { // what the Guide's Python stored: base64url(Fernet token)
 		tok, err := key.EncryptAt([]byte(s), time.Now())
 		if err != nil {

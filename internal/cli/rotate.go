@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 // cryptoRotate implements "samo crypto rotate": add a data key, make it
@@ -39,7 +39,7 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	alg, err := crypto.ParseAlgorithm(cfg.EncryptionAlgorithm)
+	alg, err := seal.ParseAlgorithm(cfg.EncryptionAlgorithm)
 	if err != nil {
 		return err
 	}

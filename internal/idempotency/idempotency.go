@@ -76,7 +76,7 @@ type Store interface {
 	PurgeIdempotency(ctx context.Context, now time.Time) (int64, error)
 }
 
-// Sealer encrypts stored answers (crypto.Keyring).
+// Sealer encrypts stored answers (seal.Keyring).
 type Sealer interface {
 	Seal(plaintext, aad []byte) ([]byte, error)
 	Open(sealed, aad []byte) ([]byte, error)

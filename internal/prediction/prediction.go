@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 // Score is one emotion and the model's calibrated confidence in it.
@@ -140,7 +140,7 @@ var (
 
 // AAD is the associated data binding a sealed text to its row, so sealed
 // values cannot be moved between predictions.
-func AAD(id string) []byte { return crypto.AAD("predictions", "text", id) }
+func AAD(id string) []byte { return seal.AAD("predictions", "text", id) }
 
 // emotionLabels are the emotions a stored record can carry, each at a fixed
 // bit of EmotionBits: the 27 GoEmotions emotions and neutral, in the

@@ -9,15 +9,15 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
 )
 
 // Sealer encrypts stored text (the crypto keyring). Sealed values carry
-// their key id (crypto.KeyID).
+// their key id (seal.KeyID).
 type Sealer interface {
 	Seal(plaintext, aad []byte) ([]byte, error)
 	Open(sealed, aad []byte) ([]byte, error)
@@ -152,7 +152,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			out[i].Err = fmt.Errorf("prediction: seal: %w", err)
 			continue
 		}
-		r.TextKeyID, _ = crypto.KeyID(r.Sealed)
+		r.TextKeyID, _ = seal.KeyID(r.Sealed)
 		r.Terms, r.PIITerms = s.index.Index(in.Text, s.masker.PIISpans(in.Text))
 		recs = append(recs, r)
 		idx = append(idx, i)

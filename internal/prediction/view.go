@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -68,7 +68,7 @@ func (s *Service) Pseudonym(userID string) string {
 // the record, not the reader (whose request merely found it), so the
 // incident playbook blocks no address and suspends no key; it alerts.
 func (s *Service) noteTampered(r *Record, err error) {
-	if !errors.Is(err, crypto.ErrAuth) && !errors.Is(err, crypto.ErrMalformed) {
+	if !errors.Is(err, seal.ErrAuth) && !errors.Is(err, seal.ErrMalformed) {
 		return
 	}
 	s.events.Record(context.Background(), secevent.New(context.Background(), secevent.CiphertextTampered, secevent.Critical, s.now(),

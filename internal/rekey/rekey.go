@@ -17,7 +17,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
+	"github.com/samo-brain/samo/internal/seal"
 )
 
 // Sealed is one stored sealed text.
@@ -50,9 +50,9 @@ type Progress struct {
 // Rotator runs rotations.
 type Rotator struct {
 	Store  Store
-	Master *crypto.MasterKey
+	Master *seal.MasterKey
 	AAD    AAD
-	Alg    crypto.Algorithm
+	Alg    seal.Algorithm
 	// Settle is how long to wait after a keyring change so every replica
 	// reloads it (at least twice the reload interval).
 	Settle time.Duration
@@ -163,7 +163,7 @@ func (r *Rotator) Run(ctx context.Context, report func(Progress)) error {
 }
 
 // pass re-encrypts every row not under active, once.
-func (r *Rotator) pass(ctx context.Context, ring *crypto.Keyring, active string, p *Progress, report func(Progress)) error {
+func (r *Rotator) pass(ctx context.Context, ring *seal.Keyring, active string, p *Progress, report func(Progress)) error {
 	after := ""
 	for {
 		batch, err := r.Store.SealedBatch(ctx, active, after, r.Batch)
@@ -203,19 +203,19 @@ func pending(counts map[string]int, active string) int {
 	return n
 }
 
-func (r *Rotator) load(ctx context.Context) (*crypto.Keyring, []byte, error) {
+func (r *Rotator) load(ctx context.Context) (*seal.Keyring, []byte, error) {
 	blob, err := r.Store.Keyring(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rekey: read keyring: %w", err)
 	}
-	ring, err := crypto.Unwrap(blob, r.Master, r.Now)
+	ring, err := seal.Unwrap(blob, r.Master, r.Now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rekey: unwrap keyring: %w", err)
 	}
 	return ring, blob, nil
 }
 
-func (r *Rotator) save(ctx context.Context, ring *crypto.Keyring, old []byte) ([]byte, error) {
+func (r *Rotator) save(ctx context.Context, ring *seal.Keyring, old []byte) ([]byte, error) {
 	updated, err := ring.Wrap(r.Master)
 	if err != nil {
 		return nil, err
@@ -229,8 +229,8 @@ func (r *Rotator) save(ctx context.Context, ring *crypto.Keyring, old []byte) ([
 // Reloader keeps a live keyring in step with the stored one.
 type Reloader struct {
 	Store    Store
-	Master   *crypto.MasterKey
-	Ring     *crypto.Keyring
+	Master   *seal.MasterKey
+	Ring     *seal.Keyring
 	Interval time.Duration
 	Now      func() time.Time
 	// OnError reports a failed reload (logged by the caller).
@@ -259,7 +259,7 @@ func (l *Reloader) Run(ctx context.Context) error {
 		if string(blob) == string(last) {
 			continue
 		}
-		newer, err := crypto.Unwrap(blob, l.Master, l.Now)
+		newer, err := seal.Unwrap(blob, l.Master, l.Now)
 		if err == nil {
 			_, err = l.Ring.Update(newer)
 		}

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/rekey"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -25,13 +25,13 @@ func TestRotationUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	mk, _ := crypto.NewMasterKey([]byte("0123456789abcdef0123456789abcdef"))
-	first, _ := crypto.New(crypto.AES256GCM, time.Now)
+	mk, _ := seal.NewMasterKey([]byte("0123456789abcdef0123456789abcdef"))
+	first, _ := seal.New(seal.AES256GCM, time.Now)
 	blob, _ := first.Wrap(mk)
 	if _, err := st.InitKeyring(ctx, blob); err != nil {
 		t.Fatal(err)
 	}
-	live, _ := crypto.Unwrap(blob, mk, time.Now)
+	live, _ := seal.Unwrap(blob, mk, time.Now)
 	oldID := live.Active().ID
 
 	var mu sync.Mutex
@@ -44,7 +44,7 @@ func TestRotationUnderLoad(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		kid, _ := crypto.KeyID(sealed)
+		kid, _ := seal.KeyID(sealed)
 		rec := prediction.Record{ID: id, UserID: "u", Sealed: sealed, TextKeyID: kid, Taxonomy: "goemotions",
 			Primary: "joy", ModelVersion: "m", CreatedAt: time.Now(), Emotions: []prediction.Score{{Emotion: "joy", Confidence: 1}}}
 		if err := st.SavePredictions(ctx, []prediction.Record{rec}); err != nil {
@@ -87,7 +87,7 @@ func TestRotationUnderLoad(t *testing.T) {
 		}
 	})
 
-	rot := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: crypto.AES256GCM, Settle: 40 * time.Millisecond, Batch: 50}
+	rot := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: seal.AES256GCM, Settle: 40 * time.Millisecond, Batch: 50}
 	var phases []string
 	err = rot.Run(ctx, func(p rekey.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
@@ -108,7 +108,7 @@ func TestRotationUnderLoad(t *testing.T) {
 		t.Fatalf("resumed rotation: %v", err)
 	}
 	final, _ := st.Keyring(ctx)
-	ring, _ := crypto.Unwrap(final, mk, time.Now)
+	ring, _ := seal.Unwrap(final, mk, time.Now)
 	counts, _ := st.CountSealed(ctx)
 	if len(counts) != 1 || counts[ring.Active().ID] != len(written) {
 		t.Errorf("rows by key = %v, want all %d under %s", counts, len(written), ring.Active().ID)

@@ -1,4 +1,4 @@
-package crypto
+package seal
 
 import (
 	"crypto/hkdf"
@@ -97,7 +97,7 @@ func (m *MasterKey) IsPassphrase() bool { return m.passphrase != nil }
 func (m *MasterKey) String() string { return "[redacted]" }
 
 // GoString returns a placeholder: a key is never printed.
-func (m *MasterKey) GoString() string { return "crypto.MasterKey{[redacted]}" }
+func (m *MasterKey) GoString() string { return "seal.MasterKey{[redacted]}" }
 
 // LogValue returns a placeholder: a key is never logged.
 func (m *MasterKey) LogValue() slog.Value { return slog.StringValue("[redacted]") }

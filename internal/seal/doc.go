@@ -1,4 +1,4 @@
-// Package crypto protects SAMO's data at rest: a keyring of data-encryption
+// Package seal protects SAMO's data at rest: a keyring of data-encryption
 // keys for stored values, Fernet exactly as Python's cryptography speaks it,
 // import of values written by the Security Guide's Python DataEncryption,
 // and a chunked streaming format for files. It is a leaf package: it imports
@@ -139,4 +139,4 @@
 // final chunk. Callers writing decrypted output to a file should still
 // write to a temporary file and rename it on success, since chunks before a
 // failure have been returned.
-package crypto
+package seal
