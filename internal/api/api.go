@@ -46,6 +46,17 @@ type Observer interface {
 	ObserveN(ctx context.Context, ip netip.Addr, sig ids.Signal, key string, n int) error
 }
 
+// KeyAddresses remembers the addresses each API key authenticated from
+// (apikey.Addresses), so a dead key presented from a stranger's address is
+// told apart from its owner's client retrying.
+type KeyAddresses interface {
+	// Seen notes a successful authentication of keyID from address.
+	Seen(keyID, address string)
+	// Stranger reports whether address never authenticated with keyID
+	// (once per pair and hour).
+	Stranger(ctx context.Context, keyID, address string) (bool, error)
+}
+
 // Checker is one readiness check (store, cache, model).
 type Checker struct {
 	Name  string
@@ -96,6 +107,9 @@ type Deps struct {
 	Idempotency Idempotency
 	// Security holds the security-operations dependencies (security.go).
 	Security SecurityDeps
+	// KeyAddresses, when set, raises a critical event for a revoked or
+	// suspended key presented from an address that never used it.
+	KeyAddresses KeyAddresses
 }
 
 // MetricsSource supplies the JSON summary of GET /v1/metrics.
@@ -224,6 +238,9 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 		return a.authFailed(r, info, err)
 	}
 	info.Principal = p
+	if a.KeyAddresses != nil && p.KeyID != "" && info.ClientIP.IsValid() {
+		a.KeyAddresses.Seen(p.KeyID, keyAddress(info.ClientIP))
+	}
 	if p.Grace && !acc.Grace {
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
 			map[string]string{"reason": "rotation_grace", "role": string(p.Role)}))
@@ -301,6 +318,9 @@ func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
 		ev.Severity = secevent.Low
 	}
 	a.Events.Record(r.Context(), ev)
+	if f.Reason == auth.ReasonRevoked || f.Reason == auth.ReasonSuspended {
+		a.deadKeyPresented(r, info, f)
+	}
 	sig := ids.SignalAuthFailure
 	switch f.Reason {
 	case auth.ReasonMissing:
@@ -322,6 +342,35 @@ func (a *API) authFailed(r *http.Request, info *reqctx.Info, err error) error {
 	}
 	return &problem.Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Title: "Unauthorized",
 		Detail: "The API key or token is not valid (malformed, unknown, revoked or expired)."}
+}
+
+// keyAddress is the address a key use is remembered under: the IPv4
+// address, or the IPv6 /64 (one host's privacy addresses are one address).
+func keyAddress(ip netip.Addr) string { return ids.Subject(ip, 64).String() }
+
+// deadKeyPresented raises the critical KeyNewAddress event when the revoked
+// or suspended key of f is presented from an address that never
+// authenticated with it: the key's owner retrying is the usual failure, a
+// stranger holding the key is a stolen credential. The client's answer is
+// the same 401 either way.
+func (a *API) deadKeyPresented(r *http.Request, info *reqctx.Info, f *auth.Failure) {
+	if a.KeyAddresses == nil || f.KeyID == "" || !info.ClientIP.IsValid() {
+		return
+	}
+	stranger, err := a.KeyAddresses.Stranger(r.Context(), f.KeyID, keyAddress(info.ClientIP))
+	if err != nil {
+		if a.Log != nil {
+			a.Log.LogAttrs(r.Context(), slog.LevelWarn, "checking a dead key's addresses failed",
+				slog.String("key_id", f.KeyID), slog.String("error", err.Error()))
+		}
+		return
+	}
+	if !stranger {
+		return
+	}
+	ev := secevent.New(r.Context(), secevent.KeyNewAddress, secevent.Critical, a.Now(), map[string]string{"status": string(f.Reason)})
+	ev.KeyID = f.KeyID
+	a.Events.Record(r.Context(), ev)
 }
 
 func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key string) {

@@ -35,16 +35,19 @@ import (
 
 // App is a fully wired SAMO instance.
 type App struct {
-	Cfg         *config.Config
-	Log         *slog.Logger
-	Store       *store.Store
-	Keyring     *seal.Keyring
-	Keys        *apikey.Service
-	Tokens      *token.Service
-	IDS         *ids.Detector
-	Events      *secevent.Pipeline
-	Predictions *prediction.Service
-	API         *api.API
+	Cfg     *config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Keyring *seal.Keyring
+	Keys    *apikey.Service
+	// KeyAddresses remembers where each key was used from (a dead key
+	// presented from a new address is critical).
+	KeyAddresses *apikey.Addresses
+	Tokens       *token.Service
+	IDS          *ids.Detector
+	Events       *secevent.Pipeline
+	Predictions  *prediction.Service
+	API          *api.API
 	// Users disables and enables users (users.go).
 	Users *UserSwitch
 	// Handler is the API behind the global middleware chain.
@@ -122,6 +125,8 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	}
 	a.Keys = KeyService(cfg, a.Store)
 	a.jobs = append(a.jobs, a.Keys.Run)
+	a.KeyAddresses = apikey.NewAddresses(a.Store, opt.Now, log)
+	a.jobs = append(a.jobs, func(ctx context.Context) error { return a.KeyAddresses.Run(ctx, apikey.DefaultFlushInterval) })
 	if err := a.buildIDS(opt.Now); err != nil {
 		return nil, err
 	}
@@ -190,6 +195,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Idempotency: idempotency.New(a.Store, a.Keyring, opt.Now),
 		Security: api.SecurityDeps{Events: a.Store, IDS: a.IDS, Allowlist: cfg.IPAllowlist, Incidents: mon.incidents,
 			Reports: mon.reports, Alerts: mon.outbox, Shed: a.Events.Shed},
+		KeyAddresses: a.KeyAddresses,
 	})
 	a.ModelVersion = model.Version()
 	h, err := a.API.Handler()

@@ -76,6 +76,9 @@ const (
 	UpstreamError      Type = "upstream_error"      // gateway mode: upstream answered badly
 	EncryptionRotation Type = "encryption_rotation" // keyring rotation started or finished
 	CiphertextTampered Type = "ciphertext_tampered" // a stored sealed value failed authentication when read (critical)
+	// KeyNewAddress: a revoked or suspended API key (or a token of one) was
+	// presented from an address that never authenticated with it (critical).
+	KeyNewAddress Type = "revoked_key_new_address"
 )
 
 // Event is one security event.

@@ -20,6 +20,7 @@ func TestConformance(t *testing.T) {
 			t.Run("users", func(t *testing.T) { testUsers(t, st) })
 			t.Run("predictions", func(t *testing.T) { testPredictions(t, st) })
 			t.Run("keys", func(t *testing.T) { testKeys(t, st) })
+			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
 		})
 	}
 }
