@@ -76,10 +76,9 @@ func appendSFString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
+		if c == '"' || c == '\\' {
 			b = append(b, '\\', c)
-		case c >= 0x20 && c <= 0x7e:
+		} else if c >= 0x20 && c <= 0x7e {
 			b = append(b, c)
 		}
 	}

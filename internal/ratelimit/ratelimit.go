@@ -68,14 +68,16 @@ func validName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':
-		default:
+		if !nameChar(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// nameChar reports whether c may appear in a policy name: [A-Za-z0-9_.-].
+func nameChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
 }
 
 // Decision is the outcome of one limiter call.
