@@ -62,11 +62,9 @@ func SetHeaders(h http.Header, p Policy, d Decision) {
 	}
 }
 
+// ceilSeconds rounds d up to whole seconds; negative durations count as 0.
 func ceilSeconds(d time.Duration) int64 {
-	if d <= 0 {
-		return 0
-	}
-	return int64((d + time.Second - 1) / time.Second)
+	return int64((max(d, 0) + time.Second - 1) / time.Second)
 }
 
 // appendSFString appends s as a Structured Fields String (RFC 9651
