@@ -1,5 +1,7 @@
 package mask
 
+import "slices"
+
 // findCards appends a span for every payment card number in text: 13 to 19
 // digits, unbroken or in groups separated by single spaces or single
 // hyphens (one kind per number; every group but the last of 4 to 6
@@ -97,35 +99,56 @@ func prefix(d []byte, k int) int {
 	return v
 }
 
+// cardRule is one issuer range: numbers whose first digits (as a number)
+// lie in [lo, hi] and whose length is one of lengths, or at least minLen
+// when lengths is nil.
+type cardRule struct {
+	digits, lo, hi int
+	lengths        []int
+	minLen         int
+}
+
+// cardRules are the issuer ranges of the major card networks, tried in
+// order (the first matching range decides).
+var cardRules = [...]cardRule{
+	{digits: 1, lo: 4, hi: 4, lengths: []int{13, 16, 19}}, // Visa
+	{digits: 2, lo: 51, hi: 55, lengths: []int{16}},       // Mastercard
+	{digits: 4, lo: 2221, hi: 2720, lengths: []int{16}},   // Mastercard
+	{digits: 2, lo: 34, hi: 34, lengths: []int{15}},       // American Express
+	{digits: 2, lo: 37, hi: 37, lengths: []int{15}},       // American Express
+	{digits: 4, lo: 2200, hi: 2204, minLen: 16},           // Mir
+	{digits: 4, lo: 6011, hi: 6011, minLen: 16},           // Discover
+	{digits: 3, lo: 644, hi: 649, minLen: 16},             // Discover
+	{digits: 2, lo: 65, hi: 65, minLen: 16},               // Discover (and RuPay)
+	{digits: 2, lo: 62, hi: 62, minLen: 16},               // UnionPay
+	{digits: 4, lo: 3528, hi: 3589, minLen: 16},           // JCB
+	{digits: 3, lo: 300, hi: 305, minLen: 14},             // Diners Club
+	{digits: 4, lo: 3095, hi: 3095, minLen: 14},           // Diners Club
+	{digits: 2, lo: 36, hi: 36, minLen: 14},               // Diners Club
+	{digits: 2, lo: 38, hi: 39, minLen: 14},               // Diners Club
+	{digits: 4, lo: 5018, hi: 5018, minLen: 13},           // Maestro
+	{digits: 4, lo: 5020, hi: 5020, minLen: 13},           // Maestro
+	{digits: 4, lo: 5038, hi: 5038, minLen: 13},           // Maestro
+	{digits: 4, lo: 5893, hi: 5893, minLen: 13},           // Maestro
+	{digits: 4, lo: 6304, hi: 6304, minLen: 13},           // Maestro
+	{digits: 4, lo: 6759, hi: 6759, minLen: 13},           // Maestro
+	{digits: 4, lo: 6761, hi: 6763, minLen: 13},           // Maestro
+	{digits: 2, lo: 60, hi: 60, lengths: []int{16}},       // RuPay
+	{digits: 3, lo: 508, hi: 508, lengths: []int{16}},     // RuPay
+	{digits: 4, lo: 9792, hi: 9792, lengths: []int{16}},   // Troy
+}
+
 // cardNetworkOK reports whether the number's issuer identification prefix
 // and length belong to a major card network: Visa, Mastercard, American
 // Express, Discover, Diners Club, JCB, UnionPay, Maestro, Mir, RuPay, Troy.
 func cardNetworkOK(d []byte) bool {
-	n := len(d)
-	p1, p2, p3, p4 := prefix(d, 1), prefix(d, 2), prefix(d, 3), prefix(d, 4)
-	switch {
-	case p1 == 4: // Visa
-		return n == 13 || n == 16 || n == 19
-	case 51 <= p2 && p2 <= 55, 2221 <= p4 && p4 <= 2720: // Mastercard
-		return n == 16
-	case p2 == 34 || p2 == 37: // American Express
-		return n == 15
-	case 2200 <= p4 && p4 <= 2204: // Mir
-		return n >= 16
-	case p4 == 6011, 644 <= p3 && p3 <= 649, p2 == 65: // Discover (and RuPay on 65)
-		return n >= 16
-	case p2 == 62: // UnionPay
-		return n >= 16
-	case 3528 <= p4 && p4 <= 3589: // JCB
-		return n >= 16
-	case 300 <= p3 && p3 <= 305, p4 == 3095, p2 == 36, p2 == 38, p2 == 39: // Diners Club
-		return n >= 14
-	case p4 == 5018, p4 == 5020, p4 == 5038, p4 == 5893, p4 == 6304, p4 == 6759, 6761 <= p4 && p4 <= 6763: // Maestro
-		return n >= 13
-	case p2 == 60, p3 == 508: // RuPay
-		return n == 16
-	case p4 == 9792: // Troy
-		return n == 16
+	for _, r := range cardRules {
+		if p := prefix(d, r.digits); r.lo <= p && p <= r.hi {
+			if r.lengths == nil {
+				return len(d) >= r.minLen
+			}
+			return slices.Contains(r.lengths, len(d))
+		}
 	}
 	return false
 }
