@@ -9,9 +9,11 @@
 //
 // The table has, per package: killed, lived, not covered, timed out,
 // efficacy (killed / (killed + lived)) and mutant coverage ((killed +
-// lived) / all). Lived and not-covered mutants are listed under it by file
-// and line. With -check it exits 1 when a package is below 90 % efficacy
-// or 90 % coverage.
+// lived) / all), and when the result file was written. A result of
+// gremlins --dry-run (mutants RUNNABLE, none tested) gives the coverage
+// only; its efficacy shows as "not run". Lived and not-covered mutants are
+// listed under the table by file and line. With -check it exits 1 when a
+// package is below 90 % efficacy or 90 % coverage, or was not run.
 package main
 
 import (
@@ -24,7 +26,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // result is the part of a gremlins -o file that the report uses.
@@ -45,15 +49,21 @@ type result struct {
 type row struct {
 	pkg                                string
 	killed, lived, uncovered, timedOut int
+	runnable                           int // dry run: covered, not tested
 	others                             int
 	elapsed                            float64
+	measured                           time.Time
 	lives, notCovered                  []string
 }
 
 func (r row) efficacy() float64 { return pct(r.killed, r.killed+r.lived) }
 func (r row) coverage() float64 {
-	return pct(r.killed+r.lived, r.killed+r.lived+r.uncovered+r.timedOut+r.others)
+	covered := r.killed + r.lived + r.runnable
+	return pct(covered, covered+r.uncovered+r.timedOut+r.others)
 }
+
+// dryRun reports whether the row comes from gremlins --dry-run.
+func (r row) dryRun() bool { return r.runnable > 0 && r.killed+r.lived == 0 }
 
 func pct(a, b int) float64 {
 	if b == 0 {
@@ -79,6 +89,9 @@ func load(path string) (row, error) {
 	}
 	name := strings.TrimSuffix(filepath.Base(path), ".json")
 	r := row{pkg: strings.ReplaceAll(name, "_", "/"), elapsed: res.Elapsed}
+	if fi, err := os.Stat(path); err == nil {
+		r.measured = fi.ModTime().UTC()
+	}
 	for _, f := range res.Files {
 		for _, m := range f.Mutations {
 			where := fmt.Sprintf("%s/%s:%d:%d %s", r.pkg, f.FileName, m.Line, m.Column, m.Type)
@@ -93,6 +106,8 @@ func load(path string) (row, error) {
 				r.notCovered = append(r.notCovered, where)
 			case "TIMED OUT":
 				r.timedOut++
+			case "RUNNABLE":
+				r.runnable++
 			default:
 				r.others++
 			}
@@ -104,11 +119,19 @@ func load(path string) (row, error) {
 }
 
 func table(w io.Writer, rows []row) {
-	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | efficacy | mutant coverage | run time |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | efficacy | mutant coverage | run time | measured (UTC) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| `%s` | %d | %d | %d | %d | %.1f %% | %.1f %% | %.0f min |\n",
-			r.pkg, r.killed, r.lived, r.uncovered, r.timedOut, r.efficacy(), r.coverage(), r.elapsed/60)
+		eff, killed, lived := fmt.Sprintf("%.1f %%", r.efficacy()), strconv.Itoa(r.killed), strconv.Itoa(r.lived)
+		if r.dryRun() {
+			eff, killed, lived = "not run", "–", "–"
+		}
+		when := "–"
+		if !r.measured.IsZero() {
+			when = r.measured.Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %d | %s | %.1f %% | %.0f min | %s |\n",
+			r.pkg, killed, lived, r.uncovered, r.timedOut, eff, r.coverage(), r.elapsed/60, when)
 	}
 	for _, r := range rows {
 		if len(r.lives)+len(r.notCovered) == 0 {
@@ -168,7 +191,10 @@ func main() {
 	_, _ = os.Stdout.Write(body.Bytes())
 	short := 0
 	for _, r := range rows {
-		if r.efficacy() < targetEfficacy || r.coverage() < targetCoverage {
+		if r.dryRun() {
+			fmt.Fprintf(os.Stderr, "mutreport: %s: dry run only (coverage %.1f %%), efficacy not measured\n", r.pkg, r.coverage())
+			short++
+		} else if r.efficacy() < targetEfficacy || r.coverage() < targetCoverage {
 			fmt.Fprintf(os.Stderr, "mutreport: %s below target: efficacy %.1f %%, coverage %.1f %% (targets %.0f %%, %.0f %%)\n",
 				r.pkg, r.efficacy(), r.coverage(), targetEfficacy, targetCoverage)
 			short++

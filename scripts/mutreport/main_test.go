@@ -30,7 +30,7 @@ func TestLoadAndTable(t *testing.T) {
 	}
 	var b strings.Builder
 	table(&b, []row{r})
-	for _, w := range []string{"| `internal/auth` | 3 | 1 | 1 | 0 | 75.0 % | 80.0 % | 2 min |", "lived: `internal/auth/auth.go:9:4 CONDITIONALS_BOUNDARY`"} {
+	for _, w := range []string{"| `internal/auth` | 3 | 1 | 1 | 0 | 75.0 % | 80.0 % | 2 min | ", "lived: `internal/auth/auth.go:9:4 CONDITIONALS_BOUNDARY`"} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, b.String())
 		}
@@ -41,5 +41,30 @@ func TestLoadAndTable(t *testing.T) {
 	}
 	if _, err := splice([]byte("no markers"), nil); err == nil {
 		t.Error("splice without markers succeeded")
+	}
+}
+
+// TestDryRunRow: a gremlins --dry-run result (mutants RUNNABLE) gives the
+// coverage only and is never reported as meeting the efficacy target.
+func TestDryRunRow(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "internal_token.json")
+	if err := os.WriteFile(p, []byte(`{"files":[{"file_name":"a.go","mutations":[
+		{"type":"CONDITIONALS_NEGATION","status":"RUNNABLE","line":1,"column":2},
+		{"type":"CONDITIONALS_NEGATION","status":"RUNNABLE","line":2,"column":2},
+		{"type":"CONDITIONALS_NEGATION","status":"RUNNABLE","line":3,"column":2},
+		{"type":"ARITHMETIC_BASE","status":"NOT COVERED","line":12,"column":5}]}],"elapsed_time":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.dryRun() || r.coverage() != 75 || r.measured.IsZero() {
+		t.Fatalf("row = %+v (coverage %.1f)", r, r.coverage())
+	}
+	var b strings.Builder
+	table(&b, []row{r})
+	if !strings.Contains(b.String(), "| `internal/token` | – | – | 1 | 0 | not run | 75.0 % |") {
+		t.Errorf("table:\n%s", b.String())
 	}
 }
