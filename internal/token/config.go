@@ -86,24 +86,31 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RefreshTTL == 0 {
 		c.RefreshTTL = DefaultRefreshTTL
 	}
-	switch {
-	case !knownAlgorithm(c.Algorithm):
+	if !knownAlgorithm(c.Algorithm) {
 		return c, fmt.Errorf("%w: algorithm must be HS256, EdDSA, ES256 or RS256", ErrConfig)
-	case !validClaimString(c.Issuer, maxNameBytes):
+	}
+	if !validClaimString(c.Issuer, maxNameBytes) {
 		return c, fmt.Errorf("%w: issuer must be 1-%d bytes of valid UTF-8", ErrConfig, maxNameBytes)
-	case !validClaimString(c.Audience, maxNameBytes):
+	}
+	if !validClaimString(c.Audience, maxNameBytes) {
 		return c, fmt.Errorf("%w: audience must be 1-%d bytes of valid UTF-8", ErrConfig, maxNameBytes)
-	case c.TTL < time.Second || c.TTL%time.Second != 0:
+	}
+	if c.TTL < time.Second || c.TTL%time.Second != 0 {
 		return c, fmt.Errorf("%w: TTL must be a positive whole number of seconds", ErrConfig)
-	case c.MaxLifetime < time.Second:
+	}
+	if c.MaxLifetime < time.Second {
 		return c, fmt.Errorf("%w: max lifetime must be at least 1s", ErrConfig)
-	case c.TTL > c.MaxLifetime:
+	}
+	if c.TTL > c.MaxLifetime {
 		return c, fmt.Errorf("%w: TTL %v exceeds max lifetime %v", ErrConfig, c.TTL, c.MaxLifetime)
-	case c.Leeway < 0 || c.Leeway > maxLeeway:
+	}
+	if c.Leeway < 0 || c.Leeway > maxLeeway {
 		return c, fmt.Errorf("%w: leeway must be between 0 and %v", ErrConfig, maxLeeway)
-	case c.MaxTokenBytes < minTokenBytes || c.MaxTokenBytes > maxTokenBytes:
+	}
+	if c.MaxTokenBytes < minTokenBytes || c.MaxTokenBytes > maxTokenBytes {
 		return c, fmt.Errorf("%w: max token bytes must be between %d and %d", ErrConfig, minTokenBytes, maxTokenBytes)
-	case c.RefreshTTL < time.Minute:
+	}
+	if c.RefreshTTL < time.Minute {
 		return c, fmt.Errorf("%w: refresh TTL must be at least 1m", ErrConfig)
 	}
 	return c, nil

@@ -258,20 +258,26 @@ func (i *Issuer) Verify(tok string, at time.Time) (Claims, error) {
 
 // checkClaims checks the values of parsed claims as of at.
 func (i *Issuer) checkClaims(c Claims, audOK bool, at time.Time) error {
-	switch life := c.ExpiresAt.Sub(c.IssuedAt); {
-	case c.Issuer != i.cfg.Issuer:
+	life := c.ExpiresAt.Sub(c.IssuedAt)
+	if c.Issuer != i.cfg.Issuer {
 		return ErrIssuer
-	case !audOK:
+	}
+	if !audOK {
 		return ErrAudience
-	case life <= 0:
+	}
+	if life <= 0 {
 		return fmt.Errorf("%w: exp is not after iat", ErrLifetime)
-	case life > i.cfg.MaxLifetime:
+	}
+	if life > i.cfg.MaxLifetime {
 		return fmt.Errorf("%w: exp - iat exceeds %v", ErrLifetime, i.cfg.MaxLifetime)
-	case c.IssuedAt.After(at.Add(i.cfg.Leeway)):
+	}
+	if c.IssuedAt.After(at.Add(i.cfg.Leeway)) {
 		return fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
-	case !c.NotBefore.IsZero() && c.NotBefore.After(at.Add(i.cfg.Leeway)):
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(at.Add(i.cfg.Leeway)) {
 		return fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
-	case !at.Before(c.ExpiresAt):
+	}
+	if !at.Before(c.ExpiresAt) {
 		return ErrExpired
 	}
 	return nil

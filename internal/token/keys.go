@@ -89,10 +89,10 @@ func (ks *KeySet) add(k *key) {
 func NewHMACKeySet(current []byte, previous ...[]byte) (*KeySet, error) {
 	ks := &KeySet{alg: HS256, byKID: make(map[string]*key)}
 	for i, s := range append([][]byte{current}, previous...) {
-		switch {
-		case len(s) < MinSecretBytes:
+		if len(s) < MinSecretBytes {
 			return nil, fmt.Errorf("%w: HS256 secret %d is shorter than %d bytes", ErrKey, i, MinSecretBytes)
-		case IsPlaceholderSecret(s):
+		}
+		if IsPlaceholderSecret(s) {
 			return nil, fmt.Errorf("%w: HS256 secret %d is a placeholder or trivially weak", ErrKey, i)
 		}
 		secret := bytes.Clone(s)
@@ -226,14 +226,16 @@ func ParseKeySetPEM(alg string, privatePEM []byte, publicPEMs ...[]byte) (*KeySe
 // pemBlock returns the DER bytes of the single PEM block of type typ in data.
 func pemBlock(data []byte, typ string) ([]byte, error) {
 	block, rest := pem.Decode(data)
-	switch {
-	case block == nil:
+	if block == nil {
 		return nil, fmt.Errorf("%w: no PEM block", ErrKey)
-	case block.Type != typ:
+	}
+	if block.Type != typ {
 		return nil, fmt.Errorf("%w: PEM block is %q, want %q (PKCS#8 private keys and PKIX public keys; convert with openssl pkcs8 -topk8 -nocrypt or openssl pkey -pubout)", ErrKey, block.Type, typ)
-	case len(block.Headers) != 0:
+	}
+	if len(block.Headers) != 0 {
 		return nil, fmt.Errorf("%w: encrypted or annotated PEM blocks are not supported", ErrKey)
-	case len(bytes.TrimSpace(rest)) != 0:
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
 		return nil, fmt.Errorf("%w: more than one PEM block", ErrKey)
 	}
 	return block.Bytes, nil

@@ -82,12 +82,13 @@ func (m *MemoryStore) CreateRefresh(_ context.Context, r RefreshRecord) error {
 	defer m.mu.Unlock()
 	m.maybeSweep(len(m.rt) >= m.max)
 	f := m.fam[r.FamilyID]
-	switch {
-	case f != nil && f.revokedAt != nil:
+	if f != nil && f.revokedAt != nil {
 		return ErrRefreshRevoked
-	case m.rt[key] != nil:
+	}
+	if m.rt[key] != nil {
 		return fmt.Errorf("%w: duplicate refresh token hash", ErrInvalidInput)
-	case len(m.rt) >= m.max || f == nil && len(m.fam) >= m.max:
+	}
+	if len(m.rt) >= m.max || f == nil && len(m.fam) >= m.max {
 		return ErrStoreFull
 	}
 	if f == nil {

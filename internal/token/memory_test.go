@@ -108,3 +108,33 @@ func TestMemoryStoreReturnsCopies(t *testing.T) {
 		t.Errorf("stored UsedAt changed through a returned record: %+v, %v", again, err)
 	}
 }
+
+// TestMemoryStoreRevokeUnknownFamilyBounded: revocations of unknown
+// families are remembered, but within the entry bound; a full store sweeps
+// expired entries at once before refusing.
+func TestMemoryStoreRevokeUnknownFamilyBounded(t *testing.T) {
+	ctx := context.Background()
+	clk := &testClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m := token.NewMemoryStoreWith(token.MemoryOptions{Now: clk.now, MaxEntries: 2})
+	past := clk.now().Add(-24 * time.Hour) // remembered until past + the sweep period: already over
+	if err := m.RevokeFamily(ctx, "a", past); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RevokeFamily(ctx, "b", clk.now()); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Second)
+	// Full: "a" has expired and is swept at once, making room for "c".
+	if err := m.RevokeFamily(ctx, "c", clk.now()); err != nil {
+		t.Fatalf("RevokeFamily with an expired entry to sweep = %v", err)
+	}
+	if err := m.RevokeFamily(ctx, "d", clk.now()); !errors.Is(err, token.ErrStoreFull) {
+		t.Errorf("RevokeFamily when full = %v, want ErrStoreFull", err)
+	}
+	if err := m.RevokeFamily(ctx, "b", clk.now()); err != nil {
+		t.Errorf("revoking a remembered family again when full = %v", err)
+	}
+	if err := m.CreateRefresh(ctx, token.RefreshRecord{Hash: hashOf("x"), FamilyID: "c", ExpiresAt: clk.now().Add(time.Hour)}); !errors.Is(err, token.ErrRefreshRevoked) {
+		t.Errorf("CreateRefresh in a family revoked before it existed = %v, want ErrRefreshRevoked", err)
+	}
+}

@@ -279,12 +279,13 @@ func (jr *jsonReader) parseHeader(data []byte) (header, error) {
 		}
 		return err
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return h, err
-	case !hasAlg:
+	}
+	if !hasAlg {
 		return h, fmt.Errorf("%w: missing alg", ErrAlgorithm)
-	case !hasKid:
+	}
+	if !hasKid {
 		return h, fmt.Errorf("%w: missing kid", ErrHeader)
 	}
 	return h, nil

@@ -187,16 +187,19 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	}
 	now := s.iss.now().UTC()
 	rec, err := s.store.UseRefresh(ctx, HashRefresh(refreshToken), now)
-	switch {
-	case errors.Is(err, ErrRefreshReused):
+	if errors.Is(err, ErrRefreshReused) {
 		return Pair{}, s.reused(ctx, rec, now)
-	case errors.Is(err, ErrRefreshUnknown):
+	}
+	if errors.Is(err, ErrRefreshUnknown) {
 		return Pair{}, ErrRefreshUnknown
-	case err != nil:
+	}
+	if err != nil {
 		return Pair{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	case rec.RevokedAt != nil:
+	}
+	if rec.RevokedAt != nil {
 		return Pair{}, ErrRefreshRevoked
-	case !now.Before(rec.ExpiresAt):
+	}
+	if !now.Before(rec.ExpiresAt) {
 		return Pair{}, ErrRefreshExpired
 	}
 	perms, err := s.grants.Permissions(ctx, rec.UserID, rec.KeyID)
