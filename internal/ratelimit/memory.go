@@ -124,8 +124,8 @@ func (m *Memory) decide(key string, p Policy, consume bool) (Decision, error) {
 	}
 	e.window = w
 	e.expire(t - w)
-	if e.n > 0 && t < e.at(e.n-1) {
-		t = e.at(e.n - 1) // never let an injected clock run the log backwards
+	if e.n > 0 {
+		t = max(t, e.at(e.n-1)) // never let an injected clock run the log backwards
 	}
 	d := Decision{Limit: p.Limit}
 	used := e.n

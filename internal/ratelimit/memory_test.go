@@ -2,7 +2,9 @@ package ratelimit_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +185,35 @@ func BenchmarkAllow(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestMemoryClockBackwardsKeepsOrder: a request seen at an earlier time
+// than the newest one counted is logged at the newest time, so the answer
+// is the one the newest time gives.
+func TestMemoryClockBackwardsKeepsOrder(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 10)
+	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
+	ctx := context.Background()
+	m.Allow(ctx, "k", p)
+	clock.Advance(30 * time.Second)
+	m.Allow(ctx, "k", p)
+	clock.Advance(-20 * time.Second)
+	d, err := m.Allow(ctx, "k", p)
+	if err != nil || !d.Allowed || d.ResetAfter != 30*time.Second {
+		t.Errorf("third request with the clock 20 s back: %+v, %v; want allowed, reset after 30s", d, err)
+	}
+}
+
+func TestMemoryKeyLength(t *testing.T) {
+	m := ratelimit.NewMemory(nil, 10)
+	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
+	if _, err := m.Allow(context.Background(), strings.Repeat("k", ratelimit.MaxKeyLen), p); err != nil {
+		t.Errorf("key of MaxKeyLen bytes: %v", err)
+	}
+	for _, k := range []string{"", strings.Repeat("k", ratelimit.MaxKeyLen+1)} {
+		if _, err := m.Allow(context.Background(), k, p); !errors.Is(err, ratelimit.ErrInvalidKey) {
+			t.Errorf("key of %d bytes: %v, want ErrInvalidKey", len(k), err)
+		}
+	}
 }
