@@ -217,3 +217,22 @@ func TestMemoryKeyLength(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryPeekEmptiedKey: a key whose counted requests have all left the
+// window (but whose state is still held) peeks as a fresh key: the whole
+// quota, reset after a whole window.
+func TestMemoryPeekEmptiedKey(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 0)
+	ctx := context.Background()
+	hourly := ratelimit.Policy{Name: "h", Limit: 5, Window: time.Hour}
+	minutely := ratelimit.Policy{Name: "m", Limit: 5, Window: time.Minute}
+	m.Allow(ctx, "k", hourly) // same key, same shard; stays the least recently used and live
+	clock.Advance(time.Second)
+	m.Allow(ctx, "k", minutely)
+	clock.Advance(2 * time.Minute)
+	d, err := m.Peek(ctx, "k", minutely)
+	if err != nil || !d.Allowed || d.Remaining != 5 || d.ResetAfter != time.Minute {
+		t.Errorf("Peek of an emptied key = %+v, %v; want 5 remaining, reset after 1m", d, err)
+	}
+}
