@@ -80,14 +80,14 @@ func GenerateFernetKey() string {
 // trailing bits are refused.
 func ParseFernetKey(s string) (*FernetKey, error) {
 	var enc *base64.Encoding
-	switch {
-	case !isBase64URL(s, true):
+	if !isBase64URL(s, true) {
 		return nil, ErrFernetKey
-	case len(s) == 44:
+	}
+	if len(s) == 44 {
 		enc = base64.URLEncoding.Strict()
-	case len(s) == 43:
+	} else if len(s) == 43 {
 		enc = base64.RawURLEncoding.Strict()
-	default:
+	} else {
 		return nil, ErrFernetKey
 	}
 	b, err := enc.DecodeString(s)
@@ -284,10 +284,10 @@ func (tc *timeCheck) check(ts uint64) error {
 		return nil
 	}
 	now := uint64(tc.now)
-	switch {
-	case ts < now && now-ts > tc.ttl:
+	if ts < now && now-ts > tc.ttl {
 		return ErrTokenExpired
-	case ts > now && ts-now > fernetMaxSkew:
+	}
+	if ts > now && ts-now > fernetMaxSkew {
 		return ErrTokenFuture
 	}
 	return nil
@@ -339,9 +339,7 @@ func isBase64URL(s string, padding bool) bool {
 	}
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		switch {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
-		default:
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
 			return false
 		}
 	}

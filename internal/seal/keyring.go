@@ -47,10 +47,10 @@ var (
 // ParseAlgorithm parses an ENCRYPTION_ALGORITHM value, ignoring case. The
 // empty string selects the default, AES256GCM.
 func ParseAlgorithm(s string) (Algorithm, error) {
-	switch {
-	case s == "", strings.EqualFold(s, string(AES256GCM)):
+	if s == "" || strings.EqualFold(s, string(AES256GCM)) {
 		return AES256GCM, nil
-	case strings.EqualFold(s, string(Fernet)):
+	}
+	if strings.EqualFold(s, string(Fernet)) {
 		return Fernet, nil
 	}
 	return "", fmt.Errorf("%w %q (want %s or %s)", ErrAlgorithm, s, AES256GCM, Fernet)
@@ -264,10 +264,10 @@ func (k *Keyring) RemoveKey(id string) error {
 	defer k.mu.Unlock()
 	s := k.state.Load()
 	d := s.lookup(id)
-	switch {
-	case d == nil:
+	if d == nil {
 		return fmt.Errorf("%w %q", ErrUnknownKey, id)
-	case d == s.active:
+	}
+	if d == s.active {
 		return ErrActiveKey
 	}
 	s = s.clone()

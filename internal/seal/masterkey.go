@@ -163,10 +163,9 @@ func parseKDFParams(b []byte) (kdfParams, error) {
 	p.kdf = b[0]
 	p.iterations = binary.BigEndian.Uint32(b[1:5])
 	copy(p.salt[:], b[5:kdfParamsSize])
-	switch {
-	case p.kdf == kdfHKDF && p.iterations == 0:
-	case p.kdf == kdfPBKDF2 && p.iterations >= MinPBKDF2Iterations && p.iterations <= MaxPBKDF2Iterations:
-	default:
+	isHKDF := p.kdf == kdfHKDF && p.iterations == 0
+	isPBKDF2 := p.kdf == kdfPBKDF2 && p.iterations >= MinPBKDF2Iterations && p.iterations <= MaxPBKDF2Iterations
+	if !isHKDF && !isPBKDF2 {
 		return p, fmt.Errorf("unsupported kdf %d with %d iterations", p.kdf, p.iterations)
 	}
 	return p, nil
@@ -178,18 +177,17 @@ func parseKDFParams(b []byte) (kdfParams, error) {
 // p's KDF is ErrWrongKey, found before any expensive work.
 func (m *MasterKey) prk(p kdfParams) ([]byte, error) {
 	var secret []byte
-	switch {
-	case p.kdf == kdfHKDF && !m.IsPassphrase():
+	if p.kdf == kdfHKDF && !m.IsPassphrase() {
 		secret = m.raw
-	case p.kdf == kdfPBKDF2 && m.IsPassphrase():
+	} else if p.kdf == kdfPBKDF2 && m.IsPassphrase() {
 		s, err := pbkdf2.Key(sha256.New, string(m.passphrase), p.salt[:], int(p.iterations), 32)
 		if err != nil {
 			return nil, fmt.Errorf("crypto: pbkdf2: %w", err)
 		}
 		secret = s
-	case p.kdf == kdfPBKDF2:
+	} else if p.kdf == kdfPBKDF2 {
 		return nil, fmt.Errorf("%w: data is protected by a passphrase, not a raw key", ErrWrongKey)
-	default:
+	} else {
 		return nil, fmt.Errorf("%w: data is protected by a raw key, not a passphrase", ErrWrongKey)
 	}
 	prk, err := hkdf.Extract(sha256.New, secret, p.salt[:])

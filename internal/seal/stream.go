@@ -306,15 +306,14 @@ func (r *Reader) next() error {
 	n, err := io.ReadFull(r.src, r.buf[have:full+1])
 	have += n
 	var final bool
-	switch {
-	case err == nil:
+	if err == nil {
 		r.carry = true
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
+	} else if err == io.EOF || err == io.ErrUnexpectedEOF {
 		r.carry, final = false, true
 		if have < gcmTagSize {
 			return ErrStreamAuth
 		}
-	default:
+	} else {
 		return err
 	}
 	sealed := r.buf[:min(have, full)]

@@ -174,12 +174,13 @@ func decodeKeyring(plain []byte) (*ringState, error) {
 			clear(kj.Material)
 		}
 	}()
-	switch {
-	case doc.Format != keyringFormat:
+	if doc.Format != keyringFormat {
 		return nil, fmt.Errorf("%w: unknown format %d", ErrKeyringFormat, doc.Format)
-	case len(doc.Root) != 32:
+	}
+	if len(doc.Root) != 32 {
 		return nil, fmt.Errorf("%w: bad derivation root", ErrKeyringFormat)
-	case len(doc.Keys) == 0:
+	}
+	if len(doc.Keys) == 0 {
 		return nil, fmt.Errorf("%w: no keys", ErrKeyringFormat)
 	}
 	s := &ringState{root: append([]byte(nil), doc.Root...), revision: doc.Revision}
