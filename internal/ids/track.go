@@ -244,11 +244,10 @@ func (tr *track) observe(r *rules, c counter, k int, keyed bool, fp uint64, t in
 	tr.score.add(tr.longBase, pts)
 	tr.reasons |= why
 	out.score, out.reasons = prior+pts, tr.reasons
-	switch {
-	case out.score >= r.threshold:
+	if out.score >= r.threshold {
 		out.block = true
 		tr.forgive()
-	case prior == 0:
+	} else if prior == 0 {
 		out.suspect = true
 	}
 	return out
