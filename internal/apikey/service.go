@@ -160,12 +160,9 @@ func (s *Service) check(k Key, now time.Time) error {
 	var reason error
 	switch k.Status {
 	case StatusActive:
-		switch {
-		case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
-			reason = ErrExpired
-		case k.GraceUntil != nil && !now.Before(*k.GraceUntil):
-			reason = ErrExpired
-		case s.idle(k, now):
+		expired := k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
+		graceOver := k.GraceUntil != nil && !now.Before(*k.GraceUntil)
+		if expired || graceOver || s.idle(k, now) {
 			reason = ErrExpired
 		}
 	case StatusRevoked:
@@ -341,12 +338,13 @@ func (s *Service) Purge() { s.cache.purge() }
 // checkLabel validates a short stored label: valid UTF-8, no control or
 // format characters (bidi overrides), at most maxLen characters.
 func checkLabel(field, v string, maxLen int, allowEmpty bool) error {
-	switch {
-	case v == "" && !allowEmpty:
+	if v == "" && !allowEmpty {
 		return fmt.Errorf("%w: empty %s", ErrInvalid, field)
-	case !utf8.ValidString(v):
+	}
+	if !utf8.ValidString(v) {
 		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
-	case utf8.RuneCountInString(v) > maxLen:
+	}
+	if utf8.RuneCountInString(v) > maxLen {
 		return fmt.Errorf("%w: %s longer than %d", ErrInvalid, field, maxLen)
 	}
 	for _, r := range v {
