@@ -58,10 +58,9 @@ func starWords(b *strings.Builder, s string) {
 		word = word[:0]
 	}
 	for i, r := range s {
-		switch {
-		case isWordPart(r):
+		if isWordPart(r) {
 			word = append(word, r)
-		case isJoiner(r) && len(word) > 0:
+		} else if isJoiner(r) && len(word) > 0 {
 			next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
 			if isWordPart(next) && isWordPart(word[len(word)-1]) {
 				word = append(word, r)
@@ -69,7 +68,7 @@ func starWords(b *strings.Builder, s string) {
 			}
 			flush()
 			b.WriteRune(r)
-		default:
+		} else {
 			flush()
 			b.WriteRune(r)
 		}

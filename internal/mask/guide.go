@@ -26,10 +26,9 @@ func MaskEmail(s string) string {
 	n := utf8.RuneCountInString(local)
 	k := 0
 	for _, r := range local {
-		switch {
-		case n >= 3 && (k == 0 || k == n-1), n == 2 && k == 0:
+		if n >= 3 && (k == 0 || k == n-1) || n == 2 && k == 0 {
 			b.WriteRune(r)
-		default:
+		} else {
 			b.WriteByte('*')
 		}
 		k++

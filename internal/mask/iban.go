@@ -63,13 +63,13 @@ func findIBANs(text string, out []span) []span {
 		k, j := 4, i+4
 		for k < n && j < len(text) {
 			c := text[j]
-			switch {
-			case isUpper(c) || isDigit(c):
+			if isUpper(c) || isDigit(c) {
 				buf[k] = c
 				k++
 				j++
 				continue
-			case c == ' ' && k%4 == 0 && text[j-1] != ' ' && j+1 < len(text) && (isUpper(text[j+1]) || isDigit(text[j+1])):
+			}
+			if c == ' ' && k%4 == 0 && text[j-1] != ' ' && j+1 < len(text) && (isUpper(text[j+1]) || isDigit(text[j+1])) {
 				j++
 				continue
 			}

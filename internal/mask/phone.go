@@ -172,27 +172,26 @@ func scanPhone(text string, i int) (start, end, runEnd int) {
 loop:
 	for j < len(text) {
 		c := text[j]
-		switch {
-		case isDigit(c):
+		if isDigit(c) {
 			parenDigits++
 			lastDigit = j
-		case c == '(':
+		} else if c == '(' {
 			prev := byteAt(text, j-1)
 			if parenAt >= 0 || !isDigit(byteAt(text, j+1)) || j > start && !isPhoneSep(prev) && !isDigit(prev) && prev != '+' {
 				break loop
 			}
 			parenAt, parenDigits = j, 0
-		case c == ')':
+		} else if c == ')' {
 			if parenAt < 0 || parenDigits < 1 || parenDigits > 5 {
 				break loop
 			}
 			parenAt = -2 // closed; a second pair is not allowed
-		case isPhoneSep(c):
+		} else if isPhoneSep(c) {
 			prev, next := byteAt(text, j-1), byteAt(text, j+1)
 			if !(isDigit(prev) || prev == ')') || !(isDigit(next) || next == '(') {
 				break loop
 			}
-		default:
+		} else {
 			break loop
 		}
 		j++

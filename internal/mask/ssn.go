@@ -39,20 +39,19 @@ func ssnAt(text string, i, j int) (int, bool) {
 		return 0, false
 	}
 	var d [9]byte
-	switch {
-	case len(run) == 11 && (run[3] == '-' && run[6] == '-' || run[3] == ' ' && run[6] == ' '):
+	if len(run) == 11 && (run[3] == '-' && run[6] == '-' || run[3] == ' ' && run[6] == ' ') {
 		copy(d[0:3], run[0:3])
 		copy(d[3:5], run[4:6])
 		copy(d[5:9], run[7:11])
 		if run[3] == ' ' && !hasContext(text, i, 3, isSSNWord) {
 			return 0, false
 		}
-	case len(run) == 9:
+	} else if len(run) == 9 {
 		copy(d[:], run)
 		if !hasContext(text, i, 3, isSSNWord) {
 			return 0, false
 		}
-	default:
+	} else {
 		return 0, false
 	}
 	for _, c := range d {

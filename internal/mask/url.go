@@ -84,14 +84,12 @@ func scanURL(text string, i int) int {
 	}
 	for end > i {
 		r, size := utf8.DecodeLastRuneInString(text[i:end])
-		switch {
-		case strings.ContainsRune(".,;:!?'*", r):
-		case r == ')' && open[0] < closed[0]:
+		// Trailing punctuation and unbalanced closing brackets are prose.
+		if r == ')' && open[0] < closed[0] {
 			closed[0]--
-		case r == ']' && open[1] < closed[1]:
+		} else if r == ']' && open[1] < closed[1] {
 			closed[1]--
-		case r >= utf8.RuneSelf && unicode.IsPunct(r):
-		default:
+		} else if !strings.ContainsRune(".,;:!?'*", r) && !(r >= utf8.RuneSelf && unicode.IsPunct(r)) {
 			return end
 		}
 		end -= size
