@@ -236,3 +236,40 @@ func TestMemoryPeekEmptiedKey(t *testing.T) {
 		t.Errorf("Peek of an emptied key = %+v, %v; want 5 remaining, reset after 1m", d, err)
 	}
 }
+
+// TestMemoryWarnOnlyWhenCrossing80: the warning goes with the request that
+// takes the count past 80 % of the limit, not with later ones, even when
+// the warning before has left the window.
+func TestMemoryWarnOnlyWhenCrossing80(t *testing.T) {
+	clock := ratelimittest.NewClock(epoch)
+	m := ratelimit.NewMemory(clock.Now, 0)
+	p := ratelimit.Policy{Name: "p", Limit: 10, Window: time.Minute}
+	ctx := context.Background()
+	var warns []string
+	allow := func(n int, label string) {
+		for i := range n {
+			d, err := m.Allow(ctx, "k", p)
+			if err != nil || !d.Allowed {
+				t.Fatalf("%s #%d: %+v, %v", label, i, d, err)
+			}
+			if d.Warn {
+				warns = append(warns, label+"#"+strconv.Itoa(i))
+			}
+		}
+	}
+	allow(8, "t0") // 8 counted
+	clock.Advance(59 * time.Second)
+	allow(1, "t59")            // the 9th: past 80 %, warns
+	clock.Advance(time.Second) // the first 8 leave the window
+	allow(9, "t60")            // back to 9 and 10 counted within the warning's window: no new warning
+	// At t=119 the t59 request has left: 9 counted, all newer than the
+	// warning; the 10th request is not a crossing and must not warn.
+	clock.Advance(59 * time.Second)
+	d, err := m.Allow(ctx, "k", p)
+	if err != nil || !d.Allowed || d.Warn {
+		t.Errorf("t119: %+v, %v; want allowed without a warning", d, err)
+	}
+	if len(warns) != 1 || warns[0] != "t59#0" {
+		t.Errorf("warnings %v, want only t59#0", warns)
+	}
+}
