@@ -57,18 +57,17 @@ func (db *Dashboard) wrap(rt route) http.Handler {
 		sid, s, found := db.session(r)
 		if found {
 			p, err := db.recheck(r.Context(), s)
-			switch {
-			case errors.Is(err, errSessionEnded):
+			if errors.Is(err, errSessionEnded) {
 				db.sessions.delete(sid)
 				db.clearCookie(w, r)
 				if rt.perm != public {
 					http.Redirect(w, r, "/dashboard/login?m=ended", http.StatusSeeOther)
 					return
 				}
-			case err != nil:
+			} else if err != nil {
 				db.fail(w, r, v, unavailable(err))
 				return
-			default:
+			} else {
 				v.sid, v.p = sid, p
 				info.Principal = p
 			}
@@ -105,24 +104,26 @@ var errSessionEnded = errors.New("dashboard: session ended")
 // a demotion to the user role ends the session at once. Store failures fail closed.
 func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal, error) {
 	k, err := db.d.Keys.Check(ctx, s.KeyID)
-	switch {
-	case errors.Is(err, apikey.ErrRevoked), errors.Is(err, apikey.ErrExpired), errors.Is(err, apikey.ErrSuspended),
-		errors.Is(err, apikey.ErrNotFound), errors.Is(err, apikey.ErrMalformed):
+	if errors.Is(err, apikey.ErrRevoked) || errors.Is(err, apikey.ErrExpired) || errors.Is(err, apikey.ErrSuspended) ||
+		errors.Is(err, apikey.ErrNotFound) || errors.Is(err, apikey.ErrMalformed) {
 		return nil, errSessionEnded
-	case err != nil:
+	}
+	if err != nil {
 		return nil, err
-	case k.UserID != s.UserID, k.ReplacedBy != "":
+	}
+	if k.UserID != s.UserID || k.ReplacedBy != "" {
 		// A key replaced by rotation serves data during its grace
 		// period, never the dashboard.
 		return nil, errSessionEnded
 	}
 	u, err := db.d.Users.UserByID(ctx, s.UserID)
-	switch {
-	case errors.Is(err, users.ErrNotFound):
+	if errors.Is(err, users.ErrNotFound) {
 		return nil, errSessionEnded
-	case err != nil:
+	}
+	if err != nil {
 		return nil, err
-	case u.Disabled():
+	}
+	if u.Disabled() {
 		return nil, errSessionEnded
 	}
 	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: "session"}
