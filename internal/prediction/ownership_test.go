@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samo-brain/samo/internal/crypto"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/reqctx"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -23,7 +23,7 @@ import (
 var testNow = time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
 
 // fakeSealer "seals" as aad|plaintext; Open refuses another row's aad with
-// crypto.ErrAuth, and a value without '|' with a non-authentication error.
+// seal.ErrAuth, and a value without '|' with a non-authentication error.
 type fakeSealer struct{ fail error }
 
 func (f fakeSealer) Seal(pt, aad []byte) ([]byte, error) {
@@ -39,7 +39,7 @@ func (fakeSealer) Open(sealed, aad []byte) ([]byte, error) {
 		return nil, errors.New("fake sealer: unreadable")
 	}
 	if !bytes.Equal(sealed[:i], aad) {
-		return nil, crypto.ErrAuth
+		return nil, seal.ErrAuth
 	}
 	return sealed[i+1:], nil
 }
@@ -268,7 +268,7 @@ func TestGetTamperedText(t *testing.T) {
 	f := newFixture(t, "")
 	r := f.seed(t, "alice", "hi")
 	f.store.recs[0].Sealed = []byte("pred_other|hi") // moved from another row
-	if _, err := f.svc.Get(as(rbac.User, "alice"), r.ID); !errors.Is(err, crypto.ErrAuth) {
+	if _, err := f.svc.Get(as(rbac.User, "alice"), r.ID); !errors.Is(err, seal.ErrAuth) {
 		t.Fatalf("moved ciphertext: %v", err)
 	}
 	if got := f.ev.types(); !slices.Equal(got, []secevent.Type{secevent.CiphertextTampered}) {
