@@ -20,11 +20,14 @@ type listResponse struct {
 
 func (a *API) listPredictions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	for k := range q {
+	for k, vs := range q {
 		switch k {
 		case "emotion", "q", "limit", "cursor":
 		default:
 			return fieldProblem(truncate(k, 32), "unknown_parameter", "unknown query parameter (expected emotion, q, limit, cursor)")
+		}
+		if len(vs) > 1 { // parameter pollution: which one counts must not be guessed
+			return fieldProblem(k, "repeated", "give this parameter once")
 		}
 	}
 	lp := prediction.ListParams{Emotion: q.Get("emotion"), Word: q.Get("q"), Limit: 20}
