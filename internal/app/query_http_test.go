@@ -27,3 +27,14 @@ func TestRepeatedQueryParametersRefused(t *testing.T) {
 		t.Errorf("a single q: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// A method a route does not declare (TRACE included) is 405, never served.
+func TestUndeclaredMethodsRefused(t *testing.T) {
+	ta := newTestApp(t, nil)
+	key := ta.key("tom", rbac.User)
+	for _, m := range []string{"TRACE", "PUT", "PATCH"} {
+		if rec := ta.do(m, "/v1/predictions", key, nil); rec.Code != 405 {
+			t.Errorf("%s /v1/predictions: %d, want 405", m, rec.Code)
+		}
+	}
+}
