@@ -18,7 +18,7 @@ func start(t *testing.T, extra map[string]string) (*server, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	key, err := s.key("tester", rbac.User)
+	key, err := s.key("tester", rbac.RoleUser)
 	if err != nil {
 		t.Fatal(err)
 	}

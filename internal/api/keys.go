@@ -136,7 +136,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Role == "" {
-		req.Role = string(rbac.User)
+		req.Role = string(rbac.RoleUser)
 	}
 	role, err := rbac.ParseRole(req.Role)
 	if err != nil {

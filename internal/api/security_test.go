@@ -119,7 +119,7 @@ func (e *secEnv) seed(t *testing.T) {
 }
 
 func TestSecurityRoutesNeedAdmin(t *testing.T) {
-	e := newSecEnv(t, rbac.Analyst)
+	e := newSecEnv(t, rbac.RoleAnalyst)
 	for _, rt := range (&API{}).securityRoutes() {
 		path := strings.NewReplacer("{id}", "inc_x", "{ip}", "192.0.2.1").Replace(rt.Pattern)
 		if rec := e.do(t, rt.Method, path, ""); rec.Code != http.StatusForbidden {

@@ -27,7 +27,7 @@ func TestAnalystTextViewOverHTTP(t *testing.T) {
 				extra["ANALYST_TEXT_VIEW"] = tt.view
 			}
 			ta := newTestApp(t, extra)
-			user, analyst, admin := ta.key("jo", rbac.User), ta.key("an", rbac.Analyst), ta.key("ad", rbac.RoleAdmin)
+			user, analyst, admin := ta.key("jo", rbac.RoleUser), ta.key("an", rbac.RoleAnalyst), ta.key("ad", rbac.RoleAdmin)
 			rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": text})
 			var own struct {
 				ID     string `json:"id"`

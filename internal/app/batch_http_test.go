@@ -58,7 +58,7 @@ func upload(name string, content []byte) (string, []byte) {
 // kilobytes. (Before, the whole body was read and decoded first.)
 func TestBatchStopsAtFirstItemPastCap(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"IDS_BLOCK_THRESHOLD": "60000"})
-	key := ta.key("streamer", rbac.User)
+	key := ta.key("streamer", rbac.RoleUser)
 	tiny := bytes.Repeat([]byte("a\n"), 5<<20) // 10 MiB, 5 M lines
 	jsonFile := append(append([]byte("["), bytes.Repeat([]byte(`"x",`), 2<<20)...), []byte(`"x"]`)...)
 	cases := []struct {
@@ -99,8 +99,8 @@ func TestBatchStopsAtFirstItemPastCap(t *testing.T) {
 // one attack in a batch does not.
 func TestBatchAttacksCountForIntrusionDetection(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("attacker", rbac.User)
-	honest := ta.key("honest", rbac.User)
+	key := ta.key("attacker", rbac.RoleUser)
+	honest := ta.key("honest", rbac.RoleUser)
 	batch := func(n int) []byte {
 		texts := make([]string, 100)
 		for i := range texts {
@@ -138,7 +138,7 @@ func TestBatchAttacksCountForIntrusionDetection(t *testing.T) {
 // trip the same detector are one injection_detected event with count 100.
 func TestBatchEventsAggregatedPerClass(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"IDS_BLOCK_THRESHOLD": "60000"})
-	key := ta.key("many", rbac.User)
+	key := ta.key("many", rbac.RoleUser)
 	lines := strings.Repeat("<script>x()</script>\n", 100) + strings.Repeat("\n", 3) + strings.Repeat("y\x01z\n", 7)
 	ctype, body := upload("a.txt", []byte(lines))
 	rec, _ := ta.send("/v1/predict/batch", key, ctype, "192.0.2.50:1", body)

@@ -40,7 +40,7 @@ func BenchmarkBareHandler(b *testing.B) {
 // model, sealing, the SQLite write and the events of POST /v1/predict.
 func BenchmarkSecuredPredict(b *testing.B) {
 	ta := perfApp(b)
-	runPredictBench(b, ta.Handler, ta.key("bench", rbac.User))
+	runPredictBench(b, ta.Handler, ta.key("bench", rbac.RoleUser))
 }
 
 func runPredictBench(b *testing.B, h http.Handler, key string) {

@@ -90,7 +90,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 
 func TestCompatibilityAliasesDeprecated(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("dora", rbac.User)
+	key := ta.key("dora", rbac.RoleUser)
 	cases := []struct{ method, path, key, successor string }{
 		{"GET", "/api/health", "", "/health"},
 		{"POST", "/api/predict", key, "/v1/predict"},

@@ -65,7 +65,7 @@ func outcomes(inc incidentJSON) map[string]string {
 func TestRefreshReuseIsCriticalOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
-	key := ta.key("tess", rbac.User)
+	key := ta.key("tess", rbac.RoleUser)
 	p := decodePair(t, ta.doFrom("198.51.100.20", "POST", "/v1/auth/token", key, nil))
 	decodePair(t, ta.doFrom("198.51.100.20", "POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}))
 	if rec := ta.doFrom("198.51.100.20", "POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}); rec.Code != 401 {
@@ -79,7 +79,7 @@ func TestRefreshReuseIsCriticalOverHTTP(t *testing.T) {
 	if rec := ta.doFrom("198.51.100.20", "GET", "/v1/predictions", key, nil); rec.Code != 401 {
 		t.Errorf("the suspended key: %d, want 401", rec.Code)
 	}
-	other := ta.key("ola", rbac.User)
+	other := ta.key("ola", rbac.RoleUser)
 	if rec := ta.doFrom("198.51.100.20", "GET", "/v1/predictions", other, nil); rec.Code != 200 {
 		t.Errorf("another key from the presenter's address: %d, want 200 (not blocked)", rec.Code)
 	}
@@ -95,7 +95,7 @@ func TestRefreshReuseIsCriticalOverHTTP(t *testing.T) {
 func TestTamperedCiphertextIsCriticalOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
-	key := ta.key("ivy", rbac.User)
+	key := ta.key("ivy", rbac.RoleUser)
 	rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "a calm evening"})
 	var p struct{ ID string }
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 200 {
@@ -184,7 +184,7 @@ func TestBruteForceAfterBlockIsCriticalOverHTTP(t *testing.T) {
 func TestManualIncidentPlaybooksOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
-	user := ta.key("uli", rbac.User)
+	user := ta.key("uli", rbac.RoleUser)
 	open := func(sev, source string) incidentJSON {
 		rec := ta.do("POST", "/v1/admin/incidents", admin, map[string]string{"type": "manual_report", "severity": sev,
 			"description": "reported by the support team", "source": source})

@@ -31,7 +31,7 @@ func (ta *testApp) waitEvents(typ secevent.Type, ok func([]secevent.Event) bool)
 // Guide; a rejected text stays a validation_rejected event, not both.
 func TestInvalidParameterEvents(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("param", rbac.User)
+	key := ta.key("param", rbac.RoleUser)
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -77,7 +77,7 @@ func TestInvalidParameterEvents(t *testing.T) {
 // The 80 % rate-limit warning is medium, as in the Guide.
 func TestRateLimitWarningIsMedium(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"RATE_LIMIT_REQUESTS": "5"})
-	key := ta.key("busy", rbac.User)
+	key := ta.key("busy", rbac.RoleUser)
 	for range 5 {
 		if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 200 {
 			t.Fatalf("status %d", rec.Code)

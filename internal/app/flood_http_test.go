@@ -32,7 +32,7 @@ func TestFloodNeverShedsAnotherSourcesEvents(t *testing.T) {
 	}
 	defer a.Close()
 	ta := &testApp{App: a, t: t, h: a.Handler, dataDir: env["SAMO_DATA_DIR"]}
-	flooder := ta.key("flooder", rbac.User)
+	flooder := ta.key("flooder", rbac.RoleUser)
 	texts := make([]string, 100)
 	for i := range texts {
 		texts[i] = "<script>alert(1)</script> {{.Secret}} ' OR 1=1 -- ../../etc/passwd"

@@ -70,7 +70,7 @@ func TestGatewayLongTextsFromOneKeyDoNotCutOffOthers(t *testing.T) {
 	srv := httptest.NewServer(up)
 	defer srv.Close()
 	ta := newGatewayApp(t, map[string]string{"MODEL_BACKEND_URL": srv.URL, "MODEL_BACKEND_FORMAT": "probabilities"}, Options{})
-	attacker, other := ta.key("longtexts", rbac.User), ta.key("bystander", rbac.User)
+	attacker, other := ta.key("longtexts", rbac.RoleUser), ta.key("bystander", rbac.RoleUser)
 	long := strings.Repeat("so long ", 1000) // 8,000 characters: SAMO accepts, the model does not
 
 	rejected, blocked := 0, 0

@@ -99,7 +99,7 @@ func TestGatewayModeServesThroughTheSecurityLayer(t *testing.T) {
 	if ta.ModelVersion != "gateway-probabilities" {
 		t.Errorf("model version = %q, want gateway-probabilities", ta.ModelVersion)
 	}
-	key := ta.key("gwuser", rbac.User)
+	key := ta.key("gwuser", rbac.RoleUser)
 
 	rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "Thank you so much!"})
 	if rec.Code != 200 {
@@ -197,7 +197,7 @@ func TestGatewayModeUpstreamFailures(t *testing.T) {
 				timeout = "300ms"
 			}
 			ta := newGatewayApp(t, map[string]string{"MODEL_BACKEND_URL": srv.URL, "MODEL_BACKEND_TIMEOUT": timeout}, Options{})
-			key := ta.key("gw", rbac.User)
+			key := ta.key("gw", rbac.RoleUser)
 			start := time.Now()
 			rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "is anyone there?"})
 			if d := time.Since(start); c.code == "upstream_timeout" && d > 5*time.Second { // ≥ 15× the timeout
@@ -273,7 +273,7 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 	defer g.Close()
 	ta := newGatewayApp(t, nil, Options{Predictor: g})
 	events.r.Store(ta.Events)
-	key := ta.key("gwdead", rbac.User)
+	key := ta.key("gwdead", rbac.RoleUser)
 
 	for i := range 5 {
 		rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "hello"})

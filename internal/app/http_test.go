@@ -19,8 +19,8 @@ import (
 
 func TestAuthenticationFailures(t *testing.T) {
 	ta := newTestApp(t, nil)
-	good := ta.key("alice", rbac.User)
-	revoked := ta.key("bob", rbac.User)
+	good := ta.key("alice", rbac.RoleUser)
+	revoked := ta.key("bob", rbac.RoleUser)
 	rk, _ := ta.Keys.Authenticate(context.Background(), revoked)
 	if err := ta.Keys.Revoke(context.Background(), rk.ID); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestAuthenticationFailures(t *testing.T) {
 func TestExpiredKeyRefused(t *testing.T) {
 	now := time.Now()
 	ta := newTestApp(t, map[string]string{"API_KEY_ROTATION_INTERVAL": "1h"})
-	key := ta.key("idle", rbac.User)
+	key := ta.key("idle", rbac.RoleUser)
 	if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 200 {
 		t.Fatalf("fresh key: %d", rec.Code)
 	}
@@ -77,7 +77,7 @@ func TestExpiredKeyRefused(t *testing.T) {
 
 func TestKeysAndTokensNeverInURL(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("carol", rbac.User)
+	key := ta.key("carol", rbac.RoleUser)
 	rec := ta.do("GET", "/v1/predictions?api_key="+key, "", nil)
 	if rec.Code != 400 || problem(t, rec)["type"] != "https://samo.dev/problems/credentials_in_url" {
 		t.Errorf("key in URL: %d %s", rec.Code, rec.Body)
@@ -86,9 +86,9 @@ func TestKeysAndTokensNeverInURL(t *testing.T) {
 
 func TestRBACAndOwnership(t *testing.T) {
 	ta := newTestApp(t, nil)
-	user := ta.key("dave", rbac.User)
-	other := ta.key("erin", rbac.User)
-	analyst := ta.key("fay", rbac.Analyst)
+	user := ta.key("dave", rbac.RoleUser)
+	other := ta.key("erin", rbac.RoleUser)
+	analyst := ta.key("fay", rbac.RoleAnalyst)
 	admin := ta.key("root", rbac.RoleAdmin)
 	for _, path := range []string{"/v1/metrics", "/v1/admin/keys"} {
 		if rec := ta.do("GET", path, user, nil); rec.Code != 403 {
@@ -151,7 +151,7 @@ func TestValidationProblems(t *testing.T) {
 	// The test client is allowlisted: this many bad requests would
 	// otherwise (rightly) get it blocked by intrusion detection.
 	ta := newTestApp(t, map[string]string{"MAX_TEXT_LENGTH": "50", "IP_ALLOWLIST": "192.0.2.10/32"})
-	key := ta.key("gus", rbac.User)
+	key := ta.key("gus", rbac.RoleUser)
 	cases := []struct {
 		name string
 		body string
@@ -205,7 +205,7 @@ func TestValidationProblems(t *testing.T) {
 
 func TestHeadersOnEveryResponse(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"ALLOWED_ORIGINS": "https://app.example"})
-	key := ta.key("hal", rbac.User)
+	key := ta.key("hal", rbac.RoleUser)
 	reqs := []struct{ method, path, key, body string }{
 		{"GET", "/health", "", ""},
 		{"GET", "/nope", "", ""},
@@ -252,7 +252,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 
 func TestPlaintextNeverInDatabase(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("ivy", rbac.User)
+	key := ta.key("ivy", rbac.RoleUser)
 	secret := "my-diary-canary-Xq7zK9 feeling terrified today"
 	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": secret}); rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
@@ -292,7 +292,7 @@ func TestPlaintextNeverInDatabase(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("jo", rbac.User)
+	key := ta.key("jo", rbac.RoleUser)
 	rec := ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": []string{"a fine day", "", "<script>x</script>", "terrified"}})
 	if rec.Code != 200 {
 		t.Fatalf("batch: %d %s", rec.Code, rec.Body)
@@ -376,7 +376,7 @@ func TestHealthAndReady(t *testing.T) {
 
 func TestOnlineKeyRotationOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
-	user := ta.key("nia", rbac.User)
+	user := ta.key("nia", rbac.RoleUser)
 	admin := ta.key("ops", rbac.RoleAdmin)
 	var ids []string
 	for i := 0; i < 20; i++ {
@@ -437,7 +437,7 @@ func TestOnlineKeyRotationOverHTTP(t *testing.T) {
 
 func TestFeedback(t *testing.T) {
 	ta := newTestApp(t, nil)
-	user := ta.key("olga", rbac.User)
+	user := ta.key("olga", rbac.RoleUser)
 	admin := ta.key("chief", rbac.RoleAdmin)
 	rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "what a day"})
 	var p struct{ ID string }

@@ -22,8 +22,8 @@ func (ta *testApp) listCount(key string) int {
 
 func TestIdempotencyKey(t *testing.T) {
 	ta := newTestApp(t, nil)
-	alice := ta.key("alice", rbac.User)
-	bob := ta.key("bob", rbac.User)
+	alice := ta.key("alice", rbac.RoleUser)
+	bob := ta.key("bob", rbac.RoleUser)
 	body := map[string]any{"text": "I am so happy today"}
 
 	first := ta.do("POST", "/v1/predict", alice, body, "Idempotency-Key", "k-123")

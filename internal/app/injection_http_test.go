@@ -15,7 +15,7 @@ func TestEvasionClassesOverHTTP(t *testing.T) {
 	// Allowlisted: this many attacks would otherwise (rightly) get the
 	// client blocked by intrusion detection.
 	ta := newTestApp(t, map[string]string{"IP_ALLOWLIST": "192.0.2.10/32"})
-	key := ta.key("evasions", rbac.User)
+	key := ta.key("evasions", rbac.RoleUser)
 	cases := []struct {
 		name, text, class string
 		status            int

@@ -21,7 +21,7 @@ func TestJWTSecretRotationByKid(t *testing.T) {
 	oldSecret := "old-jwt-secret-0123456789-abcdefghijklmnopq"
 	newSecret := "new-jwt-secret-9876543210-zyxwvutsrqponmlkj"
 	a := newTestApp(t, map[string]string{"SAMO_DATA_DIR": dir, "JWT_SECRET_KEY": oldSecret})
-	key := a.key("rot", rbac.User)
+	key := a.key("rot", rbac.RoleUser)
 	p := decodePair(t, a.do("POST", "/v1/auth/token", key, nil))
 	a.Close()
 
@@ -65,7 +65,7 @@ func TestJWKSOverHTTPWithEdDSA(t *testing.T) {
 	if want := base64.RawURLEncoding.EncodeToString(pub); k.X != want {
 		t.Errorf("jwk x = %s, want %s", k.X, want)
 	}
-	key := ta.key("ed", rbac.User)
+	key := ta.key("ed", rbac.RoleUser)
 	p := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
 	if rec := ta.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 200 {
 		t.Errorf("EdDSA bearer: %d %s", rec.Code, rec.Body)

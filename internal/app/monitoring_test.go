@@ -15,7 +15,7 @@ import (
 func TestMonitoringWiredEndToEnd(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"METRICS_ADDR": "127.0.0.1:0", "IP_ALLOWLIST": "192.0.2.0/24"})
 	admin := ta.key("sec", rbac.RoleAdmin)
-	user := ta.key("u1", rbac.User)
+	user := ta.key("u1", rbac.RoleUser)
 	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "a lovely morning"}); rec.Code != 200 {
 		t.Fatalf("predict: %d", rec.Code)
 	}

@@ -49,7 +49,7 @@ func perfApp(b *testing.B) *testApp {
 // GET /v1/predictions?limit=1 over an empty store.
 func BenchmarkSecuredList(b *testing.B) {
 	ta := perfApp(b)
-	h, key := ta.Handler, ta.key("bench", rbac.User)
+	h, key := ta.Handler, ta.key("bench", rbac.RoleUser)
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("GET", "/v1/predictions?limit=1", nil)
@@ -87,7 +87,7 @@ func BenchmarkSecuredChain(b *testing.B) {
 // per CPU, as concurrent clients send it: concurrent saves share commits.
 func BenchmarkPredictParallel(b *testing.B) {
 	ta := perfApp(b)
-	h, key := ta.Handler, ta.key("bench", rbac.User)
+	h, key := ta.Handler, ta.key("bench", rbac.RoleUser)
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	cpu0 := processCPU(b)
@@ -119,7 +119,7 @@ func processCPU(b *testing.B) time.Duration {
 // 100 × 10⁹ / ns/op.
 func BenchmarkPredictBatch100(b *testing.B) {
 	ta := perfApp(b)
-	h, key := ta.Handler, ta.key("bench", rbac.User)
+	h, key := ta.Handler, ta.key("bench", rbac.RoleUser)
 	texts := make([]string, 100)
 	for i := range texts {
 		texts[i] = benchText

@@ -14,7 +14,7 @@ import (
 // header lines.
 func TestHTTPSRequiredReadsTheClientsHop(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"HTTPS_REQUIRED": "true", "TRUSTED_PROXIES": "10.0.0.0/8"})
-	key := ta.key("proxied", rbac.User)
+	key := ta.key("proxied", rbac.RoleUser)
 	cases := []struct {
 		name  string
 		xfp   []string // header lines

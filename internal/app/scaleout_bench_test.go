@@ -76,7 +76,7 @@ func scaleOutBenchApp(b *testing.B, extra map[string]string) (*App, string) {
 	go func() { _ = a.Run(ctx, func(ctx context.Context) error { <-ctx.Done(); return nil }); close(done) }()
 	b.Cleanup(func() { cancel(); <-done; a.Close() })
 	ta := &testApp{App: a, t: b}
-	return a, ta.key("bench", rbac.User)
+	return a, ta.key("bench", rbac.RoleUser)
 }
 
 // BenchmarkPredictPostgres is BenchmarkSecuredPredict with the PostgreSQL

@@ -51,7 +51,7 @@ func TestScaleOutRedisDown(t *testing.T) {
 	for _, failOpen := range []string{"false", "true"} {
 		t.Run("REDIS_FAIL_OPEN="+failOpen, func(t *testing.T) {
 			ta := newTestApp(t, map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_FAIL_OPEN": failOpen})
-			key := ta.key("alice", rbac.User)
+			key := ta.key("alice", rbac.RoleUser)
 			for _, path := range []string{"/v1/predictions", "/ready"} {
 				rec := ta.do(http.MethodGet, path, key, nil)
 				if rec.Code != http.StatusServiceUnavailable {
@@ -135,7 +135,7 @@ func TestScaleOutRedis(t *testing.T) {
 	if _, err := ps.Receive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	key := ta.key("bob", rbac.User)
+	key := ta.key("bob", rbac.RoleUser)
 	k, err := ta.Keys.Authenticate(ctx, key)
 	if err != nil {
 		t.Fatal(err)

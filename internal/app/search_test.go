@@ -17,8 +17,8 @@ import (
 // analyst search is an event.
 func TestSearchHidesPersonalData(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"ANALYST_TEXT_VIEW": "pii_masked"})
-	user := ta.key("jane", rbac.User)
-	analyst := ta.key("ana", rbac.Analyst)
+	user := ta.key("jane", rbac.RoleUser)
+	analyst := ta.key("ana", rbac.RoleAnalyst)
 	admin := ta.key("root", rbac.RoleAdmin)
 	text := "my SSN 078-05-1120 leaked and jane.doe@example.com gets spam, so frustrated"
 	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": text}); rec.Code != 200 {
@@ -80,8 +80,8 @@ func TestSearchHidesPersonalData(t *testing.T) {
 // (filtering by emotion still works).
 func TestAnonymizedAnalystsCannotSearch(t *testing.T) {
 	ta := newTestApp(t, nil)
-	user := ta.key("jane", rbac.User)
-	analyst := ta.key("ana", rbac.Analyst)
+	user := ta.key("jane", rbac.RoleUser)
+	analyst := ta.key("ana", rbac.RoleAnalyst)
 	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "so frustrated with the spam today"}); rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}

@@ -29,7 +29,7 @@ func decodePair(t *testing.T, rec *httptest.ResponseRecorder) pair {
 
 func TestTokenLifecycleOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("tess", rbac.User)
+	key := ta.key("tess", rbac.RoleUser)
 	p := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
@@ -60,7 +60,7 @@ func TestTokenLifecycleOverHTTP(t *testing.T) {
 	}
 	// The reuse was critical: its incident suspends the key (see
 	// TestRefreshReuseIsCriticalOverHTTP), so carry on with another key.
-	key = ta.key("tess2", rbac.User)
+	key = ta.key("tess2", rbac.RoleUser)
 	// Logout revokes the access token at once.
 	p3 := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
 	if rec := ta.do("POST", "/v1/auth/logout", "", nil, bearer(p3.AccessToken)...); rec.Code != 204 {
@@ -101,7 +101,7 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 		t.Fatal("30 invented keys from one address did not get it blocked")
 	}
 	// Even a valid key is refused from the blocked address...
-	key := ta.key("victim", rbac.User)
+	key := ta.key("victim", rbac.RoleUser)
 	if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 403 {
 		t.Errorf("valid key from a blocked address: %d, want 403", rec.Code)
 	}
@@ -115,7 +115,7 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 // client (never blocked by intrusion detection), so guessing stays bounded.
 func TestFailedAuthenticationBudget(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"IP_ALLOWLIST": "192.0.2.0/24"})
-	good := ta.key("leo", rbac.User)
+	good := ta.key("leo", rbac.RoleUser)
 	if rec := ta.do("GET", "/v1/predictions", good, nil); rec.Code != 200 {
 		t.Fatalf("good key: %d", rec.Code)
 	}
@@ -134,7 +134,7 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 
 func TestPrincipalRateLimitHeaders(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"RATE_LIMIT_REQUESTS": "3", "IP_ALLOWLIST": "192.0.2.0/24"})
-	key := ta.key("mia", rbac.User)
+	key := ta.key("mia", rbac.RoleUser)
 	for i := 0; i < 3; i++ {
 		rec := ta.do("GET", "/v1/predictions", key, nil)
 		if rec.Code != 200 || rec.Header().Get("X-RateLimit-Limit") != "3" || rec.Header().Get("RateLimit-Policy") == "" {

@@ -41,8 +41,8 @@ func newReplica(t *testing.T, env map[string]string, now func() time.Time) *test
 func TestDisableUser(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("boss", rbac.RoleAdmin)
-	key, _ := ta.keyWithID("dora", rbac.User)
-	spare, spareID := ta.keyWithID("dora", rbac.User)
+	key, _ := ta.keyWithID("dora", rbac.RoleUser)
+	spare, spareID := ta.keyWithID("dora", rbac.RoleUser)
 	rec := ta.do("POST", "/v1/auth/token", key, nil)
 	var pair struct {
 		Access  string `json:"access_token"`
@@ -124,7 +124,7 @@ func TestDisableUserReachesEveryReplica(t *testing.T) {
 		a := newReplica(t, env, nil)
 		clk := &clock{t: time.Now()}
 		b := newReplica(t, env, clk.Now)
-		key, _ := a.keyWithID("rhea", rbac.User)
+		key, _ := a.keyWithID("rhea", rbac.RoleUser)
 		u, _ := a.Store.UserByName(context.Background(), "rhea")
 		if r := b.do("GET", "/v1/predictions", key, nil); r.Code != 200 { // B caches the user
 			t.Fatalf("replica B before: %d %s", r.Code, r.Body)

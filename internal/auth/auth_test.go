@@ -247,13 +247,13 @@ func TestTokenPermissionsOnlyNarrow(t *testing.T) {
 	}
 	// A token claiming admin for a user demoted to "user" gets no admin.
 	tok := f.bearer(t, "read_predictions", "admin")
-	f.users.setRole("u-admin", rbac.User)
+	f.users.setRole("u-admin", rbac.RoleUser)
 	f.clk.Add(2 * time.Second) // past the user cache
 	p, err = f.a.Authenticate(request("/", "Authorization", "Bearer "+tok))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Role != rbac.User || p.Can(rbac.Admin) {
+	if p.Role != rbac.RoleUser || p.Can(rbac.Admin) {
 		t.Errorf("demoted user's admin-claiming token: role %q, Can(admin)=%v; want user, false", p.Role, p.Can(rbac.Admin))
 	}
 }
@@ -346,13 +346,13 @@ func TestUserCache(t *testing.T) {
 	if n := f.users.lookups(); n != 1 {
 		t.Errorf("user lookups for two requests within the TTL = %d, want 1", n)
 	}
-	f.users.setRole("u-admin", rbac.User)
+	f.users.setRole("u-admin", rbac.RoleUser)
 	f.clk.Add(999 * time.Millisecond)
 	if p := r(); p.Role != rbac.RoleAdmin {
 		t.Errorf("role within the TTL = %q, want the cached admin", p.Role)
 	}
 	f.clk.Add(time.Millisecond) // exactly one second after the lookup
-	if p := r(); p.Role != rbac.User || p.Can(rbac.Admin) {
+	if p := r(); p.Role != rbac.RoleUser || p.Can(rbac.Admin) {
 		t.Errorf("role after the TTL = %q, want user: a demotion must apply within a second", p.Role)
 	}
 	if n := f.users.lookups(); n != 2 {

@@ -243,7 +243,7 @@ func TestCheckDetails(t *testing.T) {
 			t.Fatal(err)
 		}
 		old := now.Add(-40 * 24 * time.Hour)
-		if err := st.CreateUser(ctx, users.User{ID: "usr_check", Name: "check", Role: rbac.User, CreatedAt: old}); err != nil {
+		if err := st.CreateUser(ctx, users.User{ID: "usr_check", Name: "check", Role: rbac.RoleUser, CreatedAt: old}); err != nil {
 			t.Fatal(err)
 		}
 		k := apikey.Key{ID: "key_old", UserID: "usr_check", Hash: bytes.Repeat([]byte{7}, 32), Prefix: "abcdefgh", CreatedAt: old,

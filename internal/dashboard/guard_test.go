@@ -51,8 +51,8 @@ func (g guardUsers) UserByID(_ context.Context, id string) (users.User, error) {
 // cases kill the mutations that drop the key-owner check and the role
 // check (a demoted user keeping the dashboard).
 func TestRecheck(t *testing.T) {
-	sess := session{UserID: "u-an", UserName: "ann", Role: rbac.Analyst, KeyID: "key_1", Created: time.Unix(0, 0)}
-	ann := users.User{ID: "u-an", Name: "ann", Role: rbac.Analyst}
+	sess := session{UserID: "u-an", UserName: "ann", Role: rbac.RoleAnalyst, KeyID: "key_1", Created: time.Unix(0, 0)}
+	ann := users.User{ID: "u-an", Name: "ann", Role: rbac.RoleAnalyst}
 	for _, tc := range []struct {
 		name    string
 		keys    guardKeys
@@ -67,7 +67,7 @@ func TestRecheck(t *testing.T) {
 			users: guardUsers{users: map[string]users.User{"u-an": ann, "u-mallory": {ID: "u-mallory", Role: rbac.RoleAdmin}}}},
 		{name: "demoted to user", want: errSessionEnded,
 			keys:  guardKeys{keys: map[string]apikey.Key{"key_1": {ID: "key_1", UserID: "u-an"}}},
-			users: guardUsers{users: map[string]users.User{"u-an": {ID: "u-an", Name: "ann", Role: rbac.User}}}},
+			users: guardUsers{users: map[string]users.User{"u-an": {ID: "u-an", Name: "ann", Role: rbac.RoleUser}}}},
 		{name: "unknown role", want: errSessionEnded,
 			keys:  guardKeys{keys: map[string]apikey.Key{"key_1": {ID: "key_1", UserID: "u-an"}}},
 			users: guardUsers{users: map[string]users.User{"u-an": {ID: "u-an", Name: "ann", Role: "superuser"}}}},
@@ -104,7 +104,7 @@ func TestRecheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if p.UserID != "u-an" || p.Role != rbac.Analyst || p.KeyID != "key_1" || p.Method != "session" {
+				if p.UserID != "u-an" || p.Role != rbac.RoleAnalyst || p.KeyID != "key_1" || p.Method != "session" {
 					t.Errorf("principal = %+v", *p)
 				}
 			}

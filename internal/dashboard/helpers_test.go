@@ -109,8 +109,8 @@ func buildEnv(t testing.TB, extra map[string]string, now func() time.Time) *env 
 	t.Cleanup(func() { cancel(); <-done; _ = a.Close() })
 	e := &env{t: t, app: a, h: a.Handler}
 	e.admin, e.adminID = e.key("root-admin", rbac.RoleAdmin)
-	e.analyst, e.analystKeyID = e.key("ana", rbac.Analyst)
-	e.user, _ = e.key("uma", rbac.User)
+	e.analyst, e.analystKeyID = e.key("ana", rbac.RoleAnalyst)
+	e.user, _ = e.key("uma", rbac.RoleUser)
 	return e
 }
 

@@ -98,7 +98,7 @@ func (db *Dashboard) predictions(w http.ResponseWriter, r *http.Request, v *view
 func (db *Dashboard) maskedView(r *http.Request, v *viewer) context.Context {
 	p := *v.p
 	if p.Role == rbac.RoleAdmin {
-		p.Role = rbac.Analyst
+		p.Role = rbac.RoleAnalyst
 	}
 	info := &reqctx.Info{Principal: &p}
 	if orig, ok := reqctx.From(r.Context()); ok {

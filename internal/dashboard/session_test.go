@@ -108,11 +108,11 @@ func TestSessionLimits(t *testing.T) {
 	for i := range 20 - maxSessionsPerKey {
 		mustCreate(t, s, "key_other"+string(rune('a'+i)))
 	}
-	if _, err := s.create("usr_2", "bob", rbac.Analyst, "key_new"); !errors.Is(err, ErrTooManySessions) {
+	if _, err := s.create("usr_2", "bob", rbac.RoleAnalyst, "key_new"); !errors.Is(err, ErrTooManySessions) {
 		t.Errorf("create in a full table: err %v, want ErrTooManySessions", err)
 	}
 	clk.add(DefaultIdleTimeout)
-	if _, err := s.create("usr_2", "bob", rbac.Analyst, "key_new"); err != nil {
+	if _, err := s.create("usr_2", "bob", rbac.RoleAnalyst, "key_new"); err != nil {
 		t.Errorf("create after every session went idle: %v", err)
 	}
 	if got := s.len(); got != 1 {

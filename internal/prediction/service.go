@@ -203,7 +203,7 @@ func (s *Service) List(ctx context.Context, lp ListParams) ([]Record, Cursor, er
 	if !seesAll(p) {
 		q.UserID = p.UserID
 	}
-	analyst := p.Role == rbac.Analyst
+	analyst := p.Role == rbac.RoleAnalyst
 	if lp.Word != "" {
 		if analyst && s.view != AnalystPIIMasked {
 			return nil, Cursor{}, ErrSearchNotAllowed
@@ -323,7 +323,7 @@ func (s *Service) Feedback(ctx context.Context, id string, labels []string) erro
 }
 
 func seesAll(p *reqctx.Principal) bool {
-	return p.Role == rbac.Analyst || p.Role == rbac.RoleAdmin
+	return p.Role == rbac.RoleAnalyst || p.Role == rbac.RoleAdmin
 }
 
 // reveal opens r's sealed text and, unless the caller is its owner or an

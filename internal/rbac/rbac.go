@@ -21,9 +21,9 @@ type Role string
 
 // The Guide's three roles.
 const (
-	User      Role = "user"
-	Analyst   Role = "analyst"
-	RoleAdmin Role = "admin"
+	RoleUser    Role = "user"
+	RoleAnalyst Role = "analyst"
+	RoleAdmin   Role = "admin"
 )
 
 // ErrUnknownRole is returned by ParseRole for a name that is not a role.
@@ -32,9 +32,9 @@ var ErrUnknownRole = fmt.Errorf("rbac: unknown role (want user, analyst or admin
 // grants is the role → permission table. It is not exported so nothing can
 // change it at run time.
 var grants = map[Role][]Permission{
-	User:      {ReadPredictions, WritePredictions},
-	Analyst:   {ReadPredictions, WritePredictions, ReadMetrics},
-	RoleAdmin: {ReadPredictions, WritePredictions, ReadMetrics, WriteMetrics, Admin},
+	RoleUser:    {ReadPredictions, WritePredictions},
+	RoleAnalyst: {ReadPredictions, WritePredictions, ReadMetrics},
+	RoleAdmin:   {ReadPredictions, WritePredictions, ReadMetrics, WriteMetrics, Admin},
 }
 
 // ParseRole returns the role named s (exact, lower case).
@@ -66,4 +66,4 @@ func (r Role) Permissions() []Permission {
 }
 
 // Roles returns the three roles in increasing order of privilege.
-func Roles() []Role { return []Role{User, Analyst, RoleAdmin} }
+func Roles() []Role { return []Role{RoleUser, RoleAnalyst, RoleAdmin} }

@@ -5,11 +5,11 @@ import "testing"
 func TestGuideTable(t *testing.T) {
 	all := []Permission{ReadPredictions, WritePredictions, ReadMetrics, WriteMetrics, Admin}
 	want := map[Role]map[Permission]bool{
-		User:      {ReadPredictions: true, WritePredictions: true},
-		Analyst:   {ReadPredictions: true, WritePredictions: true, ReadMetrics: true},
-		RoleAdmin: {ReadPredictions: true, WritePredictions: true, ReadMetrics: true, WriteMetrics: true, Admin: true},
-		"root":    {},
-		"":        {},
+		RoleUser:    {ReadPredictions: true, WritePredictions: true},
+		RoleAnalyst: {ReadPredictions: true, WritePredictions: true, ReadMetrics: true},
+		RoleAdmin:   {ReadPredictions: true, WritePredictions: true, ReadMetrics: true, WriteMetrics: true, Admin: true},
+		"root":      {},
+		"":          {},
 	}
 	for role, perms := range want {
 		for _, p := range all {
@@ -37,9 +37,9 @@ func TestParseRole(t *testing.T) {
 }
 
 func TestPermissionsIsACopy(t *testing.T) {
-	p := User.Permissions()
+	p := RoleUser.Permissions()
 	p[0] = Admin
-	if User.Has(Admin) {
+	if RoleUser.Has(Admin) {
 		t.Fatal("changing the returned slice granted admin to user")
 	}
 }

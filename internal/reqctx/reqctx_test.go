@@ -15,11 +15,11 @@ func TestPrincipalCan(t *testing.T) {
 		want bool
 	}{
 		{"nil principal", nil, rbac.ReadPredictions, false},
-		{"user read", &Principal{Role: rbac.User}, rbac.ReadPredictions, true},
-		{"user admin", &Principal{Role: rbac.User}, rbac.Admin, false},
+		{"user read", &Principal{Role: rbac.RoleUser}, rbac.ReadPredictions, true},
+		{"user admin", &Principal{Role: rbac.RoleUser}, rbac.Admin, false},
 		{"scope narrows", &Principal{Role: rbac.RoleAdmin, Scope: []rbac.Permission{rbac.ReadPredictions}}, rbac.Admin, false},
 		{"scope allows", &Principal{Role: rbac.RoleAdmin, Scope: []rbac.Permission{rbac.Admin}}, rbac.Admin, true},
-		{"scope cannot widen", &Principal{Role: rbac.User, Scope: []rbac.Permission{rbac.Admin}}, rbac.Admin, false},
+		{"scope cannot widen", &Principal{Role: rbac.RoleUser, Scope: []rbac.Permission{rbac.Admin}}, rbac.Admin, false},
 		{"empty scope denies", &Principal{Role: rbac.RoleAdmin, Scope: []rbac.Permission{}}, rbac.ReadPredictions, false},
 	}
 	for _, c := range cases {

@@ -28,18 +28,18 @@ func TestConformance(t *testing.T) {
 func testUsers(t *testing.T, st *Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	u, created, err := users.Ensure(ctx, st, "alice", rbac.Analyst, now)
+	u, created, err := users.Ensure(ctx, st, "alice", rbac.RoleAnalyst, now)
 	if err != nil || !created {
 		t.Fatalf("Ensure = %v, %v", created, err)
 	}
 	got, err := st.UserByID(ctx, u.ID)
-	if err != nil || got.Name != "alice" || got.Role != rbac.Analyst || !got.CreatedAt.Equal(now) {
+	if err != nil || got.Name != "alice" || got.Role != rbac.RoleAnalyst || !got.CreatedAt.Equal(now) {
 		t.Fatalf("UserByID = %+v, %v", got, err)
 	}
 	if _, err := st.UserByName(ctx, "nobody"); !errors.Is(err, users.ErrNotFound) {
 		t.Errorf("UserByName(nobody) err = %v, want users.ErrNotFound", err)
 	}
-	if err := st.CreateUser(ctx, users.User{ID: "usr_x", Name: "alice", Role: rbac.User, CreatedAt: now}); !errors.Is(err, ErrConflict) {
+	if err := st.CreateUser(ctx, users.User{ID: "usr_x", Name: "alice", Role: rbac.RoleUser, CreatedAt: now}); !errors.Is(err, ErrConflict) {
 		t.Errorf("duplicate name err = %v, want ErrConflict", err)
 	}
 	// Disabling keeps the first time; enabling clears it.

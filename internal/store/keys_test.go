@@ -17,7 +17,7 @@ func testKeys(t *testing.T, st *Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	u, _, err := users.Ensure(ctx, st, "keyowner", rbac.User, now)
+	u, _, err := users.Ensure(ctx, st, "keyowner", rbac.RoleUser, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestConcurrentWriters(t *testing.T) {
 func testRevokeRacesRotate(t *testing.T, st *Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	u, _, err := users.Ensure(ctx, st, "racer", rbac.User, now)
+	u, _, err := users.Ensure(ctx, st, "racer", rbac.RoleUser, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,11 +39,11 @@ func TestEnsure(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{byName: map[string]User{}}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	u, created, err := Ensure(ctx, st, "alice", rbac.User, now)
-	if err != nil || !created || u.Role != rbac.User || !strings.HasPrefix(u.ID, "usr_") {
+	u, created, err := Ensure(ctx, st, "alice", rbac.RoleUser, now)
+	if err != nil || !created || u.Role != rbac.RoleUser || !strings.HasPrefix(u.ID, "usr_") {
 		t.Fatalf("first Ensure = %+v, %v, %v", u, created, err)
 	}
-	again, created, err := Ensure(ctx, st, "alice", rbac.User, now)
+	again, created, err := Ensure(ctx, st, "alice", rbac.RoleUser, now)
 	if err != nil || created || again.ID != u.ID {
 		t.Fatalf("second Ensure = %+v, %v, %v; want same user, not created", again, created, err)
 	}
@@ -51,7 +51,7 @@ func TestEnsure(t *testing.T) {
 		t.Fatalf("Ensure with another role: err = %v, want ErrRoleChange", err)
 	}
 	for _, bad := range []string{"", "a b", strings.Repeat("x", 65), "<script>", "ünï"} {
-		if _, _, err := Ensure(ctx, st, bad, rbac.User, now); !errors.Is(err, ErrInvalidName) {
+		if _, _, err := Ensure(ctx, st, bad, rbac.RoleUser, now); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("Ensure(%q) err = %v, want ErrInvalidName", bad, err)
 		}
 	}
