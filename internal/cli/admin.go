@@ -15,8 +15,8 @@ import (
 	"github.com/samo-brain/samo/internal/users"
 )
 
-func runAdmin(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "admin", args, map[string]func(context.Context, IO, []string) error{
+func runAdmin(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "admin", args, map[string]func(context.Context, IO, []string) error{
 		"bootstrap": adminBootstrap,
 	})
 }
@@ -34,8 +34,8 @@ type bootstrapResult struct {
 // adminBootstrap creates the first admin user and API key in the configured
 // store (SQLite in SAMO_DATA_DIR, or DATABASE_URL). It does nothing once any
 // user exists, so a Kubernetes Job or a deploy script may run it every time.
-func adminBootstrap(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "admin bootstrap")
+func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "admin bootstrap")
 	name := fs.String("user", "admin", "name of the first admin user")
 	out := fs.String("out", "", "write the key to this new file (mode 0600) instead of printing it")
 	asJSON := fs.Bool("json", false, `print {"created","user","key_id","key","file","message"}`)
@@ -49,7 +49,7 @@ func adminBootstrap(ctx context.Context, io IO, args []string) error {
 	if !users.ValidName(*name) {
 		return usageError("--user must be 1-64 letters, digits or . _ @ -")
 	}
-	cfg, err := config.LoadFlags(io.Getenv, nil)
+	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -63,12 +63,12 @@ func adminBootstrap(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(res)
+		return json.NewEncoder(stdio.Stdout).Encode(res)
 	}
 	if res.Key != "" {
-		fmt.Fprintln(io.Stdout, res.Key)
+		fmt.Fprintln(stdio.Stdout, res.Key)
 	}
-	fmt.Fprintln(io.Stderr, res.Message)
+	fmt.Fprintln(stdio.Stderr, res.Message)
 	return nil
 }
 
@@ -136,8 +136,8 @@ func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, o
 
 // runInit creates the data directory and database (and, in development, the
 // local secrets) without starting the server.
-func runInit(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "init")
+func runInit(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "init")
 	asJSON := fs.Bool("json", false, `print {"database","data_dir","generated"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -146,7 +146,7 @@ func runInit(ctx context.Context, io IO, args []string) error {
 	if len(rest) > 0 {
 		return usageError("unexpected argument %q", rest[0])
 	}
-	cfg, err := config.LoadFlags(io.Getenv, nil)
+	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -165,11 +165,11 @@ func runInit(ctx context.Context, io IO, args []string) error {
 		gen = []string{}
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]any{"database": string(st.Dialect()), "data_dir": cfg.DataDir, "generated": gen})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]any{"database": string(st.Dialect()), "data_dir": cfg.DataDir, "generated": gen})
 	}
-	fmt.Fprintf(io.Stdout, "initialised the %s database (data directory %s)\n", st.Dialect(), cfg.DataDir)
+	fmt.Fprintf(stdio.Stdout, "initialised the %s database (data directory %s)\n", st.Dialect(), cfg.DataDir)
 	if len(gen) > 0 {
-		fmt.Fprintf(io.Stdout, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
+		fmt.Fprintf(stdio.Stdout, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
 	}
 	return nil
 }

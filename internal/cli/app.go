@@ -19,8 +19,8 @@ import (
 // (a typo in SAMO_DATA_DIR must not silently start a new, empty one; only
 // serve, admin bootstrap and init create it). withSecrets loads (in
 // development, generating when missing) the local secrets.
-func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
-	cfg, err := config.LoadFlags(io.Getenv, nil)
+func loadConfig(stdio IO, withSecrets bool) (*config.Config, error) {
+	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func loadConfig(io IO, withSecrets bool) (*config.Config, error) {
 			return nil, err
 		}
 		if len(gen) > 0 {
-			fmt.Fprintf(io.Stderr, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
+			fmt.Fprintf(stdio.Stderr, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
 		}
 	}
 	return cfg, nil
@@ -71,8 +71,8 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 
 // openConfigured loads the configuration (without secrets) and opens its
 // store; the caller closes the store.
-func openConfigured(ctx context.Context, io IO) (*config.Config, *store.Store, error) {
-	cfg, err := loadConfig(io, false)
+func openConfigured(ctx context.Context, stdio IO) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(stdio, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -85,18 +85,18 @@ func openConfigured(ctx context.Context, io IO) (*config.Config, *store.Store, e
 
 // storeRecorder records security events straight into st, for commands
 // that act as an operator (no pipeline runs in a CLI process).
-func storeRecorder(io IO, st *store.Store) secevent.SyncRecorder {
-	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(io.Stderr, "warning: security event not recorded:", err) }}
+func storeRecorder(stdio IO, st *store.Store) secevent.SyncRecorder {
+	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(stdio.Stderr, "warning: security event not recorded:", err) }}
 }
 
-// newLogger returns the process logger writing to io.Stderr: JSON lines,
+// newLogger returns the process logger writing to stdio.Stderr: JSON lines,
 // or text (key=value) when format is "text" (LOG_FORMAT).
-func newLogger(io IO, level slog.Level, format string) *slog.Logger {
+func newLogger(stdio IO, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(io.Stderr, opts))
+		return slog.New(slog.NewTextHandler(stdio.Stderr, opts))
 	}
-	return slog.New(slog.NewJSONHandler(io.Stderr, opts))
+	return slog.New(slog.NewJSONHandler(stdio.Stderr, opts))
 }
 
 // parseCmd parses a command's own flags, also after positional arguments

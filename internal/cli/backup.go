@@ -35,8 +35,8 @@ func backupKey(cfg *config.Config) (*seal.MasterKey, error) {
 // SQLite database (VACUUM INTO, safe while a server writes), encrypted and
 // authenticated with ENCRYPTION_KEY in the chunked stream format, written
 // atomically with mode 0600.
-func runBackup(ctx context.Context, cio IO, args []string) error {
-	fs := newFlagSet(cio, "backup")
+func runBackup(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "backup")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func runBackup(ctx context.Context, cio IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo backup FILE")
 	}
-	cfg, err := loadConfig(cio, true)
+	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func runBackup(ctx context.Context, cio IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(cio.Stdout, "backup of %s written to %s (encrypted with ENCRYPTION_KEY)\n", src, rest[0])
+	fmt.Fprintf(stdio.Stdout, "backup of %s written to %s (encrypted with ENCRYPTION_KEY)\n", src, rest[0])
 	return nil
 }
 
@@ -94,8 +94,8 @@ func runBackup(ctx context.Context, cio IO, args []string) error {
 // that is not empty, authenticates the whole backup with ENCRYPTION_KEY
 // before writing anything, then decrypts it to a temporary file, checks
 // the database's integrity and renames it into place.
-func runRestore(ctx context.Context, cio IO, args []string) error {
-	fs := newFlagSet(cio, "restore")
+func runRestore(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "restore")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func runRestore(ctx context.Context, cio IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo restore FILE")
 	}
-	cfg, err := config.LoadFlags(cio.Getenv, nil)
+	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func runRestore(ctx context.Context, cio IO, args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	ok = true
-	fmt.Fprintf(cio.Stdout, "restored %s from %s (authenticated, integrity ok)\n", dst, rest[0])
+	fmt.Fprintf(stdio.Stdout, "restored %s from %s (authenticated, integrity ok)\n", dst, rest[0])
 	return nil
 }
 

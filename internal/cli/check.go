@@ -64,14 +64,14 @@ var errChecksFailed = errors.New("checks failed")
 //     FAIL, an unreachable receiver a WARN (it may be down right now).
 //   - What cannot be known at run time is a WARN that says so, not a PASS:
 //     backups and the dependency scan (govulncheck runs in CI, `make audit`).
-func runCheck(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "check")
+func runCheck(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "check")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	offline := fs.Bool("offline", false, "do not probe the alert webhook")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	results := evaluate(ctx, io, checkOptions{offline: *offline})
+	results := evaluate(ctx, stdio, checkOptions{offline: *offline})
 	pass, warn, fail := 0, 0, 0
 	for _, r := range results {
 		switch r.Status {
@@ -84,16 +84,16 @@ func runCheck(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
+		enc := json.NewEncoder(stdio.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(map[string]any{"ok": fail == 0, "pass": pass, "warn": warn, "fail": fail, "checks": results}); err != nil {
 			return err
 		}
 	} else {
 		for _, r := range results {
-			fmt.Fprintf(io.Stdout, "%-4s  %-22s  %s\n", strings.ToUpper(r.Status), r.Name, r.Reason)
+			fmt.Fprintf(stdio.Stdout, "%-4s  %-22s  %s\n", strings.ToUpper(r.Status), r.Name, r.Reason)
 		}
-		fmt.Fprintf(io.Stderr, "%d passed, %d warnings, %d failed\n", pass, warn, fail)
+		fmt.Fprintf(stdio.Stderr, "%d passed, %d warnings, %d failed\n", pass, warn, fail)
 	}
 	if fail > 0 {
 		return fmt.Errorf("%w: %d of %d", errChecksFailed, fail, len(results))
@@ -129,12 +129,12 @@ func (c *checker) prodProblems(names ...string) []string {
 // evaluate runs every check. A configuration that does not load is
 // reported, then re-read as development (production rules become findings
 // instead of a refusal) so the other checks still run.
-func evaluate(ctx context.Context, io IO, opt checkOptions) []checkResult {
+func evaluate(ctx context.Context, stdio IO, opt checkOptions) []checkResult {
 	if opt.now == nil {
 		opt.now = time.Now
 	}
 	c := &checker{opt: opt, prod: map[string][]string{}, claimed: map[string]bool{}}
-	cfg, err := config.LoadFlags(io.Getenv, nil)
+	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		for _, fe := range fieldErrors(err) {
 			if !errors.Is(fe, config.ErrWeakSecret) && !errors.Is(fe, config.ErrInsecureProduction) {
@@ -145,7 +145,7 @@ func evaluate(ctx context.Context, io IO, opt checkOptions) []checkResult {
 			if k == "SECURITY_LEVEL" {
 				return config.LevelDevelopment
 			}
-			return io.Getenv(k)
+			return stdio.Getenv(k)
 		}
 		if cfg, err = config.LoadFlags(dev, nil); err != nil {
 			if len(c.results) == 0 {

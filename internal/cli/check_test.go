@@ -85,8 +85,8 @@ func goodEnv(t *testing.T, webhook string) map[string]string {
 func runSamo(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	io := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
-	code := Main(context.Background(), args, io)
+	stdio := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
+	code := Main(context.Background(), args, stdio)
 	return code, out.String(), errOut.String()
 }
 

@@ -33,7 +33,7 @@ func StdIO() IO {
 // with the remaining arguments.
 type command struct {
 	summary string
-	run     func(ctx context.Context, io IO, args []string) error
+	run     func(ctx context.Context, stdio IO, args []string) error
 }
 
 // errReported is returned by a command that has already reported its
@@ -79,35 +79,35 @@ func commands() map[string]command {
 // Main runs the subcommand named by args[0] and returns the process exit
 // code. Help goes to stdout (exit 0); every error is one line on stderr
 // (exit 2 for a usage error, 1 otherwise).
-func Main(ctx context.Context, args []string, io IO) int {
+func Main(ctx context.Context, args []string, stdio IO) int {
 	cmds := commands()
 	if len(args) == 0 {
-		writeUsage(io.Stderr, cmds)
+		writeUsage(stdio.Stderr, cmds)
 		return 2
 	}
 	switch args[0] {
 	case "--version", "-version":
 		args = []string{"version"}
 	case "-h", "--help", "-help":
-		writeUsage(io.Stdout, cmds)
+		writeUsage(stdio.Stdout, cmds)
 		return 0
 	case "help":
 		if len(args) == 1 {
-			writeUsage(io.Stdout, cmds)
+			writeUsage(stdio.Stdout, cmds)
 			return 0
 		}
 		if isHelpArg(args[1]) {
-			writeHelp(io.Stdout, "help", nil, nil)
+			writeHelp(stdio.Stdout, "help", nil, nil)
 			return 0
 		}
 		args = helpPath(args[1:])
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(io.Stderr, "samo: unknown command %q (run \"samo --help\" for the list)\n", args[0])
+		fmt.Fprintf(stdio.Stderr, "samo: unknown command %q (run \"samo --help\" for the list)\n", args[0])
 		return 2
 	}
-	err := cmd.run(ctx, io, args[1:])
+	err := cmd.run(ctx, stdio, args[1:])
 	path := commandPath(args)
 	switch {
 	case err == nil:
@@ -118,10 +118,10 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return 1
 	case errors.Is(err, errUsage):
 		msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
-		fmt.Fprintf(io.Stderr, "samo %s: %s (see \"samo %s --help\")\n", path, msg, path)
+		fmt.Fprintf(stdio.Stderr, "samo %s: %s (see \"samo %s --help\")\n", path, msg, path)
 		return 2
 	default:
-		fmt.Fprintf(io.Stderr, "samo %s: %v\n", path, err)
+		fmt.Fprintf(stdio.Stderr, "samo %s: %v\n", path, err)
 		return 1
 	}
 }
@@ -142,9 +142,9 @@ func commandPath(args []string) string {
 // newFlagSet returns a flag set that reports errors instead of exiting or
 // printing: parseFlags turns -h/--help into the command's help on stdout
 // and any other flag error into one usage line.
-func newFlagSet(io IO, name string) *flag.FlagSet {
+func newFlagSet(stdio IO, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("samo "+name, flag.ContinueOnError)
-	fs.SetOutput(helpOutput{stdout: io.Stdout})
+	fs.SetOutput(helpOutput{stdout: stdio.Stdout})
 	fs.Usage = func() {}
 	return fs
 }
@@ -166,7 +166,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // subcommand dispatches args[0] to one of subs (for commands such as
 // "samo keys create"); "samo keys --help" lists them on stdout.
-func subcommand(ctx context.Context, io IO, parent string, args []string, subs map[string]func(context.Context, IO, []string) error) error {
+func subcommand(ctx context.Context, stdio IO, parent string, args []string, subs map[string]func(context.Context, IO, []string) error) error {
 	names := make([]string, 0, len(subs))
 	for n := range subs {
 		names = append(names, n)
@@ -177,16 +177,16 @@ func subcommand(ctx context.Context, io IO, parent string, args []string, subs m
 	}
 	if isHelpArg(args[0]) {
 		if args[0] == "help" && len(args) > 1 {
-			return subcommand(ctx, io, parent, append(args[1:2:2], "--help"), subs)
+			return subcommand(ctx, stdio, parent, append(args[1:2:2], "--help"), subs)
 		}
-		writeHelp(io.Stdout, parent, nil, names)
+		writeHelp(stdio.Stdout, parent, nil, names)
 		return flag.ErrHelp
 	}
 	run, ok := subs[args[0]]
 	if !ok {
 		return usageError("unknown %s subcommand %q (want one of %s)", parent, args[0], strings.Join(names, ", "))
 	}
-	return run(ctx, io, args[1:])
+	return run(ctx, stdio, args[1:])
 }
 
 // isTerminal reports whether w is a terminal (a character device), where a

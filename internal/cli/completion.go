@@ -73,8 +73,8 @@ func flagsOf(ctx context.Context, path string) []string {
 }
 
 // runCompletion prints a completion script for bash, zsh or fish.
-func runCompletion(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "completion")
+func runCompletion(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "completion")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -85,12 +85,12 @@ func runCompletion(ctx context.Context, io IO, args []string) error {
 	tree := completionTree(ctx)
 	switch rest[0] {
 	case "bash":
-		writeBash(io.Stdout, tree)
+		writeBash(stdio.Stdout, tree)
 	case "zsh":
-		fmt.Fprintln(io.Stdout, "#compdef samo\n# zsh completion for samo (through bashcompinit).\nautoload -U +X bashcompinit && bashcompinit")
-		writeBash(io.Stdout, tree)
+		fmt.Fprintln(stdio.Stdout, "#compdef samo\n# zsh completion for samo (through bashcompinit).\nautoload -U +X bashcompinit && bashcompinit")
+		writeBash(stdio.Stdout, tree)
 	case "fish":
-		writeFish(io.Stdout, tree)
+		writeFish(stdio.Stdout, tree)
 	default:
 		return usageError("unknown shell %q: want bash, zsh or fish", rest[0])
 	}

@@ -25,8 +25,8 @@ const (
 
 // runCrypto implements "samo crypto": Fernet interop, legacy import and file
 // encryption. Key rotation of stored data lives with the store.
-func runCrypto(ctx context.Context, cio IO, args []string) error {
-	return subcommand(ctx, cio, "crypto", args, map[string]func(context.Context, IO, []string) error{
+func runCrypto(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "crypto", args, map[string]func(context.Context, IO, []string) error{
 		"fernet":       cryptoFernet,
 		"legacy":       cryptoLegacy,
 		"encrypt-file": cryptoEncryptFile,
@@ -39,15 +39,15 @@ func runCrypto(ctx context.Context, cio IO, args []string) error {
 // [--key OLDKEY ...] [--ttl SECONDS] [--at UNIX_SECONDS]", reading stdin and
 // writing stdout. encrypt uses the first key and prints the token and a
 // newline; decrypt accepts any key and prints the plaintext as is.
-func cryptoFernet(ctx context.Context, cio IO, args []string) error {
-	return subcommand(ctx, cio, "crypto fernet", args, map[string]func(context.Context, IO, []string) error{
-		"encrypt": func(_ context.Context, cio IO, args []string) error { return fernetCommand(cio, "encrypt", args) },
-		"decrypt": func(_ context.Context, cio IO, args []string) error { return fernetCommand(cio, "decrypt", args) },
+func cryptoFernet(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "crypto fernet", args, map[string]func(context.Context, IO, []string) error{
+		"encrypt": func(_ context.Context, stdio IO, args []string) error { return fernetCommand(stdio, "encrypt", args) },
+		"decrypt": func(_ context.Context, stdio IO, args []string) error { return fernetCommand(stdio, "decrypt", args) },
 	})
 }
 
-func fernetCommand(cio IO, mode string, args []string) error {
-	fs := newFlagSet(cio, "crypto fernet "+mode)
+func fernetCommand(stdio IO, mode string, args []string) error {
+	fs := newFlagSet(stdio, "crypto fernet "+mode)
 	var keys []*seal.FernetKey
 	fs.Func("key", "Fernet key (32 bytes, base64url); repeat for old keys, the first encrypts", func(s string) error {
 		k, err := seal.ParseFernetKey(s)
@@ -86,7 +86,7 @@ func fernetCommand(cio IO, mode string, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := readLimited(cio.Stdin, maxCryptoInput, "input")
+	in, err := readLimited(stdio.Stdin, maxCryptoInput, "input")
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func fernetCommand(cio IO, mode string, args []string) error {
 		if err != nil {
 			return fmt.Errorf("fernet encrypt: %w", err)
 		}
-		_, err = fmt.Fprintln(cio.Stdout, token)
+		_, err = fmt.Fprintln(stdio.Stdout, token)
 		return err
 	}
 	token := strings.TrimSpace(string(in))
@@ -108,22 +108,22 @@ func fernetCommand(cio IO, mode string, args []string) error {
 	if err != nil {
 		return fmt.Errorf("fernet decrypt: %w", err)
 	}
-	_, err = cio.Stdout.Write(pt)
+	_, err = stdio.Stdout.Write(pt)
 	return err
 }
 
 // cryptoLegacy implements "samo crypto legacy decrypt --password-file FILE":
 // one value stored by the Security Guide's Python DataEncryption on stdin,
 // its plaintext on stdout.
-func cryptoLegacy(ctx context.Context, cio IO, args []string) error {
-	return subcommand(ctx, cio, "crypto legacy", args, map[string]func(context.Context, IO, []string) error{
+func cryptoLegacy(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "crypto legacy", args, map[string]func(context.Context, IO, []string) error{
 		"decrypt": legacyDecrypt,
 		"import":  legacyImport,
 	})
 }
 
-func legacyDecrypt(_ context.Context, cio IO, args []string) error {
-	fs := newFlagSet(cio, "crypto legacy decrypt")
+func legacyDecrypt(_ context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "crypto legacy decrypt")
 	pwFile := fs.String("password-file", "", "file holding the Guide's secret_key (one trailing newline is ignored)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -139,7 +139,7 @@ func legacyDecrypt(_ context.Context, cio IO, args []string) error {
 		return err
 	}
 	defer clear(password)
-	in, err := readLimited(cio.Stdin, maxCryptoInput, "input")
+	in, err := readLimited(stdio.Stdin, maxCryptoInput, "input")
 	if err != nil {
 		return err
 	}
@@ -147,13 +147,13 @@ func legacyDecrypt(_ context.Context, cio IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("legacy decrypt: %w", err)
 	}
-	_, err = cio.Stdout.Write(pt)
+	_, err = stdio.Stdout.Write(pt)
 	return err
 }
 
 // cryptoEncryptFile implements "samo crypto encrypt-file IN OUT".
-func cryptoEncryptFile(ctx context.Context, cio IO, args []string) error {
-	return fileCommand(ctx, cio, "encrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
+func cryptoEncryptFile(ctx context.Context, stdio IO, args []string) error {
+	return fileCommand(ctx, stdio, "encrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
 		w, err := seal.NewWriter(dst, mk)
 		if err != nil {
 			return err
@@ -166,8 +166,8 @@ func cryptoEncryptFile(ctx context.Context, cio IO, args []string) error {
 }
 
 // cryptoDecryptFile implements "samo crypto decrypt-file IN OUT".
-func cryptoDecryptFile(ctx context.Context, cio IO, args []string) error {
-	return fileCommand(ctx, cio, "decrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
+func cryptoDecryptFile(ctx context.Context, stdio IO, args []string) error {
+	return fileCommand(ctx, stdio, "decrypt-file", args, func(mk *seal.MasterKey, dst io.Writer, src io.Reader) error {
 		r, err := seal.NewReader(src, mk)
 		if err != nil {
 			return err
@@ -181,15 +181,15 @@ func cryptoDecryptFile(ctx context.Context, cio IO, args []string) error {
 // temporary file beside OUT, renamed over OUT only on success: a failed
 // decryption never leaves partial plaintext behind. The key comes from
 // ENCRYPTION_KEY or ENCRYPTION_KEY_FILE.
-func fileCommand(ctx context.Context, cio IO, name string, args []string, transform func(*seal.MasterKey, io.Writer, io.Reader) error) error {
-	fs := newFlagSet(cio, "crypto "+name)
+func fileCommand(ctx context.Context, stdio IO, name string, args []string, transform func(*seal.MasterKey, io.Writer, io.Reader) error) error {
+	fs := newFlagSet(stdio, "crypto "+name)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		return usageError("want two arguments: samo crypto %s IN OUT", name)
 	}
-	mk, err := masterKeyFromEnv(cio)
+	mk, err := masterKeyFromEnv(stdio)
 	if err != nil {
 		return err
 	}
@@ -209,8 +209,8 @@ func fileCommand(ctx context.Context, cio IO, name string, args []string, transf
 
 // masterKeyFromEnv reads ENCRYPTION_KEY, or the file named by
 // ENCRYPTION_KEY_FILE (one trailing newline ignored); setting both is an error.
-func masterKeyFromEnv(cio IO) (*seal.MasterKey, error) {
-	value, file := cio.Getenv("ENCRYPTION_KEY"), cio.Getenv("ENCRYPTION_KEY_FILE")
+func masterKeyFromEnv(stdio IO) (*seal.MasterKey, error) {
+	value, file := stdio.Getenv("ENCRYPTION_KEY"), stdio.Getenv("ENCRYPTION_KEY_FILE")
 	switch {
 	case value != "" && file != "":
 		return nil, errors.New("set ENCRYPTION_KEY or ENCRYPTION_KEY_FILE, not both")

@@ -17,8 +17,8 @@ import (
 // It is the container HEALTHCHECK (the image has no shell and no curl), so
 // it reads only SAMO_ADDR and TLS_CERT_FILE: the full configuration (and its
 // secrets) is the server's business.
-func runHealthcheck(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "healthcheck")
+func runHealthcheck(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "healthcheck")
 	addr := fs.String("addr", "", "server address host:port (default $SAMO_ADDR, else 127.0.0.1:8080)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
 	rest, err := parseCmd(fs, args)
@@ -33,7 +33,7 @@ func runHealthcheck(ctx context.Context, io IO, args []string) error {
 	}
 	a := *addr
 	if a == "" {
-		a = io.Getenv("SAMO_ADDR")
+		a = stdio.Getenv("SAMO_ADDR")
 	}
 	if a == "" {
 		a = "127.0.0.1:8080"
@@ -44,7 +44,7 @@ func runHealthcheck(ctx context.Context, io IO, args []string) error {
 	}
 	client := &http.Client{Timeout: *timeout}
 	scheme := "http"
-	if certFile := io.Getenv("TLS_CERT_FILE"); certFile != "" {
+	if certFile := stdio.Getenv("TLS_CERT_FILE"); certFile != "" {
 		scheme = "https"
 		tc, err := healthTLS(certFile)
 		if err != nil {
@@ -68,7 +68,7 @@ func runHealthcheck(ctx context.Context, io IO, args []string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("unhealthy: /health answered %d", resp.StatusCode)
 	}
-	fmt.Fprintln(io.Stdout, "healthy")
+	fmt.Fprintln(stdio.Stdout, "healthy")
 	return nil
 }
 

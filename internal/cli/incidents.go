@@ -16,8 +16,8 @@ import (
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
-func runIncidents(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "incidents", args, map[string]func(context.Context, IO, []string) error{
+func runIncidents(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "incidents", args, map[string]func(context.Context, IO, []string) error{
 		"list":        incidentsList,
 		"open":        incidentsOpen,
 		"show":        incidentsShow,
@@ -32,19 +32,19 @@ func runIncidents(ctx context.Context, io IO, args []string) error {
 // share: blocks (seen by servers within a second), key suspensions and the
 // alert outbox (delivered by a server). Watching is a server's in-memory
 // state, so it is recorded but cannot be applied from here.
-func incidentService(ctx context.Context, io IO) (*incident.Service, func(), error) {
-	cfg, st, err := openConfigured(ctx, io)
+func incidentService(ctx context.Context, stdio IO) (*incident.Service, func(), error) {
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec := storeRecorder(io, st)
+	rec := storeRecorder(stdio, st)
 	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
 	}
 	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook, Secret: cfg.SecurityAlertSecret.Reveal(),
-		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(io, cfg.LogLevel, cfg.LogFormat), time.Now)
+		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(stdio, cfg.LogLevel, cfg.LogFormat), time.Now)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
@@ -53,8 +53,8 @@ func incidentService(ctx context.Context, io IO) (*incident.Service, func(), err
 	return svc, func() { _ = st.Close() }, nil
 }
 
-func incidentsOpen(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "incidents open")
+func incidentsOpen(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "incidents open")
 	typ := fs.String("type", "", "incident type: 1-64 of a-z, 0-9, _ (required)")
 	severity := fs.String("severity", "", "low, medium, high or critical (required); high and critical run their playbook")
 	description := fs.String("description", "", "what happened (required)")
@@ -67,7 +67,7 @@ func incidentsOpen(ctx context.Context, io IO, args []string) error {
 	if len(rest) > 0 || *typ == "" || *severity == "" || *description == "" {
 		return usageError("usage: samo incidents open --type T --severity low|medium|high|critical --description TEXT [--source ip:ADDR|key:ID|user:ID] [--json]")
 	}
-	svc, done, err := incidentService(ctx, io)
+	svc, done, err := incidentService(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -80,20 +80,20 @@ func incidentsOpen(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return printJSON(io, inc)
+		return printJSON(stdio, inc)
 	}
-	printIncident(io, inc)
+	printIncident(stdio, inc)
 	return nil
 }
 
-func printJSON(io IO, v any) error {
-	enc := json.NewEncoder(io.Stdout)
+func printJSON(stdio IO, v any) error {
+	enc := json.NewEncoder(stdio.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-func incidentsList(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "incidents list")
+func incidentsList(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "incidents list")
 	status := fs.String("status", "open,acknowledged", "comma-separated statuses, or all")
 	limit := fs.Int("limit", 50, "at most this many (1-1000)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -114,7 +114,7 @@ func incidentsList(ctx context.Context, io IO, args []string) error {
 			f.Statuses = append(f.Statuses, incident.Status(s))
 		}
 	}
-	svc, done, err := incidentService(ctx, io)
+	svc, done, err := incidentService(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -127,9 +127,9 @@ func incidentsList(ctx context.Context, io IO, args []string) error {
 		if list == nil {
 			list = []incident.Incident{}
 		}
-		return printJSON(io, list)
+		return printJSON(stdio, list)
 	}
-	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdio.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tSTATUS\tTYPE\tSOURCE\tEVENTS\tOPENED")
 	for _, i := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", i.ID, i.Severity, i.Status, i.Type, orDash(i.Source), i.EventCount, i.CreatedAt.Format(time.RFC3339))
@@ -152,8 +152,8 @@ func oneID(rest []string, usage string) (string, error) {
 	return rest[0], nil
 }
 
-func incidentsShow(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "incidents show")
+func incidentsShow(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "incidents show")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -163,7 +163,7 @@ func incidentsShow(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := incidentService(ctx, io)
+	svc, done, err := incidentService(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -173,14 +173,14 @@ func incidentsShow(ctx context.Context, io IO, args []string) error {
 		return incidentError(id, err)
 	}
 	if *asJSON {
-		return printJSON(io, inc)
+		return printJSON(stdio, inc)
 	}
-	printIncident(io, inc)
+	printIncident(stdio, inc)
 	return nil
 }
 
-func printIncident(io IO, inc incident.Incident) {
-	w := io.Stdout
+func printIncident(stdio IO, inc incident.Incident) {
+	w := stdio.Stdout
 	fmt.Fprintf(w, "%s  %s  %s  %s\n", inc.ID, inc.Severity, inc.Status, inc.Type)
 	fmt.Fprintf(w, "opened     %s\n", inc.CreatedAt.Format(time.RFC3339))
 	if inc.AcknowledgedAt != nil {
@@ -199,8 +199,8 @@ func printIncident(io IO, inc incident.Incident) {
 	_ = tw.Flush()
 }
 
-func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "incidents acknowledge")
+func incidentsAcknowledge(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "incidents acknowledge")
 	asJSON := fs.Bool("json", false, "print the acknowledged incident as JSON")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -210,7 +210,7 @@ func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, done, err := incidentService(ctx, io)
+	svc, done, err := incidentService(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -220,14 +220,14 @@ func incidentsAcknowledge(ctx context.Context, io IO, args []string) error {
 		return incidentError(id, err)
 	}
 	if *asJSON {
-		return printJSON(io, inc)
+		return printJSON(stdio, inc)
 	}
-	fmt.Fprintf(io.Stdout, "acknowledged %s\n", inc.ID)
+	fmt.Fprintf(stdio.Stdout, "acknowledged %s\n", inc.ID)
 	return nil
 }
 
-func incidentsResolve(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "incidents resolve")
+func incidentsResolve(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "incidents resolve")
 	resolution := fs.String("resolution", "", "what was found and done (required)")
 	asJSON := fs.Bool("json", false, "print the resolved incident as JSON")
 	rest, err := parseCmd(fs, args)
@@ -241,7 +241,7 @@ func incidentsResolve(ctx context.Context, io IO, args []string) error {
 	if *resolution == "" {
 		return usageError("--resolution is required: say what was found and done")
 	}
-	svc, done, err := incidentService(ctx, io)
+	svc, done, err := incidentService(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -251,8 +251,8 @@ func incidentsResolve(ctx context.Context, io IO, args []string) error {
 		return incidentError(id, err)
 	}
 	if *asJSON {
-		return printJSON(io, inc)
+		return printJSON(stdio, inc)
 	}
-	fmt.Fprintf(io.Stdout, "resolved %s\n", inc.ID)
+	fmt.Fprintf(stdio.Stdout, "resolved %s\n", inc.ID)
 	return nil
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/samo-brain/samo/internal/ids"
 )
 
-func runIP(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "ip", args, map[string]func(context.Context, IO, []string) error{
+func runIP(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "ip", args, map[string]func(context.Context, IO, []string) error{
 		"block":   ipBlock,
 		"unblock": ipUnblock,
 		"list":    ipList,
@@ -24,12 +24,12 @@ func runIP(ctx context.Context, io IO, args []string) error {
 
 // detector opens the store and an intrusion detector over it, recording
 // events straight into the store. Servers see changes within a second.
-func detector(ctx context.Context, io IO) (*ids.Detector, func(), error) {
-	cfg, st, err := openConfigured(ctx, io)
+func detector(ctx context.Context, stdio IO) (*ids.Detector, func(), error) {
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec := storeRecorder(io, st)
+	rec := storeRecorder(stdio, st)
 	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
 	if err != nil {
 		_ = st.Close()
@@ -46,8 +46,8 @@ func operator() string {
 	return "cli"
 }
 
-func ipBlock(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "ip block")
+func ipBlock(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "ip block")
 	dur := fs.Duration("duration", time.Hour, "how long the block lasts")
 	reason := fs.String("reason", "", "why (shown to operators)")
 	asJSON := fs.Bool("json", false, `print {"ip","until","reason"}`)
@@ -62,7 +62,7 @@ func ipBlock(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return usageError("%q is not an IP address", rest[0])
 	}
-	d, done, err := detector(ctx, io)
+	d, done, err := detector(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -78,14 +78,14 @@ func ipBlock(ctx context.Context, io IO, args []string) error {
 	}
 	until := time.Now().Add(*dur).UTC().Format(time.RFC3339)
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"ip": ids.Subject(ip, 64).String(), "until": until, "reason": *reason})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"ip": ids.Subject(ip, 64).String(), "until": until, "reason": *reason})
 	}
-	fmt.Fprintf(io.Stdout, "blocked %s until %s\n", ids.Subject(ip, 64), until)
+	fmt.Fprintf(stdio.Stdout, "blocked %s until %s\n", ids.Subject(ip, 64), until)
 	return nil
 }
 
-func ipUnblock(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "ip unblock")
+func ipUnblock(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "ip unblock")
 	asJSON := fs.Bool("json", false, `print {"ip","status"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -98,7 +98,7 @@ func ipUnblock(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return usageError("%q is not an IP address", rest[0])
 	}
-	d, done, err := detector(ctx, io)
+	d, done, err := detector(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -110,19 +110,19 @@ func ipUnblock(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"ip": ip.String(), "status": "unblocked"})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"ip": ip.String(), "status": "unblocked"})
 	}
-	fmt.Fprintf(io.Stdout, "unblocked %s\n", ip)
+	fmt.Fprintf(stdio.Stdout, "unblocked %s\n", ip)
 	return nil
 }
 
-func ipList(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "ip list")
+func ipList(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "ip list")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	d, done, err := detector(ctx, io)
+	d, done, err := detector(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -132,9 +132,9 @@ func ipList(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(st.Blocked)
+		return json.NewEncoder(stdio.Stdout).Encode(st.Blocked)
 	}
-	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdio.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IP\tUNTIL\tREMAINING\tBY\tREASON")
 	for _, b := range st.Blocked {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.IP, b.Until.UTC().Format(time.RFC3339),
@@ -143,6 +143,6 @@ func ipList(ctx context.Context, io IO, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(io.Stderr, "suspicious (not yet blocked) clients are tracked per server: see GET /v1/admin/security/status")
+	fmt.Fprintln(stdio.Stderr, "suspicious (not yet blocked) clients are tracked per server: see GET /v1/admin/security/status")
 	return nil
 }

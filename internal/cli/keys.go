@@ -12,8 +12,8 @@ import (
 	"github.com/samo-brain/samo/internal/users"
 )
 
-func runKeys(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "keys", args, map[string]func(context.Context, IO, []string) error{
+func runKeys(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "keys", args, map[string]func(context.Context, IO, []string) error{
 		"create": keysCreate,
 		"list":   keysList,
 		"revoke": keysRevoke,
@@ -21,8 +21,8 @@ func runKeys(ctx context.Context, io IO, args []string) error {
 	})
 }
 
-func keysCreate(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "keys create")
+func keysCreate(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "keys create")
 	user := fs.String("user", "", "user name (created when it does not exist)")
 	role := fs.String("role", "user", "role of a new user: user, analyst or admin")
 	name := fs.String("name", "", "label for the key")
@@ -37,7 +37,7 @@ func keysCreate(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return usageError("--role must be user, analyst or admin")
 	}
-	cfg, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -51,21 +51,21 @@ func keysCreate(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "user": u.Name, "role": string(u.Role)})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "user": u.Name, "role": string(u.Role)})
 	}
-	fmt.Fprintln(io.Stdout, plain)
-	fmt.Fprintf(io.Stderr, "created key %s for %s (%s); it is shown once, store it now\n", k.ID, u.Name, u.Role)
+	fmt.Fprintln(stdio.Stdout, plain)
+	fmt.Fprintf(stdio.Stderr, "created key %s for %s (%s); it is shown once, store it now\n", k.ID, u.Name, u.Role)
 	return nil
 }
 
-func keysList(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "keys list")
+func keysList(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "keys list")
 	asJSON := fs.Bool("json", false, "print JSON")
 	userName := fs.String("user", "", "only this user's keys")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -107,9 +107,9 @@ func keysList(ctx context.Context, io IO, args []string) error {
 		rows = append(rows, row{k.ID, u.Name, u.Role, k.Name, k.Display(), string(k.Status), k.CreatedAt, k.LastUsed, k.GraceUntil})
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(rows)
+		return json.NewEncoder(stdio.Stdout).Encode(rows)
 	}
-	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdio.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSER\tROLE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED")
 	for _, r := range rows {
 		last := "never"
@@ -125,8 +125,8 @@ func keysList(ctx context.Context, io IO, args []string) error {
 	return tw.Flush()
 }
 
-func keysRevoke(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "keys revoke")
+func keysRevoke(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "keys revoke")
 	asJSON := fs.Bool("json", false, `print {"id","status"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -135,7 +135,7 @@ func keysRevoke(ctx context.Context, io IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys revoke ID")
 	}
-	cfg, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -144,14 +144,14 @@ func keysRevoke(ctx context.Context, io IO, args []string) error {
 		return keyError(rest[0], err)
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": rest[0], "status": "revoked"})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": rest[0], "status": "revoked"})
 	}
-	fmt.Fprintf(io.Stdout, "revoked %s\n", rest[0])
+	fmt.Fprintf(stdio.Stdout, "revoked %s\n", rest[0])
 	return nil
 }
 
-func keysRotate(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "keys rotate")
+func keysRotate(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "keys rotate")
 	grace := fs.Duration("grace", 0, "how long the old key stays valid (default: the configured grace)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCmd(fs, args)
@@ -161,7 +161,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys rotate ID [--grace DURATION]")
 	}
-	cfg, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -171,9 +171,9 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 		return keyError(rest[0], err)
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "replaces": rest[0]})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "replaces": rest[0]})
 	}
-	fmt.Fprintln(io.Stdout, plain)
-	fmt.Fprintf(io.Stderr, "new key %s replaces %s; shown once, store it now\n", k.ID, rest[0])
+	fmt.Fprintln(stdio.Stdout, plain)
+	fmt.Fprintf(stdio.Stderr, "new key %s replaces %s; shown once, store it now\n", k.ID, rest[0])
 	return nil
 }

@@ -21,8 +21,8 @@ import (
 // prediction of --user, sealed under the current keyring. Lines that fail
 // are reported by number (never by content) and skipped; the exit status is
 // 1 when any line failed.
-func legacyImport(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "crypto legacy import")
+func legacyImport(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "crypto legacy import")
 	pwFile := fs.String("password-file", "", "file holding the Guide's secret_key")
 	userName := fs.String("user", "", "owner of the imported predictions")
 	taxonomy := fs.String("taxonomy", "goemotions", "goemotions or ekman")
@@ -41,11 +41,11 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(io, true)
+	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
 	}
-	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), app.Options{})
+	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(stdio.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), app.Options{})
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 	importAll := func(ctx context.Context) error {
 		ctx = reqctx.With(ctx, &reqctx.Info{RequestID: "legacy-import-" + time.Now().UTC().Format("20060102T150405"), Start: time.Now(),
 			Principal: &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, Method: "cli"}})
-		sc := bufio.NewScanner(io.Stdin)
+		sc := bufio.NewScanner(stdio.Stdin)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		var batch []prediction.Input
 		var lines []int
@@ -73,7 +73,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 			for i, r := range a.Predictions.PredictBatch(ctx, batch) {
 				if r.Err != nil {
 					failed++
-					fmt.Fprintf(io.Stderr, "line %d: not stored: %v\n", lines[i], r.Err)
+					fmt.Fprintf(stdio.Stderr, "line %d: not stored: %v\n", lines[i], r.Err)
 					continue
 				}
 				imported++
@@ -88,18 +88,18 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 			pt, err := seal.LegacyOpen(key, line)
 			if err != nil {
 				failed++
-				fmt.Fprintf(io.Stderr, "line %d: %v\n", n, err)
+				fmt.Fprintf(stdio.Stderr, "line %d: %v\n", n, err)
 				continue
 			}
 			text, err := validate.Text(string(pt), limits)
 			if err != nil {
 				failed++
-				fmt.Fprintf(io.Stderr, "line %d: %v\n", n, err)
+				fmt.Fprintf(stdio.Stderr, "line %d: %v\n", n, err)
 				continue
 			}
 			if reject, class := policy.Decide(validate.Detect(text)); reject {
 				failed++
-				fmt.Fprintf(io.Stderr, "line %d: refused: contains %s\n", n, class)
+				fmt.Fprintf(stdio.Stderr, "line %d: refused: contains %s\n", n, class)
 				continue
 			}
 			batch = append(batch, prediction.Input{Text: text, Taxonomy: *taxonomy})
@@ -116,7 +116,7 @@ func legacyImport(ctx context.Context, io IO, args []string) error {
 	if err := a.Run(ctx, importAll); err != nil {
 		return err
 	}
-	fmt.Fprintf(io.Stdout, "imported %d values for %s, %d failed\n", imported, u.Name, failed)
+	fmt.Fprintf(stdio.Stdout, "imported %d values for %s, %d failed\n", imported, u.Name, failed)
 	if failed > 0 {
 		return fmt.Errorf("%d values were not imported (see above)", failed)
 	}

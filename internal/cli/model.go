@@ -18,8 +18,8 @@ import (
 )
 
 // runModel dispatches "samo model train|eval|predict|info".
-func runModel(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "model", args, map[string]func(context.Context, IO, []string) error{
+func runModel(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "model", args, map[string]func(context.Context, IO, []string) error{
 		"train":   modelTrain,
 		"eval":    modelEval,
 		"predict": modelPredict,
@@ -45,9 +45,9 @@ var defaultJournalFile = filepath.Join("data", "journal", "journal.tsv")
 
 // loadModel returns the model at path, else at $SAMO_MODEL_FILE, else the
 // embedded one.
-func loadModel(io IO, path string) (*emotion.Model, error) {
-	if path == "" && io.Getenv != nil {
-		path = io.Getenv("SAMO_MODEL_FILE")
+func loadModel(stdio IO, path string) (*emotion.Model, error) {
+	if path == "" && stdio.Getenv != nil {
+		path = stdio.Getenv("SAMO_MODEL_FILE")
 	}
 	if path == "" {
 		return emotion.Default()
@@ -63,8 +63,8 @@ func parseTaxonomyFlag(s string) (emotion.Taxonomy, error) {
 	return tax, nil
 }
 
-func modelTrain(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "model train")
+func modelTrain(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "model train")
 	data := fs.String("data", defaultDataDir(), "GoEmotions folder (original/*.tsv, ekman_mapping.json)")
 	out := fs.String("out", "emotion.model", "where to write the model file")
 	seed := fs.Uint64("seed", emotion.DefaultTrainOptions().Seed, "training seed (same seed and data: identical file)")
@@ -76,7 +76,7 @@ func modelTrain(ctx context.Context, io IO, args []string) error {
 		return usageError("unexpected arguments %q", fs.Args())
 	}
 	start := time.Now()
-	say := func(msg string) { fmt.Fprintf(io.Stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), msg) }
+	say := func(msg string) { fmt.Fprintf(stdio.Stderr, "[%5.1fs] %s\n", time.Since(start).Seconds(), msg) }
 	d, err := emotion.LoadDataset(*data)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func modelTrain(ctx context.Context, io IO, args []string) error {
 	}
 	info := m.Info()
 	say(fmt.Sprintf("wrote %s (%d bytes)", *out, len(raw)))
-	fmt.Fprintf(io.Stdout, "model %s\nfile %s (%d bytes)\nekman mode %s\ndev macro-F1 (calibration set, optimistic): goemotions %.4f, ekman %.4f\ntrained in %.1fs\n",
+	fmt.Fprintf(stdio.Stdout, "model %s\nfile %s (%d bytes)\nekman mode %s\ndev macro-F1 (calibration set, optimistic): goemotions %.4f, ekman %.4f\ntrained in %.1fs\n",
 		m.Version(), *out, len(raw), m.EkmanMode(), info.DevMacroF1, info.DevEkmanMacroF1, time.Since(start).Seconds())
 	return nil
 }
@@ -113,8 +113,8 @@ func modelFileWriter(raw []byte) func(io.Writer) error {
 	}
 }
 
-func modelEval(_ context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "model eval")
+func modelEval(_ context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "model eval")
 	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
 	split := fs.String("split", "test", "dev, test or journal (the journal development set: primary-emotion accuracy)")
 	data := fs.String("data", defaultDataDir(), "GoEmotions folder")
@@ -134,7 +134,7 @@ func modelEval(_ context.Context, io IO, args []string) error {
 	if *split != "dev" && *split != "test" && *split != "journal" {
 		return usageError("--split must be dev, test or journal, not %q", *split)
 	}
-	m, err := loadModel(io, *modelPath)
+	m, err := loadModel(stdio, *modelPath)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func modelEval(_ context.Context, io IO, args []string) error {
 		return err
 	}
 	if *split == "journal" {
-		return journalEval(io, m, d, *journal, tax, *asJSON)
+		return journalEval(stdio, m, d, *journal, tax, *asJSON)
 	}
 	examples, err := d.Split(*split)
 	if err != nil {
@@ -154,15 +154,15 @@ func modelEval(_ context.Context, io IO, args []string) error {
 	}
 	r := m.Evaluate(examples, tax, *split)
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
+		enc := json.NewEncoder(stdio.Stdout)
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(io.Stdout, "model %s\ntaxonomy %s, split %s, %d examples\n", m.Version(), r.Taxonomy, r.Split, r.Examples)
-	fmt.Fprintf(io.Stdout, "macro-F1 %.4f  micro-F1 %.4f  macro-F1@0.3 %.4f  ECE %.4f\n\n", r.MacroF1, r.MicroF1, r.MacroF1At03, r.ECE)
-	fmt.Fprintf(io.Stdout, "%-16s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support")
+	fmt.Fprintf(stdio.Stdout, "model %s\ntaxonomy %s, split %s, %d examples\n", m.Version(), r.Taxonomy, r.Split, r.Examples)
+	fmt.Fprintf(stdio.Stdout, "macro-F1 %.4f  micro-F1 %.4f  macro-F1@0.3 %.4f  ECE %.4f\n\n", r.MacroF1, r.MicroF1, r.MacroF1At03, r.ECE)
+	fmt.Fprintf(stdio.Stdout, "%-16s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support")
 	for _, l := range m.Labels(tax) {
 		s := r.PerLabel[l]
-		fmt.Fprintf(io.Stdout, "%-16s %9.4f %9.4f %9.4f %8d\n", l, s.Precision, s.Recall, s.F1, s.Support)
+		fmt.Fprintf(stdio.Stdout, "%-16s %9.4f %9.4f %9.4f %8d\n", l, s.Precision, s.Recall, s.F1, s.Support)
 	}
 	return nil
 }
@@ -175,8 +175,8 @@ type predictLine struct {
 	Confidence float64         `json:"confidence"`
 }
 
-func modelPredict(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "model predict")
+func modelPredict(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "model predict")
 	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
 	thresholdFlag := fs.String("threshold", "", "report emotions with confidence ≥ this (0..1; default: tuned per label)")
 	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
@@ -198,13 +198,13 @@ func modelPredict(ctx context.Context, io IO, args []string) error {
 		}
 		threshold = &t
 	}
-	m, err := loadModel(io, *modelPath)
+	m, err := loadModel(stdio, *modelPath)
 	if err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(io.Stdin)
+	sc := bufio.NewScanner(stdio.Stdin)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	w := bufio.NewWriter(io.Stdout)
+	w := bufio.NewWriter(stdio.Stdout)
 	enc := json.NewEncoder(w)
 	for sc.Scan() {
 		if err := ctx.Err(); err != nil {
@@ -244,8 +244,8 @@ type labelThreshold struct {
 	Threshold float64 `json:"threshold"`
 }
 
-func modelInfo(_ context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "model info")
+func modelInfo(_ context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "model info")
 	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := parseFlags(fs, args); err != nil {
@@ -254,7 +254,7 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected arguments %q", fs.Args())
 	}
-	m, err := loadModel(io, *modelPath)
+	m, err := loadModel(stdio, *modelPath)
 	if err != nil {
 		return err
 	}
@@ -270,20 +270,20 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 		}
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(info)
+		return json.NewEncoder(stdio.Stdout).Encode(info)
 	}
-	fmt.Fprintf(io.Stdout, "version   %s\nchecksum  sha256:%s\nsize      %d bytes\nekman     %s\n", info.Version, info.Checksum, info.Size, info.EkmanMode)
+	fmt.Fprintf(stdio.Stdout, "version   %s\nchecksum  sha256:%s\nsize      %d bytes\nekman     %s\n", info.Version, info.Checksum, info.Size, info.EkmanMode)
 	t := info.Training
-	fmt.Fprintf(io.Stdout, "training  %d train / %d dev texts, %d features, seed %d, C %g, dev macro-F1 %.4f (goemotions) %.4f (ekman)\n",
+	fmt.Fprintf(stdio.Stdout, "training  %d train / %d dev texts, %d features, seed %d, C %g, dev macro-F1 %.4f (goemotions) %.4f (ekman)\n",
 		t.TrainExamples, t.DevExamples, t.Features, t.Seed, t.C, t.DevMacroF1, t.DevEkmanMacroF1)
 	if info.WordVectors != "" {
-		fmt.Fprintf(io.Stdout, "vectors   %s, weight %g\n", info.WordVectors, t.VectorWeight)
+		fmt.Fprintf(stdio.Stdout, "vectors   %s, weight %g\n", info.WordVectors, t.VectorWeight)
 	}
 	if r := info.Primary; r != nil {
-		fmt.Fprintf(io.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",
+		fmt.Fprintf(stdio.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",
 			r.Shift, r.NeutralOffset, r.EkmanShift, r.EkmanNeutralOffset)
 	} else {
-		fmt.Fprintf(io.Stdout, "primary   most probable label\n")
+		fmt.Fprintf(stdio.Stdout, "primary   most probable label\n")
 	}
 	for _, tax := range []emotion.Taxonomy{emotion.GoEmotions, emotion.Ekman} {
 		ls := info.Thresholds[string(tax)]
@@ -292,30 +292,30 @@ func modelInfo(_ context.Context, io IO, args []string) error {
 			vals[i] = l.Threshold
 		}
 		sort.Float64s(vals)
-		fmt.Fprintf(io.Stdout, "\n%s: %d labels, thresholds min %.3f median %.3f max %.3f\n", tax, len(ls), vals[0], vals[len(vals)/2], vals[len(vals)-1])
+		fmt.Fprintf(stdio.Stdout, "\n%s: %d labels, thresholds min %.3f median %.3f max %.3f\n", tax, len(ls), vals[0], vals[len(vals)/2], vals[len(vals)-1])
 		for _, l := range ls {
-			fmt.Fprintf(io.Stdout, "  %-16s %.3f\n", l.Name, l.Threshold)
+			fmt.Fprintf(stdio.Stdout, "  %-16s %.3f\n", l.Name, l.Threshold)
 		}
 	}
 	return nil
 }
 
 // journalEval prints the primary-emotion accuracy on the journal set.
-func journalEval(io IO, m *emotion.Model, d *emotion.Dataset, path string, tax emotion.Taxonomy, asJSON bool) error {
+func journalEval(stdio IO, m *emotion.Model, d *emotion.Dataset, path string, tax emotion.Taxonomy, asJSON bool) error {
 	examples, err := emotion.LoadJournal(path, d)
 	if err != nil {
 		return err
 	}
 	r := m.EvaluateJournal(examples, tax)
 	if asJSON {
-		return json.NewEncoder(io.Stdout).Encode(r)
+		return json.NewEncoder(stdio.Stdout).Encode(r)
 	}
-	fmt.Fprintf(io.Stdout, "model %s\ntaxonomy %s, journal development set %s, %d sentences (not a test result)\n", m.Version(), r.Taxonomy, path, r.Examples)
-	fmt.Fprintf(io.Stdout, "primary-emotion accuracy %.4f (strict: first label only %.4f); neutral chosen %d times\n\n", r.Accuracy, r.StrictAccuracy, r.NeutralPredicted)
-	fmt.Fprintf(io.Stdout, "%-16s %9s %8s\n", "class", "accuracy", "support")
+	fmt.Fprintf(stdio.Stdout, "model %s\ntaxonomy %s, journal development set %s, %d sentences (not a test result)\n", m.Version(), r.Taxonomy, path, r.Examples)
+	fmt.Fprintf(stdio.Stdout, "primary-emotion accuracy %.4f (strict: first label only %.4f); neutral chosen %d times\n\n", r.Accuracy, r.StrictAccuracy, r.NeutralPredicted)
+	fmt.Fprintf(stdio.Stdout, "%-16s %9s %8s\n", "class", "accuracy", "support")
 	for _, l := range m.Labels(tax) {
 		if c, ok := r.PerClass[l]; ok {
-			fmt.Fprintf(io.Stdout, "%-16s %9.4f %8d\n", l, c.Accuracy, c.Support)
+			fmt.Fprintf(stdio.Stdout, "%-16s %9.4f %8d\n", l, c.Accuracy, c.Support)
 		}
 	}
 	return nil

@@ -15,13 +15,13 @@ import (
 func modelRun(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cio := IO{
+	stdio := IO{
 		Stdin:  strings.NewReader(stdin),
 		Stdout: &out,
 		Stderr: &errOut,
 		Getenv: func(k string) string { return env[k] },
 	}
-	code = Main(t.Context(), append([]string{"model"}, args...), cio)
+	code = Main(t.Context(), append([]string{"model"}, args...), stdio)
 	return code, out.String(), errOut.String()
 }
 

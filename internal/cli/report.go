@@ -11,8 +11,8 @@ import (
 	"github.com/samo-brain/samo/internal/report"
 )
 
-func runReport(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "report")
+func runReport(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "report")
 	fromArg := fs.String("from", "24h", "start: RFC 3339 time, or a duration ago such as 24h, 90m or 7d")
 	toArg := fs.String("to", "", "end (exclusive): RFC 3339 time or a duration ago (default now)")
 	format := fs.String("format", "json", "json, csv or html")
@@ -40,7 +40,7 @@ func runReport(ctx context.Context, io IO, args []string) error {
 	if !from.Before(to) || to.Sub(from) > report.MaxPeriod {
 		return usageError("--from must be before --to, at most 366 days earlier")
 	}
-	_, st, err := openConfigured(ctx, io)
+	_, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runReport(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	return report.Write(io.Stdout, r, *format)
+	return report.Write(stdio.Stdout, r, *format)
 }
 
 // parseWhen reads an RFC 3339 time, or a duration before now: Go syntax

@@ -15,15 +15,15 @@ import (
 // cryptoRotate implements "samo crypto rotate": add a data key, make it
 // active once every server can use it, re-encrypt every stored text online
 // and retire the old key. Interrupted, it resumes where it stopped.
-func cryptoRotate(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "crypto rotate")
+func cryptoRotate(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "crypto rotate")
 	settle := fs.Duration("settle", 2*app.KeyringReloadInterval+time.Second, "wait after each keyring change so every server reloads it")
 	batch := fs.Int("batch", 200, "rows re-encrypted per batch")
 	asJSON := fs.Bool("json", false, "print progress as JSON lines")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(io, true)
+	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
 	}
@@ -44,8 +44,8 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	r := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: alg, Settle: *settle, Batch: *batch}
-	enc := json.NewEncoder(io.Stdout)
-	tty := isTerminal(io.Stderr)
+	enc := json.NewEncoder(stdio.Stdout)
+	tty := isTerminal(stdio.Stderr)
 	lastTenth := -1
 	return r.Run(ctx, func(p rekey.Progress) {
 		if *asJSON {
@@ -55,7 +55,7 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 		switch p.Phase {
 		case "reencrypting":
 			if tty {
-				fmt.Fprintf(io.Stderr, "\rre-encrypting under %s %s", p.KeyID, bar(p.Done, p.Total))
+				fmt.Fprintf(stdio.Stderr, "\rre-encrypting under %s %s", p.KeyID, bar(p.Done, p.Total))
 				return
 			}
 			// Not a terminal (a log file, a pipe): one plain line per tenth.
@@ -65,17 +65,17 @@ func cryptoRotate(ctx context.Context, io IO, args []string) error {
 			}
 			if tenth != lastTenth {
 				lastTenth = tenth
-				fmt.Fprintf(io.Stderr, "re-encrypting under %s: %d/%d (%d%%)\n", p.KeyID, p.Done, p.Total, tenth*10)
+				fmt.Fprintf(stdio.Stderr, "re-encrypting under %s: %d/%d (%d%%)\n", p.KeyID, p.Done, p.Total, tenth*10)
 			}
 		case "retiring":
 			if tty {
-				fmt.Fprintln(io.Stderr)
+				fmt.Fprintln(stdio.Stderr)
 			}
-			fmt.Fprintln(io.Stderr, "retiring keys no stored value uses")
+			fmt.Fprintln(stdio.Stderr, "retiring keys no stored value uses")
 		case "done":
-			fmt.Fprintf(io.Stdout, "rotation done: active key %s, %d values re-encrypted, %d unreadable\n", p.KeyID, p.Done, p.Errors)
+			fmt.Fprintf(stdio.Stdout, "rotation done: active key %s, %d values re-encrypted, %d unreadable\n", p.KeyID, p.Done, p.Errors)
 		default:
-			fmt.Fprintf(io.Stderr, "%s %s\n", p.Phase, p.KeyID)
+			fmt.Fprintf(stdio.Stderr, "%s %s\n", p.Phase, p.KeyID)
 		}
 	})
 }

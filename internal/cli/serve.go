@@ -15,8 +15,8 @@ import (
 	"github.com/samo-brain/samo/internal/store"
 )
 
-func runServe(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "serve")
+func runServe(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "serve")
 	flags := config.RegisterFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -26,15 +26,15 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	}
 	// Log lines of concurrent requests share write calls (server.LogWriter);
 	// the deferred Close writes what is pending when serve returns.
-	lw := server.NewLogWriter(io.Stderr)
+	lw := server.NewLogWriter(stdio.Stderr)
 	defer lw.Close()
-	logIO := io
+	logIO := stdio
 	logIO.Stderr = lw
-	cfg, err := config.LoadFlags(io.Getenv, flags)
+	cfg, err := config.LoadFlags(stdio.Getenv, flags)
 	if err != nil {
 		// Every line of serve is in the chosen format, this one included:
 		// the format comes straight from the flag or environment here.
-		format := io.Getenv("LOG_FORMAT")
+		format := stdio.Getenv("LOG_FORMAT")
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name == "log-format" {
 				format = f.Value.String()

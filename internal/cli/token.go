@@ -10,8 +10,8 @@ import (
 	"github.com/samo-brain/samo/internal/app"
 )
 
-func runToken(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "token", args, map[string]func(context.Context, IO, []string) error{
+func runToken(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "token", args, map[string]func(context.Context, IO, []string) error{
 		"issue":  tokenIssue,
 		"verify": tokenVerify,
 	})
@@ -20,8 +20,8 @@ func runToken(ctx context.Context, io IO, args []string) error {
 // tokenIssue prints an access token for a user, with the permissions of
 // the user's role. It is an operator tool: the token is not tied to an API
 // key, so only its expiry (JWT_EXPIRY_HOURS) or a logout ends it.
-func tokenIssue(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "token issue")
+func tokenIssue(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "token issue")
 	user := fs.String("user", "", "user name")
 	asJSON := fs.Bool("json", false, `print {"token","token_type","user"}`)
 	if _, err := parseCmd(fs, args); err != nil {
@@ -30,7 +30,7 @@ func tokenIssue(ctx context.Context, io IO, args []string) error {
 	if *user == "" {
 		return usageError("--user is required")
 	}
-	cfg, err := loadConfig(io, true)
+	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
 	}
@@ -56,23 +56,23 @@ func tokenIssue(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(map[string]string{"token": tok, "token_type": "Bearer", "user": u.Name})
+		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"token": tok, "token_type": "Bearer", "user": u.Name})
 	}
-	fmt.Fprintln(io.Stdout, tok)
+	fmt.Fprintln(stdio.Stdout, tok)
 	return nil
 }
 
 // tokenVerify reads a token on stdin and verifies it with the configured
 // keys: exit 0 and the claims as JSON when valid, exit 1 with the reason.
-func tokenVerify(_ context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "token verify")
+func tokenVerify(_ context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "token verify")
 	at := fs.Int64("at", 0, "verify as of this UNIX time (default now)")
 	issuer := fs.String("issuer", "", "expected issuer (default JWT_ISSUER)")
 	audience := fs.String("audience", "", "expected audience (default JWT_AUDIENCE)")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(io, true)
+	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func tokenVerify(_ context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := readLimited(io.Stdin, 64<<10, "token")
+	raw, err := readLimited(stdio.Stdin, 64<<10, "token")
 	if err != nil {
 		return err
 	}
@@ -98,5 +98,5 @@ func tokenVerify(_ context.Context, io IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("invalid token: %w", err)
 	}
-	return json.NewEncoder(io.Stdout).Encode(claims)
+	return json.NewEncoder(stdio.Stdout).Encode(claims)
 }

@@ -13,21 +13,25 @@ import (
 	"github.com/samo-brain/samo/internal/users"
 )
 
-func runUsers(ctx context.Context, io IO, args []string) error {
-	return subcommand(ctx, io, "users", args, map[string]func(context.Context, IO, []string) error{
-		"list":    usersList,
-		"disable": func(ctx context.Context, io IO, args []string) error { return usersSetDisabled(ctx, io, args, true) },
-		"enable":  func(ctx context.Context, io IO, args []string) error { return usersSetDisabled(ctx, io, args, false) },
+func runUsers(ctx context.Context, stdio IO, args []string) error {
+	return subcommand(ctx, stdio, "users", args, map[string]func(context.Context, IO, []string) error{
+		"list": usersList,
+		"disable": func(ctx context.Context, stdio IO, args []string) error {
+			return usersSetDisabled(ctx, stdio, args, true)
+		},
+		"enable": func(ctx context.Context, stdio IO, args []string) error {
+			return usersSetDisabled(ctx, stdio, args, false)
+		},
 	})
 }
 
-func usersList(ctx context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "users list")
+func usersList(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "users list")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	_, st, err := openConfigured(ctx, io)
+	_, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -40,9 +44,9 @@ func usersList(ctx context.Context, io IO, args []string) error {
 		if us == nil {
 			us = []users.User{}
 		}
-		return json.NewEncoder(io.Stdout).Encode(us)
+		return json.NewEncoder(stdio.Stdout).Encode(us)
 	}
-	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdio.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tID\tROLE\tSTATE")
 	for _, u := range us {
 		state := "enabled"
@@ -57,12 +61,12 @@ func usersList(ctx context.Context, io IO, args []string) error {
 // usersSetDisabled disables or enables the user called NAME. With
 // REDIS_URL every running replica is told at once; without, each applies
 // it within one second (its user cache TTL).
-func usersSetDisabled(ctx context.Context, io IO, args []string, disabled bool) error {
+func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled bool) error {
 	verb := "enable"
 	if disabled {
 		verb = "disable"
 	}
-	fs := newFlagSet(io, "users "+verb)
+	fs := newFlagSet(stdio, "users "+verb)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +74,7 @@ func usersSetDisabled(ctx context.Context, io IO, args []string, disabled bool) 
 	if len(rest) != 1 {
 		return usageError("usage: samo users %s NAME", verb)
 	}
-	cfg, st, err := openConfigured(ctx, io)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -79,7 +83,7 @@ func usersSetDisabled(ctx context.Context, io IO, args []string, disabled bool) 
 	if err != nil {
 		return fmt.Errorf("user %q: %w", rest[0], err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Stderr, nil))
+	log := slog.New(slog.NewTextHandler(stdio.Stderr, nil))
 	if u, err = app.NewUserSwitch(cfg, st, log).SetDisabled(ctx, u.ID, disabled); err != nil {
 		return err
 	}
@@ -90,8 +94,8 @@ func usersSetDisabled(ctx context.Context, io IO, args []string, disabled bool) 
 	ev := secevent.New(ctx, typ, sev, time.Now(), map[string]string{"target_user_id": u.ID, "by": "cli"})
 	ev.ID = secevent.NewID()
 	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
-		fmt.Fprintf(io.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
+		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
 	}
-	fmt.Fprintf(io.Stdout, "%sd %s (%s)\n", verb, u.Name, u.ID)
+	fmt.Fprintf(stdio.Stdout, "%sd %s (%s)\n", verb, u.Name, u.ID)
 	return nil
 }

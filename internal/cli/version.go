@@ -9,8 +9,8 @@ import (
 )
 
 // runVersion prints the build description: one line, or JSON with --json.
-func runVersion(_ context.Context, io IO, args []string) error {
-	fs := newFlagSet(io, "version")
+func runVersion(_ context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "version")
 	asJSON := fs.Bool("json", false, `print {"version","commit","date","go"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
@@ -21,8 +21,8 @@ func runVersion(_ context.Context, io IO, args []string) error {
 	}
 	bi := buildinfo.Get()
 	if *asJSON {
-		return json.NewEncoder(io.Stdout).Encode(bi)
+		return json.NewEncoder(stdio.Stdout).Encode(bi)
 	}
-	fmt.Fprintf(io.Stdout, "samo %s (commit %s, built %s, %s)\n", bi.Version, bi.Commit, bi.Date, bi.Go)
+	fmt.Fprintf(stdio.Stdout, "samo %s (commit %s, built %s, %s)\n", bi.Version, bi.Commit, bi.Date, bi.Go)
 	return nil
 }
