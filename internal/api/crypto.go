@@ -16,8 +16,8 @@ type Rotation interface {
 
 func (a *API) cryptoRoutes() []Route {
 	return []Route{
-		{"POST", "/v1/admin/crypto/rotate", perm(rbac.Admin), "Start an online encryption-key rotation", a.startRotation},
-		{"GET", "/v1/admin/crypto/rotation", perm(rbac.Admin), "Progress of the current or last key rotation", a.rotationStatus},
+		{http.MethodPost, "/v1/admin/crypto/rotate", perm(rbac.Admin), "Start an online encryption-key rotation", a.startRotation},
+		{http.MethodGet, "/v1/admin/crypto/rotation", perm(rbac.Admin), "Progress of the current or last key rotation", a.rotationStatus},
 	}
 }
 

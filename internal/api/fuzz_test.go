@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	f.Add([]byte(`{"text":"a"}`), "application/json; charset=utf-8")
 	f.Add([]byte(`{"text":"a"}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		r := httptest.NewRequest("POST", "/v1/predict", bytes.NewReader(body))
+		r := httptest.NewRequest(http.MethodPost, "/v1/predict", bytes.NewReader(body))
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}
@@ -147,7 +148,7 @@ func FuzzReadUpload(f *testing.F) {
 	f.Add([]byte("not multipart at all"))
 	a := uploadAPI()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r := httptest.NewRequest("POST", "/v1/predict/batch", bytes.NewReader(body))
+		r := httptest.NewRequest(http.MethodPost, "/v1/predict/batch", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "multipart/form-data; boundary=fuzzboundary")
 		texts, tax, threshold, err := a.readUpload(httptest.NewRecorder(), r)
 		if err != nil {
@@ -222,7 +223,7 @@ func TestUploadSeedsParse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ct, body := multipartBody(tc.file, tc.content)
-			r := httptest.NewRequest("POST", "/v1/predict/batch", bytes.NewReader(body))
+			r := httptest.NewRequest(http.MethodPost, "/v1/predict/batch", bytes.NewReader(body))
 			r.Header.Set("Content-Type", ct)
 			texts, _, _, err := uploadAPI().readUpload(httptest.NewRecorder(), r)
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 
 func TestIncidentLifecycleOverHTTP(t *testing.T) {
 	e := newSecEnv(t, rbac.RoleAdmin)
-	rec := e.do(t, "POST", "/v1/admin/incidents", `{"type":"data_exfiltration","severity":"high","description":"bulk export by key_x","source":"key:key_x"}`)
+	rec := e.do(t, http.MethodPost, "/v1/admin/incidents", `{"type":"data_exfiltration","severity":"high","description":"bulk export by key_x","source":"key:key_x"}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("open: %d %s", rec.Code, rec.Body)
 	}
@@ -28,24 +28,24 @@ func TestIncidentLifecycleOverHTTP(t *testing.T) {
 		name, method, path, body string
 		code                     int
 	}{
-		{"add action", "POST", base + "/actions", `{"action":"rotated the key","outcome":"old key revoked"}`, 201},
-		{"action without text", "POST", base + "/actions", `{"outcome":"x"}`, 400},
-		{"acknowledge", "POST", base + "/acknowledge", "", 200},
-		{"acknowledge twice", "POST", base + "/acknowledge", "", 409},
-		{"acknowledge with a body field", "POST", base + "/acknowledge", `{"by":"mallory"}`, 400},
-		{"resolve without resolution", "POST", base + "/resolve", `{}`, 400},
-		{"resolve with a terminal escape", "POST", base + "/resolve", `{"resolution":"done\u001b[2J"}`, 400},
-		{"resolve", "POST", base + "/resolve", `{"resolution":"key rotated, customer informed"}`, 200},
-		{"resolve twice", "POST", base + "/resolve", `{"resolution":"again"}`, 409},
-		{"unknown incident", "GET", "/v1/admin/incidents/inc_nope", "", 404},
-		{"resolve unknown", "POST", "/v1/admin/incidents/inc_nope/resolve", `{"resolution":"x"}`, 404},
+		{"add action", http.MethodPost, base + "/actions", `{"action":"rotated the key","outcome":"old key revoked"}`, 201},
+		{"action without text", http.MethodPost, base + "/actions", `{"outcome":"x"}`, 400},
+		{"acknowledge", http.MethodPost, base + "/acknowledge", "", 200},
+		{"acknowledge twice", http.MethodPost, base + "/acknowledge", "", 409},
+		{"acknowledge with a body field", http.MethodPost, base + "/acknowledge", `{"by":"mallory"}`, 400},
+		{"resolve without resolution", http.MethodPost, base + "/resolve", `{}`, 400},
+		{"resolve with a terminal escape", http.MethodPost, base + "/resolve", `{"resolution":"done\u001b[2J"}`, 400},
+		{"resolve", http.MethodPost, base + "/resolve", `{"resolution":"key rotated, customer informed"}`, 200},
+		{"resolve twice", http.MethodPost, base + "/resolve", `{"resolution":"again"}`, 409},
+		{"unknown incident", http.MethodGet, "/v1/admin/incidents/inc_nope", "", 404},
+		{"resolve unknown", http.MethodPost, "/v1/admin/incidents/inc_nope/resolve", `{"resolution":"x"}`, 404},
 	}
 	for _, s := range steps {
 		if rec := e.do(t, s.method, s.path, s.body); rec.Code != s.code {
 			t.Errorf("%s: %d, want %d (%s)", s.name, rec.Code, s.code, rec.Body)
 		}
 	}
-	got := decode[incident.Incident](t, e.do(t, "GET", base, ""))
+	got := decode[incident.Incident](t, e.do(t, http.MethodGet, base, ""))
 	if got.Status != incident.StatusResolved || got.Resolution != "key rotated, customer informed" || got.AcknowledgedAt == nil {
 		t.Errorf("incident = %+v", got)
 	}
@@ -72,13 +72,13 @@ func TestIncidentListAndReport(t *testing.T) {
 	e := newSecEnv(t, rbac.RoleAdmin)
 	var ids []string
 	for _, sev := range []string{"low", "high", "critical"} {
-		rec := e.do(t, "POST", "/v1/admin/incidents", `{"type":"manual","severity":"`+sev+`","description":"d"}`)
+		rec := e.do(t, http.MethodPost, "/v1/admin/incidents", `{"type":"manual","severity":"`+sev+`","description":"d"}`)
 		if rec.Code != http.StatusCreated {
 			t.Fatal(rec.Body)
 		}
 		ids = append(ids, decode[incident.Incident](t, rec).ID)
 	}
-	if rec := e.do(t, "POST", "/v1/admin/incidents/"+ids[0]+"/resolve", `{"resolution":"noise"}`); rec.Code != 200 {
+	if rec := e.do(t, http.MethodPost, "/v1/admin/incidents/"+ids[0]+"/resolve", `{"resolution":"noise"}`); rec.Code != 200 {
 		t.Fatal(rec.Body)
 	}
 	tests := []struct {
@@ -91,27 +91,27 @@ func TestIncidentListAndReport(t *testing.T) {
 		{"?severity=low", 1},
 	}
 	for _, tt := range tests {
-		rec := e.do(t, "GET", "/v1/admin/incidents"+tt.query, "")
+		rec := e.do(t, http.MethodGet, "/v1/admin/incidents"+tt.query, "")
 		if got := len(decode[incidentsResponse](t, rec).Incidents); rec.Code != 200 || got != tt.want {
 			t.Errorf("list%s = %d (%d), want %d", tt.query, got, rec.Code, tt.want)
 		}
 	}
-	page := decode[incidentsResponse](t, e.do(t, "GET", "/v1/admin/incidents?limit=2", ""))
-	rest := decode[incidentsResponse](t, e.do(t, "GET", "/v1/admin/incidents?limit=2&cursor="+page.NextCursor, ""))
+	page := decode[incidentsResponse](t, e.do(t, http.MethodGet, "/v1/admin/incidents?limit=2", ""))
+	rest := decode[incidentsResponse](t, e.do(t, http.MethodGet, "/v1/admin/incidents?limit=2&cursor="+page.NextCursor, ""))
 	if len(page.Incidents) != 2 || page.NextCursor == "" || len(rest.Incidents) != 1 || rest.NextCursor != "" {
 		t.Errorf("pages: %d (+%q), %d (+%q)", len(page.Incidents), page.NextCursor, len(rest.Incidents), rest.NextCursor)
 	}
 	for _, q := range []string{"?status=closed", "?severity=urgent", "?limit=501", "?cursor=x"} {
-		if rec := e.do(t, "GET", "/v1/admin/incidents"+q, ""); rec.Code != http.StatusBadRequest {
+		if rec := e.do(t, http.MethodGet, "/v1/admin/incidents"+q, ""); rec.Code != http.StatusBadRequest {
 			t.Errorf("list%s = %d, want 400", q, rec.Code)
 		}
 	}
 	e.clock.Advance(time.Minute)
-	rep := decode[incident.Report](t, e.do(t, "GET", "/v1/admin/incidents/report", ""))
+	rep := decode[incident.Report](t, e.do(t, http.MethodGet, "/v1/admin/incidents/report", ""))
 	if rep.Total != 3 || rep.Resolved != 1 || rep.Open != 2 || rep.TimeToResolve.Count != 1 {
 		t.Errorf("report = %+v", rep)
 	}
-	if rec := e.do(t, "POST", "/v1/admin/incidents", `{"type":"manual","severity":"severe","description":"d"}`); rec.Code != http.StatusBadRequest ||
+	if rec := e.do(t, http.MethodPost, "/v1/admin/incidents", `{"type":"manual","severity":"severe","description":"d"}`); rec.Code != http.StatusBadRequest ||
 		!strings.Contains(rec.Body.String(), "severity must be") {
 		t.Errorf("bad severity: %d %s", rec.Code, rec.Body)
 	}

@@ -57,20 +57,20 @@ type SecurityDeps struct {
 func (a *API) securityRoutes() []Route {
 	admin := perm(rbac.Admin)
 	return []Route{
-		{"GET", "/v1/admin/security/status", admin, "Blocked and suspicious IPs, recent events, open incidents, keys", a.securityStatus},
-		{"GET", "/v1/admin/security/events", admin, "Security events filtered by severity, type, time and IP", a.securityEvents},
-		{"GET", "/v1/admin/security/report", admin, "Security report for a period (json, csv or html)", a.securityReport},
-		{"GET", "/v1/admin/security/alerts", admin, "Webhook alert deliveries with attempts and last error", a.securityAlerts},
-		{"GET", "/v1/admin/ip-blocks", admin, "List blocked IPs and the allowlist", a.listIPBlocks},
-		{"POST", "/v1/admin/ip-blocks", admin, "Block an IP for a duration with a reason", a.blockIP},
-		{"DELETE", "/v1/admin/ip-blocks/{ip}", admin, "Lift the block on an IP", a.unblockIP},
-		{"GET", "/v1/admin/incidents", admin, "List incidents", a.listIncidents},
-		{"POST", "/v1/admin/incidents", admin, "Open an incident by hand", a.openIncident},
-		{"GET", "/v1/admin/incidents/report", admin, "Incident report: counts, time to acknowledge and resolve", a.incidentReport},
-		{"GET", "/v1/admin/incidents/{id}", admin, "Show an incident with its events and timeline", a.getIncident},
-		{"POST", "/v1/admin/incidents/{id}/actions", admin, "Record an action taken on an incident", a.addIncidentAction},
-		{"POST", "/v1/admin/incidents/{id}/acknowledge", admin, "Acknowledge an incident", a.acknowledgeIncident},
-		{"POST", "/v1/admin/incidents/{id}/resolve", admin, "Resolve an incident with a resolution", a.resolveIncident},
+		{http.MethodGet, "/v1/admin/security/status", admin, "Blocked and suspicious IPs, recent events, open incidents, keys", a.securityStatus},
+		{http.MethodGet, "/v1/admin/security/events", admin, "Security events filtered by severity, type, time and IP", a.securityEvents},
+		{http.MethodGet, "/v1/admin/security/report", admin, "Security report for a period (json, csv or html)", a.securityReport},
+		{http.MethodGet, "/v1/admin/security/alerts", admin, "Webhook alert deliveries with attempts and last error", a.securityAlerts},
+		{http.MethodGet, "/v1/admin/ip-blocks", admin, "List blocked IPs and the allowlist", a.listIPBlocks},
+		{http.MethodPost, "/v1/admin/ip-blocks", admin, "Block an IP for a duration with a reason", a.blockIP},
+		{http.MethodDelete, "/v1/admin/ip-blocks/{ip}", admin, "Lift the block on an IP", a.unblockIP},
+		{http.MethodGet, "/v1/admin/incidents", admin, "List incidents", a.listIncidents},
+		{http.MethodPost, "/v1/admin/incidents", admin, "Open an incident by hand", a.openIncident},
+		{http.MethodGet, "/v1/admin/incidents/report", admin, "Incident report: counts, time to acknowledge and resolve", a.incidentReport},
+		{http.MethodGet, "/v1/admin/incidents/{id}", admin, "Show an incident with its events and timeline", a.getIncident},
+		{http.MethodPost, "/v1/admin/incidents/{id}/actions", admin, "Record an action taken on an incident", a.addIncidentAction},
+		{http.MethodPost, "/v1/admin/incidents/{id}/acknowledge", admin, "Acknowledge an incident", a.acknowledgeIncident},
+		{http.MethodPost, "/v1/admin/incidents/{id}/resolve", admin, "Resolve an incident with a resolution", a.resolveIncident},
 	}
 }
 

@@ -145,7 +145,7 @@ func TestSecurityEventsFilterAndPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := e.do(t, "GET", "/v1/admin/security/events"+tt.query, "")
+			rec := e.do(t, http.MethodGet, "/v1/admin/security/events"+tt.query, "")
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}
@@ -166,7 +166,7 @@ func TestSecurityEventsFilterAndPage(t *testing.T) {
 		if next != "" {
 			q += "&cursor=" + next
 		}
-		resp := decode[eventsResponse](t, e.do(t, "GET", "/v1/admin/security/events"+q, ""))
+		resp := decode[eventsResponse](t, e.do(t, http.MethodGet, "/v1/admin/security/events"+q, ""))
 		for _, ev := range resp.Events {
 			seen = append(seen, ev.ID)
 		}
@@ -197,7 +197,7 @@ func TestSecurityEventsRejectsBadQueries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := e.do(t, "GET", "/v1/admin/security/events"+tt.query, "")
+			rec := e.do(t, http.MethodGet, "/v1/admin/security/events"+tt.query, "")
 			if rec.Code != http.StatusBadRequest || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
 				t.Fatalf("status %d %s, want a 400 problem", rec.Code, rec.Header().Get("Content-Type"))
 			}
@@ -217,13 +217,13 @@ func TestSecurityEventsRejectsBadQueries(t *testing.T) {
 func TestSecurityStatus(t *testing.T) {
 	e := newSecEnv(t, rbac.RoleAdmin)
 	e.seed(t)
-	if rec := e.do(t, "POST", "/v1/admin/ip-blocks", `{"ip":"203.0.113.7","duration":"1h","reason":"probing"}`); rec.Code != http.StatusCreated {
+	if rec := e.do(t, http.MethodPost, "/v1/admin/ip-blocks", `{"ip":"203.0.113.7","duration":"1h","reason":"probing"}`); rec.Code != http.StatusCreated {
 		t.Fatalf("block: %d %s", rec.Code, rec.Body)
 	}
-	if rec := e.do(t, "POST", "/v1/admin/incidents", `{"type":"manual","severity":"critical","description":"look"}`); rec.Code != http.StatusCreated {
+	if rec := e.do(t, http.MethodPost, "/v1/admin/incidents", `{"type":"manual","severity":"critical","description":"look"}`); rec.Code != http.StatusCreated {
 		t.Fatalf("open incident: %d %s", rec.Code, rec.Body)
 	}
-	rec := e.do(t, "GET", "/v1/admin/security/status", "")
+	rec := e.do(t, http.MethodGet, "/v1/admin/security/status", "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -245,20 +245,20 @@ func TestSecurityStatus(t *testing.T) {
 
 func TestIPBlocksLifecycle(t *testing.T) {
 	e := newSecEnv(t, rbac.RoleAdmin)
-	rec := e.do(t, "POST", "/v1/admin/ip-blocks", `{"ip":"2001:db8::1","duration":"30m","reason":"credential stuffing"}`)
+	rec := e.do(t, http.MethodPost, "/v1/admin/ip-blocks", `{"ip":"2001:db8::1","duration":"30m","reason":"credential stuffing"}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("block: %d %s", rec.Code, rec.Body)
 	}
 	list := decode[struct {
 		Blocks []ids.Block `json:"blocks"`
-	}](t, e.do(t, "GET", "/v1/admin/ip-blocks", ""))
+	}](t, e.do(t, http.MethodGet, "/v1/admin/ip-blocks", ""))
 	if len(list.Blocks) != 1 || list.Blocks[0].By != "admin:alice" || list.Blocks[0].Reason != "credential stuffing" {
 		t.Fatalf("blocks = %+v", list.Blocks)
 	}
-	if rec := e.do(t, "DELETE", "/v1/admin/ip-blocks/2001:db8::1", ""); rec.Code != http.StatusNoContent {
+	if rec := e.do(t, http.MethodDelete, "/v1/admin/ip-blocks/2001:db8::1", ""); rec.Code != http.StatusNoContent {
 		t.Fatalf("unblock: %d %s", rec.Code, rec.Body)
 	}
-	if rec := e.do(t, "DELETE", "/v1/admin/ip-blocks/2001:db8::1", ""); rec.Code != http.StatusNotFound {
+	if rec := e.do(t, http.MethodDelete, "/v1/admin/ip-blocks/2001:db8::1", ""); rec.Code != http.StatusNotFound {
 		t.Errorf("second unblock = %d, want 404", rec.Code)
 	}
 	if e.events.Count(secevent.IPBlocked) != 1 || e.events.Count(secevent.IPUnblocked) != 1 {
@@ -276,7 +276,7 @@ func TestIPBlocksLifecycle(t *testing.T) {
 		{"unknown field", `{"ip":"192.0.2.1","duration":"1h","reason":"x","by":"someone else"}`, 400, 1},
 	}
 	for _, tt := range tests {
-		rec := e.do(t, "POST", "/v1/admin/ip-blocks", tt.body)
+		rec := e.do(t, http.MethodPost, "/v1/admin/ip-blocks", tt.body)
 		if rec.Code != tt.code {
 			t.Errorf("%s: status %d, want %d (%s)", tt.name, rec.Code, tt.code, rec.Body)
 			continue
@@ -285,7 +285,7 @@ func TestIPBlocksLifecycle(t *testing.T) {
 			t.Errorf("%s: %d field errors, want %d", tt.name, n, tt.fields)
 		}
 	}
-	if rec := e.do(t, "DELETE", "/v1/admin/ip-blocks/not-an-ip", ""); rec.Code != http.StatusBadRequest {
+	if rec := e.do(t, http.MethodDelete, "/v1/admin/ip-blocks/not-an-ip", ""); rec.Code != http.StatusBadRequest {
 		t.Errorf("unblock of a non-address = %d, want 400", rec.Code)
 	}
 }
@@ -302,7 +302,7 @@ func TestSecurityReportFormats(t *testing.T) {
 		{"html", "text/html; charset=utf-8", "<svg"},
 	}
 	for _, tt := range tests {
-		rec := e.do(t, "GET", "/v1/admin/security/report?format="+tt.format, "")
+		rec := e.do(t, http.MethodGet, "/v1/admin/security/report?format="+tt.format, "")
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != tt.ctype || !strings.Contains(rec.Body.String(), tt.contains) {
 			t.Errorf("format %q: %d %q, body lacks %q", tt.format, rec.Code, rec.Header().Get("Content-Type"), tt.contains)
 		}
@@ -311,7 +311,7 @@ func TestSecurityReportFormats(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"?format=pdf", "?from=2026-07-02T00:00:00Z&to=2026-07-01T00:00:00Z", "?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "?to=now"} {
-		if rec := e.do(t, "GET", "/v1/admin/security/report"+q, ""); rec.Code != http.StatusBadRequest {
+		if rec := e.do(t, http.MethodGet, "/v1/admin/security/report"+q, ""); rec.Code != http.StatusBadRequest {
 			t.Errorf("report%s = %d, want 400", q, rec.Code)
 		}
 	}
@@ -327,7 +327,7 @@ func TestSecurityAlerts(t *testing.T) {
 	if err := e.st.MarkAlertFailed(ctx, "evt_1", 0, "alert: receiver refused delivery: status 503", e.clock.Now(), false, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	rec := e.do(t, "GET", "/v1/admin/security/alerts?state=pending", "")
+	rec := e.do(t, http.MethodGet, "/v1/admin/security/alerts?state=pending", "")
 	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "payload") {
 		t.Fatalf("alerts: %d %s (payload must not be listed)", rec.Code, rec.Body)
 	}
@@ -342,7 +342,7 @@ func TestSecurityAlerts(t *testing.T) {
 	if !got.Enabled || len(got.Alerts) != 1 || got.Alerts[0].State != "pending" || !strings.Contains(got.Alerts[0].LastError, "503") {
 		t.Errorf("alerts = %+v", got)
 	}
-	if rec := e.do(t, "GET", "/v1/admin/security/alerts?state=lost", ""); rec.Code != http.StatusBadRequest {
+	if rec := e.do(t, http.MethodGet, "/v1/admin/security/alerts?state=lost", ""); rec.Code != http.StatusBadRequest {
 		t.Errorf("bad state = %d, want 400", rec.Code)
 	}
 }
@@ -380,7 +380,7 @@ func TestLogForgingEndToEnd(t *testing.T) {
 	if lines != 1 {
 		t.Errorf("log has %d lines, want 1", lines)
 	}
-	evs := decode[eventsResponse](t, e.do(t, "GET", "/v1/admin/security/events?type=injection_detected", "")).Events
+	evs := decode[eventsResponse](t, e.do(t, http.MethodGet, "/v1/admin/security/events?type=injection_detected", "")).Events
 	if len(evs) != 1 || evs[0].Details["class"] != forged {
 		t.Errorf("API returned %+v, want the detail intact", evs)
 	}

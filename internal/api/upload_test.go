@@ -27,7 +27,7 @@ func TestUploadSemaphore(t *testing.T) {
 		t.Fatalf("third upload: %v, want 503 too_many_uploads with Retry-After", err)
 	}
 	rec := httptest.NewRecorder()
-	problem.Write(rec, httptest.NewRequest("POST", "/v1/predict/batch", nil), nil, err)
+	problem.Write(rec, httptest.NewRequest(http.MethodPost, "/v1/predict/batch", nil), nil, err)
 	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "Too many file uploads") {
 		t.Errorf("rendered %d %q with Retry-After %q, want a clear problem and Retry-After", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
 	}
@@ -103,7 +103,7 @@ func TestDecodeBatch(t *testing.T) {
 		{"truncated", `{"texts":["a"`, "invalid_json", 0},
 	}
 	for _, c := range cases {
-		r := httptest.NewRequest("POST", "/v1/predict/batch", bytes.NewReader([]byte(c.body)))
+		r := httptest.NewRequest(http.MethodPost, "/v1/predict/batch", bytes.NewReader([]byte(c.body)))
 		r.Header.Set("Content-Type", "application/json")
 		b, err := decodeBatch(httptest.NewRecorder(), r, 1<<20, 3)
 		if c.code == "" {
@@ -117,7 +117,7 @@ func TestDecodeBatch(t *testing.T) {
 			t.Errorf("%s: %v, want code %s", c.name, err, c.code)
 		}
 	}
-	r := httptest.NewRequest("POST", "/v1/predict/batch", strings.NewReader(`{"texts":["`+strings.Repeat("a", 200)+`"]}`))
+	r := httptest.NewRequest(http.MethodPost, "/v1/predict/batch", strings.NewReader(`{"texts":["`+strings.Repeat("a", 200)+`"]}`))
 	if _, err := decodeBatch(httptest.NewRecorder(), r, 100, 3); err == nil || err.(*problem.Error).Status != 413 {
 		t.Errorf("over the body limit: %v, want 413", err)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestAnalystTextViewOverHTTP(t *testing.T) {
 			}
 			ta := newTestApp(t, extra)
 			user, analyst, admin := ta.key("jo", rbac.RoleUser), ta.key("an", rbac.RoleAnalyst), ta.key("ad", rbac.RoleAdmin)
-			rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": text})
+			rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": text})
 			var own struct {
 				ID     string `json:"id"`
 				UserID string `json:"user_id"`
@@ -41,7 +42,7 @@ func TestAnalystTextViewOverHTTP(t *testing.T) {
 				UserID string `json:"user_id"`
 			}
 			var one item
-			rec = ta.do("GET", "/v1/predictions/"+own.ID, analyst, nil)
+			rec = ta.do(http.MethodGet, "/v1/predictions/"+own.ID, analyst, nil)
 			_ = json.Unmarshal(rec.Body.Bytes(), &one)
 			if rec.Code != 200 || one.Text != tt.want {
 				t.Errorf("analyst GET: %d text %q, want %q", rec.Code, one.Text, tt.want)
@@ -50,14 +51,14 @@ func TestAnalystTextViewOverHTTP(t *testing.T) {
 				t.Errorf("analyst GET user_id = %q (owner %q): want a pseudonym and no real id", one.UserID, own.UserID)
 			}
 			var list struct{ Predictions []item }
-			rec = ta.do("GET", "/v1/predictions", analyst, nil)
+			rec = ta.do(http.MethodGet, "/v1/predictions", analyst, nil)
 			_ = json.Unmarshal(rec.Body.Bytes(), &list)
 			if len(list.Predictions) != 1 || list.Predictions[0] != one {
 				t.Errorf("analyst list = %+v, want the same view as GET %+v", list.Predictions, one)
 			}
 			for _, who := range []struct{ name, key string }{{"owner", user}, {"admin", admin}} {
 				var got item
-				rec = ta.do("GET", "/v1/predictions/"+own.ID, who.key, nil)
+				rec = ta.do(http.MethodGet, "/v1/predictions/"+own.ID, who.key, nil)
 				_ = json.Unmarshal(rec.Body.Bytes(), &got)
 				if got.Text != text || got.UserID != own.UserID || own.UserID == "" {
 					t.Errorf("%s GET = %+v, want the plaintext and user id %q", who.name, got, own.UserID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -31,7 +32,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func (ta *testApp) send(path, key, ctype, addr string, body []byte) (*httptest.ResponseRecorder, int64) {
 	ta.t.Helper()
 	cr := &countingReader{r: bytes.NewReader(body)}
-	req := httptest.NewRequest("POST", path, cr)
+	req := httptest.NewRequest(http.MethodPost, path, cr)
 	req.RemoteAddr = addr
 	req.Header.Set("Content-Type", ctype)
 	if key != "" {

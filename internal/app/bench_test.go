@@ -47,7 +47,7 @@ func runPredictBench(b *testing.B, h http.Handler, key string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest("POST", "/v1/predict", bytes.NewReader(benchBody))
+		req := httptest.NewRequest(http.MethodPost, "/v1/predict", bytes.NewReader(benchBody))
 		req.RemoteAddr = "192.0.2.10:40000"
 		req.Header.Set("Content-Type", "application/json")
 		if key != "" {

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -21,9 +22,9 @@ func TestBruteForceFromManyPrefixesIsOneIncident(t *testing.T) {
 		}
 	}
 	for i := range 5 {
-		attack(fmt.Sprintf("2001:db8:%x::7", i+1), "GET", "/v1/predictions")
+		attack(fmt.Sprintf("2001:db8:%x::7", i+1), http.MethodGet, "/v1/predictions")
 	}
-	attack("2001:db8:99::7", "POST", "/v1/auth/token")
+	attack("2001:db8:99::7", http.MethodPost, "/v1/auth/token")
 
 	type inc struct {
 		Type       string `json:"type"`
@@ -44,7 +45,7 @@ func TestBruteForceFromManyPrefixesIsOneIncident(t *testing.T) {
 		return big && small
 	}
 	for deadline := time.Now().Add(10 * time.Second); !done() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		rec := ta.doFrom("192.0.2.200", "GET", "/v1/admin/incidents", admin, nil)
+		rec := ta.doFrom("192.0.2.200", http.MethodGet, "/v1/admin/incidents", admin, nil)
 		list.Incidents = nil
 		_ = json.Unmarshal(rec.Body.Bytes(), &list)
 	}

@@ -42,7 +42,7 @@ func TestMillionClientAddresses(t *testing.T) {
 	// /ready would.
 	for i := 0; ; i++ {
 		rec := httptest.NewRecorder()
-		ta.h.ServeHTTP(rec, httptest.NewRequest("GET", "/ready", nil))
+		ta.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ready", nil))
 		if rec.Code == http.StatusOK {
 			break
 		}
@@ -65,7 +65,7 @@ func TestMillionClientAddresses(t *testing.T) {
 				if i >= int64(n) {
 					return
 				}
-				req := httptest.NewRequest("GET", "/v1/no-such-route", nil)
+				req := httptest.NewRequest(http.MethodGet, "/v1/no-such-route", nil)
 				req.RemoteAddr = "192.0.2.1:40000"
 				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i>>16&0xff, i>>8&0xff, i&0xff))
 				if i >= 1<<24 {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/tls"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ const validTP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 func TestRequestIDAndTraceparentFromTrustedProxies(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"})
 	send := func(remote string, hdr ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/health", nil)
+		req := httptest.NewRequest(http.MethodGet, "/health", nil)
 		req.RemoteAddr = remote
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
@@ -47,7 +48,7 @@ func TestRequestIDAndTraceparentFromTrustedProxies(t *testing.T) {
 		}
 	}
 	// The kept id is the one in problem bodies too.
-	req := httptest.NewRequest("GET", "/nope", nil)
+	req := httptest.NewRequest(http.MethodGet, "/nope", nil)
 	req.RemoteAddr = "10.1.2.3:5000"
 	req.Header.Set("X-Request-ID", "corr-42")
 	rec := httptest.NewRecorder()
@@ -72,7 +73,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 		{"trusted proxy over http", "10.0.0.5:1", "http", false, ""},
 	}
 	for _, c := range cases {
-		req := httptest.NewRequest("GET", "/health", nil)
+		req := httptest.NewRequest(http.MethodGet, "/health", nil)
 		req.RemoteAddr = c.remote
 		if c.proto != "" {
 			req.Header.Set("X-Forwarded-Proto", c.proto)
@@ -92,14 +93,14 @@ func TestCompatibilityAliasesDeprecated(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("dora", rbac.RoleUser)
 	cases := []struct{ method, path, key, successor string }{
-		{"GET", "/api/health", "", "/health"},
-		{"POST", "/api/predict", key, "/v1/predict"},
-		{"POST", "/api/predict", "", "/v1/predict"}, // errors too
-		{"POST", "/api/predict_batch", key, "/v1/predict/batch"},
+		{http.MethodGet, "/api/health", "", "/health"},
+		{http.MethodPost, "/api/predict", key, "/v1/predict"},
+		{http.MethodPost, "/api/predict", "", "/v1/predict"}, // errors too
+		{http.MethodPost, "/api/predict_batch", key, "/v1/predict/batch"},
 	}
 	for _, c := range cases {
 		var body any
-		if c.method == "POST" {
+		if c.method == http.MethodPost {
 			if c.path == "/api/predict" {
 				body = map[string]any{"text": "a fine day"}
 			} else {
@@ -114,7 +115,7 @@ func TestCompatibilityAliasesDeprecated(t *testing.T) {
 			t.Errorf("%s %s: Link = %q, want %q", c.method, c.path, rec.Header().Get("Link"), want)
 		}
 	}
-	if rec := ta.do("GET", "/health", "", nil); rec.Header().Get("Deprecation") != "" {
+	if rec := ta.do(http.MethodGet, "/health", "", nil); rec.Header().Get("Deprecation") != "" {
 		t.Error("/health carries Deprecation")
 	}
 }

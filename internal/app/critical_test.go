@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net/http"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -33,11 +34,11 @@ func (ta *testApp) waitIncident(admin, typ string) incidentJSON {
 	ta.t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		var list struct{ Incidents []incidentJSON }
-		_ = json.Unmarshal(ta.do("GET", "/v1/admin/incidents", admin, nil).Body.Bytes(), &list)
+		_ = json.Unmarshal(ta.do(http.MethodGet, "/v1/admin/incidents", admin, nil).Body.Bytes(), &list)
 		for _, inc := range list.Incidents {
 			if inc.Type == typ {
 				var full incidentJSON
-				_ = json.Unmarshal(ta.do("GET", "/v1/admin/incidents/"+inc.ID, admin, nil).Body.Bytes(), &full)
+				_ = json.Unmarshal(ta.do(http.MethodGet, "/v1/admin/incidents/"+inc.ID, admin, nil).Body.Bytes(), &full)
 				// opened + the playbook: critical block, suspend, alert;
 				// high alert, watch.
 				if n := len(full.Actions); n >= 4 || n >= 3 && full.Severity == "high" {
@@ -66,9 +67,9 @@ func TestRefreshReuseIsCriticalOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
 	key := ta.key("tess", rbac.RoleUser)
-	p := decodePair(t, ta.doFrom("198.51.100.20", "POST", "/v1/auth/token", key, nil))
-	decodePair(t, ta.doFrom("198.51.100.20", "POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}))
-	if rec := ta.doFrom("198.51.100.20", "POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}); rec.Code != 401 {
+	p := decodePair(t, ta.doFrom("198.51.100.20", http.MethodPost, "/v1/auth/token", key, nil))
+	decodePair(t, ta.doFrom("198.51.100.20", http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}))
+	if rec := ta.doFrom("198.51.100.20", http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}); rec.Code != 401 {
 		t.Fatalf("reuse: %d", rec.Code)
 	}
 	inc := ta.waitIncident(admin, string(secevent.TokenReuse))
@@ -76,11 +77,11 @@ func TestRefreshReuseIsCriticalOverHTTP(t *testing.T) {
 	if inc.Severity != "critical" || !strings.HasPrefix(got["suspend_key"], "ok") || !strings.HasPrefix(got["block_ip"], "skipped") {
 		t.Errorf("incident %s %s, timeline %v; want critical, key suspended, no block", inc.Severity, inc.Source, got)
 	}
-	if rec := ta.doFrom("198.51.100.20", "GET", "/v1/predictions", key, nil); rec.Code != 401 {
+	if rec := ta.doFrom("198.51.100.20", http.MethodGet, "/v1/predictions", key, nil); rec.Code != 401 {
 		t.Errorf("the suspended key: %d, want 401", rec.Code)
 	}
 	other := ta.key("ola", rbac.RoleUser)
-	if rec := ta.doFrom("198.51.100.20", "GET", "/v1/predictions", other, nil); rec.Code != 200 {
+	if rec := ta.doFrom("198.51.100.20", http.MethodGet, "/v1/predictions", other, nil); rec.Code != 200 {
 		t.Errorf("another key from the presenter's address: %d, want 200 (not blocked)", rec.Code)
 	}
 	evs, err := ta.Store.ListEvents(context.Background(), eventFilter(secevent.TokenReuse))
@@ -96,7 +97,7 @@ func TestTamperedCiphertextIsCriticalOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
 	key := ta.key("ivy", rbac.RoleUser)
-	rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "a calm evening"})
+	rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "a calm evening"})
 	var p struct{ ID string }
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
@@ -114,7 +115,7 @@ func TestTamperedCiphertextIsCriticalOverHTTP(t *testing.T) {
 	if _, err := db.Exec(`UPDATE predictions SET text_sealed = ? WHERE id = ?`, sealed, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if rec := ta.do("GET", "/v1/predictions/"+p.ID, key, nil); rec.Code != 500 || strings.Contains(rec.Body.String(), "authentication") {
+	if rec := ta.do(http.MethodGet, "/v1/predictions/"+p.ID, key, nil); rec.Code != 500 || strings.Contains(rec.Body.String(), "authentication") {
 		t.Errorf("reading the tampered record: %d %s; want a plain 500", rec.Code, rec.Body)
 	}
 	inc := ta.waitIncident(admin, string(secevent.CiphertextTampered))
@@ -126,7 +127,7 @@ func TestTamperedCiphertextIsCriticalOverHTTP(t *testing.T) {
 	if len(evs) != 1 || evs[0].Details["prediction_id"] != p.ID {
 		t.Errorf("ciphertext_tampered events %+v", evs)
 	}
-	if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code == 200 && strings.Contains(rec.Body.String(), "calm") {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", key, nil); rec.Code == 200 && strings.Contains(rec.Body.String(), "calm") {
 		t.Error("the tampered text was shown")
 	}
 }
@@ -139,33 +140,33 @@ func TestBruteForceAfterBlockIsCriticalOverHTTP(t *testing.T) {
 	admin := ta.key("sec", rbac.RoleAdmin)
 	const attacker = "203.0.113.66"
 	for range 13 { // > 5 failures: brute_force (high); 10 points: blocked 15 min
-		ta.doFrom(attacker, "GET", "/v1/predictions", "samo_wrong", nil)
+		ta.doFrom(attacker, http.MethodGet, "/v1/predictions", "samo_wrong", nil)
 	}
-	if rec := ta.doFrom(attacker, "GET", "/v1/metrics", "", nil); rec.Code != 403 {
+	if rec := ta.doFrom(attacker, http.MethodGet, "/v1/metrics", "", nil); rec.Code != 403 {
 		t.Fatalf("after 13 failures: %d, want 403 (blocked)", rec.Code)
 	}
 	first := ta.waitIncident(admin, string(secevent.BruteForce))
 	if first.Severity != "high" {
 		t.Fatalf("first brute force incident is %s, want high", first.Severity)
 	}
-	if rec := ta.do("POST", "/v1/admin/incidents/"+first.ID+"/resolve", admin, map[string]string{"resolution": "blocked automatically"}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/admin/incidents/"+first.ID+"/resolve", admin, map[string]string{"resolution": "blocked automatically"}); rec.Code != 200 {
 		t.Fatalf("resolve: %d %s", rec.Code, rec.Body)
 	}
 	clk.Advance(16 * time.Minute)
-	for deadline := time.Now().Add(5 * time.Second); ta.doFrom(attacker, "GET", "/v1/metrics", "", nil).Code == 403 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); ta.doFrom(attacker, http.MethodGet, "/v1/metrics", "", nil).Code == 403 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond) // the block list refreshes on the fake clock
 		clk.Advance(time.Second)
 	}
 	for range 6 {
-		ta.doFrom(attacker, "GET", "/v1/predictions", "samo_wrong", nil)
+		ta.doFrom(attacker, http.MethodGet, "/v1/predictions", "samo_wrong", nil)
 	}
 	var crit incidentJSON
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && len(crit.Actions) < 4; time.Sleep(20 * time.Millisecond) {
 		var list struct{ Incidents []incidentJSON }
-		_ = json.Unmarshal(ta.do("GET", "/v1/admin/incidents", admin, nil).Body.Bytes(), &list)
+		_ = json.Unmarshal(ta.do(http.MethodGet, "/v1/admin/incidents", admin, nil).Body.Bytes(), &list)
 		for _, inc := range list.Incidents {
 			if inc.Severity == "critical" {
-				_ = json.Unmarshal(ta.do("GET", "/v1/admin/incidents/"+inc.ID, admin, nil).Body.Bytes(), &crit)
+				_ = json.Unmarshal(ta.do(http.MethodGet, "/v1/admin/incidents/"+inc.ID, admin, nil).Body.Bytes(), &crit)
 			}
 		}
 	}
@@ -186,7 +187,7 @@ func TestManualIncidentPlaybooksOverHTTP(t *testing.T) {
 	admin := ta.key("sec", rbac.RoleAdmin)
 	user := ta.key("uli", rbac.RoleUser)
 	open := func(sev, source string) incidentJSON {
-		rec := ta.do("POST", "/v1/admin/incidents", admin, map[string]string{"type": "manual_report", "severity": sev,
+		rec := ta.do(http.MethodPost, "/v1/admin/incidents", admin, map[string]string{"type": "manual_report", "severity": sev,
 			"description": "reported by the support team", "source": source})
 		var inc incidentJSON
 		if err := json.Unmarshal(rec.Body.Bytes(), &inc); err != nil || rec.Code != 201 {
@@ -198,7 +199,7 @@ func TestManualIncidentPlaybooksOverHTTP(t *testing.T) {
 	if got := outcomes(crit); !strings.HasPrefix(got["block_ip"], "ok") || !strings.HasPrefix(got["suspend_key"], "skipped") {
 		t.Errorf("critical timeline %v", got)
 	}
-	if rec := ta.doFrom("203.0.113.77", "GET", "/v1/metrics", "", nil); rec.Code != 403 {
+	if rec := ta.doFrom("203.0.113.77", http.MethodGet, "/v1/metrics", "", nil); rec.Code != 403 {
 		t.Errorf("source of the critical incident: %d, want 403", rec.Code)
 	}
 	high := open("high", "ip:198.51.100.88")
@@ -207,20 +208,20 @@ func TestManualIncidentPlaybooksOverHTTP(t *testing.T) {
 	}
 	inject := map[string]any{"text": "<script>alert(1)</script>"}
 	for range 3 {
-		ta.doFrom("198.51.100.88", "POST", "/v1/predict", user, inject)
-		ta.doFrom("198.51.100.89", "POST", "/v1/predict", user, inject)
+		ta.doFrom("198.51.100.88", http.MethodPost, "/v1/predict", user, inject)
+		ta.doFrom("198.51.100.89", http.MethodPost, "/v1/predict", user, inject)
 	}
-	if rec := ta.doFrom("198.51.100.88", "GET", "/v1/metrics", "", nil); rec.Code != 403 {
+	if rec := ta.doFrom("198.51.100.88", http.MethodGet, "/v1/metrics", "", nil); rec.Code != 403 {
 		t.Errorf("watched address after 3 injections: %d, want 403 (blocked)", rec.Code)
 	}
-	if rec := ta.doFrom("198.51.100.89", "GET", "/v1/metrics", "", nil); rec.Code != 401 {
+	if rec := ta.doFrom("198.51.100.89", http.MethodGet, "/v1/metrics", "", nil); rec.Code != 401 {
 		t.Errorf("unwatched address after 3 injections: %d, want 401 (not blocked, no key)", rec.Code)
 	}
 	keyed := open("critical", "key:"+keyID(t, ta, user))
 	if got := outcomes(keyed); !strings.HasPrefix(got["suspend_key"], "ok") {
 		t.Errorf("critical key timeline %v", got)
 	}
-	if rec := ta.doFrom("192.0.2.99", "GET", "/v1/predictions", user, nil); rec.Code != 401 {
+	if rec := ta.doFrom("192.0.2.99", http.MethodGet, "/v1/predictions", user, nil); rec.Code != 401 {
 		t.Errorf("the suspended key: %d, want 401", rec.Code)
 	}
 }

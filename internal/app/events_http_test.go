@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -37,17 +38,17 @@ func TestInvalidParameterEvents(t *testing.T) {
 		body               any
 		param              string
 	}{
-		{"threshold", "POST", "/v1/predict", map[string]any{"text": "a fine day", "threshold": 1.5}, "threshold"},
-		{"taxonomy", "POST", "/v1/predict", map[string]any{"text": "a fine day", "taxonomy": "plutchik"}, "taxonomy"},
-		{"batch threshold", "POST", "/v1/predict/batch", map[string]any{"texts": []string{"a"}, "threshold": "high"}, "threshold"},
-		{"list limit", "GET", "/v1/predictions?limit=1000", nil, "limit"},
+		{"threshold", http.MethodPost, "/v1/predict", map[string]any{"text": "a fine day", "threshold": 1.5}, "threshold"},
+		{"taxonomy", http.MethodPost, "/v1/predict", map[string]any{"text": "a fine day", "taxonomy": "plutchik"}, "taxonomy"},
+		{"batch threshold", http.MethodPost, "/v1/predict/batch", map[string]any{"texts": []string{"a"}, "threshold": "high"}, "threshold"},
+		{"list limit", http.MethodGet, "/v1/predictions?limit=1000", nil, "limit"},
 	}
 	for _, c := range cases {
 		if rec := ta.do(c.method, c.path, key, c.body); rec.Code != 400 {
 			t.Fatalf("%s: status %d, want 400 (%s)", c.name, rec.Code, rec.Body)
 		}
 	}
-	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": ""}); rec.Code != 400 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": ""}); rec.Code != 400 {
 		t.Fatalf("empty text: status %d, want 400", rec.Code)
 	}
 	es := ta.waitEvents(secevent.InvalidParameter, func(es []secevent.Event) bool { return len(es) >= len(cases) })
@@ -79,7 +80,7 @@ func TestRateLimitWarningIsMedium(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"RATE_LIMIT_REQUESTS": "5"})
 	key := ta.key("busy", rbac.RoleUser)
 	for range 5 {
-		if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 200 {
+		if rec := ta.do(http.MethodGet, "/v1/predictions", key, nil); rec.Code != 200 {
 			t.Fatalf("status %d", rec.Code)
 		}
 	}

@@ -101,7 +101,7 @@ func TestGatewayModeServesThroughTheSecurityLayer(t *testing.T) {
 	}
 	key := ta.key("gwuser", rbac.RoleUser)
 
-	rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "Thank you so much!"})
+	rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "Thank you so much!"})
 	if rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
@@ -117,14 +117,14 @@ func TestGatewayModeServesThroughTheSecurityLayer(t *testing.T) {
 	if p.Primary != "gratitude" || len(p.Emotions) != 2 || p.Model != "gateway-probabilities" {
 		t.Errorf("prediction = %+v, want gratitude and joy from the upstream", p)
 	}
-	if rec := ta.do("GET", "/v1/predictions/"+p.ID, key, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions/"+p.ID, key, nil); rec.Code != 200 {
 		t.Errorf("stored prediction: %d %s", rec.Code, rec.Body)
 	}
-	rec = ta.do("POST", "/v1/predict", key, map[string]any{"text": "Thank you so much!", "taxonomy": "ekman"})
+	rec = ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "Thank you so much!", "taxonomy": "ekman"})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"primary_emotion":"joy"`) {
 		t.Errorf("ekman: %d %s, want joy", rec.Code, rec.Body)
 	}
-	rec = ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": []string{"one", "two"}})
+	rec = ta.do(http.MethodPost, "/v1/predict/batch", key, map[string]any{"texts": []string{"one", "two"}})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"succeeded":2`) {
 		t.Errorf("batch: %d %s", rec.Code, rec.Body)
 	}
@@ -139,14 +139,14 @@ func TestGatewayModeServesThroughTheSecurityLayer(t *testing.T) {
 		{key, map[string]any{"text": ""}},
 		{key, map[string]any{"text": "x", "threshold": 2}},
 	} {
-		if rec := ta.do("POST", "/v1/predict", c.key, c.body); rec.Code < 400 {
+		if rec := ta.do(http.MethodPost, "/v1/predict", c.key, c.body); rec.Code < 400 {
 			t.Errorf("%v: %d, want refused", c.body, rec.Code)
 		}
 	}
 	if got := up.seen()[before:]; len(got) != 0 {
 		t.Errorf("refused requests reached the upstream: %q", got)
 	}
-	if rec := ta.do("GET", "/ready", "", nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 		t.Errorf("ready: %d %s", rec.Code, rec.Body)
 	}
 }
@@ -199,7 +199,7 @@ func TestGatewayModeUpstreamFailures(t *testing.T) {
 			ta := newGatewayApp(t, map[string]string{"MODEL_BACKEND_URL": srv.URL, "MODEL_BACKEND_TIMEOUT": timeout}, Options{})
 			key := ta.key("gw", rbac.RoleUser)
 			start := time.Now()
-			rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "is anyone there?"})
+			rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "is anyone there?"})
 			if d := time.Since(start); c.code == "upstream_timeout" && d > 5*time.Second { // ≥ 15× the timeout
 				t.Errorf("the request took %v with a 300ms upstream timeout", d)
 			}
@@ -220,7 +220,7 @@ func TestGatewayModeUpstreamFailures(t *testing.T) {
 				t.Errorf("event = %+v, want medium with the caller's key id", ev)
 			}
 			// A batch reports the failure per item.
-			rec = ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": []string{"one"}})
+			rec = ta.do(http.MethodPost, "/v1/predict/batch", key, map[string]any{"texts": []string{"one"}})
 			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"code":"`+c.code+`"`) {
 				t.Errorf("batch: %d %s, want a per-item %s", rec.Code, rec.Body, c.code)
 			}
@@ -276,7 +276,7 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 	key := ta.key("gwdead", rbac.RoleUser)
 
 	for i := range 5 {
-		rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "hello"})
+		rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "hello"})
 		if rec.Code != 502 {
 			t.Fatalf("call %d: %d %s, want 502", i, rec.Code, rec.Body)
 		}
@@ -294,7 +294,7 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 		{"/v1/predict", map[string]any{"text": "hello"}},
 		{"/v1/predict/batch", map[string]any{"texts": []string{"a", "b"}}},
 	} {
-		rec := ta.do("POST", c.path, key, c.body)
+		rec := ta.do(http.MethodPost, c.path, key, c.body)
 		if rec.Code != 503 || rec.Header().Get("Retry-After") != "10" {
 			t.Fatalf("%s while open: %d Retry-After %q (%s), want 503 after 10s", c.path, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
@@ -302,7 +302,7 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 			t.Errorf("%s: type %v, want upstream_unavailable", c.path, pb["type"])
 		}
 	}
-	if rec := ta.do("GET", "/ready", "", nil); rec.Code != 503 {
+	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 503 {
 		t.Errorf("ready while open: %d, want 503", rec.Code)
 	}
 	// The upstream comes back on the same address; after the cool-down the
@@ -314,21 +314,21 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 	srv := &http.Server{Handler: up, ReadHeaderTimeout: time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "hello"}); rec.Code != 503 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "hello"}); rec.Code != 503 {
 		t.Errorf("before the cool-down: %d, want still 503", rec.Code)
 	}
 	if n := len(up.seen()); n != 0 {
 		t.Errorf("the open circuit let %d requests through", n)
 	}
 	clk.Advance(10 * time.Second)
-	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": "hello again"}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "hello again"}); rec.Code != 200 {
 		t.Fatalf("after recovery: %d %s, want 200", rec.Code, rec.Body)
 	}
 	if g.State() != gateway.Closed {
 		t.Errorf("breaker %v after a good probe, want closed", g.State())
 	}
 	ta.upstreamEvent("", "circuit_closed")
-	if rec := ta.do("GET", "/ready", "", nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 		t.Errorf("ready after recovery: %d %s", rec.Code, rec.Body)
 	}
 }

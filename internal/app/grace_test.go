@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestRotationGraceKeyServesDataOnly(t *testing.T) {
 	ta := newTestApp(t, nil)
 	old, oldID := ta.keyWithID("rotating-admin", rbac.RoleAdmin)
 	// A token pair issued from the old key before the rotation.
-	rec := ta.do("POST", "/v1/auth/token", old, nil)
+	rec := ta.do(http.MethodPost, "/v1/auth/token", old, nil)
 	if rec.Code != 200 {
 		t.Fatalf("token exchange before rotation: %d %s", rec.Code, rec.Body)
 	}
@@ -42,7 +43,7 @@ func TestRotationGraceKeyServesDataOnly(t *testing.T) {
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &pair)
 
-	rec = ta.do("POST", "/v1/admin/keys/"+oldID+"/rotate", old, map[string]any{"grace": "1h"})
+	rec = ta.do(http.MethodPost, "/v1/admin/keys/"+oldID+"/rotate", old, map[string]any{"grace": "1h"})
 	if rec.Code != 201 {
 		t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
 	}
@@ -71,9 +72,9 @@ func TestRotationGraceKeyServesDataOnly(t *testing.T) {
 		body         any
 		want         int
 	}{
-		{"POST", "/v1/predict", map[string]any{"text": "still here"}, 200},
-		{"POST", "/v1/predict/batch", map[string]any{"texts": []string{"a"}}, 200},
-		{"GET", "/v1/predictions", nil, 200},
+		{http.MethodPost, "/v1/predict", map[string]any{"text": "still here"}, 200},
+		{http.MethodPost, "/v1/predict/batch", map[string]any{"texts": []string{"a"}}, 200},
+		{http.MethodGet, "/v1/predictions", nil, 200},
 	} {
 		if r := ta.do(c.method, c.path, old, c.body); r.Code != c.want {
 			t.Errorf("%s %s with the old key: %d %s, want %d", c.method, c.path, r.Code, r.Body, c.want)
@@ -83,30 +84,30 @@ func TestRotationGraceKeyServesDataOnly(t *testing.T) {
 		}
 	}
 	// Key management, token exchange and admin actions are refused.
-	r := ta.do("POST", "/v1/admin/keys/"+created.ID+"/rotate", old, nil)
+	r := ta.do(http.MethodPost, "/v1/admin/keys/"+created.ID+"/rotate", old, nil)
 	inGrace("rotating the successor", r.Code, r.Body.String())
-	r = ta.do("POST", "/v1/admin/keys", old, map[string]any{"user": "mallory", "role": "admin", "name": "backdoor"})
+	r = ta.do(http.MethodPost, "/v1/admin/keys", old, map[string]any{"user": "mallory", "role": "admin", "name": "backdoor"})
 	inGrace("creating an admin key", r.Code, r.Body.String())
-	r = ta.do("DELETE", "/v1/admin/keys/"+created.ID, old, nil)
+	r = ta.do(http.MethodDelete, "/v1/admin/keys/"+created.ID, old, nil)
 	inGrace("revoking the successor", r.Code, r.Body.String())
-	r = ta.do("POST", "/v1/auth/token", old, nil)
+	r = ta.do(http.MethodPost, "/v1/auth/token", old, nil)
 	inGrace("token exchange", r.Code, r.Body.String())
-	r = ta.do("GET", "/v1/admin/keys", old, nil)
+	r = ta.do(http.MethodGet, "/v1/admin/keys", old, nil)
 	inGrace("listing keys", r.Code, r.Body.String())
-	code, body := bearer("POST", "/v1/admin/keys", map[string]any{"user": "mallory", "role": "admin", "name": "backdoor"})
+	code, body := bearer(http.MethodPost, "/v1/admin/keys", map[string]any{"user": "mallory", "role": "admin", "name": "backdoor"})
 	inGrace("creating a key with the old key's token", code, body)
-	r = ta.do("POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": pair.Refresh})
+	r = ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]any{"refresh_token": pair.Refresh})
 	inGrace("refreshing the old key's token", r.Code, r.Body.String())
 
 	// Nothing happened: the successor works with full power and no
 	// backdoor user exists.
-	if r := ta.do("GET", "/v1/admin/keys", newKey, nil); r.Code != 200 {
+	if r := ta.do(http.MethodGet, "/v1/admin/keys", newKey, nil); r.Code != 200 {
 		t.Fatalf("the new key: %d %s, want 200", r.Code, r.Body)
 	}
 	if _, err := ta.Store.UserByName(context.Background(), "mallory"); err == nil {
 		t.Error("the old key created a user")
 	}
-	if r := ta.do("POST", "/v1/auth/token", newKey, nil); r.Code != 200 {
+	if r := ta.do(http.MethodPost, "/v1/auth/token", newKey, nil); r.Code != 200 {
 		t.Errorf("token exchange with the new key: %d %s", r.Code, r.Body)
 	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/samo-brain/samo/internal/rbac"
@@ -38,7 +39,7 @@ func TestEvasionClassesOverHTTP(t *testing.T) {
 	ids := make([]string, len(cases))
 	want := map[string]string{} // request id -> class
 	for i, c := range cases {
-		rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": c.text})
+		rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": c.text})
 		if rec.Code != c.status {
 			t.Errorf("%s: status %d, want %d (%s)", c.name, rec.Code, c.status, rec.Body)
 		}

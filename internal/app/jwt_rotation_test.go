@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,21 +23,21 @@ func TestJWTSecretRotationByKid(t *testing.T) {
 	newSecret := "new-jwt-secret-9876543210-zyxwvutsrqponmlkj"
 	a := newTestApp(t, map[string]string{"SAMO_DATA_DIR": dir, "JWT_SECRET_KEY": oldSecret})
 	key := a.key("rot", rbac.RoleUser)
-	p := decodePair(t, a.do("POST", "/v1/auth/token", key, nil))
+	p := decodePair(t, a.do(http.MethodPost, "/v1/auth/token", key, nil))
 	a.Close()
 
 	b := newTestApp(t, map[string]string{"SAMO_DATA_DIR": dir, "JWT_SECRET_KEY": newSecret, "JWT_PREVIOUS_SECRET_KEYS": oldSecret})
-	if rec := b.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 200 {
+	if rec := b.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 200 {
 		t.Fatalf("old token with the old secret still listed: %d %s", rec.Code, rec.Body)
 	}
-	fresh := decodePair(t, b.do("POST", "/v1/auth/token", key, nil))
+	fresh := decodePair(t, b.do(http.MethodPost, "/v1/auth/token", key, nil))
 	b.Close()
 
 	c := newTestApp(t, map[string]string{"SAMO_DATA_DIR": dir, "JWT_SECRET_KEY": newSecret})
-	if rec := c.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 401 {
+	if rec := c.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 401 {
 		t.Errorf("old token after its secret was dropped: %d, want 401", rec.Code)
 	}
-	if rec := c.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+fresh.AccessToken); rec.Code != 200 {
+	if rec := c.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer "+fresh.AccessToken); rec.Code != 200 {
 		t.Errorf("token under the new secret: %d", rec.Code)
 	}
 }
@@ -51,7 +52,7 @@ func TestJWKSOverHTTPWithEdDSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	ta := newTestApp(t, map[string]string{"JWT_ALGORITHM": "EdDSA", "JWT_PRIVATE_KEY_FILE": keyFile, "JWT_SECRET_KEY": ""})
-	rec := ta.do("GET", "/.well-known/jwks.json", "", nil)
+	rec := ta.do(http.MethodGet, "/.well-known/jwks.json", "", nil)
 	var set struct {
 		Keys []struct{ Kty, Crv, X, Kid, Alg, Use string }
 	}
@@ -66,8 +67,8 @@ func TestJWKSOverHTTPWithEdDSA(t *testing.T) {
 		t.Errorf("jwk x = %s, want %s", k.X, want)
 	}
 	key := ta.key("ed", rbac.RoleUser)
-	p := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
-	if rec := ta.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 200 {
+	p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil))
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer "+p.AccessToken); rec.Code != 200 {
 		t.Errorf("EdDSA bearer: %d %s", rec.Code, rec.Body)
 	}
 }

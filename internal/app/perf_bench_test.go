@@ -52,7 +52,7 @@ func BenchmarkSecuredList(b *testing.B) {
 	h, key := ta.Handler, ta.key("bench", rbac.RoleUser)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/predictions?limit=1", nil)
+		req := httptest.NewRequest(http.MethodGet, "/v1/predictions?limit=1", nil)
 		req.RemoteAddr = "192.0.2.10:40000"
 		req.Header.Set("X-API-Key", key)
 		rec := httptest.NewRecorder()
@@ -72,7 +72,7 @@ func BenchmarkSecuredChain(b *testing.B) {
 	key := ta.key("bench-admin", rbac.RoleAdmin)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/admin/crypto/rotation", nil)
+		req := httptest.NewRequest(http.MethodGet, "/v1/admin/crypto/rotation", nil)
 		req.RemoteAddr = "192.0.2.10:40000"
 		req.Header.Set("X-API-Key", key)
 		rec := httptest.NewRecorder()

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestHTTPSRequiredReadsTheClientsHop(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", "/v1/predictions", nil)
+			req := httptest.NewRequest(http.MethodGet, "/v1/predictions", nil)
 			req.RemoteAddr = "10.0.0.1:44000"
 			req.Header.Set("X-API-Key", key)
 			req.Header.Set("X-Forwarded-For", "198.51.100.20")

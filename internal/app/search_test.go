@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,12 @@ func TestSearchHidesPersonalData(t *testing.T) {
 	analyst := ta.key("ana", rbac.RoleAnalyst)
 	admin := ta.key("root", rbac.RoleAdmin)
 	text := "my SSN 078-05-1120 leaked and jane.doe@example.com gets spam, so frustrated"
-	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": text}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": text}); rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
 	count := func(key, word string) int {
 		t.Helper()
-		rec := ta.do("GET", "/v1/predictions?q="+word, key, nil)
+		rec := ta.do(http.MethodGet, "/v1/predictions?q="+word, key, nil)
 		if rec.Code != 200 {
 			t.Fatalf("search %q: %d %s", word, rec.Code, rec.Body)
 		}
@@ -82,17 +83,17 @@ func TestAnonymizedAnalystsCannotSearch(t *testing.T) {
 	ta := newTestApp(t, nil)
 	user := ta.key("jane", rbac.RoleUser)
 	analyst := ta.key("ana", rbac.RoleAnalyst)
-	if rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "so frustrated with the spam today"}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": "so frustrated with the spam today"}); rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
-	rec := ta.do("GET", "/v1/predictions?q=spam", analyst, nil)
+	rec := ta.do(http.MethodGet, "/v1/predictions?q=spam", analyst, nil)
 	if rec.Code != 403 || problem(t, rec)["type"] != "https://samo.dev/problems/search_not_allowed" {
 		t.Errorf("anonymized analyst search: %d %s; want 403 search_not_allowed", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/predictions?q=spam", user, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "spam") {
+	if rec := ta.do(http.MethodGet, "/v1/predictions?q=spam", user, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "spam") {
 		t.Errorf("the owner's search: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/predictions?limit=5", analyst, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions?limit=5", analyst, nil); rec.Code != 200 {
 		t.Errorf("analyst listing without a word: %d %s", rec.Code, rec.Body)
 	}
 }

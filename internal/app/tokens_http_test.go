@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -30,61 +31,61 @@ func decodePair(t *testing.T, rec *httptest.ResponseRecorder) pair {
 func TestTokenLifecycleOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("tess", rbac.RoleUser)
-	p := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
+	p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil))
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
-	if rec := ta.do("GET", "/v1/predictions", "", nil, bearer(p.AccessToken)...); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, bearer(p.AccessToken)...); rec.Code != 200 {
 		t.Fatalf("bearer request: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/admin/keys", "", nil, bearer(p.AccessToken)...); rec.Code != 403 {
+	if rec := ta.do(http.MethodGet, "/v1/admin/keys", "", nil, bearer(p.AccessToken)...); rec.Code != 403 {
 		t.Errorf("user's token on admin route: %d, want 403", rec.Code)
 	}
 	// A token cannot be exchanged for another token; only keys can.
-	if rec := ta.do("POST", "/v1/auth/token", "", nil, bearer(p.AccessToken)...); rec.Code != 400 {
+	if rec := ta.do(http.MethodPost, "/v1/auth/token", "", nil, bearer(p.AccessToken)...); rec.Code != 400 {
 		t.Errorf("token exchange with a bearer: %d, want 400", rec.Code)
 	}
 	// Refresh rotates; reusing the old refresh token revokes the family.
-	p2 := decodePair(t, ta.do("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}))
+	p2 := decodePair(t, ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}))
 	if p2.RefreshToken == p.RefreshToken || p2.AccessToken == p.AccessToken {
 		t.Error("refresh did not rotate both tokens")
 	}
-	rec := ta.do("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
+	rec := ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
 	if rec.Code != 401 || problem(t, rec)["type"] != "https://samo.dev/problems/refresh_token_reused" {
 		t.Fatalf("reuse: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p2.RefreshToken}); rec.Code != 401 {
+	if rec := ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p2.RefreshToken}); rec.Code != 401 {
 		t.Errorf("the family's newer refresh token after reuse: %d, want 401", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/predictions", "", nil, bearer(p2.AccessToken)...); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, bearer(p2.AccessToken)...); rec.Code != 401 {
 		t.Errorf("the family's access token after reuse: %d, want 401", rec.Code)
 	}
 	// The reuse was critical: its incident suspends the key (see
 	// TestRefreshReuseIsCriticalOverHTTP), so carry on with another key.
 	key = ta.key("tess2", rbac.RoleUser)
 	// Logout revokes the access token at once.
-	p3 := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
-	if rec := ta.do("POST", "/v1/auth/logout", "", nil, bearer(p3.AccessToken)...); rec.Code != 204 {
+	p3 := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil))
+	if rec := ta.do(http.MethodPost, "/v1/auth/logout", "", nil, bearer(p3.AccessToken)...); rec.Code != 204 {
 		t.Fatalf("logout: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/predictions", "", nil, bearer(p3.AccessToken)...); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, bearer(p3.AccessToken)...); rec.Code != 401 {
 		t.Errorf("access token after logout: %d, want 401", rec.Code)
 	}
-	if rec := ta.do("POST", "/v1/auth/refresh", "", map[string]string{"refresh_token": p3.RefreshToken}); rec.Code != 401 {
+	if rec := ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p3.RefreshToken}); rec.Code != 401 {
 		t.Errorf("refresh token after logout: %d, want 401", rec.Code)
 	}
 	// Revoking the key kills its tokens.
-	p4 := decodePair(t, ta.do("POST", "/v1/auth/token", key, nil))
+	p4 := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil))
 	k, _ := ta.Keys.Authenticate(t.Context(), key)
 	if err := ta.Keys.Revoke(t.Context(), k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if rec := ta.do("GET", "/v1/predictions", "", nil, bearer(p4.AccessToken)...); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, bearer(p4.AccessToken)...); rec.Code != 401 {
 		t.Errorf("token of a revoked key: %d, want 401", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer not.a.jwt"); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer not.a.jwt"); rec.Code != 401 {
 		t.Errorf("garbage bearer: %d, want 401", rec.Code)
 	}
-	if rec := ta.do("GET", "/.well-known/jwks.json", "", nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/.well-known/jwks.json", "", nil); rec.Code != 200 {
 		t.Errorf("jwks: %d", rec.Code)
 	}
 }
@@ -94,7 +95,7 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 	// Invented keys from one address: key enumeration gets it blocked.
 	blocked := false
 	for i := 0; i < 30 && !blocked; i++ {
-		rec := ta.do("GET", "/v1/predictions", "samo_"+string(rune('a'+i))+"invalidkeyinvalidkeyinvalidkey123456", nil)
+		rec := ta.do(http.MethodGet, "/v1/predictions", "samo_"+string(rune('a'+i))+"invalidkeyinvalidkeyinvalidkey123456", nil)
 		blocked = rec.Code == 403 && problem(t, rec)["type"] == "https://samo.dev/problems/ip_blocked"
 	}
 	if !blocked {
@@ -102,11 +103,11 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 	}
 	// Even a valid key is refused from the blocked address...
 	key := ta.key("victim", rbac.RoleUser)
-	if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 403 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", key, nil); rec.Code != 403 {
 		t.Errorf("valid key from a blocked address: %d, want 403", rec.Code)
 	}
 	// ...but /health still answers.
-	if rec := ta.do("GET", "/health", "", nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/health", "", nil); rec.Code != 200 {
 		t.Errorf("/health from a blocked address: %d", rec.Code)
 	}
 }
@@ -116,17 +117,17 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 func TestFailedAuthenticationBudget(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"IP_ALLOWLIST": "192.0.2.0/24"})
 	good := ta.key("leo", rbac.RoleUser)
-	if rec := ta.do("GET", "/v1/predictions", good, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", good, nil); rec.Code != 200 {
 		t.Fatalf("good key: %d", rec.Code)
 	}
 	var last int
 	for i := 0; i < 31; i++ {
-		last = ta.do("GET", "/v1/predictions", "samo_invalid", nil).Code
+		last = ta.do(http.MethodGet, "/v1/predictions", "samo_invalid", nil).Code
 	}
 	if last != 429 {
 		t.Fatalf("31st failed authentication: %d, want 429", last)
 	}
-	rec := ta.do("GET", "/v1/predictions", good, nil)
+	rec := ta.do(http.MethodGet, "/v1/predictions", good, nil)
 	if rec.Code != 429 || problem(t, rec)["type"] != "https://samo.dev/problems/too_many_auth_failures" || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("after the budget is spent: %d %s", rec.Code, rec.Body)
 	}
@@ -136,12 +137,12 @@ func TestPrincipalRateLimitHeaders(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"RATE_LIMIT_REQUESTS": "3", "IP_ALLOWLIST": "192.0.2.0/24"})
 	key := ta.key("mia", rbac.RoleUser)
 	for i := 0; i < 3; i++ {
-		rec := ta.do("GET", "/v1/predictions", key, nil)
+		rec := ta.do(http.MethodGet, "/v1/predictions", key, nil)
 		if rec.Code != 200 || rec.Header().Get("X-RateLimit-Limit") != "3" || rec.Header().Get("RateLimit-Policy") == "" {
 			t.Fatalf("request %d: %d headers %v", i+1, rec.Code, rec.Header())
 		}
 	}
-	rec := ta.do("GET", "/v1/predictions", key, nil)
+	rec := ta.do(http.MethodGet, "/v1/predictions", key, nil)
 	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || rec.Header().Get("X-RateLimit-Remaining") != "0" {
 		t.Errorf("4th request: %d %v", rec.Code, rec.Header())
 	}

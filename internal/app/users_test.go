@@ -43,7 +43,7 @@ func TestDisableUser(t *testing.T) {
 	admin := ta.key("boss", rbac.RoleAdmin)
 	key, _ := ta.keyWithID("dora", rbac.RoleUser)
 	spare, spareID := ta.keyWithID("dora", rbac.RoleUser)
-	rec := ta.do("POST", "/v1/auth/token", key, nil)
+	rec := ta.do(http.MethodPost, "/v1/auth/token", key, nil)
 	var pair struct {
 		Access  string `json:"access_token"`
 		Refresh string `json:"refresh_token"`
@@ -55,11 +55,11 @@ func TestDisableUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := ta.do("GET", "/v1/predictions", key, nil); r.Code != 200 {
+	if r := ta.do(http.MethodGet, "/v1/predictions", key, nil); r.Code != 200 {
 		t.Fatalf("before: %d", r.Code)
 	}
 	// The admin API disables; the answer shows disabled_at.
-	rec = ta.do("POST", "/v1/admin/users/"+u.ID+"/disable", admin, nil)
+	rec = ta.do(http.MethodPost, "/v1/admin/users/"+u.ID+"/disable", admin, nil)
 	if rec.Code != 200 || !json.Valid(rec.Body.Bytes()) {
 		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
 	}
@@ -76,35 +76,35 @@ func TestDisableUser(t *testing.T) {
 			t.Errorf("%s of a disabled user: %d, want 401", what, code)
 		}
 	}
-	refused("key", ta.do("GET", "/v1/predictions", key, nil).Code)
-	refused("other key", ta.do("POST", "/v1/predict", spare, map[string]any{"text": "hello"}).Code)
-	refused("access token", ta.do("GET", "/v1/predictions", "", nil, "Authorization", "Bearer "+pair.Access).Code)
-	refused("refresh token", ta.do("POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": pair.Refresh}).Code)
-	if r := ta.do("POST", "/v1/auth/token", key, nil); r.Code != http.StatusUnauthorized {
+	refused("key", ta.do(http.MethodGet, "/v1/predictions", key, nil).Code)
+	refused("other key", ta.do(http.MethodPost, "/v1/predict", spare, map[string]any{"text": "hello"}).Code)
+	refused("access token", ta.do(http.MethodGet, "/v1/predictions", "", nil, "Authorization", "Bearer "+pair.Access).Code)
+	refused("refresh token", ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]any{"refresh_token": pair.Refresh}).Code)
+	if r := ta.do(http.MethodPost, "/v1/auth/token", key, nil); r.Code != http.StatusUnauthorized {
 		t.Errorf("token exchange of a disabled user: %d, want 401", r.Code)
 	}
 	// A key revoked while the user is disabled stays revoked.
-	if r := ta.do("DELETE", "/v1/admin/keys/"+spareID, admin, nil); r.Code/100 != 2 {
+	if r := ta.do(http.MethodDelete, "/v1/admin/keys/"+spareID, admin, nil); r.Code/100 != 2 {
 		t.Fatalf("revoke: %d %s", r.Code, r.Body)
 	}
-	if r := ta.do("POST", "/v1/admin/users/"+u.ID+"/enable", admin, nil); r.Code != 200 {
+	if r := ta.do(http.MethodPost, "/v1/admin/users/"+u.ID+"/enable", admin, nil); r.Code != 200 {
 		t.Fatalf("enable: %d %s", r.Code, r.Body)
 	}
-	if r := ta.do("GET", "/v1/predictions", key, nil); r.Code != 200 {
+	if r := ta.do(http.MethodGet, "/v1/predictions", key, nil); r.Code != 200 {
 		t.Errorf("the valid key after enabling: %d %s, want 200", r.Code, r.Body)
 	}
-	if r := ta.do("GET", "/v1/predictions", spare, nil); r.Code != http.StatusUnauthorized {
+	if r := ta.do(http.MethodGet, "/v1/predictions", spare, nil); r.Code != http.StatusUnauthorized {
 		t.Errorf("the key revoked meanwhile after enabling: %d, want 401", r.Code)
 	}
 	// The admin cannot lock themself out; unknown users are 404.
 	boss, _ := ta.Store.UserByName(context.Background(), "boss")
-	if r := ta.do("POST", "/v1/admin/users/"+boss.ID+"/disable", admin, nil); r.Code != http.StatusConflict {
+	if r := ta.do(http.MethodPost, "/v1/admin/users/"+boss.ID+"/disable", admin, nil); r.Code != http.StatusConflict {
 		t.Errorf("self-disable: %d, want 409", r.Code)
 	}
-	if r := ta.do("POST", "/v1/admin/users/usr_nobody/disable", admin, nil); r.Code != http.StatusNotFound {
+	if r := ta.do(http.MethodPost, "/v1/admin/users/usr_nobody/disable", admin, nil); r.Code != http.StatusNotFound {
 		t.Errorf("unknown user: %d, want 404", r.Code)
 	}
-	if r := ta.do("POST", "/v1/admin/users/"+u.ID+"/disable", key, nil); r.Code != http.StatusForbidden {
+	if r := ta.do(http.MethodPost, "/v1/admin/users/"+u.ID+"/disable", key, nil); r.Code != http.StatusForbidden {
 		t.Errorf("a user disabling: %d, want 403", r.Code)
 	}
 }
@@ -126,25 +126,25 @@ func TestDisableUserReachesEveryReplica(t *testing.T) {
 		b := newReplica(t, env, clk.Now)
 		key, _ := a.keyWithID("rhea", rbac.RoleUser)
 		u, _ := a.Store.UserByName(context.Background(), "rhea")
-		if r := b.do("GET", "/v1/predictions", key, nil); r.Code != 200 { // B caches the user
+		if r := b.do(http.MethodGet, "/v1/predictions", key, nil); r.Code != 200 { // B caches the user
 			t.Fatalf("replica B before: %d %s", r.Code, r.Body)
 		}
 		if _, err := a.Users.SetDisabled(context.Background(), u.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if r := a.do("GET", "/v1/predictions", key, nil); r.Code != http.StatusUnauthorized {
+		if r := a.do(http.MethodGet, "/v1/predictions", key, nil); r.Code != http.StatusUnauthorized {
 			t.Errorf("replica A after disabling: %d, want 401", r.Code)
 		}
 		if redisURL == "" {
 			clk.Advance(time.Second)
-			if r := b.do("GET", "/v1/predictions", key, nil); r.Code != http.StatusUnauthorized {
+			if r := b.do(http.MethodGet, "/v1/predictions", key, nil); r.Code != http.StatusUnauthorized {
 				t.Errorf("replica B one second after disabling: %d, want 401", r.Code)
 			}
 			return
 		}
 		// The notice is asynchronous: wait for it (B's clock never moves).
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			if r := b.do("GET", "/v1/predictions", key, nil); r.Code == http.StatusUnauthorized {
+			if r := b.do(http.MethodGet, "/v1/predictions", key, nil); r.Code == http.StatusUnauthorized {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -155,7 +155,7 @@ func TestDisableUserReachesEveryReplica(t *testing.T) {
 			t.Fatal(err)
 		}
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			if r := b.do("GET", "/v1/predictions", key, nil); r.Code == 200 {
+			if r := b.do(http.MethodGet, "/v1/predictions", key, nil); r.Code == 200 {
 				break
 			}
 			if time.Now().After(deadline) {

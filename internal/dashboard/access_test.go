@@ -27,7 +27,7 @@ func TestRoutesWithoutSessionRedirectToSignIn(t *testing.T) {
 			continue
 		}
 		r := req{method: rt.Method, path: concrete(rt.Pattern), header: sameOrigin}
-		if rt.Method == "POST" {
+		if rt.Method == http.MethodPost {
 			r.form = url.Values{}
 		}
 		rec := e.do(r)
@@ -38,7 +38,7 @@ func TestRoutesWithoutSessionRedirectToSignIn(t *testing.T) {
 	}
 	// A cookie that names no session is the same as none.
 	bogus := &http.Cookie{Name: "samo_session", Value: strings.Repeat("A", 43)}
-	rec := e.do(req{method: "GET", path: "/dashboard/", cookie: bogus})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: bogus})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=expired" {
 		t.Errorf("unknown session id: status %d Location %q, want 303 to /dashboard/login?m=expired", rec.Code, rec.Header().Get("Location"))
 	}
@@ -52,12 +52,12 @@ func TestPublicRoutes(t *testing.T) {
 		{"/dashboard/login", "text/html; charset=utf-8"},
 		{"/dashboard/static/app.css", "text/css; charset=utf-8"},
 	} {
-		rec := e.do(req{method: "GET", path: c.path})
+		rec := e.do(req{method: http.MethodGet, path: c.path})
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != c.ctype {
 			t.Errorf("GET %s: status %d, type %q; want 200 %q", c.path, rec.Code, rec.Header().Get("Content-Type"), c.ctype)
 		}
 	}
-	if rec := e.do(req{method: "GET", path: "/dashboard"}); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/dashboard/" {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard"}); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/dashboard/" {
 		t.Errorf("GET /dashboard: status %d Location %q, want 301 to /dashboard/", rec.Code, rec.Header().Get("Location"))
 	}
 }
@@ -71,7 +71,7 @@ func TestRolesPerRoute(t *testing.T) {
 		}
 		for _, role := range []string{"analyst", "admin"} {
 			r := req{method: rt.Method, path: concrete(rt.Pattern), cookie: sessions[role], header: sameOrigin}
-			if rt.Method == "POST" {
+			if rt.Method == http.MethodPost {
 				r.form = url.Values{}
 			}
 			rec := e.do(r)
@@ -86,7 +86,7 @@ func TestRolesPerRoute(t *testing.T) {
 		}
 	}
 	// The analyst's session survives its refusals.
-	if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: sessions["analyst"]}); rec.Code != http.StatusOK {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: sessions["analyst"]}); rec.Code != http.StatusOK {
 		t.Errorf("analyst overview after refusals: status %d, want 200", rec.Code)
 	}
 }
@@ -98,14 +98,14 @@ func TestAnalystSeesNoAdminControls(t *testing.T) {
 	}
 	c := e.signIn(e.analyst)
 	for _, path := range []string{"/dashboard/", "/dashboard/offenders", "/dashboard/incidents", "/dashboard/events"} {
-		body := e.do(req{method: "GET", path: path, cookie: c}).Body.String()
+		body := e.do(req{method: http.MethodGet, path: path, cookie: c}).Body.String()
 		for _, marker := range []string{`action="/dashboard/offenders/block"`, `action="/dashboard/offenders/unblock"`, `href="/dashboard/keys"`, "/resolve", "/revoke"} {
 			if strings.Contains(body, marker) {
 				t.Errorf("analyst page %s contains admin control %q", path, marker)
 			}
 		}
 	}
-	admin := e.do(req{method: "GET", path: "/dashboard/offenders", cookie: e.signIn(e.admin)}).Body.String()
+	admin := e.do(req{method: http.MethodGet, path: "/dashboard/offenders", cookie: e.signIn(e.admin)}).Body.String()
 	if !strings.Contains(admin, `action="/dashboard/offenders/unblock"`) {
 		t.Error("admin offenders page has no unblock control (the marker test above would prove nothing)")
 	}
@@ -113,7 +113,7 @@ func TestAnalystSeesNoAdminControls(t *testing.T) {
 
 func TestUserKeyRefused(t *testing.T) {
 	e := newEnv(t, nil)
-	rec := e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {e.user}}})
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.user}}})
 	if rec.Code != http.StatusForbidden {
 		t.Fatalf("user key sign-in: status %d, want 403", rec.Code)
 	}
@@ -143,7 +143,7 @@ func TestSignInFailures(t *testing.T) {
 		{"revoked", revoked, "198.51.100.4:1"},
 	}
 	for _, c := range cases {
-		rec := e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {c.key}}, remote: c.remote})
+		rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {c.key}}, remote: c.remote})
 		if rec.Code != http.StatusUnauthorized {
 			t.Errorf("%s: status %d, want 401", c.name, rec.Code)
 		}
@@ -163,7 +163,7 @@ func TestSignInFailures(t *testing.T) {
 	attacker := "198.51.100.77:1"
 	stopped := 0
 	for i := 0; i < 40 && stopped == 0; i++ {
-		rec := e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {unknown}}, remote: attacker})
+		rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {unknown}}, remote: attacker})
 		if rec.Code == http.StatusForbidden || rec.Code == http.StatusTooManyRequests {
 			stopped = rec.Code
 		}
@@ -192,7 +192,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 		{"same origin", sameOrigin, http.StatusSeeOther},
 	}
 	for _, tc := range cases {
-		rec := e.do(req{method: "POST", path: "/dashboard/offenders/block", cookie: c, form: block, header: tc.header})
+		rec := e.do(req{method: http.MethodPost, path: "/dashboard/offenders/block", cookie: c, form: block, header: tc.header})
 		if rec.Code != tc.want {
 			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.want)
 		}
@@ -202,7 +202,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 		}
 	}
 	// Sign-in is a state change too (login CSRF).
-	rec := e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {e.admin}},
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.admin}},
 		header: map[string]string{"Sec-Fetch-Site": "cross-site"}})
 	if rec.Code != http.StatusForbidden || len(rec.Header().Values("Set-Cookie")) != 0 {
 		t.Errorf("cross-site sign-in: status %d cookies %v, want 403 and none", rec.Code, rec.Header().Values("Set-Cookie"))
@@ -215,15 +215,15 @@ func TestStateChangesArePostOnly(t *testing.T) {
 	c := e.signIn(e.admin)
 	gets := map[string]bool{}
 	for _, rt := range e.routes() {
-		if rt.Method == "GET" {
+		if rt.Method == http.MethodGet {
 			gets[rt.Pattern] = true
 		}
 	}
 	for _, rt := range e.routes() {
-		if rt.Method != "POST" || gets[rt.Pattern] {
+		if rt.Method != http.MethodPost || gets[rt.Pattern] {
 			continue
 		}
-		rec := e.do(req{method: "GET", path: concrete(rt.Pattern) + "?ip=203.0.113.9&duration=1h", cookie: c})
+		rec := e.do(req{method: http.MethodGet, path: concrete(rt.Pattern) + "?ip=203.0.113.9&duration=1h", cookie: c})
 		if rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s: status %d, want 404 (state changes only accept POST)", rt.Pattern, rec.Code)
 		}

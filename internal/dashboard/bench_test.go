@@ -27,7 +27,7 @@ func BenchmarkOverview(b *testing.B) {
 	c := e.signIn(e.analyst)
 	b.ReportAllocs()
 	for b.Loop() {
-		if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
+		if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
 			b.Fatalf("status %d", rec.Code)
 		}
 	}
@@ -40,7 +40,7 @@ func BenchmarkStylesheet(b *testing.B) {
 	c := e.signIn(e.analyst)
 	b.ReportAllocs()
 	for b.Loop() {
-		if rec := e.do(req{method: "GET", path: "/dashboard/static/app.css", cookie: c}); rec.Code != http.StatusOK {
+		if rec := e.do(req{method: http.MethodGet, path: "/dashboard/static/app.css", cookie: c}); rec.Code != http.StatusOK {
 			b.Fatalf("status %d", rec.Code)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 func TestDisabledUserSessionEnds(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.signIn(e.analyst)
-	if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
 		t.Fatalf("overview before: %d", rec.Code)
 	}
 	u, err := e.app.Store.UserByName(context.Background(), "ana")
@@ -24,11 +24,11 @@ func TestDisabledUserSessionEnds(t *testing.T) {
 	if _, err := e.app.Users.SetDisabled(context.Background(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c})
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/dashboard/login") {
 		t.Errorf("overview of a disabled user: %d Location %q, want a redirect to sign-in", rec.Code, rec.Header().Get("Location"))
 	}
-	rec = e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {e.analyst}}})
+	rec = e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.analyst}}})
 	if rec.Code == http.StatusSeeOther {
 		t.Error("a disabled user signed in")
 	}
@@ -47,11 +47,11 @@ func TestRotatedKeyLeavesTheDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c})
 	if rec.Code != http.StatusSeeOther {
 		t.Errorf("session of a rotated key: %d, want a redirect to sign-in", rec.Code)
 	}
-	rec = e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {e.admin}}})
+	rec = e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.admin}}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "replaced by rotation") {
 		t.Errorf("sign-in with the old key: %d, want 403 naming the rotation", rec.Code)
 	}

@@ -185,7 +185,7 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 // signIn posts key to the sign-in form and returns the session cookie.
 func (e *env) signIn(key string) *http.Cookie {
 	e.t.Helper()
-	rec := e.do(req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {key}}})
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {key}}})
 	if rec.Code != http.StatusSeeOther {
 		e.t.Fatalf("sign-in: status %d, want 303; body %s", rec.Code, rec.Body)
 	}

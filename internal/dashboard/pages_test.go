@@ -42,7 +42,7 @@ func TestOverviewShowsCriticalEvent(t *testing.T) {
 		secevent.Event{Type: secevent.AuthFailure, Severity: secevent.Medium, ClientIP: "203.0.113.66"},
 		secevent.Event{Type: secevent.RateLimited, Severity: secevent.Medium, ClientIP: "203.0.113.67"},
 	)
-	body := e.do(req{method: "GET", path: "/dashboard/", cookie: e.signIn(e.analyst)}).Body.String()
+	body := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: e.signIn(e.analyst)}).Body.String()
 	for _, want := range []string{"brute_force", "203.0.113.66", `<span class="badge sev-critical">critical</span>`, `<rect class="sev-critical"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("overview lacks %q", want)
@@ -90,7 +90,7 @@ func TestEventsFilterPaginationAndCSV(t *testing.T) {
 		{"reversed period", "?from=2025-01-02T00:00&to=2025-01-01T00:00", 400, 0, false},
 	}
 	for _, tc := range cases {
-		rec := e.do(req{method: "GET", path: "/dashboard/events" + tc.query, cookie: c})
+		rec := e.do(req{method: http.MethodGet, path: "/dashboard/events" + tc.query, cookie: c})
 		body := rec.Body.String()
 		if rec.Code != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.status)
@@ -103,17 +103,17 @@ func TestEventsFilterPaginationAndCSV(t *testing.T) {
 		}
 	}
 	// Following "Older" from the first page shows the remaining 11.
-	first := e.do(req{method: "GET", path: "/dashboard/events", cookie: c}).Body.String()
+	first := e.do(req{method: http.MethodGet, path: "/dashboard/events", cookie: c}).Body.String()
 	m := regexp.MustCompile(`href="(/dashboard/events\?before=[^"]+)" id="older"`).FindStringSubmatch(first)
 	if m == nil {
 		t.Fatal("no older link")
 	}
-	older := e.do(req{method: "GET", path: strings.ReplaceAll(m[1], "&amp;", "&"), cookie: c})
+	older := e.do(req{method: http.MethodGet, path: strings.ReplaceAll(m[1], "&amp;", "&"), cookie: c})
 	if n := len(rowRE.FindAllString(older.Body.String(), -1)); older.Code != 200 || n != 11 {
 		t.Errorf("second page: status %d, %d rows, want 200 and 11", older.Code, n)
 	}
 
-	rec := e.do(req{method: "GET", path: "/dashboard/events.csv?type=injection_detected", cookie: c})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/events.csv?type=injection_detected", cookie: c})
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment;") {
 		t.Fatalf("csv: status %d disposition %q", rec.Code, rec.Header().Get("Content-Disposition"))
 	}
@@ -128,7 +128,7 @@ func TestEventsFilterPaginationAndCSV(t *testing.T) {
 	}
 	// The analyst sees the user id as its pseudonym; the admin's export
 	// defuses the formula.
-	if admin := e.do(req{method: "GET", path: "/dashboard/events.csv?type=injection_detected", cookie: e.signIn(e.admin)}).Body.String(); !strings.Contains(admin, "'@SUM(A1)") {
+	if admin := e.do(req{method: http.MethodGet, path: "/dashboard/events.csv?type=injection_detected", cookie: e.signIn(e.admin)}).Body.String(); !strings.Contains(admin, "'@SUM(A1)") {
 		t.Errorf("admin csv lacks the defused user id cell: %s", admin)
 	}
 	for _, want := range []string{`'=HYPERLINK("http://evil")`, "'+cmd", e.app.Predictions.Pseudonym("@SUM(A1)")} {
@@ -143,7 +143,7 @@ func TestBlockAndUnblock(t *testing.T) {
 	c := e.signIn(e.admin)
 	ctx := context.Background()
 	post := func(path string, form url.Values) *http.Response {
-		return e.do(req{method: "POST", path: path, cookie: c, form: form, header: sameOrigin}).Result()
+		return e.do(req{method: http.MethodPost, path: path, cookie: c, form: form, header: sameOrigin}).Result()
 	}
 	res := post("/dashboard/offenders/block", url.Values{"ip": {"203.0.113.7"}, "duration": {"24h"}, "reason": {"<b>scanner</b>"}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -153,7 +153,7 @@ func TestBlockAndUnblock(t *testing.T) {
 	if err != nil || !blocked || b.Reason != "<b>scanner</b>" || b.By != "root-admin" {
 		t.Fatalf("after block: blocked=%v block=%+v err=%v", blocked, b, err)
 	}
-	page := e.do(req{method: "GET", path: "/dashboard/offenders", cookie: c}).Body.String()
+	page := e.do(req{method: http.MethodGet, path: "/dashboard/offenders", cookie: c}).Body.String()
 	for _, want := range []string{"Blocked 203.0.113.7 for 24 hours.", "&lt;b&gt;scanner&lt;/b&gt;", "192.0.2.0/24", "23h59m"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("offenders page lacks %q", want)
@@ -177,7 +177,7 @@ func TestBlockAndUnblock(t *testing.T) {
 		if res := post("/dashboard/offenders/block", r.form); res.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s: status %d, want 303 with a notice", r.name, res.StatusCode)
 		}
-		page := e.do(req{method: "GET", path: "/dashboard/offenders", cookie: c}).Body.String()
+		page := e.do(req{method: http.MethodGet, path: "/dashboard/offenders", cookie: c}).Body.String()
 		if !strings.Contains(page, r.flash) {
 			t.Errorf("%s: notice %q not shown", r.name, r.flash)
 		}
@@ -192,7 +192,7 @@ func TestBlockAndUnblock(t *testing.T) {
 	if _, blocked, _ := e.app.IDS.Check(ctx, mustAddr(t, "203.0.113.7")); blocked {
 		t.Error("still blocked after unblock")
 	}
-	if page := e.do(req{method: "GET", path: "/dashboard/offenders", cookie: c}).Body.String(); !strings.Contains(page, "Unblocked 203.0.113.7.") {
+	if page := e.do(req{method: http.MethodGet, path: "/dashboard/offenders", cookie: c}).Body.String(); !strings.Contains(page, "Unblocked 203.0.113.7.") {
 		t.Error("no unblock notice")
 	}
 }
@@ -207,12 +207,12 @@ func TestIncidentAcknowledgeAndResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin, analyst := e.signIn(e.admin), e.signIn(e.analyst)
-	list := e.do(req{method: "GET", path: "/dashboard/incidents", cookie: analyst}).Body.String()
+	list := e.do(req{method: http.MethodGet, path: "/dashboard/incidents", cookie: analyst}).Body.String()
 	if !strings.Contains(list, inc.ID) || !strings.Contains(list, "&lt;script&gt;alert(1)&lt;/script&gt;") || strings.Contains(list, "<script>") {
 		t.Errorf("incident list: missing id or unescaped description")
 	}
 	path := "/dashboard/incidents/" + inc.ID
-	if rec := e.do(req{method: "POST", path: path + "/resolve", cookie: analyst, form: url.Values{"resolution": {"x"}}, header: sameOrigin}); rec.Code != http.StatusForbidden {
+	if rec := e.do(req{method: http.MethodPost, path: path + "/resolve", cookie: analyst, form: url.Values{"resolution": {"x"}}, header: sameOrigin}); rec.Code != http.StatusForbidden {
 		t.Errorf("analyst resolve: status %d, want 403", rec.Code)
 	}
 	steps := []struct {
@@ -227,7 +227,7 @@ func TestIncidentAcknowledgeAndResolve(t *testing.T) {
 		{"resolve", "/resolve", url.Values{"resolution": {"Blocked the source.\r\nRotated the key."}}, incident.StatusResolved, "Incident resolved."},
 	}
 	for _, s := range steps {
-		rec := e.do(req{method: "POST", path: path + s.action, cookie: admin, form: s.form, header: sameOrigin})
+		rec := e.do(req{method: http.MethodPost, path: path + s.action, cookie: admin, form: s.form, header: sameOrigin})
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != path {
 			t.Errorf("%s: status %d Location %q", s.name, rec.Code, rec.Header().Get("Location"))
 		}
@@ -235,7 +235,7 @@ func TestIncidentAcknowledgeAndResolve(t *testing.T) {
 		if err != nil || got.Status != s.wantStatus {
 			t.Errorf("%s: status %q (err %v), want %q", s.name, got.Status, err, s.wantStatus)
 		}
-		if page := e.do(req{method: "GET", path: path, cookie: admin}).Body.String(); !strings.Contains(page, s.notice) {
+		if page := e.do(req{method: http.MethodGet, path: path, cookie: admin}).Body.String(); !strings.Contains(page, s.notice) {
 			t.Errorf("%s: notice %q not shown", s.name, s.notice)
 		}
 	}
@@ -243,7 +243,7 @@ func TestIncidentAcknowledgeAndResolve(t *testing.T) {
 	if got.Resolution != "Blocked the source.\nRotated the key." {
 		t.Errorf("resolution %q, want CRLF normalised", got.Resolution)
 	}
-	page := e.do(req{method: "GET", path: path, cookie: admin}).Body.String()
+	page := e.do(req{method: http.MethodGet, path: path, cookie: admin}).Body.String()
 	for _, want := range []string{"acknowledged</strong> by root-admin", "resolved</strong> by root-admin", `id="incident-status">resolved`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("incident page lacks %q", want)
@@ -252,7 +252,7 @@ func TestIncidentAcknowledgeAndResolve(t *testing.T) {
 	if strings.Contains(page, `id="resolve-form"`) {
 		t.Error("a resolved incident still offers the resolve form")
 	}
-	if rec := e.do(req{method: "GET", path: "/dashboard/incidents/inc_nope", cookie: admin}); rec.Code != http.StatusNotFound {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/incidents/inc_nope", cookie: admin}); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown incident: status %d, want 404", rec.Code)
 	}
 }
@@ -265,7 +265,7 @@ func TestKeysCreateRotateRevoke(t *testing.T) {
 	c := e.signIn(e.admin)
 	ctx := context.Background()
 	post := func(path string, form url.Values) (int, string) {
-		rec := e.do(req{method: "POST", path: path, cookie: c, form: form, header: sameOrigin})
+		rec := e.do(req{method: http.MethodPost, path: path, cookie: c, form: form, header: sameOrigin})
 		return rec.Code, rec.Body.String()
 	}
 	code, body := post("/dashboard/keys", url.Values{"user": {"svc-etl"}, "role": {"user"}, "name": {"nightly <etl>"}})
@@ -276,7 +276,7 @@ func TestKeysCreateRotateRevoke(t *testing.T) {
 	if _, err := e.app.Keys.Authenticate(ctx, m[1]); err != nil {
 		t.Fatalf("created key does not authenticate: %v", err)
 	}
-	list := e.do(req{method: "GET", path: "/dashboard/keys", cookie: c}).Body.String()
+	list := e.do(req{method: http.MethodGet, path: "/dashboard/keys", cookie: c}).Body.String()
 	if strings.Contains(list, m[1]) {
 		t.Error("the keys list shows a plaintext key")
 	}
@@ -321,7 +321,7 @@ func TestStoredXSSRendersAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, role := range []struct{ name, key string }{{"analyst", e.analyst}, {"admin", e.admin}} {
-		body := e.do(req{method: "GET", path: "/dashboard/predictions", cookie: e.signIn(role.key)}).Body.String()
+		body := e.do(req{method: http.MethodGet, path: "/dashboard/predictions", cookie: e.signIn(role.key)}).Body.String()
 		if strings.Contains(body, "<script") || strings.Contains(body, "<img") {
 			t.Errorf("%s: stored markup reached the page unescaped", role.name)
 		}
@@ -355,7 +355,7 @@ func TestPredictionsPageAnonymized(t *testing.T) {
 		t.Fatalf("API view user id = %q, want a psn_ pseudonym", analystView.UserID)
 	}
 	for _, role := range []struct{ name, key string }{{"analyst", e.analyst}, {"admin", e.admin}} {
-		body := e.do(req{method: "GET", path: "/dashboard/predictions", cookie: e.signIn(role.key)}).Body.String()
+		body := e.do(req{method: http.MethodGet, path: "/dashboard/predictions", cookie: e.signIn(role.key)}).Body.String()
 		if !strings.Contains(body, want) {
 			t.Errorf("%s: page lacks the anonymized text %q", role.name, want)
 		}
@@ -383,11 +383,11 @@ func TestEventsPseudonymousForAnalysts(t *testing.T) {
 		t.Fatalf("pseudonym = %q", psn)
 	}
 	for _, path := range []string{"/dashboard/events?type=data_erased", "/dashboard/events.csv?type=data_erased"} {
-		analyst := e.do(req{method: "GET", path: path, cookie: e.signIn(e.analyst)}).Body.String()
+		analyst := e.do(req{method: http.MethodGet, path: path, cookie: e.signIn(e.analyst)}).Body.String()
 		if strings.Contains(analyst, p.UserID) || !strings.Contains(analyst, psn) {
 			t.Errorf("analyst %s: want pseudonym %s and not user id %s", path, psn, p.UserID)
 		}
-		admin := e.do(req{method: "GET", path: path, cookie: e.signIn(e.admin)}).Body.String()
+		admin := e.do(req{method: http.MethodGet, path: path, cookie: e.signIn(e.admin)}).Body.String()
 		if !strings.Contains(admin, p.UserID) {
 			t.Errorf("admin %s: want user id %s", path, p.UserID)
 		}

@@ -55,7 +55,7 @@ func TestCookieAttributes(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := c.r
-		r.method, r.path, r.form = "POST", "/dashboard/login", url.Values{"key": {e.admin}}
+		r.method, r.path, r.form = http.MethodPost, "/dashboard/login", url.Values{"key": {e.admin}}
 		rec := e.do(r)
 		ck := sessionCookie(rec)
 		if rec.Code != http.StatusSeeOther || ck == nil {
@@ -73,7 +73,7 @@ func TestCookieAttributes(t *testing.T) {
 		}
 		// The session is read back under the same scheme.
 		back := c.r
-		back.method, back.path, back.cookie = "GET", "/dashboard/", ck
+		back.method, back.path, back.cookie = http.MethodGet, "/dashboard/", ck
 		if got := e.do(back); got.Code != http.StatusOK {
 			t.Errorf("%s: overview with the new cookie: status %d, want 200", c.name, got.Code)
 		}
@@ -83,7 +83,7 @@ func TestCookieAttributes(t *testing.T) {
 func TestSessionEndsOnSignOut(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.signIn(e.admin)
-	rec := e.do(req{method: "POST", path: "/dashboard/logout", cookie: c, form: url.Values{}, header: sameOrigin})
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/logout", cookie: c, form: url.Values{}, header: sameOrigin})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=signedout" {
 		t.Fatalf("sign-out: status %d Location %q", rec.Code, rec.Header().Get("Location"))
 	}
@@ -91,7 +91,7 @@ func TestSessionEndsOnSignOut(t *testing.T) {
 		t.Errorf("sign-out did not delete the cookie: %v", rec.Header().Values("Set-Cookie"))
 	}
 	// The old id is dead server-side, even if a browser kept the cookie.
-	if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c}); rec.Code != http.StatusSeeOther {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c}); rec.Code != http.StatusSeeOther {
 		t.Errorf("old session after sign-out: status %d, want 303 to sign-in", rec.Code)
 	}
 }
@@ -108,13 +108,13 @@ func TestSessionEndsWithItsKey(t *testing.T) {
 	for _, c := range cases {
 		key, id := e.key("ops-"+c.name, rbac.RoleAdmin)
 		ck := e.signIn(key)
-		if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: ck}); rec.Code != http.StatusOK {
+		if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: ck}); rec.Code != http.StatusOK {
 			t.Fatalf("%s: before: status %d", c.name, rec.Code)
 		}
 		if err := c.end(id); err != nil {
 			t.Fatal(err)
 		}
-		rec := e.do(req{method: "GET", path: "/dashboard/", cookie: ck})
+		rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: ck})
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=ended" {
 			t.Errorf("%s key: status %d Location %q, want 303 to /dashboard/login?m=ended", c.name, rec.Code, rec.Header().Get("Location"))
 		}
@@ -122,11 +122,11 @@ func TestSessionEndsWithItsKey(t *testing.T) {
 	// Revoking one's own key from the dashboard ends the session at once.
 	key, id := e.key("self-revoker", rbac.RoleAdmin)
 	ck := e.signIn(key)
-	rec := e.do(req{method: "POST", path: "/dashboard/keys/" + id + "/revoke", cookie: ck, form: url.Values{}, header: sameOrigin})
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/keys/" + id + "/revoke", cookie: ck, form: url.Values{}, header: sameOrigin})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=ended" {
 		t.Errorf("self-revoke: status %d Location %q", rec.Code, rec.Header().Get("Location"))
 	}
-	if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: ck}); rec.Code != http.StatusSeeOther {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: ck}); rec.Code != http.StatusSeeOther {
 		t.Errorf("after self-revoke: status %d, want 303", rec.Code)
 	}
 }
@@ -141,23 +141,23 @@ func TestCSPOnEveryDashboardResponse(t *testing.T) {
 		name string
 		r    req
 	}{
-		{"sign-in page", req{method: "GET", path: "/dashboard/login", header: cors}},
-		{"stylesheet", req{method: "GET", path: "/dashboard/static/app.css"}},
-		{"redirect to sign-in", req{method: "GET", path: "/dashboard/events"}},
-		{"failed sign-in", req{method: "POST", path: "/dashboard/login", form: url.Values{"key": {"samo_bad"}}, remote: "198.51.100.20:1"}},
-		{"overview", req{method: "GET", path: "/dashboard/", cookie: admin, header: cors}},
-		{"events", req{method: "GET", path: "/dashboard/events", cookie: analyst}},
-		{"bad filter", req{method: "GET", path: "/dashboard/events?severity=nope", cookie: analyst}},
-		{"csv export", req{method: "GET", path: "/dashboard/events.csv", cookie: analyst, header: cors}},
-		{"offenders", req{method: "GET", path: "/dashboard/offenders", cookie: admin}},
-		{"incidents", req{method: "GET", path: "/dashboard/incidents", cookie: admin}},
-		{"keys", req{method: "GET", path: "/dashboard/keys", cookie: admin}},
-		{"forbidden", req{method: "GET", path: "/dashboard/keys", cookie: analyst}},
-		{"not found", req{method: "GET", path: "/dashboard/nope", cookie: admin}},
-		{"predictions", req{method: "GET", path: "/dashboard/predictions", cookie: analyst}},
-		{"reports", req{method: "GET", path: "/dashboard/reports", cookie: analyst}},
-		{"report download", req{method: "GET", path: "/dashboard/reports/download?format=json", cookie: analyst}},
-		{"cross-origin refusal", req{method: "POST", path: "/dashboard/logout", form: url.Values{}, header: map[string]string{"Sec-Fetch-Site": "cross-site"}}},
+		{"sign-in page", req{method: http.MethodGet, path: "/dashboard/login", header: cors}},
+		{"stylesheet", req{method: http.MethodGet, path: "/dashboard/static/app.css"}},
+		{"redirect to sign-in", req{method: http.MethodGet, path: "/dashboard/events"}},
+		{"failed sign-in", req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {"samo_bad"}}, remote: "198.51.100.20:1"}},
+		{"overview", req{method: http.MethodGet, path: "/dashboard/", cookie: admin, header: cors}},
+		{"events", req{method: http.MethodGet, path: "/dashboard/events", cookie: analyst}},
+		{"bad filter", req{method: http.MethodGet, path: "/dashboard/events?severity=nope", cookie: analyst}},
+		{"csv export", req{method: http.MethodGet, path: "/dashboard/events.csv", cookie: analyst, header: cors}},
+		{"offenders", req{method: http.MethodGet, path: "/dashboard/offenders", cookie: admin}},
+		{"incidents", req{method: http.MethodGet, path: "/dashboard/incidents", cookie: admin}},
+		{"keys", req{method: http.MethodGet, path: "/dashboard/keys", cookie: admin}},
+		{"forbidden", req{method: http.MethodGet, path: "/dashboard/keys", cookie: analyst}},
+		{"not found", req{method: http.MethodGet, path: "/dashboard/nope", cookie: admin}},
+		{"predictions", req{method: http.MethodGet, path: "/dashboard/predictions", cookie: analyst}},
+		{"reports", req{method: http.MethodGet, path: "/dashboard/reports", cookie: analyst}},
+		{"report download", req{method: http.MethodGet, path: "/dashboard/reports/download?format=json", cookie: analyst}},
+		{"cross-origin refusal", req{method: http.MethodPost, path: "/dashboard/logout", form: url.Values{}, header: map[string]string{"Sec-Fetch-Site": "cross-site"}}},
 	}
 	for _, c := range cases {
 		rec := e.do(c.r)
@@ -176,12 +176,12 @@ func TestCSPOnEveryDashboardResponse(t *testing.T) {
 		}
 	}
 	// The standalone HTML report has the report's own hash-pinned policy.
-	rec := e.do(req{method: "GET", path: "/dashboard/reports/view", cookie: analyst})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/reports/view", cookie: analyst})
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Security-Policy") != report.ContentSecurityPolicy() {
 		t.Errorf("report view: status %d CSP %q, want 200 and %q", rec.Code, rec.Header().Get("Content-Security-Policy"), report.ContentSecurityPolicy())
 	}
 	// The API keeps its own policy and CORS.
-	api := e.do(req{method: "GET", path: "/health", header: cors})
+	api := e.do(req{method: http.MethodGet, path: "/health", header: cors})
 	if api.Header().Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" {
 		t.Errorf("API CSP changed: %q", api.Header().Get("Content-Security-Policy"))
 	}
@@ -195,11 +195,11 @@ func TestIdleSessionExpires(t *testing.T) {
 	e := newEnvClock(t, clock)
 	c := e.signIn(e.admin)
 	clock.add(10 * time.Minute)
-	if rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
+	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
 		t.Fatalf("after 10 idle minutes: status %d, want 200", rec.Code)
 	}
 	clock.add(16 * time.Minute)
-	rec := e.do(req{method: "GET", path: "/dashboard/", cookie: c})
+	rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=expired" {
 		t.Errorf("after 16 idle minutes: status %d Location %q, want 303 to /dashboard/login?m=expired", rec.Code, rec.Header().Get("Location"))
 	}

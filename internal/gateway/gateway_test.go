@@ -66,7 +66,7 @@ func TestPredictSendsContractRequest(t *testing.T) {
 		t.Fatalf("Predict: %v", err)
 	}
 	s := <-got
-	want := headers{method: "POST", path: "/models/goemotions:predict", query: "v=2", ctype: "application/json",
+	want := headers{method: http.MethodPost, path: "/models/goemotions:predict", query: "v=2", ctype: "application/json",
 		accept: "application/json", reqID: "req_abc", user: "svc", pass: "s3cret"}
 	if s.headers != want {
 		t.Errorf("request = %+v, want %+v", s.headers, want)

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,7 +48,7 @@ func (r Request) encode(host string) []byte {
 	for k, v := range r.Header {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
 	}
-	if len(r.Body) > 0 || r.Method == "POST" || r.Method == "PUT" {
+	if len(r.Body) > 0 || r.Method == http.MethodPost || r.Method == http.MethodPut {
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(r.Body))
 	}
 	b.WriteString("\r\n")

@@ -42,11 +42,11 @@ func TestRunModes(t *testing.T) {
 		wantCode int
 		wantBody string
 	}{
-		{"closed loop with body", Request{Method: "POST", Path: "/echo", Body: []byte(`{"text":"hi"}`),
+		{"closed loop with body", Request{Method: http.MethodPost, Path: "/echo", Body: []byte(`{"text":"hi"}`),
 			Header: map[string]string{"Content-Type": "application/json"}}, 0, 200, `{"text":"hi"}`},
-		{"chunked response", Request{Method: "GET", Path: "/chunked"}, 0, 200, "part one,part two"},
-		{"connection close", Request{Method: "GET", Path: "/close"}, 0, 503, "gone\n"},
-		{"fixed rate", Request{Method: "POST", Path: "/echo", Body: []byte("x")}, 200, 200, "x"},
+		{"chunked response", Request{Method: http.MethodGet, Path: "/chunked"}, 0, 200, "part one,part two"},
+		{"connection close", Request{Method: http.MethodGet, Path: "/close"}, 0, 503, "gone\n"},
+		{"fixed rate", Request{Method: http.MethodPost, Path: "/echo", Body: []byte("x")}, 200, 200, "x"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestFixedRateCountsQueueing(t *testing.T) {
 	}))
 	defer srv.Close()
 	res, err := Run(context.Background(), Config{
-		Addr: strings.TrimPrefix(srv.URL, "http://"), Requests: []Request{{Method: "GET", Path: "/"}},
+		Addr: strings.TrimPrefix(srv.URL, "http://"), Requests: []Request{{Method: http.MethodGet, Path: "/"}},
 		Conns: 1, Duration: 600 * time.Millisecond, Rate: 100,
 	})
 	if err != nil {
@@ -122,10 +122,10 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"no address", Config{Requests: []Request{{Method: "GET", Path: "/"}}, Conns: 1, Duration: time.Second}},
+		{"no address", Config{Requests: []Request{{Method: http.MethodGet, Path: "/"}}, Conns: 1, Duration: time.Second}},
 		{"no requests", Config{Addr: "127.0.0.1:1", Conns: 1, Duration: time.Second}},
-		{"no connections", Config{Addr: "127.0.0.1:1", Requests: []Request{{Method: "GET", Path: "/"}}, Duration: time.Second}},
-		{"negative rate", Config{Addr: "127.0.0.1:1", Requests: []Request{{Method: "GET", Path: "/"}}, Conns: 1, Duration: time.Second, Rate: -1}},
+		{"no connections", Config{Addr: "127.0.0.1:1", Requests: []Request{{Method: http.MethodGet, Path: "/"}}, Duration: time.Second}},
+		{"negative rate", Config{Addr: "127.0.0.1:1", Requests: []Request{{Method: http.MethodGet, Path: "/"}}, Conns: 1, Duration: time.Second, Rate: -1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

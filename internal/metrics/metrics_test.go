@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func (f *fakeStore) EventSeverityCounts(context.Context, time.Time) (map[seceven
 func scrape(t *testing.T, m *Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	b, _ := io.ReadAll(rec.Body)
 	return string(b)
 }
@@ -40,8 +41,8 @@ func scrape(t *testing.T, m *Metrics) string {
 func TestPrometheusExposition(t *testing.T) {
 	m := New(Options{Version: "v1.2.3", GoVersion: "go1.27.3", Shed: func() int64 { return 7 },
 		BlockedIPs: func(context.Context) (int, error) { return 3, nil }})
-	m.ObserveRequest("POST", "POST /v1/predict", 200, 12*time.Millisecond)
-	m.ObserveRequest("POST", "POST /v1/predict", 429, time.Millisecond)
+	m.ObserveRequest(http.MethodPost, "POST /v1/predict", 200, 12*time.Millisecond)
+	m.ObserveRequest(http.MethodPost, "POST /v1/predict", 429, time.Millisecond)
 	m.ObserveRequest("BREW", "", 404, time.Millisecond)
 	m.ObservePrediction("goemotions", 3*time.Millisecond)
 	m.OnEvents(context.Background(), []secevent.Event{
@@ -154,8 +155,8 @@ func TestSummary(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	m := New(Options{Version: "v1", Store: st, Now: clock})
-	m.ObserveRequest("GET", "GET /health", 200, time.Millisecond)
-	m.ObserveRequest("GET", "GET /health", 503, time.Millisecond)
+	m.ObserveRequest(http.MethodGet, "GET /health", 200, time.Millisecond)
+	m.ObserveRequest(http.MethodGet, "GET /health", 503, time.Millisecond)
 	v, err := m.Summary(context.Background())
 	if err != nil {
 		t.Fatal(err)

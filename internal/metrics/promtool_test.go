@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		Breakers:     func() map[string]string { return map[string]string{"model": "closed"} },
 		Pools:        func() map[string]sql.DBStats { return map[string]sql.DBStats{"main": {}} },
 	})
-	m.ObserveRequest("GET", "GET /v1/predictions", 200, time.Millisecond)
+	m.ObserveRequest(http.MethodGet, "GET /v1/predictions", 200, time.Millisecond)
 	m.ObservePrediction("goemotions", time.Millisecond)
 	m.OnEvents(context.Background(), []secevent.Event{{Type: secevent.RateLimited, Severity: secevent.Medium, Details: map[string]string{"scope": "ip"}}})
 	cmd := exec.Command(promtool, "check", "metrics")

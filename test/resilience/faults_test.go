@@ -32,7 +32,7 @@ func TestKill9DuringWrites(t *testing.T) {
 	acked := map[string]bool{}
 	reqs := make([]httpload.Request, 16)
 	for i := range reqs {
-		reqs[i] = httpload.Request{Method: "POST", Path: "/v1/predict", Body: predictBody(i),
+		reqs[i] = httpload.Request{Method: http.MethodPost, Path: "/v1/predict", Body: predictBody(i),
 			Header: map[string]string{"Content-Type": "application/json", "X-API-Key": key}}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -230,7 +230,7 @@ func TestReadOnlyDataDir(t *testing.T) {
 		code, ctype, body := s.post("/v1/predict", key, predictBody(100))
 		t.Logf("read-only: started; predict answered %d %s", code, body)
 		problemJSON(t, code, ctype, body)
-		req, _ := http.NewRequest("GET", "http://"+s.addr+"/v1/predictions?limit=5", nil)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+s.addr+"/v1/predictions?limit=5", nil)
 		req.Header.Set("X-API-Key", key)
 		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 			t.Errorf("GET /v1/predictions on a read-only disk: %v %v, want 200", resp, err)
@@ -403,7 +403,7 @@ func TestOversizedRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			body := []byte(`{"text":"` + strings.Repeat("a", tc.body) + `"}`)
-			req, _ := http.NewRequest("POST", "http://"+s.addr+"/v1/predict", bytes.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/v1/predict", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("X-API-Key", key)
 			if tc.header > 0 {

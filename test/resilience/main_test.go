@@ -238,7 +238,7 @@ func predictBody(i int) []byte {
 // post sends one request and returns status, content type and body.
 func (s *samo) post(path, key string, body []byte) (int, string, []byte) {
 	s.t.Helper()
-	req, _ := http.NewRequest("POST", "http://"+s.addr+path, bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-API-Key", key)
 	resp, err := http.DefaultClient.Do(req)

@@ -2,6 +2,7 @@ package resilience
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -44,7 +45,7 @@ func TestSoak(t *testing.T) {
 
 	reqs := make([]httpload.Request, 64)
 	for i := range reqs {
-		reqs[i] = httpload.Request{Method: "POST", Path: "/v1/predict", Body: predictBody(i),
+		reqs[i] = httpload.Request{Method: http.MethodPost, Path: "/v1/predict", Body: predictBody(i),
 			Header: map[string]string{"Content-Type": "application/json", "X-API-Key": key}}
 	}
 	var mu sync.Mutex

@@ -73,7 +73,7 @@ func TestUploadPeakRSS(t *testing.T) {
 		codes := map[int]int{}
 		for range 10 {
 			wg.Go(func() {
-				req, _ := http.NewRequest("POST", "http://"+s.addr+"/v1/predict/batch", bytes.NewReader(u.body))
+				req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/v1/predict/batch", bytes.NewReader(u.body))
 				req.Header.Set("Content-Type", u.ctype)
 				req.Header.Set("X-API-Key", key)
 				resp, err := http.DefaultClient.Do(req)
