@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -22,10 +23,10 @@ func atLeast(n int) func([]secevent.Event) bool {
 func TestDeadKeyFromNewAddressIsCriticalOverHTTP(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
-	key := ta.key("kim", rbac.User)
+	key := ta.key("kim", rbac.RoleUser)
 	id := keyID(t, ta, key)
 	const owner, stranger = "198.51.100.40", "203.0.113.140"
-	if rec := ta.doFrom(owner, "GET", "/v1/predictions", key, nil); rec.Code != 200 {
+	if rec := ta.doFrom(owner, http.MethodGet, "/v1/predictions", key, nil); rec.Code != 200 {
 		t.Fatalf("the key from its owner's address: %d %s", rec.Code, rec.Body)
 	}
 	// Written to the store, where every replica reads it.
@@ -35,13 +36,13 @@ func TestDeadKeyFromNewAddressIsCriticalOverHTTP(t *testing.T) {
 	if used, err := ta.Store.KeyUsedFrom(context.Background(), id, owner); err != nil || !used {
 		t.Fatalf("the owner's address is not stored: %v, %v", used, err)
 	}
-	if rec := ta.do("DELETE", "/v1/admin/keys/"+id, admin, nil); rec.Code >= 300 {
+	if rec := ta.do(http.MethodDelete, "/v1/admin/keys/"+id, admin, nil); rec.Code >= 300 {
 		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
 	}
 
-	fromOwner := ta.doFrom(owner, "GET", "/v1/predictions", key, nil)
-	fromStranger := ta.doFrom(stranger, "GET", "/v1/predictions", key, nil)
-	ta.doFrom(stranger, "GET", "/v1/predictions", key, nil) // retried: still one event
+	fromOwner := ta.doFrom(owner, http.MethodGet, "/v1/predictions", key, nil)
+	fromStranger := ta.doFrom(stranger, http.MethodGet, "/v1/predictions", key, nil)
+	ta.doFrom(stranger, http.MethodGet, "/v1/predictions", key, nil) // retried: still one event
 	for name, rec := range map[string]int{"owner": fromOwner.Code, "stranger": fromStranger.Code} {
 		if rec != 401 {
 			t.Errorf("the revoked key from the %s's address: %d, want 401", name, rec)
@@ -68,24 +69,24 @@ func TestDeadKeyFromNewAddressIsCriticalOverHTTP(t *testing.T) {
 	if got := outcomes(inc); inc.Severity != "critical" || !strings.HasPrefix(got["block_ip"], "ok") {
 		t.Errorf("incident %s, timeline %v; want critical with the stranger blocked", inc.Severity, got)
 	}
-	if rec := ta.doFrom(stranger, "GET", "/v1/metrics", "", nil); rec.Code != 403 {
+	if rec := ta.doFrom(stranger, http.MethodGet, "/v1/metrics", "", nil); rec.Code != 403 {
 		t.Errorf("the stranger's address after the playbook: %d, want 403", rec.Code)
 	}
-	if rec := ta.doFrom(owner, "GET", "/v1/metrics", "", nil); rec.Code != 401 {
+	if rec := ta.doFrom(owner, http.MethodGet, "/v1/metrics", "", nil); rec.Code != 401 {
 		t.Errorf("the owner's address: %d, want 401 (not blocked)", rec.Code)
 	}
 
 	// A suspended key: the same signal, with the status named.
-	other := ta.key("lou", rbac.User)
+	other := ta.key("lou", rbac.RoleUser)
 	otherID := keyID(t, ta, other)
-	if rec := ta.doFrom(owner, "GET", "/v1/predictions", other, nil); rec.Code != 200 {
+	if rec := ta.doFrom(owner, http.MethodGet, "/v1/predictions", other, nil); rec.Code != 200 {
 		t.Fatalf("second key: %d", rec.Code)
 	}
 	if err := ta.Keys.Suspend(context.Background(), otherID); err != nil {
 		t.Fatal(err)
 	}
-	ta.doFrom(owner, "GET", "/v1/predictions", other, nil) // seen, not yet flushed: still the owner
-	if rec := ta.doFrom("192.0.2.77", "GET", "/v1/predictions", other, nil); rec.Code != 401 {
+	ta.doFrom(owner, http.MethodGet, "/v1/predictions", other, nil) // seen, not yet flushed: still the owner
+	if rec := ta.doFrom("192.0.2.77", http.MethodGet, "/v1/predictions", other, nil); rec.Code != 401 {
 		t.Errorf("the suspended key from a new address: %d, want 401", rec.Code)
 	}
 	evs = ta.waitEvents(secevent.KeyNewAddress, atLeast(2))

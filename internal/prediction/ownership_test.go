@@ -181,7 +181,7 @@ func as(role rbac.Role, user string, scope ...rbac.Permission) context.Context {
 // seed stores one record of alice through the service.
 func (f *fixture) seed(t *testing.T, user, text string) Record {
 	t.Helper()
-	r, err := f.svc.Predict(as(rbac.User, user), Input{Text: text, Taxonomy: "ekman"})
+	r, err := f.svc.Predict(as(rbac.RoleUser, user), Input{Text: text, Taxonomy: "ekman"})
 	if err != nil {
 		t.Fatalf("Predict: %v", err)
 	}
@@ -209,7 +209,7 @@ func TestPredictStoresCallersRecord(t *testing.T) {
 
 func TestPredictBatchItemsFailApart(t *testing.T) {
 	f := newFixture(t, "")
-	res := f.svc.PredictBatch(as(rbac.User, "alice"), []Input{{Text: "one"}, {Text: "fail me"}, {Text: "three"}})
+	res := f.svc.PredictBatch(as(rbac.RoleUser, "alice"), []Input{{Text: "one"}, {Text: "fail me"}, {Text: "three"}})
 	if res[0].Err != nil || res[1].Err == nil || res[2].Err != nil || len(f.store.recs) != 2 {
 		t.Fatalf("results %+v, stored %d", res, len(f.store.recs))
 	}
@@ -220,12 +220,12 @@ func TestPredictBatchItemsFailApart(t *testing.T) {
 		}
 	}
 	f.store.saveErr = errors.New("disk full")
-	res = f.svc.PredictBatch(as(rbac.User, "alice"), []Input{{Text: "a"}, {Text: "fail me"}, {Text: "b"}})
+	res = f.svc.PredictBatch(as(rbac.RoleUser, "alice"), []Input{{Text: "a"}, {Text: "fail me"}, {Text: "b"}})
 	if res[0].Err == nil || res[2].Err == nil || res[0].Record.ID != "" {
 		t.Errorf("a failed save acknowledged an item: %+v", res)
 	}
 	f.svc.sealer = fakeSealer{fail: errors.New("no key")}
-	if _, err := f.svc.Predict(as(rbac.User, "alice"), Input{Text: "a"}); err == nil || !strings.Contains(err.Error(), "seal") {
+	if _, err := f.svc.Predict(as(rbac.RoleUser, "alice"), Input{Text: "a"}); err == nil || !strings.Contains(err.Error(), "seal") {
 		t.Errorf("seal failure: %v", err)
 	}
 }
@@ -241,13 +241,13 @@ func TestGetOwnership(t *testing.T) {
 			text, by string
 			keyID    string
 		}{
-			{"owner", as(rbac.User, "alice"), nil, "my secret", "alice", "key_alice"},
-			{"another user", as(rbac.User, "bob"), ErrNotFound, "", "", ""},
-			{"analyst", as(rbac.Analyst, "carol"), nil, map[AnalystView]string{AnalystAnonymized: "anon(my secret)", AnalystPIIMasked: "masked(my secret)"}[view], "pseudo(alice)", ""},
-			{"analyst owner", as(rbac.Analyst, "alice"), nil, "my secret", "alice", "key_alice"},
+			{"owner", as(rbac.RoleUser, "alice"), nil, "my secret", "alice", "key_alice"},
+			{"another user", as(rbac.RoleUser, "bob"), ErrNotFound, "", "", ""},
+			{"analyst", as(rbac.RoleAnalyst, "carol"), nil, map[AnalystView]string{AnalystAnonymized: "anon(my secret)", AnalystPIIMasked: "masked(my secret)"}[view], "pseudo(alice)", ""},
+			{"analyst owner", as(rbac.RoleAnalyst, "alice"), nil, "my secret", "alice", "key_alice"},
 			{"admin", as(rbac.RoleAdmin, "root"), nil, "my secret", "alice", "key_alice"},
 			{"no principal", context.Background(), ErrNoPrincipal, "", "", ""},
-			{"token without read", as(rbac.User, "alice", rbac.WritePredictions), ErrNoPrincipal, "", "", ""},
+			{"token without read", as(rbac.RoleUser, "alice", rbac.WritePredictions), ErrNoPrincipal, "", "", ""},
 		}
 		for _, c := range cases {
 			got, err := f.svc.Get(c.ctx, r.ID)
@@ -255,7 +255,7 @@ func TestGetOwnership(t *testing.T) {
 				t.Errorf("%s/%s: Get = %q by %q key %q, %v; want %q by %q key %q, %v", view, c.name, got.Text, got.UserID, got.KeyID, err, c.text, c.by, c.keyID, c.err)
 			}
 		}
-		if _, err := f.svc.Get(as(rbac.User, "alice"), "pred_missing"); !errors.Is(err, ErrNotFound) {
+		if _, err := f.svc.Get(as(rbac.RoleUser, "alice"), "pred_missing"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing id: %v", err)
 		}
 		if got := f.ev.types(); !slices.Equal(got, []secevent.Type{secevent.PlaintextRead}) {
@@ -268,20 +268,20 @@ func TestGetTamperedText(t *testing.T) {
 	f := newFixture(t, "")
 	r := f.seed(t, "alice", "hi")
 	f.store.recs[0].Sealed = []byte("pred_other|hi") // moved from another row
-	if _, err := f.svc.Get(as(rbac.User, "alice"), r.ID); !errors.Is(err, seal.ErrAuth) {
+	if _, err := f.svc.Get(as(rbac.RoleUser, "alice"), r.ID); !errors.Is(err, seal.ErrAuth) {
 		t.Fatalf("moved ciphertext: %v", err)
 	}
 	if got := f.ev.types(); !slices.Equal(got, []secevent.Type{secevent.CiphertextTampered}) {
 		t.Errorf("events %v, want ciphertext_tampered", got)
 	}
 	f.store.recs[0].Sealed = []byte("unreadable")
-	if _, err := f.svc.Get(as(rbac.User, "alice"), r.ID); err == nil {
+	if _, err := f.svc.Get(as(rbac.RoleUser, "alice"), r.ID); err == nil {
 		t.Fatal("unreadable value opened")
 	}
 	if n := len(f.ev.types()); n != 1 {
 		t.Errorf("a non-authentication failure was reported as tampering (%d events)", n)
 	}
-	if _, _, err := f.svc.List(as(rbac.User, "alice"), ListParams{}); err == nil {
+	if _, _, err := f.svc.List(as(rbac.RoleUser, "alice"), ListParams{}); err == nil {
 		t.Error("List returned a record it could not open")
 	}
 }
@@ -297,9 +297,9 @@ func TestListOwnershipAndPages(t *testing.T) {
 		owner string
 		n     int
 	}{
-		{as(rbac.User, "alice"), "alice", 3},
-		{as(rbac.User, "bob"), "bob", 1},
-		{as(rbac.Analyst, "carol"), "", 4},
+		{as(rbac.RoleUser, "alice"), "alice", 3},
+		{as(rbac.RoleUser, "bob"), "bob", 1},
+		{as(rbac.RoleAnalyst, "carol"), "", 4},
 		{as(rbac.RoleAdmin, "root"), "", 4},
 	} {
 		recs, next, err := f.svc.List(c.ctx, ListParams{})
@@ -308,15 +308,15 @@ func TestListOwnershipAndPages(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ limit, sent int }{{0, 21}, {-1, 21}, {1, 2}, {100, 101}, {101, 21}} {
-		if _, _, err := f.svc.List(as(rbac.User, "alice"), ListParams{Limit: c.limit}); err != nil || f.store.lastQuery.Limit != c.sent {
+		if _, _, err := f.svc.List(as(rbac.RoleUser, "alice"), ListParams{Limit: c.limit}); err != nil || f.store.lastQuery.Limit != c.sent {
 			t.Errorf("limit %d: store asked for %d, want %d (%v)", c.limit, f.store.lastQuery.Limit, c.sent, err)
 		}
 	}
-	recs, next, err := f.svc.List(as(rbac.User, "alice"), ListParams{Limit: 2})
+	recs, next, err := f.svc.List(as(rbac.RoleUser, "alice"), ListParams{Limit: 2})
 	if err != nil || len(recs) != 2 || next.ID != recs[1].ID || !next.At.Equal(recs[1].CreatedAt) {
 		t.Errorf("page of 2: %d records, next %+v, %v", len(recs), next, err)
 	}
-	recs, _, _ = f.svc.List(as(rbac.Analyst, "carol"), ListParams{})
+	recs, _, _ = f.svc.List(as(rbac.RoleAnalyst, "carol"), ListParams{})
 	for _, r := range recs {
 		if !strings.HasPrefix(r.Text, "anon(") || !strings.HasPrefix(r.UserID, "pseudo(") || r.KeyID != "" {
 			t.Errorf("analyst saw %+v", r)
@@ -325,7 +325,7 @@ func TestListOwnershipAndPages(t *testing.T) {
 	if _, _, err := f.svc.List(context.Background(), ListParams{}); !errors.Is(err, ErrNoPrincipal) {
 		t.Errorf("no principal: %v", err)
 	}
-	if _, _, err := f.svc.List(as(rbac.Analyst, "carol", rbac.ReadMetrics), ListParams{}); !errors.Is(err, ErrNoPrincipal) {
+	if _, _, err := f.svc.List(as(rbac.RoleAnalyst, "carol", rbac.ReadMetrics), ListParams{}); !errors.Is(err, ErrNoPrincipal) {
 		t.Errorf("token without read: %v", err)
 	}
 	want := []secevent.Type{secevent.PlaintextRead}
@@ -337,16 +337,16 @@ func TestListOwnershipAndPages(t *testing.T) {
 func TestListWordSearch(t *testing.T) {
 	f := newFixture(t, AnalystAnonymized)
 	f.seed(t, "alice", "happy words")
-	if _, _, err := f.svc.List(as(rbac.Analyst, "carol"), ListParams{Word: "happy"}); !errors.Is(err, ErrSearchNotAllowed) {
+	if _, _, err := f.svc.List(as(rbac.RoleAnalyst, "carol"), ListParams{Word: "happy"}); !errors.Is(err, ErrSearchNotAllowed) {
 		t.Errorf("analyst search under the anonymized view: %v", err)
 	}
 	term, _ := f.svc.index.Term("happy")
-	if _, _, err := f.svc.List(as(rbac.User, "alice"), ListParams{Word: "happy"}); err != nil ||
+	if _, _, err := f.svc.List(as(rbac.RoleUser, "alice"), ListParams{Word: "happy"}); err != nil ||
 		!bytes.Equal(f.store.lastQuery.Term, term) || !f.store.lastQuery.TermInPII {
 		t.Errorf("user search: query %+v, %v", f.store.lastQuery, err)
 	}
 	f.store.lastQuery = Query{}
-	if recs, _, err := f.svc.List(as(rbac.User, "alice"), ListParams{Word: "two words"}); err != nil || recs != nil || f.store.lastQuery.Limit != 0 {
+	if recs, _, err := f.svc.List(as(rbac.RoleUser, "alice"), ListParams{Word: "two words"}); err != nil || recs != nil || f.store.lastQuery.Limit != 0 {
 		t.Errorf("unsearchable word reached the store or found %v (%v)", recs, err)
 	}
 	if n := len(f.ev.types()); n != 0 {
@@ -355,14 +355,14 @@ func TestListWordSearch(t *testing.T) {
 
 	f = newFixture(t, AnalystPIIMasked)
 	f.seed(t, "alice", "happy words")
-	recs, _, err := f.svc.List(as(rbac.Analyst, "carol"), ListParams{Word: "happy"})
+	recs, _, err := f.svc.List(as(rbac.RoleAnalyst, "carol"), ListParams{Word: "happy"})
 	if err != nil || len(recs) != 1 || f.store.lastQuery.TermInPII || recs[0].Text != "masked(happy words)" {
 		t.Errorf("analyst search under pii_masked: %+v, query %+v, %v", recs, f.store.lastQuery, err)
 	}
 	if got := f.ev.types(); !slices.Equal(got, []secevent.Type{secevent.AnalystSearch}) || f.ev.ev[0].Details["records"] != "1" {
 		t.Errorf("events %v", f.ev.ev)
 	}
-	if _, _, err := f.svc.List(as(rbac.Analyst, "carol"), ListParams{}); err != nil || len(f.ev.types()) != 1 {
+	if _, _, err := f.svc.List(as(rbac.RoleAnalyst, "carol"), ListParams{}); err != nil || len(f.ev.types()) != 1 {
 		t.Errorf("an analyst listing without a word was audited as a search (%v)", err)
 	}
 }
@@ -374,11 +374,11 @@ func TestDeleteOwnership(t *testing.T) {
 		owner string
 		err   error
 	}{
-		{as(rbac.User, "alice"), "alice", nil},
-		{as(rbac.Analyst, "carol"), "carol", nil},
+		{as(rbac.RoleUser, "alice"), "alice", nil},
+		{as(rbac.RoleAnalyst, "carol"), "carol", nil},
 		{as(rbac.RoleAdmin, "root"), "", nil},
 		{context.Background(), "unchanged", ErrNoPrincipal},
-		{as(rbac.User, "alice", rbac.ReadPredictions), "unchanged", ErrNoPrincipal},
+		{as(rbac.RoleUser, "alice", rbac.ReadPredictions), "unchanged", ErrNoPrincipal},
 	} {
 		f.store.delOwner = "unchanged"
 		if err := f.svc.Delete(c.ctx, "pred_1"); !errors.Is(err, c.err) || f.store.delOwner != c.owner {
@@ -398,17 +398,17 @@ func TestFeedbackOwnership(t *testing.T) {
 		labels []string
 		err    error
 	}{
-		{as(rbac.User, "bob"), []string{"joy"}, ErrNotFound},
-		{as(rbac.User, "alice"), []string{"joy", "fear"}, ErrUnknownLabel},
+		{as(rbac.RoleUser, "bob"), []string{"joy"}, ErrNotFound},
+		{as(rbac.RoleUser, "alice"), []string{"joy", "fear"}, ErrUnknownLabel},
 		{context.Background(), []string{"joy"}, ErrNoPrincipal},
-		{as(rbac.User, "alice"), []string{"joy", "anger"}, nil},
-		{as(rbac.Analyst, "carol"), []string{"anger"}, nil},
+		{as(rbac.RoleUser, "alice"), []string{"joy", "anger"}, nil},
+		{as(rbac.RoleAnalyst, "carol"), []string{"anger"}, nil},
 	} {
 		if err := f.svc.Feedback(c.ctx, r.ID, c.labels); !errors.Is(err, c.err) {
 			t.Errorf("feedback %v: %v, want %v", c.labels, err, c.err)
 		}
 	}
-	if err := f.svc.Feedback(as(rbac.User, "alice"), "pred_missing", nil); !errors.Is(err, ErrNotFound) {
+	if err := f.svc.Feedback(as(rbac.RoleUser, "alice"), "pred_missing", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing: %v", err)
 	}
 	want := []string{r.ID + " alice joy,anger", r.ID + " carol anger"}
