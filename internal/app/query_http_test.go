@@ -11,7 +11,7 @@ import (
 // value counts (HTTP parameter pollution).
 func TestRepeatedQueryParametersRefused(t *testing.T) {
 	ta := newTestApp(t, nil)
-	user := ta.key("rita", rbac.User)
+	user := ta.key("rita", rbac.RoleUser)
 	admin := ta.key("sec", rbac.RoleAdmin)
 	for _, c := range []struct{ key, path, field string }{
 		{user, "/v1/predictions?q=calm&q=storm", "q"},
@@ -31,7 +31,7 @@ func TestRepeatedQueryParametersRefused(t *testing.T) {
 // A method a route does not declare (TRACE included) is 405, never served.
 func TestUndeclaredMethodsRefused(t *testing.T) {
 	ta := newTestApp(t, nil)
-	key := ta.key("tom", rbac.User)
+	key := ta.key("tom", rbac.RoleUser)
 	for _, m := range []string{"TRACE", "PUT", "PATCH"} {
 		if rec := ta.do(m, "/v1/predictions", key, nil); rec.Code != 405 {
 			t.Errorf("%s /v1/predictions: %d, want 405", m, rec.Code)
