@@ -1,7 +1,7 @@
 // Package apikey implements SAMO's API keys: their format, hashing,
 // authentication with a short-lived cache, idle expiry, rotation with a grace
-// period and a backup limit, revocation, and batched last-use writes
-// (DESIGN §4 "API keys"). Storage is behind the small Store interface, which
+// period and a backup limit, revocation, and batched last-use writes.
+// Storage is behind the small Store interface, which
 // the store package implements with SQL.
 //
 // # Format
@@ -105,18 +105,12 @@
 // transaction marks the old key as replaced, valid until now+grace, and
 // expires older keys of the lineage so at most BackupCount
 // (API_KEY_BACKUP_COUNT) previous keys remain valid; with BackupCount 0 the
-// old key ends at once. Decisions the issue left open:
-//   - grace 0 means Config.DefaultGrace (24 h unless configured; the Guide's
-//     rotation interval); grace is capped at MaxGrace (30 days). To end an
-//     old key immediately, revoke it.
-//   - Only a usable key that has not been rotated can be rotated; rotating a
-//     key in its grace period (ErrRotated) would fork the chain.
-//   - Revocation is per key and final; revoked and expired keys never become
-//     active again. Suspension is reversible in principle, but this package
-//     has no "resume" yet.
-//   - List and Get report the effective status: an active key past its
-//     grace, idle limit or ExpiresAt is shown as expired (the stored status
-//     is not rewritten).
+// old key ends at once. Grace 0 means Config.DefaultGrace; grace is capped
+// at MaxGrace (30 days); to end an old key immediately, revoke it. Only a
+// usable key that has not been rotated can be rotated (ErrRotated
+// otherwise). Revoked and expired keys never become active again. List and
+// Get report the effective status: an active key past its grace, idle limit
+// or ExpiresAt is shown as expired.
 //
 // # Configuration
 //

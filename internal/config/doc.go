@@ -27,8 +27,7 @@
 // JWT_PREVIOUS_SECRET_KEYS, DATABASE_URL and REDIS_URL are secrets: they are
 // held in a Secret, whose every printing path (fmt, slog, encoding/json,
 // encoding.TextMarshaler) prints "[redacted]". DATABASE_URL and REDIS_URL are
-// secrets because their URLs usually carry a password; the issue listed them
-// as plain strings, and we chose the safer type.
+// secrets because their URLs usually carry a password.
 //
 // Secrets have no flag, because a command line is visible to every local
 // user through ps. Each secret may instead be given as NAME_FILE, the path
@@ -95,20 +94,12 @@
 // refuses a secrets.env that group or others can access, and it never runs
 // in production. It returns the names it generated so the caller can say so.
 //
-// # Decisions the issue left open
+// # Value formats
 //
-//   - IDS_REQUESTS_PER_MINUTE defaults to 300, not the Guide's 50, so honest
-//     batch clients are not flagged; set 50 for the Guide's behaviour.
-//   - RATE_LIMIT_WINDOW, API_KEY_ROTATION_INTERVAL, SECURITY_REPORT_INTERVAL
-//     and the other durations accept whole seconds (the Guide's form) or Go
-//     durations (1h, 90s); booleans accept true/false, 1/0, yes/no, on/off.
-//   - TRUSTED_PROXIES and IP_ALLOWLIST accept CIDRs or bare IPs; a CIDR with
-//     host bits set (10.0.0.1/8) is refused rather than silently masked.
-//   - SECURITY_ALERT_WEBHOOK stays a plain string (the alert package needs to
-//     show and check its host); avoid URLs that embed a token.
-//   - Flags are parsed as raw text and validated with everything else, so a
-//     bad flag appears in the same list of problems; the last occurrence of
-//     a repeated flag wins (lists are comma-separated, not repeated).
+// Durations accept whole seconds or Go durations (1h, 90s); booleans accept
+// true/false, 1/0, yes/no, on/off; TRUSTED_PROXIES and IP_ALLOWLIST accept
+// CIDRs or bare IPs (a CIDR with host bits set is refused). Flags are
+// validated with everything else; the last of a repeated flag wins.
 //
 // # Variables and flags
 //

@@ -42,7 +42,7 @@
 // must be one of the probabilities. model_version reaches clients only when
 // it is 1-64 characters of [A-Za-z0-9._:+-], as "gateway-<format>/<version>".
 //
-// # Decisions
+// # Answers and failures
 //
 //   - The threshold is applied on our side even when it was sent: labels at
 //     or above it are kept. Without one, raw probabilities are cut at

@@ -23,8 +23,7 @@
 //
 // # Scoring
 //
-// The issue names four behaviours; each is a sliding window per client with
-// an allowance, and each occurrence beyond the allowance adds suspicion
+// Each scored behaviour is a sliding window per client with an allowance, and each occurrence beyond the allowance adds suspicion
 // points (defaults in DefaultConfig):
 //
 //	request              > 50 per minute            1 point each (the Guide's rule)
@@ -35,8 +34,7 @@
 //	distinct bad keys    > 3 new keys per minute    2 more points per new key
 //
 // Allowances keep honest mistakes (a typo'd key, a too-long text, a burst of
-// retries) from ever scoring, which the Guide's "block after 10 hits,
-// forever" did not. Points are remembered for SuspicionWindow (1 h); at
+// retries) from ever scoring. Points are remembered for SuspicionWindow (1 h); at
 // SuspicionThreshold (10) the client is blocked and its score reset. So an
 // enumerator trying a new key each time is blocked at its 7th attempt, a
 // client hammering through 429s at its 60th request in a minute, an
@@ -88,7 +86,7 @@
 // caller asks the store for its Generation and re-lists only when it moved;
 // local blocks and unblocks are visible at once, other replicas' within a
 // second. If the store cannot be read for longer than MaxStale (30 s), Check
-// returns ErrStale and the caller fails closed (DESIGN §6); Ready reports the
+// returns ErrStale and the caller fails closed; Ready reports the
 // same for /ready. Refused requests of a blocked client are summarized as one
 // blocked_request event per Window with a count, not one event per request.
 //

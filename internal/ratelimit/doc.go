@@ -3,14 +3,10 @@
 //
 // # Algorithm: sliding-window log
 //
-// The issue allows a sliding window or GCRA. We chose the sliding-window log
-// because its guarantee is exactly what RATE_LIMIT_REQUESTS per
-// RATE_LIMIT_WINDOW says to an operator: no interval of length Window ever
-// holds more than Limit allowed requests. GCRA with burst Limit lets up to
-// 2·Limit−1 through in one window (a full burst, then the refill), which is
-// not what "100 per 3600 s" reads as. The price is memory: one timestamp per
-// request counted in the window (8 bytes), grown on demand up to the limit.
-// That memory is bounded twice: by Limit per key, and by the number of
+// No interval of length Window ever holds more than Limit allowed requests:
+// exactly what RATE_LIMIT_REQUESTS per RATE_LIMIT_WINDOW says. The memory is
+// one timestamp per request counted in the window (8 bytes), grown on demand
+// up to the limit, so it is bounded by Limit per key and by the number of
 // allowed requests the server can process in one Window.
 //
 // Rules that every Limiter follows (the conformance suite in ratelimittest

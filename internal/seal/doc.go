@@ -88,11 +88,9 @@
 //
 // DeriveKey(purpose) gives stable 32-byte keys for other uses (the blind
 // index, pseudonyms). They are derived with HKDF from a random root secret
-// kept inside the wrapped keyring, not from the master key: the issue asked
-// for "HKDF from the KEK material", but then rotating ENCRYPTION_KEY would
-// silently change every blind index and pseudonym. With the root in the
-// keyring they survive both data-key rotation and master-key rotation
-// (Rewrap), and the master key need not stay in memory after Unwrap.
+// kept inside the wrapped keyring, not from the master key, so they survive
+// both data-key rotation and master-key rotation (Rewrap), and the master
+// key need not stay in memory after Unwrap.
 //
 // # Fernet
 //

@@ -200,8 +200,7 @@
 // fixed number of rounds. BenchmarkValidate70, BenchmarkValidate10k and
 // BenchmarkDetectAdversarial10k (openers without closers, nested
 // delimiters, self-decoding percent runs, separators without commands,
-// 10,000 line breaks, and for each scanner added for issue 15 its own
-// worst case) measure it. Base64 decoding is capped at 64 KiB per text and
+// 10,000 line breaks, and each scanner's own worst case) measure it. Base64 decoding is capped at 64 KiB per text and
 // the disguised-word skeleton is scanned once, never disguised again.
 //
 // Measured detection rates, and why each rule is shaped as it is, are in
