@@ -167,109 +167,201 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 // are dangerous on their own (strong: reverse shells, recursive deletes of
 // /, reads of sensitive files, network downloads).
 func evalCommand(word string, args []string) (match, strong, known bool) {
-	known = true
-	switch word {
-	case "cat", "head", "tail", "less", "more", "nl", "tac", "strings", "xxd", "od", "base64", "type", "grep":
-		for _, a := range args {
-			match = match || pathLike(a)
-			strong = strong || sensitiveArg(a)
+	// A privilege or session wrapper is judged by the command it runs.
+	if inSet(word, "sudo su nohup setsid") {
+		if len(args) > 0 {
+			return evalCommand(args[0], args[1:])
 		}
-	case "id", "whoami", "uname", "hostname", "pwd", "ifconfig", "ipconfig", "ps", "netstat", "ls", "dir", "systeminfo", "tasklist", "ver", "env", "printenv", "set":
-		match = true
-		for _, a := range args {
-			if !flagArg(a) && !pathLike(a) && a != "aux" {
-				match = false
-			}
-			strong = strong || sensitiveArg(a)
+		return word == "su", false, true
+	}
+	judge, known := commandRules[word]
+	if !known {
+		return false, false, false
+	}
+	match, strong = judge(word, args)
+	return match, strong, true
+}
+
+// argJudge says whether a known command's arguments make it an attack
+// (match) and a certain one (strong).
+type argJudge func(word string, args []string) (match, strong bool)
+
+// commandTable lists the commands the shell scanner knows, grouped by how
+// their arguments are judged. A word belongs to one group.
+var commandTable = []struct {
+	words string // space-separated command names
+	judge argJudge
+}{
+	{"cat head tail less more nl tac strings xxd od base64 type grep", judgeReader},
+	{"id whoami uname hostname pwd ifconfig ipconfig ps netstat ls dir systeminfo tasklist ver env printenv set", judgeProbe},
+	{"curl wget fetch nc ncat netcat socat telnet ping nslookup dig host traceroute tracert tftp ftp ssh scp sftp", judgeNetwork},
+	{"bash sh zsh ksh dash csh tcsh fish powershell pwsh cmd cmd.exe powershell.exe", judgeShell},
+	{"python python2 python3 perl ruby php node nodejs lua", judgeInterpreter},
+	{"rm rmdir del rd shred mkfs dd", judgeDelete},
+	{"sleep timeout", judgeSleep},
+	{"chmod chown chattr", judgePermissions},
+	{"echo printf", judgeEcho},
+	{"mkfifo mshta rundll32 regsvr32 certutil bitsadmin iex invoke-expression invoke-webrequest iwr start-process useradd adduser usermod chpasswd xterm", judgeAnyArgs},
+	{"net", judgeSubcommand("user localgroup use share group stop start view")},
+	{"reg", judgeSubcommand("add query delete export save")},
+	{"shutdown reboot halt poweroff crontab kill killall pkill", judgeSystem},
+	{"exec eval", judgeEval},
+}
+
+// commandRules is commandTable by command name.
+var commandRules = func() map[string]argJudge {
+	m := map[string]argJudge{}
+	for _, g := range commandTable {
+		for _, w := range strings.Fields(g.words) {
+			m[w] = g.judge
 		}
-		if (word == "set" || word == "env") && len(args) > 0 {
+	}
+	return m
+}()
+
+// judgeReader: a file reader with a path argument; certain on a sensitive
+// file.
+func judgeReader(_ string, args []string) (match, strong bool) {
+	for _, a := range args {
+		match = match || pathLike(a)
+		strong = strong || sensitiveArg(a)
+	}
+	return match, strong
+}
+
+// judgeProbe: a reconnaissance command with no arguments but flags and
+// paths (env and set only bare).
+func judgeProbe(word string, args []string) (match, strong bool) {
+	match = true
+	for _, a := range args {
+		if !flagArg(a) && !pathLike(a) && a != "aux" {
 			match = false
 		}
-	case "curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "telnet", "ping", "nslookup", "dig", "host", "traceroute", "tracert", "tftp", "ftp", "ssh", "scp", "sftp":
-		var flag, net bool
-		for _, a := range args {
-			flag = flag || flagArg(a)
-			net = net || netArg(a)
-			if (word == "nc" || word == "ncat" || word == "netcat" || word == "socat") && (a == "-e" || a == "-c" || strings.HasPrefix(a, "exec:")) {
-				strong = true
-			}
-		}
-		match = flag || net
-		strong = strong || (flag && net)
-		if (word == "curl" || word == "wget") && net {
+		strong = strong || sensitiveArg(a)
+	}
+	if (word == "set" || word == "env") && len(args) > 0 {
+		match = false
+	}
+	return match, strong
+}
+
+// judgeNetwork: a network tool with a flag or a network argument; certain
+// with both, with a download by curl or wget, or with a netcat-style exec.
+func judgeNetwork(word string, args []string) (match, strong bool) {
+	var flag, net bool
+	relay := inSet(word, "nc ncat netcat socat")
+	for _, a := range args {
+		flag = flag || flagArg(a)
+		net = net || netArg(a)
+		if relay && (a == "-e" || a == "-c" || strings.HasPrefix(a, "exec:")) {
 			strong = true
 		}
-	case "bash", "sh", "zsh", "ksh", "dash", "csh", "tcsh", "fish", "powershell", "pwsh", "cmd", "cmd.exe", "powershell.exe":
-		match = true
-		for _, a := range args {
-			if !flagArg(a) {
-				match = false
-			}
-			if inSet(a, "-c -i /c /k -enc -e -encodedcommand -nop -noprofile -w -command -ep -executionpolicy -windowstyle -exec") {
-				strong = true
-			}
+	}
+	match = flag || net
+	strong = strong || (flag && net)
+	if (word == "curl" || word == "wget") && net {
+		strong = true
+	}
+	return match, strong
+}
+
+// judgeShell: a shell with flags only, or running a command string;
+// certain with an execution flag.
+func judgeShell(_ string, args []string) (match, strong bool) {
+	match = true
+	for _, a := range args {
+		if !flagArg(a) {
+			match = false
 		}
-		if len(args) > 0 && (args[0] == "-c" || args[0] == "/c" || args[0] == "-command") {
+		if inSet(a, "-c -i /c /k -enc -e -encodedcommand -nop -noprofile -w -command -ep -executionpolicy -windowstyle -exec") {
+			strong = true
+		}
+	}
+	if len(args) > 0 && (args[0] == "-c" || args[0] == "/c" || args[0] == "-command") {
+		match = true
+	}
+	return match, strong
+}
+
+// judgeInterpreter: an interpreter given code on the command line.
+func judgeInterpreter(_ string, args []string) (match, strong bool) {
+	for _, a := range args {
+		if a == "-c" || a == "-e" || a == "-r" {
+			match, strong = true, true
+		}
+	}
+	return match, strong
+}
+
+// judgeDelete: a destructive command with a path or flag; certain when
+// forced or recursive on a root-like target.
+func judgeDelete(_ string, args []string) (match, strong bool) {
+	var rf bool
+	for _, a := range args {
+		if flagArg(a) && (strings.ContainsAny(a[1:], "rfsq") || a == "--no-preserve-root") {
+			rf = true
+		}
+		match = match || pathLike(a) || flagArg(a)
+		if rf && inSet(a, "/ /* ~ * ~/ c:\\ /home /etc /var /usr --no-preserve-root") {
+			strong = true
+		}
+	}
+	return match, strong
+}
+
+// judgeSleep: a delay of a whole number (time-based blind injection).
+func judgeSleep(_ string, args []string) (match, strong bool) {
+	return len(args) == 1 && strings.Trim(args[0], "0123456789") == "", false
+}
+
+// judgePermissions: a mode or ownership change; certain for 777 or setuid.
+func judgePermissions(_ string, args []string) (match, strong bool) {
+	for _, a := range args {
+		if strings.HasPrefix(a, "+") || strings.Trim(a, "01234567") == "" || strings.Contains(a, "+s") || strings.Contains(a, "+x") {
 			match = true
 		}
-	case "python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua":
-		for _, a := range args {
-			if a == "-c" || a == "-e" || a == "-r" {
-				match, strong = true, true
-			}
-		}
-	case "rm", "rmdir", "del", "rd", "shred", "mkfs", "dd":
-		var rf bool
-		for _, a := range args {
-			if flagArg(a) && (strings.ContainsAny(a[1:], "rfsq") || a == "--no-preserve-root") {
-				rf = true
-			}
-			match = match || pathLike(a) || flagArg(a)
-			if rf && inSet(a, "/ /* ~ * ~/ c:\\ /home /etc /var /usr --no-preserve-root") {
-				strong = true
-			}
-		}
-	case "sleep", "timeout":
-		match = len(args) == 1 && strings.Trim(args[0], "0123456789") == ""
-	case "chmod", "chown", "chattr":
-		for _, a := range args {
-			if strings.HasPrefix(a, "+") || strings.Trim(a, "01234567") == "" || strings.Contains(a, "+s") || strings.Contains(a, "+x") {
-				match = true
-			}
-			strong = strong || a == "777" || strings.Contains(a, "+s")
-		}
-	case "echo", "printf":
-		for k, a := range args {
-			if (a == ">" || a == ">>") && k+1 < len(args) && pathLike(args[k+1]) || strings.HasPrefix(a, ">/") || strings.HasPrefix(a, ">>/") {
-				match, strong = true, true
-			}
-		}
-	case "mkfifo", "mshta", "rundll32", "regsvr32", "certutil", "bitsadmin", "iex", "invoke-expression", "invoke-webrequest", "iwr", "start-process", "useradd", "adduser", "usermod", "chpasswd", "xterm":
-		match = len(args) > 0
-		strong = match
-	case "net":
-		match = len(args) > 0 && inSet(args[0], "user localgroup use share group stop start view")
-	case "reg":
-		match = len(args) > 0 && inSet(args[0], "add query delete export save")
-	case "shutdown", "reboot", "halt", "poweroff", "crontab", "kill", "killall", "pkill":
-		match = len(args) == 0
-		for _, a := range args {
-			match = match || flagArg(a) || a == "now"
-		}
-	case "exec", "eval":
-		for _, a := range args {
-			match = match || strings.ContainsAny(a, "<>$'\"/")
-		}
-	case "sudo", "su", "nohup", "setsid":
-		if len(args) > 0 {
-			match, strong, known = evalCommand(args[0], args[1:])
-			return match, strong, known
-		}
-		match = word == "su"
-	default:
-		known = false
+		strong = strong || a == "777" || strings.Contains(a, "+s")
 	}
-	return match, strong, known
+	return match, strong
+}
+
+// judgeEcho: output redirected into a path.
+func judgeEcho(_ string, args []string) (match, strong bool) {
+	for k, a := range args {
+		if (a == ">" || a == ">>") && k+1 < len(args) && pathLike(args[k+1]) || strings.HasPrefix(a, ">/") || strings.HasPrefix(a, ">>/") {
+			match, strong = true, true
+		}
+	}
+	return match, strong
+}
+
+// judgeAnyArgs: a command that is an attack with any argument.
+func judgeAnyArgs(_ string, args []string) (match, strong bool) {
+	return len(args) > 0, len(args) > 0
+}
+
+// judgeSubcommand: a command whose first argument is one of subs.
+func judgeSubcommand(subs string) argJudge {
+	return func(_ string, args []string) (match, strong bool) {
+		return len(args) > 0 && inSet(args[0], subs), false
+	}
+}
+
+// judgeSystem: a system-control command bare, with a flag or "now".
+func judgeSystem(_ string, args []string) (match, strong bool) {
+	match = len(args) == 0
+	for _, a := range args {
+		match = match || flagArg(a) || a == "now"
+	}
+	return match, false
+}
+
+// judgeEval: exec or eval of something with shell syntax.
+func judgeEval(_ string, args []string) (match, strong bool) {
+	for _, a := range args {
+		match = match || strings.ContainsAny(a, "<>$'\"/")
+	}
+	return match, false
 }
 
 func flagArg(a string) bool {
