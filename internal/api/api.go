@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,7 +121,8 @@ type MetricsSource interface {
 // API holds the handlers' dependencies.
 type API struct {
 	Deps
-	uploads chan struct{} // the MaxUploads semaphore; nil when unbounded
+	uploads   chan struct{} // the MaxUploads semaphore; nil when unbounded
+	lastReady readiness     // /ready's round of checks in progress
 }
 
 // New returns the API.
@@ -138,13 +140,33 @@ func New(d Deps) *API {
 	return a
 }
 
-// Handler returns the mux serving every route of the table, each wrapped in
-// RouteChain. Unmatched requests get a problem+json 404 or 405.
+// Handler returns the mux serving every route of the table but the probes
+// (Probes), each wrapped in RouteChain. Unmatched requests get a
+// problem+json 404 or 405.
 func (a *API) Handler() (http.Handler, error) {
 	routes := a.Routes()
 	if err := checkAccess(routes); err != nil {
 		return nil, err
 	}
+	return a.serve(slices.DeleteFunc(routes, func(rt Route) bool { return rt.Access.Probe })), nil
+}
+
+// Probes returns the liveness and readiness routes' paths and their
+// handler, for the server to answer ahead of the global chain (no block
+// list, rate limit, HTTPS requirement or access log: an orchestrator's
+// probes must not depend on them). They need no credentials, and concurrent
+// /ready calls share one round of checks.
+func (a *API) Probes() (paths []string, h http.Handler) {
+	routes := slices.DeleteFunc(a.Routes(), func(rt Route) bool { return !rt.Access.Probe })
+	for _, rt := range routes {
+		paths = append(paths, rt.Pattern)
+	}
+	return paths, a.serve(routes)
+}
+
+// serve returns a handler for routes, each in its per-route chain, with
+// the mux's 404/405 decisions as problem+json.
+func (a *API) serve(routes []Route) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		rt.handle = strictQuery(knownQuery(rt), rt.handle)
@@ -163,7 +185,7 @@ func (a *API) Handler() (http.Handler, error) {
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}), nil
+	})
 }
 
 // checkAccess refuses a table with a route that names no access rule, so

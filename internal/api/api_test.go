@@ -1,12 +1,17 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/samo-brain/samo/internal/auth"
 	"github.com/samo-brain/samo/internal/problem"
@@ -30,6 +35,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	probePaths, probes := a.Probes()
 	doc := a.OpenAPI()
 	b, _ := json.Marshal(doc)
 	var parsed struct {
@@ -55,7 +61,19 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		// (401 for guarded routes) rather than the 404/405 fallback.
 		path := regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(rt.Pattern, "x")
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(rt.Method, path, nil))
+		serving := h
+		if rt.Access.Probe != slices.Contains(probePaths, rt.Pattern) {
+			t.Errorf("%s: probe %v, but Probes lists %v", key, rt.Access.Probe, probePaths)
+		}
+		if rt.Access.Probe {
+			serving = probes
+			other := httptest.NewRecorder()
+			h.ServeHTTP(other, httptest.NewRequest(rt.Method, path, nil))
+			if other.Code != 404 {
+				t.Errorf("probe %s also served by Handler (%d): probes are answered ahead of the global chain only", key, other.Code)
+			}
+		}
+		serving.ServeHTTP(rec, httptest.NewRequest(rt.Method, path, nil))
 		if rec.Code == 404 && strings.Contains(rec.Body.String(), "No such endpoint") || rec.Code == 405 || rec.Code >= 500 && !rt.Access.Public {
 			t.Errorf("%s is in the table but not served (%d)", key, rec.Code)
 		}
@@ -122,4 +140,46 @@ func TestCheckObjectKeys(t *testing.T) {
 			t.Errorf("checkObjectKeys(%s) = %q, want %q", c.body, got, c.code)
 		}
 	}
+}
+
+// TestReadyChecksOnceForConcurrentProbes: /ready calls that arrive while a
+// round of checks runs share it, so a flood of probes (public, outside the
+// rate limits) is one check at a time for the store; a later call runs a
+// new round and sees a failure at once.
+func TestReadyChecksOnceForConcurrentProbes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		checks := 0
+		gate := make(chan struct{})
+		var failing error
+		a := New(Deps{Auth: denyAll{}, Version: "test", Log: slog.New(slog.DiscardHandler),
+			Ready: []Checker{{Name: "store", Check: func(context.Context) error {
+				checks++
+				<-gate
+				return failing
+			}}}})
+		_, probes := a.Probes()
+		ready := func() int {
+			rec := httptest.NewRecorder()
+			probes.ServeHTTP(rec, httptest.NewRequest("GET", "/ready", nil))
+			return rec.Code
+		}
+		codes := make(chan int, 5)
+		for range 5 {
+			go func() { codes <- ready() }()
+		}
+		synctest.Wait() // one round is checking, four probes wait for it
+		close(gate)
+		for range 5 {
+			if code := <-codes; code != 200 {
+				t.Errorf("/ready = %d, want 200", code)
+			}
+		}
+		if checks != 1 {
+			t.Errorf("5 concurrent probes ran the checks %d times, want 1", checks)
+		}
+		failing = errors.New("store down")
+		if code := ready(); code != 503 || checks != 2 {
+			t.Errorf("next probe with the store down: %d after %d rounds, want 503 after 2", code, checks)
+		}
+	})
 }

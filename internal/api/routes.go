@@ -10,6 +10,9 @@ import (
 type Access struct {
 	// Public routes need no credentials.
 	Public bool
+	// Probe marks the liveness and readiness probes: public, and served
+	// outside the global chain (API.Probes).
+	Probe bool
 	// Perm is the permission an authenticated caller needs. A route that is
 	// neither Public nor names a Perm is refused at start-up (deny by default).
 	Perm rbac.Permission
@@ -36,6 +39,7 @@ type Route struct {
 
 var (
 	public  = Access{Public: true}
+	probe   = Access{Public: true, Probe: true}
 	anyKey  = Access{AnyKey: true}
 	refresh = Access{Refresh: true}
 )
@@ -55,9 +59,9 @@ func (a *API) Routes() []Route {
 
 func (a *API) coreRoutes() []Route {
 	return []Route{
-		{"GET", "/health", public, "Liveness", a.health},
-		{"GET", "/api/health", public, "Liveness (compatibility alias)", a.health},
-		{"GET", "/ready", public, "Readiness of store, cache and model", a.ready},
+		{"GET", "/health", probe, "Liveness", a.health},
+		{"GET", "/api/health", probe, "Liveness (compatibility alias)", a.health},
+		{"GET", "/ready", probe, "Readiness of store, cache and model", a.ready},
 		{"GET", "/openapi.json", public, "OpenAPI 3.1 document", a.openAPI},
 		{"GET", "/.well-known/jwks.json", public, "Public JWT verification keys", a.jwks},
 

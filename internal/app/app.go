@@ -211,13 +211,15 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	h = dash.Mount(h)
-	a.Handler = server.Wrap(h, server.Chain(server.ChainDeps{
+	chain := server.ChainDeps{
 		Log: log, Events: a.Events, IDS: a.IDS, Limiter: limiter,
 		IPPolicy:     ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},
 		RateLimiting: cfg.EnableRateLimiting, TrustedProxies: cfg.TrustedProxies,
 		AllowedOrigins: cfg.AllowedOrigins, CORSEnabled: cfg.CORSEnabled, HTTPSRequired: cfg.HTTPSRequired,
-		TLS: cfg.TLSEnabled(), Now: opt.Now, Metrics: mon.metrics,
-	}))
+		Now: opt.Now, Metrics: mon.metrics,
+	}
+	probePaths, probes := a.API.Probes()
+	a.Handler = server.WithProbes(server.Wrap(h, server.Chain(chain)), probes, probePaths, chain)
 	a.jobs = append(a.jobs, a.scale.exclusive("retention", a.retention(opt.Now)))
 	built = true
 	return a, nil

@@ -128,8 +128,8 @@ func (u *countingUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestReadyProbesTheUpstreamOnce: many concurrent /ready calls make one
-// upstream inference, later calls reuse its outcome, and /ready is within
-// the per-IP limit.
+// upstream inference and later calls reuse its outcome, so /ready — a probe,
+// outside the per-IP limit — cannot be used to load the model server.
 func TestReadyProbesTheUpstreamOnce(t *testing.T) {
 	up := &countingUpstream{gate: make(chan struct{})}
 	srv := httptest.NewServer(up)
@@ -159,11 +159,19 @@ func TestReadyProbesTheUpstreamOnce(t *testing.T) {
 	if n := up.calls.Load(); n != 1 {
 		t.Errorf("40 /ready calls made %d upstream inferences, want 1", n)
 	}
-	rec := ta.doFrom("192.0.2.44", "GET", "/ready", "", nil)
-	if rec.Code != 429 {
-		t.Errorf("41st /ready from one address within the window: %d, want 429 (the per-IP limit is 40)", rec.Code)
+	// Probes are outside the chain: 40 of them spent none of the address's
+	// budget of 40.
+	for i := range 40 {
+		if rec := ta.doFrom("192.0.2.44", "GET", "/v1/predictions", "", nil); rec.Code != 401 {
+			t.Fatalf("request %d after 40 probes: %d, want 401 (within the per-IP limit of 40)", i+1, rec.Code)
+		}
 	}
-	if rec := ta.doFrom("192.0.2.44", "GET", "/health", "", nil); rec.Code != 200 {
-		t.Errorf("/health past the per-IP limit: %d, want 200 (liveness stays exempt)", rec.Code)
+	if rec := ta.doFrom("192.0.2.44", "GET", "/v1/predictions", "", nil); rec.Code != 429 {
+		t.Errorf("41st request: %d, want 429", rec.Code)
+	}
+	for _, path := range []string{"/ready", "/health"} {
+		if rec := ta.doFrom("192.0.2.44", "GET", path, "", nil); rec.Code != 200 {
+			t.Errorf("%s past the per-IP limit: %d, want 200", path, rec.Code)
+		}
 	}
 }

@@ -181,7 +181,7 @@ func TestCSPOnEveryDashboardResponse(t *testing.T) {
 		t.Errorf("report view: status %d CSP %q, want 200 and %q", rec.Code, rec.Header().Get("Content-Security-Policy"), report.ContentSecurityPolicy())
 	}
 	// The API keeps its own policy and CORS.
-	api := e.do(req{method: http.MethodGet, path: "/health", header: cors})
+	api := e.do(req{method: http.MethodGet, path: "/openapi.json", header: cors})
 	if api.Header().Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" {
 		t.Errorf("API CSP changed: %q", api.Header().Get("Content-Security-Policy"))
 	}

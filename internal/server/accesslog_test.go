@@ -22,8 +22,7 @@ func TestAccessLogLevelByStatus(t *testing.T) {
 		{200, "INFO"}, {204, "INFO"}, {304, "INFO"}, {400, "WARN"}, {404, "WARN"}, {429, "WARN"}, {500, "ERROR"}, {503, "ERROR"},
 	} {
 		var buf bytes.Buffer
-		d := ChainDeps{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: time.Now}
-		h := accessLog(d)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
+		h := accessLog(slog.New(slog.NewJSONHandler(&buf, nil)), nil, time.Now)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
 		req := httptest.NewRequest(http.MethodGet, "/x", nil)
 		req = req.WithContext(reqctx.With(req.Context(), &reqctx.Info{Start: time.Now(), RequestID: "r1"}))
 		h.ServeHTTP(httptest.NewRecorder(), req)

@@ -17,12 +17,12 @@ func TestSecurityHeaderNamesAreCanonical(t *testing.T) {
 		}
 	}
 	// Adding to a header on one response must not leak into another.
-	h := securityHeaders(ChainDeps{})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := securityHeaders(nil)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Add("Cache-Control", "private")
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	rec := httptest.NewRecorder()
-	securityHeaders(ChainDeps{})(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	securityHeaders(nil)(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if got := rec.Header().Values("Cache-Control"); len(got) != 1 || got[0] != "no-store" {
 		t.Errorf("Cache-Control on a later response = %q, want only no-store", got)
 	}

@@ -34,7 +34,6 @@ type ChainDeps struct {
 	AllowedOrigins []string
 	CORSEnabled    bool
 	HTTPSRequired  bool
-	TLS            bool // this listener terminates TLS itself
 	Now            func() time.Time
 	Metrics        RequestObserver
 }
@@ -45,30 +44,44 @@ type RequestObserver interface {
 }
 
 // Chain returns the global middleware in the order requests pass through
-// them. Each step only relies on the ones before it:
+// them. Each step only relies on the ones before it, and a step switched
+// off by the configuration is not in the chain at all:
 //
 //  1. requestInfo   – request id, start time, client IP (X-Forwarded-For, X-Request-ID and traceparent only from TRUSTED_PROXIES)
 //  2. recoverPanic  – a panic becomes a 500 problem, never a dropped connection or a stack trace
 //  3. accessLog     – one JSON line per request: method, route, status, duration, request id, key id
 //  4. securityHeaders – the Guide's headers + Cache-Control: no-store, on every response including errors (HSTS only over HTTPS)
-//  5. cors          – only ALLOWED_ORIGINS, never * with credentials
-//  6. requireHTTPS  – plain-HTTP API calls refused with a clear problem when HTTPS_REQUIRED
-//  7. blockCheck    – blocked client IPs get 403 before any other work
-//  8. ipRateLimit   – per-IP budget before authentication, so invented keys get no fresh bucket
+//  5. cors          – only ALLOWED_ORIGINS, never * with credentials (when CORS_ENABLED; otherwise preflights are refused)
+//  6. requireHTTPS  – plain-HTTP calls refused with a clear problem (only when HTTPS_REQUIRED)
+//  7. blockCheck    – blocked client IPs get 403 before any other work (when intrusion detection runs)
+//  8. ipRateLimit   – per-IP budget before authentication, so invented keys get no fresh bucket (when rate limiting is on)
 //
 // Authentication, authorization, per-principal rate limiting and validation
-// run per route (api.RouteChain), because they depend on the route.
+// run per route (api.RouteChain), because they depend on the route. The
+// liveness and readiness probes are answered ahead of this chain
+// (WithProbes).
 func Chain(d ChainDeps) []Middleware {
-	return []Middleware{
-		requestInfo(d),
-		recoverPanic(d),
-		accessLog(d),
-		securityHeaders(d),
-		cors(d),
-		requireHTTPS(d),
-		blockCheck(d),
-		ipRateLimit(d),
+	chain := []Middleware{
+		requestInfo(d.TrustedProxies, d.Now),
+		recoverPanic(d.Log),
+		accessLog(d.Log, d.Metrics, d.Now),
+		securityHeaders(d.TrustedProxies),
 	}
+	if d.CORSEnabled {
+		chain = append(chain, cors(d.AllowedOrigins))
+	} else {
+		chain = append(chain, refusePreflight)
+	}
+	if d.HTTPSRequired {
+		chain = append(chain, requireHTTPS(d.TrustedProxies))
+	}
+	if d.IDS != nil {
+		chain = append(chain, blockCheck(d.IDS, d.Log))
+	}
+	if d.RateLimiting && d.Limiter != nil {
+		chain = append(chain, ipRateLimit(d.Limiter, d.IPPolicy, d.Events, d.Log, d.Now))
+	}
+	return chain
 }
 
 // Wrap applies chain to h, the first middleware outermost.
@@ -79,6 +92,23 @@ func Wrap(h http.Handler, chain []Middleware) http.Handler {
 	return h
 }
 
+// WithProbes answers requests for the probe paths (liveness, readiness:
+// exact paths, any method) with probes behind a short chain — request id,
+// panic recovery, security headers — and every other request with full.
+// Probes are public and cheap by design, and an orchestrator must see the
+// process and its dependencies whatever the block list, the rate limiter
+// or the HTTPS requirement say; they are not in the access log.
+func WithProbes(full, probes http.Handler, paths []string, d ChainDeps) http.Handler {
+	probes = Wrap(probes, []Middleware{requestInfo(d.TrustedProxies, d.Now), recoverPanic(d.Log), securityHeaders(d.TrustedProxies)})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(paths, r.URL.Path) {
+			probes.ServeHTTP(w, r)
+			return
+		}
+		full.ServeHTTP(w, r)
+	})
+}
+
 // newRequestID returns 128 random bits, base64url.
 func newRequestID() string {
 	var b [16]byte
@@ -86,16 +116,16 @@ func newRequestID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func requestInfo(d ChainDeps) Middleware {
+func requestInfo(trusted []netip.Prefix, now func() time.Time) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info := &reqctx.Info{
-				ClientIP: ids.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), d.TrustedProxies),
-				Start:    d.Now(),
+				ClientIP: ids.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted),
+				Start:    now(),
 			}
 			// A trusted proxy's request id and trace context are kept (when
 			// valid) so its logs and ours correlate; anyone else's are not.
-			if fromTrustedProxy(r, d.TrustedProxies) {
+			if fromTrustedProxy(r, trusted) {
 				if id := r.Header.Get("X-Request-ID"); validRequestID(id) {
 					info.RequestID = id
 				}
@@ -113,7 +143,7 @@ func requestInfo(d ChainDeps) Middleware {
 	}
 }
 
-func recoverPanic(d ChainDeps) Middleware {
+func recoverPanic(log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
@@ -121,7 +151,7 @@ func recoverPanic(d ChainDeps) Middleware {
 					if v == http.ErrAbortHandler {
 						panic(v)
 					}
-					d.Log.Error("panic serving request", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					log.Error("panic serving request", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 					problem.Write(w, r, nil, problem.Internal(fmt.Errorf("panic: %v", v)))
 				}
 			}()
@@ -156,19 +186,19 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func accessLog(d ChainDeps) Middleware {
+func accessLog(log *slog.Logger, metrics RequestObserver, now func() time.Time) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sw := &statusWriter{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			info, _ := reqctx.From(r.Context())
-			dur := d.Now().Sub(info.Start)
+			dur := now().Sub(info.Start)
 			route := info.Route
 			if route == "" {
 				route = "unmatched"
 			}
-			if d.Metrics != nil {
-				d.Metrics.ObserveRequest(r.Method, route, sw.status, dur)
+			if metrics != nil {
+				metrics.ObserveRequest(r.Method, route, sw.status, dur)
 			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
@@ -178,7 +208,7 @@ func accessLog(d ChainDeps) Middleware {
 			if p := info.Principal; p != nil {
 				attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("user_id", p.UserID))
 			}
-			d.Log.LogAttrs(r.Context(), accessLevel(sw.status), "request", attrs...)
+			log.LogAttrs(r.Context(), accessLevel(sw.status), "request", attrs...)
 		})
 	}
 }
@@ -209,14 +239,14 @@ var securityHeaderValues = [...]struct {
 // HTTP (RFC 6797 §7.2), and sending it there misdescribes the deployment.
 var hstsValue = []string{"max-age=31536000; includeSubDomains"}
 
-func securityHeaders(d ChainDeps) Middleware {
+func securityHeaders(trusted []netip.Prefix) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			for _, sh := range securityHeaderValues {
 				h[sh.name] = sh.value
 			}
-			if isHTTPS(r, d) {
+			if isHTTPS(r, trusted) {
 				h["Strict-Transport-Security"] = hstsValue
 			}
 			next.ServeHTTP(w, r)
@@ -224,21 +254,24 @@ func securityHeaders(d ChainDeps) Middleware {
 	}
 }
 
-func cors(d ChainDeps) Middleware {
+// exposedHeaders are the response headers an allowed origin's scripts may read.
+const exposedHeaders = "X-Request-ID, RateLimit, RateLimit-Policy, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+
+func cors(origins []string) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			origin := r.Header.Get("Origin")
 			h := w.Header()
 			h.Add("Vary", "Origin")
-			allowed := d.CORSEnabled && origin != "" && slices.Contains(d.AllowedOrigins, origin)
+			allowed := origin != "" && slices.Contains(origins, origin)
 			if allowed {
 				h.Set("Access-Control-Allow-Origin", origin)
 				h.Set("Access-Control-Allow-Credentials", "true")
-				h.Set("Access-Control-Expose-Headers", "X-Request-ID, RateLimit, RateLimit-Policy, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After")
+				h.Set("Access-Control-Expose-Headers", exposedHeaders)
 			}
-			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			if isPreflight(r) {
 				if !allowed {
-					problem.Write(w, r, nil, problem.Errorf(http.StatusForbidden, "cors_origin_denied", "This origin is not allowed to call the API."))
+					writeCORSDenied(w, r)
 					return
 				}
 				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
@@ -252,10 +285,30 @@ func cors(d ChainDeps) Middleware {
 	}
 }
 
-func requireHTTPS(d ChainDeps) Middleware {
+// refusePreflight stands for cors when CORS is off: every preflight is
+// refused with the same problem as a disallowed origin.
+func refusePreflight(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isPreflight(r) {
+			writeCORSDenied(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+func writeCORSDenied(w http.ResponseWriter, r *http.Request) {
+	problem.Write(w, r, nil, problem.Errorf(http.StatusForbidden, "cors_origin_denied", "This origin is not allowed to call the API."))
+}
+
+func requireHTTPS(trusted []netip.Prefix) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if d.HTTPSRequired && !isHTTPS(r, d) && r.URL.Path != "/health" {
+			if !isHTTPS(r, trusted) {
 				problem.Write(w, r, nil, problem.Errorf(http.StatusForbidden, "https_required",
 					"This API only accepts HTTPS. Resend the request over https:// (nothing was processed)."))
 				return
@@ -268,59 +321,47 @@ func requireHTTPS(d ChainDeps) Middleware {
 // isHTTPS reports whether the client's connection was TLS: terminated here,
 // or by a trusted proxy that says so in X-Forwarded-Proto, read from the same
 // hop as the client address (ids.ForwardedHTTPS).
-func isHTTPS(r *http.Request, d ChainDeps) bool {
+func isHTTPS(r *http.Request, trusted []netip.Prefix) bool {
 	return r.TLS != nil || ids.ForwardedHTTPS(r.RemoteAddr, r.Header.Values("X-Forwarded-For"),
-		r.Header.Values("X-Forwarded-Proto"), d.TrustedProxies)
+		r.Header.Values("X-Forwarded-Proto"), trusted)
 }
 
-func blockCheck(d ChainDeps) Middleware {
+func blockCheck(det *ids.Detector, log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := reqctx.From(r.Context())
-			if d.IDS != nil && r.URL.Path != "/health" {
-				b, blocked, err := d.IDS.Check(r.Context(), info.ClientIP)
-				if err != nil {
-					// The shared block list cannot be read: fail closed.
-					problem.Write(w, r, d.Log, problem.Unavailable("Intrusion detection", err))
-					return
-				}
-				if blocked {
-					e := problem.Errorf(http.StatusForbidden, "ip_blocked", "Requests from this address are blocked until "+b.Until.UTC().Format(time.RFC3339)+".")
-					e.RetryAfter = time.Until(b.Until)
-					problem.Write(w, r, nil, e)
-					return
-				}
-				_ = d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalRequest, "")
+			b, blocked, err := det.Check(r.Context(), info.ClientIP)
+			if err != nil {
+				// The shared block list cannot be read: fail closed.
+				problem.Write(w, r, log, problem.Unavailable("Intrusion detection", err))
+				return
 			}
+			if blocked {
+				e := problem.Errorf(http.StatusForbidden, "ip_blocked", "Requests from this address are blocked until "+b.Until.UTC().Format(time.RFC3339)+".")
+				e.RetryAfter = time.Until(b.Until)
+				problem.Write(w, r, nil, e)
+				return
+			}
+			_ = det.Observe(r.Context(), info.ClientIP, ids.SignalRequest, "")
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
-func ipRateLimit(d ChainDeps) Middleware {
+func ipRateLimit(l ratelimit.Limiter, policy ratelimit.Policy, events secevent.Recorder, log *slog.Logger, now func() time.Time) Middleware {
 	return func(next http.Handler) http.Handler {
-		if !d.RateLimiting || d.Limiter == nil {
-			return next
-		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := reqctx.From(r.Context())
-			if r.URL.Path == "/health" {
-				// Liveness must report the process, not a limiter outage.
-				// /ready stays within the limit: it may reach the model
-				// server, so it must not be free to call.
-				next.ServeHTTP(w, r)
-				return
-			}
 			// IPv6 clients are limited per /64, like intrusion detection tracks them.
-			dec, err := d.Limiter.Allow(r.Context(), "ip:"+ids.Subject(info.ClientIP, 64).String(), d.IPPolicy)
+			dec, err := l.Allow(r.Context(), "ip:"+ids.Subject(info.ClientIP, 64).String(), policy)
 			if err != nil {
-				problem.Write(w, r, d.Log, problem.Unavailable("Rate limiting", err))
+				problem.Write(w, r, log, problem.Unavailable("Rate limiting", err))
 				return
 			}
 			if !dec.Allowed {
-				ratelimit.SetHeaders(w.Header(), d.IPPolicy, dec)
-				d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, d.Now(),
-					map[string]string{"scope": "ip", "limit": strconv.Itoa(d.IPPolicy.Limit)}))
+				ratelimit.SetHeaders(w.Header(), policy, dec)
+				events.Record(r.Context(), secevent.New(r.Context(), secevent.RateLimited, secevent.Medium, now(),
+					map[string]string{"scope": "ip", "limit": strconv.Itoa(policy.Limit)}))
 				e := problem.Errorf(http.StatusTooManyRequests, "rate_limited", "Too many requests from this address; retry after the indicated time.")
 				e.RetryAfter = dec.RetryAfter
 				problem.Write(w, r, nil, e)
