@@ -20,8 +20,7 @@ import (
 // words, anything a client put in a URL).
 func TestAccessLogNamesThePrincipal(t *testing.T) {
 	var buf bytes.Buffer
-	d := ChainDeps{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: time.Now}
-	h := accessLog(d)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := accessLog(slog.New(slog.NewJSONHandler(&buf, nil)), nil, time.Now)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, _ := reqctx.From(r.Context())
 		info.Route = "GET /v1/predictions"
 		info.Principal = &reqctx.Principal{UserID: "usr_1", KeyID: "key_1", Method: "api_key"}

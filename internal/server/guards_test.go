@@ -36,7 +36,7 @@ func TestCORS(t *testing.T) {
 			r.Header.Set("Access-Control-Request-Method", "POST")
 		}
 		rec := httptest.NewRecorder()
-		cors(d)(okHandler).ServeHTTP(rec, r)
+		corsPolicy(d.CORSEnabled, d.AllowedOrigins)(okHandler).ServeHTTP(rec, r)
 		return rec
 	}
 	rec := serve(d, http.MethodGet, "https://app.example", false)
@@ -87,7 +87,11 @@ func TestRequireHTTPSAndHSTS(t *testing.T) {
 			r.TLS = &tls.ConnectionState{}
 		}
 		rec := httptest.NewRecorder()
-		Wrap(okHandler, []Middleware{securityHeaders(d), requireHTTPS(d)}).ServeHTTP(rec, r)
+		chain := []Middleware{securityHeaders(d.TrustedProxies)}
+		if d.HTTPSRequired {
+			chain = append(chain, requireHTTPS(d.TrustedProxies))
+		}
+		Wrap(okHandler, chain).ServeHTTP(rec, r)
 		return rec
 	}
 	on := ChainDeps{HTTPSRequired: true, TrustedProxies: proxy}
@@ -99,7 +103,6 @@ func TestRequireHTTPSAndHSTS(t *testing.T) {
 		hsts                      bool
 	}{
 		{"plain http", "/v1/predict", "192.0.2.1:1", "", false, on, http.StatusForbidden, false},
-		{"plain http, /health", "/health", "192.0.2.1:1", "", false, on, 200, false},
 		{"plain http, not required", "/v1/predict", "192.0.2.1:1", "", false, ChainDeps{}, 200, false},
 		{"TLS here", "/v1/predict", "192.0.2.1:1", "", true, on, 200, true},
 		{"TLS at a trusted proxy", "/v1/predict", "10.0.0.1:1", "https", false, on, 200, true},
@@ -147,24 +150,18 @@ func TestBlockCheck(t *testing.T) {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		r = r.WithContext(reqctx.With(r.Context(), &reqctx.Info{ClientIP: netip.MustParseAddr(ip)}))
 		rec := httptest.NewRecorder()
-		blockCheck(ChainDeps{IDS: det, Log: quietLog()})(okHandler).ServeHTTP(rec, r)
+		blockCheck(det, quietLog())(okHandler).ServeHTTP(rec, r)
 		return rec
 	}
 	rec := serve(det, "192.0.2.66", "/v1/predict")
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "ip_blocked") || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("blocked address: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
-	if rec = serve(det, "192.0.2.66", "/health"); rec.Code != 200 {
-		t.Errorf("blocked address, /health: %d", rec.Code)
-	}
 	if rec = serve(det, "192.0.2.67", "/v1/predict"); rec.Code != 200 {
 		t.Errorf("other address: %d", rec.Code)
 	}
 	if rec = serve(broken, "192.0.2.67", "/v1/predict"); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("unreadable block list: %d, want 503 (fail closed)", rec.Code)
-	}
-	if rec = serve(nil, "192.0.2.66", "/v1/predict"); rec.Code != 200 {
-		t.Errorf("no detector: %d", rec.Code)
 	}
 	// Every passing request is observed: past RequestsPerMinute the client
 	// is blocked.
@@ -182,13 +179,13 @@ func TestBlockCheck(t *testing.T) {
 func TestRecoverPanic(t *testing.T) {
 	var logged strings.Builder
 	d := ChainDeps{Log: slog.New(slog.NewTextHandler(&logged, nil))}
-	h := recoverPanic(d)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	h := recoverPanic(d.Log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "boom") || !strings.Contains(logged.String(), "boom") {
 		t.Errorf("panic: %d %s; log %s", rec.Code, rec.Body, logged.String())
 	}
-	abort := recoverPanic(d)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	abort := recoverPanic(d.Log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	defer func() {
 		if v := recover(); v != http.ErrAbortHandler {
 			t.Errorf("ErrAbortHandler recovered as %v, want re-panicked", v)
@@ -212,7 +209,7 @@ func TestAccessLogRecordsWhatWasSent(t *testing.T) {
 	var buf strings.Builder
 	obs := &observer{}
 	d := ChainDeps{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: time.Now, Metrics: obs}
-	h := accessLog(d)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := accessLog(d.Log, d.Metrics, d.Now)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, _ := reqctx.From(r.Context())
 		if r.URL.Path == "/routed" {
 			info.Route = "/routed"

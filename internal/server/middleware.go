@@ -67,11 +67,7 @@ func Chain(d ChainDeps) []Middleware {
 		accessLog(d.Log, d.Metrics, d.Now),
 		securityHeaders(d.TrustedProxies),
 	}
-	if d.CORSEnabled {
-		chain = append(chain, cors(d.AllowedOrigins))
-	} else {
-		chain = append(chain, refusePreflight)
-	}
+	chain = append(chain, corsPolicy(d.CORSEnabled, d.AllowedOrigins))
 	if d.HTTPSRequired {
 		chain = append(chain, requireHTTPS(d.TrustedProxies))
 	}
@@ -283,6 +279,14 @@ func cors(origins []string) Middleware {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// corsPolicy is cors for origins when enabled, refusePreflight otherwise.
+func corsPolicy(enabled bool, origins []string) Middleware {
+	if enabled {
+		return cors(origins)
+	}
+	return refusePreflight
 }
 
 // refusePreflight stands for cors when CORS is off: every preflight is

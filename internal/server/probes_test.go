@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/secevent"
 )
 
 // TestChainLeavesOutSwitchedOff: a step switched off by the configuration
@@ -25,6 +27,14 @@ func TestChainLeavesOutSwitchedOff(t *testing.T) {
 	on.RateLimiting = false // a limiter without the switch is still off
 	if n := len(Chain(on)); n != 6 {
 		t.Errorf("rate limiting off: %d middlewares, want 6", n)
+	}
+	det, err := ids.New(ids.DefaultConfig(), ids.NewMemoryBlockStore(0), &secevent.Collector{}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on.IDS = det
+	if n := len(Chain(on)); n != 7 {
+		t.Errorf("with intrusion detection: %d middlewares, want 7", n)
 	}
 }
 

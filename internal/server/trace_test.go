@@ -99,7 +99,7 @@ func TestFromTrustedProxy(t *testing.T) {
 func TestRequestInfoTrustsOnlyProxies(t *testing.T) {
 	d := ChainDeps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Now: func() time.Time { return time.Unix(0, 0) }}
 	var seen *reqctx.Info
-	h := requestInfo(d)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen, _ = reqctx.From(r.Context()) }))
+	h := requestInfo(d.TrustedProxies, d.Now)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen, _ = reqctx.From(r.Context()) }))
 	serve := func(remote, id, tp string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "/v1/x", nil)
 		r.RemoteAddr = remote
