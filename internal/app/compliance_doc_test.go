@@ -54,3 +54,47 @@ func TestComplianceDocNamesExist(t *testing.T) {
 		t.Errorf("only %d test names found in docs/compliance.md; the parser is broken", n)
 	}
 }
+
+// asvsL2 is how many requirements of level 1 or 2 each chapter of OWASP
+// ASVS 5.0.0 has (from the standard's CSV export).
+var asvsL2 = map[string]int{
+	"V1": 27, "V2": 11, "V3": 19, "V4": 10, "V5": 9, "V6": 35, "V7": 18, "V8": 7, "V9": 7,
+	"V10": 29, "V11": 14, "V12": 9, "V13": 13, "V14": 9, "V15": 13, "V16": 16, "V17": 7,
+}
+
+// TestComplianceDocCoversASVS checks that docs/compliance.md has one row
+// per ASVS 5.0.0 level 1–2 requirement, each id once, each with a status
+// of Implemented, Partial (saying what is missing) or N/A (saying why).
+func TestComplianceDocCoversASVS(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "compliance.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^\| (V\d+)\.(\d+)\.(\d+) \| ([^|]+) \| ([^|]+) \|`)
+	seen := map[string]bool{}
+	per := map[string]int{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		id := m[1] + "." + m[2] + "." + m[3]
+		if seen[id] {
+			t.Errorf("%s has two rows", id)
+		}
+		seen[id] = true
+		per[m[1]]++
+		status := m[5]
+		switch {
+		case status == "Implemented":
+		case strings.HasPrefix(status, "Partial: ") && strings.Contains(status, "Missing:"):
+		case strings.HasPrefix(status, "N/A: ") && len(status) > len("N/A: ")+5:
+		default:
+			t.Errorf("%s: status %q; want Implemented, Partial: … Missing: …, or N/A: why", id, status)
+		}
+	}
+	for ch, want := range asvsL2 {
+		if per[ch] != want {
+			t.Errorf("%s: %d rows, want %d (every level 1–2 requirement once)", ch, per[ch], want)
+		}
+	}
+	if len(per) != len(asvsL2) {
+		t.Errorf("chapters %v, want %d", per, len(asvsL2))
+	}
+}
