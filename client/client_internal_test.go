@@ -161,7 +161,7 @@ func TestErrorDecoding(t *testing.T) {
 		{"problem with fields", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(400)
-			_, _ = io.WriteString(w, `{"type":"https://samo.dev/problems/invalid_request","title":"Bad Request","status":400,`+
+			_, _ = io.WriteString(w, `{"type":"`+ProblemBase+`invalid_request","title":"Bad Request","status":400,`+
 				`"detail":"The request has invalid fields.","request_id":"req_1","errors":[{"field":"text","code":"too_long","message":"at most 5000"}]}`)
 		}, Error{Status: 400, Type: ProblemBase + "invalid_request", Code: "invalid_request", Title: "Bad Request",
 			Detail: "The request has invalid fields.", RequestID: "req_1", Fields: []FieldError{{"text", "too_long", "at most 5000"}}}, ErrBadRequest},

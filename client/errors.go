@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// ProblemBase is the prefix of the server's problem type URIs; Error.Code is
-// what follows it.
-const ProblemBase = "https://samo.dev/problems/"
+// ProblemBase is the prefix of the server's problem type URIs (the section
+// of docs/problems.md that describes the problem); Error.Code is what
+// follows it.
+const ProblemBase = "https://github.com/samo-brain/samo/blob/main/docs/problems.md#"
 
 // Sentinel errors matched by *Error with errors.Is, by HTTP status.
 var (

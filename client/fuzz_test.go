@@ -8,7 +8,7 @@ import (
 // FuzzParseProblem: any error body decodes without panicking, and fields
 // are only ever set from the body's own members.
 func FuzzParseProblem(f *testing.F) {
-	f.Add([]byte(`{"type":"https://samo.dev/problems/rate_limited","title":"Too Many Requests","status":429,"request_id":"r"}`))
+	f.Add([]byte(`{"type":"https://github.com/samo-brain/samo/blob/main/docs/problems.md#rate_limited","title":"Too Many Requests","status":429,"request_id":"r"}`))
 	f.Add([]byte(`{"errors":[{"field":"text","code":"too_long","message":"m"}]}`))
 	f.Add([]byte(`{"type":`))
 	f.Add([]byte(`[]`))

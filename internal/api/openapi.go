@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/samo-brain/samo/internal/problem"
 )
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -300,7 +302,9 @@ func schemas() map[string]any {
 		}}
 	return map[string]any{
 		"Problem": map[string]any{"type": "object", "required": []any{"type", "title", "status"},
-			"properties": map[string]any{"type": str, "title": str, "status": map[string]any{"type": "integer"},
+			"properties": map[string]any{"type": map[string]any{"type": "string", "format": "uri",
+				"description": "The problem type: " + problem.Base + "<code>, the section of docs/problems.md describing it; the fragment is the code",
+				"example":     problem.Type("invalid_request")}, "title": str, "status": map[string]any{"type": "integer"},
 				"detail": str, "request_id": str, "errors": map[string]any{"type": "array", "items": map[string]any{
 					"type": "object", "properties": map[string]any{"field": str, "code": str, "message": str}}}}},
 		"PredictRequest": map[string]any{"type": "object", "required": []any{"text"}, "additionalProperties": false,

@@ -59,3 +59,4 @@ func TestProblemTypesDocumented(t *testing.T) {
 		}
 	}
 }
+

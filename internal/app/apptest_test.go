@@ -14,6 +14,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/prediction"
+	problemtype "github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -124,6 +125,13 @@ func (ta *testApp) do(method, path, key string, body any, hdr ...string) *httpte
 }
 
 // problem decodes a problem+json body.
+// problemType and problemBase are problem.Type and problem.Base (the
+// problem helper below shadows the package name in these tests).
+var (
+	problemType = problemtype.Type
+	problemBase = problemtype.Base
+)
+
 func problem(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 	t.Helper()
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {

@@ -76,7 +76,7 @@ func TestGatewayLongTextsFromOneKeyDoNotCutOffOthers(t *testing.T) {
 	rejected, blocked := 0, 0
 	for i := range 25 {
 		rec := ta.doFrom("198.51.100.7", "POST", "/v1/predict", attacker, map[string]any{"text": long})
-		switch code := strings.TrimPrefix(problem(t, rec)["type"].(string), "https://samo.dev/problems/"); {
+		switch code := strings.TrimPrefix(problem(t, rec)["type"].(string), problemBase); {
 		case rec.Code == 422 && code == "upstream_rejected":
 			rejected++
 			if strings.Contains(rec.Body.String(), "script") || strings.Contains(rec.Body.String(), "512") {

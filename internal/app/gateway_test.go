@@ -207,7 +207,7 @@ func TestGatewayModeUpstreamFailures(t *testing.T) {
 				t.Fatalf("status %d, want %d (%s)", rec.Code, c.status, rec.Body)
 			}
 			pb := problem(t, rec)
-			if pb["type"] != "https://samo.dev/problems/"+c.code {
+			if pb["type"] != problemType(c.code) {
 				t.Errorf("type %v, want %s", pb["type"], c.code)
 			}
 			for _, leak := range []string{"script", "Traceback", "99999", "steal", srv.URL} {
@@ -298,7 +298,7 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 		if rec.Code != 503 || rec.Header().Get("Retry-After") != "10" {
 			t.Fatalf("%s while open: %d Retry-After %q (%s), want 503 after 10s", c.path, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
-		if pb := problem(t, rec); pb["type"] != "https://samo.dev/problems/upstream_unavailable" {
+		if pb := problem(t, rec); pb["type"] != problemType("upstream_unavailable") {
 			t.Errorf("%s: type %v, want upstream_unavailable", c.path, pb["type"])
 		}
 	}

@@ -58,7 +58,7 @@ func TestRotationGraceKeyServesDataOnly(t *testing.T) {
 		t.Helper()
 		pb := map[string]any{}
 		_ = json.Unmarshal([]byte(body), &pb)
-		if code != 403 || pb["type"] != "https://samo.dev/problems/key_in_grace" || !strings.Contains(body, "replaced by rotation") {
+		if code != 403 || pb["type"] != problemType("key_in_grace") || !strings.Contains(body, "replaced by rotation") {
 			t.Errorf("%s with the old key: %d %s, want 403 key_in_grace", name, code, body)
 		}
 	}

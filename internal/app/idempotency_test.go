@@ -46,7 +46,7 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 
 	other := ta.do(http.MethodPost, "/v1/predict", alice, map[string]any{"text": "something else entirely"}, "Idempotency-Key", "k-123")
-	if other.Code != 422 || problem(t, other)["type"] != "https://samo.dev/problems/idempotency_key_reused" {
+	if other.Code != 422 || problem(t, other)["type"] != problemType("idempotency_key_reused") {
 		t.Errorf("same key, other body: %d %s, want 422 idempotency_key_reused", other.Code, other.Body)
 	}
 	alias := ta.do(http.MethodPost, "/api/predict", alice, body, "Idempotency-Key", "k-123")
@@ -76,7 +76,7 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	for _, k := range []string{"has space", string(make([]byte, 256))} {
 		rec := ta.do(http.MethodPost, "/v1/predict", alice, body, "Idempotency-Key", k)
-		if rec.Code != 400 || problem(t, rec)["type"] != "https://samo.dev/problems/invalid_idempotency_key" {
+		if rec.Code != 400 || problem(t, rec)["type"] != problemType("invalid_idempotency_key") {
 			t.Errorf("key %q: %d, want 400 invalid_idempotency_key", k[:min(len(k), 10)], rec.Code)
 		}
 	}

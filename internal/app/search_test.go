@@ -87,7 +87,7 @@ func TestAnonymizedAnalystsCannotSearch(t *testing.T) {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
 	rec := ta.do(http.MethodGet, "/v1/predictions?q=spam", analyst, nil)
-	if rec.Code != 403 || problem(t, rec)["type"] != "https://samo.dev/problems/search_not_allowed" {
+	if rec.Code != 403 || problem(t, rec)["type"] != problemType("search_not_allowed") {
 		t.Errorf("anonymized analyst search: %d %s; want 403 search_not_allowed", rec.Code, rec.Body)
 	}
 	if rec := ta.do(http.MethodGet, "/v1/predictions?q=spam", user, nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "spam") {

@@ -50,7 +50,7 @@ func TestTokenLifecycleOverHTTP(t *testing.T) {
 		t.Error("refresh did not rotate both tokens")
 	}
 	rec := ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
-	if rec.Code != 401 || problem(t, rec)["type"] != "https://samo.dev/problems/refresh_token_reused" {
+	if rec.Code != 401 || problem(t, rec)["type"] != problemType("refresh_token_reused") {
 		t.Fatalf("reuse: %d %s", rec.Code, rec.Body)
 	}
 	if rec := ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p2.RefreshToken}); rec.Code != 401 {
@@ -96,7 +96,7 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 	blocked := false
 	for i := 0; i < 30 && !blocked; i++ {
 		rec := ta.do(http.MethodGet, "/v1/predictions", "samo_"+string(rune('a'+i))+"invalidkeyinvalidkeyinvalidkey123456", nil)
-		blocked = rec.Code == 403 && problem(t, rec)["type"] == "https://samo.dev/problems/ip_blocked"
+		blocked = rec.Code == 403 && problem(t, rec)["type"] == problemType("ip_blocked")
 	}
 	if !blocked {
 		t.Fatal("30 invented keys from one address did not get it blocked")
@@ -128,7 +128,7 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 		t.Fatalf("31st failed authentication: %d, want 429", last)
 	}
 	rec := ta.do(http.MethodGet, "/v1/predictions", good, nil)
-	if rec.Code != 429 || problem(t, rec)["type"] != "https://samo.dev/problems/too_many_auth_failures" || rec.Header().Get("Retry-After") == "" {
+	if rec.Code != 429 || problem(t, rec)["type"] != problemType("too_many_auth_failures") || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("after the budget is spent: %d %s", rec.Code, rec.Body)
 	}
 }

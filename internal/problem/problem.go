@@ -23,8 +23,14 @@ import (
 	"github.com/samo-brain/samo/internal/reqctx"
 )
 
-// Base is the prefix of every problem "type" URI.
-const Base = "https://samo.dev/problems/"
+// Base is the prefix of every problem "type" URI: docs/problems.md in the
+// repository, whose section "### <code>" has the anchor #<code> (the
+// decision is written in docs/problems.md). Build a type with Type, so
+// changing the form is this one line.
+const Base = "https://github.com/samo-brain/samo/blob/main/docs/problems.md#"
+
+// Type returns the "type" URI of the problem code.
+func Type(code string) string { return Base + code }
 
 // FieldError is one invalid request field, safe to show a client.
 type FieldError struct {
@@ -92,7 +98,7 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if !errors.As(err, &e) {
 		e = Internal(err)
 	}
-	p := Problem{Type: Base + e.Code, Title: e.Title, Status: e.Status, Detail: e.Detail, Errors: e.Fields}
+	p := Problem{Type: Type(e.Code), Title: e.Title, Status: e.Status, Detail: e.Detail, Errors: e.Fields}
 	if info, ok := reqctx.From(r.Context()); ok {
 		p.RequestID = info.RequestID
 	}

@@ -2,6 +2,7 @@
 
 import ipaddress
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -208,7 +209,9 @@ def _error_from(e: urllib.error.HTTPError) -> APIError:
     if not isinstance(problem, dict):
         problem = {}
     ptype = str(problem.get("type", ""))
-    code = ptype.rsplit("/", 1)[-1] if ptype else "http_%d" % e.code
+    # The code is the type URI's fragment (docs/problems.md#<code>), or its
+    # last path segment for a server older than that form.
+    code = re.split(r"[#/]", ptype)[-1] if ptype else "http_%d" % e.code
     fields: List[Dict[str, Any]] = [f for f in problem.get("errors") or [] if isinstance(f, dict)]
     cls = RateLimited if e.code == 429 else APIError
     return cls(e.code, code, str(problem.get("detail", e.reason or "")),

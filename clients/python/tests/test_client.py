@@ -105,8 +105,13 @@ PRED = {"id": "pred_1", "text": "t", "primary_emotion": "joy", "confidence": 0.9
         "emotions": [{"emotion": "joy", "confidence": 0.9}], "taxonomy": "goemotions"}
 
 
-def problem(status, code):
-    return {"type": "https://samo.dev/problems/" + code, "title": "x", "status": status,
+# PROBLEM_BASE is the server's problem type prefix (api.ProblemBase): the
+# section of docs/problems.md that describes the code.
+PROBLEM_BASE = "https://github.com/samo-brain/samo/blob/main/docs/problems.md#"
+
+
+def problem(status, code, base=PROBLEM_BASE):
+    return {"type": base + code, "title": "x", "status": status,
             "detail": "d", "request_id": "rid-1"}
 
 
@@ -153,6 +158,15 @@ class RetryTest(unittest.TestCase):
             self.assertNotIsInstance(cm.exception, RateLimited)
             self.assertEqual((cm.exception.status, cm.exception.code), (status, code))
             self.assertEqual(len(_Scripted.seen), 1, "%d was retried" % status)
+
+    def test_code_from_either_type_form(self):
+        # The code is the fragment of docs/problems.md#<code>, or the last
+        # path segment of the form older servers sent.
+        for base in (PROBLEM_BASE, "https://samo.dev/problems/"):
+            _Scripted.script = [(403, {}, problem(403, "key_in_grace", base))]
+            with self.assertRaises(APIError) as cm:
+                self.client().predict("t")
+            self.assertEqual(cm.exception.code, "key_in_grace", base)
 
 
 class TransportTest(unittest.TestCase):
