@@ -17,20 +17,28 @@ func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*CreatedK
 	return &k, nil
 }
 
-// ListKeys lists API keys (admin; GET /v1/admin/keys), only userID's when
-// it is not empty.
+// ListKeys lists API keys (admin; GET /v1/admin/keys), newest first, only
+// userID's when it is not empty. It follows next_cursor across every page.
 func (c *Client) ListKeys(ctx context.Context, userID string) ([]Key, error) {
-	q := url.Values{}
+	q := url.Values{"limit": {"500"}}
 	if userID != "" {
 		q.Set("user_id", userID)
 	}
-	var out struct {
-		Keys []Key `json:"keys"`
+	var keys []Key
+	for {
+		var out struct {
+			Keys       []Key  `json:"keys"`
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/admin/keys", query: q, out: &out}); err != nil {
+			return nil, err
+		}
+		keys = append(keys, out.Keys...)
+		if out.NextCursor == "" || out.NextCursor == q.Get("cursor") {
+			return keys, nil
+		}
+		q.Set("cursor", out.NextCursor)
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/admin/keys", query: q, out: &out}); err != nil {
-		return nil, err
-	}
-	return out.Keys, nil
 }
 
 // RevokeKey revokes an API key at once (admin; DELETE /v1/admin/keys/{id}).

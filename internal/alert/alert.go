@@ -104,6 +104,11 @@ type Enqueued struct {
 type Filter struct {
 	State string // "pending", "delivered" or "dead"
 	Limit int
+	// BeforeAt and BeforeID page the newest-first listing: when BeforeID is
+	// set, only entries strictly older than (BeforeAt, BeforeID) (CreatedAt,
+	// then ID) are listed.
+	BeforeAt time.Time
+	BeforeID string
 }
 
 // Stats counts outbox rows by state.

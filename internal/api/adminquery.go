@@ -127,7 +127,34 @@ func validTypeName(s string) bool {
 	return true
 }
 
-// cursor encodes a (time, id) position as an opaque token.
+// cursor reads the cursor parameter: the (time, id) position of the last
+// row of the previous page, from its next_cursor. A value this server did
+// not encode fails the query; a decodable one only positions the listing,
+// whose filters still apply (every value is bound as an SQL parameter).
+func (q *query) cursor() (time.Time, string) {
+	c := q.get("cursor")
+	if c == "" {
+		return time.Time{}, ""
+	}
+	at, id, ok := decodeCursor(c)
+	if !ok {
+		q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
+		return time.Time{}, ""
+	}
+	return at, id
+}
+
+// page trims a listing read with one row more than limit to limit rows and
+// returns the next_cursor of the last one ("" when there is no more).
+func page[T any](rows []T, limit int, pos func(T) (time.Time, string)) ([]T, string) {
+	if len(rows) <= limit {
+		return nonNil(rows), ""
+	}
+	rows = rows[:limit]
+	return rows, encodeCursor(pos(rows[limit-1]))
+}
+
+// encodeCursor encodes a (time, id) position as an opaque token.
 func encodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixNano(), 10) + "." + id))
 }

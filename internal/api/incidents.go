@@ -44,13 +44,7 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range q.list("severity", validSeverity, "severity must be low, medium, high or critical (comma-separated)") {
 		f.Severities = append(f.Severities, secevent.Severity(s))
 	}
-	if c := q.get("cursor"); c != "" {
-		at, id, ok := decodeCursor(c)
-		if !ok {
-			q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
-		}
-		f.BeforeAt, f.BeforeID = at, id
-	}
+	f.BeforeAt, f.BeforeID = q.cursor()
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -60,12 +54,8 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return incidentError(err)
 	}
-	resp := incidentsResponse{Incidents: nonNil(list)}
-	if len(list) > limit {
-		resp.Incidents = list[:limit]
-		last := list[limit-1]
-		resp.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
+	var resp incidentsResponse
+	resp.Incidents, resp.NextCursor = page(list, limit, func(i incident.Incident) (time.Time, string) { return i.CreatedAt, i.ID })
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

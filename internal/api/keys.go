@@ -3,8 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/apikey"
@@ -49,44 +47,21 @@ func (a *API) keyView(r *http.Request, k apikey.Key, byID map[string]users.User)
 }
 
 // listKeys pages through the keys newest first (created_at, then id), with
-// the same limit/cursor contract as the other lists.
+// the same limit/cursor contract as the other lists (a keyset query).
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	q := parseQuery(r, "user_id", "limit", "cursor")
-	limit := q.limit(50, 500)
-	var afterAt time.Time
-	var afterID string
-	if c := q.get("cursor"); c != "" {
-		var ok bool
-		if afterAt, afterID, ok = decodeCursor(c); !ok {
-			q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
-		}
-	}
+	p := apikey.KeyPage{UserID: q.get("user_id"), Limit: q.limit(50, 500)}
+	p.BeforeAt, p.BeforeID = q.cursor()
 	if err := q.err(); err != nil {
 		return err
 	}
-	keys, err := a.Keys.List(r.Context(), q.get("user_id"))
+	limit := p.Limit
+	p.Limit++
+	keys, err := a.Keys.ListPage(r.Context(), p)
 	if err != nil {
 		return storeError(err)
 	}
-	slices.SortFunc(keys, func(x, y apikey.Key) int {
-		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(y.ID, x.ID)
-	})
-	if afterID != "" {
-		i := 0
-		for i < len(keys) && (keys[i].CreatedAt.After(afterAt) || keys[i].CreatedAt.Equal(afterAt) && keys[i].ID >= afterID) {
-			i++
-		}
-		keys = keys[i:]
-	}
-	next := ""
-	if len(keys) > limit {
-		keys = keys[:limit]
-		last := keys[limit-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
+	keys, next := page(keys, limit, func(k apikey.Key) (time.Time, string) { return k.CreatedAt, k.ID })
 	byID := map[string]users.User{}
 	out := make([]keyJSON, 0, len(keys))
 	for _, k := range keys {

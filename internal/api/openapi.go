@@ -143,6 +143,10 @@ var queryParams = merged(map[string][]any{
 		queryParam("limit", "Page size", map[string]any{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
 		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
 	},
+	"GET /v1/admin/users": {
+		queryParam("limit", "Page size", map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+		queryParam("cursor", "The next_cursor of the previous page", map[string]any{"type": "string"}),
+	},
 }, securityQueryParams())
 
 func queryParam(name, desc string, schema map[string]any) map[string]any {
@@ -378,7 +382,9 @@ func allSchemas() map[string]any {
 			"properties": map[string]any{"id": str, "name": str, "role": role, "created_at": dateTime,
 				"disabled_at": map[string]any{"type": "string", "format": "date-time", "description": "Present while the user is disabled"}}},
 		"UserList": map[string]any{"type": "object", "required": []any{"users", "count"},
-			"properties": map[string]any{"users": map[string]any{"type": "array", "items": ref("User")}, "count": integer}},
+			"properties": map[string]any{"users": map[string]any{"type": "array", "items": ref("User")},
+				"count":       map[string]any{"type": "integer", "description": "Users on this page"},
+				"next_cursor": map[string]any{"type": "string", "description": "Absent on the last page"}}},
 	}
 	for k, v := range more {
 		out[k] = v

@@ -29,6 +29,8 @@ type IPBlocker interface {
 	Block(ctx context.Context, ip netip.Addr, dur time.Duration, reason, by string) error
 	Unblock(ctx context.Context, ip netip.Addr, by string) error
 	Status(ctx context.Context) (ids.Status, error)
+	// Blocks returns one page of the active blocks, soonest expiry first.
+	Blocks(ctx context.Context, p ids.BlockPage) ([]ids.Block, error)
 }
 
 // AlertLister shows the webhook outbox (*alert.Outbox).
@@ -107,13 +109,7 @@ func (a *API) securityEvents(w http.ResponseWriter, r *http.Request) error {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		q.fail("until", "out_of_range", "until must be after since")
 	}
-	if c := q.get("cursor"); c != "" {
-		at, id, ok := decodeCursor(c)
-		if !ok {
-			q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
-		}
-		f.BeforeAt, f.BeforeID = at, id
-	}
+	f.BeforeAt, f.BeforeID = q.cursor()
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -123,15 +119,8 @@ func (a *API) securityEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeError(err)
 	}
-	resp := eventsResponse{Events: es}
-	if len(es) > limit {
-		resp.Events = es[:limit]
-		last := es[limit-1]
-		resp.NextCursor = encodeCursor(last.Time, last.ID)
-	}
-	if resp.Events == nil {
-		resp.Events = []secevent.Event{}
-	}
+	var resp eventsResponse
+	resp.Events, resp.NextCursor = page(es, limit, func(e secevent.Event) (time.Time, string) { return e.Time, e.ID })
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
@@ -278,16 +267,19 @@ func (a *API) securityAlerts(w http.ResponseWriter, r *http.Request) error {
 	if a.Security.Alerts == nil {
 		return notAvailable("Alerting")
 	}
-	q := parseQuery(r, "state", "limit")
+	q := parseQuery(r, "state", "limit", "cursor")
 	f := alert.Filter{State: q.get("state"), Limit: q.limit(100, 1000)}
 	switch f.State {
 	case "", "pending", "delivered", "dead":
 	default:
 		q.fail("state", "invalid_value", "state must be pending, delivered or dead")
 	}
+	f.BeforeAt, f.BeforeID = q.cursor()
 	if err := q.err(); err != nil {
 		return err
 	}
+	limit := f.Limit
+	f.Limit++
 	list, err := a.Security.Alerts.List(r.Context(), f)
 	if err != nil {
 		return storeError(err)
@@ -296,26 +288,47 @@ func (a *API) securityAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeError(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"enabled": a.Security.Alerts.Enabled(), "stats": st, "alerts": nonNil(list)})
+	list, next := page(list, limit, func(e alert.Entry) (time.Time, string) { return e.CreatedAt, e.ID })
+	resp := map[string]any{"enabled": a.Security.Alerts.Enabled(), "stats": st, "alerts": list}
+	if next != "" {
+		resp["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 
+// listIPBlocks pages the active blocks, soonest expiry first; the
+// allowlist (IP_ALLOWLIST, short and fixed) comes whole with every page.
 func (a *API) listIPBlocks(w http.ResponseWriter, r *http.Request) error {
 	if a.Security.IDS == nil {
 		return notAvailable("Intrusion detection")
 	}
-	if err := parseQuery(r).err(); err != nil {
+	q := parseQuery(r, "limit", "cursor")
+	p := ids.BlockPage{Limit: q.limit(100, 1000)}
+	if p.AfterUntil, p.AfterIP = q.cursor(); p.AfterIP != "" {
+		if _, err := netip.ParseAddr(p.AfterIP); err != nil {
+			q.fail("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
+		}
+	}
+	if err := q.err(); err != nil {
 		return err
 	}
-	st, err := a.Security.IDS.Status(r.Context())
+	limit := p.Limit
+	p.Limit++
+	blocks, err := a.Security.IDS.Blocks(r.Context(), p)
 	if err != nil {
 		return problem.Unavailable("The block list", err)
 	}
+	blocks, next := page(blocks, limit, func(b ids.Block) (time.Time, string) { return b.Until, b.IP.String() })
 	allow := []string{}
 	for _, p := range a.Security.Allowlist {
 		allow = append(allow, p.String())
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"blocks": nonNil(st.Blocked), "allowlist": allow})
+	resp := map[string]any{"blocks": blocks, "allowlist": allow}
+	if next != "" {
+		resp["next_cursor"] = next
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 

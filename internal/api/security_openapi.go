@@ -80,6 +80,11 @@ func securityQueryParams() map[string][]any {
 		"GET /v1/admin/security/alerts": {
 			queryParam("state", "pending, delivered or dead", map[string]any{"type": "string", "enum": []any{"pending", "delivered", "dead"}}),
 			queryParam("limit", "Page size", limit(100, 1000)),
+			cursor,
+		},
+		"GET /v1/admin/ip-blocks": {
+			queryParam("limit", "Page size", limit(100, 1000)),
+			cursor,
 		},
 		"GET /v1/admin/incidents": {
 			queryParam("status", "Comma-separated statuses: open, acknowledged, resolved", str),
@@ -126,12 +131,14 @@ func securitySchemas() map[string]any {
 				"delivered_at": dateTime, "dead_at": dateTime}},
 		"AlertList": map[string]any{"type": "object", "required": []any{"enabled", "alerts"},
 			"properties": map[string]any{"enabled": map[string]any{"type": "boolean"}, "stats": object,
-				"alerts": map[string]any{"type": "array", "items": ref("Alert")}}},
+				"alerts":      map[string]any{"type": "array", "items": ref("Alert")},
+				"next_cursor": map[string]any{"type": "string", "description": "Absent on the last page"}}},
 		"IPBlock": map[string]any{"type": "object", "required": []any{"ip", "until", "reason", "by"},
 			"properties": map[string]any{"ip": str, "until": dateTime, "reason": str, "by": str, "created": dateTime, "offence": integer}},
 		"IPBlockList": map[string]any{"type": "object", "required": []any{"blocks", "allowlist"},
 			"properties": map[string]any{"blocks": map[string]any{"type": "array", "items": ref("IPBlock")},
-				"allowlist": map[string]any{"type": "array", "items": str}}},
+				"allowlist":   map[string]any{"type": "array", "items": str, "description": "IP_ALLOWLIST, whole on every page"},
+				"next_cursor": map[string]any{"type": "string", "description": "Absent on the last page"}}},
 		"BlockRequest": map[string]any{"type": "object", "required": []any{"ip", "duration", "reason"}, "additionalProperties": false,
 			"properties": map[string]any{"ip": str, "duration": map[string]any{"type": "string", "description": "A Go duration such as 30m or 24h (1s to 8760h)"},
 				"reason": map[string]any{"type": "string", "minLength": 1, "maxLength": 200}}},

@@ -53,6 +53,13 @@ type secEnv struct {
 
 func newSecEnv(t *testing.T, role rbac.Role) *secEnv {
 	t.Helper()
+	return newSecEnvBlocks(t, role, func(*store.Store) ids.BlockStore { return ids.NewMemoryBlockStore(0) })
+}
+
+// newSecEnvBlocks is newSecEnv with the detector's block store chosen from
+// the SQL store (itself, or one in process memory).
+func newSecEnvBlocks(t *testing.T, role rbac.Role, blocks func(*store.Store) ids.BlockStore) *secEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "", t.TempDir(), store.Options{})
 	if err != nil {
@@ -62,7 +69,7 @@ func newSecEnv(t *testing.T, role rbac.Role) *secEnv {
 	e := &secEnv{st: st, events: &secevent.Collector{}, clock: &testClock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}}
 	cfg := ids.DefaultConfig()
 	cfg.Allowlist = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
-	if e.ids, err = ids.New(cfg, ids.NewMemoryBlockStore(0), e.events, e.clock.Now); err != nil {
+	if e.ids, err = ids.New(cfg, blocks(st), e.events, e.clock.Now); err != nil {
 		t.Fatal(err)
 	}
 	incs := incident.NewService(incident.Deps{Store: st, Blocker: e.ids, Events: e.events, Now: e.clock.Now})
@@ -70,7 +77,7 @@ func newSecEnv(t *testing.T, role rbac.Role) *secEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(Deps{Auth: asRole{role}, Events: e.events, Now: e.clock.Now, Security: SecurityDeps{
+	a := New(Deps{Auth: asRole{role}, Events: e.events, Now: e.clock.Now, Users: st, Security: SecurityDeps{
 		Events: st, IDS: e.ids, Allowlist: cfg.Allowlist, Incidents: incs,
 		Reports: report.NewBuilder(st, incs, e.clock.Now), Alerts: outbox, Shed: func() int64 { return 4 },
 	}})

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/reqctx"
@@ -16,15 +17,28 @@ type UserAdmin interface {
 	SetDisabled(ctx context.Context, id string, disabled bool) (users.User, error)
 }
 
+// listUsers pages the users newest first (created_at, then id), with the
+// limit/cursor contract of the other lists; count is the number on this
+// page.
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
-	us, err := a.Users.ListUsers(r.Context())
+	q := parseQuery(r, "limit", "cursor")
+	p := users.Page{Limit: q.limit(100, 1000)}
+	p.BeforeAt, p.BeforeID = q.cursor()
+	if err := q.err(); err != nil {
+		return err
+	}
+	limit := p.Limit
+	p.Limit++
+	us, err := a.Users.ListUsersPage(r.Context(), p)
 	if err != nil {
 		return storeError(err)
 	}
-	if us == nil {
-		us = []users.User{}
+	us, next := page(us, limit, func(u users.User) (time.Time, string) { return u.CreatedAt, u.ID })
+	resp := map[string]any{"users": us, "count": len(us)}
+	if next != "" {
+		resp["next_cursor"] = next
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": us, "count": len(us)})
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
 

@@ -109,6 +109,18 @@ func (f *fakeStore) KeyByID(_ context.Context, id string) (Key, error) {
 	return k.clone(), nil
 }
 
+func (f *fakeStore) ListKeysPage(ctx context.Context, p KeyPage) ([]Key, error) {
+	all, _ := f.ListKeys(ctx, p.UserID)
+	slices.Reverse(all)
+	var out []Key
+	for _, k := range all {
+		if p.BeforeID == "" || k.CreatedAt.Before(p.BeforeAt) || k.CreatedAt.Equal(p.BeforeAt) && k.ID < p.BeforeID {
+			out = append(out, k)
+		}
+	}
+	return out[:min(len(out), p.Limit)], nil
+}
+
 func (f *fakeStore) ListKeys(_ context.Context, userID string) ([]Key, error) {
 	f.count("ListKeys")
 	f.mu.Lock()

@@ -103,6 +103,16 @@ func cloneTime(t *time.Time) *time.Time {
 	return &c
 }
 
+// KeyPage selects one page of keys ordered newest first (CreatedAt, then
+// ID): those of UserID ("" = every user) strictly after the position
+// (BeforeAt, BeforeID) when BeforeID is set, at most Limit.
+type KeyPage struct {
+	UserID   string
+	BeforeAt time.Time
+	BeforeID string
+	Limit    int
+}
+
 // Store persists keys. The store package implements it with SQL; every method
 // must be safe for concurrent use. Errors other than the sentinels below are
 // treated as infrastructure failures.
@@ -117,6 +127,9 @@ type Store interface {
 	KeyByID(ctx context.Context, id string) (Key, error)
 	// ListKeys returns the keys of userID ("" = every user), oldest first.
 	ListKeys(ctx context.Context, userID string) ([]Key, error)
+	// ListKeysPage returns one page of keys, newest first (CreatedAt, then
+	// ID), as KeyPage describes.
+	ListKeysPage(ctx context.Context, p KeyPage) ([]Key, error)
 	// UpdateKeyStatus sets the status of key id and records at as RevokedAt
 	// (for revoked and suspended). Revoked and expired are final: setting
 	// the same status again is a no-op returning nil (the first RevokedAt

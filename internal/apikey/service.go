@@ -301,6 +301,23 @@ func (s *Service) List(ctx context.Context, userID string) ([]Key, error) {
 	return keys, nil
 }
 
+// ListPage returns one page of keys (see KeyPage), newest first, with the
+// effective status and last use as List shows them.
+func (s *Service) ListPage(ctx context.Context, p KeyPage) ([]Key, error) {
+	if s.cfgErr != nil {
+		return nil, s.cfgErr
+	}
+	keys, err := s.store.ListKeysPage(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("apikey: listing keys: %w", err)
+	}
+	now := s.now()
+	for i := range keys {
+		keys[i] = s.effective(keys[i], now)
+	}
+	return keys, nil
+}
+
 // Get returns key id with its effective status, as List does.
 func (s *Service) Get(ctx context.Context, id string) (Key, error) {
 	if s.cfgErr != nil {

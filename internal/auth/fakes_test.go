@@ -75,6 +75,9 @@ func (s *keyStore) KeyByID(_ context.Context, id string) (apikey.Key, error) {
 }
 
 func (s *keyStore) ListKeys(context.Context, string) ([]apikey.Key, error) { return nil, nil }
+func (s *keyStore) ListKeysPage(context.Context, apikey.KeyPage) ([]apikey.Key, error) {
+	return nil, nil
+}
 
 func (s *keyStore) UpdateKeyStatus(_ context.Context, id string, st apikey.Status, at time.Time) error {
 	s.mu.Lock()

@@ -165,3 +165,61 @@ func (d *Detector) Tracked() int {
 	}
 	return n
 }
+
+// BlockPage selects one page of the active blocks, ordered by expiry then
+// address text (Until, then IP.String()): those strictly after the
+// position (AfterUntil, AfterIP) when AfterIP is set, at most Limit.
+type BlockPage struct {
+	AfterUntil time.Time
+	AfterIP    string
+	Limit      int
+}
+
+// BlockPager is implemented by block stores that read one page with a
+// keyset query (the SQL store). Detector.Blocks pages the other stores
+// (process memory, Redis) from their whole list, which their size cap
+// bounds.
+type BlockPager interface {
+	// ListPage returns the page p of the blocks active at now.
+	ListPage(ctx context.Context, now time.Time, p BlockPage) ([]Block, error)
+}
+
+// Blocks returns one page of the blocks active now, soonest expiry first.
+func (d *Detector) Blocks(ctx context.Context, p BlockPage) ([]Block, error) {
+	if p.Limit <= 0 {
+		p.Limit = 100
+	}
+	now, _ := d.clock()
+	if pg, ok := d.store.(BlockPager); ok {
+		bs, err := pg.ListPage(ctx, now, p)
+		if err != nil {
+			return nil, fmt.Errorf("ids: listing blocks: %w", err)
+		}
+		return bs, nil
+	}
+	all, err := d.store.List(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("ids: listing blocks: %w", err)
+	}
+	return PageBlocks(all, p), nil
+}
+
+// PageBlocks returns the page p of blocks (any order), sorted by expiry
+// then address text: the reference order of BlockPager.
+func PageBlocks(blocks []Block, p BlockPage) []Block {
+	blocks = slices.Clone(blocks)
+	slices.SortFunc(blocks, func(a, b Block) int {
+		return cmp.Or(a.Until.Compare(b.Until), cmp.Compare(a.IP.String(), b.IP.String()))
+	})
+	out := []Block{}
+	for _, b := range blocks {
+		if p.AfterIP != "" && !(b.Until.After(p.AfterUntil) || b.Until.Equal(p.AfterUntil) && b.IP.String() > p.AfterIP) {
+			continue
+		}
+		if len(out) == p.Limit {
+			break
+		}
+		out = append(out, b)
+	}
+	return out
+}

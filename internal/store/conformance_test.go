@@ -21,6 +21,7 @@ func TestConformance(t *testing.T) {
 			t.Run("predictions", func(t *testing.T) { testPredictions(t, st) })
 			t.Run("keys", func(t *testing.T) { testKeys(t, st) })
 			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
+			t.Run("pages", func(t *testing.T) { testPages(t, st) })
 		})
 	}
 }

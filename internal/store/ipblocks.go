@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/samo-brain/samo/internal/ids"
 )
 
-var _ ids.BlockStore = (*Store)(nil)
+var (
+	_ ids.BlockStore = (*Store)(nil)
+	_ ids.BlockPager = (*Store)(nil)
+)
 
 const blockGeneration = "ip_blocks"
 
@@ -150,7 +154,25 @@ func (s *Store) Blocked(ctx context.Context, ip netip.Addr, now time.Time) (ids.
 
 // List returns every block active at now.
 func (s *Store) List(ctx context.Context, now time.Time) ([]ids.Block, error) {
-	rows, err := s.query(ctx, `SELECT `+blockColumns+` FROM ip_blocks WHERE until_at > ? ORDER BY until_at`, ns(now))
+	return s.listBlocks(ctx, `SELECT `+blockColumns+` FROM ip_blocks WHERE until_at > ? ORDER BY until_at`, ns(now))
+}
+
+// ListPage returns one page of the blocks active at now, soonest expiry
+// first (until_at, then ip), with a keyset query after p's position.
+func (s *Store) ListPage(ctx context.Context, now time.Time, p ids.BlockPage) ([]ids.Block, error) {
+	if p.Limit <= 0 || p.Limit > 1000 {
+		p.Limit = 100
+	}
+	q, args := `SELECT `+blockColumns+` FROM ip_blocks WHERE until_at > ?`, []any{ns(now)}
+	if p.AfterIP != "" {
+		at := ns(p.AfterUntil)
+		q, args = q+` AND (until_at > ? OR (until_at = ? AND ip > ?))`, append(args, at, at, p.AfterIP)
+	}
+	return s.listBlocks(ctx, q+` ORDER BY until_at, ip LIMIT `+strconv.Itoa(p.Limit), args...)
+}
+
+func (s *Store) listBlocks(ctx context.Context, q string, args ...any) ([]ids.Block, error) {
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list blocks: %w", err)
 	}

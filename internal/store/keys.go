@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/apikey"
@@ -72,7 +74,33 @@ func (s *Store) ListKeys(ctx context.Context, userID string) ([]apikey.Key, erro
 	if userID != "" {
 		q, args = q+` WHERE user_id = ?`, append(args, userID)
 	}
-	rows, err := s.query(ctx, q+` ORDER BY created_at, id`, args...)
+	return s.listKeys(ctx, q+` ORDER BY created_at, id`, args...)
+}
+
+// ListKeysPage returns one page of keys, newest first (created_at, then
+// id), with a keyset query after p's position; p.Limit is 1..1000, else 100.
+func (s *Store) ListKeysPage(ctx context.Context, p apikey.KeyPage) ([]apikey.Key, error) {
+	if p.Limit <= 0 || p.Limit > 1000 {
+		p.Limit = 100
+	}
+	var conds []string
+	var args []any
+	if p.UserID != "" {
+		conds, args = append(conds, `user_id = ?`), append(args, p.UserID)
+	}
+	if p.BeforeID != "" {
+		at := ns(p.BeforeAt)
+		conds, args = append(conds, `(created_at < ? OR (created_at = ? AND id < ?))`), append(args, at, at, p.BeforeID)
+	}
+	q := `SELECT ` + keyColumns + ` FROM api_keys`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	return s.listKeys(ctx, q+` ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(p.Limit), args...)
+}
+
+func (s *Store) listKeys(ctx context.Context, q string, args ...any) ([]apikey.Key, error) {
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list keys: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/alert"
@@ -197,24 +198,33 @@ func (s *Store) MarkAlertFailed(ctx context.Context, id string, attempt int, las
 	return nil
 }
 
-// ListAlerts returns outbox rows, newest first.
+// ListAlerts returns outbox rows, newest first, one page of f at a time.
 func (s *Store) ListAlerts(ctx context.Context, f alert.Filter) ([]alert.Entry, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	where := ``
+	var conds []string
+	var args []any
 	switch f.State {
 	case "":
 	case "pending":
-		where = ` WHERE delivered_at IS NULL AND dead_at IS NULL`
+		conds = append(conds, `delivered_at IS NULL AND dead_at IS NULL`)
 	case "delivered":
-		where = ` WHERE delivered_at IS NOT NULL`
+		conds = append(conds, `delivered_at IS NOT NULL`)
 	case "dead":
-		where = ` WHERE dead_at IS NOT NULL`
+		conds = append(conds, `dead_at IS NOT NULL`)
 	default:
 		return nil, fmt.Errorf("store: unknown alert state %q", f.State)
 	}
-	rows, err := s.query(ctx, `SELECT `+alertColumns+` FROM alert_outbox`+where+` ORDER BY created_at DESC, id DESC LIMIT ?`, f.Limit)
+	if f.BeforeID != "" {
+		at := ns(f.BeforeAt)
+		conds, args = append(conds, `(created_at < ? OR (created_at = ? AND id < ?))`), append(args, at, at, f.BeforeID)
+	}
+	where := ``
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	rows, err := s.query(ctx, `SELECT `+alertColumns+` FROM alert_outbox`+where+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list alerts: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/samo-brain/samo/internal/rbac"
@@ -54,7 +55,28 @@ func (s *Store) user(ctx context.Context, q string, arg string) (users.User, err
 
 // ListUsers returns every user ordered by name.
 func (s *Store) ListUsers(ctx context.Context) ([]users.User, error) {
-	rows, err := s.query(ctx, `SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name`)
+	return s.listUsers(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+}
+
+// ListUsersPage returns one page of users, newest first (created_at, then
+// id): those after p's position, at most p.Limit (1..1000, else 100). The
+// position is bound as parameters and only narrows the listing.
+func (s *Store) ListUsersPage(ctx context.Context, p users.Page) ([]users.User, error) {
+	if p.Limit <= 0 || p.Limit > 1000 {
+		p.Limit = 100
+	}
+	q, args := `SELECT `+userColumns+` FROM users`, []any{}
+	if p.BeforeID != "" {
+		at := ns(p.BeforeAt)
+		q, args = q+` WHERE (created_at < ? OR (created_at = ? AND id < ?))`, append(args, at, at, p.BeforeID)
+	}
+	return s.listUsers(ctx, q+` ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(p.Limit), args...)
+}
+
+const userColumns = `id, name, role, created_at, disabled_at`
+
+func (s *Store) listUsers(ctx context.Context, q string, args ...any) ([]users.User, error) {
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}

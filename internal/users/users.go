@@ -43,6 +43,17 @@ type Store interface {
 	UserByName(ctx context.Context, name string) (User, error)
 	UserByID(ctx context.Context, id string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
+	// ListUsersPage returns one page of users, newest first.
+	ListUsersPage(ctx context.Context, p Page) ([]User, error)
+}
+
+// Page selects one page of users ordered newest first (CreatedAt, then
+// ID): those strictly after the position (BeforeAt, BeforeID) when
+// BeforeID is set, at most Limit.
+type Page struct {
+	BeforeAt time.Time
+	BeforeID string
+	Limit    int
 }
 
 // Disabler disables and enables users.

@@ -34,6 +34,9 @@ func (m *memStore) UserByID(_ context.Context, id string) (User, error) {
 	return User{}, ErrNotFound
 }
 func (m *memStore) ListUsers(context.Context) ([]User, error) { return nil, nil }
+func (m *memStore) ListUsersPage(context.Context, Page) ([]User, error) {
+	return nil, nil
+}
 
 func TestEnsure(t *testing.T) {
 	ctx := context.Background()
