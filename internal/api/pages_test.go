@@ -13,6 +13,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/problem"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/users"
@@ -142,8 +143,8 @@ func TestAdminListsRefuseBadQueries(t *testing.T) {
 		}
 		for _, tt := range tests {
 			rec := e.do(t, "GET", path+tt.query, "")
-			p := decode[Problem](t, rec)
-			if rec.Code != http.StatusBadRequest || p.Type != ProblemType("invalid_request") || len(p.Errors) == 0 ||
+			p := decode[problem.Problem](t, rec)
+			if rec.Code != http.StatusBadRequest || p.Type != problem.Type("invalid_request") || len(p.Errors) == 0 ||
 				p.Errors[0].Field != tt.field || p.Errors[0].Code != tt.code {
 				t.Errorf("GET %s%s = %d %+v, want 400 with %s %s", path, tt.query, rec.Code, p, tt.field, tt.code)
 			}
