@@ -133,6 +133,11 @@ func TestHealthcheck(t *testing.T) {
 	if out, e, code := runCLI(t, map[string]string{"SAMO_ADDR": "0.0.0.0:" + port}, "healthcheck"); code != 0 || out != "healthy\n" {
 		t.Fatalf("healthy server: exit %d %q %s", code, out, e)
 	}
+	out, e, code := runCLI(t, nil, "healthcheck", "--addr", addr, "--json")
+	var hj struct{ Status, URL string }
+	if err := json.Unmarshal([]byte(out), &hj); err != nil || code != 0 || hj.Status != "healthy" || hj.URL != "http://"+addr+"/health" {
+		t.Errorf("healthcheck --json: exit %d, %v: %q %s", code, err, out, e)
+	}
 	status = http.StatusServiceUnavailable
 	if _, e, code := runCLI(t, nil, "healthcheck", "--addr", addr); code != 1 || !strings.Contains(e, "503") {
 		t.Errorf("503: exit %d %s", code, e)

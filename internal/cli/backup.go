@@ -37,12 +37,13 @@ func backupKey(cfg *config.Config) (*seal.MasterKey, error) {
 // atomically with mode 0600.
 func runBackup(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "backup")
+	asJSON := jsonFlag(fs, `print {"backup","database","encrypted"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("usage: samo backup FILE")
+		return usageError("usage: samo backup FILE [--json]")
 	}
 	cfg, err := loadConfig(stdio, true)
 	if err != nil {
@@ -86,6 +87,9 @@ func runBackup(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if *asJSON {
+		return printJSON(stdio, map[string]any{"backup": rest[0], "database": src, "encrypted": true})
+	}
 	fmt.Fprintf(stdio.Stdout, "backup of %s written to %s (encrypted with ENCRYPTION_KEY)\n", src, rest[0])
 	return nil
 }
@@ -96,12 +100,13 @@ func runBackup(ctx context.Context, stdio IO, args []string) error {
 // the database's integrity and renames it into place.
 func runRestore(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "restore")
+	asJSON := jsonFlag(fs, `print {"database","backup","integrity"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("usage: samo restore FILE")
+		return usageError("usage: samo restore FILE [--json]")
 	}
 	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
@@ -158,6 +163,9 @@ func runRestore(ctx context.Context, stdio IO, args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	ok = true
+	if *asJSON {
+		return printJSON(stdio, map[string]any{"database": dst, "backup": rest[0], "integrity": "ok"})
+	}
 	fmt.Fprintf(stdio.Stdout, "restored %s from %s (authenticated, integrity ok)\n", dst, rest[0])
 	return nil
 }

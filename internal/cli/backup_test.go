@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,16 @@ func TestBackupRestore(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "written to") {
 		t.Fatalf("backup: %d %q %q", code, out, errOut)
 	}
+	jsonBackup := filepath.Join(t.TempDir(), "json.backup")
+	code, out, errOut = runSamo(t, env, "backup", "--json", jsonBackup)
+	var bj struct {
+		Backup, Database string
+		Encrypted        bool
+	}
+	if err := json.Unmarshal([]byte(out), &bj); err != nil || code != 0 || bj.Backup != jsonBackup || !bj.Encrypted ||
+		bj.Database != filepath.Join(src, "samo.db") {
+		t.Errorf("backup --json: %d %v %q %q", code, err, out, errOut)
+	}
 	raw, err := os.ReadFile(backup)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +114,13 @@ func TestBackupRestore(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "restored")
 	if code, errOut := restoreTo(dst, backupTestKey, backup); code != 0 {
 		t.Fatalf("restore: %d %s", code, errOut)
+	}
+	jsonDst := filepath.Join(t.TempDir(), "restored-json")
+	code, out, errOut = runSamo(t, map[string]string{"SAMO_DATA_DIR": jsonDst, "ENCRYPTION_KEY": backupTestKey, "SAMO_ENV_FILE": ""}, "restore", "--json", jsonBackup)
+	var rj struct{ Database, Backup, Integrity string }
+	if err := json.Unmarshal([]byte(out), &rj); err != nil || code != 0 || rj.Backup != jsonBackup || rj.Integrity != "ok" ||
+		rj.Database != filepath.Join(jsonDst, "samo.db") {
+		t.Errorf("restore --json: %d %v %q %q", code, err, out, errOut)
 	}
 	denv := map[string]string{"SAMO_DATA_DIR": dst, "ENCRYPTION_KEY": backupTestKey, "SAMO_ENV_FILE": ""}
 	if code, out, errOut := runSamo(t, denv, "keys", "list"); code != 0 || !strings.Contains(out, "alice") {

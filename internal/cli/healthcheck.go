@@ -21,6 +21,7 @@ func runHealthcheck(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "healthcheck")
 	addr := fs.String("addr", "", "server address host:port (default $SAMO_ADDR, else 127.0.0.1:8080)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	asJSON := jsonFlag(fs, `print {"status":"healthy","url"} (failures: exit 1 and one line on stderr)`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +68,9 @@ func runHealthcheck(ctx context.Context, stdio IO, args []string) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("unhealthy: /health answered %d", resp.StatusCode)
+	}
+	if *asJSON {
+		return printJSON(stdio, map[string]string{"status": "healthy", "url": req.URL.String()})
 	}
 	fmt.Fprintln(stdio.Stdout, "healthy")
 	return nil

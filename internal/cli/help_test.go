@@ -144,3 +144,42 @@ func TestRotateProgressPlainWhenNotATerminal(t *testing.T) {
 		t.Errorf("progress on a non-terminal: %q; want plain lines", e)
 	}
 }
+
+// noJSON lists the commands without --json, with the reason; every other
+// command that runs (not a group) takes --json.
+var noJSON = map[string]string{
+	"serve":                 "runs the server; its output is the log (LOG_FORMAT=json)",
+	"completion":            "prints a shell script",
+	"help":                  "prints help",
+	"crypto fernet encrypt": "a byte filter: prints the token itself",
+	"crypto fernet decrypt": "a byte filter: prints the plaintext itself",
+	"crypto legacy decrypt": "a byte filter: prints the plaintext itself",
+	"crypto encrypt-file":   "writes OUT and prints nothing",
+	"crypto decrypt-file":   "writes OUT and prints nothing",
+}
+
+// TestJSONFlagEveryCommand: every command that prints data documents and
+// accepts --json (its help lists the flag, which exists only if the
+// command's flag set defines it).
+func TestJSONFlagEveryCommand(t *testing.T) {
+	env := map[string]string{"SAMO_DATA_DIR": filepath.Join(t.TempDir(), "none")}
+	for p := range helpTable {
+		group := false
+		for q := range helpTable {
+			group = group || strings.HasPrefix(q, p+" ")
+		}
+		if _, skip := noJSON[p]; group || skip {
+			continue
+		}
+		out, _, code := runCLI(t, env, append(strings.Fields(p), "--help")...)
+		usage, _, _ := strings.Cut(out, "\n")
+		if code != 0 || !strings.Contains(usage, "--json") || !strings.Contains(out, "\n  --json ") {
+			t.Errorf("samo %s: --json missing from the usage line or the flags (exit %d):\n%s", p, code, out)
+		}
+	}
+	for p := range noJSON {
+		if _, ok := helpTable[p]; !ok {
+			t.Errorf("noJSON names %q, which is not a command", p)
+		}
+	}
+}

@@ -26,6 +26,7 @@ func legacyImport(ctx context.Context, stdio IO, args []string) error {
 	pwFile := fs.String("password-file", "", "file holding the Guide's secret_key")
 	userName := fs.String("user", "", "owner of the imported predictions")
 	taxonomy := fs.String("taxonomy", "goemotions", "goemotions or ekman")
+	asJSON := jsonFlag(fs, `print {"user","imported","failed"} (failed lines are still reported on stderr by number)`)
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
@@ -116,7 +117,13 @@ func legacyImport(ctx context.Context, stdio IO, args []string) error {
 	if err := a.Run(ctx, importAll); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Stdout, "imported %d values for %s, %d failed\n", imported, u.Name, failed)
+	if *asJSON {
+		if err := printJSON(stdio, map[string]any{"user": u.Name, "imported": imported, "failed": failed}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdio.Stdout, "imported %d values for %s, %d failed\n", imported, u.Name, failed)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d values were not imported (see above)", failed)
 	}

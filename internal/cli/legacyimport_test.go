@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,14 @@ func TestLegacyImport(t *testing.T) {
 	}
 	if strings.Contains(errs, "thank you") || strings.Contains(errs, "alert(1)") {
 		t.Errorf("error output leaked content: %s", errs)
+	}
+	out, errs, code = run(stored("so happy today")+"\nnot-a-legacy-value", "crypto", "legacy", "import", "--password-file", pwFile, "--user", "legacy", "--json")
+	var got struct {
+		User             string
+		Imported, Failed int
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 || got.User != "legacy" || got.Imported != 1 || got.Failed != 1 {
+		t.Errorf("import --json: exit %d, %v\nstdout %s\nstderr %s", code, err, out, errs)
 	}
 	// The imported text is in the store, sealed (not plaintext on disk).
 	db, _ := os.ReadFile(filepath.Join(dir, "samo.db"))

@@ -69,6 +69,7 @@ func modelTrain(ctx context.Context, stdio IO, args []string) error {
 	out := fs.String("out", "emotion.model", "where to write the model file")
 	seed := fs.Uint64("seed", emotion.DefaultTrainOptions().Seed, "training seed (same seed and data: identical file)")
 	vectors := fs.String("vectors", defaultVectorsFile, `word-vector subset embedded in the model ("none": train without word vectors)`)
+	asJSON := jsonFlag(fs, `print {"model","file","size","ekman_mode","dev_macro_f1","seconds"} (progress stays on stderr)`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -100,6 +101,11 @@ func modelTrain(ctx context.Context, stdio IO, args []string) error {
 	}
 	info := m.Info()
 	say(fmt.Sprintf("wrote %s (%d bytes)", *out, len(raw)))
+	if *asJSON {
+		return printJSON(stdio, map[string]any{"model": m.Version(), "file": *out, "size": len(raw), "ekman_mode": m.EkmanMode(),
+			"dev_macro_f1": map[string]float64{"goemotions": info.DevMacroF1, "ekman": info.DevEkmanMacroF1},
+			"seconds": time.Since(start).Seconds()})
+	}
 	fmt.Fprintf(stdio.Stdout, "model %s\nfile %s (%d bytes)\nekman mode %s\ndev macro-F1 (calibration set, optimistic): goemotions %.4f, ekman %.4f\ntrained in %.1fs\n",
 		m.Version(), *out, len(raw), m.EkmanMode(), info.DevMacroF1, info.DevEkmanMacroF1, time.Since(start).Seconds())
 	return nil
@@ -180,6 +186,7 @@ func modelPredict(ctx context.Context, stdio IO, args []string) error {
 	taxFlag := fs.String("taxonomy", string(emotion.GoEmotions), "goemotions or ekman")
 	thresholdFlag := fs.String("threshold", "", "report emotions with confidence ≥ this (0..1; default: tuned per label)")
 	modelPath := fs.String("model", "", "model file (default $SAMO_MODEL_FILE, else the embedded model)")
+	alwaysJSON(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

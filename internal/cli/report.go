@@ -16,12 +16,18 @@ func runReport(ctx context.Context, stdio IO, args []string) error {
 	fromArg := fs.String("from", "24h", "start: RFC 3339 time, or a duration ago such as 24h, 90m or 7d")
 	toArg := fs.String("to", "", "end (exclusive): RFC 3339 time or a duration ago (default now)")
 	format := fs.String("format", "json", "json, csv or html")
+	asJSON := jsonFlag(fs, "the same as --format json")
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return usageError("usage: samo report [--from T] [--to T] [--format json|csv|html]")
+		return usageError("usage: samo report [--from T] [--to T] [--format json|csv|html | --json]")
+	}
+	if *asJSON {
+		if *format != report.FormatJSON {
+			return usageError("--json and --format %s contradict each other", *format)
+		}
 	}
 	now := time.Now().UTC()
 	to := now

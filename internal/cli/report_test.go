@@ -94,7 +94,10 @@ func TestReportCommand(t *testing.T) {
 	if code, out, _ := runSamo(t, env, "report", "--format", "html"); code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") {
 		t.Errorf("html report: %d %.60s", code, out)
 	}
-	for _, args := range [][]string{{"--from", "yesterday"}, {"--format", "pdf"}, {"--from", "1h", "--to", "2h"}, {"extra"}} {
+	if code, out, _ := runSamo(t, env, "report", "--json"); code != 0 || !strings.Contains(out, `"events": 3`) {
+		t.Errorf("report --json: %d %s", code, out)
+	}
+	for _, args := range [][]string{{"--from", "yesterday"}, {"--format", "pdf"}, {"--from", "1h", "--to", "2h"}, {"extra"}, {"--json", "--format", "csv"}} {
 		if code, _, _ := runSamo(t, env, append([]string{"report"}, args...)...); code != 2 {
 			t.Errorf("samo report %v = %d, want 2", args, code)
 		}

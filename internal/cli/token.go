@@ -69,6 +69,7 @@ func tokenVerify(_ context.Context, stdio IO, args []string) error {
 	at := fs.Int64("at", 0, "verify as of this UNIX time (default now)")
 	issuer := fs.String("issuer", "", "expected issuer (default JWT_ISSUER)")
 	audience := fs.String("audience", "", "expected audience (default JWT_AUDIENCE)")
+	alwaysJSON(fs)
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}

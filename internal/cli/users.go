@@ -67,12 +67,13 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 		verb = "disable"
 	}
 	fs := newFlagSet(stdio, "users "+verb)
+	asJSON := jsonFlag(fs, `print the user: {"id","name","role","created_at","disabled_at"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("usage: samo users %s NAME", verb)
+		return usageError("usage: samo users %s NAME [--json]", verb)
 	}
 	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
@@ -95,6 +96,9 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 	ev.ID = secevent.NewID()
 	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
 		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
+	}
+	if *asJSON {
+		return printJSON(stdio, u)
 	}
 	fmt.Fprintf(stdio.Stdout, "%sd %s (%s)\n", verb, u.Name, u.ID)
 	return nil

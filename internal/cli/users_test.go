@@ -52,6 +52,23 @@ func TestUsersDisableEnable(t *testing.T) {
 	if _, e, code := run("users", "enable", "carol"); code != 0 {
 		t.Fatalf("enable: exit %d: %s", code, e)
 	}
+	// --json prints the user as the API does.
+	for _, tc := range []struct {
+		verb     string
+		disabled bool
+	}{{"disable", true}, {"enable", false}} {
+		out, e, code := run("users", tc.verb, "carol", "--json")
+		var u struct {
+			ID         string  `json:"id"`
+			Name       string  `json:"name"`
+			Role       string  `json:"role"`
+			DisabledAt *string `json:"disabled_at"`
+		}
+		if err := json.Unmarshal([]byte(out), &u); err != nil || code != 0 || u.Name != "carol" || u.Role != "user" ||
+			!strings.HasPrefix(u.ID, "usr_") || (u.DisabledAt != nil) != tc.disabled {
+			t.Errorf("users %s carol --json: exit %d, %v: %s %s", tc.verb, code, err, out, e)
+		}
+	}
 	if out, _, _ := run("users", "list"); strings.Contains(out, "disabled since") {
 		t.Errorf("still disabled after enable:\n%s", out)
 	}
