@@ -59,4 +59,3 @@ func TestProblemTypesDocumented(t *testing.T) {
 		}
 	}
 }
-

@@ -104,7 +104,7 @@ func modelTrain(ctx context.Context, stdio IO, args []string) error {
 	if *asJSON {
 		return printJSON(stdio, map[string]any{"model": m.Version(), "file": *out, "size": len(raw), "ekman_mode": m.EkmanMode(),
 			"dev_macro_f1": map[string]float64{"goemotions": info.DevMacroF1, "ekman": info.DevEkmanMacroF1},
-			"seconds": time.Since(start).Seconds()})
+			"seconds":      time.Since(start).Seconds()})
 	}
 	fmt.Fprintf(stdio.Stdout, "model %s\nfile %s (%d bytes)\nekman mode %s\ndev macro-F1 (calibration set, optimistic): goemotions %.4f, ekman %.4f\ntrained in %.1fs\n",
 		m.Version(), *out, len(raw), m.EkmanMode(), info.DevMacroF1, info.DevEkmanMacroF1, time.Since(start).Seconds())
