@@ -95,7 +95,7 @@ func TestAdminListsPage(t *testing.T) {
 			for i := range 5 {
 				at := now.Add(-time.Duration(min(i, 2)) * time.Minute) // three share one time
 				id := fmt.Sprintf("usr_p%d", 4-i)
-				if err := e.st.CreateUser(ctx, users.User{ID: id, Name: fmt.Sprintf("p%d", i), Role: rbac.User, CreatedAt: at}); err != nil {
+				if err := e.st.CreateUser(ctx, users.User{ID: id, Name: fmt.Sprintf("p%d", i), Role: rbac.RoleUser, CreatedAt: at}); err != nil {
 					t.Fatal(err)
 				}
 				wantUsers = append(wantUsers, id)

@@ -45,7 +45,7 @@ func testPages(t *testing.T, st *Store) {
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
 		// Three users share one creation time: the id orders them.
-		u := users.User{ID: fmt.Sprintf("usr_page%d", i), Name: fmt.Sprintf("pager%d", i), Role: rbac.User, CreatedAt: at.Add(time.Duration(min(i, 2)) * time.Second)}
+		u := users.User{ID: fmt.Sprintf("usr_page%d", i), Name: fmt.Sprintf("pager%d", i), Role: rbac.RoleUser, CreatedAt: at.Add(time.Duration(min(i, 2)) * time.Second)}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
