@@ -118,4 +118,23 @@
 // API_KEY_LENGTH below 30) makes every key operation fail with ErrInvalid
 // rather than issue weak keys. Config.Validate lets the config package report the
 // same problems at start-up, joined with the others.
+//
+// # Where a key was used from
+//
+// Addresses remembers the addresses each key authenticated from, in the
+// store shared by every replica (AddressStore), so that a revoked or
+// suspended key presented again can be judged: from an address that used
+// it, it is the owner's client retrying; from one that never did, someone
+// else holds the key. Call Seen after each successful authentication (one
+// map operation), Stranger when a dead key is presented, and run Run (or
+// Flush) to write the batched uses:
+//
+//	addrs := apikey.NewAddresses(st, nil, logger)
+//	go addrs.Run(ctx, apikey.DefaultFlushInterval)
+//	addrs.Seen(k.ID, "203.0.113.7")
+//	stranger, err := addrs.Stranger(ctx, k.ID, "198.51.100.9")
+//
+// The store keeps the MaxKeyAddresses most recently seen addresses per key;
+// memory holds at most 10,000 unwritten uses and reports a stranger once an
+// hour per key and address.
 package apikey
