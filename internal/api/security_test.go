@@ -24,6 +24,7 @@ import (
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -47,7 +48,7 @@ type secEnv struct {
 	h      http.Handler
 	st     *store.Store
 	ids    *ids.Detector
-	events *secevent.Collector
+	events *seceventtest.Collector
 	clock  *testClock
 }
 
@@ -66,7 +67,7 @@ func newSecEnvBlocks(t *testing.T, role rbac.Role, blocks func(*store.Store) ids
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &secEnv{st: st, events: &secevent.Collector{}, clock: &testClock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}}
+	e := &secEnv{st: st, events: &seceventtest.Collector{}, clock: &testClock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}}
 	cfg := ids.DefaultConfig()
 	cfg.Allowlist = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	if e.ids, err = ids.New(cfg, blocks(st), e.events, e.clock.Now); err != nil {

@@ -42,7 +42,7 @@ const DefaultEnvFile = ".env.security"
 // development mode keeps its generated secrets.
 const DevSecretsFile = "secrets.env"
 
-// Config is SAMO's complete, typed configuration. Build it with Load (which
+// Config is SAMO's complete, typed configuration. Build it with LoadFlags (which
 // validates it); the zero value is not useful. Fields hold plain values so
 // the packages that use them never import config.
 type Config struct {

@@ -8,8 +8,8 @@
 //
 // Each variable is taken from the first of these that sets it:
 //
-//  1. a command-line flag (Load's args, or a flag set prepared with
-//     RegisterFlags and read with LoadFlags);
+//  1. a command-line flag (a flag set prepared with RegisterFlags and
+//     read with LoadFlags);
 //  2. the process environment;
 //  3. the .env.security file: ./.env.security when present, or the file
 //     named by SAMO_ENV_FILE / --env-file, which must then exist;
@@ -51,7 +51,7 @@
 //
 // # Validation
 //
-// Load runs Validate, which returns errors.Join of every problem at once;
+// LoadFlags runs Validate, which returns errors.Join of every problem at once;
 // each is a *FieldError naming its variable and unwrapping to a sentinel
 // (ErrInvalidValue, ErrOutOfRange, ErrWeakSecret, ErrInsecureProduction,
 // ErrMissingFile, ErrMalformedEnvFile, ErrUnsafePermissions,

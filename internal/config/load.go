@@ -2,46 +2,26 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 )
 
-// Errors returned by Load.
+// Errors returned by LoadFlags.
 var (
 	// ErrConflictingSources reports a secret given both as NAME and as
 	// NAME_FILE in the same place.
 	ErrConflictingSources = errors.New("config: both NAME and NAME_FILE set")
 	// ErrInvalidValue reports a value that does not parse or is out of range.
 	ErrInvalidValue = errors.New("config: invalid value")
-	// ErrUnexpectedArgument reports a positional argument given to Load.
-	ErrUnexpectedArgument = errors.New("config: unexpected argument")
 )
 
-// Load builds the configuration from args (flags), getenv (the
+// LoadFlags builds the configuration from the parsed flags f, getenv (the
 // environment), the .env.security file and the defaults, in that order of
 // precedence, and validates it. It returns every problem at once, joined
-// with errors.Join; each one names its variable. args must contain only
-// configuration flags; a --help request returns an error wrapping
-// flag.ErrHelp. A nil getenv means an empty environment.
-func Load(getenv func(string) string, args []string) (*Config, error) {
-	fs := flag.NewFlagSet("samo", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	f := RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("%w: %q", ErrUnexpectedArgument, fs.Arg(0))
-	}
-	return LoadFlags(getenv, f)
-}
-
-// LoadFlags is Load for a command that registered the configuration flags
-// on its own flag set with RegisterFlags and has parsed it. A nil f means
-// no flags.
+// with errors.Join; each one names its variable. Register the flags on the
+// command's flag set with RegisterFlags and parse it first; a nil f means
+// no flags, a nil getenv an empty environment.
 func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }

@@ -53,7 +53,7 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Name + ": " + e.Reason }
 
 // Unwrap returns Kind and Err, so errors.Is(err, config.ErrWeakSecret)
-// works through the joined error of Load and Validate.
+// works through the joined error of LoadFlags and Validate.
 func (e *FieldError) Unwrap() []error {
 	var out []error
 	for _, err := range []error{e.Kind, e.Err} {
@@ -73,7 +73,7 @@ func (p *problems) add(name string, kind error, format string, a ...any) {
 
 // Validate checks every setting and returns all problems joined with
 // errors.Join (nil when there are none). Production rules (see
-// CheckProduction) are added when SECURITY_LEVEL is production. Load runs
+// CheckProduction) are added when SECURITY_LEVEL is production. LoadFlags runs
 // it; call it again after changing a Config by hand.
 func (c *Config) Validate() error {
 	var p problems

@@ -16,6 +16,7 @@ import (
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 const samoAnswer = `{"emotions":[{"emotion":"joy","confidence":0.91},{"emotion":"love","confidence":0.42}],"primary_emotion":"joy","confidence":0.91}`
@@ -29,9 +30,9 @@ func answerWith(body string) http.HandlerFunc {
 }
 
 // newClient returns a Client for srv with a collector and a fake clock.
-func newClient(t *testing.T, cfg Config) (*Client, *secevent.Collector, *fakeClock) {
+func newClient(t *testing.T, cfg Config) (*Client, *seceventtest.Collector, *fakeClock) {
 	t.Helper()
-	ev, clk := &secevent.Collector{}, newFakeClock()
+	ev, clk := &seceventtest.Collector{}, newFakeClock()
 	cfg.Events, cfg.Now = ev, clk.Now
 	c, err := New(cfg)
 	if err != nil {

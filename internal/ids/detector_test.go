@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -35,7 +36,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type fixture struct {
 	d     *Detector
 	store *MemoryBlockStore
-	rec   *secevent.Collector
+	rec   *seceventtest.Collector
 	clock *fakeClock
 }
 
@@ -45,7 +46,7 @@ func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	f := &fixture{store: NewMemoryBlockStore(0), rec: &secevent.Collector{}, clock: &fakeClock{t: t0}}
+	f := &fixture{store: NewMemoryBlockStore(0), rec: &seceventtest.Collector{}, clock: &fakeClock{t: t0}}
 	d, err := New(cfg, f.store, f.rec, f.clock.Now)
 	if err != nil {
 		t.Fatal(err)

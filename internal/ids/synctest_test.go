@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 // TestBlockLifecycleRealClock runs a block's life on the real time.Now
 // inside a synctest bubble, where sleeping advances a fake clock instantly.
 func TestBlockLifecycleRealClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rec := &secevent.Collector{}
+		rec := &seceventtest.Collector{}
 		d, err := New(DefaultConfig(), NewMemoryBlockStore(0), rec, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 	"github.com/samo-brain/samo/internal/store"
 )
 
@@ -85,7 +86,7 @@ type env struct {
 	ids    *fakeIDS
 	keys   *fakeKeys
 	alerts *fakeAlerts
-	events *secevent.Collector
+	events *seceventtest.Collector
 	clock  *clock
 }
 
@@ -97,7 +98,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{st: st, ids: &fakeIDS{refuse: map[netip.Addr]error{}}, keys: &fakeKeys{}, alerts: &fakeAlerts{enabled: true},
-		events: &secevent.Collector{}, clock: &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}}
+		events: &seceventtest.Collector{}, clock: &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}}
 	e.svc = incident.NewService(incident.Deps{Store: st, Blocker: e.ids, Suspender: e.keys, Alerter: e.alerts,
 		Events: e.events, Now: e.clock.Now, Config: incident.Config{BlockDuration: 6 * time.Hour}})
 	return e

@@ -38,8 +38,8 @@
 // under the key-encryption key (KEK) derived as above; the header (magic
 // "SAMOKR", version, KDF, iterations, salt, nonce) is the GCM additional
 // data. Unwrap reverses it and refuses a wrong key or any change with
-// ErrWrongKey. Rewrap moves a wrapped keyring to a new master key without
-// touching any data: this is master-key rotation.
+// ErrWrongKey. Unwrapping with the old master key and wrapping with a new one
+// rotates the master key without touching any data.
 //
 // # Sealed values
 //
@@ -89,7 +89,7 @@
 // DeriveKey(purpose) gives stable 32-byte keys for other uses (the blind
 // index, pseudonyms). They are derived with HKDF from a random root secret
 // kept inside the wrapped keyring, not from the master key, so they survive
-// both data-key rotation and master-key rotation (Rewrap), and the master
+// both data-key rotation and master-key rotation, and the master
 // key need not stay in memory after Unwrap.
 //
 // # Fernet

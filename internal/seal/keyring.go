@@ -308,7 +308,7 @@ func (k *Keyring) Revision() uint64 {
 // DeriveKey returns a 32-byte key for purpose (e.g. "blind-index",
 // "pseudonym"), derived with HKDF-SHA256 from a random root secret held in
 // the keyring. The result is stable across data-key rotation (AddKey,
-// SetActive, RemoveKey) and across master-key rotation (Rewrap); different
+// SetActive, RemoveKey) and across master-key rotation (Wrap under a new key); different
 // purposes give independent keys.
 func (k *Keyring) DeriveKey(purpose string) []byte {
 	return hkdfExpand32(k.state.Load().root, "samo keyring derive v1: "+purpose)

@@ -68,17 +68,6 @@ func Unwrap(blob []byte, mk *MasterKey, now func() time.Time) (*Keyring, error) 
 	return k, nil
 }
 
-// Rewrap re-encrypts a wrapped keyring from oldKey to newKey: this rotates
-// the master key without touching any data, since data keys, their ids and
-// the derivation root are unchanged.
-func Rewrap(blob []byte, oldKey, newKey *MasterKey) ([]byte, error) {
-	s, err := unwrapState(blob, oldKey)
-	if err != nil {
-		return nil, err
-	}
-	return wrapState(s, newKey)
-}
-
 func wrapState(s *ringState, mk *MasterKey) ([]byte, error) {
 	if mk == nil {
 		return nil, fmt.Errorf("%w: nil", ErrMasterKey)

@@ -183,3 +183,14 @@ func TestDecodeKeyringStrict(t *testing.T) {
 		})
 	}
 }
+
+// Rewrap re-encrypts a wrapped keyring from oldKey to newKey, as
+// Unwrap(blob, oldKey) then Keyring.Wrap(newKey) do: data keys, their ids
+// and the derivation root are unchanged.
+func Rewrap(blob []byte, oldKey, newKey *MasterKey) ([]byte, error) {
+	s, err := unwrapState(blob, oldKey)
+	if err != nil {
+		return nil, err
+	}
+	return wrapState(s, newKey)
+}

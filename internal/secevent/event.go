@@ -9,7 +9,6 @@ package secevent
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/samo-brain/samo/internal/reqctx"
@@ -123,37 +122,6 @@ type Discard struct{}
 
 // Record drops e.
 func (Discard) Record(context.Context, Event) {}
-
-// Collector is a Recorder that keeps events in memory, for tests and tools.
-type Collector struct {
-	mu     sync.Mutex
-	events []Event
-}
-
-// Record appends e.
-func (c *Collector) Record(_ context.Context, e Event) {
-	c.mu.Lock()
-	c.events = append(c.events, e)
-	c.mu.Unlock()
-}
-
-// Events returns a copy of the recorded events.
-func (c *Collector) Events() []Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]Event(nil), c.events...)
-}
-
-// Count returns how many recorded events have type t.
-func (c *Collector) Count(t Type) int {
-	n := 0
-	for _, e := range c.Events() {
-		if e.Type == t {
-			n++
-		}
-	}
-	return n
-}
 
 // SyncRecorder writes each event to a sink at once, for command-line tools
 // that have no pipeline running. Write errors go to OnError when set.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/reqctx"
-	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 // Tests of the chain's guards one by one: CORS, HTTPS only, HSTS, the
@@ -138,11 +138,11 @@ func TestBlockCheck(t *testing.T) {
 	if err := st.Block(context.Background(), ids.Block{IP: blocked, Until: now.Add(time.Hour), Reason: "test", By: "admin", Created: now}); err != nil {
 		t.Fatal(err)
 	}
-	det, err := ids.New(ids.DefaultConfig(), st, &secevent.Collector{}, clock)
+	det, err := ids.New(ids.DefaultConfig(), st, &seceventtest.Collector{}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken, err := ids.New(ids.DefaultConfig(), failingBlocks{st}, &secevent.Collector{}, clock)
+	broken, err := ids.New(ids.DefaultConfig(), failingBlocks{st}, &seceventtest.Collector{}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

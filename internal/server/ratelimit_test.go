@@ -12,15 +12,16 @@ import (
 
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 var rlEpoch = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // limitedChain is the global chain with a per-IP limit of 3 a minute over
 // an in-memory limiter on a frozen clock, in front of a 200 handler.
-func limitedChain(t *testing.T, l ratelimit.Limiter, on bool) (http.Handler, *secevent.Collector) {
+func limitedChain(t *testing.T, l ratelimit.Limiter, on bool) (http.Handler, *seceventtest.Collector) {
 	t.Helper()
-	ev := &secevent.Collector{}
+	ev := &seceventtest.Collector{}
 	now := func() time.Time { return rlEpoch }
 	if l == nil {
 		l = ratelimit.NewMemory(now, 0)

@@ -48,9 +48,6 @@ type MemoryOptions struct {
 	MaxEntries int              // per map; 0 means DefaultMemoryMaxEntries
 }
 
-// NewMemoryStore returns an empty MemoryStore using time.Now and the default bound.
-func NewMemoryStore() *MemoryStore { return NewMemoryStoreWith(MemoryOptions{}) }
-
 // NewMemoryStoreWith returns an empty MemoryStore with opts.
 func NewMemoryStoreWith(opts MemoryOptions) *MemoryStore {
 	if opts.Now == nil {

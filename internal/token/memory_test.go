@@ -14,8 +14,8 @@ import (
 )
 
 func TestMemoryStoreConformance(t *testing.T) {
-	tokentest.RefreshStore(t, func(*testing.T) token.RefreshStore { return token.NewMemoryStore() })
-	tokentest.DenyList(t, func(*testing.T) token.DenyList { return token.NewMemoryStore() })
+	tokentest.RefreshStore(t, func(*testing.T) token.RefreshStore { return token.NewMemoryStoreWith(token.MemoryOptions{}) })
+	tokentest.DenyList(t, func(*testing.T) token.DenyList { return token.NewMemoryStoreWith(token.MemoryOptions{}) })
 }
 
 type testClock struct {
@@ -91,7 +91,7 @@ func TestMemoryStoreSweepsAndBounds(t *testing.T) {
 
 func TestMemoryStoreReturnsCopies(t *testing.T) {
 	ctx := context.Background()
-	m := token.NewMemoryStore()
+	m := token.NewMemoryStoreWith(token.MemoryOptions{})
 	at := time.Now()
 	r := token.RefreshRecord{Hash: hashOf("x"), FamilyID: "f", ExpiresAt: at.Add(time.Hour)}
 	if err := m.CreateRefresh(ctx, r); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 // clock is a settable test clock.
@@ -43,7 +44,7 @@ func (g *fakeGrants) Permissions(_ context.Context, _, keyID string) ([]string, 
 type svcFixture struct {
 	clk    *clock
 	store  *MemoryStore
-	events *secevent.Collector
+	events *seceventtest.Collector
 	grants *fakeGrants
 	svc    *Service
 	iss    *Issuer
@@ -60,7 +61,7 @@ func newSvc(t *testing.T) *svcFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &svcFixture{clk: clk, store: NewMemoryStoreWith(MemoryOptions{Now: clk.Now}), events: &secevent.Collector{},
+	s := &svcFixture{clk: clk, store: NewMemoryStoreWith(MemoryOptions{Now: clk.Now}), events: &seceventtest.Collector{},
 		grants: &fakeGrants{perms: []string{"read_predictions"}, revoked: map[string]bool{}}, iss: iss}
 	s.svc, err = NewService(Deps{Issuer: iss, Store: s.store, DenyList: s.store, Grants: s.grants, Events: s.events})
 	if err != nil {
