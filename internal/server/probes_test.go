@@ -9,7 +9,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/ratelimit"
-	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/secevent/seceventtest"
 )
 
 // TestChainLeavesOutSwitchedOff: a step switched off by the configuration
@@ -28,7 +28,7 @@ func TestChainLeavesOutSwitchedOff(t *testing.T) {
 	if n := len(Chain(on)); n != 6 {
 		t.Errorf("rate limiting off: %d middlewares, want 6", n)
 	}
-	det, err := ids.New(ids.DefaultConfig(), ids.NewMemoryBlockStore(0), &secevent.Collector{}, time.Now)
+	det, err := ids.New(ids.DefaultConfig(), ids.NewMemoryBlockStore(0), &seceventtest.Collector{}, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
