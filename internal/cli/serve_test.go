@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -56,4 +57,20 @@ func TestServeLogsInChosenFormat(t *testing.T) {
 			t.Errorf("refusal %+v does not name the missing secret", v)
 		}
 	})
+}
+
+// TestRaiseProcs: serve runs with at least minProcs Ps unless GOMAXPROCS
+// is set explicitly.
+func TestRaiseProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if got := raiseProcs(func(string) string { return "1" }); got != 0 || runtime.GOMAXPROCS(0) != 1 {
+		t.Errorf("GOMAXPROCS=1 set explicitly: raised to %d (now %d), want left alone", got, runtime.GOMAXPROCS(0))
+	}
+	if got := raiseProcs(func(string) string { return "" }); got != minProcs || runtime.GOMAXPROCS(0) != minProcs {
+		t.Errorf("one P by default: raised to %d (now %d), want %d", got, runtime.GOMAXPROCS(0), minProcs)
+	}
+	runtime.GOMAXPROCS(minProcs + 2)
+	if got := raiseProcs(func(string) string { return "" }); got != 0 || runtime.GOMAXPROCS(0) != minProcs+2 {
+		t.Errorf("more Ps than the floor: changed to %d (now %d)", got, runtime.GOMAXPROCS(0))
+	}
 }
