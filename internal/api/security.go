@@ -321,8 +321,8 @@ func (a *API) listIPBlocks(w http.ResponseWriter, r *http.Request) error {
 	}
 	blocks, next := page(blocks, limit, func(b ids.Block) (time.Time, string) { return b.Until, b.IP.String() })
 	allow := []string{}
-	for _, p := range a.Security.Allowlist {
-		allow = append(allow, p.String())
+	for _, prefix := range a.Security.Allowlist {
+		allow = append(allow, prefix.String())
 	}
 	resp := map[string]any{"blocks": blocks, "allowlist": allow}
 	if next != "" {
