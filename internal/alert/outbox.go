@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -463,11 +463,7 @@ func randDuration(n time.Duration) time.Duration {
 	return time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(n))
 }
 
-func newID(prefix string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
+func newID(prefix string) string { return randid.New(prefix, 12) }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -1,13 +1,13 @@
 package dashboard
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"sync"
 	"time"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/rbac"
 )
 
@@ -83,13 +83,7 @@ func newSessions(cfg SessionConfig, now func() time.Time) *sessions {
 func keyOf(id string) sessionKey { return sha256.Sum256([]byte(id)) }
 
 // newSessionID returns 256 random bits, base64url without padding.
-func newSessionID() (string, error) {
-	var b [sessionIDBytes]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
+func newSessionID() string { return randid.New("", sessionIDBytes) }
 
 // validSessionID reports whether s has the exact shape of a session id, so
 // garbage cookies are refused before hashing.
@@ -111,10 +105,7 @@ func validSessionID(s string) bool {
 // recently used session past maxSessionsPerKey, and refuses with
 // ErrTooManySessions when the table is still full.
 func (s *sessions) create(userID, userName string, role rbac.Role, keyID string) (string, error) {
-	id, err := newSessionID()
-	if err != nil {
-		return "", err
-	}
+	id := newSessionID()
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

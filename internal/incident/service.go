@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -91,11 +92,7 @@ func NewService(d Deps) *Service {
 }
 
 // newID returns a random incident id.
-func newID(prefix string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
+func newID(prefix string) string { return randid.New(prefix, 12) }
 
 // actionID returns an action id that sorts by time and, within one
 // instant, by the order this process recorded them (the timeline is listed

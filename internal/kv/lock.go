@@ -2,13 +2,13 @@ package kv
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/samo-brain/samo/internal/randid"
 )
 
 // Lock errors.
@@ -55,11 +55,7 @@ func (c *Client) TryLock(ctx context.Context, name string, ttl time.Duration) (*
 	if !validID(name, maxLockName) || ttl < MinLeaseTTL || ttl > MaxLeaseTTL {
 		return nil, fmt.Errorf("%w: lock name or TTL", ErrInvalidInput)
 	}
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	l := &Lease{c: c, key: c.key("lock", name), token: hex.EncodeToString(b[:]), ttl: ttl}
+	l := &Lease{c: c, key: c.key("lock", name), token: randid.New("", 16), ttl: ttl}
 	ctx, cancel := c.deadline(ctx)
 	defer cancel()
 	err := c.rdb.SetArgs(ctx, l.key, l.token, redis.SetArgs{Mode: "NX", TTL: ttl}).Err()

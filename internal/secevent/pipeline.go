@@ -2,8 +2,6 @@ package secevent
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -12,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/samo-brain/samo/internal/randid"
 )
 
 // Sink persists a batch of events (the store, the JSON log file).
@@ -138,11 +138,7 @@ func source(e Event) string {
 func (p *Pipeline) Subscribe(s Subscriber) { p.subs = append(p.subs, s) }
 
 // NewID returns a random event id.
-func NewID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "evt_" + base64.RawURLEncoding.EncodeToString(b[:])
-}
+func NewID() string { return randid.New("evt_", 12) }
 
 // Record queues e. It fills in the id and time when missing.
 func (p *Pipeline) Record(ctx context.Context, e Event) {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/problem"
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
@@ -106,11 +105,7 @@ func WithProbes(full, probes http.Handler, paths []string, d ChainDeps) http.Han
 }
 
 // newRequestID returns 128 random bits, base64url.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+func newRequestID() string { return randid.New("", 16) }
 
 func requestInfo(trusted []netip.Prefix, now func() time.Time) Middleware {
 	return func(next http.Handler) http.Handler {

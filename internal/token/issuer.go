@@ -1,13 +1,14 @@
 package token
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/samo-brain/samo/internal/randid"
 )
 
 // Claims are the verified contents of an access token.
@@ -177,11 +178,7 @@ func (i *Issuer) issue(userID string, perms []string, family, apiKeyID string) (
 }
 
 // randomID returns 128 random bits from crypto/rand as 22 base64url characters.
-func randomID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24 crashes instead)
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+func randomID() string { return randid.New("", 16) }
 
 // Verify checks tok as of at and returns its claims. The error wraps exactly
 // one sentinel (ErrTooLarge, ErrMalformed, ErrHeader, ErrAlgorithm,

@@ -2,14 +2,13 @@ package token
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -151,9 +150,7 @@ func (s *Service) newPair(ctx context.Context, family, userID, keyID string, per
 
 // newRefreshToken returns a fresh refresh token and its SHA-256 hash.
 func newRefreshToken() (string, []byte) {
-	var b [refreshRandomBytes]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24 crashes instead)
-	tok := RefreshPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	tok := randid.New(RefreshPrefix, refreshRandomBytes)
 	return tok, HashRefresh(tok)
 }
 
