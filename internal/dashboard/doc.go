@@ -18,10 +18,11 @@
 // checks it with auth.Authenticator.AuthenticateKey, and creates a session
 // held in process memory: 256 random bits from crypto/rand, stored under
 // their SHA-256 so lookups compare no secret, with the user, role and key
-// id. The browser holds only the id, in a cookie that is HttpOnly,
-// SameSite=Strict, Path=/dashboard/, and Secure (named __Secure-…) whenever
-// the connection is HTTPS, directly or through a TRUSTED_PROXIES proxy that
-// sends X-Forwarded-Proto: https. A session ends after 15 idle minutes, 8
+// id. The browser holds only the id, in a cookie that is HttpOnly and
+// SameSite=Strict; whenever the connection is HTTPS, directly or through a
+// TRUSTED_PROXIES proxy that sends X-Forwarded-Proto: https, it is also
+// Secure, named __Host-samo_session with Path=/ (the prefix's rule); over
+// plain HTTP it is samo_session with Path=/dashboard/. A session ends after 15 idle minutes, 8
 // hours after sign-in, on sign-out (deleted server-side and in the browser)
 // and as soon as its key is revoked, suspended or expired or its user loses
 // the analyst or admin role: every request re-checks the key

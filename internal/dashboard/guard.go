@@ -17,11 +17,14 @@ import (
 // state-changing request (a CSRF attempt, or a misconfigured proxy).
 const EventCrossOrigin secevent.Type = "cross_origin_refused"
 
-// Session cookie names: the __Secure- prefix makes browsers refuse the
-// cookie unless it is Secure and set over HTTPS.
+// Session cookie names: over HTTPS the __Host- prefix makes browsers refuse
+// the cookie unless it is Secure, set over HTTPS, without a Domain and with
+// Path=/, so no other host or path can set or shadow it (ASVS V3.3.3). Plain
+// HTTP (development) cannot have a Secure cookie; it gets the bare name,
+// limited to the dashboard's path.
 const (
 	cookieName       = "samo_session"
-	secureCookieName = "__Secure-samo_session"
+	secureCookieName = "__Host-samo_session"
 )
 
 // viewer is the signed-in principal of a request (nil p on public routes
@@ -140,6 +143,15 @@ func (db *Dashboard) cookieName(r *http.Request) string {
 	return cookieName
 }
 
+// cookiePath is "/" for the __Host- cookie (the prefix requires it; the API
+// ignores cookies) and the dashboard's prefix otherwise.
+func (db *Dashboard) cookiePath(r *http.Request) string {
+	if db.isHTTPS(r) {
+		return "/"
+	}
+	return Prefix
+}
+
 // session returns the live session named by the request's cookie.
 func (db *Dashboard) session(r *http.Request) (string, session, bool) {
 	c, err := r.Cookie(db.cookieName(r))
@@ -155,19 +167,20 @@ func (db *Dashboard) hasCookie(r *http.Request) bool {
 	return err == nil
 }
 
-// setCookie sends the session id: HttpOnly, SameSite=Strict, limited to
-// the dashboard's path, Secure whenever the browser connection is HTTPS.
+// setCookie sends the session id: HttpOnly, SameSite=Strict, and over
+// HTTPS Secure with the __Host- prefix (Path=/); over plain HTTP limited to
+// the dashboard's path.
 // It has no Max-Age: it is a browser-session cookie, and the server ends the
 // session on its own timeouts.
 func (db *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, sid string) {
 	// #nosec G124 -- Secure is set whenever the browser connection is HTTPS; on plain-HTTP development servers a Secure cookie would be dropped
-	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: sid, Path: Prefix,
+	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: sid, Path: db.cookiePath(r),
 		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 
 func (db *Dashboard) clearCookie(w http.ResponseWriter, r *http.Request) {
 	// #nosec G124 -- as in setCookie; this deletes the cookie
-	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: "", Path: Prefix, MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: db.cookieName(r), Value: "", Path: db.cookiePath(r), MaxAge: -1,
 		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 

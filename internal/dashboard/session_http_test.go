@@ -41,8 +41,8 @@ func TestCookieAttributes(t *testing.T) {
 		wantSecure bool
 	}{
 		{"plain http", req{}, "samo_session", false},
-		{"tls", req{tls: true}, "__Secure-samo_session", true},
-		{"trusted proxy says https", req{remote: "10.1.2.3:5000", header: map[string]string{"X-Forwarded-Proto": "https"}}, "__Secure-samo_session", true},
+		{"tls", req{tls: true}, "__Host-samo_session", true},
+		{"trusted proxy says https", req{remote: "10.1.2.3:5000", header: map[string]string{"X-Forwarded-Proto": "https"}}, "__Host-samo_session", true},
 		{"untrusted peer says https", req{remote: "192.0.2.200:5000", header: map[string]string{"X-Forwarded-Proto": "https"}}, "samo_session", false},
 		// An appending proxy: the client's forged "https" comes first, the
 		// proxy's own value (the hop that gave the client address) last.
@@ -51,7 +51,7 @@ func TestCookieAttributes(t *testing.T) {
 		{"forged https, two header lines", req{remote: "10.1.2.3:5000", header: map[string]string{
 			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https\nhttp"}}, "samo_session", false},
 		{"appending proxy says https", req{remote: "10.1.2.3:5000", header: map[string]string{
-			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "http,https"}}, "__Secure-samo_session", true},
+			"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "http,https"}}, "__Host-samo_session", true},
 	}
 	for _, c := range cases {
 		r := c.r
@@ -65,8 +65,12 @@ func TestCookieAttributes(t *testing.T) {
 		if ck.Name != c.wantName || ck.Secure != c.wantSecure {
 			t.Errorf("%s: cookie %s Secure=%v, want %s Secure=%v", c.name, ck.Name, ck.Secure, c.wantName, c.wantSecure)
 		}
-		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/dashboard/" {
-			t.Errorf("%s: cookie HttpOnly=%v SameSite=%v Path=%q, want HttpOnly, Strict, /dashboard/", c.name, ck.HttpOnly, ck.SameSite, ck.Path)
+		wantPath := "/dashboard/" // __Host- requires Path=/ and no Domain
+		if c.wantSecure {
+			wantPath = "/"
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != wantPath || ck.Domain != "" {
+			t.Errorf("%s: cookie HttpOnly=%v SameSite=%v Path=%q Domain=%q, want HttpOnly, Strict, %s, no Domain", c.name, ck.HttpOnly, ck.SameSite, ck.Path, ck.Domain, wantPath)
 		}
 		if len(ck.Value) != 43 || strings.Contains(ck.Value, e.admin) || ck.MaxAge != 0 {
 			t.Errorf("%s: cookie value length %d MaxAge %d, want a 43-character random id and a browser-session cookie", c.name, len(ck.Value), ck.MaxAge)
