@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -35,6 +36,78 @@ func TestShardCount(t *testing.T) {
 		m := NewMemory(nil, c.maxKeys)
 		if len(m.shards) != c.shards || m.shards[0].max != c.perShard || m.mask != uint64(c.shards-1) {
 			t.Errorf("NewMemory(%d): %d shards of %d keys, mask %d; want %d of %d", c.maxKeys, len(m.shards), m.shards[0].max, m.mask, c.shards, c.perShard)
+		}
+	}
+}
+
+// TestPolicyBounds: Validate and the hot-path check agree on the edges.
+func TestPolicyBounds(t *testing.T) {
+	for _, c := range []struct {
+		p  Policy
+		ok bool
+	}{
+		{Policy{Name: "a", Limit: 1, Window: time.Second}, true},
+		{Policy{Name: "a", Limit: MaxLimit, Window: MaxWindow}, true},
+		{Policy{Name: "a", Limit: 0, Window: time.Second}, false},
+		{Policy{Name: "a", Limit: MaxLimit + 1, Window: time.Second}, false},
+		{Policy{Name: "a", Limit: 1, Window: time.Second - 1}, false},
+		{Policy{Name: "a", Limit: 1, Window: MaxWindow + 1}, false},
+		{Policy{Name: "", Limit: 1, Window: time.Second}, false},
+		{Policy{Name: "a b", Limit: 1, Window: time.Second}, false},
+	} {
+		if err := c.p.Validate(); (err == nil) != c.ok || c.p.valid() != c.ok {
+			t.Errorf("%+v: Validate = %v, valid = %v; want ok %v", c.p, err, c.p.valid(), c.ok)
+		}
+	}
+}
+
+// singleShard returns a Memory whose state is one shard of capacity n.
+func singleShard(now func() time.Time, n int) *Memory {
+	m := NewMemory(now, 0)
+	m.shards, m.mask = m.shards[:1], 0
+	m.shards[0].max = n
+	return m
+}
+
+// TestMemoryTouchKeepsRecentKeys: using a key makes it the most recently
+// used, so the next insertion into a full shard evicts another one.
+func TestMemoryTouchKeepsRecentKeys(t *testing.T) {
+	m := singleShard(nil, 3)
+	p := Policy{Name: "p", Limit: 10, Window: time.Minute}
+	ctx := t.Context()
+	for _, k := range []string{"a", "b", "c", "a", "d"} { // "a" used again: "b" is now the oldest
+		if _, err := m.Allow(ctx, k, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &m.shards[0]
+	for k, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
+		if _, ok := s.m[stateKey{"p", k}]; ok != want {
+			t.Errorf("key %q held: %v, want %v", k, ok, want)
+		}
+	}
+}
+
+// TestMemoryLogGrowth: a key's log grows by doubling from 4 slots, up to
+// the policy's limit, never beyond.
+func TestMemoryLogGrowth(t *testing.T) {
+	m := singleShard(nil, 10)
+	ctx := t.Context()
+	for _, c := range []struct {
+		limit int
+		sizes []int // log length after each request
+	}{
+		{20, []int{4, 4, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 16, 20}},
+		{3, []int{3, 3, 3}},
+	} {
+		p := Policy{Name: "p" + strconv.Itoa(c.limit), Limit: c.limit, Window: time.Hour}
+		for i, want := range c.sizes {
+			if _, err := m.Allow(ctx, "k", p); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(m.shards[0].m[stateKey{p.Name, "k"}].log); got != want {
+				t.Errorf("limit %d, request %d: log of %d slots, want %d", c.limit, i+1, got, want)
+			}
 		}
 	}
 }
