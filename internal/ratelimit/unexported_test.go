@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,6 +109,21 @@ func TestMemoryLogGrowth(t *testing.T) {
 			if got := len(m.shards[0].m[stateKey{p.Name, "k"}].log); got != want {
 				t.Errorf("limit %d, request %d: log of %d slots, want %d", c.limit, i+1, got, want)
 			}
+		}
+	}
+}
+
+// TestPolicyNameCharacters: the edges of each allowed range, and the
+// characters just outside them.
+func TestPolicyNameCharacters(t *testing.T) {
+	for _, s := range []string{"a", "z", "A", "Z", "0", "9", "_", ".", "-", strings.Repeat("n", maxNameLen)} {
+		if !validName(s) {
+			t.Errorf("validName(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"`", "{", "@", "[", "/", ":", " ", "\"", "é", "", strings.Repeat("n", maxNameLen+1)} {
+		if validName(s) {
+			t.Errorf("validName(%q) = true", s)
 		}
 	}
 }
