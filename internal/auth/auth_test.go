@@ -364,3 +364,26 @@ func TestUserCache(t *testing.T) {
 	_, err := f.a.Authenticate(request("/", "X-API-Key", f.key))
 	failure(t, err, auth.ErrInvalid, "unknown_user")
 }
+
+// TestGraceMarksReplacedKeys: a key replaced by rotation (and a token it
+// issued) authenticates with Principal.Grace set during its grace period;
+// any other key without it.
+func TestGraceMarksReplacedKeys(t *testing.T) {
+	f := newFixture(t)
+	tok := f.bearer(t, "read_predictions")
+	for _, r := range []*http.Request{request("/", "X-API-Key", f.key), request("/", "Authorization", "Bearer "+tok)} {
+		if p, err := f.a.Authenticate(r); err != nil || p.Grace {
+			t.Fatalf("current key: grace %v, %v; want false", p != nil && p.Grace, err)
+		}
+	}
+	k := f.keys.keys[f.rec.ID]
+	until := t0.Add(time.Hour)
+	k.ReplacedBy, k.GraceUntil = "key_new", &until
+	f.keys.keys[f.rec.ID] = k
+	f.keySvc.Invalidate(f.rec.ID)
+	for _, r := range []*http.Request{request("/", "X-API-Key", f.key), request("/", "Authorization", "Bearer "+tok)} {
+		if p, err := f.a.Authenticate(r); err != nil || !p.Grace {
+			t.Errorf("replaced key (%s): grace %v, %v; want true", r.Header, p != nil && p.Grace, err)
+		}
+	}
+}
