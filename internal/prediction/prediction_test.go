@@ -133,3 +133,33 @@ func TestEmotionBits(t *testing.T) {
 		t.Errorf("EmotionBits = %#x", got)
 	}
 }
+
+// TestBlindIndexSpanEndsInsideWord: a personal-data span that ends inside
+// a word widens to the end of that word.
+func TestBlindIndexSpanEndsInsideWord(t *testing.T) {
+	ix := NewBlindIndex(bytes.Repeat([]byte{1}, 32))
+	text := "write to secretname today"
+	at := strings.Index(text, "secret")
+	plain, pii := ix.Index(text, []Span{{Start: at, End: at + len("secret")}})
+	term, _ := ix.Term("secretname")
+	if Contains(plain, term) || !Contains(pii, term) {
+		t.Errorf("secretname: plain %v, personal %v; want personal only", Contains(plain, term), Contains(pii, term))
+	}
+	today, _ := ix.Term("today")
+	if !Contains(plain, today) || Contains(pii, today) {
+		t.Error("the span widened past the word")
+	}
+}
+
+// TestWordLengths: words of 2 to 64 characters are indexed.
+func TestWordLengths(t *testing.T) {
+	long := strings.Repeat("é", 64) // 64 characters, 128 bytes
+	for _, c := range []struct {
+		in   string
+		want int
+	}{{"ab", 1}, {"a", 0}, {long, 1}, {long + "é", 0}} {
+		if got := len(words(c.in)); got != c.want {
+			t.Errorf("words(%d runes) = %d words, want %d", len([]rune(c.in)), got, c.want)
+		}
+	}
+}
