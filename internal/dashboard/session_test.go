@@ -144,3 +144,19 @@ func TestSessionDeleteAndFlash(t *testing.T) {
 		t.Error("deleted session found")
 	}
 }
+
+// TestSessionIDCharacters: each edge of the base64url alphabet is
+// accepted, the characters just outside it are not.
+func TestSessionIDCharacters(t *testing.T) {
+	pad := strings.Repeat("A", 42)
+	for _, c := range "azAZ09-_" {
+		if !validSessionID(pad + string(c)) {
+			t.Errorf("validSessionID(...%c) = false", c)
+		}
+	}
+	for _, c := range "`{@[/:.+= " {
+		if validSessionID(pad + string(c)) {
+			t.Errorf("validSessionID(...%c) = true", c)
+		}
+	}
+}
