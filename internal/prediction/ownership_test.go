@@ -453,3 +453,33 @@ func TestAnalystViewRules(t *testing.T) {
 		t.Error("Pseudonym")
 	}
 }
+
+// TestCursorBounds: cursors up to 128 characters, ids of "pred_" and
+// characters '0' to 'z'.
+func TestCursorBounds(t *testing.T) {
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	longest := Cursor{At: at, ID: "pred_" + strings.Repeat("a", 83)} // 96 bytes: 128 characters
+	if s := longest.String(); len(s) != 128 {
+		t.Fatalf("test cursor has %d characters", len(s))
+	} else if c, err := ParseCursor(s); err != nil || c.ID != longest.ID || !c.At.Equal(at) {
+		t.Errorf("128-character cursor: %+v, %v", c, err)
+	}
+	tooLong := Cursor{At: at, ID: longest.ID + "aaa"}.String()
+	if _, err := ParseCursor(tooLong); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("%d-character cursor: %v, want ErrBadCursor", len(tooLong), err)
+	}
+	for _, id := range []string{"pred_0", "pred_z", "pred_09AZaz_"} {
+		if _, err := ParseCursor(Cursor{At: at, ID: id}.String()); err != nil {
+			t.Errorf("id %q: %v", id, err)
+		}
+	}
+	for _, id := range []string{"pred_/", "pred_{", "pred_ ", "pred", "usr_1"} {
+		if _, err := ParseCursor(Cursor{At: at, ID: id}.String()); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("id %q: %v, want ErrBadCursor", id, err)
+		}
+	}
+	// 8 bytes of time and no id at all.
+	if _, err := ParseCursor("AAAAAAAAAAA"); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("cursor without an id: %v", err)
+	}
+}
