@@ -208,7 +208,8 @@ func (o *observer) ObserveRequest(_, route string, status int, _ time.Duration) 
 func TestAccessLogRecordsWhatWasSent(t *testing.T) {
 	var buf strings.Builder
 	obs := &observer{}
-	d := ChainDeps{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: time.Now, Metrics: obs}
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := ChainDeps{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Now: func() time.Time { return start.Add(1500 * time.Microsecond) }, Metrics: obs}
 	h := accessLog(d.Log, d.Metrics, d.Now)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, _ := reqctx.From(r.Context())
 		if r.URL.Path == "/routed" {
@@ -221,7 +222,7 @@ func TestAccessLogRecordsWhatWasSent(t *testing.T) {
 	}))
 	for _, path := range []string{"/routed", "/other"} {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
-		r = r.WithContext(reqctx.With(r.Context(), &reqctx.Info{Start: time.Now(), RequestID: "r1"}))
+		r = r.WithContext(reqctx.With(r.Context(), &reqctx.Info{Start: start, RequestID: "r1"}))
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
 	want := []observed{{"/routed", http.StatusCreated}, {"unmatched", http.StatusOK}}
@@ -230,6 +231,7 @@ func TestAccessLogRecordsWhatWasSent(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"key_id":"key_1"`) || !strings.Contains(lines[0], `"bytes":5`) ||
+		!strings.Contains(lines[0], `"duration_ms":1.5`) ||
 		strings.Contains(lines[1], "key_id") {
 		t.Errorf("log lines %q", lines)
 	}
