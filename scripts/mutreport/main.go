@@ -9,7 +9,7 @@
 //
 // The table has, per package: killed, lived, not covered, timed out,
 // efficacy (killed / (killed + lived)) and mutant coverage ((killed +
-// lived) / all), and when the result file was written. A result of
+// lived) / (killed + lived + not covered), as gremlins computes it), and when the result file was written. A result of
 // gremlins --dry-run (mutants RUNNABLE, none tested) gives the coverage
 // only; its efficacy shows as "not run". Lived and not-covered mutants are
 // listed under the table by file and line. With -check it exits 1 when a
@@ -57,9 +57,11 @@ type row struct {
 }
 
 func (r row) efficacy() float64 { return pct(r.killed, r.killed+r.lived) }
+// coverage is gremlins' mutant coverage: tested mutants over tested and
+// not covered ones. Timed-out and not-viable mutants count in neither.
 func (r row) coverage() float64 {
 	covered := r.killed + r.lived + r.runnable
-	return pct(covered, covered+r.uncovered+r.timedOut+r.others)
+	return pct(covered, covered+r.uncovered)
 }
 
 // dryRun reports whether the row comes from gremlins --dry-run.
