@@ -57,6 +57,7 @@ type row struct {
 }
 
 func (r row) efficacy() float64 { return pct(r.killed, r.killed+r.lived) }
+
 // coverage is gremlins' mutant coverage: tested mutants over tested and
 // not covered ones. Timed-out and not-viable mutants count in neither.
 func (r row) coverage() float64 {
