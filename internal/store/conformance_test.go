@@ -19,6 +19,7 @@ func TestConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("users", func(t *testing.T) { testUsers(t, st) })
 			t.Run("predictions", func(t *testing.T) { testPredictions(t, st) })
+			t.Run("large_group", func(t *testing.T) { testLargeGroup(t, st) })
 			t.Run("keys", func(t *testing.T) { testKeys(t, st) })
 			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
 			t.Run("pages", func(t *testing.T) { testPages(t, st) })
@@ -68,6 +69,45 @@ func testUsers(t *testing.T, st *Store) {
 	}
 	if err := st.SetUserDisabled(ctx, "usr_nobody", &off); !errors.Is(err, users.ErrNotFound) {
 		t.Errorf("SetUserDisabled(unknown) = %v, want users.ErrNotFound", err)
+	}
+}
+
+// testLargeGroup saves more records in one call than one INSERT carries
+// on PostgreSQL (maxInsertRows): every record is stored, none twice.
+func testLargeGroup(t *testing.T, st *Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	recs := make([]prediction.Record, maxInsertRows+5)
+	for i := range recs {
+		recs[i] = prediction.Record{ID: users.NewTimeID("pred_", base), UserID: "u_group", Sealed: []byte{byte(i)}, TextKeyID: "k1",
+			Taxonomy: "goemotions", Primary: "joy", Emotions: []prediction.Score{{Emotion: "joy", Confidence: 0.5}},
+			CreatedAt: base.Add(time.Duration(i) * time.Millisecond)}
+	}
+	if err := st.SavePredictions(ctx, recs); err != nil {
+		t.Fatalf("SavePredictions(%d records): %v", len(recs), err)
+	}
+	seen := map[string]bool{}
+	q := prediction.Query{UserID: "u_group", Limit: 100}
+	for {
+		page, err := st.ListPredictions(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			seen[r.ID] = true
+		}
+		if len(page) < q.Limit {
+			break
+		}
+		q.After = prediction.Cursor{At: page[len(page)-1].CreatedAt, ID: page[len(page)-1].ID}
+	}
+	for _, r := range recs {
+		if !seen[r.ID] {
+			t.Fatalf("record %s of a %d-record group is missing (%d listed)", r.ID, len(recs), len(seen))
+		}
+	}
+	if len(seen) != len(recs) {
+		t.Errorf("%d records listed, want %d", len(seen), len(recs))
 	}
 }
 

@@ -20,25 +20,76 @@ var _ prediction.Store = (*Store)(nil)
 const insertPrediction = `INSERT INTO predictions (id, user_id, key_id, text_sealed, text_key_id, text_chars,
 	taxonomy, emotions, emotion_bits, primary_emotion, confidence, model_version, request_id, flags,
 	terms, pii_terms, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES ` + predictionValues
 
-// SavePredictions inserts records, one row each, in one transaction.
+// predictionValues is one record's tuple of insertPrediction.
+const predictionValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// maxInsertRows bounds the records of one multi-row INSERT on PostgreSQL
+// (17 parameters each, far below its 65,535).
+const maxInsertRows = 256
+
+// SavePredictions inserts records, one row each, in one transaction. On
+// SQLite each row is an execution of the prepared statement (in process);
+// on PostgreSQL one INSERT carries up to maxInsertRows rows, so a group
+// commit costs one round trip for its rows instead of one per row.
 func (s *Store) SavePredictions(ctx context.Context, rs []prediction.Record) error {
 	return s.tx(ctx, func(t *txn) error {
+		if s.insertPred == nil {
+			for len(rs) > 0 {
+				n := min(len(rs), maxInsertRows)
+				if err := insertPredictions(ctx, t, rs[:n]); err != nil {
+					return err
+				}
+				rs = rs[n:]
+			}
+			return nil
+		}
 		ins := t.stmt(ctx, s.insertPred, insertPrediction)
 		for _, r := range rs {
-			emo, err := json.Marshal(r.Emotions)
+			args, err := predictionArgs(r, nil)
 			if err != nil {
 				return err
 			}
-			if _, err := ins(ctx, r.ID, r.UserID, r.KeyID, r.Sealed, r.TextKeyID, r.TextChars, r.Taxonomy, string(emo),
-				int64(prediction.EmotionBits(r.Emotions)), r.Primary, r.Confidence, r.ModelVersion, r.RequestID,
-				strings.Join(r.Flags, ","), nonNil(r.Terms), nonNil(r.PIITerms), ns(r.CreatedAt)); err != nil {
+			if _, err := ins(ctx, args...); err != nil {
 				return fmt.Errorf("store: save prediction: %w", err)
 			}
 		}
 		return nil
 	})
+}
+
+// insertPredictions writes rs with one INSERT statement.
+func insertPredictions(ctx context.Context, t *txn, rs []prediction.Record) error {
+	var q strings.Builder
+	q.Grow(len(insertPrediction) + len(rs)*(len(predictionValues)+2))
+	q.WriteString(insertPrediction)
+	args := make([]any, 0, len(rs)*17)
+	for i, r := range rs {
+		if i > 0 {
+			q.WriteString(", ")
+			q.WriteString(predictionValues)
+		}
+		var err error
+		if args, err = predictionArgs(r, args); err != nil {
+			return err
+		}
+	}
+	if _, err := t.exec(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("store: save %d predictions: %w", len(rs), err)
+	}
+	return nil
+}
+
+// predictionArgs appends r's column values, in insertPrediction's order, to args.
+func predictionArgs(r prediction.Record, args []any) ([]any, error) {
+	emo, err := json.Marshal(r.Emotions)
+	if err != nil {
+		return nil, err
+	}
+	return append(args, r.ID, r.UserID, r.KeyID, r.Sealed, r.TextKeyID, r.TextChars, r.Taxonomy, string(emo),
+		int64(prediction.EmotionBits(r.Emotions)), r.Primary, r.Confidence, r.ModelVersion, r.RequestID,
+		strings.Join(r.Flags, ","), nonNil(r.Terms), nonNil(r.PIITerms), ns(r.CreatedAt)), nil
 }
 
 // nonNil stores an empty byte string rather than NULL.
