@@ -244,6 +244,12 @@ type modelInfoJSON struct {
 	Primary *emotion.PrimaryRule `json:"primary,omitempty"`
 	// WordVectors names the embedded word vectors (absent without them).
 	WordVectors string `json:"word_vectors,omitempty"`
+	// Lexicon lists the seed-lexicon classes and their sizes (absent
+	// without a lexicon).
+	Lexicon []emotion.LexiconSize `json:"lexicon,omitempty"`
+	// EnsembleSparseWeight is the weight of the sparse-only member of the
+	// averaged models (absent: one model).
+	EnsembleSparseWeight float64 `json:"ensemble_sparse_weight,omitempty"`
 }
 
 type labelThreshold struct {
@@ -266,7 +272,8 @@ func modelInfo(_ context.Context, stdio IO, args []string) error {
 		return err
 	}
 	info := modelInfoJSON{Version: m.Version(), Checksum: m.Checksum(), Size: m.Size(), EkmanMode: m.EkmanMode(),
-		Thresholds: map[string][]labelThreshold{}, Training: m.Info(), Primary: m.PrimaryRule()}
+		Thresholds: map[string][]labelThreshold{}, Training: m.Info(), Primary: m.PrimaryRule(),
+		Lexicon: m.Lexicon(), EnsembleSparseWeight: m.EnsembleWeight()}
 	if src, n := m.WordVectors(); n > 0 {
 		info.WordVectors = fmt.Sprintf("%s (%d words)", src, n)
 	}
@@ -285,6 +292,16 @@ func modelInfo(_ context.Context, stdio IO, args []string) error {
 		t.TrainExamples, t.DevExamples, t.Features, t.Seed, t.C, t.DevMacroF1, t.DevEkmanMacroF1)
 	if info.WordVectors != "" {
 		fmt.Fprintf(stdio.Stdout, "vectors   %s, weight %g\n", info.WordVectors, t.VectorWeight)
+	}
+	if len(info.Lexicon) > 0 {
+		var cls []string
+		for _, c := range info.Lexicon {
+			cls = append(cls, fmt.Sprintf("%s %d", c.Name, c.Words))
+		}
+		fmt.Fprintf(io.Stdout, "lexicon   %d classes (words: %s)\n", len(info.Lexicon), strings.Join(cls, ", "))
+	}
+	if w := info.EnsembleSparseWeight; w > 0 {
+		fmt.Fprintf(io.Stdout, "ensemble  %g × model without vectors + %g × model with vectors (one merged linear model)\n", w, 1-w)
 	}
 	if r := info.Primary; r != nil {
 		fmt.Fprintf(stdio.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",

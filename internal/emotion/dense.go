@@ -18,6 +18,12 @@ type denseInfo struct {
 	// NegPool adds a third block: the mean vector of the negated words,
 	// which are then left out of the mean and max blocks.
 	NegPool bool `json:"neg_pool"`
+	// Lexicon (format version 3) is the seed lexicon: each vocabulary word
+	// whose vector is close to one class prototype (see lexiconMasks) adds
+	// that class's token to the word features. Nil: no lexicon.
+	Lexicon      []LexiconClass `json:"lexicon,omitempty"`
+	LexThreshold float64        `json:"lex_threshold,omitempty"`
+	LexMargin    float64        `json:"lex_margin,omitempty"`
 }
 
 // features is the number of pooled features: mean and max over the words
@@ -45,7 +51,7 @@ func (d *denseInfo) validate() bool {
 			return false
 		}
 	}
-	return true
+	return d.validLexicon()
 }
 
 // vecTable is the in-memory word-vector block of a model.
@@ -53,10 +59,16 @@ type vecTable struct {
 	info  denseInfo
 	index map[uint64]int32 // word hash -> row
 	data  []int8           // rows × Dims
+	// lex is the lexicon class mask of each row (nil without a lexicon),
+	// lexHash the hash of each class's token.
+	lex     []uint16
+	lexHash []uint64
 }
 
-// newVecTable builds the lookup table; hashes must be distinct.
-func newVecTable(info denseInfo, hashes []uint64, data []int8) (*vecTable, error) {
+// newVecTable builds the lookup table; hashes must be distinct. lex is the
+// lexicon mask of each word (nil without a lexicon; computed by
+// lexiconMasks when training).
+func newVecTable(info denseInfo, hashes []uint64, data []int8, lex []uint16) (*vecTable, error) {
 	if len(hashes) != info.Words || len(data) != info.Words*info.Dims {
 		return nil, fmt.Errorf("%w: word vectors: %d words, %d values for %d × %d", ErrCorrupt, len(hashes), len(data), info.Words, info.Dims)
 	}
@@ -67,12 +79,30 @@ func newVecTable(info denseInfo, hashes []uint64, data []int8) (*vecTable, error
 		}
 		t.index[h] = int32(r)
 	}
+	if (len(info.Lexicon) > 0) != (lex != nil) || (lex != nil && len(lex) != info.Words) {
+		return nil, fmt.Errorf("%w: word vectors: lexicon masks", ErrCorrupt)
+	}
+	if lex != nil {
+		t.lex = lex
+		for _, m := range lex {
+			if m>>len(info.Lexicon) != 0 {
+				return nil, fmt.Errorf("%w: word vectors: lexicon mask", ErrCorrupt)
+			}
+		}
+		for _, c := range info.Lexicon {
+			t.lexHash = append(t.lexHash, fnv(seedLex, []byte(c.Name)))
+		}
+	}
 	return t, nil
 }
 
-// tableOf builds the table of a WordVectors (for training).
-func tableOf(v *WordVectors, negPool bool) (*vecTable, []uint64, error) {
+// tableOf builds the table of a WordVectors (for training), with the
+// lexicon of o (if any).
+func tableOf(v *WordVectors, negPool bool, o TrainOptions) (*vecTable, []uint64, error) {
 	info := denseInfo{Source: v.Source, Dims: v.Dims, Words: len(v.Words), Scale: v.Scale, NegPool: negPool}
+	if len(o.Lexicon) > 0 {
+		info.Lexicon, info.LexThreshold, info.LexMargin = o.Lexicon, o.LexThreshold, o.LexMargin
+	}
 	if !info.validate() {
 		return nil, nil, fmt.Errorf("%w: word vectors: bad shape", ErrTrain)
 	}
@@ -80,9 +110,20 @@ func tableOf(v *WordVectors, negPool bool) (*vecTable, []uint64, error) {
 	for i, w := range v.Words {
 		hashes[i] = wordHashString(w)
 	}
-	t, err := newVecTable(info, hashes, v.Data)
+	plain := info
+	plain.Lexicon, plain.LexThreshold, plain.LexMargin = nil, 0, 0
+	t, err := newVecTable(plain, hashes, v.Data, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+	}
+	if len(info.Lexicon) > 0 {
+		lex, err := t.lexiconMasks(info)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+		}
+		if t, err = newVecTable(info, hashes, v.Data, lex); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+		}
 	}
 	return t, hashes, nil
 }

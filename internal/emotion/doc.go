@@ -53,6 +53,17 @@
 // byte-identical model file whatever the number of goroutines; a test
 // checks it.
 //
+// With word vectors (TrainOptions.Vectors) a text also gets dense
+// features: the mean and max of its words' vectors and the mean of its
+// negated words' vectors, standardised on train. A seed lexicon
+// (TrainOptions.Lexicon, DefaultLexicon) turns each vocabulary word whose
+// vector is close to one class's seed words into an extra word token for
+// that class (so "revolting", rare on Reddit, also counts as a disgust
+// word); the class of each word is computed once at training and stored
+// in the file. With TrainOptions.Ensemble the regressions are also solved
+// without the dense features, and the two linear models are averaged
+// into one before quantisation: an ensemble at the cost of one model.
+//
 // Features seen in fewer than MinDF training texts are dropped. Weights
 // are quantised to int8 with one scale per output (max |w| / 127); rows
 // whose weights all round to zero are dropped. Calibration and thresholds

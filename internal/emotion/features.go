@@ -54,6 +54,7 @@ const (
 	seedChar   = fnvOffset ^ 0xc2b2ae3d27d4eb4f
 	seedVector = fnvOffset ^ 0x165667b19e3779f9
 	seedNeg    = 0x27d4eb2f165667c5
+	seedLex    = fnvOffset ^ 0x94d049bb133111eb
 	hashBOS    = 0x2545f4914f6cdd1d
 	hashEOS    = 0x5851f42d4c957f2d
 )
@@ -122,6 +123,9 @@ func (f *featureBuf) extract(text string, c FeatureConfig, vt *vecTable) {
 			if r, ok := vt.index[wordHash(b)]; ok {
 				f.vec = append(f.vec, r)
 				f.neg = append(f.neg, negated)
+				if vt.lex != nil {
+					f.appendLex(vt, vt.lex[r], negated, shift)
+				}
 			}
 		}
 		f.word = append(f.word, uint32(mix(prev^bits.RotateLeft64(h, 23)^seedBigram)>>shift))
@@ -132,6 +136,20 @@ func (f *featureBuf) extract(text string, c FeatureConfig, vt *vecTable) {
 	}
 	if n > 0 {
 		f.word = append(f.word, uint32(mix(prev^bits.RotateLeft64(hashEOS, 23)^seedBigram)>>shift))
+	}
+}
+
+// appendLex appends the lexicon tokens of the classes in mask (marked
+// as negated when the word is).
+func (f *featureBuf) appendLex(vt *vecTable, mask uint16, negated bool, shift uint) {
+	for mask != 0 {
+		c := bits.TrailingZeros16(mask)
+		mask &= mask - 1
+		h := vt.lexHash[c]
+		if negated {
+			h ^= seedNeg
+		}
+		f.word = append(f.word, uint32(mix(h)>>shift))
 	}
 }
 

@@ -38,10 +38,14 @@ import (
 //	vectors     Dense.Words × Dense.Dims int8
 //	dense       features × header.Outputs float32 weights of the pooled features
 //
-// Version 1 files (no word vectors, no negation, no primary rule) are
-// still read.
+// and, in version 3 when Dense.Lexicon is set (the seed lexicon):
+//
+//	lexicon     Dense.Words uint16: the lexicon classes of each word (bit c: class c)
+//
+// Version 1 files (no word vectors, no negation, no primary rule) and
+// version 2 files (no lexicon) are still read.
 const (
-	formatVersion    = 2
+	formatVersion    = 3
 	minFormatVersion = 1
 	flagGzip         = 1
 	prefixLen        = 8 + 2 + 2 + 8
@@ -88,6 +92,9 @@ type header struct {
 	// Primary is the rule that picks the primary emotion (version 2; nil
 	// means the most probable label).
 	Primary *PrimaryRule `json:"primary,omitempty"`
+	// Ensemble records how the weights were made (version 3; nil: one
+	// model). It is information only: prediction reads the merged weights.
+	Ensemble *EnsembleInfo `json:"ensemble,omitempty"`
 }
 
 // denseParts is the binary part of the word-vector block.
@@ -95,6 +102,7 @@ type denseParts struct {
 	hashes []uint64
 	vecs   []int8
 	w      []float32 // features × outputs
+	lex    []uint16  // lexicon mask per word (nil without a lexicon)
 }
 
 // encode writes the model file for h, the sorted bucket of each row and the
@@ -137,6 +145,10 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 		for _, x := range dp.w {
 			binary.LittleEndian.PutUint32(b8[:4], math.Float32bits(x))
 			payload.Write(b8[:4])
+		}
+		for _, x := range dp.lex {
+			binary.LittleEndian.PutUint16(b8[:2], x)
+			payload.Write(b8[:2])
 		}
 	}
 	var z bytes.Buffer
@@ -256,6 +268,10 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	if version < 2 && (h.Dense != nil || h.Primary != nil || h.Features.Negation) {
 		return nil, fmt.Errorf("%w: version 1 file with version 2 fields", ErrCorrupt)
 	}
+	lexicon := h.Dense != nil && len(h.Dense.Lexicon) > 0
+	if version < 3 && (lexicon || h.Ensemble != nil) {
+		return nil, fmt.Errorf("%w: version %d file with version 3 fields", ErrCorrupt, version)
+	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {
 		return nil, fmt.Errorf("%w: %d rows in %d bytes", ErrCorrupt, h.Rows, len(rest))
@@ -279,6 +295,9 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	var dp *denseParts
 	if h.Dense != nil {
 		want += h.Dense.Words*(8+h.Dense.Dims) + 4*h.Dense.features()*h.Outputs
+		if lexicon {
+			want += 2 * h.Dense.Words
+		}
 	}
 	if len(rest) != want {
 		return nil, fmt.Errorf("%w: weights are %d bytes, want %d", ErrCorrupt, len(rest), want)
@@ -304,6 +323,13 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 				return nil, fmt.Errorf("%w: non-finite dense weight", ErrCorrupt)
 			}
 			dp.w[i] = x
+		}
+		rest = rest[4*len(dp.w):]
+		if lexicon {
+			dp.lex = make([]uint16, h.Dense.Words)
+			for i := range dp.lex {
+				dp.lex[i] = binary.LittleEndian.Uint16(rest[2*i:])
+			}
 		}
 	}
 	return assemble(h, buckets, weights, dp)
@@ -337,7 +363,7 @@ func assemble(h header, buckets []uint32, weights []int8, dp *denseParts) (*Mode
 		if len(dp.w) != h.Dense.features()*h.Outputs {
 			return nil, fmt.Errorf("%w: dense weights", ErrCorrupt)
 		}
-		vt, err := newVecTable(*h.Dense, dp.hashes, dp.vecs)
+		vt, err := newVecTable(*h.Dense, dp.hashes, dp.vecs, dp.lex)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,8 @@ type labVariant struct {
 	Gamma    float64 `json:"gamma"`
 	Negation bool    `json:"negation"`
 	C        float64 `json:"c"`
+	Lexicon  bool    `json:"lexicon"`
+	Ensemble float64 `json:"ensemble"`
 	Load     string  `json:"load"` // evaluate an existing model file instead of training
 }
 
@@ -54,6 +56,11 @@ func TestLab(t *testing.T) {
 			o := DefaultTrainOptions()
 			o.Vectors, o.VectorWeight, o.Primary = nil, 0, nil
 			o.Features.Negation = v.Negation
+			o.Ensemble = v.Ensemble
+			if !v.Lexicon {
+				o.Lexicon = nil
+			}
+			o.Progress = func(s string) { fmt.Println("   ", s) }
 			if v.Vectors {
 				o.Vectors, o.VectorWeight = wv, v.Gamma
 			}

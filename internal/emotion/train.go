@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.1"
+	modelRelease = "2026.12.2"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -44,6 +44,19 @@ type TrainOptions struct {
 	// by VectorWeight. The vectors are stored in the model file.
 	Vectors      *WordVectors
 	VectorWeight float64
+	// Lexicon, when set with Vectors, adds a token per lexicon class to the
+	// words whose vector is close to the class's seeds (see LexiconClass):
+	// cosine to the prototype ≥ LexThreshold and ahead of every other
+	// class by LexMargin.
+	Lexicon      []LexiconClass
+	LexThreshold float64
+	LexMargin    float64
+	// Ensemble, when in (0, 1) with Vectors, also trains the model without
+	// the pooled vectors (same sparse features) and averages the two
+	// linear models: weights and biases are Ensemble × the sparse-only
+	// model's plus (1 − Ensemble) × the full model's. The result is one
+	// linear model, as fast as the full one.
+	Ensemble float64
 	// Primary is the primary-emotion rule recorded in the model (nil: the
 	// most probable label).
 	Primary *PrimaryRule
@@ -68,7 +81,11 @@ func DefaultTrainOptions() TrainOptions {
 		Epsilon:        0.1,
 		MaxIter:        50,
 		VectorWeight:   0.15,
-		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.75, EkmanNeutralOffset: -1.5},
+		Lexicon:        DefaultLexicon(),
+		LexThreshold:   0.6,
+		LexMargin:      0.06,
+		Ensemble:       0.5,
+		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
 	}
 }
 
@@ -105,6 +122,10 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: Epsilon and MaxIter must be positive", ErrTrain)
 	case o.Vectors != nil && !(o.VectorWeight > 0 && o.VectorWeight <= 100):
 		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
+	case !(o.Ensemble >= 0 && o.Ensemble < 1):
+		return fmt.Errorf("%w: Ensemble must be in [0, 1)", ErrTrain)
+	case o.Vectors != nil && len(o.Lexicon) > 0 && !(&denseInfo{Lexicon: o.Lexicon, LexThreshold: o.LexThreshold, LexMargin: o.LexMargin}).validLexicon():
+		return fmt.Errorf("%w: bad lexicon (at most %d classes with seeds, threshold in (0, 1], margin in [0, 1])", ErrTrain, maxLexClasses)
 	case o.Primary != nil && !(o.Primary.Shift >= 0 && o.Primary.Shift <= 1 && o.Primary.EkmanShift >= 0 && o.Primary.EkmanShift <= 1 &&
 		math.Abs(o.Primary.NeutralOffset) <= 10 && math.Abs(o.Primary.EkmanNeutralOffset) <= 10):
 		return fmt.Errorf("%w: bad primary rule %+v", ErrTrain, *o.Primary)
@@ -308,13 +329,17 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	var hashes []uint64
 	if o.Vectors != nil {
 		var err error
-		if vt, hashes, err = tableOf(o.Vectors, o.Features.Negation); err != nil {
+		if vt, hashes, err = tableOf(o.Vectors, o.Features.Negation, o); err != nil {
 			return nil, nil, err
 		}
 	}
 	docs, pooled := featurize(d.Train, o.Features, vt, workers)
 	mean, sd := standardize(pooled, o.VectorWeight)
 	x, buckets := buildMatrix(docs, pooled, o.Features.Bits, o.MinDF)
+	var xs *csr // the sparse-only matrix of the ensemble's second member
+	if vt != nil && o.Ensemble > 0 {
+		xs, _ = buildMatrix(docs, nil, o.Features.Bits, o.MinDF)
+	}
 	docs, pooled = nil, nil
 	nSparse := len(buckets)
 	o.progress("features: %d train texts, %d features kept (df ≥ %d, %d dense), %d non-zeros", x.rows(), x.nCols, o.MinDF, x.nCols-nSparse, len(x.col))
@@ -324,11 +349,89 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	y := targets(d.Train, d)
 	nl := len(d.Labels)
 	outputs := len(y)
+	ws, bias := solveAll(ctx, x, y, nSparse, nl, workers, o, d, "")
+	if xs != nil {
+		wa, ba := solveAll(ctx, xs, y, nSparse, nl, workers, o, d, " (sparse-only member)")
+		a := o.Ensemble
+		for out := range ws {
+			for c := range ws[out] {
+				ws[out][c] *= 1 - a
+				if c < nSparse {
+					ws[out][c] += a * wa[out][c]
+				}
+			}
+			bias[out] = a*ba[out] + (1-a)*bias[out]
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	h := header{
+		Name: modelName, Release: modelRelease, Features: o.Features,
+		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
+		EkmanMode: ekmanOwn, Bias: bias,
+		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
+			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
+	}
+	if xs != nil {
+		h.Ensemble = &EnsembleInfo{SparseWeight: o.Ensemble}
+	}
+	if o.Primary != nil {
+		r := *o.Primary
+		r.Prior = labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
+		r.EkmanPrior = labelPriors(d.Train, d.EkmanOf, len(ekmanLabels), Ekman)
+		h.Primary = &r
+	}
+	var dp *denseParts
+	if vt != nil {
+		// Fold the standardisation into the weights and biases, so that
+		// prediction multiplies the raw pooled features.
+		info := vt.info
+		h.Dense = &info
+		h.Train.VectorWeight = o.VectorWeight
+		nf := len(mean)
+		dp = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs), lex: vt.lex}
+		for out := range ws {
+			for f := 0; f < nf; f++ {
+				w := ws[out][nSparse+f] * o.VectorWeight / sd[f]
+				dp.w[f*outputs+out] = float32(w)
+				bias[out] -= w * mean[f]
+			}
+			ws[out] = ws[out][:nSparse]
+		}
+	}
+	q, err := quantize(ws, buckets)
+	if err != nil {
+		return nil, nil, err
+	}
+	q.dense = dp
+	if err := calibrate(&h, q, d, workers); err != nil {
+		return nil, nil, err
+	}
+	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
+		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
+	if h.EkmanMode == ekmanNoisyOr || h.EkmanMode == ekmanMax {
+		q = q.keepOutputs(nl)
+		h.Bias = h.Bias[:nl]
+	}
+	return q.finish(&h)
+}
+
+// EnsembleInfo says how a model's weights were made: SparseWeight × a
+// model without the pooled word vectors plus (1 − SparseWeight) × one with
+// them (TrainOptions.Ensemble).
+type EnsembleInfo struct {
+	SparseWeight float64 `json:"sparse_weight"`
+}
+
+// solveAll solves the logistic regressions of every output on x, the
+// outputs split into one contiguous group per worker (see solveLR; the
+// result does not depend on the split). Columns from nSparse on are dense
+// and not NB-scaled.
+func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int, o TrainOptions, d *Dataset, what string) ([][]float64, []float64) {
+	outputs := len(y)
 	ws := make([][]float64, outputs)
 	bias := make([]float64, outputs)
-	// Outputs are split into one contiguous group per worker; each group is
-	// solved jointly (see solveLR), and the result does not depend on the
-	// split.
 	var wg sync.WaitGroup
 	groups := min(workers, outputs)
 	for g := 0; g < groups; g++ {
@@ -354,60 +457,12 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 			copy(ws[lo:hi], w)
 			copy(bias[lo:hi], b)
 			for l, it := range iters {
-				o.progress("output %2d/%d %-15s %d epochs", lo+l+1, outputs, outputName(d, lo+l), it)
+				o.progress("output %2d/%d %-15s %d epochs%s", lo+l+1, outputs, outputName(d, lo+l), it, what)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	h := header{
-		Name: modelName, Release: modelRelease, Features: o.Features,
-		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
-		EkmanMode: ekmanOwn, Bias: bias,
-		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
-			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
-	}
-	if o.Primary != nil {
-		r := *o.Primary
-		r.Prior = labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
-		r.EkmanPrior = labelPriors(d.Train, d.EkmanOf, len(ekmanLabels), Ekman)
-		h.Primary = &r
-	}
-	var dp *denseParts
-	if vt != nil {
-		// Fold the standardisation into the weights and biases, so that
-		// prediction multiplies the raw pooled features.
-		info := vt.info
-		h.Dense = &info
-		h.Train.VectorWeight = o.VectorWeight
-		nf := len(mean)
-		dp = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs)}
-		for out := range ws {
-			for f := 0; f < nf; f++ {
-				w := ws[out][nSparse+f] * o.VectorWeight / sd[f]
-				dp.w[f*outputs+out] = float32(w)
-				bias[out] -= w * mean[f]
-			}
-			ws[out] = ws[out][:nSparse]
-		}
-	}
-	q, err := quantize(ws, buckets)
-	if err != nil {
-		return nil, nil, err
-	}
-	q.dense = dp
-	if err := calibrate(&h, q, d, workers); err != nil {
-		return nil, nil, err
-	}
-	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
-		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
-	if h.EkmanMode == ekmanNoisyOr || h.EkmanMode == ekmanMax {
-		q = q.keepOutputs(nl)
-		h.Bias = h.Bias[:nl]
-	}
-	return q.finish(&h)
+	return ws, bias
 }
 
 func outputName(d *Dataset, out int) string {

@@ -1,0 +1,134 @@
+package emotion
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+var repoVectors = filepath.Join("..", "..", "data", "wordvectors", "glove-6b-100d-subset.vec.gz")
+
+// tinyVectors is a 3-d vocabulary where "livid" is near the anger seeds,
+// "meh" halfway between anger and joy, and "table" near neither.
+func tinyVectors(t *testing.T) *WordVectors {
+	t.Helper()
+	v, err := QuantizeVectors("test", []string{"angry", "happy", "livid", "meh", "table"},
+		[][]float32{{1, 0, 0}, {0, 1, 0}, {0.9, 0.2, 0.1}, {0.5, 0.5, 0}, {0, 0.1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func tinyLexOptions() TrainOptions {
+	o := DefaultTrainOptions()
+	o.Lexicon = []LexiconClass{{"anger", []string{"angry", "missing"}}, {"joy", []string{"happy"}}}
+	o.LexThreshold, o.LexMargin = 0.6, 0.1
+	return o
+}
+
+func TestLexiconMasks(t *testing.T) {
+	vt, _, err := tableOf(tinyVectors(t), true, tinyLexOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint16{1, 2, 1, 0, 0} // angry, happy, livid: anger; meh: no margin; table: below threshold
+	if !slices.Equal(vt.lex, want) {
+		t.Errorf("lexicon masks = %v, want %v", vt.lex, want)
+	}
+	o := tinyLexOptions()
+	o.Lexicon = append(o.Lexicon, LexiconClass{"fear", []string{"scared"}})
+	if _, _, err := tableOf(tinyVectors(t), true, o); !errors.Is(err, ErrTrain) {
+		t.Errorf("a class without any seed vector: %v, want ErrTrain", err)
+	}
+}
+
+func TestLexiconTokens(t *testing.T) {
+	vt, _, err := tableOf(tinyVectors(t), true, tinyLexOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := FeatureConfig{Bits: 18, CharMin: 2, CharMax: 4, WordWeight: 1, CharWeight: 1, Negation: true}
+	words := func(text string, vt *vecTable) []uint32 {
+		var f featureBuf
+		f.extract(text, c, vt)
+		return slices.Clone(f.word)
+	}
+	shift := uint(64 - c.Bits)
+	anger := uint32(mix(vt.lexHash[0]) >> shift)
+	notAnger := uint32(mix(vt.lexHash[0]^seedNeg) >> shift)
+	if got := words("so livid", vt); !slices.Contains(got, anger) || len(got) != len(words("so livid", nil))+1 {
+		t.Errorf("'livid' should add exactly one anger token: %v", got)
+	}
+	if got := words("not livid", vt); !slices.Contains(got, notAnger) || slices.Contains(got, anger) {
+		t.Errorf("a negated 'livid' should add the negated anger token only")
+	}
+	if got := words("meh table", vt); len(got) != len(words("meh table", nil)) {
+		t.Errorf("words outside the lexicon add tokens: %v", got)
+	}
+}
+
+func TestLexiconRoundTripAndVersions(t *testing.T) {
+	m, raw := trainSmallVectors(t, 3, 2)
+	if m.vt == nil || m.vt.lex == nil || m.h.Ensemble == nil || m.h.Ensemble.SparseWeight != DefaultTrainOptions().Ensemble {
+		t.Fatalf("small model: lexicon %v, ensemble %+v; want both", m.vt != nil && m.vt.lex != nil, m.h.Ensemble)
+	}
+	if v := binary.LittleEndian.Uint16(raw[8:]); v != 3 {
+		t.Errorf("format version %d, want 3", v)
+	}
+	back, err := decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.vt.lex, m.vt.lex) {
+		t.Errorf("lexicon masks differ after a round trip")
+	}
+	// A version 2 build never wrote a lexicon: such a file is corrupt.
+	old := slices.Clone(raw)
+	binary.LittleEndian.PutUint16(old[8:], 2)
+	sum := sha256.Sum256(old[:len(old)-sha256.Size])
+	copy(old[len(old)-sha256.Size:], sum[:])
+	if _, err := decode(old); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 2 file with a lexicon: %v, want ErrCorrupt", err)
+	}
+}
+
+func TestEnsembleChangesWeights(t *testing.T) {
+	d := loadRepoData(t)
+	v, err := LoadWordVectors(repoVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := *d
+	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
+	train := func(ens float64) []byte {
+		o := smallOptions(3, 2)
+		o.Vectors, o.VectorWeight, o.Ensemble = v, 0.2, ens
+		_, raw, err := Train(context.Background(), &small, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	a, b := train(0), train(0.5)
+	ma, err := decode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ma.h.Ensemble != nil {
+		t.Errorf("Ensemble 0 recorded an ensemble")
+	}
+	if bytes.Equal(a, b) {
+		t.Errorf("Ensemble 0.5 gave the same file as no ensemble")
+	}
+	o := smallOptions(3, 2)
+	o.Vectors, o.VectorWeight, o.Ensemble = v, 0.2, 1
+	if _, _, err := Train(context.Background(), &small, o); !errors.Is(err, ErrTrain) {
+		t.Errorf("Ensemble 1: %v, want ErrTrain", err)
+	}
+}
