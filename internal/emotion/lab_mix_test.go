@@ -430,3 +430,25 @@ func TestLabRuleGrid(t *testing.T) {
 	}
 	fmt.Printf("5-fold CV of choosing the pair on the journal set: %.3f\n", float64(cv)/float64(len(journal)))
 }
+
+// TestLabSame reports whether the models LAB_A and LAB_B are the same
+// except for the primary rule (the lab trains without one).
+func TestLabSame(t *testing.T) {
+	a, err := LoadFile(os.Getenv("LAB_A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadFile(os.Getenv("LAB_B"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ha, hb := a.h, b.h
+	ha.Primary, hb.Primary = nil, nil
+	if mustJSON(t, ha) != mustJSON(t, hb) {
+		t.Errorf("headers differ")
+	}
+	if !slices.Equal(a.packed, b.packed) || !slices.Equal(a.index, b.index) || !slices.Equal(a.dense, b.dense) ||
+		!slices.Equal(a.vt.data, b.vt.data) || !slices.Equal(a.vt.lex, b.vt.lex) {
+		t.Errorf("weights, word vectors or lexicon differ")
+	}
+}

@@ -29,6 +29,8 @@ type labVariant struct {
 	C        float64 `json:"c"`
 	Lexicon  bool    `json:"lexicon"`
 	Ensemble float64 `json:"ensemble"`
+	Balance  float64 `json:"balance"`
+	Primary  bool    `json:"primary"` // keep the default primary rule (the file is then what samo model train writes)
 	Load     string  `json:"load"` // evaluate an existing model file instead of training
 }
 
@@ -54,7 +56,11 @@ func TestLab(t *testing.T) {
 			}
 		} else {
 			o := DefaultTrainOptions()
-			o.Vectors, o.VectorWeight, o.Primary = nil, 0, nil
+			o.Vectors, o.VectorWeight = nil, 0
+			if !v.Primary {
+				o.Primary = nil
+			}
+			o.PositiveBalance = v.Balance
 			o.Features.Negation = v.Negation
 			o.Ensemble = v.Ensemble
 			if !v.Lexicon {

@@ -132,3 +132,36 @@ func TestEnsembleChangesWeights(t *testing.T) {
 		t.Errorf("Ensemble 1: %v, want ErrTrain", err)
 	}
 }
+
+// TestLoadVersion2Layout: a file without lexicon and ensemble is laid out
+// as format version 2 wrote it, so such a file with version 2 in its
+// prefix must load and predict like the version 3 one.
+func TestLoadVersion2Layout(t *testing.T) {
+	d := loadRepoData(t)
+	v, err := LoadWordVectors(repoVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := *d
+	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
+	o := smallOptions(3, 2)
+	o.Vectors, o.VectorWeight, o.Features.Negation, o.Lexicon, o.Ensemble = v, 0.2, true, nil, 0
+	o.Primary = &PrimaryRule{Shift: 0.5, NeutralOffset: -1, EkmanShift: 1, EkmanNeutralOffset: -1}
+	m3, raw, err := Train(context.Background(), &small, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := slices.Clone(raw)
+	binary.LittleEndian.PutUint16(old[8:], 2)
+	sum := sha256.Sum256(old[:len(old)-sha256.Size])
+	copy(old[len(old)-sha256.Size:], sum[:])
+	m2, err := decode(old)
+	if err != nil {
+		t.Fatalf("version 2 file: %v", err)
+	}
+	for _, text := range []string{"I am absolutely livid", "not happy at all 😢"} {
+		if p, q := m3.Predict(text, Ekman, nil), m2.Predict(text, Ekman, nil); !slices.Equal(p.Emotions, q.Emotions) || p.Primary != q.Primary {
+			t.Errorf("%q: version 2 file predicts %+v, version 3 %+v", text, q, p)
+		}
+	}
+}

@@ -33,6 +33,10 @@ type TrainOptions struct {
 	C, EkmanC float64
 	// PositiveWeight multiplies C for positive examples.
 	PositiveWeight float64
+	// PositiveBalance, when > 0, also multiplies each output's C for
+	// positive examples by (negatives/positives)^PositiveBalance, so rare
+	// labels weigh more (0: no class weighting).
+	PositiveBalance float64
 	// NBAlpha smooths the Naive-Bayes ratios that scale the features.
 	NBAlpha float64
 	// Epsilon and MaxIter stop the dual coordinate descent.
@@ -122,6 +126,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: Epsilon and MaxIter must be positive", ErrTrain)
 	case o.Vectors != nil && !(o.VectorWeight > 0 && o.VectorWeight <= 100):
 		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
+	case !(o.PositiveBalance >= 0 && o.PositiveBalance <= 1):
+		return fmt.Errorf("%w: PositiveBalance must be in [0, 1]", ErrTrain)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
 		return fmt.Errorf("%w: Ensemble must be in [0, 1)", ErrTrain)
 	case o.Vectors != nil && len(o.Lexicon) > 0 && !(&denseInfo{Lexicon: o.Lexicon, LexThreshold: o.LexThreshold, LexMargin: o.LexMargin}).validLexicon():
@@ -450,7 +456,7 @@ func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int,
 					r[c] = 1 // dense features are not NB-scaled
 				}
 				p.scale = append(p.scale, r)
-				p.cPos = append(p.cPos, c*o.PositiveWeight)
+				p.cPos = append(p.cPos, c*o.PositiveWeight*balance(y[out], o.PositiveBalance))
 				p.cNeg = append(p.cNeg, c)
 			}
 			w, b, iters := solveLR(ctx, p)
@@ -463,6 +469,21 @@ func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int,
 	}
 	wg.Wait()
 	return ws, bias
+}
+
+// balance returns (negatives/positives)^gamma for targets y (1 when gamma
+// is 0 or a class is empty).
+func balance(y []bool, gamma float64) float64 {
+	pos := 0
+	for _, t := range y {
+		if t {
+			pos++
+		}
+	}
+	if gamma == 0 || pos == 0 || pos == len(y) {
+		return 1
+	}
+	return math.Pow(float64(len(y)-pos)/float64(pos), gamma)
 }
 
 func outputName(d *Dataset, out int) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,6 +76,8 @@ func TestTrainRefusesBadOptions(t *testing.T) {
 		{"hash space too large", func(o *TrainOptions) { o.Features.Bits = 30 }},
 		{"char range inverted", func(o *TrainOptions) { o.Features.CharMin, o.Features.CharMax = 5, 2 }},
 		{"no iterations", func(o *TrainOptions) { o.MaxIter = 0 }},
+		{"ensemble weight 1", func(o *TrainOptions) { o.Ensemble = 1 }},
+		{"class balance above 1", func(o *TrainOptions) { o.PositiveBalance = 2 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,6 +87,18 @@ func TestTrainRefusesBadOptions(t *testing.T) {
 				t.Errorf("Train = %v, want ErrTrain", err)
 			}
 		})
+	}
+}
+
+func TestBalance(t *testing.T) {
+	y := []bool{true, false, false, false, false} // 1 positive, 4 negatives
+	for _, tc := range []struct{ gamma, want float64 }{{0, 1}, {0.5, 2}, {1, 4}} {
+		if got := balance(y, tc.gamma); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("balance(1:4, %g) = %g, want %g", tc.gamma, got, tc.want)
+		}
+	}
+	if got := balance([]bool{false, false}, 1); got != 1 {
+		t.Errorf("balance with no positive = %g, want 1", got)
 	}
 }
 
