@@ -31,7 +31,7 @@ type labVariant struct {
 	Ensemble float64 `json:"ensemble"`
 	Balance  float64 `json:"balance"`
 	Primary  bool    `json:"primary"` // keep the default primary rule (the file is then what samo model train writes)
-	Load     string  `json:"load"` // evaluate an existing model file instead of training
+	Load     string  `json:"load"`    // evaluate an existing model file instead of training
 }
 
 func TestLab(t *testing.T) {

@@ -149,7 +149,8 @@ func TestPredictConcurrent(t *testing.T) {
 }
 
 // TestDefaultModelQuality guards the figures reported in docs/model.md:
-// the embedded model must keep its test-split macro-F1 above the targets.
+// the embedded model must keep its test-split macro-F1 (GoEmotions 0.491,
+// Ekman 0.622) at or above 0.49 and issue 18's Ekman target of 0.62.
 func TestDefaultModelQuality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates the full test split")
@@ -162,7 +163,7 @@ func TestDefaultModelQuality(t *testing.T) {
 	for _, tc := range []struct {
 		tax  Taxonomy
 		want float64
-	}{{GoEmotions, 0.47}, {Ekman, 0.58}} {
+	}{{GoEmotions, 0.49}, {Ekman, 0.62}} {
 		r := m.Evaluate(d.Test, tc.tax, "test")
 		if r.MacroF1 < tc.want {
 			t.Errorf("%s test macro-F1 = %.4f, want ≥ %.2f", tc.tax, r.MacroF1, tc.want)
