@@ -298,10 +298,10 @@ func modelInfo(_ context.Context, stdio IO, args []string) error {
 		for _, c := range info.Lexicon {
 			cls = append(cls, fmt.Sprintf("%s %d", c.Name, c.Words))
 		}
-		fmt.Fprintf(io.Stdout, "lexicon   %d classes (words: %s)\n", len(info.Lexicon), strings.Join(cls, ", "))
+		fmt.Fprintf(stdio.Stdout, "lexicon   %d classes (words: %s)\n", len(info.Lexicon), strings.Join(cls, ", "))
 	}
 	if w := info.EnsembleSparseWeight; w > 0 {
-		fmt.Fprintf(io.Stdout, "ensemble  %g × model without vectors + %g × model with vectors (one merged linear model)\n", w, 1-w)
+		fmt.Fprintf(stdio.Stdout, "ensemble  %g × model without vectors + %g × model with vectors (one merged linear model)\n", w, 1-w)
 	}
 	if r := info.Primary; r != nil {
 		fmt.Fprintf(stdio.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",
