@@ -17,6 +17,7 @@ import (
 )
 
 func TestCheckAddr(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ip           string
 		allowPrivate bool
@@ -122,6 +123,7 @@ func fakeDNS(t *testing.T, ip netip.Addr) *net.Resolver {
 }
 
 func TestClientRefusesLoopbackDestinations(t *testing.T) {
+	t.Parallel()
 	srv, hits := receiver(t)
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 	portStr := ":" + strconv.Itoa(port)
@@ -164,6 +166,7 @@ func TestClientRefusesLoopbackDestinations(t *testing.T) {
 }
 
 func TestClientDoesNotFollowRedirects(t *testing.T) {
+	t.Parallel()
 	var followed atomic.Int32
 	mux := http.NewServeMux()
 	mux.HandleFunc("/hook", func(w http.ResponseWriter, r *http.Request) {

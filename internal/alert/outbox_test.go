@@ -139,6 +139,7 @@ func drain(t *testing.T, o *alert.Outbox) {
 // message the receiver got while the sender saw a broken connection, sent
 // again with the same idempotency key and the same body.
 func TestOutboxSurvivesReceiverDowntimeAndRestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	secret := []byte("alert-secret-0123456789abcdefghij")
@@ -248,6 +249,7 @@ func keys(m map[string][][]byte) []string {
 // ones wait for the end of the window and go out as one more message. Another
 // target is another message.
 func TestOutboxGroupsRepeatedAlerts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	secret := []byte("alert-secret-0123456789abcdefghij")
 	c := newClock()
@@ -301,6 +303,7 @@ func TestOutboxGroupsRepeatedAlerts(t *testing.T) {
 // Events persisted but never handed to the outbox (a crash between the two)
 // are found in the store and queued exactly once.
 func TestOutboxCatchUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	st := openStore(t, t.TempDir())
@@ -338,6 +341,7 @@ func TestOutboxCatchUp(t *testing.T) {
 // After MaxAge of failures a message is marked dead, with its last error,
 // and never retried.
 func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	h, srv := newHook(t, nil, c)
@@ -368,6 +372,7 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 }
 
 func TestOutboxDisabledAndInvalid(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	o, err := alert.NewOutbox(alert.Config{}, st, nil, nil, nil)
@@ -390,6 +395,7 @@ func TestOutboxDisabledAndInvalid(t *testing.T) {
 // The client's SSRF refusal reaches last_error, without the webhook URL
 // (which may carry a token).
 func TestOutboxRecordsRefusalWithoutURL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	st := openStore(t, t.TempDir())
@@ -414,6 +420,7 @@ func TestOutboxRecordsRefusalWithoutURL(t *testing.T) {
 // Run catches up at start, delivers as soon as something is queued, and
 // stops when its context ends.
 func TestOutboxRun(t *testing.T) {
+	t.Parallel()
 	secret := []byte("alert-secret-0123456789abcdefghij")
 	c := &clock{t: time.Now().UTC()}
 	h, srv := newHook(t, secret, c)

@@ -12,6 +12,7 @@ import (
 // libraries and Svix docs): a receiver using any of those libraries must
 // accept what SAMO signs.
 func TestSignStandardWebhooksVector(t *testing.T) {
+	t.Parallel()
 	secret := []byte("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	body := []byte(`{"test": 2432232314}`)
 	ts := time.Unix(1614265330, 0)
@@ -28,6 +29,7 @@ func signedHeaders(secret []byte, id string, ts time.Time, body []byte) http.Hea
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	body := []byte(`{"id":"evt_1","type":"security.event","count":1}`)
 	now := time.Unix(1_700_000_000, 0)
@@ -80,6 +82,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestSetHeadersUnsignedWithoutSecret(t *testing.T) {
+	t.Parallel()
 	h := signedHeaders(nil, "evt_9", time.Unix(5, 0), []byte("{}"))
 	if h.Get(HeaderSignature) != "" {
 		t.Errorf("signature set without a secret: %q", h.Get(HeaderSignature))
@@ -90,6 +93,7 @@ func TestSetHeadersUnsignedWithoutSecret(t *testing.T) {
 }
 
 func TestSigningKeyWhsec(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, secret, want string
 	}{

@@ -41,6 +41,7 @@ func (m *memAddresses) KeyUsedFrom(_ context.Context, keyID, address string) (bo
 }
 
 func TestAddressesStranger(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	st := &memAddresses{rows: map[addrPair]time.Time{}}
@@ -77,6 +78,7 @@ func TestAddressesStranger(t *testing.T) {
 }
 
 func TestAddressesFlushBoundedAndRetried(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	st := &memAddresses{rows: map[addrPair]time.Time{}, fail: errors.New("down")}

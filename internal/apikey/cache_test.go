@@ -10,6 +10,7 @@ import (
 )
 
 func TestCacheServesRepeatedLookups(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{CacheTTL: time.Second})
 	plain, _ := f.create(t)
 	for range 100 {
@@ -26,6 +27,7 @@ func TestCacheServesRepeatedLookups(t *testing.T) {
 }
 
 func TestRevocationInvalidatesCache(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		do   func(f fixture, id string) error
@@ -60,6 +62,7 @@ func TestRevocationInvalidatesCache(t *testing.T) {
 // TestOtherProcessRevocationWithinTTL: without a notice, a revocation made
 // elsewhere applies once the cached entry is CacheTTL old.
 func TestOtherProcessRevocationWithinTTL(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{CacheTTL: time.Second})
 	plain, k := f.create(t)
 	mustDo(t, f.auth(t, plain))
@@ -77,6 +80,7 @@ func TestOtherProcessRevocationWithinTTL(t *testing.T) {
 // TestRevokeDuringLookupIsNotCached: a lookup that read the record before a
 // revocation must not cache it, or the revoked key would keep working.
 func TestRevokeDuringLookupIsNotCached(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{CacheTTL: time.Hour})
 	plain, k := f.create(t)
 	var once sync.Once
@@ -92,6 +96,7 @@ func TestRevokeDuringLookupIsNotCached(t *testing.T) {
 // TestNoSuccessAfterRevokeReturns runs authentications concurrently with a
 // revocation: none that starts after Revoke returned may succeed.
 func TestNoSuccessAfterRevokeReturns(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{CacheTTL: time.Hour})
 	plain, k := f.create(t)
 	var revoked atomic.Bool
@@ -118,6 +123,7 @@ func TestNoSuccessAfterRevokeReturns(t *testing.T) {
 }
 
 func TestCacheBounded(t *testing.T) {
+	t.Parallel()
 	const size = 3
 	f := newFixture(t, Config{CacheSize: size, CacheTTL: time.Hour})
 	var keys []string
@@ -139,6 +145,7 @@ func TestCacheBounded(t *testing.T) {
 }
 
 func TestCacheReturnsCopies(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, _ := f.create(t)
 	k1, err := f.svc.Authenticate(context.Background(), plain)

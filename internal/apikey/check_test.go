@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheckFollowsKeyState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	st := newFakeStore()

@@ -9,6 +9,7 @@ import (
 )
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -48,6 +49,7 @@ func TestConfigValidate(t *testing.T) {
 // TestInvalidConfigFailsClosed: a Service built from a bad Config refuses to
 // work rather than issuing weak keys.
 func TestInvalidConfigFailsClosed(t *testing.T) {
+	t.Parallel()
 	st := newFakeStore()
 	svc := NewService(Config{Length: 8}, st, newClock().Now)
 	if _, _, err := svc.Create(context.Background(), "u", ""); !errors.Is(err, ErrInvalid) {
@@ -62,6 +64,7 @@ func TestInvalidConfigFailsClosed(t *testing.T) {
 }
 
 func TestCreateUsesConfiguredLength(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{Length: 45})
 	plain, _ := f.create(t)
 	if got, want := len(plain), len(KeyPrefix)+45+ChecksumLength; got != want {

@@ -53,6 +53,7 @@ func mustGenerate(t testing.TB, n int) string {
 }
 
 func TestBase62Digit(t *testing.T) {
+	t.Parallel()
 	for d := range uint32(62) {
 		if got, want := base62Digit(d), alphabet[d]; got != want {
 			t.Errorf("base62Digit(%d) = %q, want %q", d, got, want)
@@ -61,6 +62,7 @@ func TestBase62Digit(t *testing.T) {
 }
 
 func TestIsBase62(t *testing.T) {
+	t.Parallel()
 	for c := range 256 {
 		want := 0
 		if strings.IndexByte(alphabet, byte(c)) >= 0 {
@@ -73,6 +75,7 @@ func TestIsBase62(t *testing.T) {
 }
 
 func TestChecksumMatchesReference(t *testing.T) {
+	t.Parallel()
 	for _, random := range []string{"", "0", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "abcdefghijklmnopqrstuvwxyz0123"} {
 		got := checksum([]byte(random))
 		if string(got[:]) != refChecksum(random) {
@@ -82,6 +85,7 @@ func TestChecksumMatchesReference(t *testing.T) {
 }
 
 func TestGenerateRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{MinLength, DefaultLength, 40, MaxLength} {
 		for range 50 {
 			k := mustGenerate(t, n)
@@ -99,6 +103,7 @@ func TestGenerateRoundTrip(t *testing.T) {
 }
 
 func TestGenerateRejectsBadLength(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{-1, 0, MinLength - 1, MaxLength + 1} {
 		if _, err := Generate(n); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Generate(%d) error = %v, want ErrInvalid", n, err)
@@ -107,6 +112,7 @@ func TestGenerateRejectsBadLength(t *testing.T) {
 }
 
 func TestGenerateReadError(t *testing.T) {
+	t.Parallel()
 	r := iotest.ErrReader(errors.New("entropy exhausted"))
 	if k, err := generate(r, DefaultLength); err == nil || k != "" {
 		t.Errorf("generate(failing reader) = %q, %v; want empty and an error", k, err)
@@ -116,6 +122,7 @@ func TestGenerateReadError(t *testing.T) {
 // TestRandomBase62Rejection feeds chosen bytes: values 248..255 must be
 // skipped, and b mod 62 used otherwise.
 func TestRandomBase62Rejection(t *testing.T) {
+	t.Parallel()
 	in := []byte{255, 0, 248, 61, 62, 250, 247, 123, 249, 124}
 	in = append(in, bytes.Repeat([]byte{1}, 16)...)
 	got, err := randomBase62(bytes.NewReader(in), 6)
@@ -133,6 +140,7 @@ func TestRandomBase62Rejection(t *testing.T) {
 // generator (byte mod 62) over-represents the first 8 characters by 25 % and
 // fails this test by a wide margin.
 func TestGenerateDistribution(t *testing.T) {
+	t.Parallel()
 	const keys = 4000
 	var counts [62]int
 	total := 0
@@ -212,6 +220,7 @@ func malformedCases(good string) []struct{ name, key string } {
 }
 
 func TestParseMalformed(t *testing.T) {
+	t.Parallel()
 	tests := malformedCases(mustGenerate(t, DefaultLength))
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,6 +238,7 @@ func TestParseMalformed(t *testing.T) {
 // of the checksum by every other base62 character, and swaps each pair of
 // adjacent different characters: every such typo must be rejected.
 func TestChecksumCatchesTypos(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	for range 5 {
 		good := mustGenerate(t, MinLength)
@@ -258,6 +268,7 @@ func TestChecksumCatchesTypos(t *testing.T) {
 }
 
 func TestHash(t *testing.T) {
+	t.Parallel()
 	a, b := mustGenerate(t, DefaultLength), mustGenerate(t, DefaultLength)
 	if got := Hash(a); len(got) != HashSize {
 		t.Fatalf("len(Hash) = %d, want %d", len(got), HashSize)
@@ -275,6 +286,7 @@ func TestHash(t *testing.T) {
 }
 
 func TestNewID(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 1000 {
 		id, err := newID(rand.Reader)
@@ -292,6 +304,7 @@ func TestNewID(t *testing.T) {
 }
 
 func TestCRCTableMatchesStdlib(t *testing.T) {
+	t.Parallel()
 	if crcTable != *crc32.IEEETable {
 		t.Fatal("crcTable differs from hash/crc32.IEEETable")
 	}

@@ -29,6 +29,7 @@ const goldenKeysFile = "testdata/golden/keys_v1.json"
 // hash to what the store holds, show the same prefix and authenticate. A
 // change of the alphabet, checksum, prefix or hash input fails here.
 func TestGoldenKeys(t *testing.T) {
+	t.Parallel()
 	if *update {
 		var keys []goldenKey
 		for _, length := range []int{MinLength, DefaultLength, MaxLength} {

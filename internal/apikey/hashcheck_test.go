@@ -19,6 +19,7 @@ func (s sloppyStore) KeyByHash(context.Context, []byte) (Key, error) { return s.
 // TestAuthenticateRechecksStoreHash kills the mutation that removes the
 // constant-time comparison of the stored hash with the presented key's hash.
 func TestAuthenticateRechecksStoreHash(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	victim, k := f.create(t)
 	other, _ := newFixture(t, Config{}).create(t) // well-formed, never stored here

@@ -12,6 +12,7 @@ import (
 // change, and an announced change can be applied to another Service's
 // cache with Invalidate and InvalidateLineage.
 func TestOnChange(t *testing.T) {
+	t.Parallel()
 	type call struct{ id, lineage string }
 	var calls []call
 	var hookErr error

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRotateGrace(t *testing.T) {
+	t.Parallel()
 	const grace = time.Hour
 	f := newFixture(t, Config{BackupCount: 3})
 	oldPlain, old := f.create(t)
@@ -66,6 +67,7 @@ func sameErr(got, want error) bool {
 // TestRotateInvalidatesCache: the old key was cached before rotation without
 // a grace end; after a 1 ns grace it must fail well within the cache TTL.
 func TestRotateInvalidatesCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{BackupCount: 1, CacheTTL: time.Hour})
 	plain, k := f.create(t)
 	mustDo(t, f.auth(t, plain))
@@ -81,6 +83,7 @@ func TestRotateInvalidatesCache(t *testing.T) {
 // TestRotateBackupCount rotates a chain many times and checks that only the
 // current key and the BackupCount most recent old keys still work.
 func TestRotateBackupCount(t *testing.T) {
+	t.Parallel()
 	for _, backups := range []int{0, 1, 2, 3} {
 		t.Run(fmt.Sprintf("backups=%d", backups), func(t *testing.T) {
 			f := newFixture(t, Config{BackupCount: backups})
@@ -117,6 +120,7 @@ func TestRotateBackupCount(t *testing.T) {
 }
 
 func TestRotateRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(f fixture, k Key) string // returns the id to rotate
@@ -155,6 +159,7 @@ func TestRotateRefused(t *testing.T) {
 // TestRotateConflict: a concurrent change between the read and the write is
 // reported by the store and surfaces as ErrConflict.
 func TestRotateConflict(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{BackupCount: 1})
 	_, k := f.create(t)
 	// Another process suspends the key between the service's read and its

@@ -58,6 +58,7 @@ func (f fixture) auth(t testing.TB, plain string) error {
 }
 
 func TestCreate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, k := f.create(t)
 	if err := Parse(plain); err != nil {
@@ -88,6 +89,7 @@ func TestCreate(t *testing.T) {
 }
 
 func TestCreateRejectsBadLabels(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, user, label string }{
 		{"empty user", "", "x"},
 		{"user too long", strings.Repeat("u", MaxUserIDLength+1), "x"},
@@ -110,6 +112,7 @@ func TestCreateRejectsBadLabels(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, created := f.create(t)
 	got, err := f.svc.Authenticate(context.Background(), plain)
@@ -126,6 +129,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestAuthenticateMalformedMakesNoStoreCall(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, _ := f.create(t)
 	before := f.store.totalCalls()
@@ -142,6 +146,7 @@ func TestAuthenticateMalformedMakesNoStoreCall(t *testing.T) {
 }
 
 func TestAuthenticateUnknownKey(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	unknown := mustGenerate(t, DefaultLength)
 	for i := 1; i <= 2; i++ {
@@ -156,6 +161,7 @@ func TestAuthenticateUnknownKey(t *testing.T) {
 }
 
 func TestAuthenticateRefused(t *testing.T) {
+	t.Parallel()
 	const idle = time.Hour
 	tests := []struct {
 		name  string
@@ -210,6 +216,7 @@ func mustDo(t testing.TB, err error) {
 // TestIdleExpiryCountsBatchedUses: the store has not been told about uses
 // yet, but they still keep the key alive.
 func TestIdleExpiryCountsBatchedUses(t *testing.T) {
+	t.Parallel()
 	const idle = time.Hour
 	f := newFixture(t, Config{IdleExpiry: idle})
 	plain, k := f.create(t)
@@ -243,6 +250,7 @@ func TestIdleExpiryCountsBatchedUses(t *testing.T) {
 // TestIdleExpiryAfterPrune: once batched uses are written and forgotten, the
 // stored LastUsed keeps the key alive.
 func TestIdleExpiryAfterPrune(t *testing.T) {
+	t.Parallel()
 	const idle = time.Hour
 	f := newFixture(t, Config{IdleExpiry: idle})
 	plain, k := f.create(t)

@@ -11,6 +11,7 @@ import (
 // TestLastUsedBatching: N authentications make no store write until Flush,
 // which writes once with the latest time per key.
 func TestLastUsedBatching(t *testing.T) {
+	t.Parallel()
 	const n = 250
 	f := newFixture(t, Config{})
 	a, ka := f.create(t)
@@ -46,6 +47,7 @@ func TestLastUsedBatching(t *testing.T) {
 }
 
 func TestRefusedKeysAreNotTouched(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, k := f.create(t)
 	mustDo(t, f.svc.Revoke(context.Background(), k.ID))
@@ -58,6 +60,7 @@ func TestRefusedKeysAreNotTouched(t *testing.T) {
 }
 
 func TestFlushFailureKeepsUses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	plain, k := f.create(t)
 	mustDo(t, f.auth(t, plain))
@@ -75,6 +78,7 @@ func TestFlushFailureKeepsUses(t *testing.T) {
 }
 
 func TestRunFlushesPeriodicallyAndAtEnd(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		st := newFakeStore()
 		svc := NewService(Config{FlushInterval: 5 * time.Second}, st, time.Now)
@@ -109,6 +113,7 @@ func TestRunFlushesPeriodicallyAndAtEnd(t *testing.T) {
 }
 
 func TestListAndGetShowEffectiveState(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{IdleExpiry: time.Hour, BackupCount: 1})
 	plain, k := f.create(t)
 	other, _, err := f.svc.Create(context.Background(), "user-2", "ci")
@@ -154,6 +159,7 @@ func TestListAndGetShowEffectiveState(t *testing.T) {
 }
 
 func TestRevokedIsFinal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Config{})
 	_, k := f.create(t)
 	mustDo(t, f.svc.Revoke(context.Background(), k.ID))

@@ -38,6 +38,7 @@ func failure(t *testing.T, err error, want error, reason string) *auth.Failure {
 }
 
 func TestAPIKeyAuthenticates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p, err := f.a.Authenticate(request("/v1/predict", "X-API-Key", f.key))
 	if err != nil {
@@ -54,6 +55,7 @@ func TestAPIKeyAuthenticates(t *testing.T) {
 }
 
 func TestCredentialsInURLRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, param := range []string{"api_key", "apikey", "key", "token", "access_token", "jwt", "refresh_token"} {
 		t.Run(param, func(t *testing.T) {
@@ -70,6 +72,7 @@ func TestCredentialsInURLRefused(t *testing.T) {
 }
 
 func TestBothHeadersRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tok := f.bearer(t, "read_predictions")
 	// Each credential alone is valid, so only the ambiguity check refuses.
@@ -87,6 +90,7 @@ func TestBothHeadersRefused(t *testing.T) {
 }
 
 func TestAuthorizationSchemes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tok := f.bearer(t, "read_predictions")
 	for _, tc := range []struct {
@@ -117,12 +121,14 @@ func TestAuthorizationSchemes(t *testing.T) {
 }
 
 func TestMissingCredentials(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.a.Authenticate(request("/", "X-API-Key", "", "Authorization", ""))
 	failure(t, err, auth.ErrMissing, "missing")
 }
 
 func TestKeyFailureReasons(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	revoked, rk, _ := f.keySvc.Create(ctx, "u-admin", "revoked")
@@ -177,6 +183,7 @@ func TestKeyFailureReasons(t *testing.T) {
 // lookup: a key whose user is gone, or a user store that cannot answer,
 // must never yield a principal (with an empty role or otherwise).
 func TestUserLookupFailures(t *testing.T) {
+	t.Parallel()
 	t.Run("deleted user", func(t *testing.T) {
 		f := newFixture(t)
 		delete(f.users.users, "u-admin")
@@ -212,6 +219,7 @@ func TestUserLookupFailures(t *testing.T) {
 }
 
 func TestBearerToken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p, err := f.a.Authenticate(request("/", "Authorization", "Bearer "+f.bearer(t, "read_predictions", "admin")))
 	if err != nil {
@@ -228,6 +236,7 @@ func TestBearerToken(t *testing.T) {
 // TestTokenPermissionsOnlyNarrow: a token's permissions claim narrows the
 // role; it never adds what the role lacks.
 func TestTokenPermissionsOnlyNarrow(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p, err := f.a.Authenticate(request("/", "Authorization", "Bearer "+f.bearer(t, "read_predictions")))
 	if err != nil {
@@ -259,6 +268,7 @@ func TestTokenPermissionsOnlyNarrow(t *testing.T) {
 }
 
 func TestTokenOfRevokedKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		change func(*fixture) error
@@ -287,6 +297,7 @@ func TestTokenOfRevokedKey(t *testing.T) {
 }
 
 func TestTokenFailures(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tok := f.bearer(t, "read_predictions")
 	t.Run("forged", func(t *testing.T) {
@@ -332,6 +343,7 @@ func TestTokenFailures(t *testing.T) {
 // change applies to existing keys and tokens within that second; within
 // it, the store is asked once.
 func TestUserCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := func() *reqctx.Principal {
 		t.Helper()

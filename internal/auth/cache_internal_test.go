@@ -18,6 +18,7 @@ func (oneUser) UserByID(_ context.Context, id string) (users.User, error) {
 // TestUserCacheBounded: the cache is cleared once it holds more than 10000
 // users, rather than growing with every user ever seen.
 func TestUserCacheBounded(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct{ before, after int }{{10000, 10001}, {10001, 1}} {
 		a := New(nil, nil, oneUser{}, func() time.Time { return now })

@@ -15,6 +15,7 @@ import (
 )
 
 func TestManualBlockUnblock(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := reqctx.With(context.Background(), &reqctx.Info{ClientIP: netip.MustParseAddr("192.0.2.1"), RequestID: "req-1"})
 	invalid := []struct {
@@ -65,6 +66,7 @@ func TestManualBlockUnblock(t *testing.T) {
 }
 
 func TestUnblockForgives(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.observe(t, ipA, SignalInjection, "", 6)
@@ -84,6 +86,7 @@ func TestUnblockForgives(t *testing.T) {
 }
 
 func TestReplicasShareBlocks(t *testing.T) {
+	t.Parallel()
 	store := NewMemoryBlockStore(0)
 	clock := &fakeClock{t: t0}
 	d1, err1 := New(DefaultConfig(), store, nil, clock.Now)
@@ -172,6 +175,7 @@ func (s *flakyStore) Generation(ctx context.Context) (uint64, error) {
 }
 
 func TestStaleCacheFailsClosed(t *testing.T) {
+	t.Parallel()
 	store := &flakyStore{MemoryBlockStore: NewMemoryBlockStore(0), down: true}
 	clock := &fakeClock{t: t0}
 	d, err := New(DefaultConfig(), store, nil, clock.Now)
@@ -210,6 +214,7 @@ func TestStaleCacheFailsClosed(t *testing.T) {
 }
 
 func TestBlockedRequestEventsOncePerWindow(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	if err := f.d.Block(context.Background(), ipA, time.Hour, "r", "admin"); err != nil {
 		t.Fatal(err)
@@ -229,6 +234,7 @@ func TestBlockedRequestEventsOncePerWindow(t *testing.T) {
 }
 
 func TestConcurrentObserveBlocksOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	var wg sync.WaitGroup
 	for range 32 {
@@ -251,6 +257,7 @@ func TestConcurrentObserveBlocksOnce(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(c *Config) { c.StatusLimit = 2 })
 	ctx := context.Background()
 	f.observe(t, netip.MustParseAddr("192.0.2.1"), SignalRequest, "", 53)  // 3 points

@@ -18,6 +18,7 @@ func mustPrefixes(t testing.TB, s string) []netip.Prefix {
 }
 
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	trusted := mustPrefixes(t, "10.0.0.0/8, 192.168.1.1, fd00::/8")
 	cases := []struct {
 		name   string
@@ -75,6 +76,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestClientIPHopLimit(t *testing.T) {
+	t.Parallel()
 	trusted := mustPrefixes(t, "10.0.0.0/8")
 	hops := make([]string, 40)
 	for i := range hops {
@@ -88,6 +90,7 @@ func TestClientIPHopLimit(t *testing.T) {
 }
 
 func TestParsePrefixes(t *testing.T) {
+	t.Parallel()
 	got, err := ParsePrefixes(" 10.0.0.0/8,192.168.1.7\n2001:db8::1/32\t::ffff:172.16.0.0/108 fd00::1 ")
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +123,7 @@ func TestParsePrefixes(t *testing.T) {
 }
 
 func TestSubject(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		bits int
@@ -209,6 +213,7 @@ func FuzzParsePrefixes(f *testing.F) {
 // TestForwardedHTTPS: X-Forwarded-Proto is read from the hop that gave the
 // client address, never from the client's own (leftmost) claim.
 func TestForwardedHTTPS(t *testing.T) {
+	t.Parallel()
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	cases := []struct {
 		name   string

@@ -91,6 +91,7 @@ var (
 // TestSignalsBlockAtThreshold sends each signal until the default config
 // blocks, checking that one signal fewer does not.
 func TestSignalsBlockAtThreshold(t *testing.T) {
+	t.Parallel()
 	same := func(int) string { return "kid_same" }
 	distinct := func(i int) string { return fmt.Sprintf("kid_%d", i) }
 	cycle4 := func(i int) string { return fmt.Sprintf("kid_%d", i%4) }
@@ -143,6 +144,7 @@ func TestSignalsBlockAtThreshold(t *testing.T) {
 // TestEscalationAndExpiry blocks the same client four times and checks the
 // TTLs 15m, 1h, 24h, 24h and that each block ends exactly at its Until.
 func TestEscalationAndExpiry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for i, ttl := range []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour, 24 * time.Hour} {
 		start := f.clock.Now()
@@ -170,6 +172,7 @@ func TestEscalationAndExpiry(t *testing.T) {
 }
 
 func TestAllowlistNeverBlocked(t *testing.T) {
+	t.Parallel()
 	allow := netip.MustParsePrefix("198.51.100.0/24")
 	f := newFixture(t, func(c *Config) { c.Allowlist = []netip.Prefix{allow} })
 	ctx := context.Background()
@@ -219,6 +222,7 @@ func TestAllowlistNeverBlocked(t *testing.T) {
 // window raise one high event; it repeats only after a window has passed
 // and failures continue.
 func TestBruteForceOncePerWindow(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(c *Config) { c.SuspicionThreshold = 1000 }) // isolate from blocking
 	steps := []struct {
 		name     string
@@ -248,6 +252,7 @@ func TestBruteForceOncePerWindow(t *testing.T) {
 }
 
 func TestKeyEnumerationNeverStoresKeys(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	keys := []string{"samo_AAAAsecretkeymaterial1", "samo_BBBBsecretkeymaterial2", "samo_CCCCsecretkeymaterial3",
 		"samo_DDDDsecretkeymaterial4", "samo_EEEEsecretkeymaterial5", "samo_FFFFsecretkeymaterial6", "samo_GGGGsecretkeymaterial7"}
@@ -275,6 +280,7 @@ func TestKeyEnumerationNeverStoresKeys(t *testing.T) {
 }
 
 func TestSuspicionDecays(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		wait    time.Duration
@@ -297,6 +303,7 @@ func TestSuspicionDecays(t *testing.T) {
 }
 
 func TestIPv6PrefixIsOneClient(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	for i := range 60 {
 		ip := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0xaa, 0, 0, 0, 0, 0, byte(i >> 8), byte(i)})
@@ -332,6 +339,7 @@ func TestIPv6PrefixIsOneClient(t *testing.T) {
 // TestTrackingBounded feeds a million distinct addresses, one request each,
 // and checks the tracked state never exceeds MaxTracked.
 func TestTrackingBounded(t *testing.T) {
+	t.Parallel()
 	const maxTracked, n = 10_000, 1_000_000
 	f := newFixture(t, func(c *Config) { c.MaxTracked = maxTracked })
 	ctx := context.Background()
@@ -352,6 +360,7 @@ func TestTrackingBounded(t *testing.T) {
 }
 
 func TestObserveInputs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	if err := f.d.Observe(context.Background(), ipA, "sneeze", ""); !errors.Is(err, ErrUnknownSignal) {
 		t.Errorf("unknown signal: err = %v, want ErrUnknownSignal", err)
@@ -368,6 +377,7 @@ func TestObserveInputs(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatalf("DefaultConfig invalid: %v", err)
 	}
@@ -392,6 +402,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestPrimeReadsBlockListBeforeServing(t *testing.T) {
+	t.Parallel()
 	st := NewMemoryBlockStore(100)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ip := netip.MustParseAddr("198.51.100.9")

@@ -8,6 +8,7 @@ import (
 // ObserveN weighs n occurrences exactly as n single observations: the same
 // score, the same block decision.
 func TestObserveNMatchesRepeatedObserve(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 2, 5, 6, 100} {
 		single, batch := newFixture(t, nil), newFixture(t, nil)
 		single.observe(t, ipA, SignalInjection, "", n)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMemoryBlockStoreConformance(t *testing.T) {
+	t.Parallel()
 	idstest.RunBlockStore(t, func(*testing.T) ids.BlockStore { return ids.NewMemoryBlockStore(0) })
 }
 
@@ -18,6 +19,7 @@ func TestMemoryBlockStoreConformance(t *testing.T) {
 // store capped at 1,000 entries and checks it never holds more, and that
 // under pressure the longest-running blocks are the ones kept.
 func TestMemoryBlockStoreBounded(t *testing.T) {
+	t.Parallel()
 	const max, n = 1000, 200_000
 	s := ids.NewMemoryBlockStore(max)
 	ctx := context.Background()

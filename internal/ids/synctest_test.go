@@ -13,6 +13,7 @@ import (
 // TestBlockLifecycleRealClock runs a block's life on the real time.Now
 // inside a synctest bubble, where sleeping advances a fake clock instantly.
 func TestBlockLifecycleRealClock(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		rec := &seceventtest.Collector{}
 		d, err := New(DefaultConfig(), NewMemoryBlockStore(0), rec, nil)

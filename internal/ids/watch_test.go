@@ -11,6 +11,7 @@ import (
 // A watched address is blocked after half the injections an unwatched one
 // may send; the watch ends at its time.
 func TestWatchTightensThresholds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	if err := f.d.Watch(ctx, ipA, f.clock.Now().Add(time.Hour), "incident inc_1"); err != nil {
@@ -50,6 +51,7 @@ func TestWatchTightensThresholds(t *testing.T) {
 }
 
 func TestTightened(t *testing.T) {
+	t.Parallel()
 	c := tightened(DefaultConfig())
 	if c.RequestsPerMinute != 25 || c.Injections != 0 || c.AuthFailures != 1 || c.BruteForceFailures != 2 || c.SuspicionThreshold != 5 || c.DistinctKeys != 1 {
 		t.Errorf("tightened = %+v", c)
@@ -64,6 +66,7 @@ func TestTightened(t *testing.T) {
 // Brute force from an address whose block ended within ResumeWindow is
 // critical; later, or without a block, it is high.
 func TestBruteForceResumedAfterBlockIsCritical(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	severities := func() []secevent.Severity {
 		var out []secevent.Severity

@@ -23,6 +23,7 @@ func bruteForce(id, addr, route string, at time.Time) secevent.Event {
 // one alert; another type, another route, or the same attack after a pause
 // of more than two windows open their own.
 func TestCampaignFromManyAddressesIsOneIncident(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	const route = "POST /v1/predict"
@@ -77,6 +78,7 @@ func TestCampaignFromManyAddressesIsOneIncident(t *testing.T) {
 // TestCampaignCriticalJoinStillBlocks: grouping never spares an address
 // from the critical playbook's block.
 func TestCampaignCriticalJoinStillBlocks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	for i, addr := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3"} {
@@ -99,6 +101,7 @@ func TestCampaignCriticalJoinStillBlocks(t *testing.T) {
 }
 
 func TestCampaignSources(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 4, 1, 9, 7, 30, 0, time.UTC)
 	e := secevent.Event{Type: secevent.BruteForce, Route: "POST /v1/predict", ClientIP: "192.0.2.1"}
 	got := incident.CampaignSources(e, at)

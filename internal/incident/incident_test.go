@@ -127,6 +127,7 @@ func actionOutcomes(inc incident.Incident) map[string]string {
 }
 
 func TestAlertKindMatchesOutbox(t *testing.T) {
+	t.Parallel()
 	if incident.AlertKind != alert.KindIncident {
 		t.Errorf("incident.AlertKind = %q, alert.KindIncident = %q", incident.AlertKind, alert.KindIncident)
 	}
@@ -135,6 +136,7 @@ func TestAlertKindMatchesOutbox(t *testing.T) {
 // A critical event blocks the source IP, suspends the key and alerts, and
 // records each action with its outcome.
 func TestCriticalPlaybook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	ev := secevent.Event{ID: "evt_c1", Type: secevent.TokenReuse, Severity: secevent.Critical, Time: e.clock.Now(),
@@ -182,6 +184,7 @@ func TestCriticalPlaybook(t *testing.T) {
 // from the same IP or the same key join the incident, and a critical one
 // escalates it and runs the critical playbook.
 func TestHighPlaybookJoinAndEscalate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	e.svc.OnEvents(ctx, []secevent.Event{
@@ -228,6 +231,7 @@ func TestHighPlaybookJoinAndEscalate(t *testing.T) {
 
 // Failures and missing capabilities are recorded as outcomes, not hidden.
 func TestPlaybookRecordsFailuresAndSkips(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	e.alerts.enabled = false
@@ -247,6 +251,7 @@ func TestPlaybookRecordsFailuresAndSkips(t *testing.T) {
 }
 
 func TestLifecycleAndReport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t)
 	start := e.clock.Now()
@@ -321,6 +326,7 @@ func TestLifecycleAndReport(t *testing.T) {
 }
 
 func TestOpenValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name string

@@ -13,6 +13,7 @@ import (
 // An incident opened by hand runs its severity's playbook against what its
 // source names, like one opened by an event.
 func TestOpenByHandRunsPlaybook(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name      string

@@ -188,6 +188,7 @@ const (
 )
 
 func TestAccuracy(t *testing.T) {
+	t.Parallel()
 	examples := loadCorpus(t, "*.txt")
 	m := newTestMasker(t)
 	scores, misses := evaluate(m, examples)
@@ -215,6 +216,7 @@ func TestAccuracy(t *testing.T) {
 }
 
 func TestParseExample(t *testing.T) {
+	t.Parallel()
 	text, gold, err := parseExample("Mail [[EMAIL|ü@ex.de]] or [[URL|https://[::1]/]].")
 	if err != nil {
 		t.Fatal(err)
@@ -235,6 +237,7 @@ func TestParseExample(t *testing.T) {
 // too few entities of some types for a per-type threshold, so it asserts
 // the overall figures only.
 func TestAccuracyHoldout(t *testing.T) {
+	t.Parallel()
 	examples := loadCorpus(t, "holdout.txt")
 	scores, misses := evaluate(newTestMasker(t), examples)
 	var total score

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAnonymize(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t)
 	for _, tt := range []struct{ name, in, want string }{
 		{"issue example", "my SSN 123-45-6789 leaked and jane@example.com gets spam",

@@ -9,6 +9,7 @@ import (
 // ranges and allowed lengths (the first digits are the prefix, the rest
 // zeros: the Luhn check is separate).
 func TestCardNetworkEdges(t *testing.T) {
+	t.Parallel()
 	num := func(prefix string, n int) []byte { return []byte(prefix + strings.Repeat("0", n-len(prefix))) }
 	for _, c := range []struct {
 		prefix string

@@ -3,6 +3,7 @@ package mask
 import "testing"
 
 func TestMaskEmail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -31,6 +32,7 @@ func TestMaskEmail(t *testing.T) {
 }
 
 func TestMaskPhone(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{

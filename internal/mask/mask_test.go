@@ -18,6 +18,7 @@ func found(text string, es []Entity) []string {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t)
 	tests := []struct {
 		name string
@@ -111,6 +112,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestDetectRuneOffsets(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t)
 	text := "Ärger über 😡 jane@example.com"
 	got := m.Detect(text)
@@ -124,6 +126,7 @@ func TestDetectRuneOffsets(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t)
 	tests := []struct {
 		name, text, want string
@@ -149,6 +152,7 @@ func TestMask(t *testing.T) {
 }
 
 func TestWithTypes(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t, WithTypes(EmailAddress))
 	text := "a@b.de and 4111 1111 1111 1111"
 	got := found(text, m.Detect(text))
@@ -158,6 +162,7 @@ func TestWithTypes(t *testing.T) {
 }
 
 func TestWithPhoneRegions(t *testing.T) {
+	t.Parallel()
 	text := "0176 12345678"
 	if got := newTestMasker(t, WithPhoneRegions("US")).Detect(text); len(got) != 0 {
 		t.Errorf("US only: Detect(%q) = %v, want nothing", text, got)
@@ -172,6 +177,7 @@ func TestWithPhoneRegions(t *testing.T) {
 }
 
 func TestNewMaskerErrors(t *testing.T) {
+	t.Parallel()
 	key := make([]byte, MinKeyLen)
 	tests := []struct {
 		name string
@@ -198,6 +204,7 @@ func TestNewMaskerErrors(t *testing.T) {
 }
 
 func TestPseudonym(t *testing.T) {
+	t.Parallel()
 	// RFC 4231 test case 6: a 131-byte key of 0xaa.
 	key := []byte(strings.Repeat("\xaa", 131))
 	m, err := NewMasker(key)
@@ -225,6 +232,7 @@ func TestPseudonym(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	m := newTestMasker(t)
 	text := "Call (212) 555-0123 or mail jane@example.com from 10.0.0.5"
 	want, _ := m.Mask(text)

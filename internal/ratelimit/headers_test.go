@@ -16,6 +16,7 @@ import (
 // TestNPlusOneHeaders drives a limiter to its limit and checks the exact
 // header set written for the last allowed and the first refused request.
 func TestNPlusOneHeaders(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 0)
 	p := ratelimit.Policy{Name: "default", Limit: 100, Window: time.Hour}
@@ -80,6 +81,7 @@ func boolInt(b bool) int {
 }
 
 func TestSetHeadersRounding(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name                   string
 		window                 time.Duration

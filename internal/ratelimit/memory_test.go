@@ -16,6 +16,7 @@ import (
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func TestMemoryConformance(t *testing.T) {
+	t.Parallel()
 	ratelimittest.Run(t, func(_ *testing.T, now func() time.Time) ratelimit.Limiter {
 		return ratelimit.NewMemory(now, 1000)
 	})
@@ -24,6 +25,7 @@ func TestMemoryConformance(t *testing.T) {
 // TestMemoryBounded feeds a million distinct keys, as an attack from a
 // million addresses would, and checks the key count never passes the cap.
 func TestMemoryBounded(t *testing.T) {
+	t.Parallel()
 	const maxKeys, keys = 5000, 1_000_000
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, maxKeys)
@@ -50,6 +52,7 @@ func TestMemoryBounded(t *testing.T) {
 // TestMemoryEvictsLeastRecentlyUsed checks that a key in active use survives
 // a flood of new keys while idle ones are evicted.
 func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 1) // one shard, one key
 	p := ratelimit.Policy{Name: "p", Limit: 2, Window: time.Hour}
@@ -84,6 +87,7 @@ func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
 // TestMemoryReleasesIdleKeys checks that keys whose logs have emptied are
 // dropped by later calls without any background goroutine.
 func TestMemoryReleasesIdleKeys(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 1) // single shard so the sweep sees every key
 	p := ratelimit.Policy{Name: "p", Limit: 5, Window: time.Minute}
@@ -103,6 +107,7 @@ func TestMemoryReleasesIdleKeys(t *testing.T) {
 // TestMemoryClockBackwards checks that a clock stepping back cannot make the
 // limiter allow more than the limit.
 func TestMemoryClockBackwards(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 10)
 	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
@@ -191,6 +196,7 @@ func BenchmarkAllow(b *testing.B) {
 // than the newest one counted is logged at the newest time, so the answer
 // is the one the newest time gives.
 func TestMemoryClockBackwardsKeepsOrder(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 10)
 	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
@@ -206,6 +212,7 @@ func TestMemoryClockBackwardsKeepsOrder(t *testing.T) {
 }
 
 func TestMemoryKeyLength(t *testing.T) {
+	t.Parallel()
 	m := ratelimit.NewMemory(nil, 10)
 	p := ratelimit.Policy{Name: "p", Limit: 3, Window: time.Minute}
 	if _, err := m.Allow(context.Background(), strings.Repeat("k", ratelimit.MaxKeyLen), p); err != nil {
@@ -222,6 +229,7 @@ func TestMemoryKeyLength(t *testing.T) {
 // window (but whose state is still held) peeks as a fresh key: the whole
 // quota, reset after a whole window.
 func TestMemoryPeekEmptiedKey(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 0)
 	ctx := context.Background()
@@ -241,6 +249,7 @@ func TestMemoryPeekEmptiedKey(t *testing.T) {
 // takes the count past 80 % of the limit, not with later ones, even when
 // the warning before has left the window.
 func TestMemoryWarnOnlyWhenCrossing80(t *testing.T) {
+	t.Parallel()
 	clock := ratelimittest.NewClock(epoch)
 	m := ratelimit.NewMemory(clock.Now, 0)
 	p := ratelimit.Policy{Name: "p", Limit: 10, Window: time.Minute}

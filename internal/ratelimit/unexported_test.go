@@ -8,6 +8,7 @@ import (
 )
 
 func TestCeilSeconds(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		d    time.Duration
 		want int64
@@ -21,6 +22,7 @@ func TestCeilSeconds(t *testing.T) {
 // TestSFStringEscapes: quotes and backslashes are escaped, printable ASCII
 // (0x20 to 0x7e, both ends included) kept, everything else dropped.
 func TestSFStringEscapes(t *testing.T) {
+	t.Parallel()
 	in := "a\"b\\c d~\x1f\x7f\x00é\r\n"
 	want := `"a\"b\\c d~"`
 	if got := string(appendSFString(nil, in)); got != want {
@@ -31,6 +33,7 @@ func TestSFStringEscapes(t *testing.T) {
 // TestShardCount: state is spread over the largest power of two of shards
 // up to 64 that leaves every shard at least one key.
 func TestShardCount(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ maxKeys, shards, perShard int }{
 		{0, 64, DefaultMaxKeys / 64}, {1, 1, 1}, {2, 2, 1}, {3, 2, 1}, {4, 4, 1}, {64, 64, 1}, {65, 64, 1}, {128, 64, 2},
 	} {

@@ -15,6 +15,7 @@ import (
 // the hand-built construction reproduces the published token (so the test
 // helper follows the spec), and the package produces the same bytes.
 func TestFernetSpecGenerate(t *testing.T) {
+	t.Parallel()
 	now := specTime(t, "1985-10-26T01:20:00-07:00")
 	key := rawKeyBytes(t, specKey)
 	hand := handEncrypt(t, key, uint64(now.Unix()), specIV(), []byte("hello"))
@@ -31,6 +32,7 @@ func TestFernetSpecGenerate(t *testing.T) {
 // TestFernetSpecVerify checks verify.json: the token opens with ttl 60 one
 // second later.
 func TestFernetSpecVerify(t *testing.T) {
+	t.Parallel()
 	k := mustFernetKey(t, specKey)
 	got, err := k.DecryptAt(specToken, 60*time.Second, specTime(t, "1985-10-26T01:20:01-07:00"))
 	if err != nil || string(got) != "hello" {
@@ -40,6 +42,7 @@ func TestFernetSpecVerify(t *testing.T) {
 
 // TestFernetSpecInvalid runs the spec's invalid.json vectors (all with ttl 60).
 func TestFernetSpecInvalid(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		desc, token, now string
 		want             error
@@ -71,6 +74,7 @@ func TestFernetSpecInvalid(t *testing.T) {
 // correctly signed unless the point is the signature, so that every check
 // is reached on its own.
 func TestFernetDerivedInvalid(t *testing.T) {
+	t.Parallel()
 	key := rawKeyBytes(t, specKey)
 	sign, enc := key[:16], key[16:]
 	const ts = 1_700_000_000
@@ -156,6 +160,7 @@ func nonZeroTrailingBits(t *testing.T, token string) string {
 // TestFernetTime checks the TTL and clock-skew boundaries, which follow
 // Python's cryptography: valid while ts+ttl ≥ now and now+60 ≥ ts.
 func TestFernetTime(t *testing.T) {
+	t.Parallel()
 	const ts = 1_700_000_000
 	key := rawKeyBytes(t, specKey)
 	token := handEncrypt(t, key, ts, specIV(), []byte("hi"))
@@ -210,6 +215,7 @@ func TestFernetTime(t *testing.T) {
 // TestFernetRoundTrip encrypts messages of many lengths and checks each
 // token against the hand-built construction's structure and the key.
 func TestFernetRoundTrip(t *testing.T) {
+	t.Parallel()
 	k := mustFernetKey(t, GenerateFernetKey())
 	other := mustFernetKey(t, GenerateFernetKey())
 	at := time.Unix(1_750_000_000, 0)
@@ -243,6 +249,7 @@ func TestFernetRoundTrip(t *testing.T) {
 }
 
 func TestParseFernetKey(t *testing.T) {
+	t.Parallel()
 	raw := bytes.Repeat([]byte{0xfb}, 32) // encodes with '-' and '_'
 	padded := base64.URLEncoding.EncodeToString(raw)
 	cases := []struct {
@@ -278,6 +285,7 @@ func TestParseFernetKey(t *testing.T) {
 }
 
 func TestMultiFernet(t *testing.T) {
+	t.Parallel()
 	oldK := mustFernetKey(t, GenerateFernetKey())
 	newK := mustFernetKey(t, GenerateFernetKey())
 	stranger := mustFernetKey(t, GenerateFernetKey())
@@ -334,6 +342,7 @@ func TestMultiFernet(t *testing.T) {
 }
 
 func TestUnpadPKCS7(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		in   []byte
@@ -359,6 +368,7 @@ func TestUnpadPKCS7(t *testing.T) {
 }
 
 func TestKeysAreRedacted(t *testing.T) {
+	t.Parallel()
 	fk := mustFernetKey(t, specKey)
 	mk := mustRawMaster(t, 0x41)
 	for _, v := range []any{fk, mk} {

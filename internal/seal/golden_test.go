@@ -118,6 +118,7 @@ func readGolden(t *testing.T, name string) []byte {
 // earlier build still open. A silent change of any of these formats fails
 // here, where a round trip would pass.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	if *update {
 		writeGolden(t)
 	}

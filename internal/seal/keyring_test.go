@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseAlgorithm(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want Algorithm
@@ -39,6 +40,7 @@ func TestParseAlgorithm(t *testing.T) {
 }
 
 func TestNewKeyring(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []Algorithm{AES256GCM, Fernet} {
 		kr := mustKeyring(t, alg)
 		a := kr.Active()
@@ -58,6 +60,7 @@ func TestNewKeyring(t *testing.T) {
 }
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []Algorithm{AES256GCM, Fernet} {
 		t.Run(string(alg), func(t *testing.T) {
 			kr := mustKeyring(t, alg)
@@ -88,6 +91,7 @@ func TestSealOpen(t *testing.T) {
 // TestAADBinding moves a sealed value to another row, column or table: it
 // must not open there.
 func TestAADBinding(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []Algorithm{AES256GCM, Fernet} {
 		t.Run(string(alg), func(t *testing.T) {
 			kr := mustKeyring(t, alg)
@@ -115,6 +119,7 @@ func TestAADBinding(t *testing.T) {
 }
 
 func TestAADEncoding(t *testing.T) {
+	t.Parallel()
 	triples := [][3]string{
 		{"a", "bc", "d"}, {"ab", "c", "d"}, {"a", "b", "cd"}, {"", "abc", "d"},
 		{"a\x00", "b", "c"}, {"a", "\x00b", "c"}, {"", "", ""}, {"t", "c", "1"},
@@ -131,6 +136,7 @@ func TestAADEncoding(t *testing.T) {
 
 // TestOpenRejectsDamage changes and truncates every byte of sealed values.
 func TestOpenRejectsDamage(t *testing.T) {
+	t.Parallel()
 	for _, alg := range []Algorithm{AES256GCM, Fernet} {
 		t.Run(string(alg), func(t *testing.T) {
 			kr := mustKeyring(t, alg)
@@ -156,6 +162,7 @@ func TestOpenRejectsDamage(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, AES256GCM)
 	fk := mustKeyring(t, Fernet)
 	aad := AAD("t", "c", "1")
@@ -188,6 +195,7 @@ func TestOpenErrors(t *testing.T) {
 
 // TestRotation walks a key rotation: add, activate, reseal, remove.
 func TestRotation(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, AES256GCM)
 	aad := AAD("predictions", "text", "7")
 	k1 := kr.Active().ID
@@ -268,6 +276,7 @@ func mustKeyID(t *testing.T, sealed []byte) string {
 // keyring rotates twice; every value must stay readable and, after a final
 // reseal pass, none may remain under a retired key.
 func TestRotationConcurrent(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, AES256GCM)
 	const writers, perWriter = 4, 200
 	type row struct {
@@ -324,6 +333,7 @@ func TestRotationConcurrent(t *testing.T) {
 }
 
 func TestDeriveKey(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, AES256GCM)
 	blind := kr.DeriveKey("blind-index")
 	if len(blind) != 32 {
@@ -363,6 +373,7 @@ func TestDeriveKey(t *testing.T) {
 // TestFernetBindBoundary checks that the Fernet AAD tag encodes where the
 // token ends, so bytes cannot move between the token and the AAD.
 func TestFernetBindBoundary(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, Fernet)
 	d := kr.state.Load().active
 	header := appendSealHeader(nil, d)

@@ -23,6 +23,7 @@ func legacyStored(t *testing.T, password string, plaintext []byte) string {
 }
 
 func TestLegacyDecrypt(t *testing.T) {
+	t.Parallel()
 	const password = "guide-secret"
 	key, err := LegacyKey([]byte(password))
 	if err != nil {
@@ -67,6 +68,7 @@ func TestLegacyDecrypt(t *testing.T) {
 // TestLegacyImport moves a legacy value into the keyring: decrypt, re-seal,
 // open.
 func TestLegacyImport(t *testing.T) {
+	t.Parallel()
 	stored := legacyStored(t, "pw", []byte("moved in"))
 	pt, err := LegacyDecrypt([]byte("pw"), stored)
 	if err != nil {

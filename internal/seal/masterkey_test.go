@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseMasterKey(t *testing.T) {
+	t.Parallel()
 	raw := bytes.Repeat([]byte{0xfb, 0xef, 0xbe}, 11)[:32] // uses +/ and -_ in encodings
 	cases := []struct {
 		name       string
@@ -58,6 +59,7 @@ func TestParseMasterKey(t *testing.T) {
 }
 
 func TestParseKDFParams(t *testing.T) {
+	t.Parallel()
 	enc := func(kdf byte, iter uint32) []byte {
 		b := []byte{kdf}
 		b = binary.BigEndian.AppendUint32(b, iter)
@@ -88,6 +90,7 @@ func TestParseKDFParams(t *testing.T) {
 // TestMasterKeyDomainSeparation checks that the same master key and salt
 // give different keys for the keyring, stream chunks and stream headers.
 func TestMasterKeyDomainSeparation(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 7)
 	p := mk.newParams()
 	prk, err := mk.prk(p)

@@ -78,6 +78,7 @@ func interopMessages() [][]byte {
 
 // TestPythonDecryptsGo: tokens made here open in Python, with a TTL.
 func TestPythonDecryptsGo(t *testing.T) {
+	t.Parallel()
 	key := GenerateFernetKey()
 	k := mustFernetKey(t, key)
 	const at = 1_700_000_000
@@ -98,6 +99,7 @@ func TestPythonDecryptsGo(t *testing.T) {
 
 // TestGoDecryptsPython: tokens made by Python open here, with a TTL.
 func TestGoDecryptsPython(t *testing.T) {
+	t.Parallel()
 	key := GenerateFernetKey()
 	k := mustFernetKey(t, key)
 	const at = 1_700_000_000
@@ -116,6 +118,7 @@ func TestGoDecryptsPython(t *testing.T) {
 // TestPythonAgreesOnTime runs the same token through both implementations
 // at times around the TTL and clock-skew boundaries; they must agree.
 func TestPythonAgreesOnTime(t *testing.T) {
+	t.Parallel()
 	key := GenerateFernetKey()
 	k := mustFernetKey(t, key)
 	const ts = 1_700_000_000
@@ -143,6 +146,7 @@ func TestPythonAgreesOnTime(t *testing.T) {
 // TestRotateInterop: Python's MultiFernet.rotate output opens here and ours
 // opens in Python, both keeping the original timestamp.
 func TestRotateInterop(t *testing.T) {
+	t.Parallel()
 	oldKey, newKey := GenerateFernetKey(), GenerateFernetKey()
 	const ts = 1_650_000_000
 	oldTok, _ := mustFernetKey(t, oldKey).EncryptAt([]byte("rotate me"), time.Unix(ts, 0))
@@ -173,6 +177,7 @@ func TestRotateInterop(t *testing.T) {
 // TestLegacyFromPython decrypts values written by a Python rebuild of the
 // Guide's DataEncryption.
 func TestLegacyFromPython(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ password, data string }{
 		{"correct horse battery staple", "I feel so anxious about tomorrow"},
 		{"pässwörd", "ça va? 😊"},

@@ -55,6 +55,7 @@ func patterned(n int) []byte {
 }
 
 func TestStreamRoundTrip(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 1)
 	for _, log2 := range []byte{minChunkLog2, DefaultChunkLog2} {
 		size := 1 << log2
@@ -100,6 +101,7 @@ func chunkBounds(ct []byte) [][2]int {
 // chunk fails authentication, and nothing of a bad chunk (or after it) is
 // ever returned.
 func TestStreamTamper(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 2)
 	ct, pt := streamFixture(t, mk)
 	for i := range ct {
@@ -122,6 +124,7 @@ func TestStreamTamper(t *testing.T) {
 
 // TestStreamTruncate cuts the stream at every length.
 func TestStreamTruncate(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 3)
 	ct, pt := streamFixture(t, mk)
 	for n := range len(ct) {
@@ -142,6 +145,7 @@ func TestStreamTruncate(t *testing.T) {
 
 // TestStreamRearrange reorders, duplicates, drops, appends and splices chunks.
 func TestStreamRearrange(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 4)
 	ct, _ := streamFixture(t, mk)
 	other, _ := streamFixture(t, mk)
@@ -174,6 +178,7 @@ func TestStreamRearrange(t *testing.T) {
 }
 
 func TestStreamKeys(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 5)
 	ct, _ := streamFixture(t, mk)
 	if _, err := decryptStream(mustRawMaster(t, 6), ct); !errors.Is(err, ErrWrongKey) {
@@ -201,6 +206,7 @@ func TestStreamKeys(t *testing.T) {
 }
 
 func TestStreamWriterLifecycle(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 7)
 	var buf bytes.Buffer
 	w, err := newWriter(&buf, mk, minChunkLog2)
@@ -235,6 +241,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk ful
 // TestStreamMemory decrypts 32 MiB through a pipe and checks that the
 // allocations stay near one chunk, whatever the stream's length.
 func TestStreamMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("streams 32 MiB")
 	}

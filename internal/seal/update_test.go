@@ -7,6 +7,7 @@ import (
 )
 
 func TestUpdateAdoptsNewerRevision(t *testing.T) {
+	t.Parallel()
 	mk, _ := NewMasterKey(make([]byte, MasterKeySize))
 	live, err := New(AES256GCM, time.Now)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestWrapUnwrap(t *testing.T) {
+	t.Parallel()
 	kr := mustKeyring(t, AES256GCM)
 	id2, _ := kr.AddKey(Fernet)
 	aad := AAD("t", "c", "1")
@@ -61,6 +62,7 @@ func TestWrapUnwrap(t *testing.T) {
 // TestUnwrapRejectsDamage changes and truncates every byte of a wrapped
 // keyring.
 func TestUnwrapRejectsDamage(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 3)
 	blob, err := mustKeyring(t, AES256GCM).Wrap(mk)
 	if err != nil {
@@ -82,6 +84,7 @@ func TestUnwrapRejectsDamage(t *testing.T) {
 
 // TestPassphraseWrap runs PBKDF2 with 600,000 iterations a few times.
 func TestPassphraseWrap(t *testing.T) {
+	t.Parallel()
 	pass, err := ParseMasterKey("a long passphrase nobody guesses")
 	if err != nil || !pass.IsPassphrase() {
 		t.Fatalf("ParseMasterKey = %v, passphrase=%v", err, pass.IsPassphrase())
@@ -119,6 +122,7 @@ func TestPassphraseWrap(t *testing.T) {
 // TestRewrap rotates the master key from raw to another raw key; data
 // sealed before opens after, and the old master key no longer unwraps.
 func TestRewrap(t *testing.T) {
+	t.Parallel()
 	oldMK, newMK := mustRawMaster(t, 1), mustRawMaster(t, 2)
 	kr := mustKeyring(t, AES256GCM)
 	aad := AAD("t", "c", "1")
@@ -145,6 +149,7 @@ func TestRewrap(t *testing.T) {
 
 // TestDecodeKeyringStrict wraps hand-written documents: each must be refused.
 func TestDecodeKeyringStrict(t *testing.T) {
+	t.Parallel()
 	mk := mustRawMaster(t, 5)
 	k32 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
 	k16 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 16))

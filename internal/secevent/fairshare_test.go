@@ -29,6 +29,7 @@ func (c *stepClock) Set(t time.Time) {
 // buffer: another source's events still get in, and only the flooder's
 // are shed.
 func TestPipelineFairShare(t *testing.T) {
+	t.Parallel()
 	p := NewPipeline(256, nil, nil) // not running: nothing drains
 	ctx := context.Background()
 	for i := range 10_000 {
@@ -65,6 +66,7 @@ func TestPipelineFairShare(t *testing.T) {
 // minute plus one summary with the count; other sources, types and
 // severities are not folded together.
 func TestPipelineAggregatesLowEventsPerMinute(t *testing.T) {
+	t.Parallel()
 	clock := &stepClock{t: time.Date(2026, 5, 1, 10, 0, 5, 0, time.UTC)}
 	sink := &memSink{}
 	p := NewPipeline(1024, nil, clock.Now, sink)

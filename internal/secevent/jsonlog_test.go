@@ -34,6 +34,7 @@ func countLines(t *testing.T, path string) (lines int, size int64) {
 // lines, rotated files stay 0600, and nothing written is lost except what
 // was rotated out.
 func TestJSONLogRotatesBySize(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "security.log")
 	const maxSize, maxFiles = 4096, 3
@@ -82,6 +83,7 @@ func TestJSONLogRotatesBySize(t *testing.T) {
 
 // Reopening continues the size count of an existing file.
 func TestJSONLogReopenCountsExistingSize(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "security.log")
 	if err := os.WriteFile(path, make([]byte, 4000), 0o600); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ func (m *memSink) all() []Event {
 }
 
 func TestPipelineDeliversAndDrains(t *testing.T) {
+	t.Parallel()
 	sink := &memSink{}
 	p := NewPipeline(16, nil, nil, sink)
 	var subbed int
@@ -65,6 +66,7 @@ func TestPipelineDeliversAndDrains(t *testing.T) {
 
 // Under overload, low events are shed and counted; high events never are.
 func TestPipelineShedsOnlyLowAndMedium(t *testing.T) {
+	t.Parallel()
 	sink := &memSink{block: make(chan struct{})}
 	p := NewPipeline(4, nil, nil, sink)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -109,6 +111,7 @@ func TestPipelineShedsOnlyLowAndMedium(t *testing.T) {
 }
 
 func TestJSONLogCannotBeForged(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "security.log")
 	l, err := OpenJSONLog(path)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 // TestConformance runs the same behavioural suite against every backend.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	for name, st := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("users", func(t *testing.T) { testUsers(t, st) })

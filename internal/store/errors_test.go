@@ -40,6 +40,7 @@ func sentinelOf(err error) string {
 // TestSQLiteErrorClasses provokes real SQLite errors and checks each is
 // classified by its result code, with the driver's error still in the chain.
 func TestSQLiteErrorClasses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := backend(t, "sqlite")
 	if _, err := st.w.ExecContext(ctx, `CREATE TABLE errt (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER CHECK (n >= 0), connection TEXT)`); err != nil {
@@ -158,6 +159,7 @@ func rawSQLite(t *testing.T, path, extra string) *sql.DB {
 // TestSQLiteResultCodes covers the codes no test can provoke portably
 // (I/O errors, out of memory) and extended codes of the classified classes.
 func TestSQLiteResultCodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		code int
 		want error
@@ -188,6 +190,7 @@ func TestSQLiteResultCodes(t *testing.T) {
 // TestClosedStoreUnavailable: calls on a closed store are ErrUnavailable
 // (database/sql's "database is closed" error is unexported).
 func TestClosedStoreUnavailable(t *testing.T) {
+	t.Parallel()
 	st, err := Open(context.Background(), "", t.TempDir(), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +209,7 @@ func TestClosedStoreUnavailable(t *testing.T) {
 // TestOpenSQLiteKeepsCause: a data directory that cannot hold the file is
 // ErrUnavailable with the OS error still in the chain.
 func TestOpenSQLiteKeepsCause(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "plainfile")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -220,6 +224,7 @@ func TestOpenSQLiteKeepsCause(t *testing.T) {
 // TestPostgresErrorCodes classifies PostgreSQL server and connection errors
 // without a server.
 func TestPostgresErrorCodes(t *testing.T) {
+	t.Parallel()
 	pg := &Store{dialect: Postgres}
 	cases := []struct {
 		name string
@@ -262,6 +267,7 @@ func TestPostgresErrorCodes(t *testing.T) {
 
 // TestPostgresErrorClasses provokes real PostgreSQL errors.
 func TestPostgresErrorClasses(t *testing.T) {
+	t.Parallel()
 	url := os.Getenv("SAMO_TEST_POSTGRES_URL")
 	if url == "" {
 		testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")

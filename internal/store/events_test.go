@@ -12,6 +12,7 @@ import (
 // PurgeEvents deletes exactly the events older than the cut-off, on every
 // backend, across several batches.
 func TestPurgeEvents(t *testing.T) {
+	t.Parallel()
 	for name, st := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

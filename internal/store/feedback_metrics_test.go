@@ -11,6 +11,7 @@ import (
 )
 
 func TestFeedbackCounts(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -75,6 +76,7 @@ func TestFeedbackCounts(t *testing.T) {
 }
 
 func TestEventSeverityCounts(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

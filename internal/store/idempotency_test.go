@@ -14,6 +14,7 @@ import (
 // TestIdempotencyConformance runs the idempotency.Store contract against
 // every configured backend (SQLite always, PostgreSQL under make test).
 func TestIdempotencyConformance(t *testing.T) {
+	t.Parallel()
 	for _, name := range backendNames() {
 		t.Run(name, func(t *testing.T) {
 			st := backend(t, name)
@@ -80,6 +81,7 @@ func TestIdempotencyConformance(t *testing.T) {
 // TestIdempotencyClaimRace: of many concurrent claims of one key exactly one
 // wins, on every backend.
 func TestIdempotencyClaimRace(t *testing.T) {
+	t.Parallel()
 	for _, name := range backendNames() {
 		t.Run(name, func(t *testing.T) {
 			st := backend(t, name)
@@ -113,6 +115,7 @@ func TestIdempotencyClaimRace(t *testing.T) {
 // TestMigrateRefusesUnknownVersion: a database that recorded a migration
 // this binary does not have is refused, and gaps in numbering are allowed.
 func TestMigrateRefusesUnknownVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := Open(ctx, "", dir, Options{})

@@ -17,6 +17,7 @@ func newIncident(id string, sev secevent.Severity, at time.Time) incident.Incide
 }
 
 func TestIncidentStoreConformance(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -112,6 +113,7 @@ func TestIncidentStoreConformance(t *testing.T) {
 
 // Replicas racing on the same source open one incident.
 func TestOpenOrJoinConcurrent(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

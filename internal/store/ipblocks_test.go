@@ -8,6 +8,7 @@ import (
 )
 
 func TestBlockStoreConformance(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			idstest.RunBlockStore(t, func(t *testing.T) ids.BlockStore {

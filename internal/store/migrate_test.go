@@ -31,6 +31,7 @@ var fixturePredictions = []struct {
 // TestMigrateSchemaV2SQLite opens a data directory written by the previous
 // release and checks that nothing was lost in the conversion.
 func TestMigrateSchemaV2SQLite(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join("testdata", "schema-v2.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestMigrateSchemaV2SQLite(t *testing.T) {
 // TestMigrateSchemaV2Postgres builds a schema-2 database with the previous
 // release's statements (migrations 1-2 and its inserts), then opens it.
 func TestMigrateSchemaV2Postgres(t *testing.T) {
+	t.Parallel()
 	url := os.Getenv("SAMO_TEST_POSTGRES_URL")
 	if url == "" {
 		t.Skip("SAMO_TEST_POSTGRES_URL not set")

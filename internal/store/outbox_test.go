@@ -19,6 +19,7 @@ func entry(id, group, eventID string, at time.Time) alert.Entry {
 }
 
 func TestAlertOutboxConformance(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -129,6 +130,7 @@ func TestAlertOutboxConformance(t *testing.T) {
 
 // Two workers claiming at once never get the same row.
 func TestClaimAlertsConcurrent(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -173,6 +175,7 @@ func TestClaimAlertsConcurrent(t *testing.T) {
 }
 
 func TestAlertableEvents(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

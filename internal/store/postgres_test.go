@@ -23,6 +23,7 @@ import (
 // PostgreSQL (READ COMMITTED, concurrent writers) needs locks for. On SQLite
 // they pass trivially; on PostgreSQL they failed before forUpdate/lockName.
 func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	for name, st := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("RevokeRacesRotate", func(t *testing.T) { testRevokeRacesRotate(t, st) })
@@ -133,6 +134,7 @@ func testSwapKeyringRace(t *testing.T, st *Store) {
 }
 
 func TestPostgresDSN(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		in   string
@@ -171,6 +173,7 @@ func TestPostgresDSN(t *testing.T) {
 // TestConcurrentFirstStart: replicas starting together on an empty
 // database all migrate it successfully (one applies, the others wait).
 func TestConcurrentFirstStart(t *testing.T) {
+	t.Parallel()
 	url := os.Getenv("SAMO_TEST_POSTGRES_URL")
 	if url == "" {
 		testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")

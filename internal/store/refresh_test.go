@@ -12,6 +12,7 @@ import (
 )
 
 func TestRefreshStore(t *testing.T) {
+	t.Parallel()
 	for name, st := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -72,6 +73,7 @@ func TestRefreshStore(t *testing.T) {
 }
 
 func TestRefreshStoreConformance(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			tokentest.RefreshStore(t, func(t *testing.T) token.RefreshStore {

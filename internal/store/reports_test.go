@@ -38,6 +38,7 @@ func seedReportEvents(t *testing.T, s *Store) {
 }
 
 func TestReportQueries(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -90,6 +91,7 @@ func TestReportQueries(t *testing.T) {
 }
 
 func TestJobState(t *testing.T) {
+	t.Parallel()
 	for name, s := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

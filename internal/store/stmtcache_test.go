@@ -7,6 +7,7 @@ import (
 )
 
 func TestStmtCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, err := Open(ctx, "", t.TempDir(), Options{})
 	if err != nil {
@@ -53,6 +54,7 @@ func TestStmtCache(t *testing.T) {
 // TestCachedReadsSeeWrites checks that prepared reads on the read pool see
 // rows committed afterwards through the writer (no stale snapshot).
 func TestCachedReadsSeeWrites(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, err := Open(ctx, "", t.TempDir(), Options{})
 	if err != nil {

@@ -101,6 +101,7 @@ func openPostgresSchema(t *testing.T, url string) (*Store, error) {
 }
 
 func TestMigrateIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
@@ -124,6 +125,7 @@ func TestMigrateIdempotent(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	pg := &Store{dialect: Postgres}
 	if got, want := pg.rebind(`SELECT a FROM t WHERE b = ? AND c IN (?, ?)`), `SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)`; got != want {
 		t.Errorf("rebind = %q, want %q", got, want)
@@ -135,6 +137,7 @@ func TestRebind(t *testing.T) {
 }
 
 func TestTimeRoundTrip(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 5, 0, 0, 123456789, time.UTC)
 	if got := fromNS(ns(now)); !got.Equal(now) {
 		t.Errorf("fromNS(ns(t)) = %v, want %v", got, now)

@@ -71,6 +71,7 @@ func publicFromJWK(t *testing.T, k jwkJSON) crypto.PublicKey {
 }
 
 func TestJWKS(t *testing.T) {
+	t.Parallel()
 	_, ed1, _ := ed25519.GenerateKey(rand.Reader)
 	_, ed2, _ := ed25519.GenerateKey(rand.Reader)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -20,6 +20,7 @@ import (
 )
 
 func TestIsPlaceholderSecret(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		s    string
 		want bool
@@ -48,6 +49,7 @@ func TestIsPlaceholderSecret(t *testing.T) {
 }
 
 func TestNewHMACKeySet(t *testing.T) {
+	t.Parallel()
 	good, other := testSecret("a"), testSecret("b")
 	cases := []struct {
 		name     string
@@ -107,6 +109,7 @@ func TestNewHMACKeySet(t *testing.T) {
 }
 
 func TestKeyRotationByKID(t *testing.T) {
+	t.Parallel()
 	oldSecret, newSecret := testSecret("2029"), testSecret("2030")
 	before, _ := NewHMACKeySet(oldSecret)
 	oldTok := mustIssue(t, mustIssuer(t, Config{}, before))
@@ -138,6 +141,7 @@ func TestKeyRotationByKID(t *testing.T) {
 }
 
 func TestAsymmetricRotation(t *testing.T) {
+	t.Parallel()
 	_, oldKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, newKey, _ := ed25519.GenerateKey(rand.Reader)
 	oldTok := mustIssue(t, mustIssuer(t, Config{Algorithm: EdDSA}, mustAsym(t, EdDSA, oldKey)))
@@ -158,6 +162,7 @@ func TestAsymmetricRotation(t *testing.T) {
 }
 
 func TestParseKeySetPEM(t *testing.T) {
+	t.Parallel()
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
@@ -223,6 +228,7 @@ func TestParseKeySetPEM(t *testing.T) {
 }
 
 func TestLoadKeySetFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, oldKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, newKey, _ := ed25519.GenerateKey(rand.Reader)
@@ -259,6 +265,7 @@ func TestLoadKeySetFiles(t *testing.T) {
 }
 
 func TestNewIssuerConfig(t *testing.T) {
+	t.Parallel()
 	ks, _ := NewHMACKeySet(testSecret("c"))
 	edKS := mustAsym(t, EdDSA, ed25519.NewKeyFromSeed(make([]byte, 32)))
 	cases := []struct {
@@ -299,6 +306,7 @@ func TestNewIssuerConfig(t *testing.T) {
 }
 
 func TestIssueInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	many := make([]string, maxPermissions+1)
 	for i := range many {
@@ -348,6 +356,7 @@ func TestIssueInput(t *testing.T) {
 // TestKnownHeadersMatchStrictParse shows that the header shortcut in Verify
 // returns exactly what the strict parser returns for the same segment.
 func TestKnownHeadersMatchStrictParse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, iss := range []*Issuer{f.hs, f.edIss, f.esIss, f.rsIss} {
 		if len(iss.known) != len(iss.KeySet().KeyIDs()) {
@@ -367,6 +376,7 @@ func TestKnownHeadersMatchStrictParse(t *testing.T) {
 }
 
 func TestClaimsMarshalJSON(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tok := f.signHS(with(with(baseClaims(), "nbf", unix(t0.Add(-time.Hour))), "fam", `"fam1"`))
 	c, err := f.hs.Verify(tok, t0)
@@ -391,6 +401,7 @@ func TestClaimsMarshalJSON(t *testing.T) {
 type hsmSigner struct{ crypto.Signer }
 
 func TestAsymmetricSignerType(t *testing.T) {
+	t.Parallel()
 	_, k, _ := ed25519.GenerateKey(rand.Reader)
 	if _, err := NewAsymmetricKeySet(EdDSA, hsmSigner{k}); !errors.Is(err, ErrKey) {
 		t.Errorf("NewAsymmetricKeySet(wrapped signer) = %v, want ErrKey", err)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestMemoryStoreConformance(t *testing.T) {
+	t.Parallel()
 	tokentest.RefreshStore(t, func(*testing.T) token.RefreshStore { return token.NewMemoryStoreWith(token.MemoryOptions{}) })
 	tokentest.DenyList(t, func(*testing.T) token.DenyList { return token.NewMemoryStoreWith(token.MemoryOptions{}) })
 }
@@ -33,6 +34,7 @@ func (c *testClock) add(d time.Duration) {
 func hashOf(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
 
 func TestMemoryStoreSweepsAndBounds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clk := &testClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := token.NewMemoryStoreWith(token.MemoryOptions{Now: clk.now, MaxEntries: 10})
@@ -90,6 +92,7 @@ func TestMemoryStoreSweepsAndBounds(t *testing.T) {
 }
 
 func TestMemoryStoreReturnsCopies(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	m := token.NewMemoryStoreWith(token.MemoryOptions{})
 	at := time.Now()
@@ -113,6 +116,7 @@ func TestMemoryStoreReturnsCopies(t *testing.T) {
 // families are remembered, but within the entry bound; a full store sweeps
 // expired entries at once before refusing.
 func TestMemoryStoreRevokeUnknownFamilyBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clk := &testClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := token.NewMemoryStoreWith(token.MemoryOptions{Now: clk.now, MaxEntries: 2})

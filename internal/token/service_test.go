@@ -71,6 +71,7 @@ func newSvc(t *testing.T) *svcFixture {
 }
 
 func TestIssuePairShape(t *testing.T) {
+	t.Parallel()
 	s := newSvc(t)
 	p, err := s.svc.IssuePair(context.Background(), "user-1", "key-1", []string{"read_predictions", "write_predictions"})
 	if err != nil {
@@ -99,6 +100,7 @@ func TestIssuePairShape(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	p1, err := s.svc.IssuePair(ctx, "user-1", "key-1", []string{"read_predictions"})
@@ -168,6 +170,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 func TestRefreshErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
@@ -223,6 +226,7 @@ func TestRefreshErrors(t *testing.T) {
 }
 
 func TestRefreshPermissionsComeFromGrants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", []string{"admin"})
@@ -243,6 +247,7 @@ func TestRefreshPermissionsComeFromGrants(t *testing.T) {
 }
 
 func TestConcurrentRefreshSingleUse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
@@ -304,6 +309,7 @@ func TestConcurrentRefreshSingleUse(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
@@ -375,6 +381,7 @@ func (failingStore) Deny(context.Context, string, time.Time) error         { ret
 func (failingStore) Denied(context.Context, string) (bool, error)          { return false, errDown }
 
 func TestServiceFailsClosed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
 	svc, err := NewService(Deps{Issuer: s.iss, Store: failingStore{}, DenyList: failingStore{}, Grants: s.grants})

@@ -16,6 +16,7 @@ var verifySentinels = []error{
 }
 
 func TestVerifyTable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	base := baseClaims()
 	valid := f.signHS(base)

@@ -9,6 +9,7 @@ import (
 // arguments: a harmless use, a match and, where the group has one, a
 // certain (strong) use.
 func TestEvalCommand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line          string
 		match, strong bool
@@ -74,6 +75,7 @@ func TestEvalCommand(t *testing.T) {
 // TestCommandTableWordsOnce: a command belongs to one group, so the table
 // cannot silently override an earlier entry.
 func TestCommandTableWordsOnce(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, g := range commandTable {
 		for _, w := range strings.Fields(g.words) {

@@ -74,6 +74,7 @@ func hasClass(ds []Detection, c Class) bool {
 // TestAttackCorpus requires that at least 98% of the attack corpus is
 // detected (by any class) and reports the rate per intended class.
 func TestAttackCorpus(t *testing.T) {
+	t.Parallel()
 	entries := readCorpus(t, "attacks.txt")
 	if len(entries) < 300 {
 		t.Fatalf("attack corpus has %d entries, want hundreds", len(entries))
@@ -118,6 +119,7 @@ func TestAttackCorpus(t *testing.T) {
 // TestHarmlessCorpus requires that at least 99% of the harmless corpus has
 // no detection at all, and that every line passes Text and DefaultPolicy.
 func TestHarmlessCorpus(t *testing.T) {
+	t.Parallel()
 	entries := readCorpus(t, "harmless.txt")
 	if len(entries) < 300 {
 		t.Fatalf("harmless corpus has %d entries, want hundreds", len(entries))

@@ -8,6 +8,7 @@ import (
 // TestDetectIssue15Classes checks one payload per rule added for the
 // evasion classes of issue 15 and the class it must be reported as.
 func TestDetectIssue15Classes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -61,6 +62,7 @@ func TestDetectIssue15Classes(t *testing.T) {
 // TestDetectIssue15Prose lists close calls around each new rule; none may
 // produce any detection.
 func TestDetectIssue15Prose(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"It was $5 and $ne was my typo",
 		"I use $or in MongoDB queries",
@@ -97,6 +99,7 @@ func TestDetectIssue15Prose(t *testing.T) {
 }
 
 func TestGoTemplateAction(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		body string
 		want bool
@@ -114,6 +117,7 @@ func TestGoTemplateAction(t *testing.T) {
 }
 
 func TestQuirkView(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"<scr\u00adipt>", "<script>"},
 		{"<![CDATA[<b>]]>", "<b>"},
@@ -130,6 +134,7 @@ func TestQuirkView(t *testing.T) {
 }
 
 func TestDoubledElement(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]bool{
 		"scrscriptipt": true, "scriptscript": true, "iframiframee": true, "objobjectect": true,
 		"script": false, "scripts": false, "description": false, "subscription": false,
@@ -143,6 +148,7 @@ func TestDoubledElement(t *testing.T) {
 // TestDetectionShapeEvasions applies TestDetectionShape's invariants to
 // the evasion corpus.
 func TestDetectionShapeEvasions(t *testing.T) {
+	t.Parallel()
 	for _, k := range readEvasions(t) {
 		for _, e := range k.payloads {
 			ds := Detect(e.text)

@@ -8,6 +8,7 @@ import (
 // TestDetectClasses checks one or more named payloads per class and the
 // class each must be reported as.
 func TestDetectClasses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -90,6 +91,7 @@ func TestDetectClasses(t *testing.T) {
 // TestDetectProse lists prose from the issue and close calls around each
 // rule; none may produce any detection.
 func TestDetectProse(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"my data: lost",
 		"on=off",
@@ -133,6 +135,7 @@ func TestDetectProse(t *testing.T) {
 // most one detection per class, confidence in (0, 1], a non-empty reason
 // that does not contain the payload, strongest first.
 func TestDetectionShape(t *testing.T) {
+	t.Parallel()
 	for _, e := range readCorpus(t, "attacks.txt") {
 		ds := Detect(e.text)
 		seen := map[Class]bool{}
@@ -158,6 +161,7 @@ func TestDetectionShape(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"percent", "%3Cb%3e", "<b>"},
 		{"double percent", "%253Cb", "<b"},
@@ -182,6 +186,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestStripTags(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"<scr<script>ipt>", "<script>"},
 		{"a <b>bold</b> c", "a bold c"},

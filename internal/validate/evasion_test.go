@@ -87,6 +87,7 @@ func readEvasions(t testing.TB) []*evasionKind {
 // and reports how often it is reported as its intended class and how often
 // DefaultPolicy rejects it.
 func TestEvasionCorpus(t *testing.T) {
+	t.Parallel()
 	kinds := readEvasions(t)
 	want := []string{"nosql", "ldap", "stream_wrapper", "unc_path", "unicode_slash", "backtick", "shellshock",
 		"script_exec", "template_action", "log_injection", "homoglyph", "math_letters", "base64_markup", "html_quirks"}
@@ -132,6 +133,7 @@ func TestEvasionCorpus(t *testing.T) {
 // backticks, Unicode letters...) is accepted by Text and DefaultPolicy, and
 // reports how much has no detection at all.
 func TestNearMissCorpus(t *testing.T) {
+	t.Parallel()
 	entries := readCorpus(t, "nearmiss.txt")
 	if len(entries) < 300 {
 		t.Fatalf("near-miss corpus has %d entries, want hundreds", len(entries))

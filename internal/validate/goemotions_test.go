@@ -36,6 +36,7 @@ func readGoEmotions(t testing.TB, split string) []string {
 // decision the API makes and requires that none is rejected. It also
 // reports how many were flagged (accepted but recorded).
 func TestGoEmotionsNotRejected(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("reads 54k texts")
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestDefaultPolicy(t *testing.T) {
+	t.Parallel()
 	p := DefaultPolicy()
 	for _, c := range Classes() {
 		want := Flag
@@ -22,6 +23,7 @@ func TestDefaultPolicy(t *testing.T) {
 }
 
 func TestParsePolicy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -68,6 +70,7 @@ func TestParsePolicy(t *testing.T) {
 }
 
 func TestPolicyStringRoundTrip(t *testing.T) {
+	t.Parallel()
 	p, err := ParsePolicy("all=flag,sql=reject,formula=reject")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +85,7 @@ func TestPolicyStringRoundTrip(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	d := func(c Class) Detection { return Detection{Class: c, Confidence: 0.9, Reason: "test"} }
 	tests := []struct {
 		name   string
@@ -114,6 +118,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestZeroPolicyFlagsEverything(t *testing.T) {
+	t.Parallel()
 	var p Policy
 	if reject, _ := p.Decide(Detect("<script>alert(1)</script>")); reject {
 		t.Errorf("zero Policy rejected, want flag only")

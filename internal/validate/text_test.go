@@ -11,6 +11,7 @@ import (
 )
 
 func TestTextErrors(t *testing.T) {
+	t.Parallel()
 	lim := Limits{MinLength: 2, MaxLength: 10}
 	tests := []struct {
 		name, in string
@@ -75,6 +76,7 @@ func TestTextErrors(t *testing.T) {
 }
 
 func TestTextAccepts(t *testing.T) {
+	t.Parallel()
 	lim := Limits{MinLength: 1, MaxLength: 10}
 	tests := []struct {
 		name, in, want string
@@ -109,6 +111,7 @@ func TestTextAccepts(t *testing.T) {
 }
 
 func TestTextNoMaximum(t *testing.T) {
+	t.Parallel()
 	s := strings.Repeat("a", 20000)
 	if _, err := Text(s, Limits{}); err != nil {
 		t.Errorf("Text with zero MaxLength: %v, want no limit", err)
@@ -116,6 +119,7 @@ func TestTextNoMaximum(t *testing.T) {
 }
 
 func TestTextFieldName(t *testing.T) {
+	t.Parallel()
 	_, err := TextField("texts[3]", "", Limits{MinLength: 1})
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "texts[3]" {
@@ -127,6 +131,7 @@ func TestTextFieldName(t *testing.T) {
 }
 
 func TestTextOutputIsNFC(t *testing.T) {
+	t.Parallel()
 	in := "A\u030a and \u212b and \u00c5"
 	got, err := Text(in, Limits{MaxLength: 100})
 	if err != nil {
@@ -138,6 +143,7 @@ func TestTextOutputIsNFC(t *testing.T) {
 }
 
 func TestThreshold(t *testing.T) {
+	t.Parallel()
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name string
