@@ -452,3 +452,34 @@ func TestLabSame(t *testing.T) {
 		t.Errorf("weights, word vectors or lexicon differ")
 	}
 }
+
+// TestLabParentBlend: GoEmotions logits plus beta × the raw logit of the
+// label's Ekman head output (LAB_B), dev 2-fold macro-F1.
+func TestLabParentBlend(t *testing.T) {
+	m, err := LoadFile(os.Getenv("LAB_B"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := loadRepoData(t)
+	z := labLogits(m, d.Dev)
+	h := m.h
+	nl, ne := len(h.Labels), len(h.EkmanLabels)
+	truth := make([][]bool, len(d.Dev))
+	ekTruth := make([][]bool, len(d.Dev))
+	for i, ex := range d.Dev {
+		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
+		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
+	}
+	for _, beta := range labFloats("LAB_BETA", "0,0.1,0.2,0.3,0.5") {
+		zz := make([][]float64, len(z))
+		for i := range z {
+			zz[i] = slices.Clone(z[i])
+			for g := 0; g < nl; g++ {
+				zz[i][g] += beta * z[i][nl+h.EkmanOf[g]]
+			}
+		}
+		cvG, _ := labCV(zz, truth, ekTruth, h.EkmanOf, nl, ne, "tuned")
+		_, _, in := fitLabels(zz, truth, nl, nil)
+		fmt.Printf("beta %.2f: dev 2-fold goemotions %.4f, in-sample %.4f\n", beta, cvG, in)
+	}
+}
