@@ -46,8 +46,13 @@ func findEmails(text string, out []span) []span {
 			}
 			start -= size
 		}
+		// "so...jane@example.com": a run of dots ends the prose before the
+		// address (a local part never holds "..").
+		if k := strings.LastIndex(text[start:at], ".."); k >= 0 {
+			start += k + 2
+		}
 		for start < at && text[start] == '.' {
-			start++ // "so...jane@example.com": the dots belong to the prose
+			start++ // ".jane@example.com": a leading dot belongs to the prose
 		}
 		local := text[start:at]
 		if !validLocal(local) {
