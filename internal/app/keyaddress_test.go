@@ -66,8 +66,8 @@ func TestDeadKeyFromNewAddressIsCriticalOverHTTP(t *testing.T) {
 		t.Errorf("no auth_failure (revoked) event for the owner's address: %+v", fails)
 	}
 	inc := ta.waitIncident(admin, string(secevent.KeyNewAddress))
-	if got := outcomes(inc); inc.Severity != "critical" || !strings.HasPrefix(got["block_ip"], "ok") {
-		t.Errorf("incident %s, timeline %v; want critical with the stranger blocked", inc.Severity, got)
+	if got := outcomes(inc); inc.Severity != "critical" || !strings.HasPrefix(got["block_ip"], "ok") || !strings.HasPrefix(got["suspend_key"], "skipped") {
+		t.Errorf("incident %s, timeline %v; want critical with the stranger blocked and no suspension of the revoked key", inc.Severity, got)
 	}
 	if rec := ta.doFrom(stranger, http.MethodGet, "/v1/metrics", "", nil); rec.Code != 403 {
 		t.Errorf("the stranger's address after the playbook: %d, want 403", rec.Code)

@@ -171,6 +171,10 @@ func (s *Service) suspendKey(ctx context.Context, inc Incident, e secevent.Event
 		return s.addAction(ctx, inc.ID, "suspend_key", ActorPlaybookCritical, "skipped: the event names no API key")
 	}
 	action := "suspend_key " + e.KeyID
+	if e.Type == secevent.KeyNewAddress && e.Details["status"] == "revoked" {
+		// A revoked key cannot be suspended, and needs no containment.
+		return s.addAction(ctx, inc.ID, action, ActorPlaybookCritical, "skipped: the key is already revoked")
+	}
 	if s.d.Suspender == nil {
 		return s.addAction(ctx, inc.ID, action, ActorPlaybookCritical, "skipped: no key service configured")
 	}
