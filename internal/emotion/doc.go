@@ -8,8 +8,10 @@
 // model file. A Model is immutable and safe for concurrent use; Predict
 // borrows its working memory from a sync.Pool inside the Model and
 // allocates only the returned slice. Predict never returns an empty
-// prediction: the most probable label is always included and is the
-// primary emotion. With a nil threshold each label is decided with its own
+// prediction: the most probable label is always included. The primary
+// emotion is the most probable label, unless the model carries a
+// PrimaryRule (the embedded one does), which may choose another. With a
+// nil threshold each label is decided with its own
 // threshold tuned on dev; with a threshold, labels at or above it are
 // returned.
 //
