@@ -185,6 +185,9 @@ func (b *browser) shot(t *testing.T, name string) {
 }
 
 func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium: skipped under -short (make test runs it)")
+	}
 	b := newBrowser(t)
 	// The PII-masked analyst view keeps the payload's letters, so the test
 	// can see it rendered as text (pages_test.go covers the default view).

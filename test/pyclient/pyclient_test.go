@@ -16,6 +16,9 @@ import (
 )
 
 func TestPythonClientAgainstSamoServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs samo serve: skipped under -short (make test runs it)")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +23,7 @@ import (
 	_ "modernc.org/sqlite" // reads the data file after the server stops
 )
 
-// samoBin is the samo binary TestMain builds.
+// samoBin is the samo binary TestMain builds ("" under -short).
 var samoBin string
 
 func TestMain(m *testing.M) {
@@ -30,6 +31,10 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // no binary: every test skips in newSamo or createKey
+	}
 	dir, err := os.MkdirTemp("", "samo-resilience-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -95,6 +100,7 @@ func freeAddr(t *testing.T) string {
 // createKey runs `samo init` (key commands refuse a missing database) and
 // `samo keys create` for a user-role key.
 func createKey(t *testing.T, env []string, dir string) string {
+	needSamo(t)
 	t.Helper()
 	initCmd := exec.Command(samoBin, "init")
 	initCmd.Dir, initCmd.Env = dir, env
@@ -119,6 +125,7 @@ func createKey(t *testing.T, env []string, dir string) string {
 // newSamo prepares a server in dataDir (created when "") and returns it
 // with a user key; call start.
 func newSamo(t *testing.T, dataDir string, extra ...string) (*samo, string) {
+	needSamo(t)
 	t.Helper()
 	work := t.TempDir()
 	if dataDir == "" {
@@ -290,4 +297,13 @@ func storedIDs(t *testing.T, dataDir string) map[string]bool {
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// needSamo skips a process-level test under go test -short, which builds
+// no binary (make test runs them all).
+func needSamo(t *testing.T) {
+	t.Helper()
+	if samoBin == "" {
+		t.Skip("process-level test: skipped under -short (make test runs it)")
+	}
 }
