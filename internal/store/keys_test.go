@@ -79,6 +79,17 @@ func testKeys(t *testing.T, st *Store) {
 	if err := st.UpdateKeyStatus(ctx, k3.ID, apikey.StatusActive, now); !errors.Is(err, apikey.ErrRevoked) {
 		t.Errorf("reactivating a revoked key: err = %v, want ErrRevoked", err)
 	}
+	// Revoking again is a no-op: no error, and the first revocation time stays.
+	before, err := st.KeyByID(ctx, k3.ID)
+	if err != nil || before.RevokedAt == nil {
+		t.Fatalf("revoked key: %+v, %v", before, err)
+	}
+	if err := st.UpdateKeyStatus(ctx, k3.ID, apikey.StatusRevoked, now.Add(time.Hour)); err != nil {
+		t.Errorf("revoking a revoked key again: %v", err)
+	}
+	if after, _ := st.KeyByID(ctx, k3.ID); after.RevokedAt == nil || !after.RevokedAt.Equal(*before.RevokedAt) {
+		t.Errorf("revoking again moved revoked_at from %v to %v", before.RevokedAt, after.RevokedAt)
+	}
 	if _, err := st.KeyByHash(ctx, []byte("nope")); !errors.Is(err, apikey.ErrNotFound) {
 		t.Errorf("KeyByHash(unknown) = %v", err)
 	}
