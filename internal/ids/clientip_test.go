@@ -249,3 +249,16 @@ func TestForwardedHTTPS(t *testing.T) {
 		})
 	}
 }
+
+// TestTruncate: error messages quote at most n bytes of a bad value.
+func TestTruncate(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{{"abc", 3, "abc"}, {"abcd", 3, "abc…"}, {"", 3, ""}} {
+		if got := truncate(c.s, c.n); got != c.want {
+			t.Errorf("truncate(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
+		}
+	}
+}
