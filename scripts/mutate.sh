@@ -51,7 +51,7 @@ scope() {
 	# The ownership filters: predictions and API keys by owner.
 	internal/store)
 		exclude='^(backup|errors|events|feedback_metrics|idempotency|incidents|ipblocks|keyaddrs|keyring|migrate|outbox|postgres|refresh|reports|sealed|stmtcache|store|users)\.go$'
-		run='^TestConformance$/^[a-z]+$/^(predictions|keys)$' ;;
+		run='^TestConformance$/^[a-z]+$/^(predictions|large_group|keys|pages)$' ;;
 	esac
 }
 
