@@ -15,11 +15,11 @@ func TestHandler(t *testing.T) {
 		body   string
 		want   int
 	}{
-		{"predict", "POST", "/v1/predict", `{"text":"I am happy","taxonomy":"goemotions"}`, 200},
-		{"predict without text", "POST", "/v1/predict", `{}`, 400},
-		{"predict bad json", "POST", "/v1/predict", `{"text":`, 400},
-		{"health", "GET", "/health", "", 200},
-		{"unknown", "GET", "/nope", "", 404},
+		{"predict", http.MethodPost, "/v1/predict", `{"text":"I am happy","taxonomy":"goemotions"}`, 200},
+		{"predict without text", http.MethodPost, "/v1/predict", `{}`, 400},
+		{"predict bad json", http.MethodPost, "/v1/predict", `{"text":`, 400},
+		{"health", http.MethodGet, "/health", "", 200},
+		{"unknown", http.MethodGet, "/nope", "", 404},
 	}
 	h := handler()
 	for _, tc := range tests {

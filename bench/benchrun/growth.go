@@ -47,7 +47,7 @@ func growthScenarios(o options) []scenario {
 				if err != nil {
 					return nil, httpload.Request{}, nil, err
 				}
-				return s, httpload.Request{Method: "GET", Path: "/v1/admin/crypto/rotation", Header: map[string]string{"X-API-Key": key}}, stop, nil
+				return s, httpload.Request{Method: http.MethodGet, Path: "/v1/admin/crypto/rotation", Header: map[string]string{"X-API-Key": key}}, stop, nil
 			}},
 		{ID: "batch", Title: "samo, batch of 100 texts (SQLite)", Route: "POST /v1/predict/batch",
 			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
@@ -87,14 +87,14 @@ func growthScenarios(o options) []scenario {
 					}
 					return nil, httpload.Request{}, nil, err
 				}
-				return s, httpload.Request{Method: "GET", Path: "/v1/predictions?limit=20&q=" + searchWord,
+				return s, httpload.Request{Method: http.MethodGet, Path: "/v1/predictions?limit=20&q=" + searchWord,
 					Header: map[string]string{"X-API-Key": key}}, stop, nil
 			}},
 	}
 }
 
 func batchRequest(key string) httpload.Request {
-	return httpload.Request{Method: "POST", Path: "/v1/predict/batch",
+	return httpload.Request{Method: http.MethodPost, Path: "/v1/predict/batch",
 		Header: map[string]string{"Content-Type": "application/json", "X-API-Key": key}, Body: batchBody}
 }
 

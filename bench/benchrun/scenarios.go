@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,7 +220,7 @@ func scenarios(o options) []scenario {
 				if err != nil {
 					return nil, httpload.Request{}, nil, err
 				}
-				return s, httpload.Request{Method: "GET", Path: "/v1/predictions?limit=1", Header: map[string]string{"X-API-Key": key}}, stop, nil
+				return s, httpload.Request{Method: http.MethodGet, Path: "/v1/predictions?limit=1", Header: map[string]string{"X-API-Key": key}}, stop, nil
 			}},
 		{ID: "predict", Title: "samo, predict end to end (SQLite)", Route: "POST /v1/predict",
 			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
@@ -262,7 +263,7 @@ func predictRequest(key string) httpload.Request {
 	if key != "" {
 		h["X-API-Key"] = key
 	}
-	return httpload.Request{Method: "POST", Path: "/v1/predict", Header: h, Body: predictBody}
+	return httpload.Request{Method: http.MethodPost, Path: "/v1/predict", Header: h, Body: predictBody}
 }
 
 // pgSchema creates a throwaway schema and returns a URL whose connections

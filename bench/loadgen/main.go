@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -46,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "server host:port")
-	method := fs.String("method", "GET", "request method")
+	method := fs.String("method", http.MethodGet, "request method")
 	path := fs.String("path", "/health", "request path and query")
 	body := fs.String("body", "", "request body")
 	bodyFile := fs.String("body-file", "", "read the request body from this file")

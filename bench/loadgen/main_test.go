@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	var out, errOut bytes.Buffer
-	code := run([]string{"-addr", addr, "-method", "POST", "-path", "/x", "-H", "X-API-Key: k1", "-body", `{"a":1}`,
+	code := run([]string{"-addr", addr, "-method", http.MethodPost, "-path", "/x", "-H", "X-API-Key: k1", "-body", `{"a":1}`,
 		"-c", "1", "-d", "100ms", "-json"}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())

@@ -88,7 +88,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func TestRouteWithoutAccessRefused(t *testing.T) {
-	routes := append(testAPI().Routes(), Route{Method: "GET", Pattern: "/v1/oops", Summary: "no access rule"})
+	routes := append(testAPI().Routes(), Route{Method: http.MethodGet, Pattern: "/v1/oops", Summary: "no access rule"})
 	if err := checkAccess(routes); err == nil {
 		t.Fatal("a route naming no access rule was accepted")
 	}
@@ -160,7 +160,7 @@ func TestReadyChecksOnceForConcurrentProbes(t *testing.T) {
 		_, probes := a.Probes()
 		ready := func() int {
 			rec := httptest.NewRecorder()
-			probes.ServeHTTP(rec, httptest.NewRequest("GET", "/ready", nil))
+			probes.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ready", nil))
 			return rec.Code
 		}
 		codes := make(chan int, 5)

@@ -36,7 +36,7 @@ func walkPages(t *testing.T, e *secEnv, path string, read func(*testing.T, []byt
 		if cursor != "" {
 			target += "&cursor=" + url.QueryEscape(cursor)
 		}
-		rec := e.do(t, "GET", target, "")
+		rec := e.do(t, http.MethodGet, target, "")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET %s = %d %s", target, rec.Code, rec.Body)
 		}
@@ -142,7 +142,7 @@ func TestAdminListsRefuseBadQueries(t *testing.T) {
 			tests = append(tests, struct{ query, field, code string }{"?cursor=" + forged, "cursor", "invalid_cursor"})
 		}
 		for _, tt := range tests {
-			rec := e.do(t, "GET", path+tt.query, "")
+			rec := e.do(t, http.MethodGet, path+tt.query, "")
 			p := decode[problem.Problem](t, rec)
 			if rec.Code != http.StatusBadRequest || p.Type != problem.Type("invalid_request") || len(p.Errors) == 0 ||
 				p.Errors[0].Field != tt.field || p.Errors[0].Code != tt.code {

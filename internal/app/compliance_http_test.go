@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 func TestPermissionDeniedIsLogged(t *testing.T) {
 	ta := newTestApp(t, nil)
 	user := ta.key("pat", rbac.RoleUser)
-	rec := ta.do("GET", "/v1/admin/keys", user, nil)
+	rec := ta.do(http.MethodGet, "/v1/admin/keys", user, nil)
 	if rec.Code != 403 {
 		t.Fatalf("a user listing keys: %d, want 403", rec.Code)
 	}
@@ -37,7 +38,7 @@ func TestMetricsNotOnTheAPIListener(t *testing.T) {
 	ta := newTestApp(t, nil)
 	admin := ta.key("sec", rbac.RoleAdmin)
 	for _, key := range []string{"", admin} {
-		if rec := ta.do("GET", "/metrics", key, nil); rec.Code != 404 {
+		if rec := ta.do(http.MethodGet, "/metrics", key, nil); rec.Code != 404 {
 			t.Errorf("GET /metrics on the API (key %v): %d, want 404", key != "", rec.Code)
 		}
 	}

@@ -75,7 +75,7 @@ func TestGatewayLongTextsFromOneKeyDoNotCutOffOthers(t *testing.T) {
 
 	rejected, blocked := 0, 0
 	for i := range 25 {
-		rec := ta.doFrom("198.51.100.7", "POST", "/v1/predict", attacker, map[string]any{"text": long})
+		rec := ta.doFrom("198.51.100.7", http.MethodPost, "/v1/predict", attacker, map[string]any{"text": long})
 		switch code := strings.TrimPrefix(problem(t, rec)["type"].(string), problemBase); {
 		case rec.Code == 422 && code == "upstream_rejected":
 			rejected++
@@ -99,14 +99,14 @@ func TestGatewayLongTextsFromOneKeyDoNotCutOffOthers(t *testing.T) {
 		t.Errorf("rejection event %+v, want upstream_status 422 and the caller's key", ev)
 	}
 	// Everyone else is served, and the replica stays ready.
-	if rec := ta.doFrom("203.0.113.5", "POST", "/v1/predict", other, map[string]any{"text": "thank you!"}); rec.Code != 200 {
+	if rec := ta.doFrom("203.0.113.5", http.MethodPost, "/v1/predict", other, map[string]any{"text": "thank you!"}); rec.Code != 200 {
 		t.Fatalf("another key after the long texts: %d %s, want 200", rec.Code, rec.Body)
 	}
-	if rec := ta.doFrom("203.0.113.6", "GET", "/ready", "", nil); rec.Code != 200 {
+	if rec := ta.doFrom("203.0.113.6", http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 		t.Errorf("/ready after the long texts: %d %s, want 200", rec.Code, rec.Body)
 	}
 	// In a batch, each refused text is an item error and scores the caller.
-	rec := ta.doFrom("203.0.113.9", "POST", "/v1/predict/batch", other, map[string]any{"texts": []string{long, "fine"}})
+	rec := ta.doFrom("203.0.113.9", http.MethodPost, "/v1/predict/batch", other, map[string]any{"texts": []string{long, "fine"}})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"code":"upstream_rejected"`) || !strings.Contains(rec.Body.String(), `"succeeded":1`) {
 		t.Errorf("batch: %d %s, want one upstream_rejected item and one success", rec.Code, rec.Body)
 	}
@@ -138,7 +138,7 @@ func TestReadyProbesTheUpstreamOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make(chan int, 30)
 	for range 30 {
-		wg.Go(func() { codes <- ta.doFrom("192.0.2.44", "GET", "/ready", "", nil).Code })
+		wg.Go(func() { codes <- ta.doFrom("192.0.2.44", http.MethodGet, "/ready", "", nil).Code })
 	}
 	for up.calls.Load() == 0 {
 		time.Sleep(time.Millisecond) // wait for the probe to reach the upstream
@@ -152,7 +152,7 @@ func TestReadyProbesTheUpstreamOnce(t *testing.T) {
 		}
 	}
 	for range 10 {
-		if rec := ta.doFrom("192.0.2.44", "GET", "/ready", "", nil); rec.Code != 200 {
+		if rec := ta.doFrom("192.0.2.44", http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 			t.Fatalf("/ready = %d %s", rec.Code, rec.Body)
 		}
 	}
@@ -162,15 +162,15 @@ func TestReadyProbesTheUpstreamOnce(t *testing.T) {
 	// Probes are outside the chain: 40 of them spent none of the address's
 	// budget of 40.
 	for i := range 40 {
-		if rec := ta.doFrom("192.0.2.44", "GET", "/v1/predictions", "", nil); rec.Code != 401 {
+		if rec := ta.doFrom("192.0.2.44", http.MethodGet, "/v1/predictions", "", nil); rec.Code != 401 {
 			t.Fatalf("request %d after 40 probes: %d, want 401 (within the per-IP limit of 40)", i+1, rec.Code)
 		}
 	}
-	if rec := ta.doFrom("192.0.2.44", "GET", "/v1/predictions", "", nil); rec.Code != 429 {
+	if rec := ta.doFrom("192.0.2.44", http.MethodGet, "/v1/predictions", "", nil); rec.Code != 429 {
 		t.Errorf("41st request: %d, want 429", rec.Code)
 	}
 	for _, path := range []string{"/ready", "/health"} {
-		if rec := ta.doFrom("192.0.2.44", "GET", path, "", nil); rec.Code != 200 {
+		if rec := ta.doFrom("192.0.2.44", http.MethodGet, path, "", nil); rec.Code != 200 {
 			t.Errorf("%s past the per-IP limit: %d, want 200", path, rec.Code)
 		}
 	}

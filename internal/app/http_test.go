@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestAuthenticationFailures(t *testing.T) {
 		{"valid key", good, 200, ""},
 	}
 	for _, c := range cases {
-		rec := ta.do("POST", "/v1/predict", c.key, map[string]any{"text": "hello there"})
+		rec := ta.do(http.MethodPost, "/v1/predict", c.key, map[string]any{"text": "hello there"})
 		if rec.Code != c.want {
 			t.Errorf("%s: status %d, want %d (%s)", c.name, rec.Code, c.want, rec.Body)
 			continue
@@ -64,7 +65,7 @@ func TestExpiredKeyRefused(t *testing.T) {
 	now := time.Now()
 	ta := newTestApp(t, map[string]string{"API_KEY_ROTATION_INTERVAL": "1h"})
 	key := ta.key("idle", rbac.RoleUser)
-	if rec := ta.do("GET", "/v1/predictions", key, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", key, nil); rec.Code != 200 {
 		t.Fatalf("fresh key: %d", rec.Code)
 	}
 	// A second service over the same store with a clock two hours ahead
@@ -78,7 +79,7 @@ func TestExpiredKeyRefused(t *testing.T) {
 func TestKeysAndTokensNeverInURL(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("carol", rbac.RoleUser)
-	rec := ta.do("GET", "/v1/predictions?api_key="+key, "", nil)
+	rec := ta.do(http.MethodGet, "/v1/predictions?api_key="+key, "", nil)
 	if rec.Code != 400 || problem(t, rec)["type"] != problemType("credentials_in_url") {
 		t.Errorf("key in URL: %d %s", rec.Code, rec.Body)
 	}
@@ -91,50 +92,50 @@ func TestRBACAndOwnership(t *testing.T) {
 	analyst := ta.key("fay", rbac.RoleAnalyst)
 	admin := ta.key("root", rbac.RoleAdmin)
 	for _, path := range []string{"/v1/metrics", "/v1/admin/keys"} {
-		if rec := ta.do("GET", path, user, nil); rec.Code != 403 {
+		if rec := ta.do(http.MethodGet, path, user, nil); rec.Code != 403 {
 			t.Errorf("user GET %s: %d, want 403", path, rec.Code)
 		}
 	}
-	if rec := ta.do("GET", "/v1/metrics", analyst, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/metrics", analyst, nil); rec.Code != 200 {
 		t.Errorf("analyst GET /v1/metrics: %d, want 200", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/admin/keys", analyst, nil); rec.Code != 403 {
+	if rec := ta.do(http.MethodGet, "/v1/admin/keys", analyst, nil); rec.Code != 403 {
 		t.Errorf("analyst GET /v1/admin/keys: %d, want 403", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/admin/keys", admin, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/admin/keys", admin, nil); rec.Code != 200 {
 		t.Errorf("admin GET /v1/admin/keys: %d, want 200", rec.Code)
 	}
-	rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "write me at bob@example.com, I'm happy"})
+	rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": "write me at bob@example.com, I'm happy"})
 	if rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
 	var p struct{ ID string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &p)
-	if rec := ta.do("GET", "/v1/predictions/"+p.ID, other, nil); rec.Code != 404 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions/"+p.ID, other, nil); rec.Code != 404 {
 		t.Errorf("other user's prediction: %d, want 404", rec.Code)
 	}
-	if rec := ta.do("DELETE", "/v1/predictions/"+p.ID, other, nil); rec.Code != 404 {
+	if rec := ta.do(http.MethodDelete, "/v1/predictions/"+p.ID, other, nil); rec.Code != 404 {
 		t.Errorf("other user deleting: %d, want 404", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/predictions/pred_doesnotexist", other, nil); rec.Code != 404 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions/pred_doesnotexist", other, nil); rec.Code != 404 {
 		t.Errorf("missing id: %d, want 404", rec.Code)
 	}
 	// Analysts see everyone's predictions, anonymized (analystview_test.go
 	// has the rest).
-	rec = ta.do("GET", "/v1/predictions/"+p.ID, analyst, nil)
+	rec = ta.do(http.MethodGet, "/v1/predictions/"+p.ID, analyst, nil)
 	var masked struct{ Text string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &masked)
 	if rec.Code != 200 || strings.Contains(rec.Body.String(), "bob@example.com") || masked.Text != "w***e ** ** <EMAIL_ADDRESS>, *** h***y" {
 		t.Errorf("analyst read: %d %s; want masked text", rec.Code, rec.Body)
 	}
 	// The owner sees plaintext; the list shows only their own.
-	rec = ta.do("GET", "/v1/predictions", user, nil)
+	rec = ta.do(http.MethodGet, "/v1/predictions", user, nil)
 	if !strings.Contains(rec.Body.String(), "bob@example.com") {
 		t.Errorf("owner list lacks own plaintext: %s", rec.Body)
 	}
 	// Another user's listing succeeds (a 500 or a 403 would also lack the id)
 	// and holds none of the owner's predictions.
-	rec = ta.do("GET", "/v1/predictions", other, nil)
+	rec = ta.do(http.MethodGet, "/v1/predictions", other, nil)
 	var otherList struct{ Predictions []map[string]any }
 	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &otherList) != nil {
 		t.Fatalf("another user's list: %d %s, want 200 with a JSON list", rec.Code, rec.Body)
@@ -142,7 +143,7 @@ func TestRBACAndOwnership(t *testing.T) {
 	if len(otherList.Predictions) != 0 || strings.Contains(rec.Body.String(), p.ID) {
 		t.Errorf("another user's list shows %d predictions: %s", len(otherList.Predictions), rec.Body)
 	}
-	if rec := ta.do("DELETE", "/v1/predictions/"+p.ID, user, nil); rec.Code != 204 {
+	if rec := ta.do(http.MethodDelete, "/v1/predictions/"+p.ID, user, nil); rec.Code != 204 {
 		t.Errorf("owner delete: %d", rec.Code)
 	}
 }
@@ -180,7 +181,7 @@ func TestValidationProblems(t *testing.T) {
 		{"ok at limit", `{"text":"` + strings.Repeat("é", 50) + `"}`, 200, ""},
 	}
 	for _, c := range cases {
-		rec := ta.do("POST", "/v1/predict", key, []byte(c.body))
+		rec := ta.do(http.MethodPost, "/v1/predict", key, []byte(c.body))
 		if rec.Code != c.want {
 			t.Errorf("%s: status %d, want %d (%s)", c.name, rec.Code, c.want, rec.Body)
 			continue
@@ -197,7 +198,7 @@ func TestValidationProblems(t *testing.T) {
 		}
 	}
 	// Content type other than JSON.
-	rec := ta.do("POST", "/v1/predict", key, []byte(`text=hi`), "Content-Type", "application/x-www-form-urlencoded")
+	rec := ta.do(http.MethodPost, "/v1/predict", key, []byte(`text=hi`), "Content-Type", "application/x-www-form-urlencoded")
 	if rec.Code != 415 {
 		t.Errorf("form body: %d, want 415", rec.Code)
 	}
@@ -207,13 +208,13 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"ALLOWED_ORIGINS": "https://app.example"})
 	key := ta.key("hal", rbac.RoleUser)
 	reqs := []struct{ method, path, key, body string }{
-		{"GET", "/health", "", ""},
-		{"GET", "/nope", "", ""},
-		{"PUT", "/v1/predict", key, ""},
-		{"POST", "/v1/predict", "", `{"text":"hi"}`},
-		{"POST", "/v1/predict", key, `{"bad":1}`},
-		{"POST", "/v1/predict", key, `{"text":"a good day"}`},
-		{"GET", "/v1/admin/keys", key, ""},
+		{http.MethodGet, "/health", "", ""},
+		{http.MethodGet, "/nope", "", ""},
+		{http.MethodPut, "/v1/predict", key, ""},
+		{http.MethodPost, "/v1/predict", "", `{"text":"hi"}`},
+		{http.MethodPost, "/v1/predict", key, `{"bad":1}`},
+		{http.MethodPost, "/v1/predict", key, `{"text":"a good day"}`},
+		{http.MethodGet, "/v1/admin/keys", key, ""},
 	}
 	want := map[string]string{
 		"X-Content-Type-Options":    "nosniff",
@@ -241,11 +242,11 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 			t.Errorf("%s %s: CORS granted to an unlisted origin", r.method, r.path)
 		}
 	}
-	rec := ta.do("GET", "/openapi.json", "", nil, "Origin", "https://app.example")
+	rec := ta.do(http.MethodGet, "/openapi.json", "", nil, "Origin", "https://app.example")
 	if rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" {
 		t.Errorf("listed origin not granted: %v", rec.Header())
 	}
-	if rec := ta.do("PUT", "/v1/predict", key, nil); rec.Code != 405 || rec.Header().Get("Allow") == "" {
+	if rec := ta.do(http.MethodPut, "/v1/predict", key, nil); rec.Code != 405 || rec.Header().Get("Allow") == "" {
 		t.Errorf("PUT /v1/predict: %d Allow=%q, want 405 with Allow", rec.Code, rec.Header().Get("Allow"))
 	}
 }
@@ -254,20 +255,20 @@ func TestPlaintextNeverInDatabase(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("ivy", rbac.RoleUser)
 	secret := "my-diary-canary-Xq7zK9 feeling terrified today"
-	if rec := ta.do("POST", "/v1/predict", key, map[string]any{"text": secret}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": secret}); rec.Code != 200 {
 		t.Fatalf("predict: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": []string{secret + " again"}}); rec.Code != 200 {
+	if rec := ta.do(http.MethodPost, "/v1/predict/batch", key, map[string]any{"texts": []string{secret + " again"}}); rec.Code != 200 {
 		t.Fatalf("batch: %d %s", rec.Code, rec.Body)
 	}
 	// The search index finds the word without storing it.
-	rec := ta.do("GET", "/v1/predictions?q=Xq7zK9", key, nil)
+	rec := ta.do(http.MethodGet, "/v1/predictions?q=Xq7zK9", key, nil)
 	var list struct{ Predictions []map[string]any }
 	_ = json.Unmarshal(rec.Body.Bytes(), &list)
 	if len(list.Predictions) != 2 {
 		t.Errorf("search for a word: %d results, want 2 (%s)", len(list.Predictions), rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/predictions?q=Xq7z", key, nil); strings.Contains(rec.Body.String(), "pred_") {
+	if rec := ta.do(http.MethodGet, "/v1/predictions?q=Xq7z", key, nil); strings.Contains(rec.Body.String(), "pred_") {
 		t.Errorf("a prefix matched; the blind index matches whole words only")
 	}
 	ta.Store.Close() // flush WAL into the files we read
@@ -293,7 +294,7 @@ func TestPlaintextNeverInDatabase(t *testing.T) {
 func TestBatch(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("jo", rbac.RoleUser)
-	rec := ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": []string{"a fine day", "", "<script>x</script>", "terrified"}})
+	rec := ta.do(http.MethodPost, "/v1/predict/batch", key, map[string]any{"texts": []string{"a fine day", "", "<script>x</script>", "terrified"}})
 	if rec.Code != 200 {
 		t.Fatalf("batch: %d %s", rec.Code, rec.Body)
 	}
@@ -315,7 +316,7 @@ func TestBatch(t *testing.T) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text %d", i)
 	}
-	if rec := ta.do("POST", "/v1/predict/batch", key, map[string]any{"texts": texts}); rec.Code != 400 {
+	if rec := ta.do(http.MethodPost, "/v1/predict/batch", key, map[string]any{"texts": texts}); rec.Code != 400 {
 		t.Errorf("101 texts: %d, want 400", rec.Code)
 	}
 }
@@ -323,53 +324,53 @@ func TestBatch(t *testing.T) {
 func TestAdminKeyRotationOverHTTP(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"API_KEY_BACKUP_COUNT": "1"})
 	admin := ta.key("boss", rbac.RoleAdmin)
-	rec := ta.do("POST", "/v1/admin/keys", admin, map[string]any{"user": "kim", "role": "user"})
+	rec := ta.do(http.MethodPost, "/v1/admin/keys", admin, map[string]any{"user": "kim", "role": "user"})
 	if rec.Code != 201 {
 		t.Fatalf("create key: %d %s", rec.Code, rec.Body)
 	}
 	var k1 struct{ ID, Key string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &k1)
-	rec = ta.do("POST", "/v1/admin/keys/"+k1.ID+"/rotate", admin, map[string]any{"grace": "1h"})
+	rec = ta.do(http.MethodPost, "/v1/admin/keys/"+k1.ID+"/rotate", admin, map[string]any{"grace": "1h"})
 	var k2 struct{ ID, Key string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &k2)
 	if rec.Code != 201 || k2.Key == "" {
 		t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/v1/predictions", k1.Key, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", k1.Key, nil); rec.Code != 200 {
 		t.Errorf("old key in grace: %d", rec.Code)
 	}
-	rec = ta.do("POST", "/v1/admin/keys/"+k2.ID+"/rotate", admin, map[string]any{"grace": "1h"})
+	rec = ta.do(http.MethodPost, "/v1/admin/keys/"+k2.ID+"/rotate", admin, map[string]any{"grace": "1h"})
 	var k3 struct{ ID, Key string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &k3)
 	// No wait for the key cache: Rotate drops the whole rotation chain from
 	// this process's cache, so the expiry applies at once.
-	if rec := ta.do("GET", "/v1/predictions", k1.Key, nil); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", k1.Key, nil); rec.Code != 401 {
 		t.Errorf("first key beyond API_KEY_BACKUP_COUNT=1: %d, want 401", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/predictions", k2.Key, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", k2.Key, nil); rec.Code != 200 {
 		t.Errorf("second key (the one backup): %d, want 200", rec.Code)
 	}
-	if rec := ta.do("DELETE", "/v1/admin/keys/"+k3.ID, admin, nil); rec.Code != 204 {
+	if rec := ta.do(http.MethodDelete, "/v1/admin/keys/"+k3.ID, admin, nil); rec.Code != 204 {
 		t.Errorf("revoke: %d", rec.Code)
 	}
-	if rec := ta.do("GET", "/v1/predictions", k3.Key, nil); rec.Code != 401 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions", k3.Key, nil); rec.Code != 401 {
 		t.Errorf("revoked key: %d, want 401 at once", rec.Code)
 	}
-	if rec := ta.do("POST", "/v1/admin/keys", admin, map[string]any{"user": "kim", "role": "admin"}); rec.Code != 400 {
+	if rec := ta.do(http.MethodPost, "/v1/admin/keys", admin, map[string]any{"user": "kim", "role": "admin"}); rec.Code != 400 {
 		t.Errorf("creating a key that would change kim's role: %d, want 400", rec.Code)
 	}
 }
 
 func TestHealthAndReady(t *testing.T) {
 	ta := newTestApp(t, nil)
-	if rec := ta.do("GET", "/health", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"ok"`) {
+	if rec := ta.do(http.MethodGet, "/health", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"ok"`) {
 		t.Errorf("/health: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("GET", "/ready", "", nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 		t.Errorf("/ready: %d %s", rec.Code, rec.Body)
 	}
 	ta.Store.Close()
-	if rec := ta.do("GET", "/ready", "", nil); rec.Code != 503 {
+	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 503 {
 		t.Errorf("/ready with the store closed: %d, want 503", rec.Code)
 	}
 }
@@ -380,16 +381,16 @@ func TestOnlineKeyRotationOverHTTP(t *testing.T) {
 	admin := ta.key("ops", rbac.RoleAdmin)
 	var ids []string
 	for i := 0; i < 20; i++ {
-		rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": fmt.Sprintf("entry number %d", i)})
+		rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": fmt.Sprintf("entry number %d", i)})
 		var p struct{ ID string }
 		_ = json.Unmarshal(rec.Body.Bytes(), &p)
 		ids = append(ids, p.ID)
 	}
 	before := ta.Keyring.Active().ID
-	if rec := ta.do("POST", "/v1/admin/crypto/rotate", admin, nil); rec.Code != 202 {
+	if rec := ta.do(http.MethodPost, "/v1/admin/crypto/rotate", admin, nil); rec.Code != 202 {
 		t.Fatalf("start rotation: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("POST", "/v1/admin/crypto/rotate", admin, nil); rec.Code != 409 {
+	if rec := ta.do(http.MethodPost, "/v1/admin/crypto/rotate", admin, nil); rec.Code != 409 {
 		t.Errorf("second concurrent rotation: %d, want 409", rec.Code)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -398,11 +399,11 @@ func TestOnlineKeyRotationOverHTTP(t *testing.T) {
 		Progress struct{ Phase string }
 	}
 	for time.Now().Before(deadline) {
-		_ = json.Unmarshal(ta.do("GET", "/v1/admin/crypto/rotation", admin, nil).Body.Bytes(), &st)
+		_ = json.Unmarshal(ta.do(http.MethodGet, "/v1/admin/crypto/rotation", admin, nil).Body.Bytes(), &st)
 		if !st.Running && st.Progress.Phase == "done" {
 			break
 		}
-		ta.do("POST", "/v1/predict", user, map[string]any{"text": "written during the rotation"})
+		ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": "written during the rotation"})
 		time.Sleep(20 * time.Millisecond)
 	}
 	if st.Progress.Phase != "done" {
@@ -428,7 +429,7 @@ func TestOnlineKeyRotationOverHTTP(t *testing.T) {
 		t.Errorf("%d values under the new key %s, want at least the %d predictions (counts %v)", counts[after], after, len(ids), counts)
 	}
 	for i, id := range ids {
-		rec := ta.do("GET", "/v1/predictions/"+id, user, nil)
+		rec := ta.do(http.MethodGet, "/v1/predictions/"+id, user, nil)
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), fmt.Sprintf("entry number %d", i)) {
 			t.Fatalf("prediction %s after rotation: %d %s", id, rec.Code, rec.Body)
 		}
@@ -439,19 +440,19 @@ func TestFeedback(t *testing.T) {
 	ta := newTestApp(t, nil)
 	user := ta.key("olga", rbac.RoleUser)
 	admin := ta.key("chief", rbac.RoleAdmin)
-	rec := ta.do("POST", "/v1/predict", user, map[string]any{"text": "what a day"})
+	rec := ta.do(http.MethodPost, "/v1/predict", user, map[string]any{"text": "what a day"})
 	var p struct{ ID string }
 	_ = json.Unmarshal(rec.Body.Bytes(), &p)
-	if rec := ta.do("POST", "/v1/feedback", user, map[string]any{"prediction_id": p.ID, "labels": []string{"joy"}}); rec.Code != 403 {
+	if rec := ta.do(http.MethodPost, "/v1/feedback", user, map[string]any{"prediction_id": p.ID, "labels": []string{"joy"}}); rec.Code != 403 {
 		t.Errorf("user feedback (no write_metrics): %d, want 403", rec.Code)
 	}
-	if rec := ta.do("POST", "/v1/feedback", admin, map[string]any{"prediction_id": p.ID, "labels": []string{"joy"}}); rec.Code != 201 {
+	if rec := ta.do(http.MethodPost, "/v1/feedback", admin, map[string]any{"prediction_id": p.ID, "labels": []string{"joy"}}); rec.Code != 201 {
 		t.Errorf("admin feedback: %d %s", rec.Code, rec.Body)
 	}
-	if rec := ta.do("POST", "/v1/feedback", admin, map[string]any{"prediction_id": p.ID, "labels": []string{"smugness"}}); rec.Code != 400 {
+	if rec := ta.do(http.MethodPost, "/v1/feedback", admin, map[string]any{"prediction_id": p.ID, "labels": []string{"smugness"}}); rec.Code != 400 {
 		t.Errorf("unknown label: %d, want 400", rec.Code)
 	}
-	if rec := ta.do("POST", "/v1/feedback", admin, map[string]any{"prediction_id": "pred_nope", "labels": []string{"joy"}}); rec.Code != 404 {
+	if rec := ta.do(http.MethodPost, "/v1/feedback", admin, map[string]any{"prediction_id": "pred_nope", "labels": []string{"joy"}}); rec.Code != 404 {
 		t.Errorf("unknown prediction: %d, want 404", rec.Code)
 	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -18,12 +19,12 @@ func TestRepeatedQueryParametersRefused(t *testing.T) {
 		{user, "/v1/predictions?limit=1&limit=100", "limit"},
 		{admin, "/v1/admin/security/events?severity=high&severity=low", "severity"},
 	} {
-		rec := ta.do("GET", c.path, c.key, nil)
+		rec := ta.do(http.MethodGet, c.path, c.key, nil)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"repeated"`) || !strings.Contains(rec.Body.String(), `"`+c.field+`"`) {
 			t.Errorf("%s: %d %s; want 400 naming %s as repeated", c.path, rec.Code, rec.Body, c.field)
 		}
 	}
-	if rec := ta.do("GET", "/v1/predictions?q=calm", user, nil); rec.Code != 200 {
+	if rec := ta.do(http.MethodGet, "/v1/predictions?q=calm", user, nil); rec.Code != 200 {
 		t.Errorf("a single q: %d %s", rec.Code, rec.Body)
 	}
 }
@@ -32,7 +33,7 @@ func TestRepeatedQueryParametersRefused(t *testing.T) {
 func TestUndeclaredMethodsRefused(t *testing.T) {
 	ta := newTestApp(t, nil)
 	key := ta.key("tom", rbac.RoleUser)
-	for _, m := range []string{"TRACE", "PUT", "PATCH"} {
+	for _, m := range []string{"TRACE", http.MethodPut, "PATCH"} {
 		if rec := ta.do(m, "/v1/predictions", key, nil); rec.Code != 405 {
 			t.Errorf("%s /v1/predictions: %d, want 405", m, rec.Code)
 		}

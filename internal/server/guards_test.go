@@ -33,7 +33,7 @@ func TestCORS(t *testing.T) {
 			r.Header.Set("Origin", origin)
 		}
 		if preflight {
-			r.Header.Set("Access-Control-Request-Method", "POST")
+			r.Header.Set("Access-Control-Request-Method", http.MethodPost)
 		}
 		rec := httptest.NewRecorder()
 		corsPolicy(d.CORSEnabled, d.AllowedOrigins)(okHandler).ServeHTTP(rec, r)

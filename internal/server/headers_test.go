@@ -20,9 +20,9 @@ func TestSecurityHeaderNamesAreCanonical(t *testing.T) {
 	h := securityHeaders(nil)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Add("Cache-Control", "private")
 	}))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 	rec := httptest.NewRecorder()
-	securityHeaders(nil)(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	securityHeaders(nil)(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if got := rec.Header().Values("Cache-Control"); len(got) != 1 || got[0] != "no-store" {
 		t.Errorf("Cache-Control on a later response = %q, want only no-store", got)
 	}

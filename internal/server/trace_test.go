@@ -88,7 +88,7 @@ func TestFromTrustedProxy(t *testing.T) {
 		{"10.1.2.3:443", nil, false},
 		{"10.1.2.3", proxies, false}, // no port: unparsable
 	} {
-		r := httptest.NewRequest("GET", "/", nil)
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.RemoteAddr = c.remote
 		if got := fromTrustedProxy(r, c.proxies); got != c.want {
 			t.Errorf("fromTrustedProxy(%s, %v) = %v, want %v", c.remote, c.proxies, got, c.want)
@@ -101,7 +101,7 @@ func TestRequestInfoTrustsOnlyProxies(t *testing.T) {
 	var seen *reqctx.Info
 	h := requestInfo(d.TrustedProxies, d.Now)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen, _ = reqctx.From(r.Context()) }))
 	serve := func(remote, id, tp string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest("GET", "/v1/x", nil)
+		r := httptest.NewRequest(http.MethodGet, "/v1/x", nil)
 		r.RemoteAddr = remote
 		r.Header.Set("X-Request-ID", id)
 		r.Header.Set("Traceparent", tp)
