@@ -80,11 +80,10 @@ func readPage[T any](key func(T) string, field string) func(*testing.T, []byte) 
 // TestAdminListsPage: users, alerts and IP blocks page with limit and
 // cursor like every list: each row once, in order (ties on the time broken
 // by the id), next_cursor absent on the last page; with the IP blocks in
-// the SQL store (a keyset query) and in process memory.
+// the SQL store (a keyset query).
 func TestAdminListsPage(t *testing.T) {
 	stores := map[string]func(*store.Store) ids.BlockStore{
-		"sql":    func(st *store.Store) ids.BlockStore { return st },
-		"memory": func(*store.Store) ids.BlockStore { return ids.NewMemoryBlockStore(0) },
+		"sql": func(st *store.Store) ids.BlockStore { return st },
 	}
 	for name, blocks := range stores {
 		t.Run(name, func(t *testing.T) {

@@ -54,7 +54,7 @@ type secEnv struct {
 
 func newSecEnv(t *testing.T, role rbac.Role) *secEnv {
 	t.Helper()
-	return newSecEnvBlocks(t, role, func(*store.Store) ids.BlockStore { return ids.NewMemoryBlockStore(0) })
+	return newSecEnvBlocks(t, role, func(st *store.Store) ids.BlockStore { return st })
 }
 
 // newSecEnvBlocks is newSecEnv with the detector's block store chosen from

@@ -100,7 +100,7 @@
 // addresses never hold more than MaxTracked entries (TestTrackingBounded).
 // Eviction forgets a score, so an attacker could reset one client's score
 // only by sending from MaxTracked/shards other addresses in between; the
-// /64 grouping keeps IPv6 from making that cheap. MemoryBlockStore caps
+// /64 grouping keeps IPv6 from making that cheap. The Redis block store caps
 // blocks and offence records too (DefaultMaxEntries), dropping expired ones
 // first and then the soonest to expire.
 //

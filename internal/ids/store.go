@@ -91,3 +91,7 @@ type BlockStore interface {
 	// re-listing an unchanged set.
 	Generation(ctx context.Context) (uint64, error)
 }
+
+// DefaultMaxEntries is the number of blocks and offence records a bounded
+// BlockStore keeps when given no capacity.
+const DefaultMaxEntries = 100_000

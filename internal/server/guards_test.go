@@ -133,7 +133,7 @@ func (failingBlocks) Generation(context.Context) (uint64, error) {
 func TestBlockCheck(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	st := ids.NewMemoryBlockStore(0)
+	st := newMemBlocks()
 	blocked := netip.MustParseAddr("192.0.2.66")
 	if err := st.Block(context.Background(), ids.Block{IP: blocked, Until: now.Add(time.Hour), Reason: "test", By: "admin", Created: now}); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func TestChainLeavesOutSwitchedOff(t *testing.T) {
 	if n := len(Chain(on)); n != 6 {
 		t.Errorf("rate limiting off: %d middlewares, want 6", n)
 	}
-	det, err := ids.New(ids.DefaultConfig(), ids.NewMemoryBlockStore(0), &seceventtest.Collector{}, time.Now)
+	det, err := ids.New(ids.DefaultConfig(), newMemBlocks(), &seceventtest.Collector{}, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,11 @@ import (
 	"time"
 )
 
-// DefaultMaxEntries is the capacity NewMemoryBlockStore uses when given zero.
-const DefaultMaxEntries = 100_000
-
 // evictionSample is how many entries a full store inspects to pick a victim.
 const evictionSample = 8
 
-// MemoryBlockStore is a BlockStore in process memory, for a single replica.
+// MemoryBlockStore is a BlockStore in process memory, for the tests (the
+// SQL and Redis stores are the ones SAMO runs with).
 //
 // It holds at most maxEntries blocks and maxEntries offence records. When
 // full it first drops expired entries (at most once a second), then evicts,
