@@ -86,14 +86,8 @@
 // all bare SHA-256 offers. 128 bits keep collisions out of reach for any
 // realistic number of values.
 //
-// # The Guide's helpers
-//
-// MaskEmail and MaskPhone keep the Guide's output formats (first and last
-// character of an address's local part; last four digits of a phone
-// number) and fix its failures: they work on characters, not bytes, never
-// panic, and never show a short value in full (see each function). The
-// Guide's mask_predictions, which starred every word of a prediction's
-// text, is not reproduced: callers apply Masker.Mask to the text instead.
+// Callers mask a prediction's text with Masker.Mask; the package has no
+// separate helpers for a bare email address or phone number.
 //
 // # Accuracy and cost
 //
