@@ -66,6 +66,8 @@ for p in $pkgs; do
 	GOFLAGS="$GOFLAGS${run:+ -run=$run}" $GREMLINS unleash --workers "${MUTATE_WORKERS:-1}" \
 		--timeout-coefficient "${MUTATE_TIMEOUT:-10}" ${MUTATE_DRY:+--dry-run} "${args[@]}" -o "$out" "./$p" >"${out%.json}.log" 2>&1 ||
 		{ echo "mutate: gremlins failed on $p (see ${out%.json}.log)" >&2; exit 1; }
+	# gremlins counts a mutant that does not compile as KILLED; recount.
+	[ -n "${MUTATE_DRY:-}" ] || go run ./scripts/mutviable -pkg "$p" "$out" >>"${out%.json}.log"
 	tail -n 3 "${out%.json}.log"
 done
 go run ./scripts/mutreport -check mutate-out/*.json

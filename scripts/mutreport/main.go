@@ -122,8 +122,8 @@ func load(path string) (row, error) {
 }
 
 func table(w io.Writer, rows []row) {
-	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | efficacy | mutant coverage | run time | measured (UTC) |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | not viable | efficacy | mutant coverage | run time | measured (UTC) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rows {
 		eff, killed, lived := fmt.Sprintf("%.1f %%", r.efficacy()), strconv.Itoa(r.killed), strconv.Itoa(r.lived)
 		if r.dryRun() {
@@ -133,8 +133,8 @@ func table(w io.Writer, rows []row) {
 		if !r.measured.IsZero() {
 			when = r.measured.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %d | %s | %.1f %% | %.0f min | %s |\n",
-			r.pkg, killed, lived, r.uncovered, r.timedOut, eff, r.coverage(), r.elapsed/60, when)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %d | %d | %s | %.1f %% | %.0f min | %s |\n",
+			r.pkg, killed, lived, r.uncovered, r.timedOut, r.others, eff, r.coverage(), r.elapsed/60, when)
 	}
 	for _, r := range rows {
 		if len(r.lives)+len(r.notCovered) == 0 {

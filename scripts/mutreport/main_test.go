@@ -30,7 +30,7 @@ func TestLoadAndTable(t *testing.T) {
 	}
 	var b strings.Builder
 	table(&b, []row{r})
-	for _, w := range []string{"| `internal/auth` | 3 | 1 | 1 | 0 | 75.0 % | 80.0 % | 2 min | ", "lived: `internal/auth/auth.go:9:4 CONDITIONALS_BOUNDARY`"} {
+	for _, w := range []string{"| `internal/auth` | 3 | 1 | 1 | 0 | 0 | 75.0 % | 80.0 % | 2 min | ", "lived: `internal/auth/auth.go:9:4 CONDITIONALS_BOUNDARY`"} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, b.String())
 		}
@@ -64,7 +64,7 @@ func TestDryRunRow(t *testing.T) {
 	}
 	var b strings.Builder
 	table(&b, []row{r})
-	if !strings.Contains(b.String(), "| `internal/token` | – | – | 1 | 0 | not run | 75.0 % |") {
+	if !strings.Contains(b.String(), "| `internal/token` | – | – | 1 | 0 | 0 | not run | 75.0 % |") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
