@@ -130,11 +130,17 @@ func (m *sqlMatcher) union(f *findings, i int) {
 	f.add(SQL, 0.95, "UNION SELECT")
 }
 
-// statement reports a destructive or data-reading statement starting at j.
+// statement reports a destructive or data-reading statement starting at j:
+// its first word chooses the rule in sqlStatements that checks the rest.
 func (m *sqlMatcher) statement(j int) bool {
-	w := m.lowerWord(j)
-	switch w {
-	case "drop":
+	rule, ok := sqlStatements[m.lowerWord(j)]
+	return ok && rule(m, j)
+}
+
+// sqlStatements maps a statement's first word to the check of the words
+// after it (j is the first word's token).
+var sqlStatements = map[string]func(m *sqlMatcher, j int) bool{
+	"drop": func(m *sqlMatcher, j int) bool {
 		k := j + 1
 		if !inSet(m.lowerWord(k), "table database schema view user index procedure function trigger") {
 			return false
@@ -144,19 +150,20 @@ func (m *sqlMatcher) statement(j int) bool {
 			k += 2
 		}
 		return m.kind(k) == tWord
-	case "delete":
-		return m.kw(j+1, "from") && m.kind(j+2) == tWord
-	case "insert":
-		return m.kw(j+1, "into") && m.kind(j+2) == tWord
-	case "update":
-		return m.kind(j+1) == tWord && m.kw(j+2, "set")
-	case "truncate":
+	},
+	"delete": func(m *sqlMatcher, j int) bool { return m.kw(j+1, "from") && m.kind(j+2) == tWord },
+	"insert": func(m *sqlMatcher, j int) bool { return m.kw(j+1, "into") && m.kind(j+2) == tWord },
+	"update": func(m *sqlMatcher, j int) bool { return m.kind(j+1) == tWord && m.kw(j+2, "set") },
+	"truncate": func(m *sqlMatcher, j int) bool {
 		return m.kw(j+1, "table") || (m.kind(j+1) == tWord && m.endish(j+2))
-	case "alter":
+	},
+	"alter": func(m *sqlMatcher, j int) bool {
 		return inSet(m.lowerWord(j+1), "table user database login") && m.kind(j+2) == tWord
-	case "create":
+	},
+	"create": func(m *sqlMatcher, j int) bool {
 		return inSet(m.lowerWord(j+1), "table user database procedure function trigger login role") && m.kind(j+2) == tWord
-	case "select":
+	},
+	"select": func(m *sqlMatcher, j int) bool {
 		k := j + 1
 		if m.kind(k) == tNum || m.kind(k) == tStar || m.kind(k) == tStr || m.kw(k, "null") || (m.kind(k) == tWord && (m.kind(k+1) == tLP || strings.HasPrefix(m.text(k), "@@"))) {
 			return true
@@ -166,25 +173,27 @@ func (m *sqlMatcher) statement(j int) bool {
 				return true
 			}
 		}
-	case "exec", "execute":
-		x := m.lowerWord(j + 1)
-		return m.kind(j+1) == tLP || strings.HasPrefix(x, "xp_") || strings.HasPrefix(x, "sp_") || strings.HasPrefix(x, "master")
-	case "shutdown":
-		return m.endish(j+1) || m.kw(j+1, "with")
-	case "waitfor":
+		return false
+	},
+	"exec":     sqlExec,
+	"execute":  sqlExec,
+	"shutdown": func(m *sqlMatcher, j int) bool { return m.endish(j+1) || m.kw(j+1, "with") },
+	"waitfor": func(m *sqlMatcher, j int) bool {
 		return (m.kw(j+1, "delay") || m.kw(j+1, "time")) && m.kind(j+2) == tStr
-	case "declare":
-		return strings.HasPrefix(m.lowerWord(j+1), "@")
-	case "copy":
+	},
+	"declare": func(m *sqlMatcher, j int) bool { return strings.HasPrefix(m.lowerWord(j+1), "@") },
+	"copy": func(m *sqlMatcher, j int) bool {
 		return m.kind(j+1) == tWord && (m.kw(j+2, "from") || m.kw(j+2, "to")) && (m.kw(j+3, "program") || m.kind(j+3) == tStr)
-	case "load":
-		return m.kw(j+1, "data")
-	case "attach":
-		return m.kw(j+1, "database")
-	case "rename":
-		return m.kw(j+1, "table")
-	}
-	return false
+	},
+	"load":   func(m *sqlMatcher, j int) bool { return m.kw(j+1, "data") },
+	"attach": func(m *sqlMatcher, j int) bool { return m.kw(j+1, "database") },
+	"rename": func(m *sqlMatcher, j int) bool { return m.kw(j+1, "table") },
+}
+
+// sqlExec: EXEC of a parenthesised string or of a system procedure.
+func sqlExec(m *sqlMatcher, j int) bool {
+	x := m.lowerWord(j + 1)
+	return m.kind(j+1) == tLP || strings.HasPrefix(x, "xp_") || strings.HasPrefix(x, "sp_") || strings.HasPrefix(x, "master")
 }
 
 // word checks time-delay functions and names of database internals.
