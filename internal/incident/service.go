@@ -2,8 +2,6 @@ package incident
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -98,9 +96,7 @@ func newID(prefix string) string { return randid.New(prefix, 12) }
 // instant, by the order this process recorded them (the timeline is listed
 // by time, then id).
 func (s *Service) actionID(at time.Time) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("act_%016x%08x%s", at.UnixNano(), s.seq.Add(1), base64.RawURLEncoding.EncodeToString(b[:]))
+	return randid.New(fmt.Sprintf("act_%016x%08x", at.UnixNano(), s.seq.Add(1)), 6)
 }
 
 // OpenRequest is an incident opened by hand.

@@ -9,11 +9,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
-	"github.com/samo-brain/samo/internal/users"
 )
 
 // Sealer encrypts stored text (the crypto keyring). Sealed values carry
@@ -143,7 +143,7 @@ func (s *Service) PredictBatch(ctx context.Context, ins []Input) []ItemResult {
 			continue
 		}
 		r := Record{
-			ID: users.NewTimeID("pred_", now), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: utf8.RuneCountInString(in.Text),
+			ID: randid.Timed("pred_", now), UserID: p.UserID, KeyID: p.KeyID, Text: in.Text, TextChars: utf8.RuneCountInString(in.Text),
 			Taxonomy: in.Taxonomy, Emotions: res.Emotions, Primary: res.Primary, Confidence: res.Confidence,
 			ModelVersion: res.ModelVersion, RequestID: requestID, Flags: in.Flags, CreatedAt: now,
 		}

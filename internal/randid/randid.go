@@ -5,8 +5,9 @@
 //
 //	id := randid.New("evt_", 12) // "evt_" and 16 characters, 96 random bits
 //
-// API keys and user ids have their own base62 formats (packages apikey and
-// users), which are part of what clients see and type.
+// Ids that clients see in URLs and that sort by creation time use base62
+// instead: Base62 (user ids) and Timed (prediction ids, which sort by their
+// creation time). API keys have their own format (package apikey).
 package randid
 
 import (

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNew(t *testing.T) {
@@ -27,5 +28,30 @@ func TestNew(t *testing.T) {
 			}
 			seen[id] = true
 		}
+	}
+}
+
+func TestBase62(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 1000 {
+		id := Base62("p_")
+		if len(id) != 18 || !strings.HasPrefix(id, "p_") || seen[id] || strings.Trim(id[2:], base62) != "" {
+			t.Fatalf("Base62 = %q (dup %v)", id, seen[id])
+		}
+		seen[id] = true
+	}
+}
+
+func TestTimedSortsByTime(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	prev := ""
+	for i := range 100 {
+		id := Timed("pred_", t0.Add(time.Duration(i)*time.Millisecond))
+		if len(id) != len("pred_")+timeChars+16 || id <= prev {
+			t.Fatalf("Timed at +%d ms = %q, after %q: want a longer-sorting id of %d characters", i, id, prev, len("pred_")+timeChars+16)
+		}
+		prev = id
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -80,7 +81,7 @@ func testLargeGroup(t *testing.T, st *Store) {
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	recs := make([]prediction.Record, maxInsertRows+5)
 	for i := range recs {
-		recs[i] = prediction.Record{ID: users.NewTimeID("pred_", base), UserID: "u_group", Sealed: []byte{byte(i)}, TextKeyID: "k1",
+		recs[i] = prediction.Record{ID: randid.Timed("pred_", base), UserID: "u_group", Sealed: []byte{byte(i)}, TextKeyID: "k1",
 			Taxonomy: "goemotions", Primary: "joy", Emotions: []prediction.Score{{Emotion: "joy", Confidence: 0.5}},
 			CreatedAt: base.Add(time.Duration(i) * time.Millisecond)}
 	}
@@ -117,7 +118,7 @@ func testPredictions(t *testing.T, st *Store) {
 	base := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	mk := func(i int, user, emotion string) prediction.Record {
 		return prediction.Record{
-			ID: users.NewTimeID("pred_", base), UserID: user, KeyID: "key_1", Sealed: []byte{1, 2, byte(i)}, TextKeyID: "k1",
+			ID: randid.Timed("pred_", base), UserID: user, KeyID: "key_1", Sealed: []byte{1, 2, byte(i)}, TextKeyID: "k1",
 			TextChars: 10, Taxonomy: "goemotions", Primary: emotion, Confidence: 0.9, ModelVersion: "m1",
 			Emotions:  []prediction.Score{{Emotion: emotion, Confidence: 0.9}, {Emotion: "neutral", Confidence: 0.2}},
 			CreatedAt: base.Add(time.Duration(i) * time.Second),

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/prediction"
-	"github.com/samo-brain/samo/internal/users"
+	"github.com/samo-brain/samo/internal/randid"
 )
 
 // benchRecords returns n records of user with 13 random terms each, as a
@@ -23,7 +23,7 @@ func benchRecords(rng *rand.Rand, user string, at time.Time, n int) []prediction
 		}
 		sealed := make([]byte, 100)
 		rs[i] = prediction.Record{
-			ID: users.NewTimeID("pred_", at), UserID: user, KeyID: "key_bench", Sealed: sealed, TextKeyID: "k1",
+			ID: randid.Timed("pred_", at), UserID: user, KeyID: "key_bench", Sealed: sealed, TextKeyID: "k1",
 			TextChars: 70, Taxonomy: "goemotions", Primary: "joy", Confidence: 0.9, ModelVersion: "m1",
 			Emotions:  []prediction.Score{{Emotion: "joy", Confidence: 0.9}, {Emotion: "excitement", Confidence: 0.6}},
 			CreatedAt: at, Terms: terms[:11*8], PIITerms: terms[11*8:],

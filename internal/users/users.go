@@ -5,12 +5,12 @@ package users
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
+	"github.com/samo-brain/samo/internal/randid"
 	"github.com/samo-brain/samo/internal/rbac"
 )
 
@@ -88,7 +88,7 @@ func Ensure(ctx context.Context, st Store, name string, role rbac.Role, now time
 	if !errors.Is(err, ErrNotFound) {
 		return User{}, false, err
 	}
-	u = User{ID: NewID("usr_"), Name: name, Role: role, CreatedAt: now.UTC()}
+	u = User{ID: randid.Base62("usr_"), Name: name, Role: role, CreatedAt: now.UTC()}
 	if err := st.CreateUser(ctx, u); err != nil {
 		// Lost a race with a concurrent creator: read the winner.
 		if again, err2 := st.UserByName(ctx, name); err2 == nil && again.Role == role {
@@ -97,49 +97,4 @@ func Ensure(ctx context.Context, st Store, name string, role rbac.Role, now time
 		return User{}, false, err
 	}
 	return u, true, nil
-}
-
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// NewID returns prefix followed by 16 random base62 characters (≈95 bits).
-func NewID(prefix string) string {
-	b := make([]byte, len(prefix)+16)
-	copy(b, prefix)
-	fillRandom(b[len(prefix):])
-	return string(b)
-}
-
-// timeChars is the width of NewTimeID's time part: 62^9 > 2^53 ms, so the
-// part never overflows before the year 287,000.
-const timeChars = 9
-
-// NewTimeID returns prefix followed by t's Unix milliseconds in 9 base62
-// characters and 16 random base62 characters (≈95 bits): ids sort by their
-// creation time (to the millisecond) and are as hard to guess as NewID's.
-// The base62 alphabet is in ASCII order, so byte order is numeric order and
-// such ids are appended to the end of a B-tree index rather than scattered.
-func NewTimeID(prefix string, t time.Time) string {
-	b := make([]byte, len(prefix)+timeChars+16)
-	copy(b, prefix)
-	ms := uint64(max(t.UnixMilli(), 0))
-	for i := len(prefix) + timeChars - 1; i >= len(prefix); i-- {
-		b[i] = base62[ms%62]
-		ms /= 62
-	}
-	fillRandom(b[len(prefix)+timeChars:])
-	return string(b)
-}
-
-// fillRandom fills r with uniformly random base62 characters.
-func fillRandom(r []byte) {
-	for i := 0; i < len(r); {
-		var buf [32]byte
-		_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails on supported platforms
-		for _, c := range buf {
-			if c < 248 && i < len(r) { // 248 = 4*62: no modulo bias
-				r[i] = base62[c%62]
-				i++
-			}
-		}
-	}
 }

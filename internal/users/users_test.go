@@ -62,14 +62,3 @@ func TestEnsure(t *testing.T) {
 		t.Errorf("Ensure with role root: err = %v", err)
 	}
 }
-
-func TestNewID(t *testing.T) {
-	seen := map[string]bool{}
-	for i := 0; i < 1000; i++ {
-		id := NewID("p_")
-		if len(id) != 18 || !strings.HasPrefix(id, "p_") || seen[id] {
-			t.Fatalf("NewID = %q (dup %v)", id, seen[id])
-		}
-		seen[id] = true
-	}
-}

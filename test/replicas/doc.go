@@ -1,4 +1,4 @@
-// Package replicas holds the scale-out integration tests (issue 8): real
+// Package replicas holds the scale-out integration tests: real
 // `samo serve` processes, built from this module, sharing one PostgreSQL
 // database and one Redis, behaving as one service, and surviving faults.
 //
