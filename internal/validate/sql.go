@@ -196,38 +196,51 @@ func sqlExec(m *sqlMatcher, j int) bool {
 	return m.kind(j+1) == tLP || strings.HasPrefix(x, "xp_") || strings.HasPrefix(x, "sp_") || strings.HasPrefix(x, "master")
 }
 
-// word checks time-delay functions and names of database internals.
+// word checks time-delay functions and names of database internals: a
+// word of sqlWords is judged by its rule, any other by the list of
+// sensitive names.
 func (m *sqlMatcher) word(f *findings, i int) {
 	w := m.lowerWord(i)
-	switch w {
-	case "sleep", "pg_sleep", "dbms_lock.sleep":
-		if m.kind(i+1) == tLP && m.kind(i+2) == tNum && m.kind(i+3) == tRP {
-			f.add(SQL, 0.8, "SQL time-delay function")
+	if rule, ok := sqlWords[w]; ok {
+		if rule.match(m, i) {
+			f.add(SQL, rule.conf, rule.reason)
 		}
-	case "benchmark":
-		if m.kind(i+1) == tLP && m.kind(i+2) == tNum && m.kind(i+3) == tComma {
-			f.add(SQL, 0.85, "SQL time-delay function")
-		}
-	case "waitfor":
-		if (m.kw(i+1, "delay") || m.kw(i+1, "time")) && m.kind(i+2) == tStr {
-			f.add(SQL, 0.9, "SQL time-delay function")
-		}
-	case "dbms_pipe.receive_message":
-		f.add(SQL, 0.85, "SQL time-delay function")
-	case "into":
-		if m.kw(i+1, "outfile") || m.kw(i+1, "dumpfile") {
-			f.add(SQL, 0.85, "SQL writing a file")
-		}
-	case "load_file", "extractvalue", "updatexml", "pg_read_file", "lo_import":
-		if m.kind(i+1) == tLP {
-			f.add(SQL, 0.85, "SQL function reading files or leaking errors")
-		}
-	default:
-		if len(w) >= 7 && (inSet(w, sqlSensitiveNames) || strings.HasPrefix(w, "information_schema.")) {
-			f.add(SQL, 0.8, "reference to database internals")
-		}
+		return
+	}
+	if len(w) >= 7 && (inSet(w, sqlSensitiveNames) || strings.HasPrefix(w, "information_schema.")) {
+		f.add(SQL, 0.8, "reference to database internals")
 	}
 }
+
+// sqlWordRule is a finding for a word whose following tokens match.
+type sqlWordRule struct {
+	match  func(m *sqlMatcher, i int) bool
+	conf   float64
+	reason string
+}
+
+// sqlWords maps a function or keyword to the tokens after it that make it
+// an injection.
+var sqlWords = func() map[string]sqlWordRule {
+	sleep := sqlWordRule{func(m *sqlMatcher, i int) bool {
+		return m.kind(i+1) == tLP && m.kind(i+2) == tNum && m.kind(i+3) == tRP
+	}, 0.8, "SQL time-delay function"}
+	readFile := sqlWordRule{func(m *sqlMatcher, i int) bool { return m.kind(i+1) == tLP },
+		0.85, "SQL function reading files or leaking errors"}
+	return map[string]sqlWordRule{
+		"sleep": sleep, "pg_sleep": sleep, "dbms_lock.sleep": sleep,
+		"benchmark": {func(m *sqlMatcher, i int) bool {
+			return m.kind(i+1) == tLP && m.kind(i+2) == tNum && m.kind(i+3) == tComma
+		}, 0.85, "SQL time-delay function"},
+		"waitfor": {func(m *sqlMatcher, i int) bool {
+			return (m.kw(i+1, "delay") || m.kw(i+1, "time")) && m.kind(i+2) == tStr
+		}, 0.9, "SQL time-delay function"},
+		"dbms_pipe.receive_message": {func(*sqlMatcher, int) bool { return true }, 0.85, "SQL time-delay function"},
+		"into": {func(m *sqlMatcher, i int) bool { return m.kw(i+1, "outfile") || m.kw(i+1, "dumpfile") },
+			0.85, "SQL writing a file"},
+		"load_file": readFile, "extractvalue": readFile, "updatexml": readFile, "pg_read_file": readFile, "lo_import": readFile,
+	}
+}()
 
 // afterOperand checks what follows a literal or ')' that may have closed
 // the application's own literal: OR/AND with a tautology or probe, a
