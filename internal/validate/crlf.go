@@ -106,50 +106,66 @@ func headerLine(l string, encoded bool) (float64, string) {
 		}
 	}
 	v := strings.TrimSpace(l[colon+1:])
-	const reason = "line break followed by a forged header"
-	switch name {
-	case "set-cookie", "cookie":
-		if strings.IndexByte(v, '=') > 0 {
-			return 0.9, reason
-		}
-	case "content-length":
-		if v != "" && strings.Trim(v, "0123456789") == "" {
-			return 0.9, reason
-		}
-	case "content-type":
-		if i := strings.IndexByte(v, '/'); i > 0 && !strings.Contains(v[:i], " ") {
-			return 0.85, reason
-		}
-	case "transfer-encoding", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "x-original-url", "x-rewrite-url",
-		"access-control-allow-origin", "access-control-allow-credentials", "content-security-policy",
-		"x-xss-protection", "x-frame-options", "strict-transport-security", "content-disposition", "x-content-type-options":
-		if v != "" {
-			return 0.9, reason
-		}
-	case "location", "refresh", "referer", "content-location", "link":
-		if strings.Contains(v, "http://") || strings.Contains(v, "https://") || strings.HasPrefix(v, "/") || strings.Contains(v, "url=") || strings.Contains(v, "javascript:") {
-			return 0.85, reason
-		}
-	case "host":
-		if v != "" && !strings.ContainsAny(v, " \t") && strings.ContainsAny(v, ".:") {
-			return 0.8, reason
-		}
-	case "authorization":
-		if strings.HasPrefix(v, "bearer ") || strings.HasPrefix(v, "basic ") {
-			return 0.85, reason
-		}
-	case "bcc", "return-path":
-		// To:, From: and Cc: lines with an address turn up in pasted
-		// e-mails; a blind copy or bounce address does not.
-		if at := strings.IndexByte(v, '@'); at > 0 && strings.IndexByte(v[at:], '.') > 0 {
-			return 0.8, "line break followed by a forged mail header"
-		}
+	if r, ok := forgedHeaders[name]; ok && r.match(v) {
+		return r.conf, r.reason
 	}
 	if encoded && v != "" {
-		return 0.9, reason
+		return 0.9, forgedHeader
 	}
 	return 0, ""
 }
+
+// forgedHeader is the reason of a forged HTTP header.
+const forgedHeader = "line break followed by a forged header"
+
+// headerRule is a finding for a header whose value v matches.
+type headerRule struct {
+	match  func(v string) bool
+	conf   float64
+	reason string
+}
+
+// forgedHeaders maps a header name (lower case) to the values that make a
+// line starting with it a forged header. Other names count only in an
+// encoded line break.
+var forgedHeaders = func() map[string]headerRule {
+	nonEmpty := headerRule{func(v string) bool { return v != "" }, 0.9, forgedHeader}
+	url := headerRule{func(v string) bool {
+		return strings.Contains(v, "http://") || strings.Contains(v, "https://") || strings.HasPrefix(v, "/") || strings.Contains(v, "url=") || strings.Contains(v, "javascript:")
+	}, 0.85, forgedHeader}
+	cookie := headerRule{func(v string) bool { return strings.IndexByte(v, '=') > 0 }, 0.9, forgedHeader}
+	// To:, From: and Cc: lines with an address turn up in pasted e-mails;
+	// a blind copy or bounce address does not.
+	mail := headerRule{func(v string) bool {
+		at := strings.IndexByte(v, '@')
+		return at > 0 && strings.IndexByte(v[at:], '.') > 0
+	}, 0.8, "line break followed by a forged mail header"}
+	m := map[string]headerRule{
+		"set-cookie": cookie, "cookie": cookie,
+		"content-length": {func(v string) bool { return v != "" && strings.Trim(v, "0123456789") == "" }, 0.9, forgedHeader},
+		"content-type": {func(v string) bool {
+			i := strings.IndexByte(v, '/')
+			return i > 0 && !strings.Contains(v[:i], " ")
+		}, 0.85, forgedHeader},
+		"host": {func(v string) bool {
+			return v != "" && !strings.ContainsAny(v, " \t") && strings.ContainsAny(v, ".:")
+		}, 0.8, forgedHeader},
+		"authorization": {func(v string) bool {
+			return strings.HasPrefix(v, "bearer ") || strings.HasPrefix(v, "basic ")
+		}, 0.85, forgedHeader},
+		"bcc": mail, "return-path": mail,
+	}
+	for _, name := range strings.Fields(`transfer-encoding x-forwarded-for x-forwarded-host x-real-ip
+		x-original-url x-rewrite-url access-control-allow-origin access-control-allow-credentials
+		content-security-policy x-xss-protection x-frame-options strict-transport-security
+		content-disposition x-content-type-options`) {
+		m[name] = nonEmpty
+	}
+	for _, name := range strings.Fields("location refresh referer content-location link") {
+		m[name] = url
+	}
+	return m
+}()
 
 // protocolLine recognises HTTP status and request lines and SMTP commands.
 func protocolLine(l string) (float64, string) {
