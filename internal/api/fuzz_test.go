@@ -21,7 +21,7 @@ func clientError(t *testing.T, err error) {
 	t.Helper()
 	var e *problem.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *api.Error", err, err)
+		t.Fatalf("error %v (%T) is not a *problem.Error", err, err)
 	}
 	if e.Status < 400 || e.Status > 499 {
 		t.Fatalf("status %d for bad input, want 4xx (%s)", e.Status, e.Code)
