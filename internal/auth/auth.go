@@ -53,7 +53,7 @@ type Reason string
 // Failure reasons.
 const (
 	ReasonMissing           Reason = "missing"            // no credential at all
-	ReasonCredentialInURL   Reason = "key_in_url"         // a credential-like query parameter
+	ReasonCredentialInURL   Reason = "key_in_url"         // #nosec G101 -- a reason name (a credential-like query parameter), not a credential
 	ReasonAmbiguous         Reason = "ambiguous"          // both X-API-Key and Authorization
 	ReasonUnsupportedScheme Reason = "unsupported_scheme" // Authorization that is not "Bearer <token>"
 	ReasonMalformedKey      Reason = "malformed_key"      // not the format or checksum of a key
