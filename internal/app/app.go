@@ -187,7 +187,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Ready: append([]api.Checker{
 			{Name: "store", Check: a.Store.Ping},
 			{Name: "model", Check: model.Ready},
-			{Name: "ids", Check: func(context.Context) error { return a.IDS.Ready() }},
+			{Name: "ids", Check: a.IDS.Ready},
 		}, a.scale.checkers()...),
 		Version: buildinfo.Version(), ModelVersion: model.Version(), Now: opt.Now,
 		Rotation:    &rotation{a: a, settle: 2*opt.KeyringReload + opt.KeyringReload/2},

@@ -203,7 +203,7 @@ func TestStaleCacheFailsClosed(t *testing.T) {
 		if !errors.Is(err, s.want) || (s.want == nil && err != nil) {
 			t.Errorf("%s: Check err = %v, want %v", s.name, err, s.want)
 		}
-		ready := d.Ready()
+		ready := d.Ready(ctx)
 		if (s.want == nil) != (ready == nil) {
 			t.Errorf("%s: Ready = %v, want error %v", s.name, ready, s.want != nil)
 		}

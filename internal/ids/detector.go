@@ -89,17 +89,18 @@ type Detector struct {
 	// The block cache: snap is the last listing from the store, overlay
 	// holds this replica's own changes since; both are replaced, never
 	// mutated, so Check reads them without locks.
-	snap       atomic.Pointer[blockSet]
-	overlay    atomic.Pointer[overlaySet]
-	overlayMu  sync.Mutex // serializes overlay writers
-	refreshing atomic.Bool
-	lastTry    atomic.Int64
-	lastOK     atomic.Int64
-	everOK     atomic.Bool
-	seq        atomic.Uint64
-	gen        uint64 // store generation of snap; guarded by refreshing
-	errMu      sync.Mutex
-	lastErr    error
+	snap      atomic.Pointer[blockSet]
+	overlay   atomic.Pointer[overlaySet]
+	overlayMu sync.Mutex // serializes overlay writers
+	refreshMu sync.Mutex // held by the caller reading the store
+	lastTry   atomic.Int64
+	lastDone  atomic.Int64 // when the last read of the store ended, well or not
+	lastOK    atomic.Int64
+	everOK    atomic.Bool
+	seq       atomic.Uint64
+	gen       uint64 // store generation of snap; guarded by refreshMu
+	errMu     sync.Mutex
+	lastErr   error
 }
 
 type blockSet map[netip.Addr]Block
@@ -146,6 +147,7 @@ func New(cfg Config, store BlockStore, rec secevent.Recorder, now func() time.Ti
 	d.watches.Store(&watchSet{})
 	d.overlay.Store(&overlaySet{})
 	d.lastTry.Store(-int64(cfg.RefreshInterval))
+	d.lastDone.Store(-1)
 	return d, nil
 }
 
@@ -177,11 +179,8 @@ func (d *Detector) Check(ctx context.Context, ip netip.Addr) (Block, bool, error
 		return Block{}, false, nil
 	}
 	now, t := d.clock()
-	if t-d.lastTry.Load() >= int64(d.cfg.RefreshInterval) {
-		d.refresh(ctx, now, t)
-	}
 	var err error
-	if !d.everOK.Load() || t-d.lastOK.Load() > int64(d.cfg.MaxStale) {
+	if !d.freshen(ctx, now, t) {
 		err = ErrStale
 	}
 	ip = Normalize(ip)
@@ -204,14 +203,43 @@ func (d *Detector) cached(subj netip.Addr) (Block, bool) {
 	return b, ok
 }
 
-// refresh reloads the block cache if the store's generation moved. Only one
-// caller refreshes at a time; the others keep using the current cache.
-func (d *Detector) refresh(ctx context.Context, now time.Time, t int64) {
-	if !d.refreshing.CompareAndSwap(false, true) {
+// freshen refreshes the block cache when RefreshInterval has passed and
+// reports whether it is fresh (read from the store within MaxStale). A
+// stale cache — never loaded, or not read for a while because the replica
+// was idle — is refreshed before it is judged, waiting for a refresh
+// already in flight, so only a store that cannot be read makes it stale.
+func (d *Detector) freshen(ctx context.Context, now time.Time, t int64) bool {
+	if t-d.lastTry.Load() >= int64(d.cfg.RefreshInterval) {
+		d.refresh(ctx, now, t, false)
+	}
+	if d.fresh(t) {
+		return true
+	}
+	d.refresh(ctx, now, t, true)
+	return d.fresh(t)
+}
+
+func (d *Detector) fresh(t int64) bool {
+	return d.everOK.Load() && t-d.lastOK.Load() <= int64(d.cfg.MaxStale)
+}
+
+// refresh reloads the block cache if the store's generation moved. One
+// caller reads the store at a time: with wait false the others keep the
+// current cache; with wait true they wait for it, and use the outcome of a
+// read that ended after they arrived instead of reading again (so a store
+// outage is one read at a time, not a queue of them).
+func (d *Detector) refresh(ctx context.Context, now time.Time, t int64, wait bool) {
+	if wait {
+		d.refreshMu.Lock()
+	} else if !d.refreshMu.TryLock() {
 		return
 	}
-	defer d.refreshing.Store(false)
+	defer d.refreshMu.Unlock()
+	if wait && d.lastDone.Load() >= t {
+		return
+	}
 	d.lastTry.Store(t)
+	defer func() { _, done := d.clock(); d.lastDone.Store(max(done, t)) }()
 	// Every overlay entry with seq <= start was written to the store before
 	// the generation is read below, so the listing that generation vouches
 	// for contains it.
@@ -239,12 +267,12 @@ func (d *Detector) refresh(ctx context.Context, now time.Time, t int64) {
 	d.everOK.Store(true)
 }
 
-// Ready reports whether the block cache is fresh; it returns an error
-// wrapping ErrStale and the store's last error when it is not. Use it for
-// the readiness endpoint.
-func (d *Detector) Ready() error {
-	_, t := d.clock()
-	if d.everOK.Load() && t-d.lastOK.Load() <= int64(d.cfg.MaxStale) {
+// Ready reports whether the block cache is fresh, refreshing it first as
+// Check does; it returns an error wrapping ErrStale and the store's last
+// error when it is not. Use it for the readiness endpoint.
+func (d *Detector) Ready(ctx context.Context) error {
+	now, t := d.clock()
+	if d.freshen(ctx, now, t) {
 		return nil
 	}
 	d.errMu.Lock()
@@ -422,7 +450,5 @@ func (d *Detector) record(ctx context.Context, typ secevent.Type, sev secevent.S
 // are not refused as stale while the first refresh is in flight. Call it
 // before serving; it returns Ready's verdict.
 func (d *Detector) Prime(ctx context.Context) error {
-	now, t := d.clock()
-	d.refresh(ctx, now, t)
-	return d.Ready()
+	return d.Ready(ctx)
 }

@@ -413,13 +413,67 @@ func TestPrimeReadsBlockListBeforeServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Ready(); err == nil {
-		t.Fatal("a detector that never read the store reported ready")
-	}
 	if err := d.Prime(context.Background()); err != nil {
 		t.Fatalf("Prime: %v", err)
 	}
 	if _, blocked, err := d.Check(context.Background(), ip); !blocked || err != nil {
 		t.Errorf("after Prime: blocked=%v err=%v", blocked, err)
+	}
+}
+
+// gatedStore holds every Generation call until gate is closed, once armed.
+type gatedStore struct {
+	*MemoryBlockStore
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (s *gatedStore) Generation(ctx context.Context) (uint64, error) {
+	if s.gate != nil {
+		s.entered <- struct{}{}
+		<-s.gate
+	}
+	return s.MemoryBlockStore.Generation(ctx)
+}
+
+// TestIdleReplicaIsNotStale: a replica that served nothing for longer than
+// MaxStale has an old cache but a healthy store. The first requests after
+// the pause wait for the refresh one of them runs instead of being refused
+// as stale (503), and readiness reads the store rather than report the
+// idle time as an outage.
+func TestIdleReplicaIsNotStale(t *testing.T) {
+	t.Parallel()
+	st := &gatedStore{MemoryBlockStore: NewMemoryBlockStore(100)}
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	d, err := New(DefaultConfig(), st, secevent.Discard{}, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, _, err := d.Check(ctx, ipA); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute) // idle
+	if err := d.Ready(ctx); err != nil {
+		t.Errorf("Ready after an idle pause with the store up: %v", err)
+	}
+	clock.Advance(10 * time.Minute)
+	st.entered, st.gate = make(chan struct{}, 2), make(chan struct{})
+	first := make(chan error, 1)
+	go func() { _, _, err := d.Check(ctx, ipA); first <- err }()
+	<-st.entered // the first request reads the store
+	second := make(chan error, 1)
+	go func() { _, _, err := d.Check(ctx, ipB); second <- err }()
+	select {
+	case err := <-second:
+		t.Fatalf("a request during the refresh answered before it ended: %v (want it to wait for the refresh)", err)
+	case <-time.After(100 * time.Millisecond): // it waits (an upper bound for it to get there, not an assertion)
+	}
+	close(st.gate)
+	if err := <-first; err != nil {
+		t.Errorf("first request after the pause: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Errorf("concurrent request after the pause: %v", err)
 	}
 }
