@@ -14,6 +14,7 @@ import (
 var v1Fixture = filepath.Join("testdata", "model-v1-goemo-linear-2026.11.1.model")
 
 func TestLoadVersion1Model(t *testing.T) {
+	t.Parallel()
 	m, err := LoadFile(v1Fixture)
 	if err != nil {
 		t.Fatalf("LoadFile(%s): %v", v1Fixture, err)

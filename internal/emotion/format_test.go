@@ -16,6 +16,7 @@ import (
 // TestModelFile trains one small model and checks that its file loads back
 // identically and that damaged or inconsistent files are refused.
 func TestModelFile(t *testing.T) {
+	t.Parallel()
 	m, raw := trainSmall(t, 3, 2)
 	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, m, raw) })
 	t.Run("refuses bad files", func(t *testing.T) { testRefusesBadFiles(t, raw) })

@@ -74,6 +74,7 @@ func TestLexiconTokens(t *testing.T) {
 }
 
 func TestLexiconRoundTripAndVersions(t *testing.T) {
+	t.Parallel()
 	m, raw := trainSmallVectors(t, 3, 2)
 	if m.vt == nil || m.vt.lex == nil || m.h.Ensemble == nil || m.h.Ensemble.SparseWeight != DefaultTrainOptions().Ensemble {
 		t.Fatalf("small model: lexicon %v, ensemble %+v; want both", m.vt != nil && m.vt.lex != nil, m.h.Ensemble)
@@ -99,6 +100,7 @@ func TestLexiconRoundTripAndVersions(t *testing.T) {
 }
 
 func TestEnsembleChangesWeights(t *testing.T) {
+	t.Parallel()
 	d := loadRepoData(t)
 	v, err := LoadWordVectors(repoVectors)
 	if err != nil {
@@ -137,6 +139,7 @@ func TestEnsembleChangesWeights(t *testing.T) {
 // as format version 2 wrote it, so such a file with version 2 in its
 // prefix must load and predict like the version 3 one.
 func TestLoadVersion2Layout(t *testing.T) {
+	t.Parallel()
 	d := loadRepoData(t)
 	v, err := LoadWordVectors(repoVectors)
 	if err != nil {

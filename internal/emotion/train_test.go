@@ -51,6 +51,7 @@ func trainSmall(t testing.TB, seed uint64, workers int) (*Model, []byte) {
 }
 
 func TestTrainDeterministic(t *testing.T) {
+	t.Parallel()
 	_, a := trainSmall(t, 7, 2)
 	_, b := trainSmall(t, 7, 2)
 	if !bytes.Equal(a, b) {

@@ -94,6 +94,7 @@ func trainSmallVectors(t testing.TB, seed uint64, workers int) (*Model, []byte) 
 }
 
 func TestTrainWithVectors(t *testing.T) {
+	t.Parallel()
 	m, a := trainSmallVectors(t, 3, 2)
 	if m.vt == nil || len(m.dense) != m.vt.info.features()*m.h.Outputs {
 		t.Fatalf("model has no word-vector block")
