@@ -190,18 +190,7 @@ func (a *Addresses) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultFlushInterval
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
-			defer cancel()
-			return a.Flush(fctx)
-		case <-t.C:
-			if err := a.Flush(ctx); err != nil && ctx.Err() == nil {
-				a.log.LogAttrs(ctx, slog.LevelWarn, "api key addresses flush failed", slog.String("error", err.Error()))
-			}
-		}
-	}
+	return runFlusher(ctx, interval, a.Flush, func(err error) {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "api key addresses flush failed", slog.String("error", err.Error()))
+	})
 }

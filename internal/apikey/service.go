@@ -290,15 +290,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Key, error) {
 	if s.cfgErr != nil {
 		return nil, s.cfgErr
 	}
-	keys, err := s.store.ListKeys(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("apikey: listing keys: %w", err)
-	}
-	now := s.now()
-	for i := range keys {
-		keys[i] = s.effective(keys[i], now)
-	}
-	return keys, nil
+	return s.listed(s.store.ListKeys(ctx, userID))
 }
 
 // ListPage returns one page of keys (see KeyPage), newest first, with the
@@ -307,7 +299,11 @@ func (s *Service) ListPage(ctx context.Context, p KeyPage) ([]Key, error) {
 	if s.cfgErr != nil {
 		return nil, s.cfgErr
 	}
-	keys, err := s.store.ListKeysPage(ctx, p)
+	return s.listed(s.store.ListKeysPage(ctx, p))
+}
+
+// listed gives keys read from the store their effective status and last use.
+func (s *Service) listed(keys []Key, err error) ([]Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apikey: listing keys: %w", err)
 	}

@@ -134,18 +134,27 @@ func (s *Service) Flush(ctx context.Context) error {
 // then once more (with a short timeout of its own) and returns that final
 // flush's error. Failed periodic flushes are logged and retried.
 func (s *Service) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.FlushInterval)
+	return runFlusher(ctx, s.cfg.FlushInterval, s.Flush, func(err error) {
+		s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "api key last_used flush failed",
+			slog.String("error", err.Error()), slog.Int("pending", s.usage.pending()))
+	})
+}
+
+// runFlusher calls flush every interval until ctx ends, reporting failed
+// periodic flushes to failed (they are retried next time), then flushes once
+// more with a short timeout of its own and returns that final error.
+func runFlusher(ctx context.Context, interval time.Duration, flush func(context.Context) error, failed func(error)) error {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
 			defer cancel()
-			return s.Flush(fctx)
+			return flush(fctx)
 		case <-t.C:
-			if err := s.Flush(ctx); err != nil && ctx.Err() == nil {
-				s.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "api key last_used flush failed",
-					slog.String("error", err.Error()), slog.Int("pending", s.usage.pending()))
+			if err := flush(ctx); err != nil && ctx.Err() == nil {
+				failed(err)
 			}
 		}
 	}
