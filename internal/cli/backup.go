@@ -16,10 +16,14 @@ import (
 // errPostgresBackup sends PostgreSQL users to pg_dump.
 var errPostgresBackup = errors.New("DATABASE_URL is PostgreSQL: use pg_dump/pg_restore as described in docs/backup.md")
 
-// backupKey is the key a backup is encrypted with: ENCRYPTION_KEY, the key
+// backupKey refuses PostgreSQL (errPostgresBackup) and returns the key a
+// backup is encrypted with: ENCRYPTION_KEY, the key
 // that already wraps the keyring inside the database (in development, the
 // one in SAMO_DATA_DIR/secrets.env).
 func backupKey(cfg *config.Config) (*seal.MasterKey, error) {
+	if cfg.DatabaseDriver() != "sqlite" {
+		return nil, errPostgresBackup
+	}
 	v := cfg.EncryptionKey.Reveal()
 	if len(v) == 0 {
 		return nil, errors.New("ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE) is not set: it encrypts the backup")
@@ -48,9 +52,6 @@ func runBackup(ctx context.Context, stdio IO, args []string) error {
 	cfg, err := loadConfig(stdio, true)
 	if err != nil {
 		return err
-	}
-	if cfg.DatabaseDriver() != "sqlite" {
-		return errPostgresBackup
 	}
 	mk, err := backupKey(cfg)
 	if err != nil {
@@ -111,9 +112,6 @@ func runRestore(ctx context.Context, stdio IO, args []string) error {
 	cfg, err := config.LoadFlags(stdio.Getenv, nil)
 	if err != nil {
 		return err
-	}
-	if cfg.DatabaseDriver() != "sqlite" {
-		return errPostgresBackup
 	}
 	mk, err := backupKey(cfg)
 	if err != nil {
