@@ -20,11 +20,17 @@
 # test run fails at setup and is counted KILLED. GOFLAGS=-p=1 keeps each
 # go test to one package at a time instead.
 #
+# Each mutant's go test runs without go vet (-vet=off) and links without
+# DWARF debug information (-ldflags=-w): both cost time on every mutant
+# (a quarter to a half of a small package's run on the shared machine)
+# and neither decides whether a test fails. With vet on, a mutant that
+# only upset vet would also have counted KILLED with no test failing.
+#
 # Targets: efficacy (killed / (killed + lived)) >= 90 % and mutant coverage
 # ((killed + lived) / all) >= 90 % per package. The script fails when a
 # package misses them, after running all packages.
 set -euo pipefail
-export GOTOOLCHAIN=go1.27.3 GOFLAGS="-buildvcs=false -p=1"
+export GOTOOLCHAIN=go1.27.3 GOFLAGS="-buildvcs=false -p=1 -vet=off -ldflags=-w"
 cd "$(dirname "$0")/.."
 
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"

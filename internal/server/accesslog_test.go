@@ -19,7 +19,7 @@ func TestAccessLogLevelByStatus(t *testing.T) {
 		status int
 		want   string
 	}{
-		{200, "INFO"}, {204, "INFO"}, {304, "INFO"}, {400, "WARN"}, {404, "WARN"}, {429, "WARN"}, {500, "ERROR"}, {503, "ERROR"},
+		{200, "INFO"}, {204, "INFO"}, {304, "INFO"}, {399, "INFO"}, {400, "WARN"}, {404, "WARN"}, {429, "WARN"}, {499, "WARN"}, {500, "ERROR"}, {503, "ERROR"},
 	} {
 		var buf bytes.Buffer
 		h := accessLog(slog.New(slog.NewJSONHandler(&buf, nil)), nil, time.Now)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
