@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"os"
 	"strings"
@@ -144,5 +145,40 @@ func TestTimeRoundTrip(t *testing.T) {
 	}
 	if !fromNS(ns(time.Time{})).IsZero() {
 		t.Error("zero time does not round-trip")
+	}
+}
+
+// TestSQLiteConnectionSettings reads back the settings every SQLite
+// connection must run with: durability (WAL, synchronous=FULL), the reader
+// connections' read-only mode, the memory map and the writer's page cache.
+func TestSQLiteConnectionSettings(t *testing.T) {
+	t.Parallel()
+	s := backend(t, "sqlite")
+	ctx := context.Background()
+	pragma := func(db interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}, name string) string {
+		t.Helper()
+		var v string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		conn string
+		db   *sql.DB
+		want map[string]string
+	}{
+		{"writer", s.w, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "0",
+			"mmap_size": "1073741824", "cache_size": "-16384", "foreign_keys": "1"}},
+		{"reader", s.r, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "1",
+			"mmap_size": "1073741824", "foreign_keys": "1"}},
+	} {
+		for name, want := range c.want {
+			if got := pragma(c.db, name); got != want {
+				t.Errorf("%s connection: PRAGMA %s = %s, want %s", c.conn, name, got, want)
+			}
+		}
 	}
 }
