@@ -82,6 +82,9 @@ func (c Config) withDefaults() Config {
 // Validate reports every problem of c (after defaults) at once, each wrapping
 // ErrInvalid.
 func (c Config) Validate() error {
+	// Signs are checked on the values as given, where 0 means "the
+	// default"; the upper bounds on the values in effect.
+	raw := c
 	c = c.withDefaults()
 	var errs []error
 	add := func(format string, args ...any) {
@@ -96,16 +99,16 @@ func (c Config) Validate() error {
 	if c.BackupCount < 0 || c.BackupCount > MaxBackupCount {
 		add("API_KEY_BACKUP_COUNT %d outside [0, %d]", c.BackupCount, MaxBackupCount)
 	}
-	if c.DefaultGrace < 0 || c.DefaultGrace > MaxGrace {
+	if raw.DefaultGrace < 0 || c.DefaultGrace > MaxGrace {
 		add("default grace %s outside [0, %s]", c.DefaultGrace, MaxGrace)
 	}
-	if c.CacheTTL < 0 {
+	if raw.CacheTTL < 0 {
 		add("cache TTL %s is negative", c.CacheTTL)
 	}
-	if c.CacheSize < 0 {
+	if raw.CacheSize < 0 {
 		add("cache size %d is negative", c.CacheSize)
 	}
-	if c.FlushInterval < 0 {
+	if raw.FlushInterval < 0 {
 		add("flush interval %s is negative", c.FlushInterval)
 	}
 	return errors.Join(errs...)

@@ -17,6 +17,9 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"zero value", Config{}, nil},
 		{"guide defaults", Config{Length: 32, IdleExpiry: 24 * time.Hour, BackupCount: 3}, nil},
+		{"bounds included", Config{Length: MinLength, BackupCount: MaxBackupCount, DefaultGrace: MaxGrace}, nil},
+		{"longest key", Config{Length: MaxLength}, nil},
+		{"grace too long", Config{DefaultGrace: MaxGrace + 1}, []string{"grace"}},
 		{"short key", Config{Length: 29}, []string{"API_KEY_LENGTH"}},
 		{"long key", Config{Length: MaxLength + 1}, []string{"API_KEY_LENGTH"}},
 		{"negative idle", Config{IdleExpiry: -time.Second}, []string{"API_KEY_ROTATION_INTERVAL"}},

@@ -140,10 +140,7 @@ func randomBase62(r io.Reader, n int) (string, error) {
 	// About 3 % of bytes are rejected; read a little extra up front.
 	var buf [MaxLength + 16]byte
 	for len(out) < n {
-		want := n - len(out) + 8
-		if want > len(buf) {
-			want = len(buf)
-		}
+		want := min(n-len(out)+8, len(buf))
 		if _, err := io.ReadFull(r, buf[:want]); err != nil {
 			return "", fmt.Errorf("apikey: reading randomness: %w", err)
 		}

@@ -3,8 +3,10 @@ package apikey
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"hash/crc32"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -279,9 +281,13 @@ func TestHash(t *testing.T) {
 	if bytes.Equal(Hash(a), Hash(b)) {
 		t.Error("different keys hash equal")
 	}
-	long := strings.Repeat("x", 500) // beyond the stack buffer
-	if !bytes.Equal(Hash(long), Hash(long)) || len(Hash(long)) != HashSize {
-		t.Error("Hash of a long string is wrong")
+	// Every length, on both sides of the stack buffer (maxKeyLen), is the
+	// SHA-256 of the whole string: nothing past the buffer is dropped.
+	for _, n := range []int{0, 1, maxKeyLen - 1, maxKeyLen, maxKeyLen + 1, 500} {
+		s := strings.Repeat("x", n)
+		if want := sha256.Sum256([]byte(s)); !bytes.Equal(Hash(s), want[:]) {
+			t.Errorf("Hash of %d bytes is not their SHA-256", n)
+		}
 	}
 }
 
@@ -312,5 +318,38 @@ func TestCRCTableMatchesStdlib(t *testing.T) {
 		if got, want := crc32IEEE([]byte(s)), crc32.ChecksumIEEE([]byte(s)); got != want {
 			t.Errorf("crc32IEEE(%q) = %#x, want %#x", s, got, want)
 		}
+	}
+}
+
+// countingReader counts the Read calls made on r.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+// randomBase62 reads n+8 bytes up front, in one read even for the longest
+// key, and then only the shortfall plus 8: it never asks for more bytes than
+// it may need, so a reader holding exactly those bytes suffices.
+func TestRandomBase62Reads(t *testing.T) {
+	t.Parallel()
+	n := MaxLength
+	r := &countingReader{r: bytes.NewReader(bytes.Repeat([]byte{7}, n+8))}
+	if got, err := randomBase62(r, n); err != nil || got != strings.Repeat(alphabet[7:8], n) {
+		t.Fatalf("randomBase62 = %q, %v", got, err)
+	}
+	if r.reads != 1 {
+		t.Errorf("%d reads for a key of %d with nothing rejected, want 1", r.reads, n)
+	}
+	// 10 rejected bytes in the first n+8: 2 short, so 2+8 more are read.
+	in := append(bytes.Repeat([]byte{255}, 10), bytes.Repeat([]byte{7}, n-2)...)
+	in = append(in, bytes.Repeat([]byte{8}, 10)...)
+	got, err := randomBase62(bytes.NewReader(in), n)
+	if want := strings.Repeat(alphabet[7:8], n-2) + alphabet[8:9] + alphabet[8:9]; err != nil || got != want {
+		t.Errorf("randomBase62 with 10 rejected bytes = %q, %v; want %q", got, err, want)
 	}
 }
