@@ -75,7 +75,7 @@ func TestLexiconTokens(t *testing.T) {
 
 func TestLexiconRoundTripAndVersions(t *testing.T) {
 	t.Parallel()
-	m, raw := trainSmallVectors(t, 3, 2)
+	m, raw := trainSmallVectors(t)
 	if m.vt == nil || m.vt.lex == nil || m.h.Ensemble == nil || m.h.Ensemble.SparseWeight != DefaultTrainOptions().Ensemble {
 		t.Fatalf("small model: lexicon %v, ensemble %+v; want both", m.vt != nil && m.vt.lex != nil, m.h.Ensemble)
 	}
@@ -99,25 +99,19 @@ func TestLexiconRoundTripAndVersions(t *testing.T) {
 	}
 }
 
+// TestEnsembleChangesWeights compares the shared small vector model
+// (Ensemble 0.5) with the same options and Ensemble 0 on the determinism
+// slice (detTrain).
 func TestEnsembleChangesWeights(t *testing.T) {
 	t.Parallel()
-	d := loadRepoData(t)
-	v, err := LoadWordVectors(repoVectors)
-	if err != nil {
-		t.Fatal(err)
+	small := slice(loadRepoData(t), detTrain, detDev)
+	o := vecOptions(t, 3, 2)
+	if o.Ensemble != 0.5 {
+		t.Fatalf("vecOptions has Ensemble %g, want 0.5", o.Ensemble)
 	}
-	small := *d
-	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
-	train := func(ens float64) []byte {
-		o := smallOptions(3, 2)
-		o.Vectors, o.VectorWeight, o.Ensemble = v, 0.2, ens
-		_, raw, err := Train(context.Background(), &small, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
-	}
-	a, b := train(0), train(0.5)
+	b := smallVecModel(t).raw
+	o.Ensemble = 0
+	a := trainOn(t, small, o).raw
 	ma, err := decode(a)
 	if err != nil {
 		t.Fatal(err)
@@ -128,31 +122,35 @@ func TestEnsembleChangesWeights(t *testing.T) {
 	if bytes.Equal(a, b) {
 		t.Errorf("Ensemble 0.5 gave the same file as no ensemble")
 	}
-	o := smallOptions(3, 2)
-	o.Vectors, o.VectorWeight, o.Ensemble = v, 0.2, 1
-	if _, _, err := Train(context.Background(), &small, o); !errors.Is(err, ErrTrain) {
+	mb, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.h.Ensemble == nil || mb.h.Ensemble.SparseWeight != 0.5 {
+		t.Errorf("Ensemble 0.5 recorded %+v", mb.h.Ensemble)
+	}
+	if slices.Equal(ma.packed, mb.packed) && slices.Equal(ma.dense, mb.dense) {
+		t.Errorf("Ensemble 0.5 left the weights unchanged")
+	}
+	o.Ensemble = 1
+	if _, _, err := Train(context.Background(), small, o); !errors.Is(err, ErrTrain) {
 		t.Errorf("Ensemble 1: %v, want ErrTrain", err)
 	}
 }
 
 // TestLoadVersion2Layout: a file without lexicon and ensemble is laid out
 // as format version 2 wrote it, so such a file with version 2 in its
-// prefix must load and predict like the version 3 one.
+// prefix must load and predict like the version 3 one. The layout does not
+// depend on the amount of data: the model is trained on the determinism
+// slice (detTrain), and every score is compared, not only the tuned ones.
 func TestLoadVersion2Layout(t *testing.T) {
 	t.Parallel()
-	d := loadRepoData(t)
-	v, err := LoadWordVectors(repoVectors)
-	if err != nil {
-		t.Fatal(err)
-	}
-	small := *d
-	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
-	o := smallOptions(3, 2)
-	o.Vectors, o.VectorWeight, o.Features.Negation, o.Lexicon, o.Ensemble = v, 0.2, true, nil, 0
-	o.Primary = &PrimaryRule{Shift: 0.5, NeutralOffset: -1, EkmanShift: 1, EkmanNeutralOffset: -1}
-	m3, raw, err := Train(context.Background(), &small, o)
-	if err != nil {
-		t.Fatal(err)
+	o := vecOptions(t, 3, 2)
+	o.Lexicon, o.Ensemble = nil, 0
+	r := trainOn(t, slice(loadRepoData(t), detTrain, detDev), o)
+	m3, raw := r.m, r.raw
+	if m3.vt == nil || m3.h.Primary == nil || !m3.h.Features.Negation {
+		t.Fatalf("the version 2 layout model lacks word vectors, a primary rule or negation")
 	}
 	old := slices.Clone(raw)
 	binary.LittleEndian.PutUint16(old[8:], 2)
@@ -162,9 +160,15 @@ func TestLoadVersion2Layout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("version 2 file: %v", err)
 	}
+	zero := 0.0
 	for _, text := range []string{"I am absolutely livid", "not happy at all 😢"} {
-		if p, q := m3.Predict(text, Ekman, nil), m2.Predict(text, Ekman, nil); !slices.Equal(p.Emotions, q.Emotions) || p.Primary != q.Primary {
-			t.Errorf("%q: version 2 file predicts %+v, version 3 %+v", text, q, p)
+		for _, tax := range []Taxonomy{Ekman, GoEmotions} {
+			if p, q := m3.Predict(text, tax, nil), m2.Predict(text, tax, nil); !slices.Equal(p.Emotions, q.Emotions) || p.Primary != q.Primary {
+				t.Errorf("%s %q: version 2 file predicts %+v, version 3 %+v", tax, text, q, p)
+			}
+			if p, q := m3.Predict(text, tax, &zero), m2.Predict(text, tax, &zero); !slices.Equal(p.Emotions, q.Emotions) {
+				t.Errorf("%s %q: version 2 file scores %+v, version 3 %+v", tax, text, q.Emotions, p.Emotions)
+			}
 		}
 	}
 }

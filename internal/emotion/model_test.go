@@ -12,15 +12,6 @@ import (
 // benchText is a typical 70-character comment.
 const benchText = "I can't believe how kind everyone here is, thank you all so much!! 😊"
 
-func defaultModel(t testing.TB) *Model {
-	t.Helper()
-	m, err := Default()
-	if err != nil {
-		t.Fatalf("Default: %v", err)
-	}
-	return m
-}
-
 func TestParseTaxonomy(t *testing.T) {
 	tests := []struct {
 		in      string
@@ -182,7 +173,7 @@ func TestDefaultModelQuality(t *testing.T) {
 // targets), and the primary rule must beat the most probable label.
 func TestDefaultModelJournal(t *testing.T) {
 	d := loadRepoData(t)
-	m := defaultModel(t)
+	m := freshDefaultModel(t) // changed below
 	journal, err := LoadJournal(filepath.Join("..", "..", "data", "journal", "journal.tsv"), d)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +190,7 @@ func TestDefaultModelJournal(t *testing.T) {
 	if m.h.Primary == nil {
 		t.Fatal("the embedded model has no primary rule")
 	}
-	m.h.Primary = nil // defaultModel parses a fresh copy: safe to change
+	m.h.Primary = nil // this test's own copy: safe to change
 	if raw := m.EvaluateJournal(journal, Ekman); raw.Accuracy >= r.Accuracy {
 		t.Errorf("most probable label %.4f ≥ primary rule %.4f: the rule does not help", raw.Accuracy, r.Accuracy)
 	}

@@ -5,27 +5,12 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // repoData is the GoEmotions copy in the repository.
 var repoData = filepath.Join("..", "..", "data", "goemotions")
-
-func loadRepoData(t testing.TB) *Dataset {
-	t.Helper()
-	if _, err := os.Stat(repoData); err != nil {
-		testdep.Missing(t, "dataset not available: %v", err)
-	}
-	d, err := LoadDataset(repoData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 // smallOptions trains fast: a small hash space and few iterations.
 func smallOptions(seed uint64, workers int) TrainOptions {
@@ -40,28 +25,24 @@ func smallOptions(seed uint64, workers int) TrainOptions {
 // trainSmall trains on a slice of the data (1500 train, 500 dev texts).
 func trainSmall(t testing.TB, seed uint64, workers int) (*Model, []byte) {
 	t.Helper()
-	d := loadRepoData(t)
-	small := *d
-	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
-	m, raw, err := Train(context.Background(), &small, smallOptions(seed, workers))
-	if err != nil {
-		t.Fatalf("Train: %v", err)
-	}
-	return m, raw
+	r := trainOn(t, slice(loadRepoData(t), 1500, 500), smallOptions(seed, workers))
+	return r.m, r.raw
 }
 
+// TestTrainDeterministic trains on the determinism slice (detTrain).
 func TestTrainDeterministic(t *testing.T) {
 	t.Parallel()
-	_, a := trainSmall(t, 7, 2)
-	_, b := trainSmall(t, 7, 2)
+	small := slice(loadRepoData(t), detTrain, detDev)
+	a := trainOn(t, small, smallOptions(7, 2)).raw
+	b := trainOn(t, small, smallOptions(7, 2)).raw
 	if !bytes.Equal(a, b) {
 		t.Fatalf("two trainings with seed 7 gave different files (%d and %d bytes)", len(a), len(b))
 	}
-	_, c := trainSmall(t, 7, 1)
+	c := trainOn(t, small, smallOptions(7, 1)).raw
 	if !bytes.Equal(a, c) {
 		t.Errorf("training on 1 and 2 workers gave different files (%d and %d bytes)", len(a), len(c))
 	}
-	_, d := trainSmall(t, 8, 2)
+	d := trainOn(t, small, smallOptions(8, 2)).raw
 	if bytes.Equal(a, d) {
 		t.Errorf("seeds 7 and 8 gave identical files; the seed is not used")
 	}

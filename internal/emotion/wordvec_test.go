@@ -2,10 +2,8 @@ package emotion
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -73,34 +71,24 @@ func TestNegationScope(t *testing.T) {
 	}
 }
 
-// trainSmallVectors trains the small model with word vectors.
-func trainSmallVectors(t testing.TB, seed uint64, workers int) (*Model, []byte) {
+// trainSmallVectors returns vecOptions(3, 2) trained on the 1500/500
+// slice of trainSmall (shared, read-only).
+func trainSmallVectors(t testing.TB) (*Model, []byte) {
 	t.Helper()
-	d := loadRepoData(t)
-	v, err := LoadWordVectors(filepath.Join("..", "..", "data", "wordvectors", "glove-6b-100d-subset.vec.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	small := *d
-	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
-	o := smallOptions(seed, workers)
-	o.Vectors, o.VectorWeight, o.Features.Negation = v, 0.2, true
-	o.Primary = &PrimaryRule{Shift: 0.5, NeutralOffset: -1, EkmanShift: 1, EkmanNeutralOffset: -1}
-	m, raw, err := Train(context.Background(), &small, o)
-	if err != nil {
-		t.Fatalf("Train: %v", err)
-	}
-	return m, raw
+	d, o := loadRepoData(t), vecOptions(t, 3, 2)
+	r := sharedVec.get(t, func() (trained, error) { return trainShared("trainSmallVectors", slice(d, 1500, 500), o) })
+	return r.m, r.raw
 }
 
 func TestTrainWithVectors(t *testing.T) {
 	t.Parallel()
-	m, a := trainSmallVectors(t, 3, 2)
+	m, a := trainSmallVectors(t)
 	if m.vt == nil || len(m.dense) != m.vt.info.features()*m.h.Outputs {
 		t.Fatalf("model has no word-vector block")
 	}
-	_, b := trainSmallVectors(t, 3, 1)
-	if !bytes.Equal(a, b) {
+	// Worker-count independence, on the determinism slice (detTrain).
+	b2 := smallVecModel(t).raw
+	if b1 := trainOn(t, slice(loadRepoData(t), detTrain, detDev), vecOptions(t, 3, 1)).raw; !bytes.Equal(b1, b2) {
 		t.Errorf("training with vectors on 1 and 2 workers gave different files")
 	}
 	back, err := decode(a)
