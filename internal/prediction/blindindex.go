@@ -99,6 +99,24 @@ func Contains(packed, term []byte) bool {
 	return false
 }
 
+// TermFilter returns a 64-bit Bloom filter of the terms packed in each of
+// sets: three bits per term, numbered by its first three bytes modulo 64.
+// Terms are keyed hashes, so the bits are uniform and reveal nothing the
+// terms do not. The store keeps a record's filter beside its terms so a
+// search can pass over most records without reading them: a record can
+// hold term only if filter&TermFilter(term) == TermFilter(term); the terms
+// themselves decide. With 13 terms about one record in ten passes a search
+// for an absent word. An all-ones filter (-1) lets every search through.
+func TermFilter(sets ...[]byte) int64 {
+	var f uint64
+	for _, packed := range sets {
+		for i := 0; i+TermSize <= len(packed); i += TermSize {
+			f |= 1<<(packed[i]&63) | 1<<(packed[i+1]&63) | 1<<(packed[i+2]&63)
+		}
+	}
+	return int64(f) // #nosec G115 -- the filter's bits, not a number
+}
+
 func (b *BlindIndex) appendTerm(dst []byte, w string) []byte {
 	h := b.pool.Get().(hash.Hash)
 	h.Reset()

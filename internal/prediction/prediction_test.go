@@ -163,3 +163,40 @@ func TestWordLengths(t *testing.T) {
 		}
 	}
 }
+
+func TestTermFilter(t *testing.T) {
+	if f := TermFilter(); f != 0 {
+		t.Errorf("empty filter = %x", f)
+	}
+	// Bits come from the first three bytes of each term, modulo 64; a
+	// trailing partial term adds nothing.
+	packed := []byte{0, 1, 65, 9, 9, 9, 9, 9, 63, 63, 63, 0, 0, 0, 0, 0, 7, 7, 7}
+	if got, want := uint64(TermFilter(packed)), uint64(1<<0|1<<1|1<<63); got != want {
+		t.Errorf("TermFilter = %x, want %x", got, want)
+	}
+	if got, want := TermFilter(packed[:8], packed[8:16]), TermFilter(packed); got != want {
+		t.Errorf("filter of two sets %x, of their concatenation %x", uint64(got), uint64(want))
+	}
+	// Every stored term passes its record's filter; most absent terms fail.
+	ix := NewBlindIndex(bytes.Repeat([]byte("k"), 32))
+	plain, pii := ix.Index("Call Ann at 555 0100 about the thirteen words of this rather long journal entry", nil)
+	f := TermFilter(plain, pii)
+	for _, set := range [][]byte{plain, pii} {
+		for i := 0; i < len(set); i += TermSize {
+			q := TermFilter(set[i : i+TermSize])
+			if f&q != q {
+				t.Fatalf("stored term %x fails the record's filter", set[i:i+TermSize])
+			}
+		}
+	}
+	passed := 0
+	for i := range 1000 {
+		term, _ := ix.Term(strings.Repeat("z", 1+i%40) + string(rune('a'+i%26)) + strings.Repeat("q", i/40))
+		if q := TermFilter(term); f&q == q {
+			passed++
+		}
+	}
+	if passed > 300 { // about 10 % expected for 13 terms; a broken filter passes (nearly) all
+		t.Errorf("%d of 1000 absent words passed the filter", passed)
+	}
+}

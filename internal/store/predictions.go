@@ -19,14 +19,14 @@ var _ prediction.Store = (*Store)(nil)
 // it on the writer connection, s.insertPred).
 const insertPrediction = `INSERT INTO predictions (id, user_id, key_id, text_sealed, text_key_id, text_chars,
 	taxonomy, emotions, emotion_bits, primary_emotion, confidence, model_version, request_id, flags,
-	terms, pii_terms, created_at)
+	terms, pii_terms, term_filter, created_at)
 	VALUES ` + predictionValues
 
 // predictionValues is one record's tuple of insertPrediction.
-const predictionValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const predictionValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // maxInsertRows bounds the records of one multi-row INSERT on PostgreSQL
-// (17 parameters each, far below its 65,535).
+// (18 parameters each, far below its 65,535).
 const maxInsertRows = 256
 
 // SavePredictions inserts records, one row each, in one transaction. On
@@ -64,7 +64,7 @@ func insertPredictions(ctx context.Context, t *txn, rs []prediction.Record) erro
 	var q strings.Builder
 	q.Grow(len(insertPrediction) + len(rs)*(len(predictionValues)+2))
 	q.WriteString(insertPrediction)
-	args := make([]any, 0, len(rs)*17)
+	args := make([]any, 0, len(rs)*18)
 	for i, r := range rs {
 		if i > 0 {
 			q.WriteString(", ")
@@ -89,7 +89,8 @@ func predictionArgs(r prediction.Record, args []any) ([]any, error) {
 	}
 	return append(args, r.ID, r.UserID, r.KeyID, r.Sealed, r.TextKeyID, r.TextChars, r.Taxonomy, string(emo),
 		int64(prediction.EmotionBits(r.Emotions)), r.Primary, r.Confidence, r.ModelVersion, r.RequestID,
-		strings.Join(r.Flags, ","), nonNil(r.Terms), nonNil(r.PIITerms), ns(r.CreatedAt)), nil
+		strings.Join(r.Flags, ","), nonNil(r.Terms), nonNil(r.PIITerms), prediction.TermFilter(r.Terms, r.PIITerms),
+		ns(r.CreatedAt)), nil
 }
 
 // nonNil stores an empty byte string rather than NULL.
@@ -139,8 +140,10 @@ func (s *Store) PredictionByID(ctx context.Context, id string) (prediction.Recor
 // two steps: it finds the ids of a page in the index alone, then reads
 // those rows by id (SQLite seeks a WITHOUT ROWID table's row as soon as it
 // reads an index entry, so one query would read every row it filters out).
-// A word search matches the term anywhere in the packed terms in SQL
-// (instr, position) and then at a term boundary here; a row that only
+// A word search passes over rows whose term filter (a 64-bit Bloom filter
+// of their terms, prediction.TermFilter) lacks the word's bits, matches the
+// term anywhere in the packed terms in SQL (instr, position) and then at a
+// term boundary here; a row that only
 // matched across a boundary is skipped and the scan goes on after it, so
 // pages stay exact.
 func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]prediction.Record, error) {
@@ -241,6 +244,10 @@ func (s *Store) listQuery(q prediction.Query, cols string) (string, []any) {
 		args = append(args, int64(prediction.EmotionBit(q.Emotion)))
 	}
 	if q.Term != nil {
+		// The filter first: most rows fail it without their terms being read.
+		f := prediction.TermFilter(q.Term)
+		where = append(where, `(p.term_filter & ?) = ?`)
+		args = append(args, f, f)
 		match := `instr(%s, ?) > 0`
 		if s.dialect == Postgres {
 			match = `position(? in %s) > 0`
