@@ -68,7 +68,7 @@ func BenchmarkSavePredictions(b *testing.B) {
 // SAMO_BENCH_SEARCH_ROWS predictions (default 20,000; make bench measures
 // 100,000 end to end).
 func BenchmarkSearchUser(b *testing.B) {
-	for _, n := range []int{100_000} {
+	for _, n := range []int{20_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			st, err := Open(context.Background(), "", b.TempDir(), Options{})
 			if err != nil {
@@ -82,19 +82,18 @@ func BenchmarkSearchUser(b *testing.B) {
 			term := binary.LittleEndian.AppendUint64(nil, rng.Uint64())
 			q := prediction.Query{UserID: "usr_bench", Term: term, TermInPII: true, Limit: 21}
 			b.ResetTimer()
+			// CPU time per search, less disturbed by other load than wall time.
 			var r0, r1 syscall.Rusage
 			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
-			defer func() {
-				_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
-				cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
-				b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
-			}()
 			for b.Loop() {
 				got, err := st.ListPredictions(context.Background(), q)
 				if err != nil || len(got) != 0 {
 					b.Fatalf("search: %d records, %v", len(got), err)
 				}
 			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+			cpu := r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano()
+			b.ReportMetric(float64(cpu)/1e6/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
