@@ -20,9 +20,10 @@
 // run one conformance suite against each dialect.
 //
 // A prediction is one row (predictions.go): its emotions as a bit set
-// (prediction.EmotionBits) and its blind-index terms packed into two
-// columns (prediction.BlindIndex.Index), under a time-ordered id, so saving
-// one appends to the table and to two indexes and nothing else.
+// (prediction.EmotionBits), its blind-index terms packed into two columns
+// (prediction.BlindIndex.Index) and their Bloom filter
+// (prediction.TermFilter), under a time-ordered id, so saving one appends
+// to the table and to two indexes and nothing else.
 package store
 
 import (
@@ -132,12 +133,12 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 	return s, nil
 }
 
-// sqliteMmap makes every connection read the database file through a
-// memory map of up to 1 GiB (address space; only the pages read become
+// sqliteReaderMmap makes the read connections read the database file
+// through a memory map of up to 1 GiB (address space; the pages read become
 // resident, and they are the kernel's page cache, shared and reclaimable)
-// instead of a read system call and a copy per page. Writes are unchanged:
-// pages still go to the WAL and are synced as before.
-const sqliteMmap = "&_pragma=mmap_size(1073741824)"
+// instead of a read system call and a copy per page. The writer does not
+// map the file: what it reads stays in its page cache.
+const sqliteReaderMmap = "&_pragma=mmap_size(1073741824)"
 
 // sqliteWriterCache gives the writer a 16 MiB page cache (the default is
 // 2 MiB) for the pages it changes and the WAL frames it reads back, so that
@@ -148,14 +149,13 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, errors.New("store: sqlite path must not contain '?' or '#'")
 	}
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(2)" +
-		sqliteMmap
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(2)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+sqliteWriterCache+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+sqliteReaderMmap+"&_pragma=query_only(1)")
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)

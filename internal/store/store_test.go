@@ -171,7 +171,7 @@ func TestSQLiteConnectionSettings(t *testing.T) {
 		want map[string]string
 	}{
 		{"writer", s.w, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "0",
-			"mmap_size": "1073741824", "cache_size": "-16384", "foreign_keys": "1"}},
+			"mmap_size": "0", "cache_size": "-16384", "foreign_keys": "1"}},
 		{"reader", s.r, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "1",
 			"mmap_size": "1073741824", "foreign_keys": "1"}},
 	} {
