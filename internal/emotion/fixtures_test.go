@@ -51,10 +51,8 @@ var (
 	sharedData    shared[*Dataset]
 	sharedVectors shared[*WordVectors]
 	sharedDefault shared[*Model]
-	// sharedVec is trainSmallVectors(3, 2) on the 1500/500 slice.
+	// sharedVec is vecOptions(3, 2) trained on smallData.
 	sharedVec shared[trained]
-	// sharedSmallVec is the same options on the determinism slice.
-	sharedSmallVec shared[trained]
 )
 
 // loadRepoData returns the repository's GoEmotions copy (shared, read-only).
@@ -115,15 +113,20 @@ func slice(d *Dataset, nTrain, nDev int) *Dataset {
 	return &small
 }
 
-// Determinism and "this option changes the file" checks train on a
-// smaller slice than trainSmall's 1500/500 texts: 300 train texts still
-// have far more texts than workers and thousands of features, and 100 dev
-// texts still calibrate and tune every output. A training that depends on
-// the worker count (featurize's strided split, solveAll's output groups),
-// on map or goroutine order, or ignores its seed or an option changes the
-// file's bytes on this slice as on a larger one, so these checks still
-// fail on such a bug; they cost a fifth of the training time under -race.
-const detTrain, detDev = 300, 100
+// smallData returns the shared dataset's first 300 train and 100 dev
+// texts: what tests train on when their checks do not depend on the amount
+// of data (determinism, "this option changes the file", file layout and
+// round trips of word-vector models). 300 texts are far more than the
+// workers and give thousands of features; 100 dev texts still calibrate
+// and tune every output. A training that depends on the worker count
+// (featurize's strided split, solveAll's output groups), on map or
+// goroutine order, or ignores its seed or an option changes the file's
+// bytes here as on trainSmall's 1500/500 texts, so these checks still fail
+// on such a bug, at a fifth of the training time under -race.
+func smallData(t testing.TB) *Dataset {
+	t.Helper()
+	return slice(loadRepoData(t), 300, 100)
+}
 
 // trainOn trains on d with o and fails the test on an error.
 func trainOn(t testing.TB, d *Dataset, o TrainOptions) trained {
@@ -145,14 +148,11 @@ func vecOptions(t testing.TB, seed uint64, workers int) TrainOptions {
 	return o
 }
 
-// smallVecModel is vecOptions(3, 2) trained on the determinism slice
-// (shared, read-only).
-func smallVecModel(t testing.TB) trained {
+// vecModel is vecOptions(3, 2) trained on smallData (shared, read-only).
+func vecModel(t testing.TB) trained {
 	t.Helper()
-	d, o := loadRepoData(t), vecOptions(t, 3, 2)
-	return sharedSmallVec.get(t, func() (trained, error) {
-		return trainShared("small vector model", slice(d, detTrain, detDev), o)
-	})
+	d, o := smallData(t), vecOptions(t, 3, 2)
+	return sharedVec.get(t, func() (trained, error) { return trainShared("vector model", d, o) })
 }
 
 // trainShared trains a shared model and records its file's checksum.
@@ -186,10 +186,8 @@ func recordSum(name string, b []byte) { fixtureSums.Store(name, sha256.Sum256(b)
 
 func checkSharedUnchanged() error {
 	sums := map[string][]byte{}
-	for name, s := range map[string]*shared[trained]{"trainSmallVectors": &sharedVec, "small vector model": &sharedSmallVec} {
-		if s.err == nil && s.v.raw != nil {
-			sums[name] = s.v.raw
-		}
+	if sharedVec.err == nil && sharedVec.v.raw != nil {
+		sums["vector model"] = sharedVec.v.raw
 	}
 	if v := sharedVectors.v; sharedVectors.err == nil && v != nil {
 		sums["word vectors"] = vectorBytes(v)

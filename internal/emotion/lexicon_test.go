@@ -75,7 +75,8 @@ func TestLexiconTokens(t *testing.T) {
 
 func TestLexiconRoundTripAndVersions(t *testing.T) {
 	t.Parallel()
-	m, raw := trainSmallVectors(t)
+	r := vecModel(t)
+	m, raw := r.m, r.raw
 	if m.vt == nil || m.vt.lex == nil || m.h.Ensemble == nil || m.h.Ensemble.SparseWeight != DefaultTrainOptions().Ensemble {
 		t.Fatalf("small model: lexicon %v, ensemble %+v; want both", m.vt != nil && m.vt.lex != nil, m.h.Ensemble)
 	}
@@ -99,17 +100,16 @@ func TestLexiconRoundTripAndVersions(t *testing.T) {
 	}
 }
 
-// TestEnsembleChangesWeights compares the shared small vector model
-// (Ensemble 0.5) with the same options and Ensemble 0 on the determinism
-// slice (detTrain).
+// TestEnsembleChangesWeights compares the shared vector model (Ensemble
+// 0.5) with the same options and Ensemble 0.
 func TestEnsembleChangesWeights(t *testing.T) {
 	t.Parallel()
-	small := slice(loadRepoData(t), detTrain, detDev)
+	small := smallData(t)
 	o := vecOptions(t, 3, 2)
 	if o.Ensemble != 0.5 {
 		t.Fatalf("vecOptions has Ensemble %g, want 0.5", o.Ensemble)
 	}
-	b := smallVecModel(t).raw
+	b := vecModel(t).raw
 	o.Ensemble = 0
 	a := trainOn(t, small, o).raw
 	ma, err := decode(a)
@@ -140,14 +140,13 @@ func TestEnsembleChangesWeights(t *testing.T) {
 
 // TestLoadVersion2Layout: a file without lexicon and ensemble is laid out
 // as format version 2 wrote it, so such a file with version 2 in its
-// prefix must load and predict like the version 3 one. The layout does not
-// depend on the amount of data: the model is trained on the determinism
-// slice (detTrain), and every score is compared, not only the tuned ones.
+// prefix must load and predict like the version 3 one: every score is
+// compared, not only the tuned ones.
 func TestLoadVersion2Layout(t *testing.T) {
 	t.Parallel()
 	o := vecOptions(t, 3, 2)
 	o.Lexicon, o.Ensemble = nil, 0
-	r := trainOn(t, slice(loadRepoData(t), detTrain, detDev), o)
+	r := trainOn(t, smallData(t), o)
 	m3, raw := r.m, r.raw
 	if m3.vt == nil || m3.h.Primary == nil || !m3.h.Features.Negation {
 		t.Fatalf("the version 2 layout model lacks word vectors, a primary rule or negation")

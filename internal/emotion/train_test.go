@@ -29,10 +29,10 @@ func trainSmall(t testing.TB, seed uint64, workers int) (*Model, []byte) {
 	return r.m, r.raw
 }
 
-// TestTrainDeterministic trains on the determinism slice (detTrain).
+// TestTrainDeterministic trains on smallData.
 func TestTrainDeterministic(t *testing.T) {
 	t.Parallel()
-	small := slice(loadRepoData(t), detTrain, detDev)
+	small := smallData(t)
 	a := trainOn(t, small, smallOptions(7, 2)).raw
 	b := trainOn(t, small, smallOptions(7, 2)).raw
 	if !bytes.Equal(a, b) {

@@ -71,24 +71,16 @@ func TestNegationScope(t *testing.T) {
 	}
 }
 
-// trainSmallVectors returns vecOptions(3, 2) trained on the 1500/500
-// slice of trainSmall (shared, read-only).
-func trainSmallVectors(t testing.TB) (*Model, []byte) {
-	t.Helper()
-	d, o := loadRepoData(t), vecOptions(t, 3, 2)
-	r := sharedVec.get(t, func() (trained, error) { return trainShared("trainSmallVectors", slice(d, 1500, 500), o) })
-	return r.m, r.raw
-}
-
+// TestTrainWithVectors inspects the shared vector model (vecModel) and
+// trains its options again on 1 worker.
 func TestTrainWithVectors(t *testing.T) {
 	t.Parallel()
-	m, a := trainSmallVectors(t)
+	r := vecModel(t)
+	m, a := r.m, r.raw
 	if m.vt == nil || len(m.dense) != m.vt.info.features()*m.h.Outputs {
 		t.Fatalf("model has no word-vector block")
 	}
-	// Worker-count independence, on the determinism slice (detTrain).
-	b2 := smallVecModel(t).raw
-	if b1 := trainOn(t, slice(loadRepoData(t), detTrain, detDev), vecOptions(t, 3, 1)).raw; !bytes.Equal(b1, b2) {
+	if b := trainOn(t, smallData(t), vecOptions(t, 3, 1)).raw; !bytes.Equal(a, b) {
 		t.Errorf("training with vectors on 1 and 2 workers gave different files")
 	}
 	back, err := decode(a)
