@@ -143,9 +143,8 @@ func (s *Store) PredictionByID(ctx context.Context, id string) (prediction.Recor
 // A word search passes over rows whose term filter (a 64-bit Bloom filter
 // of their terms, prediction.TermFilter) lacks the word's bits, matches the
 // term anywhere in the packed terms in SQL (instr, position) and then at a
-// term boundary here; a row that only
-// matched across a boundary is skipped and the scan goes on after it, so
-// pages stay exact.
+// term boundary here; a row that only matched across a boundary is skipped
+// and the scan goes on after it, so pages stay exact.
 func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]prediction.Record, error) {
 	if q.Emotion == "" && q.Term == nil {
 		sqlq, args := s.listQuery(q, predictionColumns)
