@@ -25,6 +25,7 @@ type procStat struct {
 	CPU     time.Duration // user + system time so far
 	RSS     int64         // resident set now, bytes
 	PeakRSS int64         // high-water mark of the resident set, bytes
+	FileRSS int64         // resident pages of mapped files now (binary, mapped database), bytes
 }
 
 // readProc reads /proc/PID/stat and /proc/PID/status.
@@ -41,7 +42,7 @@ func readProc(pid int) (procStat, error) {
 	if err != nil {
 		return s, err
 	}
-	s.RSS, s.PeakRSS = parseStatusRSS(status)
+	s.RSS, s.PeakRSS, s.FileRSS = parseStatusRSS(status)
 	return s, nil
 }
 
@@ -68,8 +69,9 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 	return time.Duration(u+st) * time.Second / clockTicks, nil
 }
 
-// parseStatusRSS returns VmRSS and VmHWM (bytes) from /proc/PID/status.
-func parseStatusRSS(status []byte) (rss, hwm int64) {
+// parseStatusRSS returns VmRSS, VmHWM and RssFile (bytes) from
+// /proc/PID/status.
+func parseStatusRSS(status []byte) (rss, hwm, file int64) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
@@ -89,9 +91,11 @@ func parseStatusRSS(status []byte) (rss, hwm int64) {
 			rss = n << 10
 		case "VmHWM":
 			hwm = n << 10
+		case "RssFile":
+			file = n << 10
 		}
 	}
-	return rss, hwm
+	return rss, hwm, file
 }
 
 // server is a running server process under test.

@@ -36,10 +36,10 @@ func TestParseStatCPU(t *testing.T) {
 }
 
 func TestParseStatusRSS(t *testing.T) {
-	status := "Name:\tsamo\nVmPeak:\t  900000 kB\nVmHWM:\t   51200 kB\nVmRSS:\t   40960 kB\nThreads:\t8\n"
-	rss, hwm := parseStatusRSS([]byte(status))
-	if rss != 40960<<10 || hwm != 51200<<10 {
-		t.Errorf("rss, hwm = %d, %d; want %d, %d", rss, hwm, 40960<<10, 51200<<10)
+	status := "Name:\tsamo\nVmPeak:\t  900000 kB\nVmHWM:\t   51200 kB\nVmRSS:\t   40960 kB\nRssAnon:\t   30720 kB\nRssFile:\t   10240 kB\nThreads:\t8\n"
+	rss, hwm, file := parseStatusRSS([]byte(status))
+	if rss != 40960<<10 || hwm != 51200<<10 || file != 10240<<10 {
+		t.Errorf("rss, hwm, file = %d, %d, %d; want %d, %d, %d", rss, hwm, file, 40960<<10, 51200<<10, 10240<<10)
 	}
 	// Our own process: the high-water mark is at least the current RSS.
 	s, err := readProc(os.Getpid())

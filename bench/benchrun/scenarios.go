@@ -66,6 +66,7 @@ type measurement struct {
 	CPU              time.Duration    // server CPU over every closed-loop round
 	CPUElapsed       time.Duration    // wall time of those rounds
 	PeakRSS          int64            // server high-water RSS at the end
+	FileRSS          int64            // of the RSS at the end, pages of mapped files
 	cpuRequests      uint64           // responses in those rounds
 }
 
@@ -380,7 +381,7 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 		if err != nil {
 			return nil, err
 		}
-		r.m.PeakRSS = end.PeakRSS
+		r.m.PeakRSS, r.m.FileRSS = end.PeakRSS, end.FileRSS
 	}
 	return out, nil
 }
