@@ -114,8 +114,8 @@ func (r *report) targets() []target {
 	return ts
 }
 
-func pct(x float64) string        { return strconv.FormatFloat(100*x, 'f', 1, 64) + " %" }
-func mib(b int64) string          { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + " %" }
+func mib(b int64) string   { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
 
 // peakRSS is the peak RSS with the mapped-file part of the RSS at the end
 // (the binary, and the database pages the read connections mapped).
