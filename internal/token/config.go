@@ -62,6 +62,8 @@ type Config struct {
 // withDefaults returns c with zero fields set to their defaults, or an error
 // naming every out-of-range field.
 func (c Config) withDefaults() (Config, error) {
+	// A negative leeway is checked as given: 0 means the default.
+	leeway := c.Leeway
 	if c.Algorithm == "" {
 		c.Algorithm = HS256
 	}
@@ -104,7 +106,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.TTL > c.MaxLifetime {
 		return c, fmt.Errorf("%w: TTL %v exceeds max lifetime %v", ErrConfig, c.TTL, c.MaxLifetime)
 	}
-	if c.Leeway < 0 || c.Leeway > maxLeeway {
+	if leeway < 0 || c.Leeway > maxLeeway {
 		return c, fmt.Errorf("%w: leeway must be between 0 and %v", ErrConfig, maxLeeway)
 	}
 	if c.MaxTokenBytes < minTokenBytes || c.MaxTokenBytes > maxTokenBytes {
