@@ -36,7 +36,12 @@ if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 
 testlog="$(mktemp "${TMPDIR:-/tmp}/samo-test.XXXXXX")"
-go test -race -count=1 -json ./... | go run ./scripts/testsummary | tee "$testlog"
+# go test starts the test binaries in the order of its package arguments
+# (-p at a time; ./... then adds each remaining package once): the slowest
+# packages go first, so that none of them starts last and runs alone at the
+# end (docs/testing.md, "Test speed").
+slowest=(./internal/emotion ./internal/app ./internal/cli ./test/resilience ./internal/store ./test/replicas ./internal/dashboard ./internal/seal)
+go test -race -count=1 -json "${slowest[@]}" ./... | go run ./scripts/testsummary | tee "$testlog"
 
 # --- deployment files (compose, systemd) and the container image, built and
 # run for real when a Docker daemon answers (a visible SKIP otherwise).
