@@ -123,6 +123,47 @@ func tuneThreshold(p []float64, y []bool) float64 {
 	return (p[order[bestK-1]] + p[order[bestK]]) / 2
 }
 
+// tuneThresholdSmooth returns the probability threshold that maximises a
+// smoothed F1 of predicting p ≥ threshold for targets y: each example
+// counts as accepted with weight σ((logit p − logit t)/bw) rather than 0
+// or 1, which is the expected F1 when the scores carry logistic noise of
+// scale bw. Candidates are 200 thresholds evenly spaced in logit space
+// from σ(−7) ≈ 0.0009 up to (not including) 0.5; the lowest of equally
+// good ones is kept. With no positives it returns 0.5. Compared with
+// tuneThreshold, it does not fit the threshold to the few extreme scores
+// that decide a rare label's exact F1 on dev (docs/model.md).
+func tuneThresholdSmooth(p []float64, y []bool, bw float64) float64 {
+	pos := 0
+	for _, t := range y {
+		if t {
+			pos++
+		}
+	}
+	if pos == 0 {
+		return 0.5
+	}
+	lp := make([]float64, len(p))
+	for i := range p {
+		lp[i] = logit(p[i])
+	}
+	best, bestT := -1.0, 0.5
+	for g := 0; g < 200; g++ {
+		lt := -7 + 7*float64(g)/200
+		var tp, acc float64
+		for i, z := range lp {
+			a := sigmoid((z - lt) / bw)
+			acc += a
+			if y[i] {
+				tp += a
+			}
+		}
+		if f := 2 * tp / (acc + float64(pos)); f > best {
+			best, bestT = f, sigmoid(lt)
+		}
+	}
+	return bestT
+}
+
 // calibrate scores d.Dev with the quantized model, fits a Platt scaling
 // and tunes a threshold per label, picks the Ekman mode with the best dev
 // macro-F1, and records all of it in h.
@@ -159,7 +200,7 @@ func calibrate(h *header, q *quantized, d *Dataset, workers int) error {
 		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
 		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
 	}
-	h.Calibration, h.Thresholds, h.Train.DevMacroF1 = fitLabels(logits, truth, nl, probs)
+	h.Calibration, h.Thresholds, h.Train.DevMacroF1 = fitLabelsBW(logits, truth, nl, probs, h.Train.ThresholdBandwidth)
 	// Ekman: every mode gets its own calibration and thresholds.
 	h.Train.EkmanCandidates = map[string]float64{}
 	best := -1.0
@@ -183,6 +224,12 @@ func calibrate(h *header, q *quantized, d *Dataset, workers int) error {
 // raw scores and truth, writes the calibrated probabilities into probs
 // (when not nil) and returns the dev macro-F1 under Predict's rule.
 func fitLabels(raw [][]float64, truth [][]bool, n int, probs [][]float64) ([][2]float64, []float64, float64) {
+	return fitLabelsBW(raw, truth, n, probs, 0)
+}
+
+// fitLabelsBW is fitLabels with thresholds from tuneThresholdSmooth with
+// bandwidth bw (tuneThreshold when bw is 0).
+func fitLabelsBW(raw [][]float64, truth [][]bool, n int, probs [][]float64, bw float64) ([][2]float64, []float64, float64) {
 	cal := make([][2]float64, n)
 	thr := make([]float64, n)
 	if probs == nil {
@@ -203,7 +250,11 @@ func fitLabels(raw [][]float64, truth [][]bool, n int, probs [][]float64) ([][2]
 			p[i] = platt(cal[l], z[i])
 			probs[i][l] = p[i]
 		}
-		thr[l] = tuneThreshold(p, y)
+		if bw > 0 {
+			thr[l] = tuneThresholdSmooth(p, y, bw)
+		} else {
+			thr[l] = tuneThreshold(p, y)
+		}
 	}
 	c := newCounts(n)
 	pred := make([]bool, n)

@@ -42,10 +42,13 @@ import (
 //
 //	lexicon     Dense.Words uint16: the lexicon classes of each word (bit c: class c)
 //
-// Version 1 files (no word vectors, no negation, no primary rule) and
-// version 2 files (no lexicon) are still read.
+// Version 4 has the same layout; its header may record the stacking of
+// the GoEmotions outputs and the threshold smoothing (train.stack_lambda,
+// train.threshold_bandwidth), which older builds do not know. Version 1
+// files (no word vectors, no negation, no primary rule), version 2 files
+// (no lexicon) and version 3 files are still read.
 const (
-	formatVersion    = 3
+	formatVersion    = 4
 	minFormatVersion = 1
 	flagGzip         = 1
 	prefixLen        = 8 + 2 + 2 + 8
@@ -271,6 +274,9 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	lexicon := h.Dense != nil && len(h.Dense.Lexicon) > 0
 	if version < 3 && (lexicon || h.Ensemble != nil) {
 		return nil, fmt.Errorf("%w: version %d file with version 3 fields", ErrCorrupt, version)
+	}
+	if version < 4 && (h.Train.StackLambda != 0 || h.Train.ThresholdBandwidth != 0) {
+		return nil, fmt.Errorf("%w: version %d file with version 4 fields", ErrCorrupt, version)
 	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {

@@ -32,6 +32,9 @@ type labVariant struct {
 	Balance  float64 `json:"balance"`
 	Primary  bool    `json:"primary"` // keep the default primary rule (the file is then what samo model train writes)
 	Load     string  `json:"load"`    // evaluate an existing model file instead of training
+	Bits     int     `json:"bits"`    // hash-space bits (0: default)
+	MinDF    int     `json:"min_df"`  // (0: default)
+	CharMax  int     `json:"char_max"`
 }
 
 func TestLab(t *testing.T) {
@@ -69,6 +72,15 @@ func TestLab(t *testing.T) {
 			o.Progress = func(s string) { fmt.Println("   ", s) }
 			if v.Vectors {
 				o.Vectors, o.VectorWeight = wv, v.Gamma
+			}
+			if v.Bits > 0 {
+				o.Features.Bits = v.Bits
+			}
+			if v.MinDF > 0 {
+				o.MinDF = v.MinDF
+			}
+			if v.CharMax > 0 {
+				o.Features.CharMax = v.CharMax
 			}
 			if v.C > 0 {
 				o.C, o.EkmanC = v.C, v.C

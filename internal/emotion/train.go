@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.2"
+	modelRelease = "2026.12.3"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -61,6 +61,15 @@ type TrainOptions struct {
 	// model's plus (1 − Ensemble) × the full model's. The result is one
 	// linear model, as fast as the full one.
 	Ensemble float64
+	// StackLambda, when > 0, refits each GoEmotions label's score on dev
+	// as a logistic regression over the scores of all outputs (label
+	// co-occurrence), with this L2 penalty on the other outputs'
+	// coefficients, and folds it into the label's weights (see stack.go).
+	StackLambda float64
+	// ThresholdBandwidth, when > 0, tunes the GoEmotions thresholds on a
+	// smoothed F1 curve with this bandwidth in logit space
+	// (tuneThresholdSmooth) instead of the exact dev F1.
+	ThresholdBandwidth float64
 	// Primary is the primary-emotion rule recorded in the model (nil: the
 	// most probable label).
 	Primary *PrimaryRule
@@ -75,21 +84,23 @@ type TrainOptions struct {
 // data/wordvectors/glove-6b-100d-subset.vec.gz).
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
-		Seed:           1,
-		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
-		MinDF:          2,
-		C:              1,
-		EkmanC:         1,
-		PositiveWeight: 1,
-		NBAlpha:        1,
-		Epsilon:        0.1,
-		MaxIter:        50,
-		VectorWeight:   0.15,
-		Lexicon:        DefaultLexicon(),
-		LexThreshold:   0.6,
-		LexMargin:      0.06,
-		Ensemble:       0.5,
-		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
+		Seed:               1,
+		Features:           FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
+		MinDF:              2,
+		C:                  1,
+		EkmanC:             1,
+		PositiveWeight:     1,
+		NBAlpha:            1,
+		Epsilon:            0.1,
+		MaxIter:            50,
+		VectorWeight:       0.15,
+		Lexicon:            DefaultLexicon(),
+		LexThreshold:       0.6,
+		LexMargin:          0.06,
+		Ensemble:           0.5,
+		StackLambda:        100,
+		ThresholdBandwidth: 0.25,
+		Primary:            &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
 	}
 }
 
@@ -114,6 +125,10 @@ type TrainInfo struct {
 	EkmanCandidates map[string]float64 `json:"ekman_candidates"`
 	// VectorWeight is TrainOptions.VectorWeight (0 without word vectors).
 	VectorWeight float64 `json:"vector_weight,omitempty"`
+	// StackLambda and ThresholdBandwidth are the TrainOptions fields of
+	// the same names (format version 4; 0: not used).
+	StackLambda        float64 `json:"stack_lambda,omitempty"`
+	ThresholdBandwidth float64 `json:"threshold_bandwidth,omitempty"`
 }
 
 func (o TrainOptions) validate() error {
@@ -128,6 +143,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
 	case !(o.PositiveBalance >= 0 && o.PositiveBalance <= 1):
 		return fmt.Errorf("%w: PositiveBalance must be in [0, 1]", ErrTrain)
+	case !(o.StackLambda >= 0 && o.StackLambda <= 1e6) || !(o.ThresholdBandwidth >= 0 && o.ThresholdBandwidth <= 5):
+		return fmt.Errorf("%w: StackLambda must be in [0, 1e6] and ThresholdBandwidth in [0, 5]", ErrTrain)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
 		return fmt.Errorf("%w: Ensemble must be in [0, 1)", ErrTrain)
 	case o.Vectors != nil && len(o.Lexicon) > 0 && !(&denseInfo{Lexicon: o.Lexicon, LexThreshold: o.LexThreshold, LexMargin: o.LexMargin}).validLexicon():
@@ -411,6 +428,22 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 		return nil, nil, err
 	}
 	q.dense = dp
+	if o.StackLambda > 0 {
+		var dw []float32
+		if dp != nil {
+			dw = dp.w
+		}
+		if err := stackOutputs(&h, q, d, ws, bias, dw, o.StackLambda, workers); err != nil {
+			return nil, nil, err
+		}
+		if q, err = quantize(ws, buckets); err != nil {
+			return nil, nil, err
+		}
+		q.dense = dp
+		h.Train.StackLambda = o.StackLambda
+		o.progress("stacked the %d GoEmotions outputs on dev (lambda %g)", nl, o.StackLambda)
+	}
+	h.Train.ThresholdBandwidth = o.ThresholdBandwidth
 	if err := calibrate(&h, q, d, workers); err != nil {
 		return nil, nil, err
 	}

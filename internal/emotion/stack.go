@@ -1,0 +1,186 @@
+package emotion
+
+import (
+	"math"
+	"slices"
+)
+
+// Label co-occurrence by stacking (TrainOptions.StackLambda): after the
+// regressions are solved, each GoEmotions label l gets a second-stage
+// logistic regression fitted on dev,
+//
+//	P(l) = σ(s₀ + Σₒ sₒ · zₒ)
+//
+// over the raw scores zₒ of all outputs (the 28 labels and the 7 Ekman
+// heads), with an L2 penalty StackLambda on every coefficient but the
+// label's own score and the intercept. Since every zₒ is linear in the
+// features, the stacked score is too: it is folded into the label's
+// weights (Σₒ sₒ · wₒ) and bias, so the model file and the cost of a
+// prediction do not change. The Ekman outputs are left as they are.
+
+// stackFit returns the coefficients {s₀, s₁…s_outputs} of label l fitted
+// by Newton's method on the dev scores z (one row per text) and targets y.
+func stackFit(z [][]float64, y []bool, l int, lambda float64) []float64 {
+	no := len(z[0])
+	np := no + 1
+	w := make([]float64, np)
+	w[1+l] = 1
+	penalised := func(a int) bool { return a != 0 && a != 1+l }
+	x := make([]float64, np)
+	g := make([]float64, np)
+	hess := make([]float64, np*np)
+	for it := 0; it < 25; it++ {
+		clear(g)
+		clear(hess)
+		for i, zi := range z {
+			x[0] = 1
+			copy(x[1:], zi)
+			p := stackProb(w, zi)
+			r := p
+			if y[i] {
+				r = p - 1
+			}
+			s := p * (1 - p)
+			for a := 0; a < np; a++ {
+				g[a] += r * x[a]
+				sa := s * x[a]
+				for b := 0; b <= a; b++ {
+					hess[a*np+b] += sa * x[b]
+				}
+			}
+		}
+		for a := 0; a < np; a++ {
+			for b := 0; b < a; b++ {
+				hess[b*np+a] = hess[a*np+b]
+			}
+			pen := 1e-6 // keeps the system definite
+			if penalised(a) {
+				pen = lambda
+				g[a] += lambda * w[a]
+			}
+			hess[a*np+a] += pen
+		}
+		step := cholSolve(hess, g, np)
+		delta := 0.0
+		for a := range w {
+			w[a] -= step[a]
+			delta = max(delta, math.Abs(step[a]))
+		}
+		if delta < 1e-6 {
+			break
+		}
+	}
+	return w
+}
+
+// stackProb is σ(w₀ + Σₒ w₁₊ₒ · zₒ).
+func stackProb(w, z []float64) float64 {
+	s := w[0]
+	for o, v := range z {
+		s += w[1+o] * v
+	}
+	return sigmoid(s)
+}
+
+// cholSolve solves A x = b for a symmetric positive definite n × n A
+// (row-major) by Cholesky decomposition.
+func cholSolve(a, b []float64, n int) []float64 {
+	l := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			s := a[i*n+j]
+			for k := 0; k < j; k++ {
+				s -= l[i*n+k] * l[j*n+k]
+			}
+			if i == j {
+				l[i*n+i] = math.Sqrt(max(s, 1e-12))
+			} else {
+				l[i*n+j] = s / l[j*n+j]
+			}
+		}
+	}
+	y := make([]float64, n)
+	for i := 0; i < n; i++ {
+		s := b[i]
+		for k := 0; k < i; k++ {
+			s -= l[i*n+k] * y[k]
+		}
+		y[i] = s / l[i*n+i]
+	}
+	x := make([]float64, n)
+	for i := n - 1; i >= 0; i-- {
+		s := y[i]
+		for k := i + 1; k < n; k++ {
+			s -= l[k*n+i] * x[k]
+		}
+		x[i] = s / l[i*n+i]
+	}
+	return x
+}
+
+// stackOutputs fits the stack of every GoEmotions label on the dev scores
+// of the quantized model q (header h) and folds it into the float weights:
+// ws (sparse weights per output), bias and dense (features × outputs,
+// row-major; nil without word vectors), which it rewrites in place for
+// the first nl outputs.
+func stackOutputs(h *header, q *quantized, d *Dataset, ws [][]float64, bias []float64, dense []float32, lambda float64, workers int) error {
+	nl, outputs := len(h.Labels), len(ws)
+	hh := *h
+	hh.Bias = slices.Clone(bias)
+	hh.Calibration, hh.Thresholds = make([][2]float64, nl), make([]float64, nl)
+	ne := len(h.EkmanLabels)
+	hh.EkmanCalibration, hh.EkmanThresholds = make([][2]float64, ne), make([]float64, ne)
+	m, err := q.model(&hh)
+	if err != nil {
+		return err
+	}
+	z := make([][]float64, len(d.Dev))
+	parallel(workers, len(d.Dev), func(i int, _ *featureBuf) {
+		s := &scratch{}
+		m.logits(s, d.Dev[i].Text)
+		z[i] = slices.Clone(s.logits[:outputs])
+	})
+	coef := make([][]float64, nl)
+	parallel(workers, nl, func(l int, _ *featureBuf) {
+		y := make([]bool, len(d.Dev))
+		for i, ex := range d.Dev {
+			y[i] = slices.Contains(ex.Labels, l)
+		}
+		coef[l] = stackFit(z, y, l, lambda)
+	})
+	old := make([][]float64, outputs)
+	for o := range ws {
+		old[o] = slices.Clone(ws[o])
+	}
+	oldBias := slices.Clone(bias)
+	var oldDense []float32
+	if dense != nil {
+		oldDense = slices.Clone(dense)
+	}
+	for l := 0; l < nl; l++ {
+		s := coef[l]
+		w := ws[l]
+		clear(w)
+		b := s[0]
+		for o := 0; o < outputs; o++ {
+			if s[1+o] == 0 {
+				continue
+			}
+			b += s[1+o] * oldBias[o]
+			for c, v := range old[o] {
+				w[c] += s[1+o] * v
+			}
+		}
+		bias[l] = b
+		if dense != nil {
+			for f := 0; f < len(dense)/outputs; f++ {
+				v := 0.0
+				for o := 0; o < outputs; o++ {
+					v += s[1+o] * float64(oldDense[f*outputs+o])
+				}
+				dense[f*outputs+l] = float32(v)
+			}
+		}
+	}
+	return nil
+}
