@@ -166,8 +166,9 @@ func tuneThresholdSmooth(p []float64, y []bool, bw float64) float64 {
 
 // calibrate scores d.Dev with the quantized model, fits a Platt scaling
 // and tunes a threshold per label, picks the Ekman mode with the best dev
-// macro-F1, and records all of it in h.
-func calibrate(h *header, q *quantized, d *Dataset, workers int) error {
+// macro-F1 (or uses ekmanMode when it is not empty), and records all of
+// it in h.
+func calibrate(h *header, q *quantized, d *Dataset, workers int, ekmanMode string) error {
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
 	identity := func(n int) ([][2]float64, []float64) {
 		c, t := make([][2]float64, n), make([]float64, n)
@@ -212,6 +213,9 @@ func calibrate(h *header, q *quantized, d *Dataset, workers int) error {
 		}
 		cal, thr, f := fitLabels(raw, ekTruth, ne, nil)
 		h.Train.EkmanCandidates[mode] = f
+		if ekmanMode != "" && mode != ekmanMode {
+			continue
+		}
 		if f > best {
 			best = f
 			h.EkmanMode, h.EkmanCalibration, h.EkmanThresholds, h.Train.DevEkmanMacroF1 = mode, cal, thr, f

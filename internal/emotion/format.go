@@ -42,9 +42,11 @@ import (
 //
 //	lexicon     Dense.Words uint16: the lexicon classes of each word (bit c: class c)
 //
-// Version 4 has the same layout; its header may record the stacking of
-// the GoEmotions outputs and the threshold smoothing (train.stack_lambda,
-// train.threshold_bandwidth), which older builds do not know. Version 1
+// Version 4 has the same layout; its header records the stacking of the
+// GoEmotions outputs or the threshold smoothing (train.stack_lambda,
+// train.threshold_bandwidth), which older builds do not know. A file is
+// written with the lowest version that holds it (3 without those fields,
+// so the default model is unchanged). Version 1
 // files (no word vectors, no negation, no primary rule), version 2 files
 // (no lexicon) and version 3 files are still read.
 const (
@@ -167,12 +169,22 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 	}
 	out := make([]byte, 0, prefixLen+z.Len()+sha256.Size)
 	out = append(out, magic...)
-	out = binary.LittleEndian.AppendUint16(out, formatVersion)
+	out = binary.LittleEndian.AppendUint16(out, h.version())
 	out = binary.LittleEndian.AppendUint16(out, flagGzip)
 	out = binary.LittleEndian.AppendUint64(out, uint64(z.Len()))
 	out = append(out, z.Bytes()...)
 	sum := sha256.Sum256(out)
 	return append(out, sum[:]...), nil
+}
+
+// version returns the format version encode writes for h: 4 when the
+// header records version 4 training options, else 3 (the highest version
+// whose readers know every other field).
+func (h *header) version() uint16 {
+	if h.Train.StackLambda != 0 || h.Train.ThresholdBandwidth != 0 {
+		return 4
+	}
+	return 3
 }
 
 // Load reads a model file from r, verifying its magic bytes, format

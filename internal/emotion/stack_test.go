@@ -2,6 +2,8 @@ package emotion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
@@ -90,17 +92,32 @@ func TestStackLeavesEkman(t *testing.T) {
 	small := *d
 	small.Train, small.Dev, small.Test = d.Train[:1500], d.Dev[:500], nil
 	o := smallOptions(5, 2)
-	o.StackLambda = 0
-	plain, _, err := Train(context.Background(), &small, o)
+	o.EkmanMode = ekmanOwn
+	plain, rawPlain, err := Train(context.Background(), &small, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.StackLambda = 50
-	stacked, _, err := Train(context.Background(), &small, o)
+	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode = 50, 0.25, ekmanOwn
+	stacked, raw, err := Train(context.Background(), &small, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stacked.Info().StackLambda != 50 || stacked.Info().ThresholdBandwidth != o.ThresholdBandwidth || plain.Info().StackLambda != 0 {
+	// The new options need format version 4; without them the file stays
+	// version 3, and a version 3 file carrying them is refused.
+	if v, w := binary.LittleEndian.Uint16(raw[8:]), binary.LittleEndian.Uint16(rawPlain[8:]); v != 4 || w != 3 {
+		t.Errorf("format versions %d (stacked) and %d (plain), want 4 and 3", v, w)
+	}
+	old := slices.Clone(raw)
+	binary.LittleEndian.PutUint16(old[8:], 3)
+	sum := sha256.Sum256(old[:len(old)-sha256.Size])
+	copy(old[len(old)-sha256.Size:], sum[:])
+	if _, err := decode(old); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 3 file with stacking: %v, want ErrCorrupt", err)
+	}
+	if stacked.EkmanMode() != ekmanOwn {
+		t.Errorf("EkmanMode option ignored: %s", stacked.EkmanMode())
+	}
+	if stacked.Info().StackLambda != 50 || stacked.Info().ThresholdBandwidth != 0.25 || plain.Info().StackLambda != 0 {
 		t.Errorf("train info %+v / %+v: stack options not recorded", stacked.Info(), plain.Info())
 	}
 	nl := len(plain.h.Labels)
@@ -119,9 +136,14 @@ func TestStackLeavesEkman(t *testing.T) {
 	if !differ {
 		t.Errorf("stacking left every GoEmotions score unchanged")
 	}
-	if !slices.Equal(plain.Thresholds(Ekman), stacked.Thresholds(Ekman)) && plain.EkmanMode() == stacked.EkmanMode() {
-		t.Errorf("Ekman thresholds changed with the same Ekman mode")
+	if !slices.Equal(plain.Thresholds(Ekman), stacked.Thresholds(Ekman)) {
+		t.Errorf("Ekman thresholds changed")
 	}
+	o.EkmanMode = "mean"
+	if _, _, err := Train(context.Background(), &small, o); !errors.Is(err, ErrTrain) {
+		t.Errorf("EkmanMode mean: %v, want ErrTrain", err)
+	}
+	o.EkmanMode = ""
 	o.StackLambda = -1
 	if _, _, err := Train(context.Background(), &small, o); !errors.Is(err, ErrTrain) {
 		t.Errorf("StackLambda -1: %v, want ErrTrain", err)

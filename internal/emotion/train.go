@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.3"
+	modelRelease = "2026.12.2"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -65,11 +65,19 @@ type TrainOptions struct {
 	// as a logistic regression over the scores of all outputs (label
 	// co-occurrence), with this L2 penalty on the other outputs'
 	// coefficients, and folds it into the label's weights (see stack.go).
+	// The default model does not use it (0): docs/model.md, "Not adopted".
 	StackLambda float64
 	// ThresholdBandwidth, when > 0, tunes the GoEmotions thresholds on a
 	// smoothed F1 curve with this bandwidth in logit space
-	// (tuneThresholdSmooth) instead of the exact dev F1.
+	// (tuneThresholdSmooth) instead of the exact dev F1. Not used by the
+	// default model (0).
 	ThresholdBandwidth float64
+	// EkmanMode, when not empty, fixes how Ekman probabilities are made
+	// ("own", "noisy-or", "max" or "blend"; see Model.EkmanMode) instead of
+	// taking the mode with the best dev macro-F1. With stacked GoEmotions
+	// outputs "blend" wins on dev by 0.005 but loses 4 points on the
+	// journal set, so a stacked model wants "own" (docs/model.md).
+	EkmanMode string
 	// Primary is the primary-emotion rule recorded in the model (nil: the
 	// most probable label).
 	Primary *PrimaryRule
@@ -84,23 +92,21 @@ type TrainOptions struct {
 // data/wordvectors/glove-6b-100d-subset.vec.gz).
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
-		Seed:               1,
-		Features:           FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
-		MinDF:              2,
-		C:                  1,
-		EkmanC:             1,
-		PositiveWeight:     1,
-		NBAlpha:            1,
-		Epsilon:            0.1,
-		MaxIter:            50,
-		VectorWeight:       0.15,
-		Lexicon:            DefaultLexicon(),
-		LexThreshold:       0.6,
-		LexMargin:          0.06,
-		Ensemble:           0.5,
-		StackLambda:        100,
-		ThresholdBandwidth: 0.25,
-		Primary:            &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
+		Seed:           1,
+		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
+		MinDF:          2,
+		C:              1,
+		EkmanC:         1,
+		PositiveWeight: 1,
+		NBAlpha:        1,
+		Epsilon:        0.1,
+		MaxIter:        50,
+		VectorWeight:   0.15,
+		Lexicon:        DefaultLexicon(),
+		LexThreshold:   0.6,
+		LexMargin:      0.06,
+		Ensemble:       0.5,
+		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
 	}
 }
 
@@ -143,6 +149,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: VectorWeight must be in (0, 100] with word vectors", ErrTrain)
 	case !(o.PositiveBalance >= 0 && o.PositiveBalance <= 1):
 		return fmt.Errorf("%w: PositiveBalance must be in [0, 1]", ErrTrain)
+	case o.EkmanMode != "" && o.EkmanMode != ekmanOwn && o.EkmanMode != ekmanNoisyOr && o.EkmanMode != ekmanMax && o.EkmanMode != ekmanBlend:
+		return fmt.Errorf("%w: unknown EkmanMode %q", ErrTrain, o.EkmanMode)
 	case !(o.StackLambda >= 0 && o.StackLambda <= 1e6) || !(o.ThresholdBandwidth >= 0 && o.ThresholdBandwidth <= 5):
 		return fmt.Errorf("%w: StackLambda must be in [0, 1e6] and ThresholdBandwidth in [0, 5]", ErrTrain)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
@@ -444,7 +452,7 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 		o.progress("stacked the %d GoEmotions outputs on dev (lambda %g)", nl, o.StackLambda)
 	}
 	h.Train.ThresholdBandwidth = o.ThresholdBandwidth
-	if err := calibrate(&h, q, d, workers); err != nil {
+	if err := calibrate(&h, q, d, workers, o.EkmanMode); err != nil {
 		return nil, nil, err
 	}
 	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
