@@ -37,3 +37,20 @@ func TestCardNetworkEdges(t *testing.T) {
 		t.Error("too short a number accepted")
 	}
 }
+
+// TestPrefix checks prefix at its length boundary: a number exactly k
+// digits long has a k-digit prefix, a shorter one has none (-1). Through
+// Detect neither case is visible (card numbers have 13 digits or more and
+// no issuer range contains 1), so the helper is checked directly.
+func TestPrefix(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		d    string
+		k    int
+		want int
+	}{{"4", 1, 4}, {"2221", 4, 2221}, {"22210", 4, 2221}, {"222", 4, -1}, {"", 1, -1}} {
+		if got := prefix([]byte(c.d), c.k); got != c.want {
+			t.Errorf("prefix(%q, %d) = %d, want %d", c.d, c.k, got, c.want)
+		}
+	}
+}

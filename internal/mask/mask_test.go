@@ -17,6 +17,10 @@ func found(text string, es []Entity) []string {
 	return out
 }
 
+// longDomain is a 253-byte domain (the longest allowed) whose first three
+// labels have 63 bytes (the longest label).
+var longDomain = strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 61)
+
 func TestDetect(t *testing.T) {
 	t.Parallel()
 	m := newTestMasker(t)
@@ -104,6 +108,21 @@ func TestDetect(t *testing.T) {
 		{"url wins over ip", "http://192.168.1.20:8096/web", []string{"URL:http://192.168.1.20:8096/web"}},
 		{"iban wins over digits", "DE89 3704 0044 0532 0130 00", []string{"IBAN_CODE:DE89 3704 0044 0532 0130 00"}},
 		{"several", "a@b.io, +1 415 555 0132, 10.0.0.5", []string{"EMAIL_ADDRESS:a@b.io", "PHONE_NUMBER:+1 415 555 0132", "IP_ADDRESS:10.0.0.5"}},
+		// Edge cases that each kill a mutant of gremlins (docs/testing.md,
+		// "Lived mutants").
+		{"card right after a short number", "qty 2;4111 1111 1111 1111", []string{"CREDIT_CARD:4111 1111 1111 1111"}},
+		{"card 13 digits", "card 4222222222222 ok", []string{"CREDIT_CARD:4222222222222"}},
+		{"card 19 digits", "card 4111 1111 1111 1111 110 ok", []string{"CREDIT_CARD:4111 1111 1111 1111 110"}},
+		{"email after a leading handle", "@jane: mail jane@example.com", []string{"EMAIL_ADDRESS:jane@example.com"}},
+		{"email 64-byte local part", strings.Repeat("a", 64) + "@example.com", []string{"EMAIL_ADDRESS:" + strings.Repeat("a", 64) + "@example.com"}},
+		{"email 253-byte domain of 63-byte labels", "x@" + longDomain, []string{"EMAIL_ADDRESS:x@" + longDomain}},
+		{"iban of 16 then digits", "pay BE68 5390 0754 7034 50 EUR", []string{"IBAN_CODE:BE68 5390 0754 7034"}},
+		{"iban cut at a trailing space", "my IBAN starts DE89 3704 ", nil},
+		{"two ibans one separator", "DE89370400440532013000,NL91ABNA0417164300", []string{"IBAN_CODE:DE89370400440532013000", "IBAN_CODE:NL91ABNA0417164300"}},
+		{"ipv6 then ipv4 one separator", "2001:db8::1,10.0.0.1", []string{"IP_ADDRESS:2001:db8::1", "IP_ADDRESS:10.0.0.1"}},
+		{"two ipv4 one separator", "10.0.0.1,10.0.0.2", []string{"IP_ADDRESS:10.0.0.1", "IP_ADDRESS:10.0.0.2"}},
+		{"ipv6 whose only digits are 0", "from fd00:: today", []string{"IP_ADDRESS:fd00::"}},
+		{"ipv6 whose only digits are 9", "from fd99::beef today", []string{"IP_ADDRESS:fd99::beef"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
