@@ -123,6 +123,15 @@ func TestDetect(t *testing.T) {
 		{"two ipv4 one separator", "10.0.0.1,10.0.0.2", []string{"IP_ADDRESS:10.0.0.1", "IP_ADDRESS:10.0.0.2"}},
 		{"ipv6 whose only digits are 0", "from fd00:: today", []string{"IP_ADDRESS:fd00::"}},
 		{"ipv6 whose only digits are 9", "from fd99::beef today", []string{"IP_ADDRESS:fd99::beef"}},
+		{"ipv6-like without a decimal digit", "it is :: or dead::beef", nil},
+		{"ipv6 trailing colon, colon two bytes on", "at fe80::1: a: b", []string{"IP_ADDRESS:fe80::1"}},
+		{"ipv6-like with two double colons", "1::2::", nil},
+		{"phone de slash", "Tel 030/12345678", []string{"PHONE_NUMBER:030/12345678"}},
+		{"two phones one separator", "call 212-555-0123;212-555-0123", []string{"PHONE_NUMBER:212-555-0123", "PHONE_NUMBER:212-555-0123"}},
+		{"phone (0) trunk prefix", "ring +44 (0)20 7946 0958", []string{"PHONE_NUMBER:+44 (0)20 7946 0958"}},
+		{"phone 5-digit area code in parens", "call (01632) 960123", []string{"PHONE_NUMBER:(01632) 960123"}},
+		{"phone two parenthesised groups", "call 0(20)(7946)0958", nil},
+		{"phone paren inside paren", "(212(555) 0123", nil},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
