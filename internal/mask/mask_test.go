@@ -132,6 +132,13 @@ func TestDetect(t *testing.T) {
 		{"phone 5-digit area code in parens", "call (01632) 960123", []string{"PHONE_NUMBER:(01632) 960123"}},
 		{"phone two parenthesised groups", "call 0(20)(7946)0958", nil},
 		{"phone paren inside paren", "(212(555) 0123", nil},
+		{"phone after an unclosed paren at the start", "(0412 345 678", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"phone in parens", "see (0412 345 678)", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"phone then a parenthesised digit", "call 0412 345 678 (2x)", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"phone 7 digits", "call 0228 123", []string{"PHONE_NUMBER:0228 123"}},
+		{"phone 17 digits with idd", "call 0049 30 12345678901", []string{"PHONE_NUMBER:0049 30 12345678901"}},
+		{"phone bad two-group split", "call 212555 0123", nil},
+		{"phone area code then groups of three or more", "ring 020 794 60958", []string{"PHONE_NUMBER:020 794 60958"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
