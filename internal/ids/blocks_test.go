@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -136,5 +137,53 @@ func TestWatchListBounded(t *testing.T) {
 	if okA || ok2 || !ok3 || len(ws) != MaxWatched-2+1 {
 		t.Errorf("after two minutes: ipA kept %v, addr(2) kept %v, addr(3) kept %v, %d watched (want false, false, true, %d)",
 			okA, ok2, ok3, len(ws), MaxWatched-1)
+	}
+}
+
+// Manual blocks last 1 s to MaxBlock, the bounds included; reasons are up
+// to maxTextLen bytes without C0 or C1 controls (U+0080-U+009F), and other
+// non-ASCII text is fine.
+func TestManualBlockEdges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	for _, c := range []struct {
+		dur    time.Duration
+		reason string
+		ok     bool
+	}{
+		{time.Second, "r", true},
+		{time.Second - 1, "r", false},
+		{f.d.cfg.MaxBlock, "r", true},
+		{f.d.cfg.MaxBlock + 1, "r", false},
+		{365 * 24 * time.Hour, "r", true}, // the default MaxBlock
+		{time.Hour, strings.Repeat("x", maxTextLen), true},
+		{time.Hour, "café, non-breaking\u00a0space", true},
+		{time.Hour, "c1 \u0080", false},
+		{time.Hour, "c1 \u0085 next line", false},
+		{time.Hour, "c1 \u009f", false},
+	} {
+		err := f.d.Block(ctx, ipA, c.dur, c.reason, "admin")
+		if (err == nil) != c.ok {
+			t.Errorf("Block(%v, %q) = %v, want ok=%v", c.dur, c.reason, err, c.ok)
+		}
+	}
+}
+
+// Unblock clears the subject's counts: right after it, one more injection
+// does not block again.
+func TestUnblockClearsCounts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.observe(t, ipA, SignalInjection, "", 6)
+	if _, ok := f.check(t, ipA); !ok {
+		t.Fatal("not blocked after 6 injections")
+	}
+	if err := f.d.Unblock(context.Background(), ipA, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	f.observe(t, ipA, SignalInjection, "", 1)
+	if b, ok := f.check(t, ipA); ok {
+		t.Errorf("blocked again by one injection after Unblock: %+v", b)
 	}
 }

@@ -89,6 +89,36 @@ func TestClientIPHopLimit(t *testing.T) {
 	}
 }
 
+// The hop limit includes the 32nd entry: a client 32 entries from the
+// right, behind 31 trusted proxies, is still found.
+func TestClientIPHopLimitIncluded(t *testing.T) {
+	t.Parallel()
+	trusted := mustPrefixes(t, "10.0.0.0/8")
+	hops := make([]string, maxHops)
+	for i := range hops {
+		hops[i] = "10.0.0.9"
+	}
+	hops[0] = "198.51.100.4"
+	if got, want := ClientIP("10.0.0.2:1", []string{strings.Join(hops, ",")}, trusted), netip.MustParseAddr("198.51.100.4"); got != want {
+		t.Errorf("%d-hop chain: got %v, want %v", maxHops, got, want)
+	}
+}
+
+// An X-Forwarded-For entry of up to maxEntryLen bytes is read (here an
+// IPv6 address with a long zone, which is dropped); a longer one is
+// malformed and ends the walk.
+func TestClientIPEntryLength(t *testing.T) {
+	t.Parallel()
+	trusted := mustPrefixes(t, "10.0.0.0/8")
+	entry := "2001:db8::7%" + strings.Repeat("z", maxEntryLen-len("2001:db8::7%"))
+	if got, want := ClientIP("10.0.0.2:1", []string{entry}, trusted), netip.MustParseAddr("2001:db8::7"); got != want {
+		t.Errorf("a %d-byte entry: got %v, want %v", len(entry), got, want)
+	}
+	if got, want := ClientIP("10.0.0.2:1", []string{entry + "z"}, trusted), netip.MustParseAddr("10.0.0.2"); got != want {
+		t.Errorf("a %d-byte entry: got %v, want the peer %v", len(entry)+1, got, want)
+	}
+}
+
 func TestParsePrefixes(t *testing.T) {
 	t.Parallel()
 	got, err := ParsePrefixes(" 10.0.0.0/8,192.168.1.7\n2001:db8::1/32\t::ffff:172.16.0.0/108 fd00::1 ")
@@ -109,7 +139,12 @@ func TestParsePrefixes(t *testing.T) {
 		t.Errorf("ParsePrefixes(\"\") = %v, %v; want empty, nil", got, err)
 	}
 
-	bad := []string{"10.0.0.0/33", "300.1.1.1", "fe80::1%eth0", "::ffff:1.2.3.4/90", "10.0.0.0/", "example.com", "1.2.3.4/8/8"}
+	// An IPv4-mapped prefix of /96 is the whole IPv4 space (/0); shorter
+	// ones reach outside it and are refused.
+	if got, err := ParsePrefixes("::ffff:0.0.0.0/96"); err != nil || len(got) != 1 || got[0] != netip.MustParsePrefix("0.0.0.0/0") {
+		t.Errorf("ParsePrefixes(::ffff:0.0.0.0/96) = %v, %v; want 0.0.0.0/0", got, err)
+	}
+	bad := []string{"10.0.0.0/33", "300.1.1.1", "fe80::1%eth0", "::ffff:1.2.3.4/90", "::ffff:0.0.0.0/95", "10.0.0.0/", "example.com", "1.2.3.4/8/8"}
 	for _, b := range bad {
 		_, err := ParsePrefixes("10.0.0.0/8, " + b)
 		if !errors.Is(err, ErrInvalidPrefix) {
@@ -240,6 +275,10 @@ func TestForwardedHTTPS(t *testing.T) {
 		{"two proxies, forged leading https", "10.0.0.1:1", []string{"198.51.100.1, 10.0.0.2"}, []string{"https, http, https"}, false},
 		{"two proxies, list too short", "10.0.0.1:1", []string{"198.51.100.1, 10.0.0.2"}, []string{"https"}, false},
 		{"forged XFF hop behind one proxy", "10.0.0.1:1", []string{"10.9.9.9, 198.51.100.1"}, []string{"https, http"}, false},
+		{"two proxies, two lines, client on TLS", "10.0.0.1:1", []string{"198.51.100.1", "10.0.0.2"}, []string{"https", "http"}, true},
+		// Every XFF entry trusted: the nearest party is the leftmost entry
+		// (hop 0 here), whose proxy's XFP entry is read.
+		{"all entries trusted", "10.0.0.1:1", []string{"10.0.0.3"}, []string{"https"}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
