@@ -139,6 +139,14 @@ func TestDetect(t *testing.T) {
 		{"phone 17 digits with idd", "call 0049 30 12345678901", []string{"PHONE_NUMBER:0049 30 12345678901"}},
 		{"phone bad two-group split", "call 212555 0123", nil},
 		{"phone area code then groups of three or more", "ring 020 794 60958", []string{"PHONE_NUMBER:020 794 60958"}},
+		{"email whose domain starts with www", "mail jane@www.example.com", []string{"EMAIL_ADDRESS:jane@www.example.com"}},
+		{"email with z", "mail zoe@example.biz", []string{"EMAIL_ADDRESS:zoe@example.biz"}},
+		{"iban with Z", "GB65ZZZZ60161331926819", []string{"IBAN_CODE:GB65ZZZZ60161331926819"}},
+		{"card glued after", "4111111111111111x", nil},
+		{"card after a time", "10:4111 1111 1111 1111", nil},
+		{"context word four words back", "order for the new 0412 345 678", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"context word cut by the window", "bar" + "code" + strings.Repeat(" ", 44) + "0412 345 678", []string{"PHONE_NUMBER:0412 345 678"}},
+		{"card after a colon", "card:4111 1111 1111 1111", []string{"CREDIT_CARD:4111 1111 1111 1111"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
@@ -288,4 +296,38 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestResolve checks the overlap rule on candidate spans directly: within
+// a group of overlapping candidates the longest wins, then the type that
+// comes first in AllTypes, then the leftmost; disjoint ones all stay.
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		in, want []span
+	}{
+		{"shorter first loses to a longer later one",
+			[]span{{IPAddress, 5, 10}, {PhoneNumber, 8, 20}}, []span{{PhoneNumber, 8, 20}}},
+		{"longer lower-priority type wins",
+			[]span{{EmailAddress, 0, 20}, {URL, 5, 20}}, []span{{EmailAddress, 0, 20}}},
+		{"a longer span wins wherever it starts",
+			[]span{{EmailAddress, 0, 12}, {URL, 10, 13}}, []span{{EmailAddress, 0, 12}}},
+		{"same length: type priority",
+			[]span{{PhoneNumber, 0, 10}, {CreditCard, 0, 10}}, []span{{CreditCard, 0, 10}}},
+		{"same start: the longer", []span{{USSSN, 4, 9}, {PhoneNumber, 4, 12}}, []span{{PhoneNumber, 4, 12}}},
+		{"same length and type: the leftmost",
+			[]span{{PhoneNumber, 5, 15}, {PhoneNumber, 0, 10}}, []span{{PhoneNumber, 0, 10}}},
+		{"loser's neighbour survives",
+			[]span{{PhoneNumber, 0, 6}, {URL, 4, 9}, {IPAddress, 8, 10}, {EmailAddress, 20, 25}},
+			[]span{{PhoneNumber, 0, 6}, {IPAddress, 8, 10}, {EmailAddress, 20, 25}}},
+		{"disjoint and touching", []span{{URL, 10, 20}, {EmailAddress, 0, 10}}, []span{{EmailAddress, 0, 10}, {URL, 10, 20}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := resolve(tt.in); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("resolve = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }
