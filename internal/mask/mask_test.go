@@ -304,7 +304,7 @@ func TestConcurrentUse(t *testing.T) {
 func TestResolve(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
+		name     string
 		in, want []span
 	}{
 		{"shorter first loses to a longer later one",
