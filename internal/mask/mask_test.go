@@ -147,6 +147,10 @@ func TestDetect(t *testing.T) {
 		{"context word four words back", "order for the new 0412 345 678", []string{"PHONE_NUMBER:0412 345 678"}},
 		{"context word cut by the window", "bar" + "code" + strings.Repeat(" ", 44) + "0412 345 678", []string{"PHONE_NUMBER:0412 345 678"}},
 		{"card after a colon", "card:4111 1111 1111 1111", []string{"CREDIT_CARD:4111 1111 1111 1111"}},
+		{"two ssns one separator", "536-22-1234;536-22-1234", []string{"US_SSN:536-22-1234", "US_SSN:536-22-1234"}},
+		{"two urls one space", "https://a.org https://b.org", []string{"URL:https://a.org", "URL:https://b.org"}},
+		{"url in angle brackets", "<https://x.org/a>", []string{"URL:https://x.org/a"}},
+		{"url then a C1 control", "https://x.org/a\u0080b", []string{"URL:https://x.org/a"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
