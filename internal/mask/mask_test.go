@@ -151,6 +151,11 @@ func TestDetect(t *testing.T) {
 		{"two urls one space", "https://a.org https://b.org", []string{"URL:https://a.org", "URL:https://b.org"}},
 		{"url in angle brackets", "<https://x.org/a>", []string{"URL:https://x.org/a"}},
 		{"url then a C1 control", "https://x.org/a\u0080b", []string{"URL:https://x.org/a"}},
+		{"url balanced parens then a closing one", "(https://x.org/a_(b))", []string{"URL:https://x.org/a_(b)"}},
+		{"url ipv6 literal", "http://[2001:db8::1]/a", []string{"URL:http://[2001:db8::1]/a"}},
+		{"url host starting with a hyphen", "http://-x.org", nil},
+		{"www then an empty label", "www..example.com", nil},
+		{"www host ending in a dot", "www.example./a", nil},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
