@@ -107,6 +107,7 @@ func TestRefreshReadsStoreSparingly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	clk.Advance(time.Hour) // late in the detector's life
 	for range 5 {
 		if _, _, err := d.Check(ctx, ipA); err != nil {
 			t.Fatal(err)
@@ -346,5 +347,39 @@ func TestTrackShardLRU(t *testing.T) {
 	if s.m[ipA] == nil || s.m[ipB] != nil || s.m[ipC] == nil {
 		t.Errorf("after touching A and adding C to a full shard: A %v, B %v, C %v; want B evicted",
 			s.m[ipA] != nil, s.m[ipB] != nil, s.m[ipC] != nil)
+	}
+}
+
+// Brute force is a resumed attack from the moment a block ends up to
+// ResumeWindow after it, both bounds included, and not after an Unblock
+// (which says the block was a mistake).
+func TestBruteForceResumeBounds(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		after   time.Duration // after the block's start
+		unblock bool
+		want    secevent.Severity
+	}{
+		{"at the block's end", time.Hour, false, secevent.Critical},
+		{"ResumeWindow after it", time.Hour + time.Hour, false, secevent.Critical},
+		{"a second later", 2*time.Hour + time.Second, false, secevent.High},
+		{"after an unblock", time.Hour, true, secevent.High},
+	} {
+		f := newFixture(t, func(c *Config) { c.AuthFailures = 100 })
+		f.observe(t, ipA, SignalAuthFailure, "", 1) // tracked
+		if err := f.d.Block(context.Background(), ipA, time.Hour, "r", "admin"); err != nil {
+			t.Fatal(err)
+		}
+		if c.unblock {
+			if err := f.d.Unblock(context.Background(), ipA, "admin"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.clock.Advance(c.after)
+		f.observe(t, ipA, SignalAuthFailure, "", 6)
+		if ev := f.events(secevent.BruteForce); len(ev) != 1 || ev[0].Severity != c.want {
+			t.Errorf("%s: brute_force events %+v, want one %v", c.name, ev, c.want)
+		}
 	}
 }
