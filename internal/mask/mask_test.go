@@ -156,6 +156,8 @@ func TestDetect(t *testing.T) {
 		{"url host starting with a hyphen", "http://-x.org", nil},
 		{"www then an empty label", "www..example.com", nil},
 		{"www host ending in a dot", "www.example./a", nil},
+		{"phone prefix of five digits and a block of six", "call 030123 456789", []string{"PHONE_NUMBER:030123 456789"}},
+		{"phone grouped unlike the country", "call 212 55501 23", nil},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
@@ -338,5 +340,26 @@ func TestResolve(t *testing.T) {
 				t.Errorf("resolve = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLooksLikeDate checks the date shortcut of the phone confirmation at
+// the edges of its fields and separators.
+func TestLooksLikeDate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"2024-03-15", true}, {"15.03.2024", true}, {"03/15/2024", true}, {"1900-1-1", true}, {"2099-12-31", true},
+		{"31.12.1900", true}, {"1.1.2099", true},
+		{"1899-12-31", false}, {"2100-01-01", false}, {"2024-13-15", false}, {"2024-00-15", false},
+		{"2024-03-32", false}, {"2024-03-00", false}, {"2024-03-015", false}, {"024-03-15", false},
+		{"2024-03.15", false}, {"2024 03 15", false}, {"2024/03/15", true}, {"15/03-2024", false},
+		{"15.03.20245", false}, {"2024-03", false}, {"1-2-3-2024", false}, {"13.13.2024", false},
+	} {
+		if got := looksLikeDate(c.s, digitGroups(c.s)); got != c.want {
+			t.Errorf("looksLikeDate(%q) = %v, want %v", c.s, got, c.want)
+		}
 	}
 }
