@@ -332,6 +332,31 @@ func TestCountsRollOffLate(t *testing.T) {
 	}
 }
 
+// TestCountsRollOffEarly is TestCountsRollOffLate for a subject first seen
+// in the detector's first second: its first buckets are numbered from the
+// time it was first seen, so its counts and score roll off as anyone's.
+func TestCountsRollOffEarly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	f.clock.Advance(500 * time.Millisecond)
+	suspects := func() int {
+		st, err := f.d.Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(st.Suspicious)
+	}
+	allow := f.d.cfg.AuthFailures
+	f.observe(t, ipA, SignalAuthFailure, "", allow)
+	f.observe(t, ipB, SignalAuthFailure, "", allow+1) // one point
+	f.clock.Advance(2 * f.d.cfg.SuspicionWindow)   // also two Windows
+	f.observe(t, ipA, SignalAuthFailure, "", allow)
+	f.observe(t, ipB, SignalRequest, "", 1)
+	if n := suspects(); n != 0 {
+		t.Errorf("%d suspects, want 0 (the first failures and the point rolled off)", n)
+	}
+}
+
 // The tracker's LRU: a subject looked up again moves to the front, so a
 // full shard evicts the least recently seen one.
 func TestTrackShardLRU(t *testing.T) {
