@@ -349,7 +349,7 @@ func TestCountsRollOffEarly(t *testing.T) {
 	allow := f.d.cfg.AuthFailures
 	f.observe(t, ipA, SignalAuthFailure, "", allow)
 	f.observe(t, ipB, SignalAuthFailure, "", allow+1) // one point
-	f.clock.Advance(2 * f.d.cfg.SuspicionWindow)   // also two Windows
+	f.clock.Advance(2 * f.d.cfg.SuspicionWindow)      // also two Windows
 	f.observe(t, ipA, SignalAuthFailure, "", allow)
 	f.observe(t, ipB, SignalRequest, "", 1)
 	if n := suspects(); n != 0 {
