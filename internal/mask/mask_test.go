@@ -159,6 +159,7 @@ func TestDetect(t *testing.T) {
 		{"phone prefix of five digits and a block of six", "call 030123 456789", []string{"PHONE_NUMBER:030123 456789"}},
 		{"phone grouped unlike the country", "call 212 55501 23", nil},
 		{"phone prefix of two digits and a block of six", "call 022 11234567", []string{"PHONE_NUMBER:022 11234567"}},
+		{"phone with its country code, no plus", "call 49 30 12345678", []string{"PHONE_NUMBER:49 30 12345678"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
