@@ -211,6 +211,7 @@ func testPredictions(t *testing.T, st *Store) {
 	if len(left) != 1 || left[0].ID != recs[6].ID {
 		t.Errorf("left %d records, want only the newest", len(left))
 	}
+	testPredictionEdges(t, st)
 }
 
 // term returns a distinct TermSize-byte test term.

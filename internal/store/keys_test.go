@@ -97,4 +97,5 @@ func testKeys(t *testing.T, st *Store) {
 	if err != nil || len(keys) != 3 {
 		t.Errorf("ListKeys = %d keys, %v; want 3", len(keys), err)
 	}
+	testKeyEdges(t, st)
 }

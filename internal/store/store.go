@@ -165,6 +165,9 @@ func openSQLite(path string, opt Options) (*Store, error) {
 		n = 4
 	}
 	r.SetMaxOpenConns(n)
+	// Keep them all: a reopened connection reads the schema, prepares its
+	// statements and maps the file again (database/sql keeps 2 by default).
+	r.SetMaxIdleConns(n)
 	// Create the file with owner-only permissions before the driver does.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the database path is operator configuration
 	if err != nil {

@@ -182,3 +182,31 @@ func TestSQLiteConnectionSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteReadersStayOpen: the read connections used in a burst stay
+// open afterwards, so the next burst does not reopen (and re-map) them.
+func TestSQLiteReadersStayOpen(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), "", t.TempDir(), Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var held []*sql.Conn
+	for range 4 {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.r.Stats(); st.OpenConnections != 4 || st.MaxIdleClosed != 0 {
+		t.Errorf("after a burst of 4: %d reader connections open, %d closed as surplus idle; want 4 and 0", st.OpenConnections, st.MaxIdleClosed)
+	}
+}
