@@ -78,7 +78,7 @@ func labThrRules() []labThrRule {
 	if os.Getenv("LAB_BW") != "" {
 		rules := []labThrRule{{"tuned", tuneThreshold}}
 		for _, bw := range labFloats("LAB_BW", "") {
-			rules = append(rules, labThrRule{fmt.Sprintf("sm%.2f", bw), func(p []float64, y []bool) float64 { return labSmoothThresholdBW(p, y, bw) }})
+			rules = append(rules, labThrRule{fmt.Sprintf("sm%.2f", bw), func(p []float64, y []bool) float64 { return tuneThresholdSmooth(p, y, bw) }})
 		}
 		return rules
 	}
@@ -229,45 +229,8 @@ func labBagThreshold(p []float64, y []bool, b int) float64 {
 	return sum / float64(b)
 }
 
-// labSmoothThreshold maximises F1 over a grid of 200 thresholds in logit
-// space, where each count is smoothed: an example counts as accepted with
-// probability σ((logit p − logit t)/0.25) instead of 0 or 1.
-func labSmoothThreshold(p []float64, y []bool) float64 { return labSmoothThresholdBW(p, y, 0.25) }
-
-func labSmoothThresholdBW(p []float64, y []bool, bw float64) float64 {
-	pos := 0
-	for _, t := range y {
-		if t {
-			pos++
-		}
-	}
-	if pos == 0 {
-		return 0.5
-	}
-	lp := make([]float64, len(p))
-	for i := range p {
-		lp[i] = logit(p[i])
-	}
-	sorted := slices.Clone(lp)
-	sort.Float64s(sorted)
-	best, bestT := -1.0, 0.5
-	for g := 0; g < 200; g++ {
-		lt := -7 + 7*float64(g)/200 // thresholds from 0.0009 to 0.5
-		var tp, acc float64
-		for i, z := range lp {
-			a := sigmoid((z - lt) / bw)
-			acc += a
-			if y[i] {
-				tp += a
-			}
-		}
-		if f := 2 * tp / (acc + float64(pos)); f > best {
-			best, bestT = f, sigmoid(lt)
-		}
-	}
-	_ = sorted
-	return bestT
-}
+// labSmoothThreshold is the trainer's smoothed threshold at bandwidth 0.25.
+func labSmoothThreshold(p []float64, y []bool) float64 { return tuneThresholdSmooth(p, y, 0.25) }
 
 // TestLabStack: a second stage per GoEmotions label, a logistic regression
 // on all the first stage's logits (LAB_MODELS[0]) with an L2 penalty
@@ -282,12 +245,11 @@ func TestLabStack(t *testing.T) {
 	d := loadRepoData(t)
 	z := labLogits(m, d.Dev)
 	h := m.h
-	nl, ne := len(h.Labels), len(h.EkmanLabels)
+	nl := len(h.Labels)
 	truth := make([][]bool, len(d.Dev))
 	for i, ex := range d.Dev {
 		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
 	}
-	_ = ne
 	reps := int(labFloats("LAB_REPS", "1")[0])
 	for _, lambda := range labFloats("LAB_LAMBDA", "1e9,1000,300,100,30,10") {
 		c := newCounts(nl)
@@ -301,7 +263,7 @@ func TestLabStack(t *testing.T) {
 			// The trainer's pipeline on the same split, for reference.
 			thrFn := tuneThreshold
 			if bw := labFloats("LAB_BW", "0")[0]; bw > 0 {
-				thrFn = func(p []float64, y []bool) float64 { return labSmoothThresholdBW(p, y, bw) }
+				thrFn = func(p []float64, y []bool) float64 { return tuneThresholdSmooth(p, y, bw) }
 			}
 			cal, bth := labFit(z, truth, fit, 0, nl, thrFn)
 			bp := make([]float64, nl)
@@ -323,7 +285,7 @@ func TestLabStack(t *testing.T) {
 			for i := range z {
 				sz[i] = make([]float64, nl)
 				for l := 0; l < nl; l++ {
-					sz[i][l] = logit(labStackProb(ws[l], z[i]))
+					sz[i][l] = logit(stackProb(ws[l], z[i]))
 				}
 			}
 			scal, th := labFit(sz, truth, fit, 0, nl, thrFn)
@@ -347,107 +309,14 @@ func TestLabStack(t *testing.T) {
 	}
 }
 
-// labStackProb: w[0] bias, w[1+o] coefficient of logit o.
-func labStackProb(w, z []float64) float64 {
-	s := w[0]
-	for o, v := range z {
-		s += w[1+o] * v
-	}
-	return sigmoid(s)
-}
-
-// labFitStack fits the stacker of label l by Newton's method.
+// labFitStack fits the stacker of label l on the dev rows given
+// (stackFit, which the trainer uses).
 func labFitStack(z [][]float64, truth [][]bool, rows []int, l int, lambda float64) []float64 {
-	no := len(z[0])
-	np := no + 1
-	w := make([]float64, np)
-	w[1+l] = 1
-	pen := func(j int) float64 {
-		if j == 0 || j == 1+l {
-			return 1e-6
-		}
-		return lambda
+	zs, ys := make([][]float64, len(rows)), make([]bool, len(rows))
+	for k, i := range rows {
+		zs[k], ys[k] = z[i], truth[i][l]
 	}
-	x := make([]float64, np)
-	for it := 0; it < 25; it++ {
-		g := make([]float64, np)
-		H := make([]float64, np*np)
-		for _, i := range rows {
-			x[0] = 1
-			copy(x[1:], z[i])
-			p := labStackProb(w, z[i])
-			r := p
-			if truth[i][l] {
-				r = p - 1
-			}
-			s := p * (1 - p)
-			for a := 0; a < np; a++ {
-				g[a] += r * x[a]
-				for b := 0; b <= a; b++ {
-					H[a*np+b] += s * x[a] * x[b]
-				}
-			}
-		}
-		for a := 0; a < np; a++ {
-			for b := 0; b < a; b++ {
-				H[b*np+a] = H[a*np+b]
-			}
-			prior := 0.0
-			if a == 1+l {
-				prior = 1
-			}
-			g[a] += pen(a) * (w[a] - prior) * 0
-			if a != 0 && a != 1+l {
-				g[a] += pen(a) * w[a]
-			}
-			H[a*np+a] += pen(a)
-		}
-		step := labSolve(H, g, np)
-		delta := 0.0
-		for a := range w {
-			w[a] -= step[a]
-			delta = max(delta, math.Abs(step[a]))
-		}
-		if delta < 1e-6 {
-			break
-		}
-	}
-	return w
-}
-
-// labSolve solves H x = g (symmetric positive definite) by Cholesky.
-func labSolve(H, g []float64, n int) []float64 {
-	L := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j <= i; j++ {
-			s := H[i*n+j]
-			for k := 0; k < j; k++ {
-				s -= L[i*n+k] * L[j*n+k]
-			}
-			if i == j {
-				L[i*n+i] = math.Sqrt(max(s, 1e-12))
-			} else {
-				L[i*n+j] = s / L[j*n+j]
-			}
-		}
-	}
-	y := make([]float64, n)
-	for i := 0; i < n; i++ {
-		s := g[i]
-		for k := 0; k < i; k++ {
-			s -= L[i*n+k] * y[k]
-		}
-		y[i] = s / L[i*n+i]
-	}
-	x := make([]float64, n)
-	for i := n - 1; i >= 0; i-- {
-		s := y[i]
-		for k := i + 1; k < n; k++ {
-			s -= L[k*n+i] * x[k]
-		}
-		x[i] = s / L[i*n+i]
-	}
-	return x
+	return stackFit(zs, ys, l, lambda)
 }
 
 // labRandFold is a random half split (repetition rep) of n rows.

@@ -307,29 +307,32 @@ func TestCountsRollOffLate(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	f.clock.Advance(1000*time.Hour + 7*time.Second)
-	suspects := func() int {
-		st, err := f.d.Status(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(st.Suspicious)
-	}
 	allow := f.d.cfg.AuthFailures
 	f.observe(t, ipA, SignalAuthFailure, "", allow) // within the allowance
 	f.clock.Advance(2 * f.d.cfg.Window)             // the ring spans 7/6 of a Window
 	f.observe(t, ipA, SignalAuthFailure, "", allow)
-	if n := suspects(); n != 0 {
+	if n := f.suspects(t); n != 0 {
 		t.Fatalf("%d suspects after two windows each within the allowance, want 0", n)
 	}
 	f.observe(t, ipB, SignalAuthFailure, "", allow+1) // one point
-	if n := suspects(); n != 1 {
+	if n := f.suspects(t); n != 1 {
 		t.Fatalf("%d suspects after one excess failure, want 1", n)
 	}
 	f.clock.Advance(2 * f.d.cfg.SuspicionWindow)
 	f.observe(t, ipB, SignalRequest, "", 1) // seen again: its state advances
-	if n := suspects(); n != 0 {
+	if n := f.suspects(t); n != 0 {
 		t.Errorf("%d suspects a SuspicionWindow later, want 0 (score rolled off)", n)
 	}
+}
+
+// suspects returns how many clients the detector lists as suspicious.
+func (f *fixture) suspects(t *testing.T) int {
+	t.Helper()
+	st, err := f.d.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(st.Suspicious)
 }
 
 // TestCountsRollOffEarly is TestCountsRollOffLate for a subject first seen
@@ -339,20 +342,13 @@ func TestCountsRollOffEarly(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	f.clock.Advance(500 * time.Millisecond)
-	suspects := func() int {
-		st, err := f.d.Status(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(st.Suspicious)
-	}
 	allow := f.d.cfg.AuthFailures
 	f.observe(t, ipA, SignalAuthFailure, "", allow)
 	f.observe(t, ipB, SignalAuthFailure, "", allow+1) // one point
 	f.clock.Advance(2 * f.d.cfg.SuspicionWindow)      // also two Windows
 	f.observe(t, ipA, SignalAuthFailure, "", allow)
 	f.observe(t, ipB, SignalRequest, "", 1)
-	if n := suspects(); n != 0 {
+	if n := f.suspects(t); n != 0 {
 		t.Errorf("%d suspects, want 0 (the first failures and the point rolled off)", n)
 	}
 }
