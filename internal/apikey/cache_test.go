@@ -157,3 +157,21 @@ func TestCacheReturnsCopies(t *testing.T) {
 		t.Errorf("caller's changes leaked into the cache: %+v, %v", k2, err)
 	}
 }
+
+// A zero CacheTTL means the default, not "no cache".
+func TestCacheDefaultTTL(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Config{})
+	plain, _ := f.create(t)
+	for range 10 {
+		mustDo(t, f.auth(t, plain))
+	}
+	if got := f.store.Calls("KeyByHash"); got != 1 {
+		t.Errorf("KeyByHash calls for 10 authentications with the default TTL = %d, want 1", got)
+	}
+	f.clock.Advance(DefaultCacheTTL)
+	mustDo(t, f.auth(t, plain))
+	if got := f.store.Calls("KeyByHash"); got != 2 {
+		t.Errorf("KeyByHash calls after DefaultCacheTTL = %d, want 2", got)
+	}
+}
