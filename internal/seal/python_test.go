@@ -141,6 +141,22 @@ func TestPythonAgreesOnTime(t *testing.T) {
 			t.Errorf("ttl %d now ts%+d: python ok=%v, go ok=%v (%v)", c.ttl, c.now-ts, pyOK, goOK, err)
 		}
 	}
+	// Clocks before 1970 (and at 0), which take their own branch here.
+	type early struct{ ts, now int64 }
+	earlies := []early{{0, -10}, {50, -10}, {51, -10}, {0, -60}, {0, -61}, {1, -60}, {0, -100}, {60, 0}, {61, 0}}
+	ops = ops[:0]
+	toks := make([]string, len(earlies))
+	for i, e := range earlies {
+		toks[i], _ = k.EncryptAt([]byte("x"), time.Unix(e.ts, 0))
+		ops = append(ops, pyOp{Op: "decrypt", Keys: []string{key}, Token: toks[i], TTL: ttlSeconds(3600), At: e.now})
+	}
+	for i, r := range runPython(t, ops) {
+		e := earlies[i]
+		_, err := k.DecryptAt(toks[i], time.Hour, time.Unix(e.now, 0))
+		if pyOK, goOK := r.Error == "", err == nil; pyOK != goOK {
+			t.Errorf("token at %d, clock at %d: python ok=%v, go ok=%v (%v)", e.ts, e.now, pyOK, goOK, err)
+		}
+	}
 }
 
 // TestRotateInterop: Python's MultiFernet.rotate output opens here and ours
