@@ -159,6 +159,15 @@ func halfRate(x *measurement) string {
 	return strconv.FormatFloat(x.Half.Rate, 'f', 0, 64)
 }
 
+// halfServer is the p99 samo's access log gives for the half-rate phase
+// (serverSide); the bare server keeps no access log.
+func halfServer(x *measurement) string {
+	if x.HalfServer == nil {
+		return "—"
+	}
+	return ms(x.HalfServer.P99)
+}
+
 func halfLat(x *measurement) string {
 	if x.Half == nil {
 		return "-"
@@ -175,12 +184,12 @@ func (r *report) loadMarkdown() string {
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadAvg)
 	fmt.Fprintf(&b, "Pinning: %s. Each scenario has its own fresh server; after a %v closed-loop warm-up each, the scenarios take turns in %d rounds of %v closed loop on %d keep-alive connections (maximum throughput: the best round; CPU per request: all rounds), then each runs %v at a fixed rate of half its maximum (latency measured from each request's due time, so queueing counts).\n\n",
 		m.Pinning, m.Warmup, m.Rounds, m.Duration, m.Conns, m.Duration)
-	b.WriteString("| # | Scenario | Route | Max req/s | × bare | p50 / p99 at max | Half rate req/s | p50 / p99 at half rate | Server CPU / request | Server cores used | Peak RSS (mapped files at end) |\n")
-	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| # | Scenario | Route | Max req/s | × bare | p50 / p99 at max | Half rate req/s | p50 / p99 at half rate | p99 at half rate, server-side | Server CPU / request | Server cores used | Peak RSS (mapped files at end) |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for i, x := range r.Load {
-		fmt.Fprintf(&b, "| %d | %s | `%s` | %.0f | %s | %s / %s | %s | %s | %s | %.2f | %s |\n", i+1, x.Title, x.Route,
+		fmt.Fprintf(&b, "| %d | %s | `%s` | %.0f | %s | %s / %s | %s | %s | %s | %s | %.2f | %s |\n", i+1, x.Title, x.Route,
 			x.Max.Throughput, pct(r.ratio(x)), ms(x.Max.Latency.P50), ms(x.Max.Latency.P99), halfRate(x),
-			strings.Replace(halfLat(x), "/", " / ", 1), usec(x.CPUPerRequest()), x.CPUCores(), peakRSS(x))
+			strings.Replace(halfLat(x), "/", " / ", 1), halfServer(x), usec(x.CPUPerRequest()), x.CPUCores(), peakRSS(x))
 	}
 	if ts := r.targets(); len(ts) > 0 {
 		b.WriteString("\n| Target | Measured | Met |\n|---|---|---|\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,5 +176,34 @@ func TestRewriteFileKeepsHandWrittenText(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "no markers\n" {
 		t.Errorf("file changed despite the error: %q", b)
+	}
+}
+
+func TestParseServerSide(t *testing.T) {
+	var log strings.Builder
+	log.WriteString(`{"msg":"listening","addr":"127.0.0.1:1"}` + "\n")
+	log.WriteString("not json\n")
+	log.WriteString(`{"msg":"security event","duration_ms":999}` + "\n") // not an access-log line
+	for i := 1; i <= 100; i++ {
+		fmt.Fprintf(&log, `{"msg":"request","route":"x","duration_ms":%d.5}`+"\n", i)
+	}
+	got, err := parseServerSide(strings.NewReader(log.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	want := serverSide{Requests: 100, P50: ms(51.5), P99: ms(100.5), Max: ms(100.5)}
+	if got != want {
+		t.Errorf("parseServerSide = %+v, want %+v", got, want)
+	}
+	if got, _ := parseServerSide(strings.NewReader(`{"msg":"listening"}`)); got.Requests != 0 {
+		t.Errorf("no access-log lines: %+v, want zero", got)
+	}
+	r := &report{Load: []*measurement{{ID: "chain", Title: "chain", Route: "GET /x", Max: result(1000, time.Millisecond),
+		Half: result(500, time.Millisecond), HalfServer: &want}, {ID: "bare", Title: "bare", Route: "POST /y",
+		Max: result(2000, time.Millisecond), Half: result(1000, time.Millisecond)}}}
+	md := r.loadMarkdown()
+	if !strings.Contains(md, "| 0.25 ms / 1.00 ms | 100.50 ms |") || !strings.Contains(md, "| 0.25 ms / 1.00 ms | — |") {
+		t.Errorf("table lacks the server-side column:\n%s", md)
 	}
 }

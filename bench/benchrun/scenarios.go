@@ -63,6 +63,7 @@ type measurement struct {
 	ID, Title, Route string
 	Max              *httpload.Result // closed loop
 	Half             *httpload.Result // fixed rate at half of Max.Throughput
+	HalfServer       *serverSide      // the same requests as samo's access log timed them
 	CPU              time.Duration    // server CPU over every closed-loop round
 	CPUElapsed       time.Duration    // wall time of those rounds
 	PeakRSS          int64            // server high-water RSS at the end
@@ -368,11 +369,20 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 	for i, r := range rs {
 		r.m.cpuRequests = reqs[i]
 		r.cfg.Rate = r.m.Max.Throughput / 2
+		logAt := logSize(r.s.log)
 		res, err := httpload.Run(ctx, r.cfg)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "half %-10s %8.0f req/s  p50 %-10v p99 %-10v\n", r.m.ID, r.cfg.Rate, res.Latency.P50, res.Latency.P99)
+		fmt.Fprintf(log, "half %-10s %8.0f req/s  p50 %-10v p99 %-10v max %-10v", r.m.ID, r.cfg.Rate, res.Latency.P50, res.Latency.P99, res.Latency.Max)
+		// samo's log writer writes a line as soon as no other write is in
+		// progress; a moment's wait lets the phase's last lines land.
+		time.Sleep(200 * time.Millisecond)
+		if ss, err := readServerSide(r.s.log, logAt); err == nil && ss.Requests > 0 {
+			r.m.HalfServer = &ss
+			fmt.Fprintf(log, "  server-side p50 %-10v p99 %-10v max %v", ss.P50, ss.P99, ss.Max)
+		}
+		fmt.Fprintln(log)
 		if err := checkOK(res); err != nil {
 			return out, fmt.Errorf("%s: %w (see %s)", r.m.ID, err, r.s.log)
 		}

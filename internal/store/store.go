@@ -133,13 +133,6 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 	return s, nil
 }
 
-// sqliteReaderMmap makes the read connections read the database file
-// through a memory map of up to 1 GiB (address space; the pages read become
-// resident, and they are the kernel's page cache, shared and reclaimable)
-// instead of a read system call and a copy per page. The writer does not
-// map the file: what it reads stays in its page cache.
-const sqliteReaderMmap = "&_pragma=mmap_size(1073741824)"
-
 // sqliteWriterCache gives the writer a 16 MiB page cache (the default is
 // 2 MiB) for the pages it changes and the WAL frames it reads back, so that
 // a large store's inserts, spread over many index pages, stay in memory.
@@ -155,7 +148,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+sqliteReaderMmap+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -165,8 +158,8 @@ func openSQLite(path string, opt Options) (*Store, error) {
 		n = 4
 	}
 	r.SetMaxOpenConns(n)
-	// Keep them all: a reopened connection reads the schema, prepares its
-	// statements and maps the file again (database/sql keeps 2 by default).
+	// Keep them all: a reopened connection reads the schema and prepares
+	// its statements again (database/sql keeps 2 by default).
 	r.SetMaxIdleConns(n)
 	// Create the file with owner-only permissions before the driver does.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the database path is operator configuration

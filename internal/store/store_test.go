@@ -150,7 +150,8 @@ func TestTimeRoundTrip(t *testing.T) {
 
 // TestSQLiteConnectionSettings reads back the settings every SQLite
 // connection must run with: durability (WAL, synchronous=FULL), the reader
-// connections' read-only mode, the memory map and the writer's page cache.
+// connections' read-only mode, no memory map (docs/storage.md, "Searching
+// while predictions are written") and the writer's page cache.
 func TestSQLiteConnectionSettings(t *testing.T) {
 	t.Parallel()
 	s := backend(t, "sqlite")
@@ -173,7 +174,7 @@ func TestSQLiteConnectionSettings(t *testing.T) {
 		{"writer", s.w, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "0",
 			"mmap_size": "0", "cache_size": "-16384", "foreign_keys": "1"}},
 		{"reader", s.r, map[string]string{"journal_mode": "wal", "synchronous": "2", "query_only": "1",
-			"mmap_size": "1073741824", "foreign_keys": "1"}},
+			"mmap_size": "0", "foreign_keys": "1"}},
 	} {
 		for name, want := range c.want {
 			if got := pragma(c.db, name); got != want {
@@ -184,7 +185,7 @@ func TestSQLiteConnectionSettings(t *testing.T) {
 }
 
 // TestSQLiteReadersStayOpen: the read connections used in a burst stay
-// open afterwards, so the next burst does not reopen (and re-map) them.
+// open afterwards, so the next burst does not reopen them.
 func TestSQLiteReadersStayOpen(t *testing.T) {
 	t.Parallel()
 	s, err := Open(context.Background(), "", t.TempDir(), Options{MaxConns: 4})
