@@ -9,7 +9,8 @@
 # Results go to mutate-out/<package>.json; scripts/mutreport turns them
 # into the table of docs/testing.md.
 #
-#   MUTATE_PACKAGES   packages to run (default: the security core below)
+#   MUTATE_PACKAGES   packages to run (default: the security core below;
+#                     "./internal/x" and "internal/x" are the same)
 #   MUTATE_WORKERS    parallel mutants (default 1: the runs are CPU heavy)
 #   MUTATE_TIMEOUT    gremlins --timeout-coefficient (default 10)
 #   MUTATE_DRY=1      gremlins --dry-run: coverage only, no mutant is tested
@@ -36,12 +37,23 @@ cd "$(dirname "$0")/.."
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"
 pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/prediction internal/store}"
 
-# scope sets, for package $1, the files gremlins leaves out (exclude, a
-# regexp for gremlins -E, matched against file paths relative to the
-# package directory) and the tests each mutant runs (run, a go test -run
+# parts lists the runs of package $1: the package itself, or, for a
+# package run in parts, "package:part" for each (results in
+# mutate-out/<package>.<part>.json, which scripts/mutreport adds up).
+parts() {
+	case "$1" in
+	internal/seal) echo internal/seal:fernet internal/seal:rest ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# scope sets, for run $1 (package or package:part), the files gremlins
+# leaves out (exclude, a regexp for gremlins -E, matched against file
+# paths relative to the package directory), the tests each mutant runs
+# (run, a go test -run pattern) and those it skips (skip, a -skip
 # pattern). docs/testing.md gives the reason for each.
 scope() {
-	exclude='' run=''
+	exclude='' run='' skip=''
 	case "$1" in
 	# Test helpers (conformance suites) are test code, not checks.
 	internal/ratelimit) exclude='^ratelimittest/' ;;
@@ -58,22 +70,36 @@ scope() {
 	internal/store)
 		exclude='^(backup|errors|events|feedback_metrics|idempotency|incidents|ipblocks|keyaddrs|keyring|migrate|outbox|postgres|refresh|reports|sealed|stmtcache|store|users)\.go$'
 		run='^TestConformance$/^[a-z]+$/^(predictions|large_group|keys|pages)$' ;;
+	# Two parts, because the Python interoperability tests take seconds
+	# per mutant: the Fernet code with every test, Python included; the
+	# other files with those five tests skipped (which can only lower the
+	# kill count).
+	internal/seal:fernet) exclude='^(keyring|masterkey|seal|stream|update|wrap)\.go$' ;;
+	internal/seal:rest)
+		exclude='^(fernet|multifernet|legacy)\.go$'
+		skip='^(TestPythonDecryptsGo|TestGoDecryptsPython|TestPythonAgreesOnTime|TestRotateInterop|TestLegacyFromPython)$' ;;
 	esac
 }
 
 mkdir -p mutate-out
 for p in $pkgs; do
-	out="mutate-out/$(echo "$p" | tr / _).json"
-	scope "$p"
-	echo "mutate: $p${exclude:+ (leaving out $exclude)}${run:+ (tests $run)}"
-	args=()
-	[ -n "$exclude" ] && args+=(-E "$exclude")
-	# shellcheck disable=SC2086
-	GOFLAGS="$GOFLAGS${run:+ -run=$run}" $GREMLINS unleash --workers "${MUTATE_WORKERS:-1}" \
-		--timeout-coefficient "${MUTATE_TIMEOUT:-10}" ${MUTATE_DRY:+--dry-run} "${args[@]}" -o "$out" "./$p" >"${out%.json}.log" 2>&1 ||
-		{ echo "mutate: gremlins failed on $p (see ${out%.json}.log)" >&2; exit 1; }
-	# gremlins counts a mutant that does not compile as KILLED; recount.
-	[ -n "${MUTATE_DRY:-}" ] || go run ./scripts/mutviable -pkg "$p" "$out" >>"${out%.json}.log"
-	tail -n 3 "${out%.json}.log"
+	p="${p#./}"
+	base="mutate-out/$(echo "$p" | tr / _)"
+	rm -f "$base.json" "$base".*.json # a run's results replace all the earlier ones
+	for part in $(parts "$p"); do
+		name="${part#"$p"}"
+		out="$base${name:+.${name#:}}.json"
+		scope "$part"
+		echo "mutate: $part${exclude:+ (leaving out $exclude)}${run:+ (tests $run)}${skip:+ (skipping $skip)}"
+		args=()
+		[ -n "$exclude" ] && args+=(-E "$exclude")
+		# shellcheck disable=SC2086
+		GOFLAGS="$GOFLAGS${run:+ -run=$run}${skip:+ -skip=$skip}" $GREMLINS unleash --workers "${MUTATE_WORKERS:-1}" \
+			--timeout-coefficient "${MUTATE_TIMEOUT:-10}" ${MUTATE_DRY:+--dry-run} "${args[@]}" -o "$out" "./$p" >"${out%.json}.log" 2>&1 ||
+			{ echo "mutate: gremlins failed on $part (see ${out%.json}.log)" >&2; exit 1; }
+		# gremlins counts a mutant that does not compile as KILLED; recount.
+		[ -n "${MUTATE_DRY:-}" ] || go run ./scripts/mutviable -pkg "$p" "$out" >>"${out%.json}.log"
+		tail -n 3 "${out%.json}.log"
+	done
 done
 go run ./scripts/mutreport -check mutate-out/*.json

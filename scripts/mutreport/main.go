@@ -14,6 +14,10 @@
 // only; its efficacy shows as "not run". Lived and not-covered mutants are
 // listed under the table by file and line. With -check it exits 1 when a
 // package is below 90 % efficacy or 90 % coverage, or was not run.
+//
+// A package run in parts (mutate-out/<package>.<part>.json, as
+// scripts/mutate.sh does for internal/seal) gives one row: the parts'
+// counts and run times are added, and the row is dated by the last part.
 package main
 
 import (
@@ -91,6 +95,9 @@ func load(path string) (row, error) {
 		return row{}, fmt.Errorf("%s: %w", path, err)
 	}
 	name := strings.TrimSuffix(filepath.Base(path), ".json")
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[:i] // a part of a package's run
+	}
 	r := row{pkg: strings.ReplaceAll(name, "_", "/"), elapsed: res.Elapsed}
 	if fi, err := os.Stat(path); err == nil {
 		r.measured = fi.ModTime().UTC()
@@ -119,6 +126,37 @@ func load(path string) (row, error) {
 	slices.Sort(r.lives)
 	slices.Sort(r.notCovered)
 	return r, nil
+}
+
+// merge adds up the rows of the same package (the parts of one run), in
+// the order of their first appearance.
+func merge(rows []row) []row {
+	var out []row
+	at := map[string]int{}
+	for _, r := range rows {
+		i, seen := at[r.pkg]
+		if !seen {
+			at[r.pkg] = len(out)
+			out = append(out, r)
+			continue
+		}
+		m := &out[i]
+		m.killed += r.killed
+		m.lived += r.lived
+		m.uncovered += r.uncovered
+		m.timedOut += r.timedOut
+		m.runnable += r.runnable
+		m.others += r.others
+		m.elapsed += r.elapsed
+		if r.measured.After(m.measured) {
+			m.measured = r.measured
+		}
+		m.lives = append(m.lives, r.lives...)
+		m.notCovered = append(m.notCovered, r.notCovered...)
+		slices.Sort(m.lives)
+		slices.Sort(m.notCovered)
+	}
+	return out
 }
 
 func table(w io.Writer, rows []row) {
@@ -177,6 +215,7 @@ func main() {
 		}
 		rows = append(rows, r)
 	}
+	rows = merge(rows)
 	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.pkg, b.pkg) })
 	var body bytes.Buffer
 	table(&body, rows)

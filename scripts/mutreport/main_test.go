@@ -68,3 +68,51 @@ func TestDryRunRow(t *testing.T) {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+// TestParts: the parts of one package's run (internal_seal.a.json and
+// internal_seal.b.json) give one row with their counts added.
+func TestParts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var rows []row
+	for _, p := range []string{
+		write("internal_seal.fernet.json", `{"files":[{"file_name":"fernet.go","mutations":[
+			{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":1,"column":2},
+			{"type":"CONDITIONALS_BOUNDARY","status":"LIVED","line":9,"column":4}]}],"elapsed_time":60}`),
+		write("internal_seal.rest.json", `{"files":[{"file_name":"seal.go","mutations":[
+			{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":1,"column":2},
+			{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":2,"column":2},
+			{"type":"ARITHMETIC_BASE","status":"NOT COVERED","line":3,"column":5},
+			{"type":"CONDITIONALS_NEGATION","status":"TIMED OUT","line":4,"column":2}]}],"elapsed_time":120}`),
+		write("internal_auth.json", `{"files":[{"file_name":"auth.go","mutations":[
+			{"type":"CONDITIONALS_NEGATION","status":"KILLED","line":1,"column":2}]}],"elapsed_time":60}`),
+	} {
+		r, err := load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	rows = merge(rows)
+	if len(rows) != 2 {
+		t.Fatalf("merge gave %d rows, want 2: %+v", len(rows), rows)
+	}
+	var b strings.Builder
+	table(&b, rows)
+	for _, w := range []string{
+		"| `internal/seal` | 3 | 1 | 1 | 1 | 0 | 75.0 % | 80.0 % | 3 min | ",
+		"| `internal/auth` | 1 | 0 | 0 | 0 | 0 | 100.0 % | 100.0 % | 1 min | ",
+		"lived: `internal/seal/fernet.go:9:4 CONDITIONALS_BOUNDARY`",
+		"not covered: `internal/seal/seal.go:3:5 ARITHMETIC_BASE`",
+	} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, b.String())
+		}
+	}
+}
