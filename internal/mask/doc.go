@@ -100,7 +100,9 @@
 // it. Confirming phone candidates with libphonenumber is by far the most
 // expensive step, so cheap checks run first: candidate shape, context
 // words, dates, possible number lengths per region, and candidates lying
-// inside another detector's span are skipped.
+// inside a span that wins among the other detectors' are skipped (one
+// inside a span that loses, say an email address inside a longer URL, is
+// still confirmed and masked).
 //
 // A Masker holds only configuration fixed by NewMasker and is safe for
 // concurrent use.

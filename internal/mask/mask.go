@@ -208,8 +208,11 @@ func (m *Masker) detect(text string) []span {
 		c = findIPs(text, c)
 	}
 	if m.enabled[typeIndex(PhoneNumber)] {
-		slices.SortFunc(c, func(a, b span) int { return a.start - b.start })
-		c = findPhones(text, m.regions, c, c)
+		// Phone candidates inside a span that wins among the other
+		// detectors' are not confirmed (they lose to it); inside a span
+		// that loses, they are, since they may be all that is left to mask.
+		won := resolve(slices.Clone(c))
+		c = findPhones(text, m.regions, won, c)
 	}
 	return resolve(c)
 }

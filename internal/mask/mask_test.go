@@ -160,6 +160,11 @@ func TestDetect(t *testing.T) {
 		{"phone grouped unlike the country", "call 212 55501 23", nil},
 		{"phone prefix of two digits and a block of six", "call 022 11234567", []string{"PHONE_NUMBER:022 11234567"}},
 		{"phone with its country code, no plus", "call 49 30 12345678", []string{"PHONE_NUMBER:49 30 12345678"}},
+		{"phone country code, then grouped as the national format without its trunk prefix", "call 49 900 1 234567", []string{"PHONE_NUMBER:49 900 1 234567"}},
+		{"phone trunk prefix the national format leaves out", "call 01800 12 3456", []string{"PHONE_NUMBER:01800 12 3456"}},
+		{"phone country code glued to the trunk prefix", "call 4901512 3456789", nil},
+		{"phone inside an email that loses to a longer url", "212-555-0123-+www.ex.co@ex.co/" + strings.Repeat("a", 40),
+			[]string{"PHONE_NUMBER:212-555-0123", "URL:www.ex.co@ex.co/" + strings.Repeat("a", 40)}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {

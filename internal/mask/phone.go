@@ -124,11 +124,11 @@ func (r *phoneRegion) plausible(digits string) bool {
 }
 
 // findPhones appends a span for every phone number confirmed in text.
-// others holds the spans other detectors found, sorted by start; a phone
-// candidate inside one of them is not confirmed, since it would lose the
-// overlap anyway (unless that span itself lost to a third, longer one, a
-// case rare enough to trade for skipping the expensive confirmation of
-// every card, IBAN and IP address digit run).
+// others holds the spans that won among the other detectors' (sorted,
+// disjoint); a phone candidate inside one is not confirmed, since it
+// would lose the overlap anyway (unless a confirmed phone number longer
+// than that span beats it: rare enough to trade for skipping the costly
+// confirmation of every card, IBAN and IP address digit run).
 func findPhones(text string, regions []phoneRegion, others []span, out []span) []span {
 	k, coveredTo := 0, -1
 	for i := 0; i < len(text); i++ {
