@@ -46,11 +46,13 @@ import (
 // GoEmotions outputs or the threshold smoothing (train.stack_lambda,
 // train.threshold_bandwidth), which older builds do not know. A file is
 // written with the lowest version that holds it (3 without those fields,
-// so the default model is unchanged). Version 1
+// so version 3 models stay byte for byte what they were). Version 5 has
+// the same layout too; its header records that the weights were trained
+// on train + dev (train.dev_in_train). Version 1
 // files (no word vectors, no negation, no primary rule), version 2 files
-// (no lexicon) and version 3 files are still read.
+// (no lexicon), version 3 and version 4 files are still read.
 const (
-	formatVersion    = 4
+	formatVersion    = 5
 	minFormatVersion = 1
 	flagGzip         = 1
 	prefixLen        = 8 + 2 + 2 + 8
@@ -177,10 +179,14 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 	return append(out, sum[:]...), nil
 }
 
-// version returns the format version encode writes for h: 4 when the
-// header records version 4 training options, else 3 (the highest version
-// whose readers know every other field).
+// version returns the format version encode writes for h: 5 when the
+// weights were trained on train + dev, 4 when the header records version
+// 4 training options, else 3 (the highest version whose readers know
+// every other field).
 func (h *header) version() uint16 {
+	if h.Train.DevInTrain {
+		return 5
+	}
 	if h.Train.StackLambda != 0 || h.Train.ThresholdBandwidth != 0 {
 		return 4
 	}
@@ -289,6 +295,9 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	}
 	if version < 4 && (h.Train.StackLambda != 0 || h.Train.ThresholdBandwidth != 0) {
 		return nil, fmt.Errorf("%w: version %d file with version 4 fields", ErrCorrupt, version)
+	}
+	if version < 5 && h.Train.DevInTrain {
+		return nil, fmt.Errorf("%w: version %d file with version 5 fields", ErrCorrupt, version)
 	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {

@@ -60,6 +60,11 @@ type lrProblem struct {
 	eps     float64   // an output stops when its largest projected gradient < eps
 	maxIter int
 	seed    uint64
+	// warm, when not nil, holds for each output the dual variables
+	// (α, C − α per example) of an earlier solve on the first
+	// len(warm[l])/2 examples with the same targets: the solve starts from
+	// them instead of from near zero (TrainOptions.DevInTrain).
+	warm [][]float64
 }
 
 // solveLR minimises, for every output l, ½‖w‖² + Σᵢ Cᵢ log(1+exp(-yᵢ wᵀx̃ᵢ))
@@ -75,8 +80,9 @@ type lrProblem struct {
 // split between goroutines.
 //
 // It stops early, with partial results, when ctx is cancelled. It returns, for each output, the weights of the unscaled features (w ⊙
-// scale, ready for prediction), the bias and the number of epochs it ran.
-func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, iters []int) {
+// scale, ready for prediction), the bias, the number of epochs it ran and
+// its dual variables (see lrProblem.warm).
+func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, iters []int, duals [][]float64) {
 	x := p.x
 	n, k := x.rows(), len(p.y)
 	// v holds w ⊙ scale, so v·x = w·x̃; an update of w along x̃ moves v by
@@ -122,6 +128,10 @@ func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, 
 			c := upper(l, i)
 			a := &alpha[2*(i*k+l)]
 			alpha[2*(i*k+l)] = min(0.001*c, 1e-8)
+			if p.warm != nil && 2*i < len(p.warm[l]) {
+				// Strictly inside (0, C), where the dual's log terms are finite.
+				*a = min(max(p.warm[l][2*i], 1e-12*c), c*(1-1e-12))
+			}
 			alpha[2*(i*k+l)+1] = c - *a
 			d[l] = sign(l, i) * *a
 		}
@@ -141,22 +151,42 @@ func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, 
 	}
 	innerEpsMin := min(1e-8, p.eps)
 	dot := make([]float64, k)
+	act := make([]int, 0, k)                       // the outputs still running
+	upd := make([]int, 0, k)                       // the outputs that move on the current example
 	rng := rand.New(rand.NewPCG(p.seed, 0x5a4d4f)) // #nosec G404 -- a seeded shuffle for reproducible training, not a secret
 	const maxInner = 100
 	for epoch := 0; epoch < p.maxIter && slices.Contains(active, true) && ctx.Err() == nil; epoch++ {
 		rng.Shuffle(n, func(a, b int) { index[a], index[b] = index[b], index[a] })
 		clear(gMax)
 		clear(newton)
+		// Outputs that have stopped are skipped; each output's sums are
+		// taken in the same order either way, so results do not change.
+		act = act[:0]
+		for l, on := range active {
+			if on {
+				act = append(act, l)
+			}
+		}
 		for _, i := range index {
 			copy(dot, bias)
-			for j := x.ptr[i]; j < x.ptr[i+1]; j++ {
-				xv := float64(x.val[j])
-				row := v[int(x.col[j])*k : int(x.col[j])*k+k]
-				for l, w := range row {
-					dot[l] += w * xv
+			if len(act) == k {
+				for j := x.ptr[i]; j < x.ptr[i+1]; j++ {
+					xv := float64(x.val[j])
+					row := v[int(x.col[j])*k : int(x.col[j])*k+k]
+					for l, w := range row {
+						dot[l] += w * xv
+					}
+				}
+			} else {
+				for j := x.ptr[i]; j < x.ptr[i+1]; j++ {
+					xv := float64(x.val[j])
+					row := v[int(x.col[j])*k : int(x.col[j])*k+k]
+					for _, l := range act {
+						dot[l] += row[l] * xv
+					}
 				}
 			}
-			any := false
+			upd = upd[:0]
 			for l := 0; l < k; l++ {
 				d[l] = 0
 				if !active[l] {
@@ -190,11 +220,11 @@ func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, 
 				if inner > 0 {
 					al[i1], al[i2] = z, c-z
 					d[l] = s * (z - old) * yi
-					any = true
+					upd = append(upd, l)
 				}
 			}
-			if any {
-				addRow(x, i, v, s2, d, bias)
+			if len(upd) > 0 {
+				addRowActive(x, i, v, s2, d, bias, upd)
 			}
 		}
 		for l := range active {
@@ -210,13 +240,18 @@ func solveLR(ctx context.Context, p lrProblem) (ws [][]float64, bias []float64, 
 		}
 	}
 	ws = make([][]float64, k)
+	duals = make([][]float64, k)
 	for l := range ws {
 		ws[l] = make([]float64, x.nCols)
 		for c := range ws[l] {
 			ws[l][c] = v[c*k+l]
 		}
+		duals[l] = make([]float64, 2*n)
+		for i := 0; i < n; i++ {
+			duals[l][2*i], duals[l][2*i+1] = alpha[2*(i*k+l)], alpha[2*(i*k+l)+1]
+		}
 	}
-	return ws, bias, iters
+	return ws, bias, iters, duals
 }
 
 // addRow adds d[l]·x̃ᵢ to output l's weights for every l (v += d ⊗ xᵢ ⊙ s2)
@@ -233,6 +268,28 @@ func addRow(x *csr, i int, v, s2, d, bias []float64) {
 		}
 	}
 	for l := range bias {
+		bias[l] += d[l]
+	}
+}
+
+// addRowActive is addRow for the outputs in act, in increasing order (d is
+// 0 for the others, so the result is addRow's).
+func addRowActive(x *csr, i int, v, s2, d, bias []float64, act []int) {
+	k := len(d)
+	if len(act) == k {
+		addRow(x, i, v, s2, d, bias)
+		return
+	}
+	for j := x.ptr[i]; j < x.ptr[i+1]; j++ {
+		xv := float64(x.val[j])
+		base := int(x.col[j]) * k
+		row := v[base : base+k]
+		sr := s2[base : base+k]
+		for _, l := range act {
+			row[l] += d[l] * xv * sr[l]
+		}
+	}
+	for _, l := range act {
 		bias[l] += d[l]
 	}
 }

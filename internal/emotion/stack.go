@@ -118,21 +118,18 @@ func cholSolve(a, b []float64, n int) []float64 {
 	return x
 }
 
-// stackOutputs fits the stack of every GoEmotions label on the dev scores
-// of the quantized model q (header h) and folds it into the float weights:
-// ws (sparse weights per output), bias and dense (features × outputs,
-// row-major; nil without word vectors), which it rewrites in place for
-// the first nl outputs.
-func stackOutputs(h *header, q *quantized, d *Dataset, ws [][]float64, bias []float64, dense []float32, lambda float64, workers int) error {
-	nl, outputs := len(h.Labels), len(ws)
+// stackCoefs fits the stack of every GoEmotions label on the dev scores
+// of the quantized model q (header h) and returns the coefficients of
+// each label (stackFit).
+func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int) ([][]float64, error) {
+	nl, outputs := len(h.Labels), q.outputs
 	hh := *h
-	hh.Bias = slices.Clone(bias)
 	hh.Calibration, hh.Thresholds = make([][2]float64, nl), make([]float64, nl)
 	ne := len(h.EkmanLabels)
 	hh.EkmanCalibration, hh.EkmanThresholds = make([][2]float64, ne), make([]float64, ne)
 	m, err := q.model(&hh)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	z := make([][]float64, len(d.Dev))
 	parallel(workers, len(d.Dev), func(i int, _ *featureBuf) {
@@ -148,18 +145,27 @@ func stackOutputs(h *header, q *quantized, d *Dataset, ws [][]float64, bias []fl
 		}
 		coef[l] = stackFit(z, y, l, lambda)
 	})
+	return coef, nil
+}
+
+// stack folds the stack coefficients coef (stackCoefs) of the first nl
+// outputs into f's weights, biases and dense block, in place: output l
+// becomes coef[l][0] + Σₒ coef[l][1+o] · (output o).
+func (f *linearFit) stack(coef [][]float64, nl int) {
+	outputs := len(f.ws)
 	old := make([][]float64, outputs)
-	for o := range ws {
-		old[o] = slices.Clone(ws[o])
+	for o := range f.ws {
+		old[o] = slices.Clone(f.ws[o])
 	}
-	oldBias := slices.Clone(bias)
-	var oldDense []float32
-	if dense != nil {
+	oldBias := slices.Clone(f.bias)
+	var dense, oldDense []float32
+	if f.dense != nil {
+		dense = f.dense.w
 		oldDense = slices.Clone(dense)
 	}
 	for l := 0; l < nl; l++ {
 		s := coef[l]
-		w := ws[l]
+		w := f.ws[l]
 		clear(w)
 		b := s[0]
 		for o := 0; o < outputs; o++ {
@@ -171,16 +177,15 @@ func stackOutputs(h *header, q *quantized, d *Dataset, ws [][]float64, bias []fl
 				w[c] += s[1+o] * v
 			}
 		}
-		bias[l] = b
+		f.bias[l] = b
 		if dense != nil {
-			for f := 0; f < len(dense)/outputs; f++ {
+			for k := 0; k < len(dense)/outputs; k++ {
 				v := 0.0
 				for o := 0; o < outputs; o++ {
-					v += s[1+o] * float64(oldDense[f*outputs+o])
+					v += s[1+o] * float64(oldDense[k*outputs+o])
 				}
-				dense[f*outputs+l] = float32(v)
+				dense[k*outputs+l] = float32(v)
 			}
 		}
 	}
-	return nil
 }

@@ -81,6 +81,12 @@ type TrainOptions struct {
 	// Primary is the primary-emotion rule recorded in the model (nil: the
 	// most probable label).
 	Primary *PrimaryRule
+	// DevInTrain, when set, trains the shipped weights on train + dev:
+	// the model is first trained on train alone, and its stack (with
+	// StackLambda), calibration, thresholds and Ekman mode, fitted on dev,
+	// are then applied to the same recipe trained on train + dev
+	// (docs/model.md). Training costs twice as much.
+	DevInTrain bool
 	// Workers is the number of goroutines (0: GOMAXPROCS).
 	Workers int
 	// Progress, when set, receives one line per training step.
@@ -135,6 +141,9 @@ type TrainInfo struct {
 	// the same names (format version 4; 0: not used).
 	StackLambda        float64 `json:"stack_lambda,omitempty"`
 	ThresholdBandwidth float64 `json:"threshold_bandwidth,omitempty"`
+	// DevInTrain is TrainOptions.DevInTrain (format version 5): the
+	// weights were trained on train + dev (TrainExamples counts both).
+	DevInTrain bool `json:"dev_in_train,omitempty"`
 }
 
 func (o TrainOptions) validate() error {
@@ -364,7 +373,101 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 			return nil, nil, err
 		}
 	}
-	docs, pooled := featurize(d.Train, o.Features, vt, workers)
+	a, err := fitLinear(ctx, d.Train, d, vt, hashes, o, workers, "", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	nl := len(d.Labels)
+	h := header{
+		Name: modelName, Release: modelRelease, Features: o.Features,
+		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
+		EkmanMode: ekmanOwn, Bias: a.bias,
+		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
+			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
+	}
+	if vt != nil && o.Ensemble > 0 {
+		h.Ensemble = &EnsembleInfo{SparseWeight: o.Ensemble}
+	}
+	if o.Primary != nil {
+		r := *o.Primary
+		r.Prior = labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
+		r.EkmanPrior = labelPriors(d.Train, d.EkmanOf, len(ekmanLabels), Ekman)
+		h.Primary = &r
+	}
+	if vt != nil {
+		info := vt.info
+		h.Dense = &info
+		h.Train.VectorWeight = o.VectorWeight
+	}
+	q, err := a.quantize()
+	if err != nil {
+		return nil, nil, err
+	}
+	var stack [][]float64
+	if o.StackLambda > 0 {
+		if stack, err = stackCoefs(&h, q, d, o.StackLambda, workers); err != nil {
+			return nil, nil, err
+		}
+		a.stack(stack, nl)
+		if q, err = a.quantize(); err != nil {
+			return nil, nil, err
+		}
+		h.Train.StackLambda = o.StackLambda
+		o.progress("stacked the %d GoEmotions outputs on dev (lambda %g)", nl, o.StackLambda)
+	}
+	h.Train.ThresholdBandwidth = o.ThresholdBandwidth
+	if err := calibrate(&h, q, d, workers, o.EkmanMode); err != nil {
+		return nil, nil, err
+	}
+	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
+		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
+	if o.DevInTrain {
+		// The shipped weights: the same recipe on train + dev, with the
+		// stack, calibration and thresholds fitted above on dev for the
+		// model trained on train alone.
+		all := append(slices.Clip(d.Train), d.Dev...)
+		b, err := fitLinear(ctx, all, d, vt, hashes, o, workers, " (train+dev)", a.duals)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stack != nil {
+			b.stack(stack, nl)
+		}
+		if q, err = b.quantize(); err != nil {
+			return nil, nil, err
+		}
+		h.Bias = b.bias
+		h.Train.DevInTrain = true
+		h.Train.TrainExamples = len(all)
+	}
+	if h.EkmanMode == ekmanNoisyOr || h.EkmanMode == ekmanMax {
+		q = q.keepOutputs(nl)
+		h.Bias = h.Bias[:nl]
+	}
+	return q.finish(&h)
+}
+
+// linearFit is a solved linear model before quantisation: the weights of
+// each output over the kept buckets, the biases and, with word vectors,
+// the dense block with the standardisation folded in.
+type linearFit struct {
+	ws      [][]float64
+	bias    []float64
+	buckets []uint32
+	dense   *denseParts
+	duals   *fitDuals
+}
+
+// fitDuals are the dual variables of a fit's solves (full model and
+// ensemble member), to warm-start a fit on more examples.
+type fitDuals struct{ full, sparse [][]float64 }
+
+// fitLinear solves the regressions of every output on examples (and with
+// TrainOptions.Ensemble the sparse-only member, averaged in), starting
+// from the dual variables of warm when not nil (a fit on a prefix of
+// examples).
+func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, what string, warm *fitDuals) (*linearFit, error) {
+	docs, pooled := featurize(examples, o.Features, vt, workers)
 	mean, sd := standardize(pooled, o.VectorWeight)
 	x, buckets := buildMatrix(docs, pooled, o.Features.Bits, o.MinDF)
 	var xs *csr // the sparse-only matrix of the ensemble's second member
@@ -373,16 +476,23 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	}
 	docs, pooled = nil, nil
 	nSparse := len(buckets)
-	o.progress("features: %d train texts, %d features kept (df ≥ %d, %d dense), %d non-zeros", x.rows(), x.nCols, o.MinDF, x.nCols-nSparse, len(x.col))
+	o.progress("features%s: %d texts, %d features kept (df ≥ %d, %d dense), %d non-zeros", what, x.rows(), x.nCols, o.MinDF, x.nCols-nSparse, len(x.col))
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	y := targets(d.Train, d)
+	y := targets(examples, d)
 	nl := len(d.Labels)
 	outputs := len(y)
-	ws, bias := solveAll(ctx, x, y, nSparse, nl, workers, o, d, "")
+	var warmFull, warmSparse [][]float64
+	if warm != nil {
+		warmFull, warmSparse = warm.full, warm.sparse
+	}
+	ws, bias, dFull := solveAll(ctx, x, y, nSparse, nl, workers, o, d, what, warmFull)
+	var dSparse [][]float64
 	if xs != nil {
-		wa, ba := solveAll(ctx, xs, y, nSparse, nl, workers, o, d, " (sparse-only member)")
+		var wa [][]float64
+		var ba []float64
+		wa, ba, dSparse = solveAll(ctx, xs, y, nSparse, nl, workers, o, d, what+" (sparse-only member)", warmSparse)
 		a := o.Ensemble
 		for out := range ws {
 			for c := range ws[out] {
@@ -395,73 +505,34 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	h := header{
-		Name: modelName, Release: modelRelease, Features: o.Features,
-		Labels: slices.Clone(d.Labels), EkmanLabels: slices.Clone(ekmanLabels[:]), EkmanOf: slices.Clone(d.EkmanOf),
-		EkmanMode: ekmanOwn, Bias: bias,
-		Train: TrainInfo{Seed: o.Seed, MinDF: o.MinDF, C: o.C, EkmanC: o.EkmanC, PositiveWeight: o.PositiveWeight,
-			NBAlpha: o.NBAlpha, Epsilon: o.Epsilon, MaxIter: o.MaxIter, TrainExamples: len(d.Train), DevExamples: len(d.Dev)},
-	}
-	if xs != nil {
-		h.Ensemble = &EnsembleInfo{SparseWeight: o.Ensemble}
-	}
-	if o.Primary != nil {
-		r := *o.Primary
-		r.Prior = labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
-		r.EkmanPrior = labelPriors(d.Train, d.EkmanOf, len(ekmanLabels), Ekman)
-		h.Primary = &r
-	}
-	var dp *denseParts
+	f := &linearFit{ws: ws, bias: bias, buckets: buckets, duals: &fitDuals{dFull, dSparse}}
 	if vt != nil {
 		// Fold the standardisation into the weights and biases, so that
 		// prediction multiplies the raw pooled features.
-		info := vt.info
-		h.Dense = &info
-		h.Train.VectorWeight = o.VectorWeight
 		nf := len(mean)
-		dp = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs), lex: vt.lex}
+		f.dense = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs), lex: vt.lex}
 		for out := range ws {
-			for f := 0; f < nf; f++ {
-				w := ws[out][nSparse+f] * o.VectorWeight / sd[f]
-				dp.w[f*outputs+out] = float32(w)
-				bias[out] -= w * mean[f]
+			for k := 0; k < nf; k++ {
+				w := ws[out][nSparse+k] * o.VectorWeight / sd[k]
+				f.dense.w[k*outputs+out] = float32(w)
+				bias[out] -= w * mean[k]
 			}
 			ws[out] = ws[out][:nSparse]
 		}
 	}
-	q, err := quantize(ws, buckets)
+	return f, nil
+}
+
+// quantize returns f's int8 model.
+func (f *linearFit) quantize() (*quantized, error) {
+	q, err := quantize(f.ws, f.buckets)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	q.dense = dp
-	if o.StackLambda > 0 {
-		var dw []float32
-		if dp != nil {
-			dw = dp.w
-		}
-		if err := stackOutputs(&h, q, d, ws, bias, dw, o.StackLambda, workers); err != nil {
-			return nil, nil, err
-		}
-		if q, err = quantize(ws, buckets); err != nil {
-			return nil, nil, err
-		}
-		q.dense = dp
-		h.Train.StackLambda = o.StackLambda
-		o.progress("stacked the %d GoEmotions outputs on dev (lambda %g)", nl, o.StackLambda)
-	}
-	h.Train.ThresholdBandwidth = o.ThresholdBandwidth
-	if err := calibrate(&h, q, d, workers, o.EkmanMode); err != nil {
-		return nil, nil, err
-	}
-	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
-		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
-	if h.EkmanMode == ekmanNoisyOr || h.EkmanMode == ekmanMax {
-		q = q.keepOutputs(nl)
-		h.Bias = h.Bias[:nl]
-	}
-	return q.finish(&h)
+	q.dense = f.dense
+	return q, nil
 }
 
 // EnsembleInfo says how a model's weights were made: SparseWeight × a
@@ -475,10 +546,11 @@ type EnsembleInfo struct {
 // outputs split into one contiguous group per worker (see solveLR; the
 // result does not depend on the split). Columns from nSparse on are dense
 // and not NB-scaled.
-func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int, o TrainOptions, d *Dataset, what string) ([][]float64, []float64) {
+func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int, o TrainOptions, d *Dataset, what string, warm [][]float64) ([][]float64, []float64, [][]float64) {
 	outputs := len(y)
 	ws := make([][]float64, outputs)
 	bias := make([]float64, outputs)
+	duals := make([][]float64, outputs)
 	var wg sync.WaitGroup
 	groups := min(workers, outputs)
 	for g := 0; g < groups; g++ {
@@ -487,6 +559,9 @@ func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int,
 		go func() {
 			defer wg.Done()
 			p := lrProblem{x: x, y: y[lo:hi], eps: o.Epsilon, maxIter: o.MaxIter, seed: o.Seed}
+			if warm != nil {
+				p.warm = warm[lo:hi]
+			}
 			for out := lo; out < hi; out++ {
 				c := o.C
 				if out >= nl {
@@ -500,16 +575,17 @@ func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int,
 				p.cPos = append(p.cPos, c*o.PositiveWeight*balance(y[out], o.PositiveBalance))
 				p.cNeg = append(p.cNeg, c)
 			}
-			w, b, iters := solveLR(ctx, p)
+			w, b, iters, du := solveLR(ctx, p)
 			copy(ws[lo:hi], w)
 			copy(bias[lo:hi], b)
+			copy(duals[lo:hi], du)
 			for l, it := range iters {
 				o.progress("output %2d/%d %-15s %d epochs%s", lo+l+1, outputs, outputName(d, lo+l), it, what)
 			}
 		}()
 	}
 	wg.Wait()
-	return ws, bias
+	return ws, bias, duals
 }
 
 // balance returns (negatives/positives)^gamma for targets y (1 when gamma

@@ -1,0 +1,125 @@
+package emotion
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"testing"
+)
+
+// TestDevInTrain: with DevInTrain the weights are trained on train + dev
+// while the stack, calibration and thresholds are those fitted on dev for
+// the model trained on train alone; the file is format version 5 (a
+// version 4 file carrying the flag is refused) and stays deterministic
+// whatever the number of workers.
+func TestDevInTrain(t *testing.T) {
+	t.Parallel()
+	d := smallData(t)
+	o := vecOptions(t, 5, 2)
+	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode = 50, 0.25, ekmanOwn
+	o.DevInTrain = false
+	base := trainOn(t, d, o)
+	o.DevInTrain = true
+	both := trainOn(t, d, o)
+	if v := binary.LittleEndian.Uint16(both.raw[8:]); v != 5 {
+		t.Errorf("format version %d with DevInTrain, want 5", v)
+	}
+	if v := binary.LittleEndian.Uint16(base.raw[8:]); v != 4 {
+		t.Errorf("format version %d without DevInTrain, want 4", v)
+	}
+	info := both.m.Info()
+	if !info.DevInTrain || info.TrainExamples != len(d.Train)+len(d.Dev) || base.m.Info().DevInTrain {
+		t.Errorf("train info %+v: DevInTrain or the example count not recorded", info)
+	}
+	for _, tax := range []Taxonomy{GoEmotions, Ekman} {
+		if !slices.Equal(both.m.Thresholds(tax), base.m.Thresholds(tax)) {
+			t.Errorf("%s thresholds differ: the calibration must come from the model trained on train", tax)
+		}
+	}
+	if !slices.Equal(both.m.h.Calibration, base.m.h.Calibration) || both.m.EkmanMode() != base.m.EkmanMode() {
+		t.Errorf("calibration or Ekman mode differ")
+	}
+	// The dev texts are now training data: the scores move.
+	sb, sd := &scratch{}, &scratch{}
+	moved := false
+	for _, ex := range d.Dev[:20] {
+		base.m.logits(sb, ex.Text)
+		both.m.logits(sd, ex.Text)
+		moved = moved || !slices.Equal(sb.logits[:base.m.h.Outputs], sd.logits[:both.m.h.Outputs])
+	}
+	if !moved {
+		t.Errorf("training on dev left every score unchanged")
+	}
+	o.Workers = 1
+	if one := trainOn(t, d, o); !bytes.Equal(one.raw, both.raw) {
+		t.Errorf("DevInTrain on 1 and 2 workers gave different files")
+	}
+	old := slices.Clone(both.raw)
+	binary.LittleEndian.PutUint16(old[8:], 4)
+	sum := sha256.Sum256(old[:len(old)-sha256.Size])
+	copy(old[len(old)-sha256.Size:], sum[:])
+	if _, err := decode(old); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 4 file trained on dev: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestSolveLRWarmStart: a solve started from the duals of a solve on a
+// prefix of the examples reaches the same optimum as a cold solve on all
+// of them, in fewer epochs.
+func TestSolveLRWarmStart(t *testing.T) {
+	t.Parallel()
+	d := smallData(t)
+	o := smallOptions(1, 1)
+	all := append(slices.Clip(d.Train), d.Dev...)
+	docs, _ := featurize(all, o.Features, nil, 1)
+	x, _ := buildMatrix(docs, nil, o.Features.Bits, 1)
+	y := targets(all, d)[:3]
+	prob := func(rows int, warm [][]float64) lrProblem {
+		sub := &csr{ptr: x.ptr[:rows+1], col: x.col, val: x.val, nCols: x.nCols}
+		p := lrProblem{x: sub, eps: 1e-3, maxIter: 500, seed: 1, warm: warm}
+		for _, t := range y {
+			p.y = append(p.y, t[:rows])
+			r := make([]float64, x.nCols)
+			for c := range r {
+				r[c] = 1
+			}
+			p.scale = append(p.scale, r)
+			p.cPos, p.cNeg = append(p.cPos, 1), append(p.cNeg, 1)
+		}
+		return p
+	}
+	_, _, _, duals := solveLR(context.Background(), prob(len(d.Train), nil))
+	cold, coldBias, coldIters, _ := solveLR(context.Background(), prob(len(all), nil))
+	warm, warmBias, warmIters, _ := solveLR(context.Background(), prob(len(all), duals))
+	for l := range cold {
+		diff := 0.0
+		for c := range cold[l] {
+			diff = max(diff, abs(cold[l][c]-warm[l][c]))
+		}
+		if diff > 0.02 || abs(coldBias[l]-warmBias[l]) > 0.02 {
+			t.Errorf("output %d: warm and cold solves differ by %.4f (bias %.4f vs %.4f)", l, diff, warmBias[l], coldBias[l])
+		}
+	}
+	if sum(warmIters) >= sum(coldIters) {
+		t.Errorf("warm start took %v epochs, cold %v", warmIters, coldIters)
+	}
+	t.Logf("epochs: warm %v, cold %v", warmIters, coldIters)
+}
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
