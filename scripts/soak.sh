@@ -7,7 +7,7 @@
 #      and nothing else (checked in the SQLite file after shutdown), RSS
 #      flat and under 150 MB;
 #   2. TestMillionClientAddresses (internal/app) with the full million
-#      client addresses (make test runs 250,000 under -race);
+#      client addresses (make test runs it too, without -race);
 #   3. the fault tests of test/resilience (kill -9, disk full, read-only,
 #      slowloris, oversized requests), without -race;
 #   4. the replica tests of test/replicas (a key revoked on one replica is
