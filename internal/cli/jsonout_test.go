@@ -39,7 +39,7 @@ func TestConfigReferenceJSON(t *testing.T) {
 // TestAlwaysJSONCommands: the commands whose output is JSON anyway accept
 // --json and print the same.
 func TestAlwaysJSONCommands(t *testing.T) {
-	env := map[string]string{"SAMO_DATA_DIR": filepath.Join(t.TempDir(), "none")}
+	env := map[string]string{"SAMO_DATA_DIR": filepath.Join(t.TempDir(), "none"), "SAMO_MODEL_FILE": tinyModelFile}
 	plain, _, code := runCLIStdin(t, env, "I am thrilled\n", "model", "predict")
 	withFlag, e, code2 := runCLIStdin(t, env, "I am thrilled\n", "model", "predict", "--json")
 	if code != 0 || code2 != 0 || plain != withFlag || !strings.Contains(plain, `"primary_emotion"`) {

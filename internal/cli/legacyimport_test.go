@@ -16,7 +16,7 @@ import (
 
 func TestLegacyImport(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"SAMO_DATA_DIR": dir}
+	env := map[string]string{"SAMO_DATA_DIR": dir, "SAMO_MODEL_FILE": tinyModelFile}
 	getenv := func(k string) string { return env[k] }
 	run := func(stdin string, args ...string) (string, string, int) {
 		var out, errb bytes.Buffer

@@ -11,6 +11,13 @@ import (
 	"testing"
 )
 
+// tinyModelFile is a 2 KB model file (emotion's golden format-1 file, never
+// retrained) for the tests whose subject is not the model: each samo
+// command parses its model when it starts, and parsing the embedded model
+// costs about 3.5 CPU-seconds under -race (make test). The model tests
+// themselves (info, predict, eval) use the embedded model.
+var tinyModelFile = filepath.Join("..", "emotion", "testdata", "golden", "tiny_v1.model")
+
 // modelRun runs "samo model args..." with the given environment and stdin.
 func modelRun(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

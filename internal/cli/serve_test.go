@@ -19,7 +19,7 @@ func TestServeLogsInChosenFormat(t *testing.T) {
 	defer busy.Close()
 	for _, format := range []string{"json", "text"} {
 		t.Run(format, func(t *testing.T) {
-			env := map[string]string{"SAMO_DATA_DIR": t.TempDir(), "SAMO_ADDR": busy.Addr().String(), "LOG_FORMAT": format}
+			env := map[string]string{"SAMO_DATA_DIR": t.TempDir(), "SAMO_ADDR": busy.Addr().String(), "LOG_FORMAT": format, "SAMO_MODEL_FILE": tinyModelFile}
 			out, errOut, code := runCLI(t, env, "serve")
 			if code != 1 || out != "" {
 				t.Fatalf("serve on a busy port: exit %d stdout %q", code, out)
