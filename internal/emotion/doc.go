@@ -75,9 +75,16 @@
 //
 // Each label's score is mapped to a probability by Platt scaling fit on
 // the dev split (Newton's method on Platt's smoothed targets), and each
-// label's decision threshold is the one that maximises its F1 on dev. The
-// test split is never read by training: it is only for reporting
-// (Evaluate, "samo model eval --split test").
+// label's decision threshold is the one that maximises its F1 on dev
+// (with TrainOptions.ThresholdBandwidth, a smoothed F1). With
+// TrainOptions.StackLambda each GoEmotions score is first refitted on dev
+// over the scores of all outputs (stack.go), folded into the weights.
+// With TrainOptions.DevInTrain (the default) the GoEmotions weights are
+// then retrained on train + dev, warm-started from the train solve, and
+// keep the stack, calibration and thresholds fitted on dev for the model
+// trained on train; the Ekman outputs stay those of that model. The test
+// split is never read by training: it is only for reporting (Evaluate,
+// "samo model eval --split test").
 //
 // # Ekman
 //

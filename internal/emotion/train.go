@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.2"
+	modelRelease = "2026.12.4"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -98,21 +98,25 @@ type TrainOptions struct {
 // data/wordvectors/glove-6b-100d-subset.vec.gz).
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
-		Seed:           1,
-		Features:       FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
-		MinDF:          2,
-		C:              1,
-		EkmanC:         1,
-		PositiveWeight: 1,
-		NBAlpha:        1,
-		Epsilon:        0.1,
-		MaxIter:        50,
-		VectorWeight:   0.15,
-		Lexicon:        DefaultLexicon(),
-		LexThreshold:   0.6,
-		LexMargin:      0.06,
-		Ensemble:       0.5,
-		Primary:        &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
+		Seed:               1,
+		Features:           FeatureConfig{Bits: 20, CharMin: 2, CharMax: 5, WordWeight: 1, CharWeight: 1, Negation: true},
+		MinDF:              2,
+		C:                  1,
+		EkmanC:             1,
+		PositiveWeight:     1,
+		NBAlpha:            1,
+		Epsilon:            0.1,
+		MaxIter:            50,
+		VectorWeight:       0.15,
+		Lexicon:            DefaultLexicon(),
+		LexThreshold:       0.6,
+		LexMargin:          0.06,
+		Ensemble:           0.5,
+		StackLambda:        100,
+		ThresholdBandwidth: 0.25,
+		EkmanMode:          ekmanOwn,
+		DevInTrain:         true,
+		Primary:            &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
 	}
 }
 
@@ -373,7 +377,7 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 			return nil, nil, err
 		}
 	}
-	a, err := fitLinear(ctx, d.Train, d, vt, hashes, o, workers, "", nil)
+	a, err := fitLinear(ctx, d.Train, d, vt, hashes, o, workers, "", nil, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -422,21 +426,24 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",
 		h.Train.DevMacroF1, h.Train.DevEkmanMacroF1, h.EkmanMode, h.Train.EkmanCandidates)
 	if o.DevInTrain {
-		// The shipped weights: the same recipe on train + dev, with the
-		// stack, calibration and thresholds fitted above on dev for the
-		// model trained on train alone.
+		// The shipped GoEmotions weights: the same recipe on train + dev,
+		// warm-started from the solve above, with the stack, calibration
+		// and thresholds fitted above on dev. The Ekman outputs stay those
+		// trained on train (the Ekman mode and the journal rule were chosen
+		// with them), so their scores do not change.
 		all := append(slices.Clip(d.Train), d.Dev...)
-		b, err := fitLinear(ctx, all, d, vt, hashes, o, workers, " (train+dev)", a.duals)
+		b, err := fitLinear(ctx, all, d, vt, hashes, o, workers, " (train+dev)", a.duals, nl)
 		if err != nil {
 			return nil, nil, err
 		}
+		m := mergeFits(b, a)
 		if stack != nil {
-			b.stack(stack, nl)
+			m.stack(stack, nl)
 		}
-		if q, err = b.quantize(); err != nil {
+		if q, err = m.quantize(); err != nil {
 			return nil, nil, err
 		}
-		h.Bias = b.bias
+		h.Bias = m.bias
 		h.Train.DevInTrain = true
 		h.Train.TrainExamples = len(all)
 	}
@@ -466,7 +473,9 @@ type fitDuals struct{ full, sparse [][]float64 }
 // TrainOptions.Ensemble the sparse-only member, averaged in), starting
 // from the dual variables of warm when not nil (a fit on a prefix of
 // examples).
-func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, what string, warm *fitDuals) (*linearFit, error) {
+//
+// With nOut > 0 only the first nOut outputs are solved.
+func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, what string, warm *fitDuals, nOut int) (*linearFit, error) {
 	docs, pooled := featurize(examples, o.Features, vt, workers)
 	mean, sd := standardize(pooled, o.VectorWeight)
 	x, buckets := buildMatrix(docs, pooled, o.Features.Bits, o.MinDF)
@@ -481,11 +490,17 @@ func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable
 		return nil, err
 	}
 	y := targets(examples, d)
+	if nOut > 0 {
+		y = y[:nOut]
+	}
 	nl := len(d.Labels)
 	outputs := len(y)
 	var warmFull, warmSparse [][]float64
 	if warm != nil {
-		warmFull, warmSparse = warm.full, warm.sparse
+		warmFull = warm.full[:outputs]
+		if warm.sparse != nil {
+			warmSparse = warm.sparse[:outputs]
+		}
 	}
 	ws, bias, dFull := solveAll(ctx, x, y, nSparse, nl, workers, o, d, what, warmFull)
 	var dSparse [][]float64
@@ -523,6 +538,51 @@ func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable
 		}
 	}
 	return f, nil
+}
+
+// mergeFits returns the fit whose first len(b.ws) outputs are b's and
+// whose other outputs are a's, over the union of their buckets (a weight
+// is 0 in a bucket its fit did not keep).
+func mergeFits(b, a *linearFit) *linearFit {
+	nb, outputs := len(b.ws), len(a.ws)
+	var buckets []uint32
+	var fromB, fromA []int // column of each merged bucket in b and a (-1: none)
+	for i, j := 0, 0; i < len(b.buckets) || j < len(a.buckets); {
+		switch {
+		case j == len(a.buckets) || (i < len(b.buckets) && b.buckets[i] < a.buckets[j]):
+			buckets, fromB, fromA = append(buckets, b.buckets[i]), append(fromB, i), append(fromA, -1)
+			i++
+		case i == len(b.buckets) || a.buckets[j] < b.buckets[i]:
+			buckets, fromB, fromA = append(buckets, a.buckets[j]), append(fromB, -1), append(fromA, j)
+			j++
+		default:
+			buckets, fromB, fromA = append(buckets, b.buckets[i]), append(fromB, i), append(fromA, j)
+			i, j = i+1, j+1
+		}
+	}
+	m := &linearFit{ws: make([][]float64, outputs), bias: slices.Clone(a.bias), buckets: buckets}
+	copy(m.bias, b.bias)
+	for o := range m.ws {
+		src, from := a.ws[o], fromA
+		if o < nb {
+			src, from = b.ws[o], fromB
+		}
+		m.ws[o] = make([]float64, len(buckets))
+		for c, k := range from {
+			if k >= 0 {
+				m.ws[o][c] = src[k]
+			}
+		}
+	}
+	if a.dense != nil {
+		dp := *a.dense
+		dp.w = slices.Clone(a.dense.w)
+		for k := 0; k < len(dp.w)/outputs; k++ {
+			copy(dp.w[k*outputs:k*outputs+nb], b.dense.w[k*nb:(k+1)*nb])
+		}
+		m.dense = &dp
+	}
+	return m
 }
 
 // quantize returns f's int8 model.

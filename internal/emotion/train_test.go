@@ -19,6 +19,10 @@ func smallOptions(seed uint64, workers int) TrainOptions {
 	o.Workers = workers
 	o.Features.Bits = 16
 	o.MaxIter = 5
+	// Without the stack, smoothed thresholds, fixed Ekman mode and
+	// retraining on dev of the defaults: the tests of those options
+	// (stack_test.go, devtrain_test.go) turn them on themselves.
+	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode, o.DevInTrain = 0, 0, "", false
 	return o
 }
 
