@@ -19,18 +19,19 @@ import (
 // distinct client addresses, named in X-Forwarded-For by a trusted proxy,
 // through the global chain (client address, block check, IDS scoring, the
 // per-IP rate limit) and checks that memory stays bounded: the IDS tracks
-// at most its MaxTracked clients (100,000), and the heap after the run
-// stays under a cap, which a per-client map anywhere in the chain would
-// pass (the rate limiter's 200,000 keys are bounded too). SAMO_CLIENTS
-// overrides the count. go test -short skips it.
+// at most its MaxTracked clients (100,000), the heap grows by at most
+// 128 MiB, and from client 400,000 on (both the IDS bound and the rate
+// limiter's 200,000 keys passed) by at most 16 MiB, which a per-client map
+// anywhere in the chain would exceed. SAMO_CLIENTS overrides the count.
+// go test -short skips it.
 //
 // The file is built without -race only: what it checks is memory, and the
-// race detector made each request about ten times dearer (make test ran
-// 250,000 addresses in about 50 CPU-seconds, too few for the heap cap to
-// catch an unbounded per-client map). scripts/test.sh (make test) runs it
-// on its own, without -race, with the full million; the concurrent use of
-// the same chain is race-checked by the other tests of this package and by
-// the ids and ratelimit tests under -race.
+// race detector made each request about four times dearer (250,000
+// addresses took 46 CPU-seconds under -race on the development machine,
+// the million takes 44 without it). scripts/test.sh (make test) runs it on
+// its own, without -race; eviction under concurrent use stays race-checked
+// by ids.TestTrackingBoundedConcurrent and
+// ratelimit.TestMemoryBoundedConcurrent.
 func TestMillionClientAddresses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a million client addresses take tens of seconds")
