@@ -38,12 +38,7 @@ func TestLabMix(t *testing.T) {
 	ja, jb := labLogits(ma, journal), labLogits(mb, journal)
 	h := mb.h
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
-	truth := make([][]bool, len(d.Dev))
-	ekTruth := make([][]bool, len(d.Dev))
-	for i, ex := range d.Dev {
-		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
-		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
-	}
+	truth, ekTruth := labTruth(h, d.Dev)
 	gp := labelPriors(d.Train, d.EkmanOf, nl, GoEmotions)
 	ep := labelPriors(d.Train, d.EkmanOf, ne, Ekman)
 	for _, a := range labFloats("LAB_MIX", "0,0.25,0.4,0.5,0.6,0.75,1") {
@@ -90,6 +85,18 @@ func TestLabMix(t *testing.T) {
 		}
 		_ = gp
 	}
+}
+
+// labTruth returns the GoEmotions and Ekman labels of each example, in
+// the label order of h.
+func labTruth(h header, ex []Example) (truth, ekTruth [][]bool) {
+	nl, ne := len(h.Labels), len(h.EkmanLabels)
+	truth, ekTruth = make([][]bool, len(ex)), make([][]bool, len(ex))
+	for i, e := range ex {
+		truth[i] = truthOf(e, GoEmotions, h.EkmanOf, nl)
+		ekTruth[i] = truthOf(e, Ekman, h.EkmanOf, ne)
+	}
+	return truth, ekTruth
 }
 
 func labFloats(env, def string) []float64 {
@@ -464,12 +471,7 @@ func TestLabParentBlend(t *testing.T) {
 	z := labLogits(m, d.Dev)
 	h := m.h
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
-	truth := make([][]bool, len(d.Dev))
-	ekTruth := make([][]bool, len(d.Dev))
-	for i, ex := range d.Dev {
-		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
-		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
-	}
+	truth, ekTruth := labTruth(h, d.Dev)
 	for _, beta := range labFloats("LAB_BETA", "0,0.1,0.2,0.3,0.5") {
 		zz := make([][]float64, len(z))
 		for i := range z {

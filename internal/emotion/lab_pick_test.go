@@ -41,12 +41,7 @@ func TestLabPick(t *testing.T) {
 		h = m.h
 	}
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
-	truth := make([][]bool, len(d.Dev))
-	ekTruth := make([][]bool, len(d.Dev))
-	for i, ex := range d.Dev {
-		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
-		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
-	}
+	truth, ekTruth := labTruth(h, d.Dev)
 	avg := make([][]float64, len(d.Dev))
 	for i := range avg {
 		avg[i] = make([]float64, len(zs[0][i]))

@@ -34,12 +34,7 @@ func TestLabTrainDev(t *testing.T) {
 	}
 	h := a.h
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
-	truth := make([][]bool, len(d.Dev))
-	ekTruth := make([][]bool, len(d.Dev))
-	for i, ex := range d.Dev {
-		truth[i] = truthOf(ex, GoEmotions, h.EkmanOf, nl)
-		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
-	}
+	truth, ekTruth := labTruth(h, d.Dev)
 	za := labLogits(a, d.Dev)
 	lambda := labFloats("LAB_LAMBDA", "100")[0]
 	bw := labFloats("LAB_BW", "0.25")[0]
