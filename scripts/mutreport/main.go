@@ -18,6 +18,11 @@
 // A package run in parts (mutate-out/<package>.<part>.json, as
 // scripts/mutate.sh does for internal/seal) gives one row: the parts'
 // counts and run times are added, and the row is dated by the last part.
+//
+// The packages of FILE... replace their rows and lists; the rows and lists
+// of packages not given are kept as the document had them, so
+// MUTATE_PACKAGES=internal/mask make mutate updates mask's figures only.
+// -check judges the packages given.
 package main
 
 import (
@@ -159,33 +164,83 @@ func merge(rows []row) []row {
 	return out
 }
 
-func table(w io.Writer, rows []row) {
+// section is one package's generated text: its table row and its list
+// of lived and not-covered mutants ("" when there are none).
+type section struct{ pkg, row, list string }
+
+func (r row) section() section {
+	eff, killed, lived := fmt.Sprintf("%.1f %%", r.efficacy()), strconv.Itoa(r.killed), strconv.Itoa(r.lived)
+	if r.dryRun() {
+		eff, killed, lived = "not run", "–", "–"
+	}
+	when := "–"
+	if !r.measured.IsZero() {
+		when = r.measured.Format("2006-01-02 15:04")
+	}
+	sec := section{pkg: r.pkg, row: fmt.Sprintf("| `%s` | %s | %s | %d | %d | %d | %s | %.1f %% | %.0f min | %s |",
+		r.pkg, killed, lived, r.uncovered, r.timedOut, r.others, eff, r.coverage(), r.elapsed/60, when)}
+	var l strings.Builder
+	for _, m := range r.lives {
+		fmt.Fprintf(&l, "- lived: `%s`\n", m)
+	}
+	for _, m := range r.notCovered {
+		fmt.Fprintf(&l, "- not covered: `%s`\n", m)
+	}
+	sec.list = l.String()
+	return sec
+}
+
+// table writes the table and the mutant lists of rows and of kept (the
+// sections of packages not in this run, taken from the document as they
+// were), in package order.
+func table(w io.Writer, rows []row, kept ...section) {
+	secs := slices.Clone(kept)
+	for _, r := range rows {
+		secs = append(secs, r.section())
+	}
+	slices.SortFunc(secs, func(a, b section) int { return strings.Compare(a.pkg, b.pkg) })
 	fmt.Fprintln(w, "| package | killed | lived | not covered | timed out | not viable | efficacy | mutant coverage | run time | measured (UTC) |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-	for _, r := range rows {
-		eff, killed, lived := fmt.Sprintf("%.1f %%", r.efficacy()), strconv.Itoa(r.killed), strconv.Itoa(r.lived)
-		if r.dryRun() {
-			eff, killed, lived = "not run", "–", "–"
-		}
-		when := "–"
-		if !r.measured.IsZero() {
-			when = r.measured.Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %d | %d | %s | %.1f %% | %.0f min | %s |\n",
-			r.pkg, killed, lived, r.uncovered, r.timedOut, r.others, eff, r.coverage(), r.elapsed/60, when)
+	for _, s := range secs {
+		fmt.Fprintln(w, s.row)
 	}
-	for _, r := range rows {
-		if len(r.lives)+len(r.notCovered) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n`%s`:\n", r.pkg)
-		for _, l := range r.lives {
-			fmt.Fprintf(w, "- lived: `%s`\n", l)
-		}
-		for _, l := range r.notCovered {
-			fmt.Fprintf(w, "- not covered: `%s`\n", l)
+	for _, s := range secs {
+		if s.list != "" {
+			fmt.Fprintf(w, "\n`%s`:\n%s", s.pkg, s.list)
 		}
 	}
+}
+
+// keptSections returns the sections of the generated text of doc whose
+// package is not in run, so that a run of some packages leaves the
+// figures of the others as they were.
+func keptSections(doc []byte, run map[string]bool) []section {
+	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
+	if i < 0 || j < i {
+		return nil
+	}
+	var secs []section
+	at := map[string]int{}
+	list := "" // the package whose mutant list the lines belong to
+	for _, line := range strings.Split(string(doc[i+len(begin):j]), "\n") {
+		switch {
+		case strings.HasPrefix(line, "| `"):
+			pkg, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			if !run[pkg] {
+				at[pkg] = len(secs)
+				secs = append(secs, section{pkg: pkg, row: line})
+			}
+		case strings.HasPrefix(line, "`") && strings.HasSuffix(line, "`:"):
+			list = strings.TrimSuffix(strings.TrimPrefix(line, "`"), "`:")
+		case strings.HasPrefix(line, "- ") && list != "":
+			if k, ok := at[list]; ok {
+				secs[k].list += line + "\n"
+			}
+		default:
+			list = ""
+		}
+	}
+	return secs
 }
 
 const begin, end = "<!-- mutate:begin -->", "<!-- mutate:end -->"
@@ -216,11 +271,14 @@ func main() {
 		rows = append(rows, r)
 	}
 	rows = merge(rows)
-	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.pkg, b.pkg) })
+	run := map[string]bool{}
+	for _, r := range rows {
+		run[r.pkg] = true
+	}
 	var body bytes.Buffer
-	table(&body, rows)
 	doc, err := os.ReadFile(*docPath)
 	if err == nil {
+		table(&body, rows, keptSections(doc, run)...)
 		doc, err = splice(doc, body.Bytes())
 	}
 	if err == nil {

@@ -116,3 +116,45 @@ func TestParts(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepsOtherPackages: a run of some packages replaces their sections
+// and leaves the others' rows and lists as the document had them.
+func TestKeepsOtherPackages(t *testing.T) {
+	doc := "intro\n" + begin + "\n| package | … |\n|---|\n" +
+		"| `internal/auth` | 3 | 0 | 0 | 0 | 0 | 100.0 % | 100.0 % | 1 min | 2026-01-01 00:00 |\n" +
+		"| `internal/ids` | 1 | 1 | 0 | 0 | 0 | 50.0 % | 100.0 % | 1 min | 2026-01-01 00:00 |\n" +
+		"\n`internal/ids`:\n- lived: `internal/ids/a.go:1:1 X`\n" + end + "\nafter\n"
+	r := row{pkg: "internal/auth", killed: 9, lived: 1, runnable: 10, lives: []string{"internal/auth/b.go:2:2 Y"}}
+	var b strings.Builder
+	table(&b, []row{r}, keptSections([]byte(doc), map[string]bool{"internal/auth": true})...)
+	got := b.String()
+	for _, w := range []string{"| `internal/auth` | 9 | 1 |", "| `internal/ids` | 1 | 1 |", "- lived: `internal/ids/a.go:1:1 X`", "- lived: `internal/auth/b.go:2:2 Y`"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("table lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "| `internal/auth` | 3 |") {
+		t.Errorf("the run's package kept its old row:\n%s", got)
+	}
+	if strings.Index(got, "`internal/auth`:") > strings.Index(got, "`internal/ids`:") {
+		t.Errorf("lists not in package order:\n%s", got)
+	}
+}
+
+// TestRegeneratesTheDocument: with no new results, the generated part of
+// docs/testing.md is written back unchanged.
+func TestRegeneratesTheDocument(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "testing.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	table(&b, nil, keptSections(doc, nil)...)
+	out, err := splice(doc, []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(doc) {
+		t.Errorf("regenerating docs/testing.md changed it")
+	}
+}
