@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,7 +56,7 @@ func (s *Store) SavePredictions(ctx context.Context, rs []prediction.Record) err
 				return fmt.Errorf("store: save prediction: %w", err)
 			}
 		}
-		return nil
+		return s.dropBlocksOf(ctx, t, rs)
 	})
 }
 
@@ -147,7 +148,7 @@ func (s *Store) PredictionByID(ctx context.Context, id string) (prediction.Recor
 // and the scan goes on after it, so pages stay exact.
 func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]prediction.Record, error) {
 	if q.Emotion == "" && q.Term == nil {
-		sqlq, args := s.listQuery(q, predictionColumns)
+		sqlq, args := s.listQuery(q, predictionColumns, span{hi: cursorPos(q.After)})
 		recs, err := s.scanPredictions(ctx, sqlq, args)
 		if err != nil {
 			return nil, fmt.Errorf("store: list predictions: %w", err)
@@ -172,14 +173,48 @@ func (s *Store) ListPredictions(ctx context.Context, q prediction.Query) ([]pred
 }
 
 // matchingIDs returns the ids of the page q selects, from the index alone.
+// A word search of one user on SQLite goes through the search blocks
+// (searchblocks.go).
 func (s *Store) matchingIDs(ctx context.Context, q prediction.Query) ([]string, error) {
+	if s.blocks != nil && q.UserID != "" && q.Term != nil {
+		return s.blockSearch(ctx, q)
+	}
+	return s.scanIDs(ctx, q, span{hi: cursorPos(q.After)}, q.Limit)
+}
+
+// pos is a place in the listing order, created_at then id.
+type pos struct {
+	at int64
+	id string
+}
+
+// cursorPos is where a listing after c starts: past every row for the start.
+func cursorPos(c prediction.Cursor) pos {
+	if c.IsZero() {
+		return pos{at: math.MaxInt64}
+	}
+	return pos{at: c.At.UnixNano(), id: c.ID}
+}
+
+// span bounds a scan: rows below hi (or at it when hiIn) and, when lo is
+// set, above lo (or at it when loIn).
+type span struct {
+	hi   pos
+	hiIn bool
+	lo   *pos
+	loIn bool
+}
+
+// scanIDs returns the ids of up to want rows of q's page within sp, newest
+// first, from the index alone.
+func (s *Store) scanIDs(ctx context.Context, q prediction.Query, sp span, want int) ([]string, error) {
 	cols := `p.id, p.created_at`
 	if q.Term != nil {
 		cols += `, p.terms, p.pii_terms`
 	}
-	sqlq, args := s.listQuery(q, cols)
 	var ids []string
 	for {
+		sqlq, args := s.listQuery(q, cols, sp)
 		rows, err := s.query(ctx, sqlq, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: list predictions: %w", err)
@@ -204,11 +239,11 @@ func (s *Store) matchingIDs(ctx context.Context, q prediction.Query) ([]string, 
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, s.wrap(err)
 		}
-		if len(ids) >= q.Limit || scanned < q.Limit {
-			return ids[:min(len(ids), q.Limit)], nil
+		if len(ids) >= want || scanned < q.Limit {
+			return ids[:min(len(ids), want)], nil
 		}
 		// A search skipped a row: continue after the last row scanned.
-		args[len(args)-3], args[len(args)-2], args[len(args)-1] = lastAt, lastAt, lastID
+		sp.hi, sp.hiIn = pos{at: lastAt, id: lastID}, false
 	}
 }
 
@@ -229,9 +264,9 @@ func (s *Store) scanPredictions(ctx context.Context, sqlq string, args []any) ([
 	return out, s.wrap(rows.Err())
 }
 
-// listQuery builds the SQL selecting cols for a page of q. Its last three
-// arguments are the position to list after (the cursor), always present.
-func (s *Store) listQuery(q prediction.Query, cols string) (string, []any) {
+// listQuery builds the SQL selecting cols for the rows of q within sp,
+// newest first, at most q.Limit of them.
+func (s *Store) listQuery(q prediction.Query, cols string, sp span) (string, []any) {
 	where := []string{}
 	var args []any
 	if q.UserID != "" {
@@ -259,14 +294,22 @@ func (s *Store) listQuery(q prediction.Query, cols string) (string, []any) {
 		}
 		where = append(where, cond)
 	}
-	// The cursor: (created_at, id) below the last row of the previous page;
-	// the start of a listing is past every row.
-	at, id := int64(math.MaxInt64), ""
-	if !q.After.IsZero() {
-		at, id = q.After.At.UnixNano(), q.After.ID
+	if sp.lo != nil {
+		op := ">"
+		if sp.loIn {
+			op = ">="
+		}
+		where = append(where, `p.created_at >= ? AND (p.created_at > ? OR (p.created_at = ? AND p.id `+op+` ?))`)
+		args = append(args, sp.lo.at, sp.lo.at, sp.lo.at, sp.lo.id)
 	}
-	where = append(where, `(p.created_at < ? OR (p.created_at = ? AND p.id < ?))`)
-	args = append(args, at, at, id)
+	op := "<"
+	if sp.hiIn {
+		op = "<="
+	}
+	// Each bound repeats its time alone, which the index range can use
+	// (SQLite does not seek on an OR).
+	where = append(where, `p.created_at <= ? AND (p.created_at < ? OR (p.created_at = ? AND p.id `+op+` ?))`)
+	args = append(args, sp.hi.at, sp.hi.at, sp.hi.at, sp.hi.id)
 	// The limit is an int, written into the SQL rather than bound: SQLite
 	// (3.47+) lets a bound LIMIT steer the plan, which expires the statement
 	// on every bind and so compiled each listing twice (see BENCHMARKS.md).
@@ -282,12 +325,19 @@ func (s *Store) DeletePrediction(ctx context.Context, id, userID string) error {
 		if userID != "" {
 			q, args = q+` AND user_id = ?`, append(args, userID)
 		}
-		res, err := t.exec(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("store: delete prediction: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var owner string
+		var at int64
+		err := t.queryRow(ctx, q+` RETURNING user_id, created_at`, args...).Scan(&owner, &at)
+		if errors.Is(err, sql.ErrNoRows) {
 			return prediction.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: delete prediction: %w", s.wrap(err))
+		}
+		if s.blocks != nil {
+			if _, err := t.exec(ctx, dropBlocksFrom, owner, at); err != nil {
+				return fmt.Errorf("store: delete prediction: %w", err)
+			}
 		}
 		return nil
 	})
@@ -295,16 +345,27 @@ func (s *Store) DeletePrediction(ctx context.Context, id, userID string) error {
 
 // DeleteUserPredictions removes every record of userID.
 func (s *Store) DeleteUserPredictions(ctx context.Context, userID string) (int, error) {
-	res, err := s.exec(ctx, `DELETE FROM predictions WHERE user_id = ?`, userID)
+	var n int64
+	err := s.tx(ctx, func(t *txn) error {
+		res, err := t.exec(ctx, `DELETE FROM predictions WHERE user_id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		if s.blocks != nil {
+			_, err = t.exec(ctx, `DELETE FROM search_blocks WHERE user_id = ?`, userID)
+		}
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: erase user predictions: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
 // PurgePredictions removes records created before before, in batches so a
-// large purge never holds the write lock for long.
+// large purge never holds the write lock for long, then the search blocks
+// that start before it.
 func (s *Store) PurgePredictions(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	for {
@@ -315,9 +376,15 @@ func (s *Store) PurgePredictions(ctx context.Context, before time.Time) (int, er
 		n, _ := res.RowsAffected()
 		total += int(n)
 		if n < 500 {
-			return total, nil
+			break
 		}
 	}
+	if s.blocks != nil {
+		if _, err := s.exec(ctx, `DELETE FROM search_blocks WHERE first_at < ?`, ns(before)); err != nil {
+			return total, fmt.Errorf("store: purge search blocks: %w", err)
+		}
+	}
+	return total, nil
 }
 
 // SaveFeedback stores (or replaces) the true labels of a prediction.

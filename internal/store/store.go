@@ -73,6 +73,10 @@ type Store struct {
 	// insertPred is insertPrediction prepared on the SQLite writer
 	// connection (nil on PostgreSQL, whose driver caches statements).
 	insertPred *sql.Stmt
+	// blocks builds the search blocks and dropBlocks, prepared on the
+	// writer, drops them (searchblocks.go; SQLite only, nil on PostgreSQL).
+	blocks     *blockBuilder
+	dropBlocks *sql.Stmt
 	now        func() time.Time
 	closed     atomic.Bool // Close has begun: later errors are ErrUnavailable
 }
@@ -128,6 +132,10 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 		if s.insertPred, err = s.w.PrepareContext(ctx, insertPrediction); err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("store: prepare: %w", s.wrap(err))
+		}
+		if err := s.startBlocks(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
 		}
 	}
 	return s, nil
@@ -199,9 +207,15 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // Close closes the connection pools.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	if s.blocks != nil {
+		s.blocks.stop()
+	}
 	var err error
+	if s.dropBlocks != nil {
+		err = s.dropBlocks.Close()
+	}
 	if s.rc != nil {
-		err = s.rc.close()
+		err = errors.Join(err, s.rc.close())
 	}
 	if s.insertPred != nil {
 		err = errors.Join(err, s.insertPred.Close())

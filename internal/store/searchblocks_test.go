@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/prediction"
+)
+
+func TestBlockFilter(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	term := func() []byte { return binary.LittleEndian.AppendUint64(nil, rng.Uint64()) }
+	f := make(blockFilter, filterBits/8)
+	var packed []byte
+	for range blockTerms {
+		packed = append(packed, term()...)
+	}
+	f.addTerms(packed)
+	for i := 0; i < len(packed); i += prediction.TermSize {
+		if !f.mayHold(packed[i : i+prediction.TermSize]) {
+			t.Fatalf("term %d of %d is not in the filter", i/prediction.TermSize, blockTerms)
+		}
+	}
+	// False positives of a full block: ≈ 0.6 % expected.
+	fp := 0
+	for range 100_000 {
+		if f.mayHold(term()) {
+			fp++
+		}
+	}
+	if fp > 1500 {
+		t.Errorf("%d false positives in 100,000 absent terms (%.2f %%)", fp, float64(fp)/1000)
+	}
+	if !blockFilter(nil).mayHold(packed[:prediction.TermSize]) || !f.mayHold([]byte("short")) {
+		t.Error("a filter of the wrong size, or a malformed term, must let the search through")
+	}
+}
+
+// blockModel is a SQLite store with a stopped builder, a clock far ahead
+// (every row is old enough for a block) and the rows of one user as the
+// test wrote them.
+type blockModel struct {
+	t     *testing.T
+	st    *Store
+	rng   *rand.Rand
+	rows  map[string]prediction.Record
+	next  int
+	vocab [][]byte
+}
+
+const blockUser = "usr_blocks"
+
+func newBlockModel(t *testing.T, seed uint64) *blockModel {
+	st, err := Open(context.Background(), "", t.TempDir(), Options{Now: func() time.Time { return time.Now().Add(24 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	st.blocks.stop()
+	m := &blockModel{t: t, st: st, rng: rand.New(rand.NewPCG(seed, 7)), rows: map[string]prediction.Record{}}
+	for range 200 {
+		m.vocab = append(m.vocab, binary.LittleEndian.AppendUint64(nil, m.rng.Uint64()))
+	}
+	return m
+}
+
+// rareWords of the vocabulary are only in late rows, so that the blocks'
+// filters lack them and a late row that no filter holds would be missed.
+const rareWords = 4
+
+// save stores n records of user at times from base on, a few sharing a
+// time, each with 1–30 words of the vocabulary past the rare ones.
+func (m *blockModel) save(user string, base int64, n int) {
+	m.t.Helper()
+	m.saveWith(user, base, n, nil)
+}
+
+// saveWith is save with extra, a word every record also holds.
+func (m *blockModel) saveWith(user string, base int64, n int, extra []byte) {
+	m.t.Helper()
+	rs := make([]prediction.Record, n)
+	for i := range rs {
+		terms, pii := slices.Clone(extra), []byte(nil)
+		for range 1 + m.rng.IntN(30) {
+			w := m.vocab[rareWords+m.rng.IntN(len(m.vocab)-rareWords)]
+			if m.rng.IntN(8) == 0 {
+				pii = append(pii, w...)
+			} else {
+				terms = append(terms, w...)
+			}
+		}
+		m.next++
+		rs[i] = prediction.Record{ID: fmt.Sprintf("pred_%06d", m.next), UserID: user, KeyID: "k", Sealed: []byte{1},
+			TextKeyID: "k1", TextChars: 1, Taxonomy: "goemotions", Primary: "joy", ModelVersion: "m",
+			Emotions:  []prediction.Score{{Emotion: "joy", Confidence: 0.5}},
+			CreatedAt: time.Unix(0, base+int64(i/3)*1000), Terms: terms, PIITerms: pii}
+		if user == blockUser {
+			m.rows[rs[i].ID] = rs[i]
+		}
+	}
+	if err := m.st.SavePredictions(context.Background(), rs); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *blockModel) build() {
+	m.t.Helper()
+	for n := blocksPerTx; n == blocksPerTx; {
+		var err error
+		if n, err = m.st.buildBlocks(context.Background(), blockUser, blocksPerTx); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+}
+
+// check compares every page of a search for each vocabulary word with the
+// rows that hold it, and the blocks with their invariant.
+func (m *blockModel) check(step string) {
+	m.t.Helper()
+	ctx := context.Background()
+	for wi, w := range m.vocab[:8] {
+		for _, pii := range []bool{false, true} {
+			var want []string
+			for _, r := range m.rows {
+				if prediction.Contains(r.Terms, w) || (pii && prediction.Contains(r.PIITerms, w)) {
+					want = append(want, r.ID)
+				}
+			}
+			slices.SortFunc(want, func(a, b string) int { return m.order(b, a) })
+			var got []string
+			q := prediction.Query{UserID: blockUser, Term: w, TermInPII: pii, Limit: 1 + wi*13}
+			for {
+				page, err := m.st.ListPredictions(ctx, q)
+				if err != nil {
+					m.t.Fatal(err)
+				}
+				for _, r := range page {
+					got = append(got, r.ID)
+				}
+				if len(page) < q.Limit {
+					break
+				}
+				last := page[len(page)-1]
+				q.After = prediction.Cursor{At: last.CreatedAt, ID: last.ID}
+			}
+			if !slices.Equal(got, want) {
+				m.t.Fatalf("%s: word %d (pii %v, pages of %d): got %d ids, want %d\ngot  %v\nwant %v", step, wi, pii, 1+wi*13, len(got), len(want), got, want)
+			}
+		}
+	}
+	m.checkInvariant(step)
+}
+
+// noBlocks fails the test if a block of the user meets cond.
+func (m *blockModel) noBlocks(cond string, arg any) {
+	m.t.Helper()
+	var n int
+	if err := m.st.queryRow(context.Background(), `SELECT count(*) FROM search_blocks WHERE user_id = ? AND `+cond, blockUser, arg).Scan(&n); err != nil || n != 0 {
+		m.t.Fatalf("%d blocks where %s (%v)", n, cond, err)
+	}
+}
+
+// order compares two stored rows of the user in listing order (oldest first).
+func (m *blockModel) order(a, b string) int {
+	ra, rb := m.rows[a], m.rows[b]
+	if c := ra.CreatedAt.Compare(rb.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// checkInvariant: the user's blocks are contiguous, every row in a block's
+// range is in its filter, and no block reaches past the newest row.
+func (m *blockModel) checkInvariant(step string) {
+	m.t.Helper()
+	var blocks []searchBlock
+	for hi := cursorPos(prediction.Cursor{}); ; {
+		chunk, err := m.st.blocksBelow(context.Background(), blockUser, hi)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		blocks = append(blocks, chunk...)
+		if len(chunk) < blockChunk {
+			break
+		}
+		hi = chunk[len(chunk)-1].first
+	}
+	ids := make([]string, 0, len(m.rows))
+	for id := range m.rows {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return m.order(b, a) }) // newest first
+	in := func(id string, b searchBlock) int {
+		p := pos{at: m.rows[id].CreatedAt.UnixNano(), id: id}
+		switch {
+		case p.at > b.last.at || (p.at == b.last.at && p.id > b.last.id):
+			return 1
+		case p.at < b.first.at || (p.at == b.first.at && p.id < b.first.id):
+			return -1
+		}
+		return 0
+	}
+	for i, b := range blocks {
+		for _, id := range ids {
+			r := m.rows[id]
+			switch in(id, b) {
+			case 0:
+				for j := 0; j < len(r.Terms); j += prediction.TermSize {
+					if !b.filter.mayHold(r.Terms[j : j+prediction.TermSize]) {
+						m.t.Fatalf("%s: block %d lacks a term of %s", step, i, id)
+					}
+				}
+			case 1:
+				if i > 0 && in(id, blocks[i-1]) == -1 {
+					m.t.Fatalf("%s: %s lies between blocks %d and %d", step, id, i-1, i)
+				}
+			}
+		}
+	}
+}
+
+// TestBlockSearchMatchesModel runs random saves, late saves, builds,
+// deletions, purges and erasures, and after each compares every page of
+// word searches with the rows the test wrote.
+func TestBlockSearchMatchesModel(t *testing.T) {
+	t.Parallel()
+	m := newBlockModel(t, 11)
+	ctx := context.Background()
+	start := int64(1_000_000_000)
+	now := start
+	m.save("usr_other", now, 300)
+	for step := range 40 {
+		name := fmt.Sprintf("step %d", step)
+		switch op := m.rng.IntN(10); {
+		case op < 4: // new rows, in time order
+			m.save(blockUser, now, 1+m.rng.IntN(400))
+			now += 1_000_000
+			name += " save"
+		case op < 6:
+			m.build()
+			name += " build"
+		case op == 6: // late rows, inside the blocks' ranges
+			for range 1 + m.rng.IntN(20) {
+				m.saveWith(blockUser, start+m.rng.Int64N(now-start+1), 1, m.vocab[m.rng.IntN(rareWords)])
+			}
+			name += " late save"
+		case op == 7: // delete one row
+			for id := range m.rows {
+				if err := m.st.DeletePrediction(ctx, id, blockUser); err != nil {
+					t.Fatal(err)
+				}
+				// Its terms leave the filters with the blocks from its time on.
+				m.noBlocks(`last_at >= ?`, m.rows[id].CreatedAt.UnixNano())
+				delete(m.rows, id)
+				break
+			}
+			name += " delete"
+		case op == 8: // purge the oldest part
+			cut := time.Unix(0, start+m.rng.Int64N((now-start)/2+1))
+			if _, err := m.st.PurgePredictions(ctx, cut); err != nil {
+				t.Fatal(err)
+			}
+			m.noBlocks(`first_at < ?`, cut.UnixNano())
+			for id, r := range m.rows {
+				if r.CreatedAt.Before(cut) {
+					delete(m.rows, id)
+				}
+			}
+			name += " purge"
+		default: // another user's rows and erasure leave this user's alone
+			if _, err := m.st.DeleteUserPredictions(ctx, "usr_other"); err != nil {
+				t.Fatal(err)
+			}
+			m.save("usr_other", now, 50)
+			name += " other user"
+		}
+		m.check(name)
+	}
+	var n int
+	if err := m.st.queryRow(ctx, `SELECT count(*) FROM search_blocks WHERE user_id = ?`, blockUser).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("the run ended with %d blocks (%v): it did not exercise them", n, err)
+	}
+}
+
+// TestBlockSearchUsesFilters shows that a search trusts the filters: a
+// block whose filter is emptied hides its rows (so the invariant that
+// TestBlockSearchMatchesModel checks is what keeps searches exact), and
+// erasing the user removes the blocks.
+func TestBlockSearchUsesFilters(t *testing.T) {
+	t.Parallel()
+	m := newBlockModel(t, 12)
+	ctx := context.Background()
+	m.save(blockUser, 1_000_000_000, 3*blockRows)
+	m.build()
+	w := m.vocab[rareWords]
+	count := func() int {
+		got, err := m.st.ListPredictions(ctx, prediction.Query{UserID: blockUser, Term: w, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	before := count()
+	if _, err := m.st.exec(ctx, `UPDATE search_blocks SET filter = zeroblob(length(filter)) WHERE user_id = ?`, blockUser); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(); after >= before {
+		t.Fatalf("emptied filters: %d matches, before %d: the search does not use the blocks", after, before)
+	}
+	if _, err := m.st.DeleteUserPredictions(ctx, blockUser); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := m.st.queryRow(ctx, `SELECT count(*) FROM search_blocks`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d blocks left after erasing the user (%v)", n, err)
+	}
+}
+
+// TestBlockBuilderRunsOnSearch: a first-page search that finds many rows
+// outside blocks gets them built in the background; rows younger than
+// blockMargin are left out.
+func TestBlockBuilderRunsOnSearch(t *testing.T) {
+	t.Parallel()
+	st, err := Open(context.Background(), "", t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(8, 9))
+	old := benchRecords(rng, blockUser, time.Now().Add(-time.Hour), 3*blockRows)
+	young := benchRecords(rng, blockUser, time.Now().Add(time.Hour), 3*blockRows)
+	if err := st.SavePredictions(ctx, append(old, young...)); err != nil {
+		t.Fatal(err)
+	}
+	term := binary.LittleEndian.AppendUint64(nil, rng.Uint64())
+	deadline := time.Now().Add(20 * time.Second)
+	var n int
+	for n < 3 && time.Now().Before(deadline) {
+		if _, err := st.ListPredictions(ctx, prediction.Query{UserID: blockUser, Term: term, Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := st.queryRow(ctx, `SELECT count(*) FROM search_blocks WHERE user_id = ?`, blockUser).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d blocks built, want 3 (the old rows only)", n)
+	}
+}
+
+// TestBlockSearchManyBlocks: more blocks than a search reads at once.
+func TestBlockSearchManyBlocks(t *testing.T) {
+	t.Parallel()
+	m := newBlockModel(t, 13)
+	m.vocab = m.vocab[:20]
+	for i := range 3 {
+		m.save(blockUser, int64(1+i)*1_000_000_000, (blockChunk+2)*blockRows/3)
+	}
+	m.build()
+	m.check("many blocks")
+	var n int
+	if err := m.st.queryRow(context.Background(), `SELECT count(*) FROM search_blocks`).Scan(&n); err != nil || n <= blockChunk {
+		t.Fatalf("%d blocks (%v), want more than %d", n, err, blockChunk)
+	}
+}
