@@ -23,7 +23,11 @@
 // (prediction.EmotionBits), its blind-index terms packed into two columns
 // (prediction.BlindIndex.Index) and their Bloom filter
 // (prediction.TermFilter), under a time-ordered id, so saving one appends
-// to the table and to two indexes and nothing else.
+// to the table and to two indexes and nothing else. On SQLite a word search
+// of one user also reads search blocks (searchblocks.go): Bloom filters of
+// runs of up to 256 of the user's predictions, built in the background and
+// dropped by any write that could make them wrong, so the search skips the
+// runs that cannot hold the word. Close stops their builder.
 package store
 
 import (
