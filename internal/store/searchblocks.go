@@ -17,14 +17,17 @@ import (
 // user would otherwise read every index entry of the user, and SQLite's
 // readers drop their page cache whenever another connection commits, so
 // on a server that is storing predictions every such search re-reads the
-// user's whole index range. A block is a Bloom filter of the terms of a run
-// of consecutive predictions of one user (listing order: created_at, id),
-// and a search scans only the runs whose filter may hold the word.
+// user's whole index range. A block holds two Bloom filters, of the plain
+// and of the personal-data terms of a run of consecutive predictions of one
+// user (listing order: created_at, id), and a search scans only the runs
+// whose filters may hold the word (the personal one only for readers who may
+// search personal data, so a search's time tells an analyst nothing about
+// personal data).
 //
 // Blocks are a cache of the predictions table and never the only copy of
 // anything. Their invariant, kept by every write in the writer's
 // transactions: a user's blocks are contiguous (no row lies between two
-// of them) and every row a block's range covers is in its filter. So:
+// of them) and every row a block's range covers is in its filters. So:
 //
 //   - saving a prediction drops the user's blocks whose range ends at or
 //     after its created_at (normally none: blocks only cover rows at least
@@ -41,8 +44,10 @@ import (
 // of rows not yet in blocks (data written before migration 0011 included).
 const (
 	blockRows    = 256         // a block closes at this many predictions…
-	blockTerms   = 3000        // …or at this many terms
-	filterBits   = 1 << 15     // filter size: 4 KiB, ≈ 0.6 % false positives at blockTerms
+	blockTerms   = 3000        // …or at this many plain terms…
+	blockPII     = 750         // …or at this many personal-data terms
+	filterBytes  = 4096        // plain filter: ≈ 0.6 % false positives at blockTerms
+	piiBytes     = 1024        // personal-data filter: the same at blockPII
 	filterHashes = 6           // bits set per term
 	blockMargin  = time.Second // only rows at least this old go into a block
 	blocksPerTx  = 8           // blocks built per write transaction
@@ -57,22 +62,24 @@ type blockFilter []byte
 func (f blockFilter) addTerms(packed []byte) {
 	for i := 0; i+prediction.TermSize <= len(packed); i += prediction.TermSize {
 		h1, h2 := filterHash(packed[i : i+prediction.TermSize])
+		m := uint32(len(f) * 8) // #nosec G115 -- at most filterBytes × 8
 		for j := uint32(0); j < filterHashes; j++ {
-			b := (h1 + j*h2) % filterBits
+			b := (h1 + j*h2) % m
 			f[b/8] |= 1 << (b % 8)
 		}
 	}
 }
 
 // mayHold reports whether term may be among the filter's terms; false is
-// certain. A filter of the wrong size may hold anything.
+// certain. An empty filter, or a malformed term, may hold anything.
 func (f blockFilter) mayHold(term []byte) bool {
-	if len(f) != filterBits/8 || len(term) != prediction.TermSize {
+	if len(f) == 0 || len(f) > filterBytes || len(term) != prediction.TermSize {
 		return true
 	}
 	h1, h2 := filterHash(term)
+	m := uint32(len(f) * 8) // #nosec G115 -- at most filterBytes × 8
 	for j := uint32(0); j < filterHashes; j++ {
-		b := (h1 + j*h2) % filterBits
+		b := (h1 + j*h2) % m
 		if f[b/8]&(1<<(b%8)) == 0 {
 			return false
 		}
@@ -89,11 +96,17 @@ func filterHash(term []byte) (h1, h2 uint32) {
 }
 
 // searchBlock is one block: its range, inclusive, its number of rows and
-// its filter.
+// its filters of plain and of personal-data terms.
 type searchBlock struct {
 	first, last pos
 	rows        int
-	filter      blockFilter
+	filter, pii blockFilter
+}
+
+// mayHold reports whether the block's rows may hold term (among their
+// personal-data terms too when inPII).
+func (b searchBlock) mayHold(term []byte, inPII bool) bool {
+	return b.filter.mayHold(term) || (inPII && b.pii.mayHold(term))
 }
 
 // blockBuilder runs the block builder goroutine.
@@ -188,7 +201,7 @@ func (s *Store) buildBlocks(ctx context.Context, user string, max int) (int, err
 		}
 		var blocks []searchBlock
 		var cur searchBlock
-		terms := 0
+		terms, pii := 0, 0
 		for len(blocks) < max && rows.Next() {
 			var p pos
 			var t1, t2 []byte
@@ -196,16 +209,17 @@ func (s *Store) buildBlocks(ctx context.Context, user string, max int) (int, err
 				return s.wrap(errors.Join(err, rows.Close()))
 			}
 			if cur.rows == 0 {
-				cur = searchBlock{first: p, filter: make(blockFilter, filterBits/8)}
+				cur = searchBlock{first: p, filter: make(blockFilter, filterBytes), pii: make(blockFilter, piiBytes)}
 			}
 			cur.filter.addTerms(t1)
-			cur.filter.addTerms(t2)
+			cur.pii.addTerms(t2)
 			cur.last = p
 			cur.rows++
-			terms += (len(t1) + len(t2)) / prediction.TermSize
-			if cur.rows == blockRows || terms >= blockTerms {
+			terms += len(t1) / prediction.TermSize
+			pii += len(t2) / prediction.TermSize
+			if cur.rows == blockRows || terms >= blockTerms || pii >= blockPII {
 				blocks = append(blocks, cur)
-				cur, terms = searchBlock{}, 0
+				cur, terms, pii = searchBlock{}, 0, 0
 			}
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
@@ -213,8 +227,8 @@ func (s *Store) buildBlocks(ctx context.Context, user string, max int) (int, err
 		}
 		// A last, partial block waits for more rows.
 		for _, b := range blocks {
-			if _, err := t.exec(ctx, `INSERT INTO search_blocks (user_id, last_at, last_id, first_at, first_id, rows, filter)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, user, b.last.at, b.last.id, b.first.at, b.first.id, b.rows, []byte(b.filter)); err != nil {
+			if _, err := t.exec(ctx, `INSERT INTO search_blocks (user_id, last_at, last_id, first_at, first_id, rows, filter, pii_filter)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, user, b.last.at, b.last.id, b.first.at, b.first.id, b.rows, []byte(b.filter), []byte(b.pii)); err != nil {
 				return fmt.Errorf("store: save search block: %w", err)
 			}
 		}
@@ -249,7 +263,7 @@ func (s *Store) blockSearch(ctx context.Context, q prediction.Query) ([]string, 
 					return nil, err
 				}
 			}
-			if len(ids) < q.Limit && b.filter.mayHold(q.Term) {
+			if len(ids) < q.Limit && b.mayHold(q.Term, q.TermInPII) {
 				if err := scan(span{hi: b.last, hiIn: true, lo: &b.first, loIn: true}); err != nil {
 					return nil, err
 				}
@@ -279,7 +293,7 @@ func (s *Store) blockSearch(ctx context.Context, q prediction.Query) ([]string, 
 // blocksBelow reads up to blockChunk of user's blocks that end before hi,
 // newest first.
 func (s *Store) blocksBelow(ctx context.Context, user string, hi pos) ([]searchBlock, error) {
-	rows, err := s.query(ctx, `SELECT first_at, first_id, last_at, last_id, filter FROM search_blocks
+	rows, err := s.query(ctx, `SELECT first_at, first_id, last_at, last_id, filter, pii_filter FROM search_blocks
 		WHERE user_id = ? AND last_at <= ? AND (last_at < ? OR (last_at = ? AND last_id < ?))
 		ORDER BY last_at DESC, last_id DESC LIMIT `+strconv.Itoa(blockChunk), user, hi.at, hi.at, hi.at, hi.id)
 	if err != nil {
@@ -288,11 +302,11 @@ func (s *Store) blocksBelow(ctx context.Context, user string, hi pos) ([]searchB
 	var out []searchBlock
 	for rows.Next() {
 		var b searchBlock
-		var f []byte
-		if err := rows.Scan(&b.first.at, &b.first.id, &b.last.at, &b.last.id, &f); err != nil {
+		var f, pii []byte
+		if err := rows.Scan(&b.first.at, &b.first.id, &b.last.at, &b.last.id, &f, &pii); err != nil {
 			return nil, s.wrap(errors.Join(err, rows.Close()))
 		}
-		b.filter = f
+		b.filter, b.pii = f, pii
 		out = append(out, b)
 	}
 	return out, s.wrap(errors.Join(rows.Err(), rows.Close()))
