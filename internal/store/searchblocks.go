@@ -62,7 +62,7 @@ type blockFilter []byte
 func (f blockFilter) addTerms(packed []byte) {
 	for i := 0; i+prediction.TermSize <= len(packed); i += prediction.TermSize {
 		h1, h2 := filterHash(packed[i : i+prediction.TermSize])
-		m := uint32(len(f) * 8) // #nosec G115 -- at most filterBytes × 8
+		m := uint32(len(f) * 8)
 		for j := uint32(0); j < filterHashes; j++ {
 			b := (h1 + j*h2) % m
 			f[b/8] |= 1 << (b % 8)
@@ -77,7 +77,7 @@ func (f blockFilter) mayHold(term []byte) bool {
 		return true
 	}
 	h1, h2 := filterHash(term)
-	m := uint32(len(f) * 8) // #nosec G115 -- at most filterBytes × 8
+	m := uint32(len(f) * 8)
 	for j := uint32(0); j < filterHashes; j++ {
 		b := (h1 + j*h2) % m
 		if f[b/8]&(1<<(b%8)) == 0 {
@@ -92,7 +92,7 @@ func (f blockFilter) mayHold(term []byte) bool {
 // (prediction.TermFilter) as they are.
 func filterHash(term []byte) (h1, h2 uint32) {
 	x := binary.LittleEndian.Uint64(term) * 0x9e3779b97f4a7c15
-	return uint32(x >> 32), uint32(x) | 1 // #nosec G115 -- hash bits
+	return uint32(x >> 32), uint32(x) | 1
 }
 
 // searchBlock is one block: its range, inclusive, its number of rows and
