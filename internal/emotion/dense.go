@@ -24,11 +24,23 @@ type denseInfo struct {
 	Lexicon      []LexiconClass `json:"lexicon,omitempty"`
 	LexThreshold float64        `json:"lex_threshold,omitempty"`
 	LexMargin    float64        `json:"lex_margin,omitempty"`
+	// Clusters (format version 6), when > 0, is the number of word
+	// clusters (k-means of the vectors, see wordClusters): the pooled
+	// features end with 2 × Clusters counts of the text's words per
+	// cluster (non-negated, then negated words) divided by √(words with a
+	// vector). Only the GoEmotions outputs have weights on them.
+	Clusters int `json:"clusters,omitempty"`
 }
 
 // features is the number of pooled features: mean and max over the words
 // with a vector, plus the negated-words mean when NegPool is set.
 func (d *denseInfo) features() int {
+	return d.vecFeatures() + 2*d.Clusters
+}
+
+// vecFeatures is the number of pooled vector features (without the
+// cluster counts).
+func (d *denseInfo) vecFeatures() int {
 	if d.NegPool {
 		return 3 * d.Dims
 	}
@@ -38,12 +50,13 @@ func (d *denseInfo) features() int {
 // maxDims bounds the vector dimensions a model may use, maxDense its
 // pooled features.
 const (
-	maxDims  = 512
-	maxDense = 3 * maxDims
+	maxDims     = 512
+	maxClusters = 4096
+	maxDense    = 3*maxDims + 2*maxClusters
 )
 
 func (d *denseInfo) validate() bool {
-	if d.Dims < 1 || d.Dims > maxDims || d.Words < 1 || d.Words > maxVectorWords || len(d.Scale) != d.Dims {
+	if d.Dims < 1 || d.Dims > maxDims || d.Words < 1 || d.Words > maxVectorWords || len(d.Scale) != d.Dims || d.Clusters < 0 || d.Clusters > maxClusters {
 		return false
 	}
 	for _, s := range d.Scale {
@@ -63,6 +76,8 @@ type vecTable struct {
 	// lexHash the hash of each class's token.
 	lex     []uint16
 	lexHash []uint64
+	// cluster is the word cluster of each row (nil without clusters).
+	cluster []uint16
 }
 
 // newVecTable builds the lookup table; hashes must be distinct. lex is the
@@ -103,6 +118,7 @@ func tableOf(v *WordVectors, negPool bool, o TrainOptions) (*vecTable, []uint64,
 	if len(o.Lexicon) > 0 {
 		info.Lexicon, info.LexThreshold, info.LexMargin = o.Lexicon, o.LexThreshold, o.LexMargin
 	}
+	info.Clusters = o.Clusters
 	if !info.validate() {
 		return nil, nil, fmt.Errorf("%w: word vectors: bad shape", ErrTrain)
 	}
@@ -111,17 +127,25 @@ func tableOf(v *WordVectors, negPool bool, o TrainOptions) (*vecTable, []uint64,
 		hashes[i] = wordHashString(w)
 	}
 	plain := info
-	plain.Lexicon, plain.LexThreshold, plain.LexMargin = nil, 0, 0
+	plain.Lexicon, plain.LexThreshold, plain.LexMargin, plain.Clusters = nil, 0, 0, 0
 	t, err := newVecTable(plain, hashes, v.Data, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
 	}
-	if len(info.Lexicon) > 0 {
-		lex, err := t.lexiconMasks(info)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+	if len(info.Lexicon) > 0 || info.Clusters > 0 {
+		var lex, clusters []uint16
+		if len(info.Lexicon) > 0 {
+			if lex, err = t.lexiconMasks(info); err != nil {
+				return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+			}
+		}
+		if info.Clusters > 0 {
+			clusters = t.wordClusters(info.Clusters, clusterRounds)
 		}
 		if t, err = newVecTable(info, hashes, v.Data, lex); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
+		}
+		if err = t.setClusters(clusters); err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrTrain, err)
 		}
 	}
@@ -155,6 +179,19 @@ func (t *vecTable) pool(f *featureBuf, dst []float32) {
 		}
 	}
 	clear(dst)
+	if t.cluster != nil && len(f.vec) > 0 {
+		// The cluster counts, each word weighing 1/√(words).
+		c := dst[t.info.vecFeatures():]
+		inv := 1 / float32(math.Sqrt(float64(len(f.vec))))
+		k := t.info.Clusters
+		for i, r := range f.vec {
+			id := int(t.cluster[r])
+			if f.neg[i] {
+				id += k
+			}
+			c[id] += inv
+		}
+	}
 	if n > 0 {
 		inv := 1 / float32(n)
 		for k := range d {

@@ -42,6 +42,13 @@ import (
 //
 //	lexicon     Dense.Words uint16: the lexicon classes of each word (bit c: class c)
 //
+// and, in version 6 when Dense.Clusters is set (word clusters):
+//
+//	clusters    Dense.Words uint16: the word cluster of each word
+//
+// (the dense weights then also cover the 2 × Dense.Clusters cluster
+// counts, see denseInfo.Clusters).
+//
 // Version 4 has the same layout; its header records the stacking of the
 // GoEmotions outputs or the threshold smoothing (train.stack_lambda,
 // train.threshold_bandwidth), which older builds do not know. A file is
@@ -50,9 +57,9 @@ import (
 // the same layout too; its header records that the weights were trained
 // on train + dev (train.dev_in_train). Version 1
 // files (no word vectors, no negation, no primary rule), version 2 files
-// (no lexicon), version 3 and version 4 files are still read.
+// (no lexicon), version 3, 4 and 5 files are still read.
 const (
-	formatVersion    = 5
+	formatVersion    = 6
 	minFormatVersion = 1
 	flagGzip         = 1
 	prefixLen        = 8 + 2 + 2 + 8
@@ -110,6 +117,8 @@ type denseParts struct {
 	vecs   []int8
 	w      []float32 // features × outputs
 	lex    []uint16  // lexicon mask per word (nil without a lexicon)
+	// clusters is the word cluster of each word (nil without clusters).
+	clusters []uint16
 }
 
 // encode writes the model file for h, the sorted bucket of each row and the
@@ -157,6 +166,10 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 			binary.LittleEndian.PutUint16(b8[:2], x)
 			payload.Write(b8[:2])
 		}
+		for _, x := range dp.clusters {
+			binary.LittleEndian.PutUint16(b8[:2], x)
+			payload.Write(b8[:2])
+		}
 	}
 	var z bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
@@ -184,6 +197,9 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 // 4 training options, else 3 (the highest version whose readers know
 // every other field).
 func (h *header) version() uint16 {
+	if h.Dense != nil && h.Dense.Clusters > 0 {
+		return 6
+	}
 	if h.Train.DevInTrain {
 		return 5
 	}
@@ -299,6 +315,10 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	if version < 5 && h.Train.DevInTrain {
 		return nil, fmt.Errorf("%w: version %d file with version 5 fields", ErrCorrupt, version)
 	}
+	clusters := h.Dense != nil && h.Dense.Clusters > 0
+	if version < 6 && clusters {
+		return nil, fmt.Errorf("%w: version %d file with version 6 fields", ErrCorrupt, version)
+	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {
 		return nil, fmt.Errorf("%w: %d rows in %d bytes", ErrCorrupt, h.Rows, len(rest))
@@ -323,6 +343,9 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	if h.Dense != nil {
 		want += h.Dense.Words*(8+h.Dense.Dims) + 4*h.Dense.features()*h.Outputs
 		if lexicon {
+			want += 2 * h.Dense.Words
+		}
+		if clusters {
 			want += 2 * h.Dense.Words
 		}
 	}
@@ -356,6 +379,13 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 			dp.lex = make([]uint16, h.Dense.Words)
 			for i := range dp.lex {
 				dp.lex[i] = binary.LittleEndian.Uint16(rest[2*i:])
+			}
+			rest = rest[2*len(dp.lex):]
+		}
+		if clusters {
+			dp.clusters = make([]uint16, h.Dense.Words)
+			for i := range dp.clusters {
+				dp.clusters[i] = binary.LittleEndian.Uint16(rest[2*i:])
 			}
 		}
 	}
@@ -392,6 +422,9 @@ func assemble(h header, buckets []uint32, weights []int8, dp *denseParts) (*Mode
 		}
 		vt, err := newVecTable(*h.Dense, dp.hashes, dp.vecs, dp.lex)
 		if err != nil {
+			return nil, err
+		}
+		if err := vt.setClusters(dp.clusters); err != nil {
 			return nil, err
 		}
 		m.vt, m.dense = vt, dp.w

@@ -21,11 +21,18 @@ import (
 // stackFit returns the coefficients {s₀, s₁…s_outputs} of label l fitted
 // by Newton's method on the dev scores z (one row per text) and targets y.
 func stackFit(z [][]float64, y []bool, l int, lambda float64) []float64 {
+	return stackFitFree(z, y, []int{l}, lambda)
+}
+
+// stackFitFree is stackFit with the scores in free unpenalised instead of
+// the label's own score alone; Newton's method starts from coefficient 1
+// on free[0] and 0 elsewhere.
+func stackFitFree(z [][]float64, y []bool, free []int, lambda float64) []float64 {
 	no := len(z[0])
 	np := no + 1
 	w := make([]float64, np)
-	w[1+l] = 1
-	penalised := func(a int) bool { return a != 0 && a != 1+l }
+	w[1+free[0]] = 1
+	penalised := func(a int) bool { return a != 0 && !slices.Contains(free, a-1) }
 	x := make([]float64, np)
 	g := make([]float64, np)
 	hess := make([]float64, np*np)

@@ -55,6 +55,10 @@ type TrainOptions struct {
 	Lexicon      []LexiconClass
 	LexThreshold float64
 	LexMargin    float64
+	// Clusters, when > 0 with Vectors, adds to each word with a vector the
+	// token of its word cluster (k-means of the vectors into Clusters
+	// clusters).
+	Clusters int
 	// Ensemble, when in (0, 1) with Vectors, also trains the model without
 	// the pooled vectors (same sparse features) and averages the two
 	// linear models: weights and biases are Ensemble × the sparse-only
@@ -166,6 +170,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: unknown EkmanMode %q", ErrTrain, o.EkmanMode)
 	case !(o.StackLambda >= 0 && o.StackLambda <= 1e6) || !(o.ThresholdBandwidth >= 0 && o.ThresholdBandwidth <= 5):
 		return fmt.Errorf("%w: StackLambda must be in [0, 1e6] and ThresholdBandwidth in [0, 5]", ErrTrain)
+	case o.Clusters < 0 || o.Clusters > maxClusters || (o.Clusters > 0 && o.Vectors == nil):
+		return fmt.Errorf("%w: Clusters must be in [0, %d] and needs word vectors", ErrTrain, maxClusters)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
 		return fmt.Errorf("%w: Ensemble must be in [0, 1)", ErrTrain)
 	case o.Vectors != nil && len(o.Lexicon) > 0 && !(&denseInfo{Lexicon: o.Lexicon, LexThreshold: o.LexThreshold, LexMargin: o.LexMargin}).validLexicon():
@@ -297,6 +303,13 @@ func mergeFeatures(f *featureBuf, c FeatureConfig) doc {
 // column; the dense features of each doc (if any) follow as the last
 // columns.
 func buildMatrix(docs []doc, dense [][]float32, bits, minDF int) (*csr, []uint32) {
+	return buildMatrixClusters(docs, nil, dense, bits, minDF)
+}
+
+// buildMatrixClusters is buildMatrix with the cluster counts of each doc
+// (if any; zeros left out) as columns between the buckets and the dense
+// features.
+func buildMatrixClusters(docs []doc, clus, dense [][]float32, bits, minDF int) (*csr, []uint32) {
 	df := make([]int32, 1<<bits)
 	for _, d := range docs {
 		for _, id := range d.ids {
@@ -312,11 +325,14 @@ func buildMatrix(docs []doc, dense [][]float32, bits, minDF int) (*csr, []uint32
 			buckets = append(buckets, uint32(b))
 		}
 	}
-	nd := 0
+	nd, nc := 0, 0
 	if len(dense) > 0 {
 		nd = len(dense[0])
 	}
-	x := &csr{ptr: make([]int, 1, len(docs)+1), nCols: len(buckets) + nd}
+	if len(clus) > 0 {
+		nc = len(clus[0])
+	}
+	x := &csr{ptr: make([]int, 1, len(docs)+1), nCols: len(buckets) + nc + nd}
 	for i, d := range docs {
 		for k, id := range d.ids {
 			if c := colOf[id]; c >= 0 {
@@ -324,9 +340,17 @@ func buildMatrix(docs []doc, dense [][]float32, bits, minDF int) (*csr, []uint32
 				x.val = append(x.val, d.vals[k])
 			}
 		}
+		if nc > 0 {
+			for f, v := range clus[i] {
+				if v != 0 {
+					x.col = append(x.col, int32(len(buckets)+f))
+					x.val = append(x.val, v)
+				}
+			}
+		}
 		if nd > 0 {
 			for f, v := range dense[i] {
-				x.col = append(x.col, int32(len(buckets)+f))
+				x.col = append(x.col, int32(len(buckets)+nc+f))
 				x.val = append(x.val, v)
 			}
 		}
@@ -452,220 +476,4 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 		h.Bias = h.Bias[:nl]
 	}
 	return q.finish(&h)
-}
-
-// linearFit is a solved linear model before quantisation: the weights of
-// each output over the kept buckets, the biases and, with word vectors,
-// the dense block with the standardisation folded in.
-type linearFit struct {
-	ws      [][]float64
-	bias    []float64
-	buckets []uint32
-	dense   *denseParts
-	duals   *fitDuals
-}
-
-// fitDuals are the dual variables of a fit's solves (full model and
-// ensemble member), to warm-start a fit on more examples.
-type fitDuals struct{ full, sparse [][]float64 }
-
-// fitLinear solves the regressions of every output on examples (and with
-// TrainOptions.Ensemble the sparse-only member, averaged in), starting
-// from the dual variables of warm when not nil (a fit on a prefix of
-// examples).
-//
-// With nOut > 0 only the first nOut outputs are solved.
-func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, what string, warm *fitDuals, nOut int) (*linearFit, error) {
-	docs, pooled := featurize(examples, o.Features, vt, workers)
-	mean, sd := standardize(pooled, o.VectorWeight)
-	x, buckets := buildMatrix(docs, pooled, o.Features.Bits, o.MinDF)
-	var xs *csr // the sparse-only matrix of the ensemble's second member
-	if vt != nil && o.Ensemble > 0 {
-		xs, _ = buildMatrix(docs, nil, o.Features.Bits, o.MinDF)
-	}
-	docs, pooled = nil, nil
-	nSparse := len(buckets)
-	o.progress("features%s: %d texts, %d features kept (df ≥ %d, %d dense), %d non-zeros", what, x.rows(), x.nCols, o.MinDF, x.nCols-nSparse, len(x.col))
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	y := targets(examples, d)
-	if nOut > 0 {
-		y = y[:nOut]
-	}
-	nl := len(d.Labels)
-	outputs := len(y)
-	var warmFull, warmSparse [][]float64
-	if warm != nil {
-		warmFull = warm.full[:outputs]
-		if warm.sparse != nil {
-			warmSparse = warm.sparse[:outputs]
-		}
-	}
-	ws, bias, dFull := solveAll(ctx, x, y, nSparse, nl, workers, o, d, what, warmFull)
-	var dSparse [][]float64
-	if xs != nil {
-		var wa [][]float64
-		var ba []float64
-		wa, ba, dSparse = solveAll(ctx, xs, y, nSparse, nl, workers, o, d, what+" (sparse-only member)", warmSparse)
-		a := o.Ensemble
-		for out := range ws {
-			for c := range ws[out] {
-				ws[out][c] *= 1 - a
-				if c < nSparse {
-					ws[out][c] += a * wa[out][c]
-				}
-			}
-			bias[out] = a*ba[out] + (1-a)*bias[out]
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f := &linearFit{ws: ws, bias: bias, buckets: buckets, duals: &fitDuals{dFull, dSparse}}
-	if vt != nil {
-		// Fold the standardisation into the weights and biases, so that
-		// prediction multiplies the raw pooled features.
-		nf := len(mean)
-		f.dense = &denseParts{hashes: hashes, vecs: o.Vectors.Data, w: make([]float32, nf*outputs), lex: vt.lex}
-		for out := range ws {
-			for k := 0; k < nf; k++ {
-				w := ws[out][nSparse+k] * o.VectorWeight / sd[k]
-				f.dense.w[k*outputs+out] = float32(w)
-				bias[out] -= w * mean[k]
-			}
-			ws[out] = ws[out][:nSparse]
-		}
-	}
-	return f, nil
-}
-
-// mergeFits returns the fit whose first len(b.ws) outputs are b's and
-// whose other outputs are a's, over the union of their buckets (a weight
-// is 0 in a bucket its fit did not keep).
-func mergeFits(b, a *linearFit) *linearFit {
-	nb, outputs := len(b.ws), len(a.ws)
-	var buckets []uint32
-	var fromB, fromA []int // column of each merged bucket in b and a (-1: none)
-	for i, j := 0, 0; i < len(b.buckets) || j < len(a.buckets); {
-		switch {
-		case j == len(a.buckets) || (i < len(b.buckets) && b.buckets[i] < a.buckets[j]):
-			buckets, fromB, fromA = append(buckets, b.buckets[i]), append(fromB, i), append(fromA, -1)
-			i++
-		case i == len(b.buckets) || a.buckets[j] < b.buckets[i]:
-			buckets, fromB, fromA = append(buckets, a.buckets[j]), append(fromB, -1), append(fromA, j)
-			j++
-		default:
-			buckets, fromB, fromA = append(buckets, b.buckets[i]), append(fromB, i), append(fromA, j)
-			i, j = i+1, j+1
-		}
-	}
-	m := &linearFit{ws: make([][]float64, outputs), bias: slices.Clone(a.bias), buckets: buckets}
-	copy(m.bias, b.bias)
-	for o := range m.ws {
-		src, from := a.ws[o], fromA
-		if o < nb {
-			src, from = b.ws[o], fromB
-		}
-		m.ws[o] = make([]float64, len(buckets))
-		for c, k := range from {
-			if k >= 0 {
-				m.ws[o][c] = src[k]
-			}
-		}
-	}
-	if a.dense != nil {
-		dp := *a.dense
-		dp.w = slices.Clone(a.dense.w)
-		for k := 0; k < len(dp.w)/outputs; k++ {
-			copy(dp.w[k*outputs:k*outputs+nb], b.dense.w[k*nb:(k+1)*nb])
-		}
-		m.dense = &dp
-	}
-	return m
-}
-
-// quantize returns f's int8 model.
-func (f *linearFit) quantize() (*quantized, error) {
-	q, err := quantize(f.ws, f.buckets)
-	if err != nil {
-		return nil, err
-	}
-	q.dense = f.dense
-	return q, nil
-}
-
-// EnsembleInfo says how a model's weights were made: SparseWeight × a
-// model without the pooled word vectors plus (1 − SparseWeight) × one with
-// them (TrainOptions.Ensemble).
-type EnsembleInfo struct {
-	SparseWeight float64 `json:"sparse_weight"`
-}
-
-// solveAll solves the logistic regressions of every output on x, the
-// outputs split into one contiguous group per worker (see solveLR; the
-// result does not depend on the split). Columns from nSparse on are dense
-// and not NB-scaled.
-func solveAll(ctx context.Context, x *csr, y [][]bool, nSparse, nl, workers int, o TrainOptions, d *Dataset, what string, warm [][]float64) ([][]float64, []float64, [][]float64) {
-	outputs := len(y)
-	ws := make([][]float64, outputs)
-	bias := make([]float64, outputs)
-	duals := make([][]float64, outputs)
-	var wg sync.WaitGroup
-	groups := min(workers, outputs)
-	for g := 0; g < groups; g++ {
-		lo, hi := g*outputs/groups, (g+1)*outputs/groups
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := lrProblem{x: x, y: y[lo:hi], eps: o.Epsilon, maxIter: o.MaxIter, seed: o.Seed}
-			if warm != nil {
-				p.warm = warm[lo:hi]
-			}
-			for out := lo; out < hi; out++ {
-				c := o.C
-				if out >= nl {
-					c = o.EkmanC
-				}
-				r := nbRatio(x, y[out], o.NBAlpha)
-				for c := nSparse; c < len(r); c++ {
-					r[c] = 1 // dense features are not NB-scaled
-				}
-				p.scale = append(p.scale, r)
-				p.cPos = append(p.cPos, c*o.PositiveWeight*balance(y[out], o.PositiveBalance))
-				p.cNeg = append(p.cNeg, c)
-			}
-			w, b, iters, du := solveLR(ctx, p)
-			copy(ws[lo:hi], w)
-			copy(bias[lo:hi], b)
-			copy(duals[lo:hi], du)
-			for l, it := range iters {
-				o.progress("output %2d/%d %-15s %d epochs%s", lo+l+1, outputs, outputName(d, lo+l), it, what)
-			}
-		}()
-	}
-	wg.Wait()
-	return ws, bias, duals
-}
-
-// balance returns (negatives/positives)^gamma for targets y (1 when gamma
-// is 0 or a class is empty).
-func balance(y []bool, gamma float64) float64 {
-	pos := 0
-	for _, t := range y {
-		if t {
-			pos++
-		}
-	}
-	if gamma == 0 || pos == 0 || pos == len(y) {
-		return 1
-	}
-	return math.Pow(float64(len(y)-pos)/float64(pos), gamma)
-}
-
-func outputName(d *Dataset, out int) string {
-	if out < len(d.Labels) {
-		return d.Labels[out]
-	}
-	return "ekman:" + ekmanLabels[out-len(d.Labels)]
 }
