@@ -135,8 +135,11 @@ func (s *Store) startBlocks(ctx context.Context) error {
 			case user := <-b.queue:
 				// An error leaves the blocks as they are: the next search
 				// that finds the user's rows uncovered asks again.
-				for n, err := blocksPerTx, error(nil); n == blocksPerTx && err == nil; {
-					n, err = s.buildBlocks(bctx, user, blocksPerTx)
+				for {
+					n, err := s.buildBlocks(bctx, user, blocksPerTx)
+					if err != nil || n < blocksPerTx {
+						break
+					}
 				}
 			}
 		}
@@ -162,7 +165,7 @@ func (b *blockBuilder) request(user string) {
 // time: the write path runs it for every user it saves predictions of.
 const dropBlocksFrom = `DELETE FROM search_blocks WHERE user_id = ? AND last_at >= ?`
 
-// dropBlocks runs dropBlocksFrom in t for the oldest record of each user in rs.
+// dropBlocksOf runs dropBlocksFrom in t for the oldest record of each user in rs.
 func (s *Store) dropBlocksOf(ctx context.Context, t *txn, rs []prediction.Record) error {
 	drop := t.stmt(ctx, s.dropBlocks, dropBlocksFrom)
 	oldest := make(map[string]int64, 1)
