@@ -100,10 +100,8 @@ func benchSearch(b *testing.B, n int, commit, blocks bool) {
 	fillStore(b, st, rng, "usr_bench", n)
 	st.blocks.stop()
 	if blocks {
-		for built := blocksPerTx; built == blocksPerTx; {
-			if built, err = st.buildBlocks(ctx, "usr_bench", blocksPerTx); err != nil {
-				b.Fatal(err)
-			}
+		if err := st.buildUserBlocks(ctx, "usr_bench"); err != nil {
+			b.Fatal(err)
 		}
 	}
 	// A term is a keyed hash: random bytes, like the stored ones.

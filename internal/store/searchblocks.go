@@ -135,12 +135,7 @@ func (s *Store) startBlocks(ctx context.Context) error {
 			case user := <-b.queue:
 				// An error leaves the blocks as they are: the next search
 				// that finds the user's rows uncovered asks again.
-				for {
-					n, err := s.buildBlocks(bctx, user, blocksPerTx)
-					if err != nil || n < blocksPerTx {
-						break
-					}
-				}
+				_ = s.buildUserBlocks(bctx, user)
 			}
 		}
 	}()
@@ -180,6 +175,17 @@ func (s *Store) dropBlocksOf(ctx context.Context, t *txn, rs []prediction.Record
 		}
 	}
 	return nil
+}
+
+// buildUserBlocks appends every full block it can after user's newest,
+// blocksPerTx per transaction.
+func (s *Store) buildUserBlocks(ctx context.Context, user string) error {
+	for {
+		n, err := s.buildBlocks(ctx, user, blocksPerTx)
+		if err != nil || n < blocksPerTx {
+			return err
+		}
+	}
 }
 
 // buildBlocks appends up to max full blocks after user's newest block, in

@@ -112,11 +112,8 @@ func (m *blockModel) saveWith(user string, base int64, n int, extra []byte) {
 
 func (m *blockModel) build() {
 	m.t.Helper()
-	for n := blocksPerTx; n == blocksPerTx; {
-		var err error
-		if n, err = m.st.buildBlocks(context.Background(), blockUser, blocksPerTx); err != nil {
-			m.t.Fatal(err)
-		}
+	if err := m.st.buildUserBlocks(context.Background(), blockUser); err != nil {
+		m.t.Fatal(err)
 	}
 }
 
