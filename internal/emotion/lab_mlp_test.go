@@ -26,19 +26,12 @@ import (
 //
 //	LAB_A=/tmp/m122.model LAB_REPS=5 LAB_HIDDEN=64 LAB_EPOCHS=10 go test -tags lab -run TestLabMLP -v -timeout 60m ./internal/emotion/
 func TestLabMLP(t *testing.T) {
-	a, err := LoadFile(os.Getenv("LAB_A"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := loadRepoData(t)
+	a, d, truth, trTruth := labModelA(t)
 	h := a.h
 	nl := len(h.Labels)
-	truth, _ := labTruth(h, d.Dev)
-	trTruth, _ := labTruth(h, d.Train)
 	zTr, xTr := labLogitsPooled(a, d.Train)
 	zDev, xDev := labLogitsPooled(a, d.Dev)
-	mean, sd := labStandardize(xTr)
-	labApplyStd(xTr, mean, sd)
+	mean, sd := standardize(xTr, 1)
 	labApplyStd(xDev, mean, sd)
 	lambda := labFloats("LAB_LAMBDA", "100")[0]
 	bw := labFloats("LAB_BW", "0.25")[0]
@@ -144,6 +137,19 @@ func labStackCV(z [][]float64, truth [][]bool, nl int, side [][]float64, lambda,
 	return g
 }
 
+// labModelA loads the model LAB_A names and the repository's data, with
+// the GoEmotions truths of dev and train.
+func labModelA(t *testing.T) (a *Model, d *Dataset, devTruth, trainTruth [][]bool) {
+	a, err := LoadFile(os.Getenv("LAB_A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = loadRepoData(t)
+	devTruth, _ = labTruth(a.h, d.Dev)
+	trainTruth, _ = labTruth(a.h, d.Train)
+	return a, d, devTruth, trainTruth
+}
+
 // labLogitsPooled returns m's raw scores and pooled vector features of
 // each example.
 func labLogitsPooled(m *Model, ex []Example) ([][]float64, [][]float32) {
@@ -158,29 +164,8 @@ func labLogitsPooled(m *Model, ex []Example) ([][]float64, [][]float32) {
 	return z, x
 }
 
-func labStandardize(x [][]float32) (mean, sd []float64) {
-	nf := len(x[0])
-	mean, sd = make([]float64, nf), make([]float64, nf)
-	for _, r := range x {
-		for f, v := range r {
-			mean[f] += float64(v)
-		}
-	}
-	for f := range mean {
-		mean[f] /= float64(len(x))
-	}
-	for _, r := range x {
-		for f, v := range r {
-			dd := float64(v) - mean[f]
-			sd[f] += dd * dd
-		}
-	}
-	for f := range sd {
-		sd[f] = max(math.Sqrt(sd[f]/float64(len(x))), 1e-6)
-	}
-	return mean, sd
-}
-
+// labApplyStd standardises x with the mean and deviation standardize
+// found on train.
 func labApplyStd(x [][]float32, mean, sd []float64) {
 	for _, r := range x {
 		for f, v := range r {
@@ -224,15 +209,9 @@ func TestLabClusters(t *testing.T) {
 // it corrects LAB_A's scores (the same recipe on all of train), scored by
 // dev 2-fold×LAB_REPS of the trainer's second stage as TestLabMLP.
 func TestLabOOF(t *testing.T) {
-	a, err := LoadFile(os.Getenv("LAB_A"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := loadRepoData(t)
+	a, d, truth, trTruth := labModelA(t)
 	h := a.h
 	nl := len(h.Labels)
-	truth, _ := labTruth(h, d.Dev)
-	trTruth, _ := labTruth(h, d.Train)
 	zTr := make([][]float64, len(d.Train))
 	var xTr [][]float32
 	_, xTr = labLogitsPooled(a, d.Train)
@@ -268,8 +247,7 @@ func TestLabOOF(t *testing.T) {
 		}
 	}
 	zDev, xDev := labLogitsPooled(a, d.Dev)
-	mean, sd := labStandardize(xTr)
-	labApplyStd(xTr, mean, sd)
+	mean, sd := standardize(xTr, 1)
 	labApplyStd(xDev, mean, sd)
 	inLogits := os.Getenv("LAB_INLOGITS") == "1"
 	input := func(x [][]float32, z [][]float64) [][]float32 {
