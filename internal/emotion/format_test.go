@@ -60,6 +60,14 @@ func appendHex(dst, b []byte) []byte {
 	return dst
 }
 
+// withVersion returns a copy of the model file raw marked as format
+// version v, its checksum redone, so only the version check can refuse it.
+func withVersion(raw []byte, v uint16) []byte {
+	b := slices.Clone(raw)
+	binary.LittleEndian.PutUint16(b[8:], v)
+	return resum(b)
+}
+
 // resum recomputes the trailing checksum of a modified file.
 func resum(b []byte) []byte {
 	b = slices.Clone(b)

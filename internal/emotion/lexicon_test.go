@@ -3,7 +3,6 @@ package emotion
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"path/filepath"
@@ -91,10 +90,7 @@ func TestLexiconRoundTripAndVersions(t *testing.T) {
 		t.Errorf("lexicon masks differ after a round trip")
 	}
 	// A version 2 build never wrote a lexicon: such a file is corrupt.
-	old := slices.Clone(raw)
-	binary.LittleEndian.PutUint16(old[8:], 2)
-	sum := sha256.Sum256(old[:len(old)-sha256.Size])
-	copy(old[len(old)-sha256.Size:], sum[:])
+	old := withVersion(raw, 2)
 	if _, err := decode(old); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("version 2 file with a lexicon: %v, want ErrCorrupt", err)
 	}
@@ -151,10 +147,7 @@ func TestLoadVersion2Layout(t *testing.T) {
 	if m3.vt == nil || m3.h.Primary == nil || !m3.h.Features.Negation {
 		t.Fatalf("the version 2 layout model lacks word vectors, a primary rule or negation")
 	}
-	old := slices.Clone(raw)
-	binary.LittleEndian.PutUint16(old[8:], 2)
-	sum := sha256.Sum256(old[:len(old)-sha256.Size])
-	copy(old[len(old)-sha256.Size:], sum[:])
+	old := withVersion(raw, 2)
 	m2, err := decode(old)
 	if err != nil {
 		t.Fatalf("version 2 file: %v", err)

@@ -2,7 +2,6 @@ package emotion
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -107,10 +106,7 @@ func TestStackLeavesEkman(t *testing.T) {
 	if v, w := binary.LittleEndian.Uint16(raw[8:]), binary.LittleEndian.Uint16(rawPlain[8:]); v != 4 || w != 3 {
 		t.Errorf("format versions %d (stacked) and %d (plain), want 4 and 3", v, w)
 	}
-	old := slices.Clone(raw)
-	binary.LittleEndian.PutUint16(old[8:], 3)
-	sum := sha256.Sum256(old[:len(old)-sha256.Size])
-	copy(old[len(old)-sha256.Size:], sum[:])
+	old := withVersion(raw, 3)
 	if _, err := decode(old); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("version 3 file with stacking: %v, want ErrCorrupt", err)
 	}
