@@ -144,6 +144,9 @@ func (m *blockModel) check(step string) {
 				if err != nil {
 					m.t.Fatal(err)
 				}
+				if len(page) > q.Limit {
+					m.t.Fatalf("%s: word %d: a page of %d records, limit %d", step, wi, len(page), q.Limit)
+				}
 				for _, r := range page {
 					got = append(got, r.ID)
 				}
