@@ -71,7 +71,7 @@ scope() {
 	# keep personal-data words apart from analysts.
 	internal/store)
 		exclude='^(backup|errors|events|feedback_metrics|idempotency|incidents|ipblocks|keyaddrs|keyring|migrate|outbox|postgres|refresh|reports|sealed|stmtcache|store|users)\.go$'
-		run='^(TestConformance|TestBlockFilter|TestBlockSearch[A-Za-z]+|TestBlockPIIFilterApart|TestBlockBuilderRunsOnSearch)$/^[a-z]+$/^(predictions|large_group|keys|pages)$' ;;
+		run='^(TestConformance|TestBlockFilter|TestBlockSearch[A-Za-z]+|TestBlockPIIFilterApart|TestBlockBuilderRunsOnSearch|TestBlockBuildLeavesNewestSecond|TestBlockRequestNeedsTwoBlocks)$/^[a-z]+$/^(predictions|large_group|keys|pages)$' ;;
 	# Two parts, because the Python interoperability tests take seconds
 	# per mutant: the Fernet code with every test, Python included; the
 	# other files with those five tests skipped (which can only lower the

@@ -419,3 +419,69 @@ func TestBlockPIIFilterApart(t *testing.T) {
 			b.mayHold(piiWord, false), b.mayHold(piiWord, true))
 	}
 }
+
+// TestBlockBuildLeavesNewestSecond: a build covers only rows at least
+// blockMargin old, so a late row of the last second does not drop blocks.
+func TestBlockBuildLeavesNewestSecond(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	st, err := Open(context.Background(), "", t.TempDir(), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.blocks.stop()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(10, 11))
+	old := benchRecords(rng, blockUser, now.Add(-time.Hour), blockRows)
+	young := benchRecords(rng, blockUser, now.Add(-blockMargin/2), blockRows)
+	if err := st.SavePredictions(ctx, append(old, young...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.buildUserBlocks(ctx, blockUser); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var last int64
+	if err := st.queryRow(ctx, `SELECT count(*), coalesce(max(last_at), 0) FROM search_blocks WHERE user_id = ?`, blockUser).Scan(&n, &last); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || last >= ns(now.Add(-blockMargin)) {
+		t.Errorf("%d blocks ending at %v, want 1 ending before %v (the last second's rows stay out)", n, time.Unix(0, last), now.Add(-blockMargin))
+	}
+}
+
+// TestBlockRequestNeedsTwoBlocks: a first-page search asks the builder
+// only once two blocks' worth of the user's rows lie outside blocks.
+func TestBlockRequestNeedsTwoBlocks(t *testing.T) {
+	t.Parallel()
+	st, err := Open(context.Background(), "", t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.blocks.stop()
+	queue := make(chan string, 1)
+	st.blocks.queue = queue
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(12, 13))
+	rs := benchRecords(rng, blockUser, time.Now().Add(-time.Hour), 2*blockRows)
+	if err := st.SavePredictions(ctx, rs[:2*blockRows-1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.requestBlocksIfNeeded(ctx, blockUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(queue) != 0 {
+		t.Fatalf("builder asked with %d rows outside blocks, want only from %d", 2*blockRows-1, 2*blockRows)
+	}
+	if err := st.SavePredictions(ctx, rs[2*blockRows-1:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.requestBlocksIfNeeded(ctx, blockUser, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(queue) != 1 || <-queue != blockUser {
+		t.Fatalf("builder not asked with %d rows outside blocks", 2*blockRows)
+	}
+}
