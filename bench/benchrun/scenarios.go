@@ -239,15 +239,22 @@ func scenarios(o options) []scenario {
 		if redis != "" {
 			title = "samo, predict end to end (PostgreSQL + Redis)"
 		}
+		pgEnv := func(ctx context.Context) ([]string, func(), error) {
+			url, drop, err := pgSchema(ctx, pg)
+			if err != nil {
+				return nil, nil, err
+			}
+			extra := []string{"DATABASE_URL=" + url}
+			if redis != "" {
+				extra = append(extra, "REDIS_URL="+redis)
+			}
+			return extra, drop, nil
+		}
 		sc = append(sc, scenario{ID: "predict-pg", Title: title, Route: "POST /v1/predict",
 			start: func(ctx context.Context) (*server, httpload.Request, func(), error) {
-				url, drop, err := pgSchema(ctx, pg)
+				extra, drop, err := pgEnv(ctx)
 				if err != nil {
 					return nil, httpload.Request{}, nil, err
-				}
-				extra := []string{"DATABASE_URL=" + url}
-				if redis != "" {
-					extra = append(extra, "REDIS_URL="+redis)
 				}
 				s, key, stop, err := startSamo(ctx, o, "samo", "user", extra...)
 				if err != nil {
@@ -255,7 +262,8 @@ func scenarios(o options) []scenario {
 					return nil, httpload.Request{}, nil, err
 				}
 				return s, predictRequest(key), func() { stop(); drop() }, nil
-			}})
+			}},
+			searchScenario(o, "search-pg", "PostgreSQL", pgEnv))
 	}
 	return sc
 }

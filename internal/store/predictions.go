@@ -278,9 +278,10 @@ func (s *Store) listQuery(q prediction.Query, cols string, sp span) (string, []a
 		args = append(args, int64(prediction.EmotionBit(q.Emotion)))
 	}
 	if q.Term != nil {
-		// The filter first: most rows fail it without their terms being read.
+		// The filter first, most rows fail it without their terms being
+		// read; in a CASE, because PostgreSQL orders a WHERE clause's
+		// conditions by estimated cost and would search every row's terms.
 		f := prediction.TermFilter(q.Term)
-		where = append(where, `(p.term_filter & ?) = ?`)
 		args = append(args, f, f)
 		match := `instr(%s, ?) > 0`
 		if s.dialect == Postgres {
@@ -292,7 +293,7 @@ func (s *Store) listQuery(q prediction.Query, cols string, sp span) (string, []a
 			cond = `(` + cond + ` OR ` + fmt.Sprintf(match, "p.pii_terms") + `)`
 			args = append(args, q.Term)
 		}
-		where = append(where, cond)
+		where = append(where, `CASE WHEN (p.term_filter & ?) = ? THEN `+cond+` ELSE FALSE END`)
 	}
 	if sp.lo != nil {
 		op := ">"
