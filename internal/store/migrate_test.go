@@ -40,6 +40,15 @@ func TestMigrateSchemaV2SQLite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "samo.db"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The fixture has no refresh tokens: add some as that release wrote them.
+	old, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "samo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insertOldRefresh(t, old)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
 	st, err := Open(context.Background(), "", dir, Options{})
 	if err != nil {
 		t.Fatalf("open a schema-2 database: %v", err)
@@ -83,6 +92,7 @@ func TestMigrateSchemaV2Postgres(t *testing.T) {
 		}
 	}
 	insertSchemaV2(t, st.w)
+	insertOldRefresh(t, st.w)
 	if err := st.migrate(ctx); err != nil {
 		t.Fatalf("migrate schema 2: %v", err)
 	}
@@ -131,6 +141,7 @@ func insertSchemaV2(t *testing.T, db *sql.DB) {
 func checkMigratedFixture(t *testing.T, st *Store) {
 	t.Helper()
 	ctx := context.Background()
+	checkMigratedRefresh(t, st)
 	if v, err := st.SchemaVersion(ctx); err != nil || v < 3 {
 		t.Fatalf("SchemaVersion = %d, %v; want ≥ 3", v, err)
 	}

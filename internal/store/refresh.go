@@ -12,16 +12,19 @@ import (
 
 var _ token.RefreshStore = (*Store)(nil)
 
-const refreshColumns = `hash, family_id, user_id, key_id, issued_at, expires_at, used_at, revoked_at`
+// refreshColumns are the columns of a token.RefreshRecord. family_issued_at
+// is 0 (the zero time) only for rows written without it by an older binary.
+const refreshColumns = `hash, family_id, user_id, key_id, issued_at, expires_at, family_issued_at, used_at, revoked_at`
 
 func scanRefresh(sc scanner) (token.RefreshRecord, error) {
 	var r token.RefreshRecord
-	var issued, expires int64
+	var issued, expires, familyIssued int64
 	var used, revoked sql.NullInt64
-	if err := sc.Scan(&r.Hash, &r.FamilyID, &r.UserID, &r.KeyID, &issued, &expires, &used, &revoked); err != nil {
+	if err := sc.Scan(&r.Hash, &r.FamilyID, &r.UserID, &r.KeyID, &issued, &expires, &familyIssued, &used, &revoked); err != nil {
 		return r, err
 	}
-	r.IssuedAt, r.ExpiresAt, r.UsedAt, r.RevokedAt = fromNS(issued), fromNS(expires), fromNullNS(used), fromNullNS(revoked)
+	r.IssuedAt, r.ExpiresAt, r.FamilyIssuedAt = fromNS(issued), fromNS(expires), fromNS(familyIssued)
+	r.UsedAt, r.RevokedAt = fromNullNS(used), fromNullNS(revoked)
 	return r, nil
 }
 
@@ -40,8 +43,8 @@ func (s *Store) CreateRefresh(ctx context.Context, r token.RefreshRecord) error 
 		if n > 0 {
 			return token.ErrRefreshRevoked
 		}
-		_, err := t.exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Hash, r.FamilyID, r.UserID, r.KeyID, ns(r.IssuedAt), ns(r.ExpiresAt), nsPtr(r.UsedAt), nsPtr(r.RevokedAt))
+		_, err := t.exec(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Hash, r.FamilyID, r.UserID, r.KeyID, ns(r.IssuedAt), ns(r.ExpiresAt), ns(r.FamilyIssuedAt), nsPtr(r.UsedAt), nsPtr(r.RevokedAt))
 		if err != nil {
 			return fmt.Errorf("store: create refresh token: %w", err)
 		}

@@ -3,13 +3,14 @@ package token
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // BenchmarkVerifyHS256 measures Verify of a typical access token (target:
 // ≤ 10 µs/op, DESIGN §8 and issue 4).
 func BenchmarkVerifyHS256(b *testing.B) {
 	f := newFixture(b)
-	tok, _, err := f.hs.issue("user-1", []string{"read_predictions", "write_predictions"}, "AAAAAAAAAAAAAAAAAAAAAA", "key-1")
+	tok, _, err := f.hs.issue("user-1", []string{"read_predictions", "write_predictions"}, "AAAAAAAAAAAAAAAAAAAAAA", "key-1", time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}

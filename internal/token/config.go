@@ -22,6 +22,9 @@ const (
 	DefaultLeeway        = 30 * time.Second
 	DefaultMaxTokenBytes = 8 << 10
 	DefaultRefreshTTL    = 30 * 24 * time.Hour
+	// DefaultRefreshFamilyMaxAge is the absolute lifetime of a refresh
+	// family: 90 days after IssuePair, however often it was rotated.
+	DefaultRefreshFamilyMaxAge = 90 * 24 * time.Hour
 
 	// maxLeeway bounds Config.Leeway: a clock-skew allowance of minutes
 	// would quietly extend every token's validity window.
@@ -55,8 +58,15 @@ type Config struct {
 	// (default 8 KiB).
 	MaxTokenBytes int
 	// RefreshTTL is the lifetime of each refresh token (default 30 days);
-	// every rotation issues a token with a fresh RefreshTTL.
+	// every rotation issues a token with a fresh RefreshTTL, capped by
+	// RefreshFamilyMaxAge.
 	RefreshTTL time.Duration
+	// RefreshFamilyMaxAge is the absolute lifetime of a refresh family,
+	// counted from its IssuePair (default 90 days,
+	// REFRESH_FAMILY_MAX_AGE): no token of the family is usable after it,
+	// and no access token issued in it expires after it. It must be at
+	// least RefreshTTL; a shorter value would silently cap every token.
+	RefreshFamilyMaxAge time.Duration
 }
 
 // withDefaults returns c with zero fields set to their defaults, or an error
@@ -88,6 +98,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RefreshTTL == 0 {
 		c.RefreshTTL = DefaultRefreshTTL
 	}
+	if c.RefreshFamilyMaxAge == 0 {
+		c.RefreshFamilyMaxAge = DefaultRefreshFamilyMaxAge
+	}
 	if !knownAlgorithm(c.Algorithm) {
 		return c, fmt.Errorf("%w: algorithm must be HS256, EdDSA, ES256 or RS256", ErrConfig)
 	}
@@ -114,6 +127,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RefreshTTL < time.Minute {
 		return c, fmt.Errorf("%w: refresh TTL must be at least 1m", ErrConfig)
+	}
+	if c.RefreshFamilyMaxAge < c.RefreshTTL {
+		return c, fmt.Errorf("%w: refresh family max age %v is shorter than refresh TTL %v", ErrConfig, c.RefreshFamilyMaxAge, c.RefreshTTL)
 	}
 	return c, nil
 }

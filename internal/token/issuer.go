@@ -127,10 +127,13 @@ func (i *Issuer) KeySet() *KeySet { return i.ks }
 // return them. It carries no refresh family or API key id: use
 // Service.IssuePair for tokens that Logout can revoke with their family.
 func (i *Issuer) Issue(userID string, perms []string) (string, Claims, error) {
-	return i.issue(userID, perms, "", "")
+	return i.issue(userID, perms, "", "", time.Time{})
 }
 
-func (i *Issuer) issue(userID string, perms []string, family, apiKeyID string) (string, Claims, error) {
+// issue is Issue with a refresh family and API key id. A non-zero notAfter
+// caps exp (at whole seconds, never later than notAfter); when that leaves
+// less than a second it returns ErrRefreshExpired: the family has ended.
+func (i *Issuer) issue(userID string, perms []string, family, apiKeyID string, notAfter time.Time) (string, Claims, error) {
 	if i.headerSeg == "" {
 		return "", Claims{}, ErrNoSigningKey
 	}
@@ -151,8 +154,15 @@ func (i *Issuer) issue(userID string, perms []string, family, apiKeyID string) (
 		p[n] = perm
 	}
 	iat := i.now().UTC().Truncate(time.Second)
+	exp := iat.Add(i.cfg.TTL)
+	if end := notAfter.UTC().Truncate(time.Second); !notAfter.IsZero() && end.Before(exp) {
+		exp = end
+	}
+	if !exp.After(iat) {
+		return "", Claims{}, ErrRefreshExpired
+	}
 	c := Claims{
-		UserID: userID, Permissions: p, IssuedAt: iat, ExpiresAt: iat.Add(i.cfg.TTL),
+		UserID: userID, Permissions: p, IssuedAt: iat, ExpiresAt: exp,
 		Issuer: i.cfg.Issuer, Audience: i.cfg.Audience, ID: randomID(),
 		KeyID: i.ks.signing.kid, FamilyID: family, APIKeyID: apiKeyID,
 	}

@@ -292,6 +292,10 @@ func TestNewIssuerConfig(t *testing.T) {
 		{"max bytes too small", Config{MaxTokenBytes: minTokenBytes - 1}, ks, false},
 		{"max bytes too large", Config{MaxTokenBytes: maxTokenBytes + 1}, ks, false},
 		{"refresh TTL too small", Config{RefreshTTL: time.Minute - 1}, ks, false},
+		{"family max age equal to refresh TTL", Config{RefreshTTL: time.Hour, RefreshFamilyMaxAge: time.Hour}, ks, true},
+		{"family max age below refresh TTL", Config{RefreshTTL: time.Hour, RefreshFamilyMaxAge: time.Hour - 1}, ks, false},
+		{"default family max age below refresh TTL", Config{RefreshTTL: DefaultRefreshFamilyMaxAge + time.Hour}, ks, false},
+		{"negative family max age", Config{RefreshFamilyMaxAge: -time.Hour}, ks, false},
 		{"issuer with control", Config{Issuer: "a\nb"}, ks, false},
 		{"nil keys", Config{}, nil, false},
 	}

@@ -30,14 +30,19 @@ const familyDenyPrefix = "fam:"
 // RefreshRecord is the stored state of one refresh token. The token itself
 // is never stored, only Hash = SHA-256(token).
 type RefreshRecord struct {
-	Hash      []byte     // SHA-256 of the whole token string; the primary key
-	FamilyID  string     // shared by every token rotated from one IssuePair
-	UserID    string     // the user the family belongs to
-	KeyID     string     // the API key the family was obtained with
-	IssuedAt  time.Time  // when this token was issued
-	ExpiresAt time.Time  // when this token stops being usable
-	UsedAt    *time.Time // set by UseRefresh on first use
-	RevokedAt *time.Time // set by RevokeFamily
+	Hash      []byte    // SHA-256 of the whole token string; the primary key
+	FamilyID  string    // shared by every token rotated from one IssuePair
+	UserID    string    // the user the family belongs to
+	KeyID     string    // the API key the family was obtained with
+	IssuedAt  time.Time // when this token was issued
+	ExpiresAt time.Time // when this token stops being usable
+	// FamilyIssuedAt is when the family started (its IssuePair), copied
+	// to every token rotated from it: the family ends at FamilyIssuedAt +
+	// Config.RefreshFamilyMaxAge. A zero value counts as a family that has
+	// ended.
+	FamilyIssuedAt time.Time
+	UsedAt         *time.Time // set by UseRefresh on first use
+	RevokedAt      *time.Time // set by RevokeFamily
 }
 
 // RefreshStore keeps refresh-token records. The store package implements
@@ -121,15 +126,20 @@ func NewService(d Deps) (*Service, error) {
 
 // IssuePair starts a new refresh family for userID, authenticated by API key
 // keyID, and returns an access token with perms and the first refresh token.
+// The family's clock starts now: it ends Config.RefreshFamilyMaxAge later.
 func (s *Service) IssuePair(ctx context.Context, userID, keyID string, perms []string) (Pair, error) {
 	if !validClaimString(keyID, maxNameBytes) {
 		return Pair{}, fmt.Errorf("%w: API key id must be 1-%d bytes of printable UTF-8", ErrInvalidInput, maxNameBytes)
 	}
-	return s.newPair(ctx, randomID(), userID, keyID, perms)
+	return s.newPair(ctx, randomID(), s.iss.now().UTC(), userID, keyID, perms)
 }
 
-func (s *Service) newPair(ctx context.Context, family, userID, keyID string, perms []string) (Pair, error) {
-	access, _, err := s.iss.issue(userID, perms, family, keyID)
+// newPair issues a pair in family, which started at familyStart. Neither
+// token outlives the family's end: the refresh token expires at
+// min(now + RefreshTTL, end) and the access token's exp is at most end.
+func (s *Service) newPair(ctx context.Context, family string, familyStart time.Time, userID, keyID string, perms []string) (Pair, error) {
+	end := s.familyEnd(familyStart)
+	access, claims, err := s.iss.issue(userID, perms, family, keyID, end)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -137,7 +147,7 @@ func (s *Service) newPair(ctx context.Context, family, userID, keyID string, per
 	now := s.iss.now().UTC()
 	rec := RefreshRecord{
 		Hash: hash, FamilyID: family, UserID: userID, KeyID: keyID,
-		IssuedAt: now, ExpiresAt: now.Add(s.iss.cfg.RefreshTTL),
+		IssuedAt: now, ExpiresAt: minTime(now.Add(s.iss.cfg.RefreshTTL), end), FamilyIssuedAt: familyStart,
 	}
 	if err := s.store.CreateRefresh(ctx, rec); err != nil {
 		if errors.Is(err, ErrRefreshRevoked) {
@@ -145,7 +155,19 @@ func (s *Service) newPair(ctx context.Context, family, userID, keyID string, per
 		}
 		return Pair{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return Pair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.iss.cfg.TTL / time.Second)}, nil
+	return Pair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(claims.ExpiresAt.Sub(claims.IssuedAt) / time.Second)}, nil
+}
+
+// familyEnd is the instant a family that started at start ends.
+func (s *Service) familyEnd(start time.Time) time.Time {
+	return start.Add(s.iss.cfg.RefreshFamilyMaxAge)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // newRefreshToken returns a fresh refresh token and its SHA-256 hash.
@@ -175,9 +197,11 @@ func validRefreshFormat(tok string) bool {
 // without a store lookup. Presenting a token that was already used revokes
 // the whole family (its refresh tokens and its live access tokens), records
 // a secevent.TokenReuse (critical the first time, see reused) and returns
-// ErrRefreshReused. Other
-// errors: ErrRefreshUnknown, ErrRefreshRevoked, ErrRefreshExpired,
-// ErrRefreshDenied, ErrUnavailable.
+// ErrRefreshReused. A token presented after its own expiry or after its
+// family's end (Config.RefreshFamilyMaxAge after IssuePair) is spent and
+// gives ErrRefreshExpired; the client then exchanges its API key again.
+// Other errors: ErrRefreshUnknown, ErrRefreshRevoked, ErrRefreshDenied,
+// ErrUnavailable.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
 	if !validRefreshFormat(refreshToken) {
 		return Pair{}, ErrRefreshMalformed
@@ -196,7 +220,12 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if rec.RevokedAt != nil {
 		return Pair{}, ErrRefreshRevoked
 	}
-	if !now.Before(rec.ExpiresAt) {
+	// The family's end is checked apart from the token's own expiry: tokens
+	// written before family lifetimes existed, or under a longer
+	// RefreshFamilyMaxAge, have an ExpiresAt past it. The family is not
+	// revoked: none of its tokens can be rotated any more, and its access
+	// tokens expire by the family's end.
+	if !now.Before(rec.ExpiresAt) || !now.Before(s.familyEnd(rec.FamilyIssuedAt)) {
 		return Pair{}, ErrRefreshExpired
 	}
 	perms, err := s.grants.Permissions(ctx, rec.UserID, rec.KeyID)
@@ -208,7 +237,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Pair, error
 		}
 		return Pair{}, fmt.Errorf("%w: %w", ErrRefreshDenied, err)
 	}
-	return s.newPair(ctx, rec.FamilyID, rec.UserID, rec.KeyID, perms)
+	return s.newPair(ctx, rec.FamilyID, rec.FamilyIssuedAt, rec.UserID, rec.KeyID, perms)
 }
 
 // reused handles a second presentation of a refresh token: revoke the

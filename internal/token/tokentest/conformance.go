@@ -41,12 +41,15 @@ func record(t *testing.T, family string) token.RefreshRecord {
 	return token.RefreshRecord{
 		Hash: newHash(t), FamilyID: family, UserID: "user-" + family, KeyID: "key-" + family,
 		IssuedAt: base, ExpiresAt: base.Add(30 * 24 * time.Hour),
+		// A family start other than IssuedAt, as for a rotated token.
+		FamilyIssuedAt: base.Add(-45 * 24 * time.Hour),
 	}
 }
 
 func sameRecord(got, want token.RefreshRecord) bool {
 	return string(got.Hash) == string(want.Hash) && got.FamilyID == want.FamilyID && got.UserID == want.UserID &&
-		got.KeyID == want.KeyID && got.IssuedAt.Equal(want.IssuedAt) && got.ExpiresAt.Equal(want.ExpiresAt)
+		got.KeyID == want.KeyID && got.IssuedAt.Equal(want.IssuedAt) && got.ExpiresAt.Equal(want.ExpiresAt) &&
+		got.FamilyIssuedAt.Equal(want.FamilyIssuedAt)
 }
 
 // RefreshStore runs the RefreshStore conformance suite. newStore must return
@@ -74,6 +77,27 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T) token.RefreshStore) 
 		}
 		if !sameRecord(again, r) || again.UsedAt == nil || !again.UsedAt.Equal(at) {
 			t.Errorf("second UseRefresh record = %+v, want the record used at %v", again, at)
+		}
+	})
+	t.Run("family start round-trips", func(t *testing.T) {
+		s := newStore(t)
+		first := record(t, "famS")
+		first.FamilyIssuedAt = first.IssuedAt
+		rotated := record(t, "famS")
+		rotated.IssuedAt, rotated.FamilyIssuedAt = base.Add(24*time.Hour), first.IssuedAt
+		// A record without a family start (as a release before family
+		// lifetimes wrote) reads back as the zero time, which the Service
+		// takes as a family that has ended.
+		legacy := record(t, "famL")
+		legacy.FamilyIssuedAt = time.Time{}
+		for _, r := range []token.RefreshRecord{first, rotated, legacy} {
+			if err := s.CreateRefresh(ctx, r); err != nil {
+				t.Fatalf("CreateRefresh: %v", err)
+			}
+			got, err := s.UseRefresh(ctx, r.Hash, base)
+			if err != nil || !got.FamilyIssuedAt.Equal(r.FamilyIssuedAt) || got.FamilyIssuedAt.IsZero() != r.FamilyIssuedAt.IsZero() {
+				t.Errorf("family %s: FamilyIssuedAt = %v, %v; want %v", r.FamilyID, got.FamilyIssuedAt, err, r.FamilyIssuedAt)
+			}
 		}
 	})
 	t.Run("unknown", func(t *testing.T) {
