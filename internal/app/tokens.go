@@ -33,9 +33,10 @@ func Issuer(cfg *config.Config, now func() time.Time) (*token.Issuer, error) {
 	}
 	return token.NewIssuer(token.Config{
 		Algorithm: cfg.JWTAlgorithm, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
-		TTL:         time.Duration(cfg.JWTExpiryHours) * time.Hour,
-		MaxLifetime: time.Duration(cfg.JWTMaxExpiryHours) * time.Hour,
-		RefreshTTL:  cfg.RefreshTokenTTL,
+		TTL:                 time.Duration(cfg.JWTExpiryHours) * time.Hour,
+		MaxLifetime:         time.Duration(cfg.JWTMaxExpiryHours) * time.Hour,
+		RefreshTTL:          cfg.RefreshTokenTTL,
+		RefreshFamilyMaxAge: cfg.RefreshFamilyMaxAge,
 	}, ks, now)
 }
 

@@ -361,10 +361,14 @@ func (c *checker) limits() {
 
 func (c *checker) access() {
 	cfg := c.cfg
-	auth := fmt.Sprintf("every non-public route needs an API key or a %s JWT (deny by default); tokens last %dh", cfg.JWTAlgorithm, cfg.JWTExpiryHours)
-	if cfg.JWTExpiryHours > 24 {
+	auth := fmt.Sprintf("every non-public route needs an API key or a %s JWT (deny by default); tokens last %dh, refresh tokens %gh each within a family of at most %gh",
+		cfg.JWTAlgorithm, cfg.JWTExpiryHours, cfg.RefreshTokenTTL.Hours(), cfg.RefreshFamilyMaxAge.Hours())
+	switch {
+	case cfg.JWTExpiryHours > 24:
 		c.add(checkWarn, "authentication", "%s: access tokens longer than 24h are hard to revoke", auth)
-	} else {
+	case cfg.RefreshFamilyMaxAge > 365*24*time.Hour:
+		c.add(checkWarn, "authentication", "%s: REFRESH_FAMILY_MAX_AGE over a year lets a stolen refresh token be rotated that long without the API key", auth)
+	default:
 		c.add(checkPass, "authentication", "%s", auth)
 	}
 	c.add(checkPass, "rbac", "roles user, analyst and admin checked on every route, with ownership of predictions (built in, not configurable)")

@@ -218,6 +218,23 @@ func TestCheckDetails(t *testing.T) {
 			}
 		}
 	})
+	t.Run("token lifetimes", func(t *testing.T) {
+		env := goodEnv(t, srv.URL+"/hook")
+		for _, c := range []struct {
+			maxAge, want, text string
+		}{
+			{"", checkPass, "refresh tokens 720h each within a family of at most 2160h"},
+			{"8760h", checkPass, "within a family of at most 8760h"},
+			{"8761h", checkWarn, "REFRESH_FAMILY_MAX_AGE over a year"},
+		} {
+			env["REFRESH_FAMILY_MAX_AGE"] = c.maxAge
+			for _, r := range evaluate(context.Background(), getenv(env), checkOptions{offline: true}) {
+				if r.Name == "authentication" && (r.Status != c.want || !strings.Contains(r.Reason, c.text)) {
+					t.Errorf("REFRESH_FAMILY_MAX_AGE=%q: authentication = %s %q, want %s saying %q", c.maxAge, r.Status, r.Reason, c.want, c.text)
+				}
+			}
+		}
+	})
 	t.Run("weak alert secret", func(t *testing.T) {
 		env := goodEnv(t, srv.URL+"/hook")
 		env["SECURITY_ALERT_SECRET"] = strings.Repeat("ab", 20)

@@ -97,6 +97,7 @@ type Config struct {
 	JWTPrivateKeyFile         string         // JWT_PRIVATE_KEY_FILE
 	JWTPublicKeyFiles         []string       // JWT_PUBLIC_KEY_FILES
 	RefreshTokenTTL           time.Duration  // REFRESH_TOKEN_TTL
+	RefreshFamilyMaxAge       time.Duration  // REFRESH_FAMILY_MAX_AGE: ≥ RefreshTokenTTL
 	IPRateLimitRequests       int            // IP_RATE_LIMIT_REQUESTS per IPRateLimitWindow, per client IP
 	IPRateLimitWindow         time.Duration  // IP_RATE_LIMIT_WINDOW
 	IDSRequestsPerMinute      int            // IDS_REQUESTS_PER_MINUTE

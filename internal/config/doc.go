@@ -154,6 +154,7 @@
 //	JWT_PRIVATE_KEY_FILE          --jwt-private-key-file          ""
 //	JWT_PUBLIC_KEY_FILES          --jwt-public-key-files          ""
 //	REFRESH_TOKEN_TTL             --refresh-token-ttl             720h
+//	REFRESH_FAMILY_MAX_AGE        --refresh-family-max-age        2160h
 //	IP_RATE_LIMIT_REQUESTS        --ip-rate-limit-requests        600
 //	IP_RATE_LIMIT_WINDOW          --ip-rate-limit-window          60s
 //	IDS_REQUESTS_PER_MINUTE       --ids-requests-per-minute       300

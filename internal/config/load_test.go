@@ -135,6 +135,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"IDSRequestsPerMinute", cfg.IDSRequestsPerMinute, 300},
 		{"APIKeyRotationInterval", cfg.APIKeyRotationInterval, 24 * time.Hour},
 		{"RefreshTokenTTL", cfg.RefreshTokenTTL, 720 * time.Hour},
+		{"RefreshFamilyMaxAge", cfg.RefreshFamilyMaxAge, 2160 * time.Hour},
 		{"MaxFileSize", cfg.MaxFileSize, int64(10 << 20)},
 		{"Addr", cfg.Addr, "127.0.0.1:8080"},
 		{"SecurityLogPath", cfg.SecurityLogPath(), filepath.Join("samo-data", "security.log")},

@@ -167,6 +167,14 @@ func (c *Config) checkAlways(p *problems) {
 	oneOf(p, "MODEL_BACKEND_FORMAT", c.ModelBackendFormat, "samo", "probabilities")
 	positive(p, "MODEL_BACKEND_TIMEOUT", c.ModelBackendTimeout)
 	positive(p, "REFRESH_TOKEN_TTL", c.RefreshTokenTTL)
+	positive(p, "REFRESH_FAMILY_MAX_AGE", c.RefreshFamilyMaxAge)
+	if c.RefreshTokenTTL > 0 && c.RefreshFamilyMaxAge > 0 && c.RefreshFamilyMaxAge < c.RefreshTokenTTL {
+		// Refused rather than accepted as a cap on every token: a shorter
+		// family lifetime makes REFRESH_TOKEN_TTL meaningless, and is most
+		// often a bare number meant as hours or days but read as seconds.
+		p.add("REFRESH_FAMILY_MAX_AGE", ErrOutOfRange, "%s is shorter than REFRESH_TOKEN_TTL (%s); set it to at least REFRESH_TOKEN_TTL (a bare number is seconds) or lower REFRESH_TOKEN_TTL",
+			c.RefreshFamilyMaxAge, c.RefreshTokenTTL)
+	}
 	between(p, "IP_RATE_LIMIT_REQUESTS", c.IPRateLimitRequests, 1, maxRateLimit)
 	window(p, "IP_RATE_LIMIT_WINDOW", c.IPRateLimitWindow)
 	between(p, "IDS_REQUESTS_PER_MINUTE", c.IDSRequestsPerMinute, 1, 60_000)

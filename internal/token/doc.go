@@ -65,7 +65,15 @@
 // same family with permissions asked afresh from Grants, so a revoked or
 // suspended key, a deleted user or a changed role takes effect at the next
 // refresh. Every rotation issues a token valid for RefreshTTL (30 days,
-// sliding); the API key stays the root credential.
+// sliding), but never beyond the family's end: RefreshFamilyMaxAge (90
+// days) after its IssuePair, whose time every token of the family carries
+// (RefreshRecord.FamilyIssuedAt). So a family ends however often it is
+// rotated: its last token expires at the end exactly, an access token
+// issued near it has exp at the end (Pair.ExpiresIn shorter), and a token
+// presented after it (also one stored under a longer RefreshFamilyMaxAge,
+// or without a family start) is spent and gives ErrRefreshExpired. The
+// family is not revoked then: nothing of it is usable any more. The API
+// key stays the root credential: a new IssuePair starts a new family.
 //
 // Presenting a used refresh token again is theft or a client bug: the
 // Service revokes the family in the store, puts "fam:"+family in the
