@@ -167,8 +167,9 @@ func tuneThresholdSmooth(p []float64, y []bool, bw float64) float64 {
 // calibrate scores d.Dev with the quantized model, fits a Platt scaling
 // and tunes a threshold per label, picks the Ekman mode with the best dev
 // macro-F1 (or uses ekmanMode when it is not empty), and records all of
-// it in h.
-func calibrate(h *header, q *quantized, d *Dataset, workers int, ekmanMode string) error {
+// it in h. With oof (not nil) the GoEmotions thresholds are tuned on the
+// out-of-fold train scores it holds and on dev (oofThresholds).
+func calibrate(h *header, q *quantized, d *Dataset, workers int, ekmanMode string, oof *oofSet) error {
 	nl, ne := len(h.Labels), len(h.EkmanLabels)
 	identity := func(n int) ([][2]float64, []float64) {
 		c, t := make([][2]float64, n), make([]float64, n)
@@ -202,6 +203,10 @@ func calibrate(h *header, q *quantized, d *Dataset, workers int, ekmanMode strin
 		ekTruth[i] = truthOf(ex, Ekman, h.EkmanOf, ne)
 	}
 	h.Calibration, h.Thresholds, h.Train.DevMacroF1 = fitLabelsBW(logits, truth, nl, probs, h.Train.ThresholdBandwidth)
+	if oof != nil {
+		h.Thresholds = oofThresholds(oof.z, oof.truth, probs, truth, h.Calibration, nl, h.Train.ThresholdBandwidth, workers)
+		h.Train.DevMacroF1 = macroF1(probs, truth, h.Thresholds)
+	}
 	// Ekman: every mode gets its own calibration and thresholds.
 	h.Train.EkmanCandidates = map[string]float64{}
 	best := -1.0
@@ -260,12 +265,18 @@ func fitLabelsBW(raw [][]float64, truth [][]bool, n int, probs [][]float64, bw f
 			thr[l] = tuneThreshold(p, y)
 		}
 	}
-	c := newCounts(n)
-	pred := make([]bool, n)
-	for i := range raw {
+	return cal, thr, macroF1(probs, truth, thr)
+}
+
+// macroF1 is the macro-F1 of probs against truth under Predict's rule
+// with thresholds thr.
+func macroF1(probs [][]float64, truth [][]bool, thr []float64) float64 {
+	c := newCounts(len(thr))
+	pred := make([]bool, len(thr))
+	for i := range probs {
 		decide(probs[i], thr, math.NaN(), pred)
 		c.add(truth[i], pred)
 	}
 	macro, _ := c.macroMicro()
-	return cal, thr, macro
+	return macro
 }

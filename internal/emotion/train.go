@@ -91,6 +91,13 @@ type TrainOptions struct {
 	// are then applied to the same recipe trained on train + dev
 	// (docs/model.md). Training costs twice as much.
 	DevInTrain bool
+	// OOFFolds, when > 0 (2 to 10), tunes the GoEmotions thresholds on
+	// out-of-fold scores of train as well as on dev: the recipe is also
+	// trained OOFFolds times, each time on all folds of train but one,
+	// which it scores (oof.go, docs/model.md). The stack, the Platt
+	// scalings and the Ekman outputs do not change. Training costs about
+	// one more train solve per fold.
+	OOFFolds int
 	// Workers is the number of goroutines (0: GOMAXPROCS).
 	Workers int
 	// Progress, when set, receives one line per training step.
@@ -152,6 +159,9 @@ type TrainInfo struct {
 	// DevInTrain is TrainOptions.DevInTrain (format version 5): the
 	// weights were trained on train + dev (TrainExamples counts both).
 	DevInTrain bool `json:"dev_in_train,omitempty"`
+	// OOFFolds is TrainOptions.OOFFolds (format version 7; 0: thresholds
+	// tuned on dev alone).
+	OOFFolds int `json:"oof_folds,omitempty"`
 }
 
 func (o TrainOptions) validate() error {
@@ -172,6 +182,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: StackLambda must be in [0, 1e6] and ThresholdBandwidth in [0, 5]", ErrTrain)
 	case o.Clusters < 0 || o.Clusters > maxClusters || (o.Clusters > 0 && o.Vectors == nil):
 		return fmt.Errorf("%w: Clusters must be in [0, %d] and needs word vectors", ErrTrain, maxClusters)
+	case o.OOFFolds != 0 && (o.OOFFolds < 2 || o.OOFFolds > 10):
+		return fmt.Errorf("%w: OOFFolds must be 0 or in [2, 10]", ErrTrain)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
 		return fmt.Errorf("%w: Ensemble must be in [0, 1)", ErrTrain)
 	case o.Vectors != nil && len(o.Lexicon) > 0 && !(&denseInfo{Lexicon: o.Lexicon, LexThreshold: o.LexThreshold, LexMargin: o.LexMargin}).validLexicon():
@@ -444,7 +456,11 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 		o.progress("stacked the %d GoEmotions outputs on dev (lambda %g)", nl, o.StackLambda)
 	}
 	h.Train.ThresholdBandwidth = o.ThresholdBandwidth
-	if err := calibrate(&h, q, d, workers, o.EkmanMode); err != nil {
+	oof, err := newOOFSet(ctx, d, vt, hashes, o, workers, &h, stack)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := calibrate(&h, q, d, workers, o.EkmanMode, oof); err != nil {
 		return nil, nil, err
 	}
 	o.progress("dev (in-sample) macro-F1: goemotions %.4f, ekman %.4f (%s); ekman candidates %v",

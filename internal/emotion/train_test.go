@@ -20,9 +20,10 @@ func smallOptions(seed uint64, workers int) TrainOptions {
 	o.Features.Bits = 16
 	o.MaxIter = 5
 	// Without the stack, smoothed thresholds, fixed Ekman mode and
-	// retraining on dev of the defaults: the tests of those options
-	// (stack_test.go, devtrain_test.go) turn them on themselves.
-	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode, o.DevInTrain = 0, 0, "", false
+	// retraining on dev and out-of-fold thresholds of the defaults: the
+	// tests of those options (stack_test.go, devtrain_test.go,
+	// oof_test.go) turn them on themselves.
+	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode, o.DevInTrain, o.OOFFolds = 0, 0, "", false, 0
 	return o
 }
 
@@ -64,6 +65,8 @@ func TestTrainRefusesBadOptions(t *testing.T) {
 		{"no iterations", func(o *TrainOptions) { o.MaxIter = 0 }},
 		{"ensemble weight 1", func(o *TrainOptions) { o.Ensemble = 1 }},
 		{"class balance above 1", func(o *TrainOptions) { o.PositiveBalance = 2 }},
+		{"one out-of-fold fold", func(o *TrainOptions) { o.OOFFolds = 1 }},
+		{"eleven out-of-fold folds", func(o *TrainOptions) { o.OOFFolds = 11 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
