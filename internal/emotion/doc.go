@@ -83,9 +83,9 @@
 // then retrained on train + dev, warm-started from the train solve, and
 // keep the stack, calibration and thresholds fitted on dev for the model
 // trained on train; the Ekman outputs stay those of that model. With
-// TrainOptions.OOFFolds (off in the default model) the GoEmotions
-// thresholds are tuned on out-of-fold scores of train as well as on dev
-// (oof.go). The test
+// TrainOptions.OOFFolds (2 in the default model, since 2026.12.5) the
+// GoEmotions thresholds are tuned on out-of-fold scores of train as well
+// as on dev (oof.go). The test
 // split is never read by training: it is only for reporting (Evaluate,
 // "samo model eval --split test").
 //

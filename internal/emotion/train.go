@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.4"
+	modelRelease = "2026.12.5"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -127,6 +127,7 @@ func DefaultTrainOptions() TrainOptions {
 		ThresholdBandwidth: 0.25,
 		EkmanMode:          ekmanOwn,
 		DevInTrain:         true,
+		OOFFolds:           2,
 		Primary:            &PrimaryRule{Shift: 0.75, NeutralOffset: -1, EkmanShift: 0.85, EkmanNeutralOffset: -1.5},
 	}
 }
