@@ -1,9 +1,6 @@
 package emotion
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
 	"slices"
 	"testing"
 )
@@ -21,9 +18,6 @@ func TestWordClusters(t *testing.T) {
 	base := trainOn(t, d, o)
 	o.Clusters = 16
 	cl := trainOn(t, d, o)
-	if v := binary.LittleEndian.Uint16(cl.raw[8:]); v != 6 {
-		t.Errorf("format version %d with clusters, want 6", v)
-	}
 	vt := cl.m.vt
 	if vt.info.Clusters != 16 || len(vt.cluster) != vt.info.Words {
 		t.Fatalf("clusters not loaded: %d clusters, %d of %d words", vt.info.Clusters, len(vt.cluster), vt.info.Words)
@@ -41,11 +35,5 @@ func TestWordClusters(t *testing.T) {
 	if !slices.Equal(base.m.Thresholds(Ekman), cl.m.Thresholds(Ekman)) {
 		t.Errorf("Ekman thresholds changed")
 	}
-	o.Workers = 1
-	if one := trainOn(t, d, o); !bytes.Equal(one.raw, cl.raw) {
-		t.Errorf("clusters on 1 and 2 workers gave different files")
-	}
-	if _, err := decode(withVersion(cl.raw, 5)); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 5 file with clusters: %v, want ErrCorrupt", err)
-	}
+	checkOptionFile(t, "clusters", d, o, cl, 6)
 }
