@@ -55,9 +55,8 @@ func TestLabEkmanAware(t *testing.T) {
 			return out
 		}
 		de.Train, de.Dev = relabel(d.Train), relabel(d.Dev)
-		o := DefaultTrainOptions()
-		o.Vectors = loadRepoVectors(t)
-		o.StackLambda, o.DevInTrain, o.ThresholdBandwidth, o.EkmanMode, o.Primary = 0, false, 0, ekmanOwn, nil
+		o := labTrainOnly(t)
+		o.EkmanMode, o.Primary = ekmanOwn, nil
 		o.C = o.EkmanC
 		o.Clusters = k
 		start := time.Now()

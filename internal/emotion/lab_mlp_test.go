@@ -150,6 +150,17 @@ func labModelA(t *testing.T) (a *Model, d *Dataset, devTruth, trainTruth [][]boo
 	return a, d, devTruth, trainTruth
 }
 
+// labTrainOnly returns the default recipe as the lab compares it: on
+// train only and unstacked (no stack, dev retraining, smoothed or
+// out-of-fold thresholds), so that the second stage can be cross-fitted
+// on dev.
+func labTrainOnly(t *testing.T) TrainOptions {
+	o := DefaultTrainOptions()
+	o.Vectors = loadRepoVectors(t)
+	o.StackLambda, o.DevInTrain, o.ThresholdBandwidth, o.EkmanMode, o.OOFFolds = 0, false, 0, "", 0
+	return o
+}
+
 // labLogitsPooled returns m's raw scores and pooled vector features of
 // each example.
 func labLogitsPooled(m *Model, ex []Example) ([][]float64, [][]float32) {
@@ -183,9 +194,7 @@ func labApplyStd(x [][]float32, mean, sd []float64) {
 func TestLabClusters(t *testing.T) {
 	d := loadRepoData(t)
 	for _, k := range labFloats("LAB_K", "256") {
-		o := DefaultTrainOptions()
-		o.Vectors = loadRepoVectors(t)
-		o.StackLambda, o.DevInTrain, o.ThresholdBandwidth, o.EkmanMode = 0, false, 0, ""
+		o := labTrainOnly(t)
 		o.Clusters = int(k)
 		start := time.Now()
 		_, raw, err := Train(context.Background(), d, o)
@@ -202,7 +211,7 @@ func TestLabClusters(t *testing.T) {
 
 // TestLabOOF measures a residual network trained on out-of-fold linear
 // scores: the default recipe (train only, unstacked) is trained on each
-// half of train (/tmp/lab-oof-F.model, reused when present) and scores
+// half of train (labOOFScores: /tmp/lab-oof2-F.model, reused when present) and scores
 // the other half; the network, over the pooled vectors and (with
 // LAB_INLOGITS=1) those 35 scores, learns a correction of the 28
 // GoEmotions scores with the out-of-fold scores as a fixed offset. On dev
@@ -212,40 +221,8 @@ func TestLabOOF(t *testing.T) {
 	a, d, truth, trTruth := labModelA(t)
 	h := a.h
 	nl := len(h.Labels)
-	zTr := make([][]float64, len(d.Train))
-	var xTr [][]float32
-	_, xTr = labLogitsPooled(a, d.Train)
-	for fold := 0; fold < 2; fold++ {
-		path := fmt.Sprintf("/tmp/lab-oof-%d.model", fold)
-		var fitEx, scoreEx []Example
-		var scoreIdx []int
-		for i, ex := range d.Train {
-			if i%2 == fold {
-				fitEx = append(fitEx, ex)
-			} else {
-				scoreEx, scoreIdx = append(scoreEx, ex), append(scoreIdx, i)
-			}
-		}
-		m, err := LoadFile(path)
-		if err != nil {
-			dd := *d
-			dd.Train = fitEx
-			o := DefaultTrainOptions()
-			o.Vectors = loadRepoVectors(t)
-			o.StackLambda, o.DevInTrain, o.ThresholdBandwidth, o.EkmanMode = 0, false, 0, ""
-			start := time.Now()
-			var raw []byte
-			if m, raw, err = Train(context.Background(), &dd, o); err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(path, raw, 0o644)
-			fmt.Printf("trained %s in %.0f s\n", path, time.Since(start).Seconds())
-		}
-		z := labLogits(m, scoreEx)
-		for k, i := range scoreIdx {
-			zTr[i] = z[k]
-		}
-	}
+	zTr := labOOFScores(t, d, 2)
+	_, xTr := labLogitsPooled(a, d.Train)
 	zDev, xDev := labLogitsPooled(a, d.Dev)
 	mean, sd := standardize(xTr, 1)
 	labApplyStd(xDev, mean, sd)

@@ -16,9 +16,8 @@ import (
 // stage for the GoEmotions labels (stack λ, Platt scaling, thresholds
 // smoothed at LAB_BW) on out-of-fold scores of train instead of (or next
 // to) dev: the default recipe (train only, unstacked) is trained on K-1
-// folds of train (LAB_FOLDS = K, fold f = rows i%K == f; saved as
-// /tmp/lab-oofK-f.model and reused; K = 2 reuses TestLabOOF's
-// /tmp/lab-oof-F.model) and scores the held-out fold. On the same
+// folds of train (LAB_FOLDS = K, splitFold; saved as /tmp/lab-oofK-f.model
+// and reused, see labOOFScores) and scores the held-out fold. On the same
 // LAB_REPS random halvings of dev as TestLabStack (fit on half A, score
 // half B with LAB_A's dev scores, then swap), each variant takes the
 // stack (S), the Platt scalings (P) and the thresholds (T) from one
@@ -120,13 +119,9 @@ func TestLabOOFStage(t *testing.T) {
 					c.add(truth[i], pred)
 				}
 			}
-			per := make([]float64, nl)
-			for l := range per {
-				_, _, per[l] = f1(c.tp[l], c.fp[l], c.fn[l])
-			}
 			g, _ := c.macroMicro()
 			fmt.Printf("K=%d λ %-4g S/P/T %-16s dev 2-fold×%d goemotions %.4f rare[%s] (%.0f s)\n",
-				k, lambda, v, len(splits)/2, g, labRare(per, a.h.Labels), time.Since(start).Seconds())
+				k, lambda, v, len(splits)/2, g, labRare(labPerLabel(c), a.h.Labels), time.Since(start).Seconds())
 		}
 	}
 }
@@ -170,33 +165,19 @@ func labRows(src string, oof, devFit []int, nTr int) []int {
 }
 
 // labOOFScores returns out-of-fold raw scores of every train text: for
-// each of k folds (rows i%k == f), the default recipe (train only,
+// each of k folds (splitFold), the default recipe (train only,
 // unstacked, no dev retraining) trained on the other folds scores the
 // fold. Models are saved under /tmp and reused.
 func labOOFScores(t *testing.T, d *Dataset, k int) [][]float64 {
 	z := make([][]float64, len(d.Train))
 	for f := 0; f < k; f++ {
 		path := fmt.Sprintf("/tmp/lab-oof%d-%d.model", k, f)
-		if k == 2 {
-			// TestLabOOF's model F was trained on rows i%2 == F.
-			path = fmt.Sprintf("/tmp/lab-oof-%d.model", 1-f)
-		}
-		var fitEx, scoreEx []Example
-		var scoreIdx []int
-		for i, ex := range d.Train {
-			if i%k == f {
-				scoreEx, scoreIdx = append(scoreEx, ex), append(scoreIdx, i)
-			} else {
-				fitEx = append(fitEx, ex)
-			}
-		}
+		fitEx, scoreEx, scoreIdx := splitFold(d.Train, k, f)
 		m, err := LoadFile(path)
 		if err != nil {
 			dd := *d
 			dd.Train = fitEx
-			o := DefaultTrainOptions()
-			o.Vectors = loadRepoVectors(t)
-			o.StackLambda, o.DevInTrain, o.ThresholdBandwidth, o.EkmanMode = 0, false, 0, ""
+			o := labTrainOnly(t)
 			start := time.Now()
 			var raw []byte
 			if m, raw, err = Train(context.Background(), &dd, o); err != nil {

@@ -93,6 +93,15 @@ func labRare(per []float64, labels []string) string {
 	return strings.Join(s, " ")
 }
 
+// labPerLabel returns each label's F1 in c.
+func labPerLabel(c counts) []float64 {
+	per := make([]float64, len(c.tp))
+	for l := range per {
+		_, _, per[l] = f1(c.tp[l], c.fp[l], c.fn[l])
+	}
+	return per
+}
+
 // labFold splits rows into the fitting half (i%2 == fold) and the rest.
 func labFold(n, fold int) (fit, score []int) {
 	for i := 0; i < n; i++ {
@@ -123,12 +132,8 @@ func labCV2(z [][]float64, truth [][]bool, off, n int, thr func([]float64, []boo
 			c.add(truth[i], pred)
 		}
 	}
-	per := make([]float64, n)
-	for l := range per {
-		_, _, per[l] = f1(c.tp[l], c.fp[l], c.fn[l])
-	}
 	macro, _ := c.macroMicro()
-	return macro, per
+	return macro, labPerLabel(c)
 }
 
 func labFit(z [][]float64, truth [][]bool, rows []int, off, n int, thr func([]float64, []bool) float64) ([][2]float64, []float64) {
@@ -294,13 +299,9 @@ func TestLabStack(t *testing.T) {
 				c.add(truth[i], pred)
 			}
 		}
-		per := make([]float64, nl)
-		for l := range per {
-			_, _, per[l] = f1(c.tp[l], c.fp[l], c.fn[l])
-		}
 		g, _ := c.macroMicro()
 		bg, _ := base.macroMicro()
-		fmt.Printf("stack lambda %g: dev 2-fold×%d goemotions %.4f (platt+tuned on the same splits %.4f) rare[%s]\n", lambda, reps, g, bg, labRare(per, h.Labels))
+		fmt.Printf("stack lambda %g: dev 2-fold×%d goemotions %.4f (platt+tuned on the same splits %.4f) rare[%s]\n", lambda, reps, g, bg, labRare(labPerLabel(c), h.Labels))
 	}
 }
 

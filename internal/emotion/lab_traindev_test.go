@@ -58,6 +58,7 @@ func TestLabTrainDev(t *testing.T) {
 			o.Vectors = wv
 			o.Primary = nil
 			o.EkmanMode = ekmanOwn
+			o.OOFFolds = 0 // the 2026.12.4 recipe this probe measured
 			o.Progress = func(s string) { fmt.Println("   ", time.Now().Format("15:04:05"), s) }
 			start := time.Now()
 			var ru0, ru1 syscall.Rusage
@@ -124,10 +125,6 @@ func TestLabTrainDev(t *testing.T) {
 	}{{"A (train), stacked", resA}, {"B (train+half), A's stack/calibration", resB}, {"mean of A and B logits", resAvg}} {
 		g, _ := r.a.g.macroMicro()
 		e, _ := r.a.e.macroMicro()
-		per := make([]float64, nl)
-		for l := range per {
-			_, _, per[l] = f1(r.a.g.tp[l], r.a.g.fp[l], r.a.g.fn[l])
-		}
-		fmt.Printf("%-42s dev 2-fold goemotions %.4f ekman(own) %.4f rare[%s]\n", r.name, g, e, labRare(per, h.Labels))
+		fmt.Printf("%-42s dev 2-fold goemotions %.4f ekman(own) %.4f rare[%s]\n", r.name, g, e, labRare(labPerLabel(r.a.g), h.Labels))
 	}
 }

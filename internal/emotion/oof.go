@@ -66,15 +66,7 @@ func oofScores(ctx context.Context, d *Dataset, vt *vecTable, hashes []uint64, o
 	k := o.OOFFolds
 	z := make([][]float64, len(d.Train))
 	for f := 0; f < k; f++ {
-		var fit, held []Example
-		var idx []int
-		for i, ex := range d.Train {
-			if i%k == f {
-				held, idx = append(held, ex), append(idx, i)
-			} else {
-				fit = append(fit, ex)
-			}
-		}
+		fit, held, idx := splitFold(d.Train, k, f)
 		a, err := fitLinear(ctx, fit, d, vt, hashes, o, workers, fmt.Sprintf(" (fold %d of %d)", f+1, k), nil, 0)
 		if err != nil {
 			return nil, err
@@ -99,6 +91,19 @@ func oofScores(ctx context.Context, d *Dataset, vt *vecTable, hashes []uint64, o
 		})
 	}
 	return z, nil
+}
+
+// splitFold splits examples into fold f of k (the examples i with
+// i mod k = f: held, at indexes idx) and the others (fit).
+func splitFold(examples []Example, k, f int) (fit, held []Example, idx []int) {
+	for i, ex := range examples {
+		if i%k == f {
+			held, idx = append(held, ex), append(idx, i)
+		} else {
+			fit = append(fit, ex)
+		}
+	}
+	return fit, held, idx
 }
 
 // stackScores returns the GoEmotions scores of raw scores z (one row per

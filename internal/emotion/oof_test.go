@@ -1,10 +1,7 @@
 package emotion
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"slices"
 	"testing"
 )
@@ -23,9 +20,6 @@ func TestOOFThresholds(t *testing.T) {
 	base := trainOn(t, d, o)
 	o.OOFFolds = 2
 	oof := trainOn(t, d, o)
-	if v := binary.LittleEndian.Uint16(oof.raw[8:]); v != 7 {
-		t.Errorf("format version %d with OOFFolds, want 7", v)
-	}
 	if got := oof.m.Info().OOFFolds; got != 2 || base.m.Info().OOFFolds != 0 {
 		t.Errorf("train info oof_folds = %d (without: %d), want 2 (0)", got, base.m.Info().OOFFolds)
 	}
@@ -39,13 +33,7 @@ func TestOOFThresholds(t *testing.T) {
 	if slices.Equal(base.m.Thresholds(GoEmotions), oof.m.Thresholds(GoEmotions)) {
 		t.Errorf("OOFFolds left every GoEmotions threshold unchanged")
 	}
-	o.Workers = 1
-	if one := trainOn(t, d, o); !bytes.Equal(one.raw, oof.raw) {
-		t.Errorf("OOFFolds on 1 and 2 workers gave different files")
-	}
-	if _, err := decode(withVersion(oof.raw, 6)); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 6 file with oof_folds: %v, want ErrCorrupt", err)
-	}
+	checkOptionFile(t, "OOFFolds", d, o, oof, 7)
 }
 
 // TestOOFScores: each train text's out-of-fold score is the score of the
@@ -68,12 +56,7 @@ func TestOOFScores(t *testing.T) {
 	s := &scratch{}
 	for f := 0; f < o.OOFFolds; f++ {
 		dd := *d
-		dd.Train = nil
-		for i, ex := range d.Train {
-			if i%o.OOFFolds != f {
-				dd.Train = append(dd.Train, ex)
-			}
-		}
+		dd.Train, _, _ = splitFold(d.Train, o.OOFFolds, f)
 		oo := o
 		oo.OOFFolds = 0
 		m := trainOn(t, &dd, oo).m
