@@ -59,17 +59,25 @@ type blockModel struct {
 const blockUser = "usr_blocks"
 
 func newBlockModel(t *testing.T, seed uint64) *blockModel {
-	st, err := Open(context.Background(), "", t.TempDir(), Options{Now: func() time.Time { return time.Now().Add(24 * time.Hour) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	st.blocks.stop()
+	st := openStoppedBuilder(t, Options{Now: func() time.Time { return time.Now().Add(24 * time.Hour) }})
 	m := &blockModel{t: t, st: st, rng: rand.New(rand.NewPCG(seed, 7)), rows: map[string]prediction.Record{}}
 	for range 200 {
 		m.vocab = append(m.vocab, binary.LittleEndian.AppendUint64(nil, m.rng.Uint64()))
 	}
 	return m
+}
+
+// openStoppedBuilder opens a SQLite store in a temporary directory, closed
+// when the test ends, with its block builder stopped.
+func openStoppedBuilder(t *testing.T, opt Options) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), "", t.TempDir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	st.blocks.stop()
+	return st
 }
 
 // rareWords of the vocabulary are only in late rows, so that the blocks'
@@ -425,12 +433,7 @@ func TestBlockPIIFilterApart(t *testing.T) {
 func TestBlockBuildLeavesNewestSecond(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	st, err := Open(context.Background(), "", t.TempDir(), Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	st.blocks.stop()
+	st := openStoppedBuilder(t, Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(10, 11))
 	old := benchRecords(rng, blockUser, now.Add(-time.Hour), blockRows)
@@ -455,12 +458,7 @@ func TestBlockBuildLeavesNewestSecond(t *testing.T) {
 // only once two blocks' worth of the user's rows lie outside blocks.
 func TestBlockRequestNeedsTwoBlocks(t *testing.T) {
 	t.Parallel()
-	st, err := Open(context.Background(), "", t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	st.blocks.stop()
+	st := openStoppedBuilder(t, Options{})
 	queue := make(chan string, 1)
 	st.blocks.queue = queue
 	ctx := context.Background()
