@@ -29,10 +29,7 @@ func TestRefreshFamilyMaxAge(t *testing.T) {
 	s := newSvc(t)
 	start := s.clk.Now()
 	end := start.Add(DefaultRefreshFamilyMaxAge)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	if r := storedRefresh(t, s.store, p.RefreshToken); !r.FamilyIssuedAt.Equal(start) || !r.ExpiresAt.Equal(start.Add(DefaultRefreshTTL)) {
 		t.Fatalf("first token: family start %v, expiry %v; want %v and %v", r.FamilyIssuedAt, r.ExpiresAt, start, start.Add(DefaultRefreshTTL))
 	}
@@ -67,10 +64,7 @@ func TestRefreshFamilyMaxAge(t *testing.T) {
 		t.Errorf("last token: expiry %v, used %v; want capped at the family's end %v and spent", r.ExpiresAt, r.UsedAt, end)
 	}
 	// A new sign-in with the API key starts a new family with its own clock.
-	fresh, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := s.issue(t)
 	now := s.clk.Now()
 	if r := storedRefresh(t, s.store, fresh.RefreshToken); !r.FamilyIssuedAt.Equal(now) || !r.ExpiresAt.Equal(now.Add(DefaultRefreshTTL)) {
 		t.Errorf("new family: start %v, expiry %v; want %v and %v", r.FamilyIssuedAt, r.ExpiresAt, now, now.Add(DefaultRefreshTTL))
@@ -91,12 +85,10 @@ func TestRefreshFamilyEndCapsAccessToken(t *testing.T) {
 	// A family start within a second, as real clocks give.
 	s.clk.Add(300 * time.Millisecond)
 	end := s.clk.Now().Add(DefaultRefreshFamilyMaxAge)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	for range 3 { // days 29, 58 and 87
 		s.clk.Add(29 * 24 * time.Hour)
+		var err error
 		if p, err = s.svc.Refresh(ctx, p.RefreshToken); err != nil {
 			t.Fatal(err)
 		}
@@ -129,10 +121,7 @@ func TestRefreshFamilyEndBeyondTokenExpiry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	// Rotated on day 25 under the default 90 days, the token expires on
 	// day 55.
 	s.clk.Add(25 * 24 * time.Hour)

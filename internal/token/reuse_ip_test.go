@@ -22,10 +22,7 @@ func TestReuseEventPresenterAddress(t *testing.T) {
 	s := newSvc(t)
 	ip := netip.MustParseAddr("198.51.100.23")
 	ctx := reqctx.With(context.Background(), &reqctx.Info{ClientIP: ip})
-	p1, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p1 := s.issue(t)
 	if _, err := s.svc.Refresh(ctx, p1.RefreshToken); err != nil {
 		t.Fatal(err)
 	}

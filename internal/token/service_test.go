@@ -70,6 +70,16 @@ func newSvc(t *testing.T) *svcFixture {
 	return s
 }
 
+// issue starts a family for user-1 with key-1 and no permissions.
+func (s *svcFixture) issue(t *testing.T) Pair {
+	t.Helper()
+	p, err := s.svc.IssuePair(context.Background(), "user-1", "key-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestIssuePairShape(t *testing.T) {
 	t.Parallel()
 	s := newSvc(t)
@@ -160,10 +170,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 	}
 	// Another family is untouched.
-	other, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := s.issue(t)
 	if _, err := s.svc.Refresh(ctx, other.RefreshToken); err != nil {
 		t.Errorf("Refresh in another family = %v, want success", err)
 	}
@@ -173,10 +180,7 @@ func TestRefreshErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	unknown, _ := newRefreshToken()
 	cases := []struct {
 		name string
@@ -250,10 +254,7 @@ func TestConcurrentRefreshSingleUse(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	const n = 8
 	type result struct {
 		p   Pair
@@ -312,18 +313,12 @@ func TestLogout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newSvc(t)
-	p, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := s.issue(t)
 	p2, err := s.svc.Refresh(ctx, p.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := s.svc.IssuePair(ctx, "user-1", "key-1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := s.issue(t)
 	c, err := s.svc.Authenticate(ctx, p2.AccessToken)
 	if err != nil {
 		t.Fatal(err)
