@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -25,7 +26,9 @@ import (
 // "mixW" (both, dev half A counted W times). LAB_A is the recipe trained
 // on all of train, unstacked (the 2026.12.2 file: git show
 // d2bdab7:internal/emotion/default.model). LAB_VARIANTS overrides the
-// list ("S/P/T;…").
+// list ("S/P/T;…"). LAB_OOFREPS=r adds r−1 more fold assignments
+// (labOOFScoresRep) to the out-of-fold rows; LAB_FB=margin scores with
+// the margin fallback (labDecide).
 //
 //	LAB_A=/tmp/m122.model LAB_REPS=10 LAB_LAMBDA=10,30,100,300 go test -tags lab -run TestLabOOFStage -v -timeout 120m ./internal/emotion/
 func TestLabOOFStage(t *testing.T) {
@@ -33,6 +36,12 @@ func TestLabOOFStage(t *testing.T) {
 	nl := len(a.h.Labels)
 	k := int(labFloats("LAB_FOLDS", "2")[0])
 	zOOF := labOOFScores(t, d, k)
+	// LAB_OOFREPS=r > 1: r-1 more fold assignments (random, seeded by the
+	// repetition), their scores appended as more out-of-fold rows.
+	for r := 1; r < int(labFloats("LAB_OOFREPS", "1")[0]); r++ {
+		zOOF = append(zOOF, labOOFScoresRep(t, d, k, r)...)
+		trTruth = append(trTruth, trTruth[:len(d.Train)]...)
+	}
 	zDev := labLogits(a, d.Dev)
 	// Rows 0…len(train)-1 are train (out-of-fold scores), the rest dev.
 	z := append(append([][]float64(nil), zOOF...), zDev...)
@@ -115,7 +124,7 @@ func TestLabOOFStage(t *testing.T) {
 					for l := 0; l < nl; l++ {
 						p[l] = platt(cal[l], sz[i][l])
 					}
-					decide(p, th, math.NaN(), pred)
+					labDecide(p, th, pred)
 					c.add(truth[i], pred)
 				}
 			}
@@ -190,6 +199,59 @@ func labOOFScores(t *testing.T, d *Dataset, k int) [][]float64 {
 		}
 		for j, zz := range labLogits(m, scoreEx) {
 			z[scoreIdx[j]] = zz
+		}
+	}
+	return z
+}
+
+// labDecide is decide, or with LAB_FB=margin the margin fallback: only
+// the labels that reach their threshold, and when none does, the label
+// closest to its threshold in log-odds instead of the most probable one.
+func labDecide(p, th []float64, pred []bool) {
+	if os.Getenv("LAB_FB") != "margin" {
+		decide(p, th, math.NaN(), pred)
+		return
+	}
+	none, closest, best := true, 0, math.Inf(-1)
+	for l := range p {
+		pred[l] = p[l] >= th[l]
+		none = none && !pred[l]
+		if d := logit(p[l]) - logit(th[l]); d > best {
+			closest, best = l, d
+		}
+	}
+	if none {
+		pred[closest] = true
+	}
+}
+
+// labOOFScoresRep is labOOFScores for fold assignment rep > 0: fold f
+// holds the train rows at positions i mod k = f of a permutation drawn
+// from PCG(1, rep).
+func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
+	perm := rand.New(rand.NewPCG(1, uint64(rep))).Perm(len(d.Train))
+	var shuffled []Example
+	for _, i := range perm {
+		shuffled = append(shuffled, d.Train[i])
+	}
+	z := make([][]float64, len(d.Train))
+	for f := 0; f < k; f++ {
+		path := fmt.Sprintf("/tmp/lab-oof%d-r%d-%d.model", k, rep, f)
+		fitEx, scoreEx, scoreIdx := splitFold(shuffled, k, f)
+		m, err := LoadFile(path)
+		if err != nil {
+			dd := *d
+			dd.Train = fitEx
+			var raw []byte
+			if m, raw, err = Train(context.Background(), &dd, labTrainOnly(t)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j, zz := range labLogits(m, scoreEx) {
+			z[perm[scoreIdx[j]]] = zz
 		}
 	}
 	return z
