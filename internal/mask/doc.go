@@ -35,7 +35,9 @@
 //     run with no separators at all is only taken after a word like
 //     "call", "phone", "text" or "my number is"; a word like "order",
 //     "invoice", "tracking" or "ISBN" just before any candidate rules it
-//     out. Seven-digit local numbers without an area code, emergency and
+//     out. An extension written after the number ("x12", "ext. 45",
+//     ", extension 7", "#123", ";ext=99": 1 to 7 digits) is masked with
+//     it. Seven-digit local numbers without an area code, emergency and
 //     short codes, vanity numbers and Brazilian carrier codes are not
 //     recognised.
 //   - Payment card: 13 to 19 digits, unbroken or grouped with one kind of

@@ -43,6 +43,18 @@ func TestDetect(t *testing.T) {
 		{"plus cc", "ring +44 20 7946 0958.", []string{"PHONE_NUMBER:+44 20 7946 0958"}},
 		{"idd prefix", "dial 0033 1 42 68 53 00", []string{"PHONE_NUMBER:0033 1 42 68 53 00"}},
 		{"uk national", "on 020 7946 0958", []string{"PHONE_NUMBER:020 7946 0958"}},
+		// Extensions are masked with the number, and one touching it does
+		// not hide the number from detection.
+		{"extension x touching", "call me at 202-555-0143x7", []string{"PHONE_NUMBER:202-555-0143x7"}},
+		{"extension x spaced", "ring 020 7946 0958 x 12 today", []string{"PHONE_NUMBER:020 7946 0958 x 12"}},
+		{"extension ext.", "my cell is (202) 555-0143 ext. 45.", []string{"PHONE_NUMBER:(202) 555-0143 ext. 45"}},
+		{"extension after a comma", "call (202) 555-0143, Extension 7", []string{"PHONE_NUMBER:(202) 555-0143, Extension 7"}},
+		{"extension #", "call (202) 555-0143 #123", []string{"PHONE_NUMBER:(202) 555-0143 #123"}},
+		{"extension rfc 3966", "phone: +1-202-555-0143;ext=99", []string{"PHONE_NUMBER:+1-202-555-0143;ext=99"}},
+		{"not an extension: a word", "call 202-555-0143 xylophone", []string{"PHONE_NUMBER:202-555-0143"}},
+		{"not an extension: 8 digits", "call 202-555-0143 x12345678", []string{"PHONE_NUMBER:202-555-0143"}},
+		{"not an extension: digits then letters", "call 202-555-0143 ext12a", []string{"PHONE_NUMBER:202-555-0143"}},
+		{"extension ext touching", "call 202-555-0143ext 12", []string{"PHONE_NUMBER:202-555-0143ext 12"}},
 		{"de mobile", "Handy 0176 12345678", []string{"PHONE_NUMBER:0176 12345678"}},
 		{"fr dots", "04.72.12.34.56", []string{"PHONE_NUMBER:04.72.12.34.56"}},
 		{"jp", "03-1234-5678", []string{"PHONE_NUMBER:03-1234-5678"}},

@@ -16,7 +16,10 @@ import (
 // configured regions, where the national prefix must be present if that
 // country requires it and the grouping must be one people use for that
 // country (groupingOK). A run of digits without any separator is only taken
-// after a word such as "call" or "phone".
+// after a word such as "call" or "phone". An extension written after the
+// number ("x12", " ext. 45", ", extension 7", " #123", ";ext=99") is part
+// of the span (phoneExtension), so it is masked with the number and does
+// not stop a number followed by it ("555-0143x7") from being found.
 
 // Bounds on the digits of a candidate: the shortest national numbers in
 // the default regions have 7 digits; E.164 allows 15, plus an
@@ -144,9 +147,11 @@ func findPhones(text string, regions []phoneRegion, others []span, out []span) [
 			coveredTo = max(coveredTo, others[k].end)
 			k++
 		}
-		if end > start && coveredTo < end && phoneStartOK(text, start) && phoneEndOK(text, end) &&
+		ext := phoneExtension(text, end)
+		if end > start && coveredTo < end && phoneStartOK(text, start) && phoneEndOK(text, ext) &&
 			confirmPhone(text, start, end, regions) {
-			out = append(out, span{PhoneNumber, start, end})
+			out = append(out, span{PhoneNumber, start, ext})
+			runEnd = max(runEnd, ext)
 		}
 		i = runEnd - 1
 	}
@@ -222,6 +227,51 @@ loop:
 		return start, start, runEnd
 	}
 	return start, end, runEnd
+}
+
+// phoneExtensionMarkers introduce an extension after a phone number,
+// longest first; matched without regard to case.
+var phoneExtensionMarkers = [...]string{";ext=", "extension", "ext.", "ext", "x", "#"}
+
+// maxExtensionDigits bounds an extension's digits (RFC 3966 sets no limit;
+// libphonenumber reads at most 7 after "x", 6 after "#" or "ext").
+const maxExtensionDigits = 7
+
+// phoneExtension returns the end of the extension written just after a
+// phone number ending at byte offset i: optionally ", " or spaces, a
+// marker, optionally '.', ':' and spaces, then 1 to 7 digits not followed
+// by another digit or a letter. Without one it returns i.
+func phoneExtension(text string, i int) int {
+	j := i
+	if byteAt(text, j) == ',' {
+		j++
+	}
+	for k := 0; k < 2 && byteAt(text, j) == ' '; k++ {
+		j++
+	}
+	marker := 0
+	for _, m := range phoneExtensionMarkers {
+		if len(text)-j >= len(m) && strings.EqualFold(text[j:j+len(m)], m) {
+			marker = len(m)
+			break
+		}
+	}
+	if marker == 0 {
+		return i
+	}
+	j += marker
+	for k := 0; k < 2 && (byteAt(text, j) == ' ' || byteAt(text, j) == ':' || byteAt(text, j) == '.'); k++ {
+		j++
+	}
+	digits := 0
+	for isDigit(byteAt(text, j)) {
+		j++
+		digits++
+	}
+	if digits == 0 || digits > maxExtensionDigits || isWordRune(nextRune(text, j)) {
+		return i
+	}
+	return j
 }
 
 // phoneStartOK reports whether a phone number may start at byte offset i.
