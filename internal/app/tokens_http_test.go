@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/samo-brain/samo/internal/rbac"
 )
@@ -145,5 +146,39 @@ func TestPrincipalRateLimitHeaders(t *testing.T) {
 	rec := ta.do(http.MethodGet, "/v1/predictions", key, nil)
 	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || rec.Header().Get("X-RateLimit-Remaining") != "0" {
 		t.Errorf("4th request: %d %v", rec.Code, rec.Header())
+	}
+}
+
+// TestRefreshFamilyEndOverHTTP: with REFRESH_FAMILY_MAX_AGE, a client that
+// keeps rotating its refresh token is cut off at the family's end: the
+// last rotation's access token reports the shorter lifetime, the next
+// rotation is refused as an invalid (not reused) refresh token, and
+// exchanging the API key again starts a new family.
+func TestRefreshFamilyEndOverHTTP(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	env := testEnv(t, map[string]string{"REFRESH_TOKEN_TTL": "1h", "REFRESH_FAMILY_MAX_AGE": "3h", "JWT_EXPIRY_HOURS": "1"})
+	ta := newReplica(t, env, clk.Now)
+	key := ta.key("fran", rbac.RoleUser)
+	p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil))
+	if p.ExpiresIn != 3600 {
+		t.Fatalf("first access token expires in %d s, want 3600", p.ExpiresIn)
+	}
+	refresh := func() *httptest.ResponseRecorder {
+		return ta.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
+	}
+	for _, want := range []int{3600, 3600, 1800} { // rotations at 50, 100 and 150 minutes
+		clk.Advance(50 * time.Minute)
+		p = decodePair(t, refresh())
+		if p.ExpiresIn != want {
+			t.Fatalf("access token of a rotation expires in %d s, want %d (the family ends at 3h)", p.ExpiresIn, want)
+		}
+	}
+	clk.Advance(30*time.Minute + time.Second) // past the family's end
+	rec := refresh()
+	if rec.Code != 401 || problem(t, rec)["type"] != problemType("invalid_refresh_token") {
+		t.Fatalf("rotation after the family's end: %d %s, want 401 invalid_refresh_token", rec.Code, rec.Body)
+	}
+	if p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil)); p.ExpiresIn != 3600 {
+		t.Errorf("a new family's access token expires in %d s, want 3600", p.ExpiresIn)
 	}
 }
