@@ -21,6 +21,7 @@ import (
 	"github.com/samo-brain/samo/internal/report"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -122,8 +123,12 @@ type Deps struct {
 	// TrustedProxies decide whether X-Forwarded-Proto is believed when
 	// choosing the Secure cookie attribute.
 	TrustedProxies []netip.Prefix
-	Sessions       SessionConfig
-	Now            func() time.Time
+	// Sessions are the session timeouts; SessionStore keeps the sessions
+	// (nil: session.NewMemory, for one replica; kv.Sessions shares them
+	// between replicas).
+	Sessions     session.Config
+	SessionStore session.Store
+	Now          func() time.Time
 }
 
 // Dashboard is the web dashboard: a route table of server-rendered pages
@@ -164,7 +169,10 @@ func New(d Deps) (*Dashboard, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	db := &Dashboard{d: d, sessions: newSessions(d.Sessions, d.Now), cop: http.NewCrossOriginProtection()}
+	if d.SessionStore == nil {
+		d.SessionStore = session.NewMemory(d.Sessions, d.Now)
+	}
+	db := &Dashboard{d: d, sessions: &sessions{store: d.SessionStore, now: d.Now}, cop: http.NewCrossOriginProtection()}
 	var err error
 	if db.pages, err = parsePages(templateFS); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -57,11 +58,15 @@ func (db *Dashboard) wrap(rt route) http.Handler {
 			db.fail(w, r, v, failf(http.StatusForbidden, "Cross-origin request refused: dashboard forms only work from the dashboard's own pages."))
 			return
 		}
-		sid, s, found := db.session(r)
+		sid, s, found, err := db.session(r)
+		if err != nil {
+			db.fail(w, r, v, unavailable(err))
+			return
+		}
 		if found {
 			p, err := db.recheck(r.Context(), s)
 			if errors.Is(err, errSessionEnded) {
-				db.sessions.delete(sid)
+				db.endSession(r.Context(), sid)
 				db.clearCookie(w, r)
 				if rt.perm != public {
 					http.Redirect(w, r, "/dashboard/login?m=ended", http.StatusSeeOther)
@@ -105,7 +110,7 @@ var errSessionEnded = errors.New("dashboard: session ended")
 // recheck re-reads the session's key and user on every request, so a
 // revoked, suspended, expired or rotated key, a deleted or disabled user or
 // a demotion to the user role ends the session at once. Store failures fail closed.
-func (db *Dashboard) recheck(ctx context.Context, s session) (*reqctx.Principal, error) {
+func (db *Dashboard) recheck(ctx context.Context, s session.Session) (*reqctx.Principal, error) {
 	k, err := db.d.Keys.Check(ctx, s.KeyID)
 	if errors.Is(err, apikey.ErrRevoked) || errors.Is(err, apikey.ErrExpired) || errors.Is(err, apikey.ErrSuspended) ||
 		errors.Is(err, apikey.ErrNotFound) || errors.Is(err, apikey.ErrMalformed) {
@@ -152,14 +157,24 @@ func (db *Dashboard) cookiePath(r *http.Request) string {
 	return Prefix
 }
 
-// session returns the live session named by the request's cookie.
-func (db *Dashboard) session(r *http.Request) (string, session, bool) {
+// session returns the live session named by the request's cookie; err
+// means the session store could not answer.
+func (db *Dashboard) session(r *http.Request) (string, session.Session, bool, error) {
 	c, err := r.Cookie(db.cookieName(r))
 	if err != nil {
-		return "", session{}, false
+		return "", session.Session{}, false, nil
 	}
-	s, ok := db.sessions.get(c.Value)
-	return c.Value, s, ok
+	s, ok, err := db.sessions.get(r.Context(), c.Value)
+	return c.Value, s, ok, err
+}
+
+// endSession deletes session sid. A failure is logged: the session stays
+// refused, since every request re-checks its key and user, and it expires
+// by itself.
+func (db *Dashboard) endSession(ctx context.Context, sid string) {
+	if err := db.sessions.delete(ctx, sid); err != nil {
+		db.d.Log.Error("dashboard: cannot delete a session", "err", err)
+	}
 }
 
 func (db *Dashboard) hasCookie(r *http.Request) bool {
@@ -184,14 +199,17 @@ func (db *Dashboard) clearCookie(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: db.isHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 
-// flash stores a one-time notice for the viewer's next page.
-func (db *Dashboard) flash(v *viewer, kind, msg string) {
-	db.sessions.update(v.sid, func(s *session) { s.Flash, s.FlashKind = msg, kind })
+// flash stores a one-time notice for the viewer's next page (a notice
+// the store cannot take is logged and lost: the action itself is done).
+func (db *Dashboard) flash(ctx context.Context, v *viewer, kind, msg string) {
+	if err := db.sessions.setFlash(ctx, v.sid, msg, kind); err != nil {
+		db.d.Log.Error("dashboard: cannot store a notice", "err", err)
+	}
 }
 
 // done stores a notice and redirects (POST/redirect/GET).
 func (db *Dashboard) done(w http.ResponseWriter, r *http.Request, v *viewer, kind, msg, to string) error {
-	db.flash(v, kind, msg)
+	db.flash(r.Context(), v, kind, msg)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }

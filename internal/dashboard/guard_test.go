@@ -8,6 +8,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -51,7 +52,7 @@ func (g guardUsers) UserByID(_ context.Context, id string) (users.User, error) {
 // cases kill the mutations that drop the key-owner check and the role
 // check (a demoted user keeping the dashboard).
 func TestRecheck(t *testing.T) {
-	sess := session{UserID: "u-an", UserName: "ann", Role: rbac.RoleAnalyst, KeyID: "key_1", Created: time.Unix(0, 0)}
+	sess := session.Session{UserID: "u-an", UserName: "ann", Role: rbac.RoleAnalyst, KeyID: "key_1", Created: time.Unix(0, 0)}
 	ann := users.User{ID: "u-an", Name: "ann", Role: rbac.RoleAnalyst}
 	for _, tc := range []struct {
 		name    string

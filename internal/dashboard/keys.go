@@ -154,7 +154,10 @@ func (db *Dashboard) revokeKey(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.KeyRevoked, secevent.Medium, db.d.Now(),
 		map[string]string{"revoked_key_id": id, "surface": "dashboard"}))
-	db.sessions.deleteKey(id)
+	if err := db.sessions.deleteKey(r.Context(), id); err != nil {
+		// Its sessions are refused anyway: every request re-checks the key.
+		db.d.Log.Error("dashboard: cannot delete a revoked key's sessions", "err", err)
+	}
 	if id == v.p.KeyID {
 		db.clearCookie(w, r)
 		http.Redirect(w, r, "/dashboard/login?m=ended", http.StatusSeeOther)

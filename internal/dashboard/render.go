@@ -136,7 +136,10 @@ func (db *Dashboard) render(w http.ResponseWriter, r *http.Request, v *viewer, s
 	ld := layoutData{Title: title, Nav: nav, Data: data}
 	if v != nil && v.p != nil {
 		ld.SignedIn, ld.User, ld.Role, ld.Admin = true, v.p.UserName, string(v.p.Role), v.Admin()
-		ld.Flash, ld.FlashKind = db.sessions.takeFlash(v.sid)
+		var err error
+		if ld.Flash, ld.FlashKind, err = db.sessions.takeFlash(r.Context(), v.sid); err != nil {
+			db.d.Log.Error("dashboard: cannot read a notice", "err", err)
+		}
 	}
 	if info, ok := reqctx.From(r.Context()); ok {
 		ld.RequestID = info.RequestID

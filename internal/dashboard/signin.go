@@ -9,6 +9,7 @@ import (
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/session"
 )
 
 // loginMessages are the fixed notices the sign-in page shows for ?m=; the
@@ -101,11 +102,13 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 	// A fresh id on every sign-in (no fixation); any previous session of
 	// this browser ends.
 	if v.sid != "" {
-		db.sessions.delete(v.sid)
+		db.endSession(r.Context(), v.sid)
 	}
-	sid, err := db.sessions.create(p.UserID, p.UserName, p.Role, p.KeyID)
-	if err != nil {
+	sid, err := db.sessions.create(r.Context(), p.UserID, p.UserName, p.Role, p.KeyID)
+	if errors.Is(err, session.ErrFull) {
 		return &pageError{status: http.StatusServiceUnavailable, msg: "Too many open sessions; try again later.", cause: err}
+	} else if err != nil {
+		return unavailable(err)
 	}
 	db.setCookie(w, r, sid)
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
@@ -118,7 +121,9 @@ func (db *Dashboard) logout(w http.ResponseWriter, r *http.Request, v *viewer) e
 		return badForm(err)
 	}
 	if c, err := r.Cookie(db.cookieName(r)); err == nil {
-		db.sessions.delete(c.Value)
+		if err := db.sessions.delete(r.Context(), c.Value); err != nil {
+			return unavailable(err) // the user must know the sign-out did not happen
+		}
 	}
 	db.clearCookie(w, r)
 	http.Redirect(w, r, "/dashboard/login?m=signedout", http.StatusSeeOther)

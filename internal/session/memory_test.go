@@ -1,0 +1,78 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/session"
+	"github.com/samo-brain/samo/internal/session/sessiontest"
+)
+
+func TestMemoryConformance(t *testing.T) {
+	sessiontest.Run(t, func(_ *testing.T, cfg session.Config, now func() time.Time) session.Store {
+		return session.NewMemory(cfg, now)
+	})
+}
+
+// TestMemoryMax: a full table first drops expired sessions, then refuses
+// with ErrFull.
+func TestMemoryMax(t *testing.T) {
+	ctx := context.Background()
+	clk := sessiontest.NewClock()
+	s := session.NewMemory(session.Config{Max: 20}, clk.Now)
+	add := func(keyID string) error {
+		now := clk.Now()
+		return s.Create(ctx, session.KeyOf(session.NewID()), session.Session{UserID: "usr_1", Role: rbac.RoleAdmin, KeyID: keyID, Created: now, LastSeen: now})
+	}
+	for i := range 20 {
+		if err := add("key_" + string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := add("key_new"); !errors.Is(err, session.ErrFull) {
+		t.Errorf("Create in a full table: %v, want ErrFull", err)
+	}
+	clk.Add(session.DefaultIdle)
+	if err := add("key_new"); err != nil {
+		t.Errorf("Create after every session went idle: %v", err)
+	}
+	if got := s.Len(); got != 1 {
+		t.Errorf("after the sweep: %d sessions, want 1", got)
+	}
+}
+
+func TestIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		id := session.NewID()
+		if !session.ValidID(id) || len(id) != 43 {
+			t.Fatalf("id %q: valid=%v len=%d, want a valid 43-character id", id, session.ValidID(id), len(id))
+		}
+		if seen[id] {
+			t.Fatalf("id %q issued twice", id)
+		}
+		seen[id] = true
+	}
+	for _, b := range []string{"", "short", strings.Repeat("A", 42), strings.Repeat("A", 44), strings.Repeat("A", 42) + "=", strings.Repeat("A", 42) + "+"} {
+		if session.ValidID(b) {
+			t.Errorf("ValidID(%q) = true", b)
+		}
+	}
+	// Each edge of the base64url alphabet is accepted, the characters just
+	// outside it are not.
+	pad := strings.Repeat("A", 42)
+	for _, c := range "azAZ09-_" {
+		if !session.ValidID(pad + string(c)) {
+			t.Errorf("ValidID(...%c) = false", c)
+		}
+	}
+	for _, c := range "`{@[/:.+= " {
+		if session.ValidID(pad + string(c)) {
+			t.Errorf("ValidID(...%c) = true", c)
+		}
+	}
+}
