@@ -206,7 +206,8 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	dash, err := dashboard.New(dashboard.Deps{Log: log, Events: a.Events, Auth: authn, Keys: a.Keys, Users: a.Store,
 		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: mon.incidents,
 		Reports: mon.reports, Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
-		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies, Now: opt.Now})
+		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies,
+		SessionStore: a.scale.sessions, Now: opt.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/kv"
 	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/token"
 )
 
@@ -17,15 +18,16 @@ import (
 // process: a memory rate limiter, the store as the IDS block store (shared
 // by processes on one database), an in-memory token deny-list. With
 // REDIS_URL, every replica shares it through Redis (package kv): one rate
-// budget, one block list, one deny-list, revocation notices that drop keys
-// from every replica's cache at once, and a lock so that exclusive jobs run
-// on one replica at a time.
+// budget, one block list, one deny-list, the dashboard's sessions,
+// revocation notices that drop keys from every replica's cache at once, and
+// a lock so that exclusive jobs run on one replica at a time.
 //
 // Failure policy when Redis is down: everything that needs it fails closed
 // with 503 problem+json ("Rate limiting is unavailable", "Authentication is
 // unavailable" for bearer tokens, "Intrusion detection is unavailable" once
 // the block list is older than the detector's MaxStale), /ready answers 503
-// (check "cache"), and each recovers by itself when Redis returns.
+// (check "cache"), dashboard pages answer 503 (signed-in browsers stay
+// signed in), and each recovers by itself when Redis returns.
 // REDIS_FAIL_OPEN=true relaxes exactly one of these: rate limiting falls
 // back to per-replica memory limits. Authentication, token revocation and
 // IP blocks never fail open. API keys need no Redis.
@@ -47,7 +49,10 @@ type scaleOut struct {
 	limiter ratelimit.Limiter
 	blocks  ids.BlockStore
 	deny    token.DenyList
-	redis   *kv.Client // nil without REDIS_URL
+	// sessions is the dashboard's session store (nil: the dashboard keeps
+	// its own in memory).
+	sessions session.Store
+	redis    *kv.Client // nil without REDIS_URL
 }
 
 // buildScaleOut sets a.scale from a.Cfg. It needs a.Store, and registers
@@ -80,6 +85,7 @@ func (a *App) buildScaleOut(now func() time.Time) error {
 	}
 	s.blocks = c.BlockStore(ids.DefaultMaxEntries)
 	s.deny = c.DenyList(now)
+	s.sessions = c.Sessions(session.Config{}, now)
 	a.jobs = append(a.jobs, a.revocationSubscriber)
 	return nil
 }

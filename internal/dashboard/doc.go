@@ -16,8 +16,10 @@
 //
 // Signing in takes an admin or analyst API key in a POST form (never a URL),
 // checks it with auth.Authenticator.AuthenticateKey, and creates a session
-// held in process memory: 256 random bits from crypto/rand, stored under
-// their SHA-256 so lookups compare no secret, with the user, role and key
+// in Deps.SessionStore (package session): in process memory by default, in
+// Redis with REDIS_URL (kv.Sessions), shared by every replica. Its id is
+// 256 random bits from crypto/rand; the store keeps the session under the
+// id's SHA-256, so lookups compare no secret, with the user, role and key
 // id. The browser holds only the id, in a cookie that is HttpOnly and
 // SameSite=Strict; whenever the connection is HTTPS, directly or through a
 // TRUSTED_PROXIES proxy that sends X-Forwarded-Proto: https, it is also
@@ -28,12 +30,11 @@
 // the analyst or admin role: every request re-checks the key
 // (apikey.Service.Check, which also keeps the key's idle expiry current) and
 // re-reads the user, and a store failure fails closed (503). A fresh id is
-// issued at every sign-in. Sessions are bounded (10,000 in all, 16 per key;
-// a key's least recently used session makes room). Being in memory, a
-// session belongs to one replica: run several replicas behind sticky
-// sessions, or sign in again when moved; a shared session store is the
-// natural next step for scale-out and would slot in behind the same
-// methods.
+// issued at every sign-in. Sessions are bounded (16 per key, a key's least
+// recently used session making room; in memory also 10,000 in all). A
+// store that cannot answer fails closed: pages with a session cookie,
+// sign-in and sign-out answer 503. In memory a session belongs to one
+// replica: run several replicas behind sticky sessions or with Redis.
 //
 // Sign-in failures are auth_failure events (details surface=dashboard),
 // feed intrusion detection with the same signals as API failures, and

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -9,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samo-brain/samo/internal/auth"
 	"github.com/samo-brain/samo/internal/dashboard"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/report"
+	"github.com/samo-brain/samo/internal/session"
 )
 
 func mustAddr(t *testing.T, s string) netip.Addr {
@@ -206,5 +209,46 @@ func TestIdleSessionExpires(t *testing.T) {
 	rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/login?m=expired" {
 		t.Errorf("after 16 idle minutes: status %d Location %q, want 303 to /dashboard/login?m=expired", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+// downStore is a session store that cannot answer.
+type downStore struct{}
+
+var errDown = errors.New("session store down")
+
+func (downStore) Create(context.Context, session.Key, session.Session) error { return errDown }
+func (downStore) Get(context.Context, session.Key) (session.Session, bool, error) {
+	return session.Session{}, false, errDown
+}
+func (downStore) SetFlash(context.Context, session.Key, string, string) error { return errDown }
+func (downStore) TakeFlash(context.Context, session.Key) (string, string, error) {
+	return "", "", errDown
+}
+func (downStore) Delete(context.Context, session.Key) error { return errDown }
+func (downStore) DeleteKey(context.Context, string) error   { return errDown }
+
+// TestSessionStoreDown: when the session store cannot answer (Redis down)
+// the dashboard fails closed: a page with a session cookie, a sign-in and
+// a sign-out are 503, and no cookie is set or deleted.
+func TestSessionStoreDown(t *testing.T) {
+	e := newEnv(t, nil)
+	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
+		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions,
+		SessionStore: downStore{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = d.Handler()
+	cookie := &http.Cookie{Name: "samo_session", Value: session.NewID()}
+	for _, r := range []req{
+		{method: http.MethodGet, path: "/dashboard/", cookie: cookie},
+		{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.admin}}},
+		{method: http.MethodPost, path: "/dashboard/logout", cookie: cookie, form: url.Values{}, header: sameOrigin},
+	} {
+		rec := e.do(r)
+		if rec.Code != http.StatusServiceUnavailable || len(rec.Result().Cookies()) != 0 {
+			t.Errorf("%s %s with the session store down: %d, cookies %v; want 503 and none", r.method, r.path, rec.Code, rec.Header().Values("Set-Cookie"))
+		}
 	}
 }

@@ -27,6 +27,11 @@
 //     messages while disconnected. The key cache's 1 s TTL stays as the
 //     bound when notices are lost. The package-level PublishRevoked serves
 //     short-lived processes (the CLI).
+//   - Sessions: session.Store (suite sessiontest), the dashboard's sessions.
+//     A hash per session under the SHA-256 of its id (never the id), a set
+//     of session hashes per API key; Get, SetFlash and TakeFlash are one
+//     script each, and every key expires in Redis a second after its
+//     session would end.
 //   - Locks (TryLock, Lease, RunExclusive): SET NX PX with a random token,
 //     renewed every TTL/3 and released by a token-checked Lua script, so
 //     background jobs (retention purge, periodic reports, key
@@ -59,6 +64,9 @@
 //   - Bearer tokens (the deny-list) fail closed: 503 "Authentication is
 //     unavailable". API keys do not depend on Redis (PostgreSQL plus the
 //     key cache).
+//   - Dashboard sessions fail closed: pages with a session cookie, sign-in
+//     and sign-out answer 503; the sessions are still there when Redis
+//     returns.
 //   - IP blocks fail closed: the detector keeps serving its last snapshot
 //     of the block list and answers 503 once it is older than MaxStale (30 s).
 //   - Revocation notices: a failed publish is logged and the revocation

@@ -1,0 +1,282 @@
+package kv
+
+import (
+	"cmp"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/session"
+)
+
+// sessionGetScript returns a live session's fields and marks it used, or
+// deletes it once expired. KEYS[1] the session; ARGV now, idle and
+// absolute timeouts (ms).
+const sessionGetScript = `
+local v = redis.call('HMGET', KEYS[1], 'u', 'n', 'r', 'k', 'c', 's')
+if not v[1] then return false end
+local now, idle, abs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local c, s = tonumber(v[5]), tonumber(v[6])
+if not c or not s or now - s >= idle or now - c >= abs then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+redis.call('HSET', KEYS[1], 's', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.min(idle, abs - (now - c)) + 1000)
+return v
+`
+
+// sessionSetFlashScript stores a notice in a session that exists.
+// KEYS[1] the session; ARGV message and kind.
+const sessionSetFlashScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'f', ARGV[1], 'fk', ARGV[2])
+end
+return 0
+`
+
+// sessionTakeFlashScript returns and clears a session's notice. KEYS[1]
+// the session.
+const sessionTakeFlashScript = `
+local v = redis.call('HMGET', KEYS[1], 'f', 'fk')
+if v[1] then redis.call('HDEL', KEYS[1], 'f', 'fk') end
+return v
+`
+
+// maxSessionKeyID bounds the API key ids sessions are indexed under.
+const maxSessionKeyID = 128
+
+// Sessions is a session.Store shared by every replica, so a browser signed
+// in on one replica is signed in on all of them. A session is a hash under
+// the SHA-256 of its id (never the id) holding the user, role, key id,
+// sign-in and last-use times (ms) and the one-time notice; each API key
+// has a set of its sessions' hashes, for MaxPerKey and DeleteKey. Expiry
+// is decided on the replica's clock like Memory's, and every session key
+// also expires in Redis a second after it would end, so nothing outlives
+// its timeouts. Get, SetFlash and TakeFlash are one script each (one round
+// trip, atomic); Create and the deletes take a few commands, so two
+// sign-ins of one key racing on two replicas may leave it one session over
+// MaxPerKey until its next sign-in, and a sign-in racing DeleteKey may keep
+// its session (which the dashboard refuses anyway: it re-checks the key on
+// every request).
+type Sessions struct {
+	c              *Client
+	cfg            session.Config
+	now            func() time.Time
+	get, set, take *redis.Script
+}
+
+var _ session.Store = (*Sessions)(nil)
+
+// Sessions returns a session store over c with cfg's timeouts (Max does
+// not apply: see Sessions); now is the clock (nil: time.Now).
+func (c *Client) Sessions(cfg session.Config, now func() time.Time) *Sessions {
+	if now == nil {
+		now = time.Now
+	}
+	return &Sessions{c: c, cfg: cfg.WithDefaults(), now: now, get: redis.NewScript(sessionGetScript),
+		set: redis.NewScript(sessionSetFlashScript), take: redis.NewScript(sessionTakeFlashScript)}
+}
+
+func (s *Sessions) sessionKey(k session.Key) string { return s.c.key("sess", hex.EncodeToString(k[:])) }
+
+func (s *Sessions) keyIndex(keyID string) (string, error) {
+	if keyID == "" || len(keyID) > maxSessionKeyID {
+		return "", ErrInvalidInput
+	}
+	return s.c.key("sesskey", keyID), nil
+}
+
+func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// Create implements session.Store: it drops the key's ended sessions from
+// its set and, past MaxPerKey live ones, its least recently used, then
+// stores the new one.
+func (s *Sessions) Create(ctx context.Context, k session.Key, v session.Session) error {
+	index, err := s.keyIndex(v.KeyID)
+	if err != nil {
+		return err
+	}
+	if !v.Role.Valid() {
+		return fmt.Errorf("%w: role %q", ErrInvalidInput, v.Role)
+	}
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	members, err := s.c.rdb.SMembers(ctx, index).Result()
+	if err != nil {
+		return s.c.wrap("session create", err)
+	}
+	if err := s.makeRoom(ctx, index, members); err != nil {
+		return err
+	}
+	h := hex.EncodeToString(k[:])
+	ttl := min(s.cfg.Idle, s.cfg.Absolute) + time.Second
+	_, err = s.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.c.key("sess", h), "u", v.UserID, "n", v.UserName, "r", string(v.Role), "k", v.KeyID, "c", ms(v.Created), "s", ms(v.LastSeen))
+		p.PExpire(ctx, s.c.key("sess", h), ttl)
+		p.SAdd(ctx, index, h)
+		p.PExpire(ctx, index, s.cfg.Absolute+time.Second)
+		return nil
+	})
+	return s.c.wrap("session create", err)
+}
+
+// makeRoom removes from a key's index the sessions that ended and, while
+// MaxPerKey or more are live, deletes the least recently used.
+func (s *Sessions) makeRoom(ctx context.Context, index string, members []string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	p := s.c.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(members))
+	for i, m := range members {
+		cmds[i] = p.HMGet(ctx, s.c.key("sess", m), "c", "s")
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return s.c.wrap("session create", err)
+	}
+	type live struct {
+		member string
+		seen   int64
+	}
+	var alive []live
+	var drop []string
+	now := s.now()
+	for i, cmd := range cmds {
+		c, okC := parseMillis(cmd.Val(), 0)
+		seen, okS := parseMillis(cmd.Val(), 1)
+		if !okC || !okS || s.cfg.Expired(session.Session{Created: time.UnixMilli(c), LastSeen: time.UnixMilli(seen)}, now) {
+			drop = append(drop, members[i])
+			continue
+		}
+		alive = append(alive, live{members[i], seen})
+	}
+	slices.SortFunc(alive, func(a, b live) int { return cmp.Compare(a.seen, b.seen) })
+	for len(alive) >= session.MaxPerKey {
+		drop = append(drop, alive[0].member)
+		alive = alive[1:]
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	keys := make([]string, len(drop))
+	for i, m := range drop {
+		keys[i] = s.c.key("sess", m)
+	}
+	_, err := s.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, keys...)
+		p.SRem(ctx, index, drop)
+		return nil
+	})
+	return s.c.wrap("session create", err)
+}
+
+// parseMillis reads field i of an HMGET reply as milliseconds.
+func parseMillis(vals []any, i int) (int64, bool) {
+	if i >= len(vals) {
+		return 0, false
+	}
+	str, ok := vals[i].(string)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(str, 10, 64)
+	return n, err == nil
+}
+
+// Get implements session.Store. A stored session that does not parse
+// (which SAMO never writes) is an error, not a session.
+func (s *Sessions) Get(ctx context.Context, k session.Key) (session.Session, bool, error) {
+	now := s.now()
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	res, err := s.get.Run(ctx, s.c.rdb, []string{s.sessionKey(k)}, now.UnixMilli(), s.cfg.Idle.Milliseconds(), s.cfg.Absolute.Milliseconds()).Slice()
+	if errors.Is(err, redis.Nil) {
+		return session.Session{}, false, nil
+	}
+	if err != nil {
+		return session.Session{}, false, s.c.wrap("session get", err)
+	}
+	f := make([]string, 6)
+	for i := range f {
+		if i >= len(res) {
+			return session.Session{}, false, errors.New("kv: session get: short reply")
+		}
+		f[i], _ = res[i].(string)
+	}
+	created, err := strconv.ParseInt(f[4], 10, 64)
+	role := rbac.Role(f[2])
+	if err != nil || !role.Valid() || f[0] == "" || f[3] == "" {
+		return session.Session{}, false, errors.New("kv: session get: malformed session")
+	}
+	return session.Session{UserID: f[0], UserName: f[1], Role: role, KeyID: f[3], Created: time.UnixMilli(created), LastSeen: now}, true, nil
+}
+
+// SetFlash implements session.Store.
+func (s *Sessions) SetFlash(ctx context.Context, k session.Key, msg, kind string) error {
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	return s.c.wrap("session flash", s.set.Run(ctx, s.c.rdb, []string{s.sessionKey(k)}, msg, kind).Err())
+}
+
+// TakeFlash implements session.Store.
+func (s *Sessions) TakeFlash(ctx context.Context, k session.Key) (msg, kind string, err error) {
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	res, err := s.take.Run(ctx, s.c.rdb, []string{s.sessionKey(k)}).Slice()
+	if err != nil {
+		return "", "", s.c.wrap("session flash", err)
+	}
+	if len(res) == 2 {
+		msg, _ = res[0].(string)
+		kind, _ = res[1].(string)
+	}
+	return msg, kind, nil
+}
+
+// Delete implements session.Store.
+func (s *Sessions) Delete(ctx context.Context, k session.Key) error {
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	key := s.sessionKey(k)
+	keyID, err := s.c.rdb.HGet(ctx, key, "k").Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return s.c.wrap("session delete", err)
+	}
+	if err := s.c.rdb.Del(ctx, key).Err(); err != nil {
+		return s.c.wrap("session delete", err)
+	}
+	if index, err := s.keyIndex(keyID); err == nil {
+		return s.c.wrap("session delete", s.c.rdb.SRem(ctx, index, hex.EncodeToString(k[:])).Err())
+	}
+	return nil
+}
+
+// DeleteKey implements session.Store.
+func (s *Sessions) DeleteKey(ctx context.Context, keyID string) error {
+	index, err := s.keyIndex(keyID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	members, err := s.c.rdb.SMembers(ctx, index).Result()
+	if err != nil {
+		return s.c.wrap("session delete", err)
+	}
+	keys := []string{index}
+	for _, m := range members {
+		keys = append(keys, s.c.key("sess", m))
+	}
+	return s.c.wrap("session delete", s.c.rdb.Del(ctx, keys...).Err())
+}
