@@ -85,7 +85,10 @@ func (c *Client) Sessions(cfg session.Config, now func() time.Time) *Sessions {
 		set: redis.NewScript(sessionSetFlashScript), take: redis.NewScript(sessionTakeFlashScript)}
 }
 
-func (s *Sessions) sessionKey(k session.Key) string { return s.c.key("sess", hex.EncodeToString(k[:])) }
+// sessionKey names the hash of the session under k; hashKey the same from
+// the hexadecimal k that a key's index holds.
+func (s *Sessions) sessionKey(k session.Key) string { return s.hashKey(hex.EncodeToString(k[:])) }
+func (s *Sessions) hashKey(h string) string         { return s.c.key("sess", h) }
 
 func (s *Sessions) keyIndex(keyID string) (string, error) {
 	if keyID == "" || len(keyID) > maxSessionKeyID {
@@ -119,8 +122,8 @@ func (s *Sessions) Create(ctx context.Context, k session.Key, v session.Session)
 	h := hex.EncodeToString(k[:])
 	ttl := min(s.cfg.Idle, s.cfg.Absolute) + time.Second
 	_, err = s.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.c.key("sess", h), "u", v.UserID, "n", v.UserName, "r", string(v.Role), "k", v.KeyID, "c", ms(v.Created), "s", ms(v.LastSeen))
-		p.PExpire(ctx, s.c.key("sess", h), ttl)
+		p.HSet(ctx, s.hashKey(h), "u", v.UserID, "n", v.UserName, "r", string(v.Role), "k", v.KeyID, "c", ms(v.Created), "s", ms(v.LastSeen))
+		p.PExpire(ctx, s.hashKey(h), ttl)
 		p.SAdd(ctx, index, h)
 		p.PExpire(ctx, index, s.cfg.Absolute+time.Second)
 		return nil
@@ -137,7 +140,7 @@ func (s *Sessions) makeRoom(ctx context.Context, index string, members []string)
 	p := s.c.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(members))
 	for i, m := range members {
-		cmds[i] = p.HMGet(ctx, s.c.key("sess", m), "c", "s")
+		cmds[i] = p.HMGet(ctx, s.hashKey(m), "c", "s")
 	}
 	if _, err := p.Exec(ctx); err != nil {
 		return s.c.wrap("session create", err)
@@ -168,7 +171,7 @@ func (s *Sessions) makeRoom(ctx context.Context, index string, members []string)
 	}
 	keys := make([]string, len(drop))
 	for i, m := range drop {
-		keys[i] = s.c.key("sess", m)
+		keys[i] = s.hashKey(m)
 	}
 	_, err := s.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, keys...)
@@ -276,7 +279,7 @@ func (s *Sessions) DeleteKey(ctx context.Context, keyID string) error {
 	}
 	keys := []string{index}
 	for _, m := range members {
-		keys = append(keys, s.c.key("sess", m))
+		keys = append(keys, s.hashKey(m))
 	}
 	return s.c.wrap("session delete", s.c.rdb.Del(ctx, keys...).Err())
 }
