@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/ratelimit"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/session"
 )
 
 // deadClient points at a loopback port nobody listens on.
@@ -39,6 +41,17 @@ func TestUnavailable(t *testing.T) {
 		{"Generation", func() error { _, err := c.BlockStore(0).Generation(ctx); return err }},
 		{"TryLock", func() error { _, err := c.TryLock(ctx, "job", time.Second); return err }},
 		{"Publish", func() error { return c.PublishRevoked(ctx, Notice{KeyID: "key_a"}) }},
+		{"session Create", func() error {
+			return c.Sessions(session.Config{}, nil).Create(ctx, session.KeyOf("x"), session.Session{Role: rbac.RoleAdmin, KeyID: "key_a"})
+		}},
+		{"session Get", func() error { _, _, err := c.Sessions(session.Config{}, nil).Get(ctx, session.KeyOf("x")); return err }},
+		{"session SetFlash", func() error { return c.Sessions(session.Config{}, nil).SetFlash(ctx, session.KeyOf("x"), "m", "ok") }},
+		{"session TakeFlash", func() error {
+			_, _, err := c.Sessions(session.Config{}, nil).TakeFlash(ctx, session.KeyOf("x"))
+			return err
+		}},
+		{"session Delete", func() error { return c.Sessions(session.Config{}, nil).Delete(ctx, session.KeyOf("x")) }},
+		{"session DeleteKey", func() error { return c.Sessions(session.Config{}, nil).DeleteKey(ctx, "key_a") }},
 	}
 	for _, op := range ops {
 		start := time.Now()
