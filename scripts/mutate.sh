@@ -35,7 +35,7 @@ export GOTOOLCHAIN=go1.27.3 GOFLAGS="-buildvcs=false -p=1 -vet=off -ldflags=-w"
 cd "$(dirname "$0")/.."
 
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"
-pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/prediction internal/store}"
+pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/session internal/prediction internal/store}"
 
 # parts lists the runs of package $1: the package itself, or, for a
 # package run in parts, "package:part" for each (results in
@@ -59,6 +59,7 @@ scope() {
 	internal/ratelimit) exclude='^ratelimittest/' ;;
 	internal/ids) exclude='^idstest/' ;;
 	internal/token) exclude='^tokentest/' ;;
+	internal/session) exclude='^sessiontest/' ;;
 	# Listener plumbing (timeouts, TLS, shutdown) is exercised by the app
 	# tests; the log writer buffers output and decides nothing.
 	internal/server) exclude='^(server|logwriter)\.go$' ;;
