@@ -121,6 +121,21 @@ func (m *MemoryStore) UseRefresh(_ context.Context, hash []byte, at time.Time) (
 	return copyRecord(*r), nil
 }
 
+// LiveFamilies implements RefreshStore.
+func (m *MemoryStore) LiveFamilies(_ context.Context, now time.Time) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range m.rt {
+		if r.RevokedAt == nil && r.ExpiresAt.After(now) && !seen[r.FamilyID] {
+			seen[r.FamilyID] = true
+			out = append(out, r.FamilyID)
+		}
+	}
+	return out, nil
+}
+
 // RevokeFamily marks every token of the family, present and future, revoked.
 func (m *MemoryStore) RevokeFamily(_ context.Context, familyID string, at time.Time) error {
 	m.mu.Lock()

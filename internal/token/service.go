@@ -61,6 +61,9 @@ type RefreshStore interface {
 	// RevokeFamily marks every token of the family revoked at `at`,
 	// including tokens created in it later.
 	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
+	// LiveFamilies returns the families holding a token that is neither
+	// revoked nor expired at now, each once, in no particular order.
+	LiveFamilies(ctx context.Context, now time.Time) ([]string, error)
 }
 
 // DenyList remembers revoked access-token ids until the tokens expire. The
@@ -279,6 +282,26 @@ func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
+}
+
+// RevokeAll revokes every live refresh family, with its access tokens
+// (the "sign everyone out" of incident response), and returns how many it
+// revoked. API keys and the access tokens that Issuer.Issue makes without
+// a family are not affected: revoke or rotate keys, and rotate the signing
+// key, for those. On error some families may be revoked already; running
+// it again finishes the job.
+func (s *Service) RevokeAll(ctx context.Context) (int, error) {
+	now := s.iss.now().UTC()
+	families, err := s.store.LiveFamilies(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	for i, f := range families {
+		if err := s.revokeFamily(ctx, f, now); err != nil {
+			return i, err
+		}
+	}
+	return len(families), nil
 }
 
 // Logout revokes the access token with these (verified) claims until it

@@ -309,6 +309,51 @@ func TestConcurrentRefreshSingleUse(t *testing.T) {
 	}
 }
 
+// TestRevokeAll: every live family's refresh and access tokens are
+// refused afterwards, a family revoked before is not counted again, and a
+// new pair issued afterwards works.
+func TestRevokeAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSvc(t)
+	a, b, gone := s.issue(t), s.issue(t), s.issue(t)
+	b2, err := s.svc.Refresh(ctx, b.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.svc.Authenticate(ctx, gone.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.Logout(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.svc.RevokeAll(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("RevokeAll = %d, %v; want the 2 live families", n, err)
+	}
+	for name, tok := range map[string]string{"a": a.AccessToken, "b": b.AccessToken, "b rotated": b2.AccessToken} {
+		if _, err := s.svc.Authenticate(ctx, tok); !errors.Is(err, ErrRevoked) {
+			t.Errorf("access token %s after RevokeAll = %v, want ErrRevoked", name, err)
+		}
+	}
+	for name, rt := range map[string]string{"a": a.RefreshToken, "b rotated": b2.RefreshToken} {
+		if _, err := s.svc.Refresh(ctx, rt); !errors.Is(err, ErrRefreshRevoked) {
+			t.Errorf("refresh token %s after RevokeAll = %v, want ErrRefreshRevoked", name, err)
+		}
+	}
+	if s.events.Count(secevent.TokenReuse) != 0 {
+		t.Errorf("RevokeAll raised a token_reuse event")
+	}
+	after := s.issue(t)
+	if _, err := s.svc.Authenticate(ctx, after.AccessToken); err != nil {
+		t.Errorf("a pair issued after RevokeAll = %v, want success", err)
+	}
+	if n, err := s.svc.RevokeAll(ctx); err != nil || n != 1 {
+		t.Errorf("RevokeAll again = %d, %v; want only the new family", n, err)
+	}
+}
+
 func TestLogout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -372,6 +417,9 @@ func (failingStore) UseRefresh(context.Context, []byte, time.Time) (RefreshRecor
 	return RefreshRecord{}, errDown
 }
 func (failingStore) RevokeFamily(context.Context, string, time.Time) error { return errDown }
+func (failingStore) LiveFamilies(context.Context, time.Time) ([]string, error) {
+	return nil, errDown
+}
 func (failingStore) Deny(context.Context, string, time.Time) error         { return errDown }
 func (failingStore) Denied(context.Context, string) (bool, error)          { return false, errDown }
 
@@ -399,6 +447,9 @@ func TestServiceFailsClosed(t *testing.T) {
 	}
 	if err := svc.Logout(ctx, c); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Logout = %v, want ErrUnavailable", err)
+	}
+	if _, err := svc.RevokeAll(ctx); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("RevokeAll = %v, want ErrUnavailable", err)
 	}
 	if _, err := NewService(Deps{Issuer: s.iss}); !errors.Is(err, ErrConfig) {
 		t.Errorf("NewService without store = %v, want ErrConfig", err)

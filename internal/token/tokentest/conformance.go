@@ -140,6 +140,37 @@ func RefreshStore(t *testing.T, newStore func(t *testing.T) token.RefreshStore) 
 			t.Errorf("RevokeFamily twice = %v, want nil", err)
 		}
 	})
+	t.Run("live families", func(t *testing.T) {
+		s := newStore(t)
+		live, used, revoked, expired := record(t, "famL1"), record(t, "famL2"), record(t, "famL3"), record(t, "famL4")
+		expired.ExpiresAt = base.Add(time.Hour)
+		for _, r := range []token.RefreshRecord{live, record(t, "famL1"), used, revoked, expired} {
+			if err := s.CreateRefresh(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.UseRefresh(ctx, used.Hash, base); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeFamily(ctx, "famL3", base); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LiveFamilies(ctx, base.Add(time.Hour))
+		if err != nil {
+			t.Fatalf("LiveFamilies: %v", err)
+		}
+		count := map[string]int{}
+		for _, f := range got {
+			count[f]++
+		}
+		// A used token is not revoked: its family stays live until it is.
+		want := map[string]int{"famL1": 1, "famL2": 1, "famL3": 0, "famL4": 0}
+		for f, n := range want {
+			if count[f] != n {
+				t.Errorf("LiveFamilies holds %s %d times, want %d (got %v)", f, count[f], n, got)
+			}
+		}
+	})
 	t.Run("concurrent use is single", func(t *testing.T) {
 		s := newStore(t)
 		r := record(t, "famC")
