@@ -92,6 +92,7 @@ type Deps struct {
 	Keys           *apikey.Service
 	Users          users.Store
 	UserAdmin      UserAdmin      // disables and enables users
+	SessionAdmin   SessionAdmin   // ends every session (nil: DELETE /v1/admin/sessions answers 404)
 	Tokens         *token.Service // nil disables the token endpoints
 	JWKS           func() ([]byte, error)
 	Injection      validate.Policy

@@ -192,8 +192,8 @@ var responseBodies = merged(map[string]string{
 	"POST /v1/admin/keys": "CreatedKey", "POST /v1/admin/keys/{id}/rotate": "CreatedKey",
 	"DELETE /v1/admin/users/{id}/predictions": "ErasureResult",
 	"GET /v1/admin/users":                     "UserList", "POST /v1/admin/users/{id}/disable": "User",
-	"POST /v1/admin/users/{id}/enable": "User",
-	"POST /v1/admin/crypto/rotate":     "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
+	"POST /v1/admin/users/{id}/enable": "User", "DELETE /v1/admin/sessions": "SessionsEnded",
+	"POST /v1/admin/crypto/rotate": "RotationStatus", "GET /v1/admin/crypto/rotation": "RotationStatus",
 }, securityResponseBodies())
 
 // predictRoutes may be answered by an upstream model server (gateway mode).
@@ -375,6 +375,8 @@ func allSchemas() map[string]any {
 				"user": str, "role": role, "name": str, "note": str}},
 		"RotateKeyRequest": map[string]any{"type": "object", "additionalProperties": false,
 			"properties": map[string]any{"grace": map[string]any{"type": "string", "description": "How long the old key stays valid, a Go duration such as 24h (at most 720h)"}}},
+		"SessionsEnded": map[string]any{"type": "object", "required": []any{"refresh_families_revoked", "dashboard_sessions_ended"},
+			"properties": map[string]any{"refresh_families_revoked": integer, "dashboard_sessions_ended": map[string]any{"type": "boolean"}}},
 		"ErasureResult": map[string]any{"type": "object", "required": []any{"user_id", "deleted_predictions"},
 			"properties": map[string]any{"user_id": str, "deleted_predictions": integer}},
 		"RotationStatus": map[string]any{"type": "object", "description": "Progress of the encryption-key rotation"},

@@ -29,6 +29,7 @@ var operationIDs = map[string]string{
 	"POST /v1/admin/keys":                     "createKey",
 	"GET /v1/admin/keys/{id}":                 "getKey",
 	"DELETE /v1/admin/keys/{id}":              "revokeKey",
+	"DELETE /v1/admin/sessions":               "endAllSessions",
 	"POST /v1/admin/keys/{id}/rotate":         "rotateKey",
 	"DELETE /v1/admin/users/{id}/predictions": "eraseUserPredictions",
 	"GET /v1/admin/users":                     "listUsers",

@@ -49,8 +49,8 @@ type scaleOut struct {
 	limiter ratelimit.Limiter
 	blocks  ids.BlockStore
 	deny    token.DenyList
-	// sessions is the dashboard's session store (nil: the dashboard keeps
-	// its own in memory).
+	// sessions is the dashboard's session store, also reached by
+	// DELETE /v1/admin/sessions: in memory, or shared in Redis.
 	sessions session.Store
 	redis    *kv.Client // nil without REDIS_URL
 }
@@ -60,7 +60,8 @@ type scaleOut struct {
 // a.Keys once the jobs run).
 func (a *App) buildScaleOut(now func() time.Time) error {
 	cfg := a.Cfg
-	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, deny: token.NewMemoryStoreWith(token.MemoryOptions{Now: now})}
+	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, deny: token.NewMemoryStoreWith(token.MemoryOptions{Now: now}),
+		sessions: session.NewMemory(session.Config{}, now)}
 	a.scale = s
 	url := string(cfg.RedisURL.Reveal())
 	if url == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/samo-brain/samo/internal/kv"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/testdep"
 )
@@ -30,6 +31,9 @@ func TestScaleOutInProcess(t *testing.T) {
 	}
 	if st, ok := s.blocks.(*store.Store); !ok || st != ta.Store {
 		t.Errorf("block store %T, want the SQL store", s.blocks)
+	}
+	if _, ok := s.sessions.(*session.Memory); !ok {
+		t.Errorf("session store %T, want *session.Memory", s.sessions)
 	}
 	if s.redis != nil || len(s.checkers()) != 0 {
 		t.Errorf("redis client %v, checkers %v; want none", s.redis, s.checkers())
@@ -111,6 +115,9 @@ func TestScaleOutRedis(t *testing.T) {
 	ta := newTestApp(t, map[string]string{"REDIS_URL": redisURL})
 	if _, ok := ta.scale.limiter.(*kv.Limiter); !ok {
 		t.Errorf("limiter %T, want *kv.Limiter", ta.scale.limiter)
+	}
+	if _, ok := ta.scale.sessions.(*kv.Sessions); !ok {
+		t.Errorf("session store %T, want *kv.Sessions", ta.scale.sessions)
 	}
 	if _, ok := ta.scale.blocks.(*kv.BlockStore); !ok {
 		t.Errorf("block store %T, want *kv.BlockStore", ta.scale.blocks)

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/secevent"
 )
 
 // TestDashboardSessionAcrossReplicas: with REDIS_URL a dashboard session
@@ -52,6 +54,66 @@ func TestDashboardSessionAcrossReplicas(t *testing.T) {
 		}
 		if got := page(a); got != http.StatusSeeOther {
 			t.Errorf("overview on replica A after signing out on B: %d, want 303 to sign in", got)
+		}
+	}
+	t.Run("memory", func(t *testing.T) { run(t, "") })
+	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+}
+
+// TestEndAllSessionsOverHTTP: DELETE /v1/admin/sessions signs everyone
+// out, on every replica with Redis: dashboard sessions, access tokens and
+// refresh tokens stop working; API keys keep working; only admins may call
+// it, and it is a security event.
+func TestEndAllSessionsOverHTTP(t *testing.T) {
+	run := func(t *testing.T, redisURL string) {
+		extra := map[string]string{}
+		if redisURL != "" {
+			extra["REDIS_URL"] = redisURL
+		}
+		env := testEnv(t, extra)
+		a, b := newReplica(t, env, nil), newReplica(t, env, nil)
+		if redisURL == "" {
+			b = a // without Redis a session belongs to its replica
+		}
+		admin, user := a.key("ada", rbac.RoleAdmin), a.key("uli", rbac.RoleUser)
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		var cookie string
+		for _, c := range a.do(http.MethodPost, "/dashboard/login", "", url.Values{"key": {admin}}.Encode(), form...).Result().Cookies() {
+			if c.Name == "samo_session" {
+				cookie = c.Name + "=" + c.Value
+			}
+		}
+		p := decodePair(t, a.do(http.MethodPost, "/v1/auth/token", user, nil))
+		bearer := []string{"Authorization", "Bearer " + p.AccessToken}
+		if got := b.do(http.MethodGet, "/dashboard/", "", nil, "Cookie", cookie).Code; got != http.StatusOK {
+			t.Fatalf("dashboard before: %d", got)
+		}
+		if rec := a.do(http.MethodDelete, "/v1/admin/sessions", user, nil); rec.Code != http.StatusForbidden {
+			t.Errorf("a user ending every session: %d, want 403", rec.Code)
+		}
+		rec := b.do(http.MethodDelete, "/v1/admin/sessions", admin, nil)
+		var got struct {
+			Families int  `json:"refresh_families_revoked"`
+			Ended    bool `json:"dashboard_sessions_ended"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != http.StatusOK || err != nil || got.Families != 1 || !got.Ended {
+			t.Fatalf("DELETE /v1/admin/sessions: %d %s", rec.Code, rec.Body)
+		}
+		if got := a.do(http.MethodGet, "/dashboard/", "", nil, "Cookie", cookie).Code; got != http.StatusSeeOther {
+			t.Errorf("dashboard session after ending every session: %d, want 303 to sign in", got)
+		}
+		if got := a.do(http.MethodGet, "/v1/predictions", "", nil, bearer...).Code; got != http.StatusUnauthorized {
+			t.Errorf("access token after ending every session: %d, want 401", got)
+		}
+		if got := a.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}).Code; got != http.StatusUnauthorized {
+			t.Errorf("refresh token after ending every session: %d, want 401", got)
+		}
+		if got := a.do(http.MethodGet, "/v1/predictions", user, nil).Code; got != http.StatusOK {
+			t.Errorf("API key after ending every session: %d, want 200", got)
+		}
+		evs := b.waitEvents(secevent.SessionsRevoked, func(es []secevent.Event) bool { return len(es) > 0 })
+		if len(evs) != 1 || evs[0].Details["refresh_families"] != "1" || evs[0].Severity != secevent.Medium {
+			t.Errorf("sessions_revoked events %+v, want one, medium, with 1 family", evs)
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })

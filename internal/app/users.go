@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/kv"
+	"github.com/samo-brain/samo/internal/session"
+	"github.com/samo-brain/samo/internal/token"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -76,4 +79,21 @@ func userNotifier(cfg *config.Config) func(ctx context.Context, userID string) e
 		defer cancel()
 		return kv.PublishRevoked(ctx, url, kv.Options{}, kv.Notice{UserID: userID})
 	}
+}
+
+// sessionEnder is api.SessionAdmin: it revokes every refresh family (with
+// its access tokens) and ends every dashboard session, both even when the
+// other fails.
+type sessionEnder struct {
+	tokens   *token.Service // nil: token endpoints off, no family to revoke
+	sessions session.Store
+}
+
+// EndAll implements api.SessionAdmin.
+func (e sessionEnder) EndAll(ctx context.Context) (int, error) {
+	n, err := 0, error(nil)
+	if e.tokens != nil {
+		n, err = e.tokens.RevokeAll(ctx)
+	}
+	return n, errors.Join(err, e.sessions.DeleteAll(ctx))
 }

@@ -52,6 +52,7 @@ func TestUnavailable(t *testing.T) {
 		}},
 		{"session Delete", func() error { return c.Sessions(session.Config{}, nil).Delete(ctx, session.KeyOf("x")) }},
 		{"session DeleteKey", func() error { return c.Sessions(session.Config{}, nil).DeleteKey(ctx, "key_a") }},
+		{"session DeleteAll", func() error { return c.Sessions(session.Config{}, nil).DeleteAll(ctx) }},
 	}
 	for _, op := range ops {
 		start := time.Now()

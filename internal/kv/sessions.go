@@ -265,6 +265,36 @@ func (s *Sessions) Delete(ctx context.Context, k session.Key) error {
 	return nil
 }
 
+// DeleteAll implements session.Store: it deletes every session and key
+// index under the client's prefix, scanning for them (an admin action, not
+// a request path).
+func (s *Sessions) DeleteAll(ctx context.Context) error {
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	for _, pattern := range []string{s.c.key("sess", "*"), s.c.key("sesskey", "*")} {
+		iter := s.c.rdb.Scan(ctx, 0, pattern, 500).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+			if len(keys) == 500 {
+				if err := s.c.rdb.Del(ctx, keys...).Err(); err != nil {
+					return s.c.wrap("session delete", err)
+				}
+				keys = keys[:0]
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return s.c.wrap("session delete", err)
+		}
+		if len(keys) > 0 {
+			if err := s.c.rdb.Del(ctx, keys...).Err(); err != nil {
+				return s.c.wrap("session delete", err)
+			}
+		}
+	}
+	return nil
+}
+
 // DeleteKey implements session.Store.
 func (s *Sessions) DeleteKey(ctx context.Context, keyID string) error {
 	index, err := s.keyIndex(keyID)

@@ -68,6 +68,7 @@ const (
 	KeySuspended       Type = "key_suspended"       // a playbook suspended a key
 	UserDisabled       Type = "user_disabled"       // admin action: a user's credentials are refused until enabled
 	UserEnabled        Type = "user_enabled"        // admin action: a disabled user's valid keys work again
+	SessionsRevoked    Type = "sessions_revoked"    // admin action: every refresh family and dashboard session ended
 	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
 	AnalystSearch      Type = "analyst_search"      // an analyst searched everyone's predictions by word
 	DataErased         Type = "data_erased"         // predictions or a user's data deleted

@@ -124,6 +124,14 @@ func (s *Memory) DeleteKey(_ context.Context, keyID string) error {
 	return nil
 }
 
+// DeleteAll implements Store.
+func (s *Memory) DeleteAll(context.Context) error {
+	s.mu.Lock()
+	clear(s.m)
+	s.mu.Unlock()
+	return nil
+}
+
 // Len returns the number of stored sessions, expired or not.
 func (s *Memory) Len() int {
 	s.mu.Lock()

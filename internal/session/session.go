@@ -132,4 +132,6 @@ type Store interface {
 	Delete(ctx context.Context, k Key) error
 	// DeleteKey ends every session signed in with API key keyID.
 	DeleteKey(ctx context.Context, keyID string) error
+	// DeleteAll ends every session.
+	DeleteAll(ctx context.Context) error
 }

@@ -420,8 +420,8 @@ func (failingStore) RevokeFamily(context.Context, string, time.Time) error { ret
 func (failingStore) LiveFamilies(context.Context, time.Time) ([]string, error) {
 	return nil, errDown
 }
-func (failingStore) Deny(context.Context, string, time.Time) error         { return errDown }
-func (failingStore) Denied(context.Context, string) (bool, error)          { return false, errDown }
+func (failingStore) Deny(context.Context, string, time.Time) error { return errDown }
+func (failingStore) Denied(context.Context, string) (bool, error)  { return false, errDown }
 
 func TestServiceFailsClosed(t *testing.T) {
 	t.Parallel()

@@ -246,4 +246,19 @@ func deletes(t *testing.T, newStore NewStore) {
 	if _, ok := get(t, s, c); ok {
 		t.Error("a session of a deleted key came back")
 	}
+	x, y := create(t, s, clk, "key_x"), create(t, s, clk, "key_y")
+	if err := s.DeleteAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{x, y} {
+		if _, ok := get(t, s, id); ok {
+			t.Error("a session survived DeleteAll")
+		}
+	}
+	for range session.MaxPerKey {
+		create(t, s, clk, "key_x")
+	}
+	if _, ok := get(t, s, x); ok {
+		t.Error("a session ended by DeleteAll came back")
+	}
 }
