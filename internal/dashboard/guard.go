@@ -173,7 +173,7 @@ func (db *Dashboard) session(r *http.Request) (string, session.Session, bool, er
 // by itself.
 func (db *Dashboard) endSession(ctx context.Context, sid string) {
 	if err := db.sessions.delete(ctx, sid); err != nil {
-		db.d.Log.Error("dashboard: cannot delete a session", "err", err)
+		db.d.Log.Error("dashboard: cannot delete a session", "error", err)
 	}
 }
 
@@ -203,7 +203,7 @@ func (db *Dashboard) clearCookie(w http.ResponseWriter, r *http.Request) {
 // the store cannot take is logged and lost: the action itself is done).
 func (db *Dashboard) flash(ctx context.Context, v *viewer, kind, msg string) {
 	if err := db.sessions.setFlash(ctx, v.sid, msg, kind); err != nil {
-		db.d.Log.Error("dashboard: cannot store a notice", "err", err)
+		db.d.Log.Error("dashboard: cannot store a notice", "error", err)
 	}
 }
 

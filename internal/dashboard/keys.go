@@ -156,7 +156,7 @@ func (db *Dashboard) revokeKey(w http.ResponseWriter, r *http.Request, v *viewer
 		map[string]string{"revoked_key_id": id, "surface": "dashboard"}))
 	if err := db.sessions.deleteKey(r.Context(), id); err != nil {
 		// Its sessions are refused anyway: every request re-checks the key.
-		db.d.Log.Error("dashboard: cannot delete a revoked key's sessions", "err", err)
+		db.d.Log.Error("dashboard: cannot delete a revoked key's sessions", "error", err)
 	}
 	if id == v.p.KeyID {
 		db.clearCookie(w, r)

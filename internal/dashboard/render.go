@@ -138,7 +138,7 @@ func (db *Dashboard) render(w http.ResponseWriter, r *http.Request, v *viewer, s
 		ld.SignedIn, ld.User, ld.Role, ld.Admin = true, v.p.UserName, string(v.p.Role), v.Admin()
 		var err error
 		if ld.Flash, ld.FlashKind, err = db.sessions.takeFlash(r.Context(), v.sid); err != nil {
-			db.d.Log.Error("dashboard: cannot read a notice", "err", err)
+			db.d.Log.Error("dashboard: cannot read a notice", "error", err)
 		}
 	}
 	if info, ok := reqctx.From(r.Context()); ok {
