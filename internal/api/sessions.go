@@ -30,10 +30,11 @@ func (a *API) endAllSessions(w http.ResponseWriter, r *http.Request) error {
 	details := map[string]string{"refresh_families": strconv.Itoa(n)}
 	if err != nil {
 		details["complete"] = "false"
-		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.SessionsRevoked, secevent.Medium, a.Now(), details))
-		return problem.Unavailable("Session revocation", err)
 	}
 	a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.SessionsRevoked, secevent.Medium, a.Now(), details))
+	if err != nil {
+		return problem.Unavailable("Session revocation", err)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"refresh_families_revoked": n, "dashboard_sessions_ended": true})
 	return nil
 }
