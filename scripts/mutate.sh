@@ -35,7 +35,7 @@ export GOTOOLCHAIN=go1.27.3 GOFLAGS="-buildvcs=false -p=1 -vet=off -ldflags=-w"
 cd "$(dirname "$0")/.."
 
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"
-pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/session internal/prediction internal/store}"
+pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/session internal/kv internal/prediction internal/store}"
 
 # parts lists the runs of package $1: the package itself, or, for a
 # package run in parts, "package:part" for each (results in
@@ -63,10 +63,16 @@ scope() {
 	# Listener plumbing (timeouts, TLS, shutdown) is exercised by the app
 	# tests; the log writer buffers output and decides nothing.
 	internal/server) exclude='^(server|logwriter)\.go$' ;;
-	# The guard: session checks on every request, and the session store.
+	# The guard: session checks on every request, and the session cookie in
+	# front of the session store (internal/session).
 	internal/dashboard)
 		exclude='^(access|chart|dashboard|events|form|incidents|keys|offenders|overview|predictions|render|reports|routes|signin)\.go$'
 		run='^(TestRecheck|TestSession.*|TestCookieAttributes|TestCSPOnEveryDashboardResponse|TestIdleSessionExpires|TestDisabledUserSessionEnds|TestRotatedKeyLeavesTheDashboard|TestRoutesWithoutSessionRedirectToSignIn|TestPublicRoutes|TestRolesPerRoute|TestAnalystSeesNoAdminControls|TestUserKeyRefused|TestSignInFailures|TestCrossOriginPostsRefused|TestStateChangesArePostOnly)$' ;;
+	# The dashboard sessions in Redis (the rest of kv is exercised by the
+	# app and replica tests). Needs SAMO_TEST_REDIS_URL, as make test sets.
+	internal/kv)
+		exclude='^(blocks|bus|client|deny|doc|failopen|limiter|lock)\.go$'
+		run='^(TestSessions[A-Za-z]*|TestUnavailable)$' ;;
 	# The ownership filters: predictions and API keys by owner; the search
 	# blocks, which decide which of a user's rows a word search reads and
 	# keep personal-data words apart from analysts.

@@ -153,8 +153,9 @@ func (s *Sessions) makeRoom(ctx context.Context, index string, members []string)
 	var drop []string
 	now := s.now()
 	for i, cmd := range cmds {
-		c, okC := parseMillis(cmd.Val(), 0)
-		seen, okS := parseMillis(cmd.Val(), 1)
+		v := cmd.Val() // HMGET answers one value per field asked
+		c, okC := parseMillis(v[0])
+		seen, okS := parseMillis(v[1])
 		if !okC || !okS || s.cfg.Expired(session.Session{Created: time.UnixMilli(c), LastSeen: time.UnixMilli(seen)}, now) {
 			drop = append(drop, members[i])
 			continue
@@ -181,12 +182,9 @@ func (s *Sessions) makeRoom(ctx context.Context, index string, members []string)
 	return s.c.wrap("session create", err)
 }
 
-// parseMillis reads field i of an HMGET reply as milliseconds.
-func parseMillis(vals []any, i int) (int64, bool) {
-	if i >= len(vals) {
-		return 0, false
-	}
-	str, ok := vals[i].(string)
+// parseMillis reads a value of an HMGET reply as milliseconds.
+func parseMillis(v any) (int64, bool) {
+	str, ok := v.(string)
 	if !ok {
 		return 0, false
 	}
@@ -207,11 +205,11 @@ func (s *Sessions) Get(ctx context.Context, k session.Key) (session.Session, boo
 	if err != nil {
 		return session.Session{}, false, s.c.wrap("session get", err)
 	}
+	if len(res) != 6 {
+		return session.Session{}, false, errors.New("kv: session get: malformed reply")
+	}
 	f := make([]string, 6)
 	for i := range f {
-		if i >= len(res) {
-			return session.Session{}, false, errors.New("kv: session get: short reply")
-		}
 		f[i], _ = res[i].(string)
 	}
 	created, err := strconv.ParseInt(f[4], 10, 64)
@@ -244,25 +242,12 @@ func (s *Sessions) TakeFlash(ctx context.Context, k session.Key) (msg, kind stri
 	return msg, kind, nil
 }
 
-// Delete implements session.Store.
+// Delete implements session.Store. The session's hash leaves its key's
+// index, which the next Create of that key prunes (makeRoom).
 func (s *Sessions) Delete(ctx context.Context, k session.Key) error {
 	ctx, cancel := s.c.deadline(ctx)
 	defer cancel()
-	key := s.sessionKey(k)
-	keyID, err := s.c.rdb.HGet(ctx, key, "k").Result()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	if err != nil {
-		return s.c.wrap("session delete", err)
-	}
-	if err := s.c.rdb.Del(ctx, key).Err(); err != nil {
-		return s.c.wrap("session delete", err)
-	}
-	if index, err := s.keyIndex(keyID); err == nil {
-		return s.c.wrap("session delete", s.c.rdb.SRem(ctx, index, hex.EncodeToString(k[:])).Err())
-	}
-	return nil
+	return s.c.wrap("session delete", s.c.rdb.Del(ctx, s.sessionKey(k)).Err())
 }
 
 // DeleteAll implements session.Store: it deletes every session and key
@@ -271,26 +256,22 @@ func (s *Sessions) Delete(ctx context.Context, k session.Key) error {
 func (s *Sessions) DeleteAll(ctx context.Context) error {
 	ctx, cancel := s.c.deadline(ctx)
 	defer cancel()
+	var keys []string
 	for _, pattern := range []string{s.c.key("sess", "*"), s.c.key("sesskey", "*")} {
 		iter := s.c.rdb.Scan(ctx, 0, pattern, 500).Iterator()
-		var keys []string
 		for iter.Next(ctx) {
 			keys = append(keys, iter.Val())
-			if len(keys) == 500 {
-				if err := s.c.rdb.Del(ctx, keys...).Err(); err != nil {
-					return s.c.wrap("session delete", err)
-				}
-				keys = keys[:0]
-			}
 		}
 		if err := iter.Err(); err != nil {
 			return s.c.wrap("session delete", err)
 		}
-		if len(keys) > 0 {
-			if err := s.c.rdb.Del(ctx, keys...).Err(); err != nil {
-				return s.c.wrap("session delete", err)
-			}
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		if err := s.c.rdb.Del(ctx, keys[:n]...).Err(); err != nil {
+			return s.c.wrap("session delete", err)
 		}
+		keys = keys[n:]
 	}
 	return nil
 }

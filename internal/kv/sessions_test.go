@@ -3,6 +3,7 @@ package kv
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,40 @@ func TestSessionsShared(t *testing.T) {
 	}
 	if err := a.Create(ctx, k, session.Session{UserID: "usr_1", Role: "root", KeyID: "key_1", Created: now, LastSeen: now}); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("Create with an unknown role: %v, want ErrInvalidInput", err)
+	}
+}
+
+// TestSessionsStorage: what Sessions writes to Redis: key ids up to
+// maxSessionKeyID bytes, TTLs a second past the timeouts, and a stored
+// session that does not parse is an error, never a session.
+func TestSessionsStorage(t *testing.T) {
+	ctx := context.Background()
+	c := testClient(t)
+	cfg := session.Config{Idle: time.Minute, Absolute: time.Hour}
+	s := c.Sessions(cfg, nil)
+	now := time.Now()
+	create := func(keyID string, role rbac.Role) (session.Key, error) {
+		k := session.KeyOf(session.NewID())
+		return k, s.Create(ctx, k, session.Session{UserID: "usr_1", Role: role, KeyID: keyID, Created: now, LastSeen: now})
+	}
+	longest := strings.Repeat("k", maxSessionKeyID)
+	k, err := create(longest, rbac.RoleAdmin)
+	if err != nil {
+		t.Fatalf("Create with a %d-byte key id: %v", maxSessionKeyID, err)
+	}
+	if _, err := create(longest+"k", rbac.RoleAdmin); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("Create with a %d-byte key id: %v, want ErrInvalidInput", maxSessionKeyID+1, err)
+	}
+	for key, want := range map[string]time.Duration{s.sessionKey(k): cfg.Idle, c.key("sesskey", longest): cfg.Absolute} {
+		ttl, err := c.rdb.PTTL(ctx, key).Result()
+		if err != nil || ttl <= want || ttl > want+time.Second {
+			t.Errorf("TTL of %s = %v (%v), want in (%v, %v]", key, ttl, err, want, want+time.Second)
+		}
+	}
+	if err := c.rdb.HSet(ctx, s.sessionKey(k), "r", "root").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := s.Get(ctx, k); err == nil || ok {
+		t.Errorf("Get of a session with an unknown role = %+v %v %v, want an error", got, ok, err)
 	}
 }

@@ -208,6 +208,9 @@ func deletes(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	clk := NewClock()
 	s := newStore(t, session.Config{}, clk.Now)
+	if err := s.DeleteAll(ctx); err != nil {
+		t.Errorf("DeleteAll with no session: %v", err)
+	}
 	var a []string
 	for range 3 {
 		a = append(a, create(t, s, clk, "key_a"))
