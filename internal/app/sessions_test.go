@@ -10,30 +10,40 @@ import (
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
+// twoReplicas returns two replicas on one data directory, sharing
+// REDIS_URL when redisURL is set.
+func twoReplicas(t *testing.T, redisURL string) (a, b *testApp) {
+	t.Helper()
+	extra := map[string]string{}
+	if redisURL != "" {
+		extra["REDIS_URL"] = redisURL
+	}
+	env := testEnv(t, extra)
+	return newReplica(t, env, nil), newReplica(t, env, nil)
+}
+
+// signIn signs in to the dashboard of ta with key and returns the session
+// cookie as a Cookie header value.
+func (ta *testApp) signIn(key string) string {
+	ta.t.Helper()
+	rec := ta.do(http.MethodPost, "/dashboard/login", "", url.Values{"key": {key}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "samo_session" && rec.Code == http.StatusSeeOther {
+			return c.Name + "=" + c.Value
+		}
+	}
+	ta.t.Fatalf("dashboard sign-in: %d, no session cookie", rec.Code)
+	return ""
+}
+
 // TestDashboardSessionAcrossReplicas: with REDIS_URL a dashboard session
 // opened on one replica works on another, and signing out on either ends
 // it on both; without Redis each replica keeps its own sessions, so the
 // other replica sends the browser to sign in.
 func TestDashboardSessionAcrossReplicas(t *testing.T) {
 	run := func(t *testing.T, redisURL string) {
-		extra := map[string]string{}
-		if redisURL != "" {
-			extra["REDIS_URL"] = redisURL
-		}
-		env := testEnv(t, extra)
-		a, b := newReplica(t, env, nil), newReplica(t, env, nil)
-		key := a.key("ada", rbac.RoleAdmin)
-		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
-		rec := a.do(http.MethodPost, "/dashboard/login", "", url.Values{"key": {key}}.Encode(), form...)
-		var cookie string
-		for _, c := range rec.Result().Cookies() {
-			if c.Name == "samo_session" {
-				cookie = c.Name + "=" + c.Value
-			}
-		}
-		if rec.Code != http.StatusSeeOther || cookie == "" {
-			t.Fatalf("sign-in on replica A: %d, cookie %q", rec.Code, cookie)
-		}
+		a, b := twoReplicas(t, redisURL)
+		cookie := a.signIn(a.key("ada", rbac.RoleAdmin))
 		page := func(r *testApp) int {
 			return r.do(http.MethodGet, "/dashboard/", "", nil, "Cookie", cookie).Code
 		}
@@ -49,7 +59,7 @@ func TestDashboardSessionAcrossReplicas(t *testing.T) {
 		if got := page(b); got != http.StatusOK {
 			t.Fatalf("overview on replica B with the session of replica A: %d, want 200", got)
 		}
-		if rec := b.do(http.MethodPost, "/dashboard/logout", "", "", append(form, "Cookie", cookie)...); rec.Code != http.StatusSeeOther {
+		if rec := b.do(http.MethodPost, "/dashboard/logout", "", "", "Content-Type", "application/x-www-form-urlencoded", "Cookie", cookie); rec.Code != http.StatusSeeOther {
 			t.Fatalf("sign-out on replica B: %d %s", rec.Code, rec.Body)
 		}
 		if got := page(a); got != http.StatusSeeOther {
@@ -66,23 +76,12 @@ func TestDashboardSessionAcrossReplicas(t *testing.T) {
 // it, and it is a security event.
 func TestEndAllSessionsOverHTTP(t *testing.T) {
 	run := func(t *testing.T, redisURL string) {
-		extra := map[string]string{}
-		if redisURL != "" {
-			extra["REDIS_URL"] = redisURL
-		}
-		env := testEnv(t, extra)
-		a, b := newReplica(t, env, nil), newReplica(t, env, nil)
+		a, b := twoReplicas(t, redisURL)
 		if redisURL == "" {
 			b = a // without Redis a session belongs to its replica
 		}
 		admin, user := a.key("ada", rbac.RoleAdmin), a.key("uli", rbac.RoleUser)
-		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
-		var cookie string
-		for _, c := range a.do(http.MethodPost, "/dashboard/login", "", url.Values{"key": {admin}}.Encode(), form...).Result().Cookies() {
-			if c.Name == "samo_session" {
-				cookie = c.Name + "=" + c.Value
-			}
-		}
+		cookie := a.signIn(admin)
 		p := decodePair(t, a.do(http.MethodPost, "/v1/auth/token", user, nil))
 		bearer := []string{"Authorization", "Bearer " + p.AccessToken}
 		if got := b.do(http.MethodGet, "/dashboard/", "", nil, "Cookie", cookie).Code; got != http.StatusOK {
