@@ -28,36 +28,46 @@ func (s *sessions) create(ctx context.Context, userID, userName string, role rba
 	return id, nil
 }
 
+// keyOf returns the store key of a cookie value, ok false when the value
+// does not have a session id's shape.
+func keyOf(id string) (k session.Key, ok bool) {
+	if !session.ValidID(id) {
+		return k, false
+	}
+	return session.KeyOf(id), true
+}
+
 // get returns the live session for id and marks it used.
 func (s *sessions) get(ctx context.Context, id string) (session.Session, bool, error) {
-	if !session.ValidID(id) {
+	k, ok := keyOf(id)
+	if !ok {
 		return session.Session{}, false, nil
 	}
-	return s.store.Get(ctx, session.KeyOf(id))
+	return s.store.Get(ctx, k)
 }
 
 // setFlash stores a one-time notice for the session's next page.
 func (s *sessions) setFlash(ctx context.Context, id, msg, kind string) error {
-	if !session.ValidID(id) {
-		return nil
+	if k, ok := keyOf(id); ok {
+		return s.store.SetFlash(ctx, k, msg, kind)
 	}
-	return s.store.SetFlash(ctx, session.KeyOf(id), msg, kind)
+	return nil
 }
 
 // takeFlash returns and clears the session's one-time notice.
 func (s *sessions) takeFlash(ctx context.Context, id string) (msg, kind string, err error) {
-	if !session.ValidID(id) {
-		return "", "", nil
+	if k, ok := keyOf(id); ok {
+		return s.store.TakeFlash(ctx, k)
 	}
-	return s.store.TakeFlash(ctx, session.KeyOf(id))
+	return "", "", nil
 }
 
 // delete ends the session for id.
 func (s *sessions) delete(ctx context.Context, id string) error {
-	if !session.ValidID(id) {
-		return nil
+	if k, ok := keyOf(id); ok {
+		return s.store.Delete(ctx, k)
 	}
-	return s.store.Delete(ctx, session.KeyOf(id))
+	return nil
 }
 
 // deleteKey ends every session signed in with keyID.

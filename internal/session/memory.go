@@ -131,10 +131,3 @@ func (s *Memory) DeleteAll(context.Context) error {
 	s.mu.Unlock()
 	return nil
 }
-
-// Len returns the number of stored sessions, expired or not.
-func (s *Memory) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
-}
