@@ -177,32 +177,7 @@ func labRows(src string, oof, devFit []int, nTr int) []int {
 // each of k folds (splitFold), the default recipe (train only,
 // unstacked, no dev retraining) trained on the other folds scores the
 // fold. Models are saved under /tmp and reused.
-func labOOFScores(t *testing.T, d *Dataset, k int) [][]float64 {
-	z := make([][]float64, len(d.Train))
-	for f := 0; f < k; f++ {
-		path := fmt.Sprintf("/tmp/lab-oof%d-%d.model", k, f)
-		fitEx, scoreEx, scoreIdx := splitFold(d.Train, k, f)
-		m, err := LoadFile(path)
-		if err != nil {
-			dd := *d
-			dd.Train = fitEx
-			o := labTrainOnly(t)
-			start := time.Now()
-			var raw []byte
-			if m, raw, err = Train(context.Background(), &dd, o); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, raw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Printf("trained %s in %.0f s\n", path, time.Since(start).Seconds())
-		}
-		for j, zz := range labLogits(m, scoreEx) {
-			z[scoreIdx[j]] = zz
-		}
-	}
-	return z
-}
+func labOOFScores(t *testing.T, d *Dataset, k int) [][]float64 { return labOOFScoresRep(t, d, k, 0) }
 
 // labDecide is decide, or with LAB_FB=margin the margin fallback: only
 // the labels that reach their threshold, and when none does, the label
@@ -225,23 +200,33 @@ func labDecide(p, th []float64, pred []bool) {
 	}
 }
 
-// labOOFScoresRep is labOOFScores for fold assignment rep > 0: fold f
-// holds the train rows at positions i mod k = f of a permutation drawn
-// from PCG(1, rep).
+// labOOFScoresRep is labOOFScores for fold assignment rep: 0 is
+// splitFold's (rows i mod k), and for rep > 0 fold f holds the train rows
+// at positions i mod k = f of a permutation drawn from PCG(1, rep).
 func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
-	perm := rand.New(rand.NewPCG(1, uint64(rep))).Perm(len(d.Train))
-	var shuffled []Example
-	for _, i := range perm {
-		shuffled = append(shuffled, d.Train[i])
+	perm := make([]int, len(d.Train))
+	for i := range perm {
+		perm[i] = i
+	}
+	if rep > 0 {
+		perm = rand.New(rand.NewPCG(1, uint64(rep))).Perm(len(d.Train))
+	}
+	shuffled := make([]Example, len(perm))
+	for j, i := range perm {
+		shuffled[j] = d.Train[i]
 	}
 	z := make([][]float64, len(d.Train))
 	for f := 0; f < k; f++ {
-		path := fmt.Sprintf("/tmp/lab-oof%d-r%d-%d.model", k, rep, f)
+		path := fmt.Sprintf("/tmp/lab-oof%d-%d.model", k, f)
+		if rep > 0 {
+			path = fmt.Sprintf("/tmp/lab-oof%d-r%d-%d.model", k, rep, f)
+		}
 		fitEx, scoreEx, scoreIdx := splitFold(shuffled, k, f)
 		m, err := LoadFile(path)
 		if err != nil {
 			dd := *d
 			dd.Train = fitEx
+			start := time.Now()
 			var raw []byte
 			if m, raw, err = Train(context.Background(), &dd, labTrainOnly(t)); err != nil {
 				t.Fatal(err)
@@ -249,6 +234,7 @@ func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
 			if err := os.WriteFile(path, raw, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			fmt.Printf("trained %s in %.0f s\n", path, time.Since(start).Seconds())
 		}
 		for j, zz := range labLogits(m, scoreEx) {
 			z[perm[scoreIdx[j]]] = zz
