@@ -123,10 +123,9 @@ type Deps struct {
 	// TrustedProxies decide whether X-Forwarded-Proto is believed when
 	// choosing the Secure cookie attribute.
 	TrustedProxies []netip.Prefix
-	// Sessions are the session timeouts; SessionStore keeps the sessions
-	// (nil: session.NewMemory, for one replica; kv.Sessions shares them
-	// between replicas).
-	Sessions     session.Config
+	// SessionStore keeps the sessions (nil: session.NewMemory with the
+	// default timeouts, for one replica; kv.Sessions shares them between
+	// replicas).
 	SessionStore session.Store
 	Now          func() time.Time
 }
@@ -170,7 +169,7 @@ func New(d Deps) (*Dashboard, error) {
 		d.Now = time.Now
 	}
 	if d.SessionStore == nil {
-		d.SessionStore = session.NewMemory(d.Sessions, d.Now)
+		d.SessionStore = session.NewMemory(session.Config{}, d.Now)
 	}
 	db := &Dashboard{d: d, sessions: &sessions{store: d.SessionStore, now: d.Now}, cop: http.NewCrossOriginProtection()}
 	var err error
