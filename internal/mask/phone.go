@@ -147,11 +147,11 @@ func findPhones(text string, regions []phoneRegion, others []span, out []span) [
 			coveredTo = max(coveredTo, others[k].end)
 			k++
 		}
-		ext := phoneExtension(text, end)
-		if end > start && coveredTo < end && phoneStartOK(text, start) && phoneEndOK(text, ext) &&
-			confirmPhone(text, start, end, regions) {
-			out = append(out, span{PhoneNumber, start, ext})
-			runEnd = max(runEnd, ext)
+		if end > start && coveredTo < end && phoneStartOK(text, start) {
+			if ext := phoneExtension(text, end); phoneEndOK(text, ext) && confirmPhone(text, start, end, regions) {
+				out = append(out, span{PhoneNumber, start, ext})
+				runEnd = max(runEnd, ext)
+			}
 		}
 		i = runEnd - 1
 	}
