@@ -385,3 +385,30 @@ func TestLooksLikeDate(t *testing.T) {
 		}
 	}
 }
+
+// TestPhoneExtension: the extension after a number ending at "0143", at
+// the bounds of what may separate and make it.
+func TestPhoneExtension(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		after string // the text after the number
+		want  string // what phoneExtension adds to the number
+	}{
+		{"x7", "x7"},
+		{"  x7", "  x7"},   // two spaces
+		{"   x7", ""},      // three
+		{" x: 7", " x: 7"}, // two separators after the marker
+		{" x:  7", ""},     // three
+		{" x1234567", " x1234567"},
+		{" x12345678", ""}, // eight digits
+		{", ext. 45", ", ext. 45"},
+		{" #12a", ""},
+	}
+	for _, tc := range tests {
+		text := "202-555-0143" + tc.after
+		end := phoneExtension(text, len("202-555-0143"))
+		if got := text[len("202-555-0143"):end]; got != tc.want {
+			t.Errorf("phoneExtension after %q = %q, want %q", tc.after, got, tc.want)
+		}
+	}
+}
