@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -251,5 +252,35 @@ func TestSessionStoreDown(t *testing.T) {
 		if rec.Code != http.StatusServiceUnavailable || len(rec.Result().Cookies()) != 0 {
 			t.Errorf("%s %s with the session store down: %d, cookies %v; want 503 and none", r.method, r.path, rec.Code, rec.Header().Values("Set-Cookie"))
 		}
+	}
+}
+
+// writesDown is a session store that reads and creates but cannot store a
+// notice or delete a session.
+type writesDown struct{ session.Store }
+
+func (writesDown) SetFlash(context.Context, session.Key, string, string) error { return errDown }
+func (writesDown) Delete(context.Context, session.Key) error                   { return errDown }
+
+// TestSessionStorePartlyDown: a notice or a session delete the store
+// refuses does not undo the action around it, and is logged.
+func TestSessionStorePartlyDown(t *testing.T) {
+	e := newEnv(t, nil)
+	var logs strings.Builder
+	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
+		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions,
+		SessionStore: writesDown{session.NewMemory(session.Config{}, nil)}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = d.Handler()
+	c := e.signIn(e.admin)
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/offenders/unblock", cookie: c, form: url.Values{"ip": {"203.0.113.9"}}, header: sameOrigin})
+	if rec.Code != http.StatusSeeOther || !strings.Contains(logs.String(), "cannot store a notice") {
+		t.Errorf("unblock with notices refused: %d, log %q; want 303 and the failure logged", rec.Code, logs.String())
+	}
+	rec = e.do(req{method: http.MethodPost, path: "/dashboard/login", cookie: c, form: url.Values{"key": {e.admin}}})
+	if rec.Code != http.StatusSeeOther || sessionCookie(rec) == nil || !strings.Contains(logs.String(), "cannot delete a session") {
+		t.Errorf("sign-in over a session the store cannot delete: %d, log %q; want 303, a new cookie and the failure logged", rec.Code, logs.String())
 	}
 }
