@@ -144,6 +144,7 @@ func labModelA(t *testing.T) (a *Model, d *Dataset, devTruth, trainTruth [][]boo
 	if err != nil {
 		t.Fatal(err)
 	}
+	labCoarsen(a)
 	d = loadRepoData(t)
 	devTruth, _ = labTruth(a.h, d.Dev)
 	trainTruth, _ = labTruth(a.h, d.Train)

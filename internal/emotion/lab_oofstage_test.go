@@ -223,6 +223,7 @@ func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
 		}
 		fitEx, scoreEx, scoreIdx := splitFold(shuffled, k, f)
 		m, err := LoadFile(path)
+		labCoarsen(m)
 		if err != nil {
 			dd := *d
 			dd.Train = fitEx
