@@ -107,7 +107,8 @@ func jsonContent(schema map[string]any) map[string]any {
 var requestBodies = merged(map[string]string{
 	"POST /v1/predict": "PredictRequest", "POST /api/predict": "PredictRequest",
 	"POST /v1/predict/batch": "BatchRequest", "POST /api/predict_batch": "BatchRequest",
-	"POST /v1/feedback": "FeedbackRequest", "POST /v1/auth/refresh": "RefreshRequest",
+	"POST /v1/predictions/search": "SearchRequest",
+	"POST /v1/feedback":           "FeedbackRequest", "POST /v1/auth/refresh": "RefreshRequest",
 	"POST /v1/admin/keys": "CreateKeyRequest", "POST /v1/admin/keys/{id}/rotate": "RotateKeyRequest",
 }, securityRequestBodies())
 
@@ -186,7 +187,7 @@ var responseBodies = merged(map[string]string{
 	"GET /.well-known/jwks.json": "JWKS",
 	"POST /v1/predict":           "Prediction", "POST /api/predict": "Prediction", "GET /v1/predictions/{id}": "Prediction",
 	"POST /v1/predict/batch": "BatchResponse", "POST /api/predict_batch": "BatchResponse",
-	"GET /v1/predictions": "PredictionList", "GET /v1/metrics": "Metrics", "POST /v1/feedback": "FeedbackResult",
+	"GET /v1/predictions": "PredictionList", "POST /v1/predictions/search": "PredictionList", "GET /v1/metrics": "Metrics", "POST /v1/feedback": "FeedbackResult",
 	"POST /v1/auth/token": "TokenPair", "POST /v1/auth/refresh": "TokenPair",
 	"GET /v1/admin/keys": "KeyList", "GET /v1/admin/keys/{id}": "Key",
 	"POST /v1/admin/keys": "CreatedKey", "POST /v1/admin/keys/{id}/rotate": "CreatedKey",
@@ -324,6 +325,9 @@ func schemas() map[string]any {
 				"error": map[string]any{"type": "object", "properties": map[string]any{"code": str, "message": str}}}}},
 			"count": map[string]any{"type": "integer"}, "succeeded": map[string]any{"type": "integer"},
 			"failed": map[string]any{"type": "integer"}, "request_id": str}},
+		"SearchRequest": map[string]any{"type": "object", "additionalProperties": false,
+			"properties": map[string]any{"emotion": str, "q": map[string]any{"type": "string", "maxLength": 256},
+				"limit": map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "cursor": str}},
 		"FeedbackRequest": map[string]any{"type": "object", "required": []any{"prediction_id", "labels"}, "additionalProperties": false,
 			"properties": map[string]any{"prediction_id": str, "labels": map[string]any{"type": "array", "items": str}}},
 		"RefreshRequest": map[string]any{"type": "object", "required": []any{"refresh_token"}, "additionalProperties": false,

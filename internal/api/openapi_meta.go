@@ -18,6 +18,7 @@ var operationIDs = map[string]string{
 	"POST /v1/predict/batch":                  "predictBatch",
 	"POST /api/predict_batch":                 "predictBatchLegacy",
 	"GET /v1/predictions":                     "listPredictions",
+	"POST /v1/predictions/search":             "searchPredictions",
 	"GET /v1/predictions/{id}":                "getPrediction",
 	"DELETE /v1/predictions/{id}":             "deletePrediction",
 	"GET /v1/metrics":                         "getMetrics",
@@ -118,6 +119,9 @@ func (a *API) description(rt Route) string {
 		if m, ok := p.(map[string]any); ok && m["name"] == "cursor" {
 			b.WriteString(" Paged newest first: pass `next_cursor` back as `cursor` until it is absent.")
 		}
+	}
+	if rt.Method+" "+rt.Pattern == "POST /v1/predictions/search" {
+		b.WriteString(" The parameters of `GET /v1/predictions` (emotion, q, limit, cursor) in a JSON body, with the same answer: the search word then never appears in a URL, which proxies, browsers and servers log. Paged newest first: pass `next_cursor` back as `cursor` until it is absent.")
 	}
 	if succ, ok := aliasSuccessors[rt.Pattern]; ok {
 		b.WriteString(" Deprecated compatibility alias of `" + succ + "` (answers carry `Deprecation` and `Link: rel=\"successor-version\"`).")

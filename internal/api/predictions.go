@@ -18,6 +18,19 @@ type listResponse struct {
 	NextCursor  string           `json:"next_cursor,omitempty"`
 }
 
+// listQuery is what GET /v1/predictions reads from its query string and
+// POST /v1/predictions/search from its body. Limit is nil when not given.
+type listQuery struct {
+	Emotion string `json:"emotion"`
+	Q       string `json:"q"`
+	Limit   *int   `json:"limit"`
+	Cursor  string `json:"cursor"`
+}
+
+// searchBodyLimit bounds the body of POST /v1/predictions/search: a word
+// of at most 256 bytes, a label, a limit and a cursor fit many times over.
+const searchBodyLimit = 4096
+
 func (a *API) listPredictions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for k, vs := range q {
@@ -30,21 +43,44 @@ func (a *API) listPredictions(w http.ResponseWriter, r *http.Request) error {
 			return fieldProblem(k, "repeated", "give this parameter once")
 		}
 	}
-	lp := prediction.ListParams{Emotion: q.Get("emotion"), Word: q.Get("q"), Limit: 20}
+	lq := listQuery{Emotion: q.Get("emotion"), Q: q.Get("q"), Cursor: q.Get("cursor")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return limitProblem()
+		}
+		lq.Limit = &n
+	}
+	return a.list(w, r, lq)
+}
+
+// searchPredictions is GET /v1/predictions with the parameters in a JSON
+// body, so that the search word stays out of URLs, which proxies, browsers
+// and servers log.
+func (a *API) searchPredictions(w http.ResponseWriter, r *http.Request) error {
+	var lq listQuery
+	if err := decodeJSON(w, r, searchBodyLimit, &lq, "emotion", "q", "limit", "cursor"); err != nil {
+		return err
+	}
+	return a.list(w, r, lq)
+}
+
+// list validates lq and answers with one page of the caller's predictions.
+func (a *API) list(w http.ResponseWriter, r *http.Request, lq listQuery) error {
+	lp := prediction.ListParams{Emotion: lq.Emotion, Word: lq.Q, Limit: 20}
 	if lp.Emotion != "" && !a.knownEmotion(lp.Emotion) {
 		return fieldProblem("emotion", "unknown_emotion", "emotion must be one of the model's labels")
 	}
 	if len(lp.Word) > 256 {
 		return fieldProblem("q", "too_long", "q must be one word")
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return fieldProblem("limit", "out_of_range", "limit must be an integer between 1 and 100")
+	if lq.Limit != nil {
+		if *lq.Limit < 1 || *lq.Limit > 100 {
+			return limitProblem()
 		}
-		lp.Limit = n
+		lp.Limit = *lq.Limit
 	}
-	c, err := prediction.ParseCursor(q.Get("cursor"))
+	c, err := prediction.ParseCursor(lq.Cursor)
 	if err != nil {
 		return fieldProblem("cursor", "invalid_cursor", "cursor must be a value returned as next_cursor")
 	}
@@ -59,6 +95,10 @@ func (a *API) listPredictions(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+func limitProblem() error {
+	return fieldProblem("limit", "out_of_range", "limit must be an integer between 1 and 100")
 }
 
 func (a *API) knownEmotion(e string) bool {

@@ -70,6 +70,7 @@ func (a *API) coreRoutes() []Route {
 		{http.MethodPost, "/v1/predict/batch", data(rbac.WritePredictions), "Predict up to 100 texts or an uploaded file", a.predictBatch},
 		{http.MethodPost, "/api/predict_batch", data(rbac.WritePredictions), "Batch predict (compatibility alias)", a.predictBatch},
 		{http.MethodGet, "/v1/predictions", data(rbac.ReadPredictions), "List stored predictions", a.listPredictions},
+		{http.MethodPost, "/v1/predictions/search", data(rbac.ReadPredictions), "Search stored predictions, the word in the body", a.searchPredictions},
 		{http.MethodGet, "/v1/predictions/{id}", data(rbac.ReadPredictions), "Read one stored prediction", a.getPrediction},
 		{http.MethodDelete, "/v1/predictions/{id}", perm(rbac.WritePredictions), "Delete one stored prediction", a.deletePrediction},
 		{http.MethodGet, "/v1/metrics", perm(rbac.ReadMetrics), "Service, security and model-quality metrics", a.metrics},
