@@ -89,6 +89,6 @@ func (a *API) coreRoutes() []Route {
 		{http.MethodGet, "/v1/admin/users", perm(rbac.Admin), "List users with their role and disabled state", a.listUsers},
 		{http.MethodPost, "/v1/admin/users/{id}/disable", perm(rbac.Admin), "Disable a user: every key, token and session refused", a.disableUser},
 		{http.MethodPost, "/v1/admin/users/{id}/enable", perm(rbac.Admin), "Enable a user: keys that were valid work again", a.enableUser},
-		{http.MethodDelete, "/v1/admin/sessions", perm(rbac.Admin), "Sign everyone out: every refresh-token family with its access tokens, every dashboard session", a.endAllSessions},
+		{http.MethodDelete, "/v1/admin/sessions", perm(rbac.Admin), "Sign everyone out: every access token issued so far, every refresh-token family, every dashboard session", a.endAllSessions},
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 // SessionAdmin ends every session at once (app.sessionEnder).
 type SessionAdmin interface {
-	// EndAll revokes every refresh-token family with its access tokens and
-	// ends every dashboard session; it returns how many families it
+	// EndAll revokes every access token issued so far and every
+	// refresh-token family, and ends every dashboard session; it returns how many families it
 	// revoked. On error part of it may be done: running it again finishes.
 	EndAll(ctx context.Context) (families int, err error)
 }

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
@@ -87,6 +89,11 @@ func TestEndAllSessionsOverHTTP(t *testing.T) {
 		if got := b.do(http.MethodGet, "/dashboard/", "", nil, "Cookie", cookie).Code; got != http.StatusOK {
 			t.Fatalf("dashboard before: %d", got)
 		}
+		// An operator's token (`samo token issue`): no refresh family.
+		op := []string{"Authorization", "Bearer " + a.operatorToken("uli")}
+		if got := b.do(http.MethodGet, "/v1/predictions", "", nil, op...).Code; got != http.StatusOK {
+			t.Fatalf("operator token before: %d", got)
+		}
 		if rec := a.do(http.MethodDelete, "/v1/admin/sessions", user, nil); rec.Code != http.StatusForbidden {
 			t.Errorf("a user ending every session: %d, want 403", rec.Code)
 		}
@@ -104,6 +111,11 @@ func TestEndAllSessionsOverHTTP(t *testing.T) {
 		if got := a.do(http.MethodGet, "/v1/predictions", "", nil, bearer...).Code; got != http.StatusUnauthorized {
 			t.Errorf("access token after ending every session: %d, want 401", got)
 		}
+		for name, ta := range map[string]*testApp{"this replica": b, "another replica": a} {
+			if got := ta.do(http.MethodGet, "/v1/predictions", "", nil, op...).Code; got != http.StatusUnauthorized {
+				t.Errorf("operator token on %s after ending every session: %d, want 401", name, got)
+			}
+		}
 		if got := a.do(http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}).Code; got != http.StatusUnauthorized {
 			t.Errorf("refresh token after ending every session: %d, want 401", got)
 		}
@@ -117,4 +129,23 @@ func TestEndAllSessionsOverHTTP(t *testing.T) {
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })
 	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+}
+
+// operatorToken returns an access token for the user as `samo token issue`
+// prints it: made by the issuer alone, in no refresh family.
+func (ta *testApp) operatorToken(user string) string {
+	ta.t.Helper()
+	u, err := ta.Store.UserByName(context.Background(), user)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	iss, err := Issuer(ta.Cfg, time.Now)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	tok, _, err := iss.Issue(u.ID, []string{string(rbac.ReadPredictions)})
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return tok
 }

@@ -19,7 +19,8 @@ func runToken(ctx context.Context, stdio IO, args []string) error {
 
 // tokenIssue prints an access token for a user, with the permissions of
 // the user's role. It is an operator tool: the token is not tied to an API
-// key, so only its expiry (JWT_EXPIRY_HOURS) or a logout ends it.
+// key, so only its expiry (JWT_EXPIRY_HOURS), a logout or signing everyone
+// out (DELETE /v1/admin/sessions) ends it.
 func tokenIssue(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "token issue")
 	user := fs.String("user", "", "user name")

@@ -2,6 +2,9 @@ package kv
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +25,20 @@ end
 return 0
 `
 
+// denyBeforeScript records the cut-off of DenyIssuedBefore, never moving it
+// back nor shortening its TTL. KEYS[1] the entry; ARGV[1] the cut-off in
+// Unix milliseconds; ARGV[2] TTL in ms.
+const denyBeforeScript = `
+local t = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local left = redis.call('PTTL', KEYS[1])
+if cur > t then t = cur end
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], tostring(t), 'PX', ttl)
+return 1
+`
+
 // maxDenyID bounds deny-list ids (jti values are 22 characters; family
 // entries "fam:" plus an id).
 const maxDenyID = 256
@@ -30,9 +47,10 @@ const maxDenyID = 256
 // ids (jti) and refresh families, each a key that Redis expires when the
 // tokens it denies would have expired anyway.
 type DenyList struct {
-	c      *Client
-	now    func() time.Time
-	script *redis.Script
+	c            *Client
+	now          func() time.Time
+	script       *redis.Script
+	beforeScript *redis.Script
 }
 
 var _ token.DenyList = (*DenyList)(nil)
@@ -43,7 +61,7 @@ func (c *Client) DenyList(now func() time.Time) *DenyList {
 	if now == nil {
 		now = time.Now
 	}
-	return &DenyList{c: c, now: now, script: redis.NewScript(denyScript)}
+	return &DenyList{c: c, now: now, script: redis.NewScript(denyScript), beforeScript: redis.NewScript(denyBeforeScript)}
 }
 
 // Deny implements token.DenyList. An entry whose until has passed is not
@@ -75,4 +93,38 @@ func (d *DenyList) Denied(ctx context.Context, id string) (bool, error) {
 		return false, d.c.wrap("denied", err)
 	}
 	return n == 1, nil
+}
+
+// DenyIssuedBefore implements token.DenyList: one key holding the cut-off
+// in Unix milliseconds (rounded up), expiring at until.
+func (d *DenyList) DenyIssuedBefore(ctx context.Context, t, until time.Time) error {
+	ttl := until.Sub(d.now())
+	if ttl <= 0 {
+		return nil
+	}
+	ms := (ttl + time.Millisecond - 1).Milliseconds()
+	cut := (t.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	ctx, cancel := d.c.deadline(ctx)
+	defer cancel()
+	return d.c.wrap("deny before", d.beforeScript.Run(ctx, d.c.rdb, []string{d.c.key("deny-before")}, cut, ms).Err())
+}
+
+// IssuedBefore implements token.DenyList. It fails (ErrUnavailable) rather
+// than answer "no cut-off" when Redis cannot be asked, and refuses a value
+// it did not write.
+func (d *DenyList) IssuedBefore(ctx context.Context) (time.Time, error) {
+	ctx, cancel := d.c.deadline(ctx)
+	defer cancel()
+	v, err := d.c.rdb.Get(ctx, d.c.key("deny-before")).Result()
+	if errors.Is(err, redis.Nil) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, d.c.wrap("issued before", err)
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || ms <= 0 {
+		return time.Time{}, fmt.Errorf("%w: malformed sign-out cut-off", ErrUnavailable)
+	}
+	return time.UnixMilli(ms).UTC(), nil
 }

@@ -61,3 +61,31 @@ func TestDenyListTTL(t *testing.T) {
 		}
 	}
 }
+
+// TestIssuedBeforeStorage: the sign-out cut-off is one key that expires at
+// until and never loses TTL to a shorter record, and a value SAMO did not
+// write fails closed instead of reading as "no cut-off".
+func TestIssuedBeforeStorage(t *testing.T) {
+	ctx := context.Background()
+	c := testClient(t)
+	d := c.DenyList(nil)
+	cut := time.Now().Truncate(time.Second)
+	if err := d.DenyIssuedBefore(ctx, cut, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DenyIssuedBefore(ctx, cut, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := c.rdb.PTTL(ctx, c.key("deny-before")).Result()
+	if err != nil || ttl < time.Hour-time.Minute || ttl > time.Hour {
+		t.Errorf("TTL = %v, %v; want about an hour", ttl, err)
+	}
+	for _, bad := range []string{"soon", "-5", "0"} {
+		if err := c.rdb.Set(ctx, c.key("deny-before"), bad, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := d.IssuedBefore(ctx); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("stored %q: IssuedBefore = %v, %v; want ErrUnavailable", bad, got, err)
+		}
+	}
+}

@@ -38,6 +38,10 @@ func TestUnavailable(t *testing.T) {
 		{"Peek", func() error { _, err := c.Limiter(nil).Peek(ctx, "k", p); return err }},
 		{"Denied", func() error { _, err := c.DenyList(nil).Denied(ctx, "jti"); return err }},
 		{"Deny", func() error { return c.DenyList(nil).Deny(ctx, "jti", time.Now().Add(time.Hour)) }},
+		{"IssuedBefore", func() error { _, err := c.DenyList(nil).IssuedBefore(ctx); return err }},
+		{"DenyIssuedBefore", func() error {
+			return c.DenyList(nil).DenyIssuedBefore(ctx, time.Now(), time.Now().Add(time.Hour))
+		}},
 		{"Generation", func() error { _, err := c.BlockStore(0).Generation(ctx); return err }},
 		{"TryLock", func() error { _, err := c.TryLock(ctx, "job", time.Second); return err }},
 		{"Publish", func() error { return c.PublishRevoked(ctx, Notice{KeyID: "key_a"}) }},

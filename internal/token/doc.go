@@ -91,8 +91,12 @@
 // refuses a revoked family, so no token outlives the revocation.
 //
 // Logout denies the access token's jti until its exp and revokes its
-// family the same way. Authenticate = Verify + DenyList lookups of jti and
-// family; deny-list and store failures are ErrUnavailable (fail closed).
+// family the same way. RevokeAll ("sign everyone out") records in the
+// DenyList a cut-off, the next whole second, before which every access
+// token is revoked, then revokes every live family. Authenticate = Verify
+// + the cut-off (each Service rereads it at most once a second) + DenyList
+// lookups of jti and family; deny-list and store failures are
+// ErrUnavailable (fail closed).
 // Whether Claims.APIKeyID is still an active key is for the caller's key
 // store to say on each request.
 //

@@ -31,6 +31,8 @@ type MemoryStore struct {
 	fam  map[string]*memFamily
 	deny map[string]time.Time
 	last time.Time // last sweep
+	// before and beforeUntil are DenyIssuedBefore's record.
+	before, beforeUntil time.Time
 }
 
 // memFamily tracks a refresh family: its revocation, the hashes of its
@@ -189,6 +191,30 @@ func (m *MemoryStore) Denied(_ context.Context, id string) (bool, error) {
 	defer m.mu.Unlock()
 	until, ok := m.deny[id]
 	return ok && now.Before(until), nil
+}
+
+// DenyIssuedBefore implements DenyList.
+func (m *MemoryStore) DenyIssuedBefore(_ context.Context, t, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.After(m.before) {
+		m.before = t
+	}
+	if until.After(m.beforeUntil) {
+		m.beforeUntil = until
+	}
+	return nil
+}
+
+// IssuedBefore implements DenyList.
+func (m *MemoryStore) IssuedBefore(context.Context) (time.Time, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !now.Before(m.beforeUntil) {
+		return time.Time{}, nil
+	}
+	return m.before, nil
 }
 
 // Len returns the number of refresh records, families and deny entries

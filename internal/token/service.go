@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samo-brain/samo/internal/randid"
@@ -66,13 +67,21 @@ type RefreshStore interface {
 	LiveFamilies(ctx context.Context, now time.Time) ([]string, error)
 }
 
-// DenyList remembers revoked access-token ids until the tokens expire. The
-// Service stores jti values and "fam:"+familyID entries in it.
+// DenyList remembers revoked access tokens until they expire. The Service
+// stores jti values and "fam:"+familyID entries in it, and the time before
+// which every access token is revoked ("sign everyone out").
 type DenyList interface {
 	// Deny records id as revoked until `until` (after which it may be forgotten).
 	Deny(ctx context.Context, id string, until time.Time) error
 	// Denied reports whether id is revoked.
 	Denied(ctx context.Context, id string) (bool, error)
+	// DenyIssuedBefore revokes every access token issued before t, until
+	// `until` (when the last of them has expired). It never moves an
+	// earlier record's t back nor shortens its until.
+	DenyIssuedBefore(ctx context.Context, t, until time.Time) error
+	// IssuedBefore returns the t of DenyIssuedBefore while its until has
+	// not passed, or the zero time.
+	IssuedBefore(ctx context.Context) (time.Time, error)
 }
 
 // Grants says what a user may still do with an API key. The Service asks it
@@ -111,6 +120,18 @@ type Service struct {
 	deny   DenyList
 	grants Grants
 	events secevent.Recorder
+	cutoff cutoffCache
+}
+
+// cutoffRefresh is how long a Service reuses the deny-list's IssuedBefore:
+// a sign-out made on another replica reaches this one within it.
+const cutoffRefresh = time.Second
+
+// cutoffCache holds the last IssuedBefore read from the deny-list.
+type cutoffCache struct {
+	mu     sync.Mutex
+	t      time.Time // tokens issued before t are revoked
+	readAt time.Time // when t was read; zero: never
 }
 
 // NewService returns a Service over d.
@@ -284,14 +305,28 @@ func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time
 	return nil
 }
 
-// RevokeAll revokes every live refresh family, with its access tokens
-// (the "sign everyone out" of incident response), and returns how many it
-// revoked. API keys and the access tokens that Issuer.Issue makes without
-// a family are not affected: revoke or rotate keys, and rotate the signing
-// key, for those. On error some families may be revoked already; running
-// it again finishes the job.
+// RevokeAll revokes every access token issued before the next whole
+// second (family or not: Issuer.Issue's too) and every live refresh
+// family (the "sign everyone out" of incident response), and returns how
+// many families it revoked. Other Services on the same DenyList refuse the
+// old access tokens within cutoffRefresh (1 s). API keys are not affected:
+// revoke or rotate them for that. On error some families may be revoked
+// already; running it again finishes the job.
 func (s *Service) RevokeAll(ctx context.Context) (int, error) {
 	now := s.iss.now().UTC()
+	// iat has whole seconds, so the cut-off is the next whole second: a
+	// token issued earlier in this second cannot slip through (one issued
+	// later in it is refused too, and its holder gets another).
+	cutoff := now.Truncate(time.Second).Add(time.Second)
+	until := cutoff.Add(s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway)
+	if err := s.deny.DenyIssuedBefore(ctx, cutoff, until); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	s.cutoff.mu.Lock()
+	if cutoff.After(s.cutoff.t) {
+		s.cutoff.t = cutoff
+	}
+	s.cutoff.mu.Unlock()
 	families, err := s.store.LiveFamilies(ctx, now)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -328,9 +363,17 @@ func (s *Service) Logout(ctx context.Context, access Claims) error {
 // Whether the API key in Claims.APIKeyID is still active is for the caller
 // to check against its key store.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (Claims, error) {
-	c, err := s.iss.Verify(bearer, s.iss.now())
+	now := s.iss.now()
+	c, err := s.iss.Verify(bearer, now)
 	if err != nil {
 		return Claims{}, err
+	}
+	cutoff, err := s.issuedBefore(ctx, now)
+	if err != nil {
+		return Claims{}, err
+	}
+	if c.IssuedAt.Before(cutoff) {
+		return Claims{}, ErrRevoked
 	}
 	ids := [2]string{c.ID, ""}
 	if c.FamilyID != "" {
@@ -349,4 +392,24 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Claims, erro
 		}
 	}
 	return c, nil
+}
+
+// issuedBefore returns the deny-list's cut-off, read at most once per
+// cutoffRefresh. A deny-list failure is ErrUnavailable: it fails closed.
+func (s *Service) issuedBefore(ctx context.Context, now time.Time) (time.Time, error) {
+	c := &s.cutoff
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.readAt.IsZero() && now.Sub(c.readAt) < cutoffRefresh && !now.Before(c.readAt) {
+		return c.t, nil
+	}
+	t, err := s.deny.IssuedBefore(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if t.After(c.t) {
+		c.t = t
+	}
+	c.readAt = now
+	return c.t, nil
 }

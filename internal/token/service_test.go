@@ -328,11 +328,20 @@ func TestRevokeAll(t *testing.T) {
 	if err := s.svc.Logout(ctx, c); err != nil {
 		t.Fatal(err)
 	}
+	// An access token without a family (Issuer.Issue, `samo token issue`).
+	bare, _, err := s.iss.Issue("user-2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Authenticate(ctx, bare); err != nil {
+		t.Fatalf("family-less token before RevokeAll = %v", err)
+	}
+	s.clk.Add(300 * time.Millisecond)
 	n, err := s.svc.RevokeAll(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("RevokeAll = %d, %v; want the 2 live families", n, err)
 	}
-	for name, tok := range map[string]string{"a": a.AccessToken, "b": b.AccessToken, "b rotated": b2.AccessToken} {
+	for name, tok := range map[string]string{"a": a.AccessToken, "b": b.AccessToken, "b rotated": b2.AccessToken, "without a family": bare} {
 		if _, err := s.svc.Authenticate(ctx, tok); !errors.Is(err, ErrRevoked) {
 			t.Errorf("access token %s after RevokeAll = %v, want ErrRevoked", name, err)
 		}
@@ -345,12 +354,55 @@ func TestRevokeAll(t *testing.T) {
 	if s.events.Count(secevent.TokenReuse) != 0 {
 		t.Errorf("RevokeAll raised a token_reuse event")
 	}
+	// iat has whole seconds: a token issued later in the same second is
+	// refused too; from the next second on, tokens work.
+	s.clk.Add(600 * time.Millisecond)
+	same := s.issue(t)
+	if _, err := s.svc.Authenticate(ctx, same.AccessToken); !errors.Is(err, ErrRevoked) {
+		t.Errorf("a pair issued in the second of RevokeAll = %v, want ErrRevoked", err)
+	}
+	s.clk.Add(100 * time.Millisecond)
 	after := s.issue(t)
 	if _, err := s.svc.Authenticate(ctx, after.AccessToken); err != nil {
-		t.Errorf("a pair issued after RevokeAll = %v, want success", err)
+		t.Errorf("a pair issued the second after RevokeAll = %v, want success", err)
 	}
-	if n, err := s.svc.RevokeAll(ctx); err != nil || n != 1 {
-		t.Errorf("RevokeAll again = %d, %v; want only the new family", n, err)
+	if n, err := s.svc.RevokeAll(ctx); err != nil || n != 2 {
+		t.Errorf("RevokeAll again = %d, %v; want the two new families", n, err)
+	}
+}
+
+// TestRevokeAllAcrossReplicas: a second Service on the same deny-list (a
+// replica) refuses the tokens issued before a sign-out made on the first
+// within cutoffRefresh, and forgets the cut-off once every token it
+// covers has expired.
+func TestRevokeAllAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSvc(t)
+	other, err := NewService(Deps{Issuer: s.iss, Store: s.store, DenyList: s.store, Grants: s.grants})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _, err := s.iss.Issue("user-2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Authenticate(ctx, bare); err != nil { // reads (and caches) no cut-off
+		t.Fatal(err)
+	}
+	if _, err := s.svc.RevokeAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.clk.Add(cutoffRefresh)
+	if _, err := other.Authenticate(ctx, bare); !errors.Is(err, ErrRevoked) {
+		t.Errorf("the other replica, %v after the sign-out: %v, want ErrRevoked", cutoffRefresh, err)
+	}
+	if got, err := s.store.IssuedBefore(ctx); err != nil || !got.Equal(t0.Add(time.Second)) {
+		t.Errorf("IssuedBefore = %v, %v; want the next whole second, %v", got, err, t0.Add(time.Second))
+	}
+	s.clk.Add(s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway)
+	if got, err := s.store.IssuedBefore(ctx); err != nil || !got.IsZero() {
+		t.Errorf("IssuedBefore once every covered token expired = %v, %v; want zero", got, err)
 	}
 }
 
@@ -420,8 +472,10 @@ func (failingStore) RevokeFamily(context.Context, string, time.Time) error { ret
 func (failingStore) LiveFamilies(context.Context, time.Time) ([]string, error) {
 	return nil, errDown
 }
-func (failingStore) Deny(context.Context, string, time.Time) error { return errDown }
-func (failingStore) Denied(context.Context, string) (bool, error)  { return false, errDown }
+func (failingStore) Deny(context.Context, string, time.Time) error                { return errDown }
+func (failingStore) Denied(context.Context, string) (bool, error)                 { return false, errDown }
+func (failingStore) DenyIssuedBefore(context.Context, time.Time, time.Time) error { return errDown }
+func (failingStore) IssuedBefore(context.Context) (time.Time, error)              { return time.Time{}, errDown }
 
 func TestServiceFailsClosed(t *testing.T) {
 	t.Parallel()

@@ -225,4 +225,35 @@ func DenyList(t *testing.T, newList func(t *testing.T) token.DenyList) {
 	if denied, err := d.Denied(ctx, "CCCCCCCCCCCCCCCCCCCCCC"); err != nil || denied {
 		t.Errorf("Denied(other id) = %v, %v; want false", denied, err)
 	}
+	t.Run("issued before", func(t *testing.T) {
+		d := newList(t)
+		if got, err := d.IssuedBefore(ctx); err != nil || !got.IsZero() {
+			t.Fatalf("IssuedBefore with no record = %v, %v; want zero", got, err)
+		}
+		cut := time.Now().Truncate(time.Second).Add(time.Second)
+		if err := d.DenyIssuedBefore(ctx, cut, until); err != nil {
+			t.Fatal(err)
+		}
+		// An earlier cut-off with a shorter life changes nothing.
+		if err := d.DenyIssuedBefore(ctx, cut.Add(-time.Minute), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := d.IssuedBefore(ctx); err != nil || !got.Equal(cut) {
+			t.Errorf("IssuedBefore = %v, %v; want %v", got, err, cut)
+		}
+		if err := d.DenyIssuedBefore(ctx, cut.Add(time.Minute), until); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := d.IssuedBefore(ctx); err != nil || !got.Equal(cut.Add(time.Minute)) {
+			t.Errorf("IssuedBefore after a later cut-off = %v, %v; want %v", got, err, cut.Add(time.Minute))
+		}
+		// A cut-off whose tokens have all expired is not kept.
+		past := newList(t)
+		if err := past.DenyIssuedBefore(ctx, cut, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := past.IssuedBefore(ctx); err != nil || !got.IsZero() {
+			t.Errorf("IssuedBefore after an expired record = %v, %v; want zero", got, err)
+		}
+	})
 }
