@@ -56,7 +56,7 @@ type Config struct {
 	APIKeyBackupCount      int           // API_KEY_BACKUP_COUNT: previous keys kept valid on rotation
 	APIKeyLength           int           // API_KEY_LENGTH: random characters in a new key
 	JWTSecretKey           Secret        // JWT_SECRET_KEY: HS256 signing secret
-	JWTAlgorithm           string        // JWT_ALGORITHM: HS256, EdDSA, ES256 or RS256
+	JWTAlgorithm           string        // JWT_ALGORITHM: HS256, EdDSA, ES256, PS256 or RS256
 	JWTExpiryHours         int           // JWT_EXPIRY_HOURS: access-token lifetime
 	EncryptionKey          Secret        // ENCRYPTION_KEY: key for stored text
 	EncryptionAlgorithm    string        // ENCRYPTION_ALGORITHM: AES-256-GCM or Fernet
@@ -154,7 +154,7 @@ func (c *Config) TLSEnabled() bool { return c.TLSCertFile != "" && c.TLSKeyFile 
 // shared secret.
 func (c *Config) AsymmetricJWT() bool {
 	switch c.JWTAlgorithm {
-	case "EdDSA", "ES256", "RS256":
+	case "EdDSA", "ES256", "PS256", "RS256":
 		return true
 	}
 	return false

@@ -38,7 +38,7 @@ func BenchmarkVerifyRejectForged(b *testing.B) {
 
 func BenchmarkVerifyAsymmetric(b *testing.B) {
 	f := newFixture(b)
-	for _, i := range []*Issuer{f.edIss, f.esIss, f.rsIss} {
+	for _, i := range []*Issuer{f.edIss, f.esIss, f.rsIss, f.psIss} {
 		tok := mustIssue(b, i)
 		b.Run(i.Config().Algorithm, func(b *testing.B) {
 			b.ReportAllocs()

@@ -11,6 +11,10 @@ const (
 	EdDSA = "EdDSA"
 	ES256 = "ES256"
 	RS256 = "RS256"
+	// PS256 is RSASSA-PSS with SHA-256 (RFC 7518 §3.5): the RSA signature
+	// to prefer; RS256 (PKCS#1 v1.5 padding) is kept for verifiers that
+	// know nothing else.
+	PS256 = "PS256"
 )
 
 // Defaults applied by Config.withDefaults to zero fields.
@@ -40,7 +44,7 @@ const (
 // zero value of every field means its default.
 type Config struct {
 	// Algorithm is the one signature algorithm issued and accepted: HS256
-	// (default), EdDSA, ES256 or RS256. It must match the KeySet.
+	// (default), EdDSA, ES256, PS256 or RS256. It must match the KeySet.
 	Algorithm string
 	// Issuer is the iss claim issued and required (default "samo").
 	Issuer string
@@ -102,7 +106,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.RefreshFamilyMaxAge = DefaultRefreshFamilyMaxAge
 	}
 	if !knownAlgorithm(c.Algorithm) {
-		return c, fmt.Errorf("%w: algorithm must be HS256, EdDSA, ES256 or RS256", ErrConfig)
+		return c, fmt.Errorf("%w: algorithm must be HS256, EdDSA, ES256, PS256 or RS256", ErrConfig)
 	}
 	if !validClaimString(c.Issuer, maxNameBytes) {
 		return c, fmt.Errorf("%w: issuer must be 1-%d bytes of valid UTF-8", ErrConfig, maxNameBytes)
@@ -136,7 +140,7 @@ func (c Config) withDefaults() (Config, error) {
 
 func knownAlgorithm(alg string) bool {
 	switch alg {
-	case HS256, EdDSA, ES256, RS256:
+	case HS256, EdDSA, ES256, RS256, PS256:
 		return true
 	}
 	return false

@@ -4,7 +4,9 @@
 // # Access tokens
 //
 // An Issuer signs with one algorithm pinned by Config.Algorithm
-// (JWT_ALGORITHM): HS256 (default), EdDSA, ES256 or RS256. Signing and
+// (JWT_ALGORITHM): HS256 (default), EdDSA, ES256, PS256 or RS256 (RSA keys
+// of at least 3072 bits; PS256 is RSASSA-PSS, RS256 the PKCS#1 v1.5
+// padding that only old verifiers need). Signing and
 // signature checks use golang-jwt/jwt/v5's SigningMethod.Sign/Verify only;
 // its parser is not used. Everything a JWT library leaves to the caller or
 // does loosely is done here, cheapest first, so no crypto runs for a token

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -118,6 +119,7 @@ type fixture struct {
 	rsa             *rsa.PrivateKey
 	edIss, esIss    *Issuer
 	rsIss           *Issuer
+	psIss           *Issuer // PS256 with the same RSA key as rsIss
 	rsaPublicKeyPEM []byte
 }
 
@@ -136,15 +138,30 @@ func newFixture(tb testing.TB) *fixture {
 	if f.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		tb.Fatal(err)
 	}
-	if f.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		tb.Fatal(err)
-	}
+	f.rsa = testRSAKey(tb)
 	f.edIss = mustIssuer(tb, Config{Algorithm: EdDSA}, mustAsym(tb, EdDSA, f.ed))
 	f.esIss = mustIssuer(tb, Config{Algorithm: ES256}, mustAsym(tb, ES256, f.ec))
 	f.rsIss = mustIssuer(tb, Config{Algorithm: RS256}, mustAsym(tb, RS256, f.rsa))
+	f.psIss = mustIssuer(tb, Config{Algorithm: PS256}, mustAsym(tb, PS256, f.rsa))
 	f.rsaPublicKeyPEM = publicPEM(tb, f.rsa.Public())
 	return f
 }
+
+// testRSAKey returns one 3072-bit RSA key shared by the package's tests
+// (generating one takes a good fraction of a second).
+var testRSAKey = func() func(testing.TB) *rsa.PrivateKey {
+	var once sync.Once
+	var key *rsa.PrivateKey
+	var err error
+	return func(tb testing.TB) *rsa.PrivateKey {
+		tb.Helper()
+		once.Do(func() { key, err = rsa.GenerateKey(rand.Reader, 3072) })
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return key
+	}
+}()
 
 func mustIssuer(tb testing.TB, cfg Config, ks *KeySet) *Issuer {
 	tb.Helper()
@@ -193,6 +210,12 @@ func signAsym(tb testing.TB, alg string, key crypto.Signer, header, payload stri
 		h := sha256.Sum256([]byte(in))
 		var err error
 		if sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, h[:]); err != nil {
+			tb.Fatal(err)
+		}
+	case PS256:
+		h := sha256.Sum256([]byte(in))
+		var err error
+		if sig, err = rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), crypto.SHA256, h[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
 			tb.Fatal(err)
 		}
 	default:

@@ -76,7 +76,7 @@ func TestJWKS(t *testing.T) {
 	_, ed2, _ := ed25519.GenerateKey(rand.Reader)
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ecOld, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rk := testRSAKey(t)
 	cases := []struct {
 		alg     string
 		signer  crypto.Signer
@@ -88,6 +88,7 @@ func TestJWKS(t *testing.T) {
 		{EdDSA, ed1, []crypto.PublicKey{ed2.Public()}, "OKP", "Ed25519", 2},
 		{ES256, ec, []crypto.PublicKey{ecOld.Public()}, "EC", "P-256", 2},
 		{RS256, rk, nil, "RSA", "", 1},
+		{PS256, rk, nil, "RSA", "", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.alg, func(t *testing.T) {

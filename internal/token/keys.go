@@ -23,7 +23,7 @@ const (
 	// MinSecretBytes is the shortest HS256 secret accepted (RFC 7518 §3.2:
 	// a key of the same size as the hash output).
 	MinSecretBytes = 32
-	minRSABits     = 2048
+	minRSABits     = 3072
 	maxRSABits     = 8192
 	// hmacKIDLen is the length of an HS256 kid: 16 base64url characters,
 	// 96 bits of SHA-256 over a domain-separated secret.
@@ -116,14 +116,14 @@ func hmacKID(secret []byte) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:hmacKIDLen]
 }
 
-// NewAsymmetricKeySet returns an EdDSA, ES256 or RS256 key set that signs
-// with signer (nil for a verification-only set) and also verifies with
-// every public key in previous. Keys must be Ed25519, ECDSA P-256 or RSA of
-// 2048 to 8192 bits to match alg. The kid of each key is its RFC 7638 JWK
+// NewAsymmetricKeySet returns an EdDSA, ES256, PS256 or RS256 key set that
+// signs with signer (nil for a verification-only set) and also verifies
+// with every public key in previous. Keys must be Ed25519, ECDSA P-256 or
+// RSA of 3072 to 8192 bits to match alg. The kid of each key is its RFC 7638 JWK
 // thumbprint. A public key equal to the signer's is accepted and ignored.
 func NewAsymmetricKeySet(alg string, signer crypto.Signer, previous ...crypto.PublicKey) (*KeySet, error) {
-	if alg != EdDSA && alg != ES256 && alg != RS256 {
-		return nil, fmt.Errorf("%w: asymmetric algorithm must be EdDSA, ES256 or RS256", ErrKey)
+	if alg != EdDSA && alg != ES256 && alg != PS256 && alg != RS256 {
+		return nil, fmt.Errorf("%w: asymmetric algorithm must be EdDSA, ES256, PS256 or RS256", ErrKey)
 	}
 	ks := &KeySet{alg: alg, byKID: make(map[string]*key)}
 	if signer != nil {
@@ -171,10 +171,13 @@ func newPublicKey(alg string, pub crypto.PublicKey) (*key, error) {
 		k.method, k.sigLen = jwt.SigningMethodES256, 64
 	case *rsa.PublicKey:
 		bits := p.N.BitLen()
-		if alg != RS256 || bits < minRSABits || bits > maxRSABits {
-			return nil, fmt.Errorf("%w: an RSA key must be %d-%d bits with JWT_ALGORITHM=RS256", ErrKey, minRSABits, maxRSABits)
+		if alg != PS256 && alg != RS256 || bits < minRSABits || bits > maxRSABits {
+			return nil, fmt.Errorf("%w: an RSA key must be %d-%d bits with JWT_ALGORITHM=PS256 or RS256", ErrKey, minRSABits, maxRSABits)
 		}
-		k.method, k.sigLen = jwt.SigningMethodRS256, p.Size()
+		k.method, k.sigLen = jwt.SigningMethodPS256, p.Size()
+		if alg == RS256 {
+			k.method = jwt.SigningMethodRS256
+		}
 	default:
 		return nil, fmt.Errorf("%w: unsupported key type %T", ErrKey, pub)
 	}
@@ -243,7 +246,7 @@ func pemBlock(data []byte, typ string) ([]byte, error) {
 
 // LoadKeySetFiles reads the PEM private key (PKCS#8) in privateKeyFile and
 // the PEM public keys (PKIX) in publicKeyFiles, and returns a key set for
-// alg (EdDSA, ES256 or RS256): the private key signs, every key verifies.
+// alg (EdDSA, ES256, PS256 or RS256): the private key signs, every key verifies.
 // An empty privateKeyFile gives a verification-only set. Keys are Ed25519,
 // ECDSA P-256 or RSA of at least 2048 bits. Errors name files, never key bytes.
 func LoadKeySetFiles(alg string, privateKeyFile string, publicKeyFiles ...string) (*KeySet, error) {

@@ -166,7 +166,8 @@ func TestParseKeySetPEM(t *testing.T) {
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaKey := testRSAKey(t)
+	rsa2048, _ := rsa.GenerateKey(rand.Reader, 2048)
 	sec1, _ := x509.MarshalECPrivateKey(ecKey)
 	sec1PEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})
 	pkcs1PEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)})
@@ -180,6 +181,12 @@ func TestParseKeySetPEM(t *testing.T) {
 		{"EdDSA", EdDSA, privatePEM(t, edKey), nil, true},
 		{"ES256", ES256, privatePEM(t, ecKey), nil, true},
 		{"RS256", RS256, privatePEM(t, rsaKey), nil, true},
+		{"PS256", PS256, privatePEM(t, rsaKey), nil, true},
+		{"PS256 verify only", PS256, nil, [][]byte{publicPEM(t, rsaKey.Public())}, true},
+		{"RSA 2048 for PS256", PS256, privatePEM(t, rsa2048), nil, false},
+		{"RSA 2048 for RS256", RS256, privatePEM(t, rsa2048), nil, false},
+		{"RSA 2048 previous key", PS256, privatePEM(t, rsaKey), [][]byte{publicPEM(t, rsa2048.Public())}, false},
+		{"Ed25519 key for PS256", PS256, privatePEM(t, edKey), nil, false},
 		{"RS256 with an EC previous key", RS256, privatePEM(t, rsaKey), [][]byte{publicPEM(t, ecKey.Public())}, false},
 		{"EdDSA verify only", EdDSA, nil, [][]byte{publicPEM(t, edKey.Public())}, true},
 		{"no keys", EdDSA, nil, nil, false},
@@ -368,7 +375,7 @@ func TestIssueInput(t *testing.T) {
 func TestKnownHeadersMatchStrictParse(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	for _, iss := range []*Issuer{f.hs, f.edIss, f.esIss, f.rsIss} {
+	for _, iss := range []*Issuer{f.hs, f.edIss, f.esIss, f.rsIss, f.psIss} {
 		if len(iss.known) != len(iss.KeySet().KeyIDs()) {
 			t.Errorf("%s: %d known headers for %d keys", iss.Config().Algorithm, len(iss.known), len(iss.KeySet().KeyIDs()))
 		}

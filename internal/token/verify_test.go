@@ -35,6 +35,7 @@ func TestVerifyTable(t *testing.T) {
 	edHeader := `{"alg":"EdDSA","kid":"` + f.edIss.KeySet().SigningKeyID() + `","typ":"JWT"}`
 	esHeader := `{"alg":"ES256","kid":"` + f.esIss.KeySet().SigningKeyID() + `","typ":"JWT"}`
 	rsHeader := `{"alg":"RS256","kid":"` + f.rsIss.KeySet().SigningKeyID() + `","typ":"JWT"}`
+	psHeader := `{"alg":"PS256","kid":"` + f.psIss.KeySet().SigningKeyID() + `","typ":"JWT"}`
 	// HS/RS confusion: an HS256 token whose "secret" is the RSA public key
 	// PEM, with the RSA key's kid, presented to the RS256 verifier.
 	confused := jwtHS(`{"alg":"HS256","kid":"`+f.rsIss.KeySet().SigningKeyID()+`","typ":"JWT"}`, pay, f.rsaPublicKeyPEM)
@@ -64,6 +65,12 @@ func TestVerifyTable(t *testing.T) {
 		{"valid EdDSA", f.edIss, signAsym(t, EdDSA, f.ed, edHeader, pay), nil},
 		{"valid ES256", f.esIss, signAsym(t, ES256, f.ec, esHeader, pay), nil},
 		{"valid RS256", f.rsIss, signAsym(t, RS256, f.rsa, rsHeader, pay), nil},
+		{"valid PS256", f.psIss, signAsym(t, PS256, f.rsa, psHeader, pay), nil},
+		// One RSA key, the other padding: the pinned algorithm decides.
+		{"PS256 token to the RS256 verifier", f.rsIss, signAsym(t, PS256, f.rsa, psHeader, pay), ErrAlgorithm},
+		{"RS256 token to the PS256 verifier", f.psIss, signAsym(t, RS256, f.rsa, rsHeader, pay), ErrAlgorithm},
+		{"PKCS#1 v1.5 signature under a PS256 header", f.psIss, signAsym(t, RS256, f.rsa, psHeader, pay), ErrSignature},
+		{"PSS signature under an RS256 header", f.rsIss, signAsym(t, PS256, f.rsa, rsHeader, pay), ErrSignature},
 
 		// Size.
 		{"over max bytes", nil, valid + strings.Repeat("A", 8<<10), ErrTooLarge},
