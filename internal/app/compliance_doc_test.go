@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,9 +71,12 @@ func TestComplianceDocCoversASVS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile(`(?m)^\| (V\d+)\.(\d+)\.(\d+) \| ([^|]+) \| ([^|]+) \|`)
+	row := regexp.MustCompile(`(?m)^\| (V\d+)\.(\d+)\.(\d+) \| ([^|]+) \| ([^|]+) \|.*$`)
 	seen := map[string]bool{}
 	per := map[string]int{}
+	// counts[chapter] = implemented, partial, N/A, as the summary table
+	// at the top must say.
+	counts := map[string]*[3]int{}
 	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
 		id := m[1] + "." + m[2] + "." + m[3]
 		if seen[id] {
@@ -80,14 +84,41 @@ func TestComplianceDocCoversASVS(t *testing.T) {
 		}
 		seen[id] = true
 		per[m[1]]++
+		if counts[m[1]] == nil {
+			counts[m[1]] = &[3]int{}
+		}
+		if cells := strings.Count(m[0], "|") - 1; cells != 5 {
+			t.Errorf("%s: %d cells, want 5 (id, requirement, status, where, proving test)", id, cells)
+		}
 		status := m[5]
 		switch {
 		case status == "Implemented":
+			counts[m[1]][0]++
 		case strings.HasPrefix(status, "Partial: ") && strings.Contains(status, "Missing:"):
+			counts[m[1]][1]++
 		case strings.HasPrefix(status, "N/A: ") && len(status) > len("N/A: ")+5:
+			counts[m[1]][2]++
 		default:
 			t.Errorf("%s: status %q; want Implemented, Partial: … Missing: …, or N/A: why", id, status)
 		}
+	}
+	summary := regexp.MustCompile(`(?m)^\| (V\d+) [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$`)
+	var total [3]int
+	for _, m := range summary.FindAllStringSubmatch(string(doc), -1) {
+		c := counts[m[1]]
+		if c == nil {
+			t.Errorf("summary row %s has no requirement rows", m[1])
+			continue
+		}
+		if got := fmt.Sprintf("%s %s %s", m[3], m[4], m[5]); got != fmt.Sprintf("%d %d %d", c[0], c[1], c[2]) {
+			t.Errorf("summary %s says implemented/partial/N/A %s; the rows give %d %d %d", m[1], got, c[0], c[1], c[2])
+		}
+		for i := range total {
+			total[i] += c[i]
+		}
+	}
+	if want := fmt.Sprintf("**%d implemented, %d partial,", total[0], total[1]); !strings.Contains(string(doc), want) {
+		t.Errorf("the summary sentence does not say %q", want)
 	}
 	for ch, want := range asvsL2 {
 		if per[ch] != want {
