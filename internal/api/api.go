@@ -112,6 +112,10 @@ type Deps struct {
 	// KeyAddresses, when set, raises a critical event for a revoked or
 	// suspended key presented from an address that never used it.
 	KeyAddresses KeyAddresses
+	// RequireBearer (REQUIRE_BEARER_TOKENS) refuses an API key on every
+	// route but those open to any credential (the token exchange and
+	// logout): the key is then only used to get short-lived tokens.
+	RequireBearer bool
 }
 
 // MetricsSource supplies the JSON summary of GET /v1/metrics.
@@ -269,6 +273,12 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 			map[string]string{"reason": "rotation_grace", "role": string(p.Role)}))
 		return keyInGrace()
 	}
+	if a.RequireBearer && p.Method == reqctx.MethodAPIKey && !acc.AnyKey {
+		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
+			map[string]string{"reason": "bearer_required", "role": string(p.Role)}))
+		w.Header().Set("WWW-Authenticate", `Bearer realm="samo"`)
+		return bearerRequired()
+	}
 	if acc.Perm != "" && !p.Can(acc.Perm) {
 		a.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, a.Now(),
 			map[string]string{"permission": string(acc.Perm), "role": string(p.Role)}))
@@ -404,6 +414,12 @@ func (a *API) observe(r *http.Request, info *reqctx.Info, sig ids.Signal, key st
 
 // keyInGrace refuses a key replaced by rotation (or a token issued from
 // it) outside the data routes.
+func bearerRequired() *problem.Error {
+	return &problem.Error{Status: http.StatusUnauthorized, Code: "bearer_token_required", Title: "Unauthorized",
+		Detail: "This deployment accepts API keys only at POST /v1/auth/token: exchange the key for a token pair " +
+			"and send the access token as Authorization: Bearer."}
+}
+
 func keyInGrace() *problem.Error {
 	return &problem.Error{Status: http.StatusForbidden, Code: "key_in_grace", Title: "Forbidden",
 		Detail: "This API key was replaced by rotation. Until its grace period ends it may only be used to predict and to read your predictions; " +

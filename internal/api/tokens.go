@@ -19,7 +19,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) error {
 		return problem.Errorf(http.StatusNotFound, "not_found", "Token authentication is not enabled.")
 	}
 	p, _ := reqctx.PrincipalFrom(r.Context())
-	if p.Method != "api_key" {
+	if p.Method != reqctx.MethodAPIKey {
 		return problem.Errorf(http.StatusBadRequest, "api_key_required", "Exchange an API key (X-API-Key) for tokens; use /v1/auth/refresh to renew tokens.")
 	}
 	if r.ContentLength > 0 {

@@ -196,7 +196,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Idempotency: idempotency.New(a.Store, a.Keyring, opt.Now),
 		Security: api.SecurityDeps{Events: a.Store, IDS: a.IDS, Allowlist: cfg.IPAllowlist, Incidents: mon.incidents,
 			Reports: mon.reports, Alerts: mon.outbox, Shed: a.Events.Shed},
-		KeyAddresses: a.KeyAddresses,
+		KeyAddresses: a.KeyAddresses, RequireBearer: cfg.RequireBearerTokens,
 	})
 	a.ModelVersion = model.Version()
 	h, err := a.API.Handler()

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/secevent"
 )
 
 type pair struct {
@@ -180,5 +182,47 @@ func TestRefreshFamilyEndOverHTTP(t *testing.T) {
 	}
 	if p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", key, nil)); p.ExpiresIn != 3600 {
 		t.Errorf("a new family's access token expires in %d s, want 3600", p.ExpiresIn)
+	}
+}
+
+// TestRequireBearerTokens: with REQUIRE_BEARER_TOKENS an API key only
+// gets tokens (and signs out); everything else answers 401
+// bearer_token_required with WWW-Authenticate, records a permission_denied
+// event, and works with the key's bearer token. The dashboard's sign-in
+// still takes a key.
+func TestRequireBearerTokens(t *testing.T) {
+	ta := newTestApp(t, map[string]string{"REQUIRE_BEARER_TOKENS": "true"})
+	user, admin := ta.key("uli", rbac.RoleUser), ta.key("ada", rbac.RoleAdmin)
+	for _, c := range []struct{ method, path, key string }{
+		{http.MethodPost, "/v1/predict", user},
+		{http.MethodGet, "/v1/predictions", user},
+		{http.MethodGet, "/v1/admin/keys", admin},
+	} {
+		var body any
+		if c.method == http.MethodPost {
+			body = map[string]any{"text": "so happy today"}
+		}
+		rec := ta.do(c.method, c.path, c.key, body)
+		if rec.Code != http.StatusUnauthorized || problem(t, rec)["type"] != problemType("bearer_token_required") {
+			t.Errorf("%s %s with a key: %d %s; want 401 bearer_token_required", c.method, c.path, rec.Code, rec.Body)
+		}
+		if got := rec.Header().Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+			t.Errorf("%s %s: WWW-Authenticate %q", c.method, c.path, got)
+		}
+	}
+	evs := ta.waitEvents(secevent.PermissionDenied, func(es []secevent.Event) bool { return len(es) >= 3 })
+	if evs[0].Details["reason"] != "bearer_required" {
+		t.Errorf("event details %v, want reason bearer_required", evs[0].Details)
+	}
+	p := decodePair(t, ta.do(http.MethodPost, "/v1/auth/token", user, nil))
+	bearer := []string{"Authorization", "Bearer " + p.AccessToken}
+	if rec := ta.do(http.MethodPost, "/v1/predict", "", map[string]any{"text": "so happy today"}, bearer...); rec.Code != http.StatusOK {
+		t.Errorf("predict with the bearer token: %d %s", rec.Code, rec.Body)
+	}
+	if got := ta.do(http.MethodGet, "/v1/predictions", "", nil, bearer...).Code; got != http.StatusOK {
+		t.Errorf("list with the bearer token: %d", got)
+	}
+	if cookie := ta.signIn(admin); cookie == "" {
+		t.Error("dashboard sign-in with a key refused")
 	}
 }

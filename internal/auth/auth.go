@@ -180,7 +180,7 @@ func (a *Authenticator) withKey(ctx context.Context, presented string) (*reqctx.
 	if err != nil {
 		return nil, keyFailure(err, hint(presented))
 	}
-	p, err := a.principal(ctx, k.UserID, k.ID, "", "api_key", nil)
+	p, err := a.principal(ctx, k.UserID, k.ID, "", reqctx.MethodAPIKey, nil)
 	if p != nil {
 		p.Grace = k.ReplacedBy != ""
 	}
@@ -239,7 +239,7 @@ func (a *Authenticator) withToken(ctx context.Context, bearer string) (*reqctx.P
 	for _, p := range c.Permissions {
 		scope = append(scope, rbac.Permission(p))
 	}
-	p, err := a.principal(ctx, c.UserID, c.APIKeyID, c.ID, "jwt", scope)
+	p, err := a.principal(ctx, c.UserID, c.APIKeyID, c.ID, reqctx.MethodJWT, scope)
 	if p != nil {
 		p.Grace = grace
 	}

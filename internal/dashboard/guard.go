@@ -134,7 +134,7 @@ func (db *Dashboard) recheck(ctx context.Context, s session.Session) (*reqctx.Pr
 	if u.Disabled() {
 		return nil, errSessionEnded
 	}
-	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: "session"}
+	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: reqctx.MethodSession}
 	if !p.Can(read) {
 		return nil, errSessionEnded
 	}

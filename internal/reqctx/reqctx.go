@@ -10,6 +10,13 @@ import (
 	"github.com/samo-brain/samo/internal/rbac"
 )
 
+// How a Principal authenticated (Principal.Method).
+const (
+	MethodAPIKey  = "api_key" // X-API-Key
+	MethodJWT     = "jwt"     // Authorization: Bearer
+	MethodSession = "session" // dashboard session cookie
+)
+
 // Principal is the authenticated caller of a request.
 type Principal struct {
 	UserID   string    // stable user id
@@ -17,7 +24,7 @@ type Principal struct {
 	Role     rbac.Role // the user's role
 	KeyID    string    // API key that authenticated the request or issued the token
 	TokenID  string    // JWT id (jti) when authenticated with a bearer token
-	Method   string    // "api_key", "jwt" or "session"
+	Method   string    // MethodAPIKey, MethodJWT or MethodSession
 	// Scope, when non-nil, narrows the role's permissions (a JWT carries the
 	// permissions it was issued with; a demoted user's old tokens lose the
 	// rest because the role is read fresh).
