@@ -227,12 +227,20 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	return a, nil
 }
 
+// SecurityLogKeyPurpose names the keyring-derived key that chains the
+// lines of the security log file (secevent.LogOptions.ChainKey); `samo
+// seclog verify` derives the same key.
+const SecurityLogKeyPurpose = "security-log chain"
+
 // buildEvents sets up the security-event pipeline: the store always, the
-// JSON log file when SECURITY_LOGGING_ENABLED.
+// JSON log file, hash-chained, when SECURITY_LOGGING_ENABLED.
 func (a *App) buildEvents(size int) error {
 	sinks := []secevent.Sink{a.Store}
 	if a.Cfg.SecurityLoggingEnabled {
-		l, err := secevent.OpenRotatingJSONLog(a.Cfg.SecurityLogPath(), a.Cfg.SecurityLogMaxSize, a.Cfg.SecurityLogMaxFiles)
+		l, err := secevent.OpenRotatingJSONLog(a.Cfg.SecurityLogPath(), secevent.LogOptions{
+			MaxSize: a.Cfg.SecurityLogMaxSize, MaxFiles: a.Cfg.SecurityLogMaxFiles,
+			ChainKey: a.Keyring.DeriveKey(SecurityLogKeyPurpose),
+		})
 		if err != nil {
 			return err
 		}

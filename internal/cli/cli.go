@@ -65,6 +65,7 @@ func commands() map[string]command {
 
 		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
 		"report":    {"security report for a period (json, csv or html)", runReport},
+		"seclog":    {"verify the hash chain of the security log file", runSeclog},
 		"incidents": {"list, open, show, acknowledge and resolve security incidents", runIncidents},
 		"backup":    {"write an encrypted, consistent snapshot of the SQLite database to FILE", runBackup},
 		"restore":   {"restore an encrypted backup FILE into an empty data directory", runRestore},

@@ -38,7 +38,7 @@ func TestJSONLogRotatesBySize(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "security.log")
 	const maxSize, maxFiles = 4096, 3
-	l, err := OpenRotatingJSONLog(path, maxSize, maxFiles)
+	l, err := OpenRotatingJSONLog(path, LogOptions{MaxSize: maxSize, MaxFiles: maxFiles})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +85,10 @@ func TestJSONLogRotatesBySize(t *testing.T) {
 func TestJSONLogReopenCountsExistingSize(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "security.log")
-	if err := os.WriteFile(path, make([]byte, 4000), 0o600); err != nil {
+	if err := os.WriteFile(path, append(make([]byte, 3999), '\n'), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenRotatingJSONLog(path, 4096, 2)
+	l, err := OpenRotatingJSONLog(path, LogOptions{MaxSize: 4096, MaxFiles: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
