@@ -41,6 +41,8 @@ func (db *Dashboard) routes() []route {
 		{http.MethodPost, "/dashboard/logout", public, "Sign out", db.logout},
 
 		{http.MethodGet, "/dashboard/{$}", read, "Overview: tiles and events over time", db.overview},
+		{http.MethodGet, "/dashboard/sessions", read, "Your sessions: every browser signed in with your key", db.mySessions},
+		{http.MethodPost, "/dashboard/sessions/end", read, "End one of your sessions", db.endMySession},
 		{http.MethodGet, "/dashboard/events", read, "Filterable security event log", db.events},
 		{http.MethodGet, "/dashboard/events.csv", read, "Security events as CSV", db.eventsCSV},
 		{http.MethodGet, "/dashboard/offenders", read, "Top offending IPs and keys, blocks, allowlist", db.offenders},

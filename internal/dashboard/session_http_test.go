@@ -229,6 +229,7 @@ func (downStore) TakeFlash(context.Context, session.Key) (string, string, error)
 func (downStore) Delete(context.Context, session.Key) error { return errDown }
 func (downStore) DeleteKey(context.Context, string) error   { return errDown }
 func (downStore) DeleteAll(context.Context) error           { return errDown }
+func (downStore) ListKey(context.Context, string) ([]session.Listed, error) { return nil, errDown }
 
 // TestSessionStoreDown: when the session store cannot answer (Redis down)
 // the dashboard fails closed: a page with a session cookie, a sign-in and

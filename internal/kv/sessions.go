@@ -276,6 +276,57 @@ func (s *Sessions) DeleteAll(ctx context.Context) error {
 	return nil
 }
 
+// ListKey implements session.Store: the members of the key's index whose
+// session is still live (one pipelined HMGET each). A stored session that
+// does not parse is an error, as in Get.
+func (s *Sessions) ListKey(ctx context.Context, keyID string) ([]session.Listed, error) {
+	index, err := s.keyIndex(keyID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.c.deadline(ctx)
+	defer cancel()
+	members, err := s.c.rdb.SMembers(ctx, index).Result()
+	if err != nil || len(members) == 0 {
+		return nil, s.c.wrap("session list", err)
+	}
+	p := s.c.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(members))
+	for i, m := range members {
+		cmds[i] = p.HMGet(ctx, s.hashKey(m), "u", "n", "r", "k", "c", "s")
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, s.c.wrap("session list", err)
+	}
+	now := s.now()
+	var out []session.Listed
+	for i, cmd := range cmds {
+		v := cmd.Val()
+		if v[0] == nil { // ended; the next Create prunes the index
+			continue
+		}
+		var l session.Listed
+		raw, err := hex.DecodeString(members[i])
+		c, okC := parseMillis(v[4])
+		seen, okS := parseMillis(v[5])
+		f := make([]string, 4)
+		for j := range f {
+			f[j], _ = v[j].(string)
+		}
+		role := rbac.Role(f[2])
+		if err != nil || len(raw) != len(l.Key) || !okC || !okS || !role.Valid() || f[3] != keyID {
+			return nil, errors.New("kv: session list: malformed session")
+		}
+		copy(l.Key[:], raw)
+		l.Session = session.Session{UserID: f[0], UserName: f[1], Role: role, KeyID: f[3], Created: time.UnixMilli(c), LastSeen: time.UnixMilli(seen)}
+		if !s.cfg.Expired(l.Session, now) {
+			out = append(out, l)
+		}
+	}
+	session.SortListed(out)
+	return out, nil
+}
+
 // DeleteKey implements session.Store.
 func (s *Sessions) DeleteKey(ctx context.Context, keyID string) error {
 	index, err := s.keyIndex(keyID)

@@ -66,6 +66,21 @@ func (s *Memory) Create(_ context.Context, k Key, v Session) error {
 	return nil
 }
 
+// ListKey implements Store.
+func (s *Memory) ListKey(_ context.Context, keyID string) ([]Listed, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Listed
+	for k, e := range s.m {
+		if e.KeyID == keyID && !s.cfg.Expired(e.Session, now) {
+			out = append(out, Listed{Key: k, Session: e.Session})
+		}
+	}
+	SortListed(out)
+	return out, nil
+}
+
 // Get implements Store.
 func (s *Memory) Get(_ context.Context, k Key) (Session, bool, error) {
 	now := s.now()

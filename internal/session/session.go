@@ -13,6 +13,7 @@
 //	id := session.NewID()
 //	err := store.Create(ctx, session.KeyOf(id), session.Session{UserID: u, ...})
 //	s, ok, err := store.Get(ctx, session.KeyOf(cookie)) // marks the session used
+//	ls, err := store.ListKey(ctx, keyID)                  // a key's live sessions, for "your sessions"
 //
 // A session ends after Config.Idle without use, Config.Absolute after it was
 // created, on Delete, or with every session of its API key on DeleteKey.
@@ -25,10 +26,12 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/samo-brain/samo/internal/randid"
@@ -89,6 +92,23 @@ type Session struct {
 	LastSeen time.Time
 }
 
+// Listed is a session with the key a Store keeps it under (ListKey).
+type Listed struct {
+	Key Key
+	Session
+}
+
+// SortListed orders sessions the most recently used first (then by key,
+// so the order is stable).
+func SortListed(ls []Listed) {
+	slices.SortFunc(ls, func(a, b Listed) int {
+		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Key[:], b.Key[:])
+	})
+}
+
 // Key is the SHA-256 of a session id, under which a Store keeps it.
 type Key [sha256.Size]byte
 
@@ -130,6 +150,9 @@ type Store interface {
 	TakeFlash(ctx context.Context, k Key) (msg, kind string, err error)
 	// Delete ends the session under k (no error when there is none).
 	Delete(ctx context.Context, k Key) error
+	// ListKey returns the live sessions signed in with API key keyID, the
+	// most recently used first, without marking them used.
+	ListKey(ctx context.Context, keyID string) ([]Listed, error)
 	// DeleteKey ends every session signed in with API key keyID.
 	DeleteKey(ctx context.Context, keyID string) error
 	// DeleteAll ends every session.

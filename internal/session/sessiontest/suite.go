@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("PerKeyLimit", func(t *testing.T) { perKeyLimit(t, newStore) })
 	t.Run("Flash", func(t *testing.T) { flash(t, newStore) })
 	t.Run("Delete", func(t *testing.T) { deletes(t, newStore) })
+	t.Run("ListKey", func(t *testing.T) { listKey(t, newStore) })
 }
 
 // create stores a new session of keyID at the clock's time and returns its
@@ -263,5 +264,49 @@ func deletes(t *testing.T, newStore NewStore) {
 	}
 	if _, ok := get(t, s, x); ok {
 		t.Error("a session ended by DeleteAll came back")
+	}
+}
+
+// listKey: a key's live sessions, most recently used first, with their
+// store keys; other keys' and ended sessions are not listed, and listing
+// marks nothing used.
+func listKey(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	clk := NewClock()
+	s := newStore(t, session.Config{Idle: time.Hour}, clk.Now)
+	old := create(t, s, clk, "key_a")
+	clk.Add(time.Minute)
+	ended := create(t, s, clk, "key_a")
+	clk.Add(time.Minute)
+	recent := create(t, s, clk, "key_a")
+	create(t, s, clk, "key_b")
+	if err := s.Delete(ctx, session.KeyOf(ended)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	if _, ok := get(t, s, old); !ok { // old is now the most recently used
+		t.Fatal("Get old")
+	}
+	usedAt := clk.Now()
+	clk.Add(time.Minute)
+	ls, err := s.ListKey(ctx, "key_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) != 2 || ls[0].Key != session.KeyOf(old) || ls[1].Key != session.KeyOf(recent) {
+		t.Fatalf("ListKey = %+v, want old (used last) then recent", ls)
+	}
+	if ls[0].KeyID != "key_a" || ls[0].UserName != "alice" || !near(ls[0].LastSeen, usedAt) || !near(ls[1].LastSeen, ls[1].Created) {
+		t.Errorf("ListKey sessions %+v, %+v; want key_a's with their own times", ls[0].Session, ls[1].Session)
+	}
+	if again, err := s.ListKey(ctx, "key_a"); err != nil || !near(again[0].LastSeen, usedAt) {
+		t.Errorf("a second ListKey = %+v, %v; listing must not mark sessions used", again, err)
+	}
+	clk.Add(time.Hour) // both idle past the timeout
+	if ls, err := s.ListKey(ctx, "key_a"); err != nil || len(ls) != 0 {
+		t.Errorf("ListKey after the idle timeout = %+v, %v; want none", ls, err)
+	}
+	if ls, err := s.ListKey(ctx, "key_none"); err != nil || len(ls) != 0 {
+		t.Errorf("ListKey of a key without sessions = %+v, %v", ls, err)
 	}
 }
