@@ -226,9 +226,9 @@ func (downStore) SetFlash(context.Context, session.Key, string, string) error { 
 func (downStore) TakeFlash(context.Context, session.Key) (string, string, error) {
 	return "", "", errDown
 }
-func (downStore) Delete(context.Context, session.Key) error { return errDown }
-func (downStore) DeleteKey(context.Context, string) error   { return errDown }
-func (downStore) DeleteAll(context.Context) error           { return errDown }
+func (downStore) Delete(context.Context, session.Key) error                 { return errDown }
+func (downStore) DeleteKey(context.Context, string) error                   { return errDown }
+func (downStore) DeleteAll(context.Context) error                           { return errDown }
 func (downStore) ListKey(context.Context, string) ([]session.Listed, error) { return nil, errDown }
 
 // TestSessionStoreDown: when the session store cannot answer (Redis down)
