@@ -77,6 +77,7 @@
 //     fewer than 8 distinct characters;
 //   - an asymmetric JWT_ALGORITHM without JWT_PRIVATE_KEY_FILE (or, for a
 //     verify-only replica, JWT_PUBLIC_KEY_FILES);
+//   - JWT_ALGORITHM=RS256 (PKCS#1 v1.5 padding; PS256 takes the same keys);
 //   - no TLS (TLS_CERT_FILE and TLS_KEY_FILE) and no TRUSTED_PROXIES;
 //   - ALLOWED_ORIGINS containing *, or a placeholder origin
 //     (https://your-frontend-domain.com, example.com);

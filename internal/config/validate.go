@@ -192,6 +192,9 @@ func (c *Config) checkAlways(p *problems) {
 
 // checkProduction adds the rules of SECURITY_LEVEL=production.
 func (c *Config) checkProduction(p *problems) {
+	if c.JWTAlgorithm == "RS256" {
+		p.add("JWT_ALGORITHM", ErrInsecureProduction, "RS256 signs with PKCS#1 v1.5 padding, refused in production; use PS256 (the same RSA keys), ES256 or EdDSA")
+	}
 	if !c.AsymmetricJWT() {
 		weakSecret(p, "JWT_SECRET_KEY", c.JWTSecretKey)
 	} else if c.JWTPrivateKeyFile == "" && len(c.JWTPublicKeyFiles) == 0 {

@@ -238,6 +238,12 @@ func TestProductionRefusesGuidePlaceholders(t *testing.T) {
 			wantNames: []string{"JWT_PRIVATE_KEY_FILE", "ENCRYPTION_KEY"},
 			wantKinds: []error{ErrInsecureProduction, ErrWeakSecret},
 		},
+		{
+			name:      "RS256 (PKCS#1 v1.5)",
+			env:       map[string]string{"JWT_ALGORITHM": "rs256"},
+			wantNames: []string{"JWT_ALGORITHM", "JWT_PRIVATE_KEY_FILE"},
+			wantKinds: []error{ErrInsecureProduction, ErrInsecureProduction},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,6 +339,21 @@ func TestCheckProductionInDevelopment(t *testing.T) {
 	for _, name := range []string{"JWT_SECRET_KEY", "ENCRYPTION_KEY", "TLS_CERT_FILE", "HTTPS_REQUIRED"} {
 		if !hasProblem(err, name, nil) {
 			t.Errorf("CheckProduction() = %v, want a %s problem", err, name)
+		}
+	}
+}
+
+// TestProductionRSAPadding: production refuses RS256 (PKCS#1 v1.5) and
+// takes PS256, development takes both.
+func TestProductionRSAPadding(t *testing.T) {
+	for _, c := range []struct {
+		level, alg string
+		refused    bool
+	}{{"production", "RS256", true}, {"production", "PS256", false}, {"development", "RS256", false}} {
+		isolate(t)
+		_, err := Load(envMap(map[string]string{"SECURITY_LEVEL": c.level, "JWT_ALGORITHM": c.alg}), nil)
+		if got := hasProblem(err, "JWT_ALGORITHM", ErrInsecureProduction); got != c.refused {
+			t.Errorf("%s %s: JWT_ALGORITHM refused = %v, want %v (%v)", c.level, c.alg, got, c.refused, err)
 		}
 	}
 }
