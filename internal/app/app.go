@@ -247,6 +247,9 @@ func (a *App) buildEvents(size int) error {
 		a.closers = append(a.closers, l.Close)
 		sinks = append(sinks, l)
 	}
+	if a.Cfg.SecurityLogStderr {
+		sinks = append(sinks, secevent.LogSink{Log: a.Log})
+	}
 	if size <= 0 {
 		size = 8192
 	}

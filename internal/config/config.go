@@ -62,6 +62,7 @@ type Config struct {
 	EncryptionKey          Secret        // ENCRYPTION_KEY: key for stored text
 	EncryptionAlgorithm    string        // ENCRYPTION_ALGORITHM: AES-256-GCM or Fernet
 	SecurityLoggingEnabled bool          // SECURITY_LOGGING_ENABLED
+	SecurityLogStderr      bool          // SECURITY_LOG_STDERR: events also in the process log
 	SecurityAlertWebhook   string        // SECURITY_ALERT_WEBHOOK: "" = no alerts
 	SecurityReportInterval time.Duration // SECURITY_REPORT_INTERVAL: 0 = off
 	MaxTextLength          int           // MAX_TEXT_LENGTH in code points

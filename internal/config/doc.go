@@ -122,6 +122,7 @@
 //	ENCRYPTION_KEY                (secret, no flag)               ""
 //	ENCRYPTION_ALGORITHM          --encryption-algorithm          AES-256-GCM
 //	SECURITY_LOGGING_ENABLED      --security-logging-enabled      true
+//	SECURITY_LOG_STDERR           --security-log-stderr           false
 //	SECURITY_ALERT_WEBHOOK        --security-alert-webhook        ""
 //	SECURITY_REPORT_INTERVAL      --security-report-interval      3600
 //	MAX_TEXT_LENGTH               --max-text-length               10000
