@@ -97,7 +97,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		}
 	}()
 	var err error
-	a.Store, err = store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{Now: opt.Now})
+	a.Store, err = store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{Now: opt.Now, NoMigrate: !cfg.DatabaseMigrate})
 	if err != nil {
 		return nil, err
 	}

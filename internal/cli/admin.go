@@ -134,8 +134,10 @@ func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, o
 	return res, nil
 }
 
-// runInit creates the data directory and database (and, in development, the
-// local secrets) without starting the server.
+// runInit creates the data directory and database, or brings its schema up
+// to this binary's (whatever DATABASE_MIGRATE says: this is the command to
+// run with the owner role), and in development the local secrets, without
+// starting the server.
 func runInit(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "init")
 	asJSON := fs.Bool("json", false, `print {"database","data_dir","generated"}`)
@@ -150,6 +152,7 @@ func runInit(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.DatabaseMigrate = true
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

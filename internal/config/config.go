@@ -78,6 +78,7 @@ type Config struct {
 	Addr                      string         // SAMO_ADDR: API listener host:port
 	DataDir                   string         // SAMO_DATA_DIR
 	DatabaseURL               Secret         // DATABASE_URL: "" = SQLite in DataDir (may hold a password)
+	DatabaseMigrate           bool           // DATABASE_MIGRATE: apply migrations at start (else only check)
 	RedisURL                  Secret         // REDIS_URL: "" = in-process state (may hold a password)
 	RedisFailOpen             bool           // REDIS_FAIL_OPEN
 	TLSCertFile               string         // TLS_CERT_FILE

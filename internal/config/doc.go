@@ -136,6 +136,7 @@
 //	SAMO_ADDR                     --addr                          127.0.0.1:8080
 //	SAMO_DATA_DIR                 --data-dir                      ./samo-data
 //	DATABASE_URL                  (secret, no flag)               ""
+//	DATABASE_MIGRATE              --database-migrate              true
 //	REDIS_URL                     (secret, no flag)               ""
 //	REDIS_FAIL_OPEN               --redis-fail-open               false
 //	TLS_CERT_FILE                 --tls-cert-file                 ""

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -119,6 +120,41 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
+	}
+	return nil
+}
+
+// ErrSchemaBehind reports a database that lacks migrations this binary
+// needs, opened with Options.NoMigrate.
+var ErrSchemaBehind = errors.New("store: the database schema is behind this binary")
+
+// checkSchema is migrate's check without its changes: every migration of
+// this binary must be recorded, and none it does not know.
+func (s *Store) checkSchema(ctx context.Context) error {
+	ms, err := migrations(s.dialect)
+	if err != nil {
+		return err
+	}
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("store: check schema (DATABASE_MIGRATE=false; a new database needs `samo init` with the owner role first): %w", err)
+	}
+	var missing []string
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.version] = true
+		if !applied[m.version] {
+			missing = append(missing, m.name)
+		}
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %d migration(s) not applied (%s …); run `samo init` with the owner role (DATABASE_MIGRATE=false here)",
+			ErrSchemaBehind, len(missing), missing[0])
 	}
 	return nil
 }

@@ -93,6 +93,11 @@ type Options struct {
 	StatementTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// NoMigrate opens without changing the schema (DATABASE_MIGRATE=false):
+	// Open only checks that every migration of this binary is applied, so
+	// the runtime role needs no right to create or alter tables; `samo
+	// migrate` applies them with the owner role.
+	NoMigrate bool
 }
 
 // Open connects to the database named by url and migrates it. An empty url
@@ -127,7 +132,11 @@ func Open(ctx context.Context, url, dataDir string, opt Options) (*Store, error)
 		return nil, err
 	}
 	s.now = opt.Now
-	if err := s.migrate(ctx); err != nil {
+	migrate := s.migrate
+	if opt.NoMigrate {
+		migrate = s.checkSchema
+	}
+	if err := migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
