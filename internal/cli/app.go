@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
 )
@@ -81,6 +83,26 @@ func openConfigured(ctx context.Context, stdio IO) (*config.Config, *store.Store
 		return nil, nil, err
 	}
 	return cfg, st, nil
+}
+
+// openKeyring loads the configuration with its secrets (ENCRYPTION_KEY
+// opens the keyring), opens the store and its keyring, creating one on a
+// fresh store. The caller closes the store.
+func openKeyring(ctx context.Context, stdio IO) (*config.Config, *store.Store, *seal.Keyring, error) {
+	cfg, err := loadConfig(stdio, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ring, err := app.OpenKeyring(ctx, cfg, st)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, nil, err
+	}
+	return cfg, st, ring, nil
 }
 
 // storeRecorder records security events straight into st, for commands

@@ -23,18 +23,11 @@ func cryptoRotate(ctx context.Context, stdio IO, args []string) error {
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(stdio, true)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, _, err := openKeyring(ctx, stdio) // creates it on a fresh store
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := app.OpenKeyring(ctx, cfg, st); err != nil { // creates it on a fresh store
-		return err
-	}
 	mk, err := app.MasterKey(cfg)
 	if err != nil {
 		return err

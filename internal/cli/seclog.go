@@ -32,19 +32,11 @@ func seclogVerify(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(stdio, true) // ENCRYPTION_KEY opens the keyring
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, ring, err := openKeyring(ctx, stdio)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ring, err := app.OpenKeyring(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
 	if len(files) == 0 {
 		if files, err = logFiles(cfg); err != nil {
 			return err

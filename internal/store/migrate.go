@@ -84,14 +84,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	known := make(map[int]bool, len(ms))
-	for _, m := range ms {
-		known[m.version] = true
-	}
-	for v := range applied {
-		if !known[v] {
-			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
-		}
+	if err := refuseNewer(ms, applied); err != nil {
+		return err
 	}
 	for _, m := range ms {
 		if applied[m.version] {
@@ -139,22 +133,33 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: check schema (DATABASE_MIGRATE=false; a new database needs `samo init` with the owner role first): %w", err)
 	}
+	if err := refuseNewer(ms, applied); err != nil {
+		return err
+	}
 	var missing []string
-	known := make(map[int]bool, len(ms))
 	for _, m := range ms {
-		known[m.version] = true
 		if !applied[m.version] {
 			missing = append(missing, m.name)
-		}
-	}
-	for v := range applied {
-		if !known[v] {
-			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
 		}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: %d migration(s) not applied (%s …); run `samo init` with the owner role (DATABASE_MIGRATE=false here)",
 			ErrSchemaBehind, len(missing), missing[0])
+	}
+	return nil
+}
+
+// refuseNewer refuses a database that recorded a migration not in ms: a
+// newer binary migrated it.
+func refuseNewer(ms []migration, applied map[int]bool) error {
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
+		}
 	}
 	return nil
 }
