@@ -76,3 +76,21 @@ func TestIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestSortListed: the most recently used first; equal times by key, so
+// the order never depends on a map's.
+func TestSortListed(t *testing.T) {
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	l := func(b byte, seen time.Duration) session.Listed {
+		return session.Listed{Key: session.Key{b}, Session: session.Session{LastSeen: at.Add(seen)}}
+	}
+	ls := []session.Listed{l(9, 0), l(1, time.Minute), l(5, 0), l(3, 2*time.Minute), l(7, time.Minute), l(2, 0)}
+	session.SortListed(ls)
+	var got []byte
+	for _, x := range ls {
+		got = append(got, x.Key[0])
+	}
+	if want := []byte{3, 1, 7, 2, 5, 9}; string(got) != string(want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
