@@ -140,12 +140,12 @@ func labStackCV(z [][]float64, truth [][]bool, nl int, side [][]float64, lambda,
 // labModelA loads the model LAB_A names and the repository's data, with
 // the GoEmotions truths of dev and train.
 func labModelA(t *testing.T) (a *Model, d *Dataset, devTruth, trainTruth [][]bool) {
-	a, err := LoadFile(os.Getenv("LAB_A"))
+	d = loadRepoData(t)
+	a, err := labLoadA(t, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	labCoarsen(a)
-	d = loadRepoData(t)
 	devTruth, _ = labTruth(a.h, d.Dev)
 	trainTruth, _ = labTruth(a.h, d.Train)
 	return a, d, devTruth, trainTruth

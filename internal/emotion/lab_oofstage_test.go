@@ -221,6 +221,9 @@ func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
 		if rep > 0 {
 			path = fmt.Sprintf("/tmp/lab-oof%d-r%d-%d.model", k, rep, f)
 		}
+		if tag := os.Getenv("LAB_TAG"); tag != "" {
+			path = fmt.Sprintf("/tmp/lab-v-%s-oof%d-r%d-%d.model", tag, k, rep, f)
+		}
 		fitEx, scoreEx, scoreIdx := splitFold(shuffled, k, f)
 		m, err := LoadFile(path)
 		labCoarsen(m)
@@ -229,7 +232,7 @@ func labOOFScoresRep(t *testing.T, d *Dataset, k, rep int) [][]float64 {
 			dd.Train = fitEx
 			start := time.Now()
 			var raw []byte
-			if m, raw, err = Train(context.Background(), &dd, labTrainOnly(t)); err != nil {
+			if m, raw, err = Train(context.Background(), &dd, labHyper(t)); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(path, raw, 0o644); err != nil {
