@@ -118,6 +118,10 @@ func TestChainDetectsTampering(t *testing.T) {
 		{"a line repeated", edit(func(ls []string) []string {
 			return append(ls[:5], append([]string{ls[4]}, ls[5:]...)...)
 		}), []int{6}},
+		{"the chain member alone", edit(func(ls []string) []string {
+			ls[3] = ls[3][strings.LastIndex(ls[3], chainMember):]
+			return ls
+		}), []int{4, 5}},
 		{"an unchained line inserted", edit(func(ls []string) []string {
 			return append(ls[:5], append([]string{`{"type":"auth_failure","severity":"low"}` + "\n"}, ls[5:]...)...)
 		}), []int{6}},
@@ -135,6 +139,9 @@ func TestChainDetectsTampering(t *testing.T) {
 		}
 		if !errors.Is(err, ErrLogTampered) || !equalInts(got, c.lines) {
 			t.Errorf("%s: problems at lines %v (%v), want %v", c.name, got, err, c.lines)
+		}
+		if c.name == "the chain member alone" && len(rep.Problems) > 0 && !strings.HasPrefix(rep.Problems[0].What, "no chain member") {
+			t.Errorf("%s: %q, want no chain member", c.name, rep.Problems[0].What)
 		}
 	}
 	// The removal of the newest lines is not visible here (docs: compare
@@ -230,4 +237,42 @@ func FuzzVerifyLog(f *testing.F) {
 			t.Fatalf("a log the chain wrote: %+v, %v", rep, err)
 		}
 	})
+}
+
+// TestVerifyLogLineBound: a line of maxLogLine bytes is read (here, an
+// unchained one), one byte more is an error, not a verdict.
+func TestVerifyLogLineBound(t *testing.T) {
+	t.Parallel()
+	rep, err := VerifyLog(strings.NewReader(strings.Repeat("x", maxLogLine)+"\n"), chainKey)
+	if err != nil || rep.Lines != 1 || rep.Unchained != 1 {
+		t.Errorf("a line of the bound: %+v, %v", rep, err)
+	}
+	if _, err := VerifyLog(strings.NewReader(strings.Repeat("x", maxLogLine+1)+"\n"), chainKey); err == nil || errors.Is(err, ErrLogTampered) {
+		t.Errorf("a line over the bound: %v, want a read error", err)
+	}
+}
+
+// TestChainResumesLargeFile: the chain continues from the last line of a
+// file larger than the tail read at start, and from an empty file.
+func TestChainResumesLargeFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "security.log")
+	writeChained(t, path, LogOptions{}, 0, 400, 50) // about 100 KiB
+	if fi, err := os.Stat(path); err != nil || fi.Size() < 80<<10 {
+		t.Fatalf("want a log past the 64 KiB tail: %v", err)
+	}
+	writeChained(t, path, LogOptions{}, 400, 2, 1)
+	rep, err := verifyFile(t, chainKey, path)
+	if err != nil || rep.LastSeq != 402 || len(rep.Restarts) != 0 {
+		t.Errorf("after reopening a large log: %+v, %v; want seq 402 without a restart", rep, err)
+	}
+	empty := filepath.Join(dir, "empty.log")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeChained(t, empty, LogOptions{}, 0, 2, 1)
+	if rep, err := verifyFile(t, chainKey, empty); err != nil || rep.FirstSeq != 1 || rep.LastSeq != 2 {
+		t.Errorf("a chain begun in an empty file: %+v, %v", rep, err)
+	}
 }
