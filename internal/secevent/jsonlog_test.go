@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,67 @@ func TestJSONLogReopenCountsExistingSize(t *testing.T) {
 	l.Close()
 	if fi, err := os.Stat(path + ".1"); err != nil || fi.Size() != 4000 {
 		t.Errorf("the existing 4000-byte file was not rotated before the write: %v", err)
+	}
+}
+
+// TestJSONLogRotationBounds: a file that reaches MaxSize exactly is not
+// rotated, the next line is; a batch larger than MaxSize goes whole into an
+// empty file; rotated files shift up in order (.1 the newest).
+func TestJSONLogRotationBounds(t *testing.T) {
+	t.Parallel()
+	ev := func(i int) Event {
+		return Event{ID: "evt_" + strconv.Itoa(i), Type: AuthFailure, Severity: Low, Details: map[string]string{"n": strconv.Itoa(i)}}
+	}
+	one, _ := json.Marshal(ev(1))
+	line := int64(len(one) + 1) // every event here encodes to this length
+	open := func(path string) *JSONLog {
+		t.Helper()
+		l, err := OpenRotatingJSONLog(path, LogOptions{MaxSize: 2 * line, MaxFiles: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+	write := func(l *JSONLog, es ...Event) {
+		t.Helper()
+		if err := l.WriteEvents(context.Background(), es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(p string) string {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "missing"
+		}
+		var out []string
+		for _, ln := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var e Event
+			_ = json.Unmarshal([]byte(ln), &e)
+			out = append(out, e.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "security.log")
+	l := open(path)
+	write(l, ev(1))
+	write(l, ev(2)) // exactly MaxSize: no rotation
+	if got := ids(path + ".1"); got != "missing" {
+		t.Fatalf("rotated at exactly MaxSize: .1 holds %s", got)
+	}
+	write(l, ev(3)) // over: rotates first
+	write(l, ev(4))
+	write(l, ev(5))
+	for name, want := range map[string]string{path + ".2": "evt_1,evt_2", path + ".1": "evt_3,evt_4", path: "evt_5"} {
+		if got := ids(name); got != want {
+			t.Errorf("%s holds %s, want %s", filepath.Base(name), got, want)
+		}
+	}
+	big := filepath.Join(dir, "big.log")
+	write(open(big), ev(6), ev(7), ev(8)) // larger than MaxSize, into an empty file
+	if got, rot := ids(big), ids(big+".1"); got != "evt_6,evt_7,evt_8" || rot != "missing" {
+		t.Errorf("a batch over MaxSize into an empty file: %s, rotated %s", got, rot)
 	}
 }
