@@ -400,7 +400,13 @@ func TestRevokeAllAcrossReplicas(t *testing.T) {
 	if got, err := s.store.IssuedBefore(ctx); err != nil || !got.Equal(t0.Add(time.Second)) {
 		t.Errorf("IssuedBefore = %v, %v; want the next whole second, %v", got, err, t0.Add(time.Second))
 	}
-	s.clk.Add(s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway)
+	// Kept while a covered token may still be accepted (its lifetime plus
+	// the leeway), not a second longer.
+	s.clk.Add(s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway - time.Second)
+	if got, err := s.store.IssuedBefore(ctx); err != nil || got.IsZero() {
+		t.Errorf("IssuedBefore a second before the last covered token expires = %v, %v; want the cut-off", got, err)
+	}
+	s.clk.Add(time.Second)
 	if got, err := s.store.IssuedBefore(ctx); err != nil || !got.IsZero() {
 		t.Errorf("IssuedBefore once every covered token expired = %v, %v; want zero", got, err)
 	}
