@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -81,7 +80,7 @@ func logFiles(cfg *config.Config) ([]string, error) {
 		name := path + "." + strconv.Itoa(i)
 		if _, err := os.Stat(name); err == nil {
 			out = append(out, name)
-		} else if !errors.Is(err, fs.ErrNotExist) {
+		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
 	}

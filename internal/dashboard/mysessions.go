@@ -3,6 +3,7 @@ package dashboard
 import (
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/samo-brain/samo/internal/session"
@@ -49,11 +50,7 @@ func (db *Dashboard) endMySession(w http.ResponseWriter, r *http.Request, v *vie
 	if err != nil {
 		return unavailable(err)
 	}
-	found := false
-	for _, l := range ls {
-		found = found || l.Key == k
-	}
-	if !found {
+	if !slices.ContainsFunc(ls, func(l session.Listed) bool { return l.Key == k }) {
 		return failf(http.StatusNotFound, "There is no such session.")
 	}
 	if err := db.sessions.store.Delete(r.Context(), k); err != nil {

@@ -27,13 +27,11 @@ func (s LogSink) WriteEvents(ctx context.Context, es []Event) error {
 				attrs = append(attrs, slog.String(f.k, f.v))
 			}
 		}
-		if len(e.Details) > 0 {
-			d := make([]any, 0, len(e.Details))
-			for k, v := range e.Details {
-				d = append(d, slog.String(k, v))
-			}
-			attrs = append(attrs, slog.Group("details", d...))
+		d := make([]any, 0, len(e.Details))
+		for k, v := range e.Details {
+			d = append(d, slog.String(k, v))
 		}
+		attrs = append(attrs, slog.Group("details", d...)) // an empty group is left out
 		s.Log.LogAttrs(ctx, levelOf(e.Severity), "security_event", attrs...)
 	}
 	return nil
