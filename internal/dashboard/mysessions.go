@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"time"
@@ -27,7 +26,7 @@ func (db *Dashboard) mySessions(w http.ResponseWriter, r *http.Request, v *viewe
 	cur, _ := keyOf(v.sid)
 	rows := make([]sessionRow, 0, len(ls))
 	for _, l := range ls {
-		rows = append(rows, sessionRow{Ref: hex.EncodeToString(l.Key[:]), Created: l.Created, LastSeen: l.LastSeen, Current: l.Key == cur})
+		rows = append(rows, sessionRow{Ref: l.Key.String(), Created: l.Created, LastSeen: l.LastSeen, Current: l.Key == cur})
 	}
 	return db.render(w, r, v, http.StatusOK, "sessions", "Your sessions", "sessions", rows)
 }
@@ -40,12 +39,10 @@ func (db *Dashboard) endMySession(w http.ResponseWriter, r *http.Request, v *vie
 	if err != nil {
 		return badForm(err)
 	}
-	raw, err := hex.DecodeString(form.Get("ref"))
-	var k session.Key
-	if err != nil || len(raw) != len(k) {
+	k, ok := session.ParseKey(form.Get("ref"))
+	if !ok {
 		return failf(http.StatusNotFound, "There is no such session.")
 	}
-	copy(k[:], raw)
 	ls, err := db.sessions.store.ListKey(r.Context(), v.p.KeyID)
 	if err != nil {
 		return unavailable(err)

@@ -3,7 +3,6 @@ package kv
 import (
 	"cmp"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -87,7 +86,7 @@ func (c *Client) Sessions(cfg session.Config, now func() time.Time) *Sessions {
 
 // sessionKey names the hash of the session under k; hashKey the same from
 // the hexadecimal k that a key's index holds.
-func (s *Sessions) sessionKey(k session.Key) string { return s.hashKey(hex.EncodeToString(k[:])) }
+func (s *Sessions) sessionKey(k session.Key) string { return s.hashKey(k.String()) }
 func (s *Sessions) hashKey(h string) string         { return s.c.key("sess", h) }
 
 func (s *Sessions) keyIndex(keyID string) (string, error) {
@@ -119,7 +118,7 @@ func (s *Sessions) Create(ctx context.Context, k session.Key, v session.Session)
 	if err := s.makeRoom(ctx, index, members); err != nil {
 		return err
 	}
-	h := hex.EncodeToString(k[:])
+	h := k.String()
 	ttl := min(s.cfg.Idle, s.cfg.Absolute) + time.Second
 	_, err = s.c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.hashKey(h), "u", v.UserID, "n", v.UserName, "r", string(v.Role), "k", v.KeyID, "c", ms(v.Created), "s", ms(v.LastSeen))
@@ -205,19 +204,36 @@ func (s *Sessions) Get(ctx context.Context, k session.Key) (session.Session, boo
 	if err != nil {
 		return session.Session{}, false, s.c.wrap("session get", err)
 	}
-	if len(res) != 6 {
-		return session.Session{}, false, errors.New("kv: session get: malformed reply")
-	}
-	f := make([]string, 6)
-	for i := range f {
-		f[i], _ = res[i].(string)
-	}
-	created, err := strconv.ParseInt(f[4], 10, 64)
-	role := rbac.Role(f[2])
-	if err != nil || !role.Valid() || f[0] == "" || f[3] == "" {
+	v, ok := decodeSession(res)
+	if !ok {
 		return session.Session{}, false, errors.New("kv: session get: malformed session")
 	}
-	return session.Session{UserID: f[0], UserName: f[1], Role: role, KeyID: f[3], Created: time.UnixMilli(created), LastSeen: now}, true, nil
+	v.LastSeen = now
+	return v, true, nil
+}
+
+// sessionFields are a session hash's fields, in the order decodeSession
+// reads them (and sessionGetScript returns them): user id, user name,
+// role, key id, created and last seen (ms).
+var sessionFields = []string{"u", "n", "r", "k", "c", "s"}
+
+// decodeSession reads the values of sessionFields; ok is false for what
+// SAMO never writes.
+func decodeSession(v []any) (session.Session, bool) {
+	if len(v) != len(sessionFields) {
+		return session.Session{}, false
+	}
+	f := make([]string, 4)
+	for i := range f {
+		f[i], _ = v[i].(string)
+	}
+	c, okC := parseMillis(v[4])
+	seen, okS := parseMillis(v[5])
+	role := rbac.Role(f[2])
+	if !okC || !okS || !role.Valid() || f[0] == "" || f[3] == "" {
+		return session.Session{}, false
+	}
+	return session.Session{UserID: f[0], UserName: f[1], Role: role, KeyID: f[3], Created: time.UnixMilli(c), LastSeen: time.UnixMilli(seen)}, true
 }
 
 // SetFlash implements session.Store.
@@ -293,7 +309,7 @@ func (s *Sessions) ListKey(ctx context.Context, keyID string) ([]session.Listed,
 	p := s.c.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(members))
 	for i, m := range members {
-		cmds[i] = p.HMGet(ctx, s.hashKey(m), "u", "n", "r", "k", "c", "s")
+		cmds[i] = p.HMGet(ctx, s.hashKey(m), sessionFields...)
 	}
 	if _, err := p.Exec(ctx); err != nil {
 		return nil, s.c.wrap("session list", err)
@@ -305,22 +321,13 @@ func (s *Sessions) ListKey(ctx context.Context, keyID string) ([]session.Listed,
 		if v[0] == nil { // ended; the next Create prunes the index
 			continue
 		}
-		var l session.Listed
-		raw, err := hex.DecodeString(members[i])
-		c, okC := parseMillis(v[4])
-		seen, okS := parseMillis(v[5])
-		f := make([]string, 4)
-		for j := range f {
-			f[j], _ = v[j].(string)
-		}
-		role := rbac.Role(f[2])
-		if err != nil || len(raw) != len(l.Key) || !okC || !okS || !role.Valid() || f[3] != keyID {
+		k, okK := session.ParseKey(members[i])
+		sess, ok := decodeSession(v)
+		if !okK || !ok || sess.KeyID != keyID {
 			return nil, errors.New("kv: session list: malformed session")
 		}
-		copy(l.Key[:], raw)
-		l.Session = session.Session{UserID: f[0], UserName: f[1], Role: role, KeyID: f[3], Created: time.UnixMilli(c), LastSeen: time.UnixMilli(seen)}
-		if !s.cfg.Expired(l.Session, now) {
-			out = append(out, l)
+		if !s.cfg.Expired(sess, now) {
+			out = append(out, session.Listed{Key: k, Session: sess})
 		}
 	}
 	session.SortListed(out)

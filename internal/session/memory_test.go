@@ -94,3 +94,17 @@ func TestSortListed(t *testing.T) {
 		t.Errorf("order %v, want %v", got, want)
 	}
 }
+
+// TestParseKey: a key's hexadecimal form reads back; anything else of
+// another length or alphabet is no key.
+func TestParseKey(t *testing.T) {
+	k := session.KeyOf(session.NewID())
+	if got, ok := session.ParseKey(k.String()); !ok || got != k || len(k.String()) != 64 {
+		t.Fatalf("ParseKey(%s) = %v, %v", k, got, ok)
+	}
+	for _, bad := range []string{"", k.String()[:62], k.String() + "00", strings.Repeat("g", 64)} {
+		if _, ok := session.ParseKey(bad); ok {
+			t.Errorf("ParseKey(%q) accepted", bad)
+		}
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"time"
@@ -111,6 +112,18 @@ func SortListed(ls []Listed) {
 
 // Key is the SHA-256 of a session id, under which a Store keeps it.
 type Key [sha256.Size]byte
+
+// String returns k in hexadecimal, the form stores and pages name it by.
+func (k Key) String() string { return hex.EncodeToString(k[:]) }
+
+// ParseKey reads the hexadecimal form of a key (Key.String).
+func ParseKey(s string) (k Key, ok bool) {
+	if len(s) != hex.EncodedLen(len(k)) {
+		return k, false
+	}
+	_, err := hex.Decode(k[:], []byte(s))
+	return k, err == nil
+}
 
 // KeyOf returns the key of session id.
 func KeyOf(id string) Key { return sha256.Sum256([]byte(id)) }
