@@ -160,7 +160,7 @@ func (s *Store) IncidentByID(ctx context.Context, id string) (incident.Incident,
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, s.wrap(err)
 	}
 	defer rows.Close()
 	var out []string

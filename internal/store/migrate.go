@@ -76,21 +76,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	ms, err := migrations(s.dialect)
-	if err != nil {
-		return err
-	}
-	applied, err := s.appliedVersions(ctx)
+	missing, err := s.pending(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	if err := refuseNewer(ms, applied); err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
+	for _, m := range missing {
 		err := s.tx(ctx, func(t *txn) error {
 			if s.dialect == Postgres {
 				// Serialise concurrent replicas migrating the same database.
@@ -125,43 +115,43 @@ var ErrSchemaBehind = errors.New("store: the database schema is behind this bina
 // checkSchema is migrate's check without its changes: every migration of
 // this binary must be recorded, and none it does not know.
 func (s *Store) checkSchema(ctx context.Context) error {
-	ms, err := migrations(s.dialect)
-	if err != nil {
-		return err
-	}
-	applied, err := s.appliedVersions(ctx)
+	missing, err := s.pending(ctx)
 	if err != nil {
 		return fmt.Errorf("store: check schema (DATABASE_MIGRATE=false; a new database needs `samo init` with the owner role first): %w", err)
 	}
-	if err := refuseNewer(ms, applied); err != nil {
-		return err
-	}
-	var missing []string
-	for _, m := range ms {
-		if !applied[m.version] {
-			missing = append(missing, m.name)
-		}
-	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: %d migration(s) not applied (%s …); run `samo init` with the owner role (DATABASE_MIGRATE=false here)",
-			ErrSchemaBehind, len(missing), missing[0])
+			ErrSchemaBehind, len(missing), missing[0].name)
 	}
 	return nil
 }
 
-// refuseNewer refuses a database that recorded a migration not in ms: a
-// newer binary migrated it.
-func refuseNewer(ms []migration, applied map[int]bool) error {
+// pending returns this binary's migrations that schema_migrations does not
+// record, in number order, and refuses a database that recorded one this
+// binary does not know (a newer binary migrated it).
+func (s *Store) pending(ctx context.Context) ([]migration, error) {
+	ms, err := migrations(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
 	known := make(map[int]bool, len(ms))
+	var missing []migration
 	for _, m := range ms {
 		known[m.version] = true
+		if !applied[m.version] {
+			missing = append(missing, m)
+		}
 	}
 	for v := range applied {
 		if !known[v] {
-			return fmt.Errorf("store: database has migration %d, which this binary does not know (it is newer than this binary)", v)
+			return nil, fmt.Errorf("database has migration %d, which this binary does not know (it is newer than this binary)", v)
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 // appliedVersions returns the versions recorded in schema_migrations.

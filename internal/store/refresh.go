@@ -97,20 +97,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, at time.Time)
 // LiveFamilies returns the families with a token neither revoked nor
 // expired at now (token.RefreshStore).
 func (s *Store) LiveFamilies(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ?`, ns(now))
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, s.wrap(err)
-		}
-		out = append(out, f)
-	}
-	return out, s.wrap(rows.Err())
+	return s.strings(ctx, `SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ?`, ns(now))
 }
 
 // PurgeRefresh deletes refresh tokens that expired before before, then the
