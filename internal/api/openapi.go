@@ -15,6 +15,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // permission, and nothing else does.
 func (a *API) OpenAPI() map[string]any {
 	paths := map[string]any{}
+	components := allSchemas()
 	for _, rt := range a.Routes() {
 		item, _ := paths[rt.Pattern].(map[string]any)
 		if item == nil {
@@ -23,7 +24,7 @@ func (a *API) OpenAPI() map[string]any {
 		}
 		op := map[string]any{
 			"summary":     rt.Summary,
-			"description": a.description(rt),
+			"description": a.description(rt, components),
 			"operationId": operationID(rt),
 			"tags":        []any{tagOf(rt)},
 			"responses":   responsesFor(rt),
@@ -77,7 +78,7 @@ func (a *API) OpenAPI() map[string]any {
 				"ApiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
 				"Bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 			},
-			"schemas":   allSchemas(),
+			"schemas":   components,
 			"headers":   rateLimitHeaders(),
 			"responses": problemResponses(),
 		},
@@ -326,6 +327,7 @@ func schemas() map[string]any {
 			"count": map[string]any{"type": "integer"}, "succeeded": map[string]any{"type": "integer"},
 			"failed": map[string]any{"type": "integer"}, "request_id": str}},
 		"SearchRequest": map[string]any{"type": "object", "additionalProperties": false,
+			"description": "The query parameters of `GET /v1/predictions`, in a JSON body with the same answer: the search word then never appears in a URL, which proxies, browsers and servers log.",
 			"properties": map[string]any{"emotion": str, "q": map[string]any{"type": "string", "maxLength": 256},
 				"limit": map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "cursor": str}},
 		"FeedbackRequest": map[string]any{"type": "object", "required": []any{"prediction_id", "labels"}, "additionalProperties": false,

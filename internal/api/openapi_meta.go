@@ -98,8 +98,9 @@ func tagOf(rt Route) string {
 }
 
 // description says, for one operation, what it does and who may call it,
-// and the conventions that apply to it (idempotency, paging, aliases).
-func (a *API) description(rt Route) string {
+// and the conventions that apply to it (idempotency, paging, aliases);
+// schemas are the document's components, for the request body.
+func (a *API) description(rt Route, schemas map[string]any) string {
 	var b strings.Builder
 	b.WriteString(rt.Summary + ".")
 	switch {
@@ -115,19 +116,29 @@ func (a *API) description(rt Route) string {
 	if _, ok := a.idempotentLimit(rt); ok {
 		b.WriteString(" Send an `Idempotency-Key` to make retries safe: the same key and body within 24 hours get the first answer again (`Idempotent-Replayed: true`) and create nothing; the same key with another body is a 422.")
 	}
-	for _, p := range queryParams[rt.Method+" "+rt.Pattern] {
-		if m, ok := p.(map[string]any); ok && m["name"] == "cursor" {
-			b.WriteString(" Paged newest first: pass `next_cursor` back as `cursor` until it is absent.")
-		}
-	}
-	if rt.Method+" "+rt.Pattern == "POST /v1/predictions/search" {
-		b.WriteString(" The parameters of `GET /v1/predictions` (emotion, q, limit, cursor) in a JSON body, with the same answer: the search word then never appears in a URL, which proxies, browsers and servers log. Paged newest first: pass `next_cursor` back as `cursor` until it is absent.")
+	if takesCursor(rt, schemas) {
+		b.WriteString(" Paged newest first: pass `next_cursor` back as `cursor` until it is absent.")
 	}
 	if succ, ok := aliasSuccessors[rt.Pattern]; ok {
 		b.WriteString(" Deprecated compatibility alias of `" + succ + "` (answers carry `Deprecation` and `Link: rel=\"successor-version\"`).")
 	}
 	b.WriteString(" Unknown query parameters are refused (400); errors are problem+json whose `type` is described in docs/problems.md.")
 	return b.String()
+}
+
+// takesCursor reports whether the route pages: a cursor in its query or
+// in its request body.
+func takesCursor(rt Route, schemas map[string]any) bool {
+	key := rt.Method + " " + rt.Pattern
+	for _, p := range queryParams[key] {
+		if m, ok := p.(map[string]any); ok && m["name"] == "cursor" {
+			return true
+		}
+	}
+	body, _ := schemas[requestBodies[key]].(map[string]any)
+	props, _ := body["properties"].(map[string]any)
+	_, ok := props["cursor"]
+	return ok
 }
 
 // idempotencyParam documents the Idempotency-Key request header.
