@@ -81,9 +81,9 @@ func userNotifier(cfg *config.Config) func(ctx context.Context, userID string) e
 	}
 }
 
-// sessionEnder is api.SessionAdmin: it revokes every refresh family (with
-// its access tokens) and ends every dashboard session, both even when the
-// other fails.
+// sessionEnder is api.SessionAdmin: it revokes every access token issued
+// so far and every refresh family (token.Service.RevokeAll) and ends every
+// dashboard session, each even when the other fails.
 type sessionEnder struct {
 	tokens   *token.Service // nil: token endpoints off, no family to revoke
 	sessions session.Store
