@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -153,12 +154,12 @@ func (c *Config) DatabaseDriver() string {
 // TLSEnabled reports whether both TLS_CERT_FILE and TLS_KEY_FILE are set.
 func (c *Config) TLSEnabled() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
 
+// jwtAlgorithms are the values of JWT_ALGORITHM: HS256 (a shared secret)
+// first, then the ones with a key pair.
+var jwtAlgorithms = []string{"HS256", "EdDSA", "ES256", "PS256", "RS256"}
+
 // AsymmetricJWT reports whether JWT_ALGORITHM uses a key pair rather than a
 // shared secret.
 func (c *Config) AsymmetricJWT() bool {
-	switch c.JWTAlgorithm {
-	case "EdDSA", "ES256", "PS256", "RS256":
-		return true
-	}
-	return false
+	return slices.Contains(jwtAlgorithms[1:], c.JWTAlgorithm)
 }

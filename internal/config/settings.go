@@ -87,7 +87,7 @@ func settings() []setting {
 			set: secret(func(c *Config) *Secret { return &c.JWTSecretKey })},
 		{name: "JWT_ALGORITHM", flag: "jwt-algorithm", def: "HS256", kind: kindEnum,
 			doc: "HS256, EdDSA, ES256, PS256 or RS256 (the only algorithm accepted; RSA keys ≥ 3072 bits; production refuses RS256)",
-			set: field(func(c *Config) *string { return &c.JWTAlgorithm }, canonical("HS256", "EdDSA", "ES256", "PS256", "RS256"))},
+			set: field(func(c *Config) *string { return &c.JWTAlgorithm }, canonical(jwtAlgorithms...))},
 		{name: "JWT_EXPIRY_HOURS", flag: "jwt-expiry-hours", def: "1", kind: kindInt,
 			doc: "access-token lifetime in hours",
 			set: num(func(c *Config) *int { return &c.JWTExpiryHours })},

@@ -100,7 +100,7 @@ func (c *Config) checkAlways(p *problems) {
 	notNegative(p, "API_KEY_ROTATION_INTERVAL", c.APIKeyRotationInterval)
 	between(p, "API_KEY_BACKUP_COUNT", c.APIKeyBackupCount, 0, maxAPIKeyBackups)
 	between(p, "API_KEY_LENGTH", c.APIKeyLength, minAPIKeyLength, maxAPIKeyLength)
-	oneOf(p, "JWT_ALGORITHM", c.JWTAlgorithm, "HS256", "EdDSA", "ES256", "PS256", "RS256")
+	oneOf(p, "JWT_ALGORITHM", c.JWTAlgorithm, jwtAlgorithms...)
 	atLeast(p, "JWT_MAX_EXPIRY_HOURS", c.JWTMaxExpiryHours, 1)
 	switch {
 	case c.JWTExpiryHours < 1:
