@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/samo-brain/samo/internal/app"
-	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/secevent"
 )
 
@@ -37,7 +35,7 @@ func seclogVerify(ctx context.Context, stdio IO, args []string) error {
 	}
 	defer st.Close()
 	if len(files) == 0 {
-		if files, err = logFiles(cfg); err != nil {
+		if files, err = secevent.LogFiles(cfg.SecurityLogPath(), cfg.SecurityLogMaxFiles); err != nil {
 			return err
 		}
 	}
@@ -69,22 +67,6 @@ func seclogVerify(ctx context.Context, stdio IO, args []string) error {
 		return fmt.Errorf("the security log fails verification: %d line(s) changed, added, removed or reordered", len(rep.Problems))
 	}
 	return nil
-}
-
-// logFiles returns SECURITY_LOG_FILE's rotated files that exist, oldest
-// first, then the file itself.
-func logFiles(cfg *config.Config) ([]string, error) {
-	path := cfg.SecurityLogPath()
-	var out []string
-	for i := max(cfg.SecurityLogMaxFiles, 1); i >= 1; i-- {
-		name := path + "." + strconv.Itoa(i)
-		if _, err := os.Stat(name); err == nil {
-			out = append(out, name)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
-	return append(out, path), nil
 }
 
 func printLogReport(w io.Writer, files []string, rep secevent.LogReport) {

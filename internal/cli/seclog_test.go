@@ -31,15 +31,7 @@ func TestSeclogVerify(t *testing.T) {
 	}
 	// Write the log as the server does: same configuration, same key.
 	var out, errb bytes.Buffer
-	cfg, err := loadConfig(stdio(&out, &errb), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := openStore(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := app.OpenKeyring(context.Background(), cfg, st)
+	cfg, st, ring, err := openKeyring(context.Background(), stdio(&out, &errb))
 	if err != nil {
 		t.Fatal(err)
 	}

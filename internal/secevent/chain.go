@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 )
@@ -34,14 +35,19 @@ const maxLogLine = 1 << 20
 // holds wrapped under ENCRYPTION_KEY, not from anything in the log's
 // directory.
 type chain struct {
-	key  []byte
+	h    hash.Hash // HMAC-SHA256 under the key, reset for each line
 	seq  uint64
 	prev [sha256.Size]byte
 }
 
-// mac computes a line's MAC.
+// newChain returns a chain under key, before its first line.
+func newChain(key []byte) *chain { return &chain{h: hmac.New(sha256.New, key)} }
+
+// mac computes a line's MAC. Not safe for concurrent use (JSONLog holds
+// its lock).
 func (c *chain) mac(seq uint64, prev [sha256.Size]byte, event []byte) [sha256.Size]byte {
-	h := hmac.New(sha256.New, c.key)
+	h := c.h
+	h.Reset()
 	h.Write([]byte(chainDomain))
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], seq)
@@ -154,7 +160,7 @@ var ErrLogTampered = errors.New("secevent: security log fails verification")
 // first line may continue a chain whose start was rotated away. It returns
 // ErrLogTampered with the report when a line fails; an I/O error otherwise.
 func VerifyLog(r io.Reader, key []byte) (LogReport, error) {
-	c := &chain{key: key}
+	c := newChain(key)
 	var rep LogReport
 	br := bufio.NewReaderSize(r, 64<<10)
 	var prev *link

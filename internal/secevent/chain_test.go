@@ -224,7 +224,7 @@ func FuzzVerifyLog(f *testing.F) {
 	f.Add([]byte("\n\n{}\n" + chainMember + "2}}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = VerifyLog(bytes.NewReader(b), chainKey)
-		c := &chain{key: chainKey}
+		c := newChain(chainKey)
 		var log []byte
 		for i := 0; i < 3; i++ {
 			e, err := json.Marshal(Event{Type: AuthFailure, Severity: Low, Details: map[string]string{"d": string(b)}})

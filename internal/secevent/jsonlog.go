@@ -70,7 +70,7 @@ func OpenRotatingJSONLog(path string, o LogOptions) (*JSONLog, error) {
 		return nil, fmt.Errorf("secevent: open security log: %w", err)
 	}
 	if o.ChainKey != nil {
-		l.chain = &chain{key: o.ChainKey}
+		l.chain = newChain(o.ChainKey)
 		l.chain.resume(last)
 	}
 	if err := l.open(); err != nil {
@@ -187,19 +187,36 @@ func (l *JSONLog) rotate() error {
 		return fmt.Errorf("secevent: rotate security log: %w", err)
 	}
 	l.f = nil
-	name := func(i int) string { return l.path + "." + strconv.Itoa(i) }
-	if err := os.Remove(name(l.maxFiles)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(rotatedName(l.path, l.maxFiles)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("secevent: rotate security log: %w", err)
 	}
 	for i := l.maxFiles - 1; i >= 1; i-- {
-		if err := os.Rename(name(i), name(i+1)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(rotatedName(l.path, i), rotatedName(l.path, i+1)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("secevent: rotate security log: %w", err)
 		}
 	}
-	if err := os.Rename(l.path, name(1)); err != nil {
+	if err := os.Rename(l.path, rotatedName(l.path, 1)); err != nil {
 		return fmt.Errorf("secevent: rotate security log: %w", err)
 	}
 	return l.open()
+}
+
+// rotatedName is the name of the i-th newest rotated file of path.
+func rotatedName(path string, i int) string { return path + "." + strconv.Itoa(i) }
+
+// LogFiles returns the files of the log at path, oldest first: the rotated
+// ones that exist (of at most maxFiles) and path itself.
+func LogFiles(path string, maxFiles int) ([]string, error) {
+	var out []string
+	for i := max(maxFiles, 1); i >= 1; i-- {
+		name := rotatedName(path, i)
+		if _, err := os.Stat(name); err == nil {
+			out = append(out, name)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return append(out, path), nil
 }
 
 // Close closes the file.
