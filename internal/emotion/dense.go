@@ -209,18 +209,39 @@ func (t *vecTable) pool(f *featureBuf, dst []float32) {
 
 // addDense adds the dense weights (features × outputs, row-major) times the
 // pooled features x to logits.
+//
+// It reads four rows per pass so that each output's partial sum stays in a
+// register across them, but adds every product in the order of the plain
+// loop (feature by feature), so the sums are bit for bit those of
+// addDenseRef: trained thresholds and stored files do not move.
 func addDense(w []float32, x []float32, outputs int, logits []float64) {
 	var acc [maxOutputs]float32
-	for f, v := range x {
-		if v == 0 {
+	a := acc[:outputs]
+	f := 0
+	for ; f+4 <= len(x); f += 4 {
+		v0, v1, v2, v3 := x[f], x[f+1], x[f+2], x[f+3]
+		if v0 == 0 && v1 == 0 && v2 == 0 && v3 == 0 {
 			continue
 		}
-		row := w[f*outputs : f*outputs+outputs]
-		for j, wj := range row {
-			acc[j] += v * wj
+		rows := w[f*outputs : (f+4)*outputs]
+		r0, r1, r2, r3 := rows[:outputs], rows[outputs:2*outputs], rows[2*outputs:3*outputs], rows[3*outputs:]
+		for j := range a {
+			s := a[j]
+			s += v0 * r0[j]
+			s += v1 * r1[j]
+			s += v2 * r2[j]
+			s += v3 * r3[j]
+			a[j] = s
 		}
 	}
-	for j := range outputs {
-		logits[j] += float64(acc[j])
+	for ; f < len(x); f++ {
+		if v := x[f]; v != 0 {
+			for j, wj := range w[f*outputs : f*outputs+outputs] {
+				a[j] += v * wj
+			}
+		}
+	}
+	for j, s := range a {
+		logits[j] += float64(s)
 	}
 }
