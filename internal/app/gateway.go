@@ -8,11 +8,16 @@ import (
 // (MODEL_BACKEND_URL set): the model server answers, everything in front of
 // it is unchanged. The breaker uses the wall clock.
 func (a *App) buildGateway() (Predictor, error) {
+	roots, err := a.Cfg.BackendRootCAs()
+	if err != nil {
+		return nil, err
+	}
 	g, err := gateway.New(gateway.Config{
 		URL:     a.Cfg.ModelBackendURL,
 		Format:  gateway.Format(a.Cfg.ModelBackendFormat),
 		Timeout: a.Cfg.ModelBackendTimeout,
 		Events:  a.Events,
+		RootCAs: roots,
 	})
 	if err != nil {
 		return nil, err

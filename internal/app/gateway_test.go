@@ -3,11 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -330,5 +333,32 @@ func TestGatewayModeDeadUpstreamOpensTheCircuit(t *testing.T) {
 	ta.upstreamEvent("", "circuit_closed")
 	if rec := ta.do(http.MethodGet, "/ready", "", nil); rec.Code != 200 {
 		t.Errorf("ready after recovery: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestGatewayModeBackendCAFile: an https model server whose certificate a
+// private CA signed is reached when BACKEND_CA_FILE holds that CA, and
+// refused (502, a tls upstream error) without it.
+func TestGatewayModeBackendCAFile(t *testing.T) {
+	srv := httptest.NewTLSServer(&recordingUpstream{})
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, trusted := range []bool{true, false} {
+		env := map[string]string{"MODEL_BACKEND_URL": srv.URL + "/predict", "MODEL_BACKEND_FORMAT": "probabilities"}
+		if trusted {
+			env["BACKEND_CA_FILE"] = ca
+		}
+		ta := newGatewayApp(t, env, Options{})
+		key := ta.key("gwtls", rbac.RoleUser)
+		rec := ta.do(http.MethodPost, "/v1/predict", key, map[string]any{"text": "Thank you so much!"})
+		switch {
+		case trusted && rec.Code != http.StatusOK:
+			t.Errorf("with BACKEND_CA_FILE: %d %s, want 200", rec.Code, rec.Body)
+		case !trusted && rec.Code != http.StatusBadGateway:
+			t.Errorf("without BACKEND_CA_FILE: %d %s, want 502 (certificate not trusted)", rec.Code, rec.Body)
+		}
 	}
 }

@@ -67,7 +67,11 @@ func (a *App) buildScaleOut(now func() time.Time) error {
 	if url == "" {
 		return nil
 	}
-	c, err := kv.Open(url, kv.Options{})
+	roots, err := cfg.BackendRootCAs()
+	if err != nil {
+		return err
+	}
+	c, err := kv.Open(url, kv.Options{RootCAs: roots})
 	if err != nil {
 		return err
 	}

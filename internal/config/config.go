@@ -91,6 +91,7 @@ type Config struct {
 	SecurityAlertAllowPrivate bool           // SECURITY_ALERT_ALLOW_PRIVATE
 	MetricsAddr               string         // METRICS_ADDR: "" = no metrics listener
 	ModelBackendURL           string         // MODEL_BACKEND_URL: "" = embedded model
+	BackendCAFile             string         // BACKEND_CA_FILE: extra roots for Redis and the model server
 	ModelBackendFormat        string         // MODEL_BACKEND_FORMAT: samo or probabilities
 	ModelBackendTimeout       time.Duration  // MODEL_BACKEND_TIMEOUT
 	ModelFile                 string         // SAMO_MODEL_FILE: "" = embedded artifact

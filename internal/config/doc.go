@@ -138,6 +138,7 @@
 //	DATABASE_URL                  (secret, no flag)               ""
 //	DATABASE_MIGRATE              --database-migrate              true
 //	REDIS_URL                     (secret, no flag)               ""
+//	BACKEND_CA_FILE               --backend-ca-file               ""
 //	REDIS_FAIL_OPEN               --redis-fail-open               false
 //	TLS_CERT_FILE                 --tls-cert-file                 ""
 //	TLS_KEY_FILE                  --tls-key-file                  ""

@@ -145,7 +145,7 @@ func (c *Config) checkAlways(p *problems) {
 		p.add(name, ErrInvalidValue, "TLS_CERT_FILE and TLS_KEY_FILE must be set together")
 	}
 	for _, f := range []struct{ name, path string }{
-		{"TLS_CERT_FILE", c.TLSCertFile}, {"TLS_KEY_FILE", c.TLSKeyFile},
+		{"TLS_CERT_FILE", c.TLSCertFile}, {"TLS_KEY_FILE", c.TLSKeyFile}, {"BACKEND_CA_FILE", c.BackendCAFile},
 		{"JWT_PRIVATE_KEY_FILE", c.JWTPrivateKeyFile}, {"SAMO_MODEL_FILE", c.ModelFile},
 	} {
 		fileExists(p, f.name, f.path)
@@ -153,6 +153,7 @@ func (c *Config) checkAlways(p *problems) {
 	for _, f := range c.JWTPublicKeyFiles {
 		fileExists(p, "JWT_PUBLIC_KEY_FILES", f)
 	}
+	checkCAFile(p, "BACKEND_CA_FILE", c.BackendCAFile)
 	for i, pr := range c.TrustedProxies {
 		if !pr.IsValid() || pr.Masked() != pr {
 			p.add("TRUSTED_PROXIES", ErrInvalidValue, "entry %d is not a valid CIDR", i+1)
@@ -223,6 +224,7 @@ func (c *Config) checkProduction(p *problems) {
 			p.add("ALLOWED_ORIGINS", ErrInsecureProduction, "%q is a placeholder", o)
 		}
 	}
+	c.checkBackendTLS(p)
 	if w := c.SecurityAlertWebhook; w != "" {
 		if u, err := url.Parse(w); err == nil && !strings.EqualFold(u.Scheme, "https") {
 			p.add("SECURITY_ALERT_WEBHOOK", ErrInsecureProduction, "must be an https URL in production")

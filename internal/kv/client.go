@@ -3,6 +3,7 @@ package kv
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -51,6 +52,9 @@ type Options struct {
 	Timeout time.Duration
 	// PoolSize is the number of pooled connections (DefaultPoolSize when zero).
 	PoolSize int
+	// RootCAs verifies a rediss:// server's certificate (nil: the system
+	// roots).
+	RootCAs *x509.CertPool
 }
 
 // Client is a Redis connection pool with SAMO's key prefix and timeouts.
@@ -85,6 +89,7 @@ func Open(rawURL string, opt Options) (*Client, error) {
 	}
 	if ro.TLSConfig != nil {
 		ro.TLSConfig.MinVersion = max(ro.TLSConfig.MinVersion, tls.VersionTLS12)
+		ro.TLSConfig.RootCAs = opt.RootCAs
 	}
 	ro.DialTimeout = opt.Timeout
 	ro.ReadTimeout = opt.Timeout
