@@ -251,9 +251,21 @@ func TestComposeProperties(t *testing.T) {
 	if len(cmd) == 0 || !strings.Contains(cmd[len(cmd)-1].(string), "--appendonly yes") {
 		t.Errorf("redis command %v lacks --appendonly yes", cmd)
 	}
+	// Production refuses plaintext backends: Redis listens only on TLS,
+	// PostgreSQL turns TLS on, and SAMO trusts the private CA.
+	if len(cmd) == 0 || !strings.Contains(cmd[len(cmd)-1].(string), "--port 0 --tls-port 6379") {
+		t.Errorf("redis command %v does not listen on TLS only", cmd)
+	}
+	pg, _ := get(services, "postgres", "command").([]any)
+	if len(pg) == 0 || !strings.Contains(pg[len(pg)-1].(string), "-c ssl=on") {
+		t.Errorf("postgres command %v does not turn TLS on", pg)
+	}
 	env, _ := get(services, "samo1", "environment").(map[string]any)
 	if env["METRICS_ADDR"] == nil || env["JWT_SECRET_KEY"] != nil || env["JWT_SECRET_KEY_FILE"] == nil {
 		t.Errorf("samo1 environment %v: want METRICS_ADDR and secrets as files", env)
+	}
+	if env["BACKEND_CA_FILE"] != "/run/secrets/internal_ca" {
+		t.Errorf("samo1 BACKEND_CA_FILE = %v, want the internal CA secret", env["BACKEND_CA_FILE"])
 	}
 	haproxy, err := os.ReadFile("haproxy.cfg")
 	// Dashboard sessions are shared through Redis: every request, pages
