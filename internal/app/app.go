@@ -102,7 +102,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Store.Close)
-	if err := a.buildScaleOut(opt.Now); err != nil {
+	if err := a.buildScaleOut(ctx, opt.Now); err != nil {
 		return nil, err
 	}
 	if a.Keyring, err = OpenKeyring(ctx, cfg, a.Store); err != nil {
@@ -317,8 +317,8 @@ func (a *App) Close() error {
 }
 
 // retention purges old predictions, old security events
-// (SECURITY_EVENT_RETENTION), expired refresh tokens and expired
-// idempotency keys hourly.
+// (SECURITY_EVENT_RETENTION), expired refresh tokens, deny-list entries
+// and idempotency keys hourly.
 func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
@@ -334,6 +334,9 @@ func (a *App) retention(now func() time.Time) func(ctx context.Context) error {
 			a.purgeEvents(ctx, now())
 			if _, err := a.Store.PurgeRefresh(ctx, now()); err != nil && ctx.Err() == nil {
 				a.Log.Error("refresh token purge failed", "error", err)
+			}
+			if _, err := a.Store.PurgeDenials(ctx, now()); err != nil && ctx.Err() == nil {
+				a.Log.Error("token deny-list purge failed", "error", err)
 			}
 			if _, err := a.Store.PurgeIdempotency(ctx, now()); err != nil && ctx.Err() == nil {
 				a.Log.Error("idempotency key purge failed", "error", err)

@@ -58,13 +58,19 @@ type scaleOut struct {
 // buildScaleOut sets a.scale from a.Cfg. It needs a.Store, and registers
 // its closer and, with Redis, the revocation subscriber job (which uses
 // a.Keys once the jobs run).
-func (a *App) buildScaleOut(now func() time.Time) error {
+func (a *App) buildScaleOut(ctx context.Context, now func() time.Time) error {
 	cfg := a.Cfg
-	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, deny: token.NewMemoryStoreWith(token.MemoryOptions{Now: now}),
-		sessions: session.NewMemory(session.Config{}, now)}
+	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, sessions: session.NewMemory(session.Config{}, now)}
 	a.scale = s
 	url := string(cfg.RedisURL.Reveal())
 	if url == "" {
+		// Revoked tokens are kept in memory and written to the database,
+		// which gives them back after a restart.
+		deny, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{Now: now}), a.Store, now())
+		if err != nil {
+			return err
+		}
+		s.deny = deny
 		return nil
 	}
 	roots, err := cfg.BackendRootCAs()

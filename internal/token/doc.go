@@ -105,6 +105,9 @@
 // MemoryStore implements RefreshStore and DenyList for one process and
 // tests: entries are kept until they expire, swept at most once a minute,
 // and a full store refuses writes (ErrStoreFull) rather than forget a
-// revocation. Package tokentest holds the conformance suites the SQL and
-// Redis implementations must pass.
+// revocation. Without Redis, NewDurableDenyList keeps a MemoryStore's
+// deny entries in a DenyLog (the store package's SQL tables) as well and
+// loads them back at start, so revocations survive a restart while a
+// bearer request still costs no I/O. Package tokentest holds the
+// conformance suites the SQL and Redis implementations must pass.
 package token

@@ -1,6 +1,7 @@
 // Package tokentest holds the conformance suites that every implementation
-// of token.RefreshStore and token.DenyList must pass: the in-memory store in
-// package token, and the SQL and Redis implementations elsewhere. Call them
+// of token.RefreshStore, token.DenyList and token.DenyLog must pass: the
+// in-memory store in package token, and the SQL and Redis implementations
+// elsewhere. Call them
 // from a _test.go file of the implementing package:
 //
 //	func TestRefreshStore(t *testing.T) {
@@ -256,4 +257,64 @@ func DenyList(t *testing.T, newList func(t *testing.T) token.DenyList) {
 			t.Errorf("IssuedBefore after an expired record = %v, %v; want zero", got, err)
 		}
 	})
+}
+
+// DenyLog runs the DenyLog conformance suite: later untils win, the
+// cut-off never moves back, and LoadDenials leaves out what ended by now.
+func DenyLog(t *testing.T, newLog func(t *testing.T) token.DenyLog) {
+	ctx := context.Background()
+	l := newLog(t)
+	now := time.Now().Truncate(time.Millisecond)
+	if d, err := l.LoadDenials(ctx, now); err != nil || len(d.IDs) != 0 || !d.Before.IsZero() {
+		t.Fatalf("LoadDenials of an empty log = %+v, %v; want nothing", d, err)
+	}
+	save := func(id string, until time.Time) {
+		t.Helper()
+		if err := l.SaveDenial(ctx, id, until); err != nil {
+			t.Fatalf("SaveDenial(%q): %v", id, err)
+		}
+	}
+	save("AAAAAAAAAAAAAAAAAAAAAA", now.Add(time.Hour))
+	save("AAAAAAAAAAAAAAAAAAAAAA", now.Add(time.Minute)) // an earlier until changes nothing
+	save("fam:BBBBBBBBBBBBBBBBBBBBBB", now.Add(time.Minute))
+	save("fam:BBBBBBBBBBBBBBBBBBBBBB", now.Add(2*time.Hour)) // a later one wins
+	save("CCCCCCCCCCCCCCCCCCCCCC", now.Add(-time.Second))     // already over
+	cut := now.Truncate(time.Second).Add(time.Second)
+	for _, c := range []struct{ t, until time.Time }{
+		{cut, now.Add(time.Hour)},
+		{cut.Add(-time.Minute), now.Add(time.Minute)}, // moves neither back
+	} {
+		if err := l.SaveCutoff(ctx, c.t, c.until); err != nil {
+			t.Fatalf("SaveCutoff: %v", err)
+		}
+	}
+	d, err := l.LoadDenials(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"AAAAAAAAAAAAAAAAAAAAAA": now.Add(time.Hour), "fam:BBBBBBBBBBBBBBBBBBBBBB": now.Add(2 * time.Hour)}
+	if len(d.IDs) != len(want) {
+		t.Errorf("LoadDenials IDs = %v, want %v", d.IDs, want)
+	}
+	for id, until := range want {
+		if !d.IDs[id].Equal(until) {
+			t.Errorf("LoadDenials[%q] = %v, want %v", id, d.IDs[id], until)
+		}
+	}
+	if !d.Before.Equal(cut) || !d.BeforeUntil.Equal(now.Add(time.Hour)) {
+		t.Errorf("LoadDenials cut-off = %v until %v, want %v until %v", d.Before, d.BeforeUntil, cut, now.Add(time.Hour))
+	}
+	// A later cut-off with a later until replaces both.
+	if err := l.SaveCutoff(ctx, cut.Add(time.Minute), now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Past every until, nothing is live.
+	d, err = l.LoadDenials(ctx, now.Add(3*time.Hour))
+	if err != nil || len(d.IDs) != 0 || !d.Before.IsZero() {
+		t.Errorf("LoadDenials after every until = %+v, %v; want nothing", d, err)
+	}
+	d, err = l.LoadDenials(ctx, now.Add(90*time.Minute))
+	if err != nil || len(d.IDs) != 1 || !d.Before.Equal(cut.Add(time.Minute)) {
+		t.Errorf("LoadDenials at +90 min = %+v, %v; want the family and the later cut-off", d, err)
+	}
 }
