@@ -278,7 +278,7 @@ func DenyLog(t *testing.T, newLog func(t *testing.T) token.DenyLog) {
 	save("AAAAAAAAAAAAAAAAAAAAAA", now.Add(time.Minute)) // an earlier until changes nothing
 	save("fam:BBBBBBBBBBBBBBBBBBBBBB", now.Add(time.Minute))
 	save("fam:BBBBBBBBBBBBBBBBBBBBBB", now.Add(2*time.Hour)) // a later one wins
-	save("CCCCCCCCCCCCCCCCCCCCCC", now.Add(-time.Second))     // already over
+	save("CCCCCCCCCCCCCCCCCCCCCC", now.Add(-time.Second))    // already over
 	cut := now.Truncate(time.Second).Add(time.Second)
 	for _, c := range []struct{ t, until time.Time }{
 		{cut, now.Add(time.Hour)},
