@@ -309,25 +309,31 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 
 // authBudget checks (count=false) or spends (count=true) the client
 // address's budget of failed authentications. Checking never spends, so
-// clients that authenticate correctly are never throttled by it.
+// clients that authenticate correctly are never throttled by it; it uses
+// the budget the IP rate-limit step read for this request when there is
+// one (the same decision, without a round trip of its own).
 func (a *API) authBudget(r *http.Request, info *reqctx.Info, count bool) error {
 	if !a.RateLimiting || a.Limiter == nil || a.AuthFailPolicy.Limit <= 0 {
 		return nil
 	}
-	key := "authfail:" + ids.Subject(info.ClientIP, 64).String()
-	var dec ratelimit.Decision
-	var err error
+	key := ids.AuthFailKey(info.ClientIP)
 	if count {
-		dec, err = a.Limiter.Allow(r.Context(), key, a.AuthFailPolicy)
-	} else {
-		dec, err = a.Limiter.Peek(r.Context(), key, a.AuthFailPolicy)
+		if _, err := a.Limiter.Allow(r.Context(), key, a.AuthFailPolicy); err != nil {
+			return problem.Unavailable("Rate limiting", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return problem.Unavailable("Rate limiting", err)
+	budget := info.AuthFailBudget
+	if budget == nil {
+		dec, err := a.Limiter.Peek(r.Context(), key, a.AuthFailPolicy)
+		if err != nil {
+			return problem.Unavailable("Rate limiting", err)
+		}
+		budget = &reqctx.Budget{Exhausted: !dec.Allowed, RetryAfter: dec.RetryAfter}
 	}
-	if !count && !dec.Allowed {
+	if budget.Exhausted {
 		e := problem.Errorf(http.StatusTooManyRequests, "too_many_auth_failures", "Too many failed authentications from this address; retry later.")
-		e.RetryAfter = dec.RetryAfter
+		e.RetryAfter = budget.RetryAfter
 		return e
 	}
 	return nil

@@ -215,8 +215,9 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 	h = dash.Mount(h)
 	chain := server.ChainDeps{
 		Log: log, Events: a.Events, IDS: a.IDS, Limiter: limiter,
-		IPPolicy:     ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},
-		RateLimiting: cfg.EnableRateLimiting, TrustedProxies: cfg.TrustedProxies,
+		IPPolicy:       ratelimit.Policy{Name: "ip", Limit: cfg.IPRateLimitRequests, Window: cfg.IPRateLimitWindow},
+		AuthFailPolicy: a.API.AuthFailPolicy,
+		RateLimiting:   cfg.EnableRateLimiting, TrustedProxies: cfg.TrustedProxies,
 		AllowedOrigins: cfg.AllowedOrigins, CORSEnabled: cfg.CORSEnabled, HTTPSRequired: cfg.HTTPSRequired,
 		Now: opt.Now, Metrics: mon.metrics,
 	}

@@ -117,23 +117,32 @@ func TestIntrusionDetectionBlocksProber(t *testing.T) {
 
 // Failed authentications are budgeted per address even for an allowlisted
 // client (never blocked by intrusion detection), so guessing stays bounded.
+// TestFailedAuthenticationBudget: 30 failed authentications from an
+// address spend its budget, after which even a good key is refused with
+// 429 — in process, and with Redis, where the IP rate-limit step reads the
+// budget in the same round trip as the IP limit.
 func TestFailedAuthenticationBudget(t *testing.T) {
-	ta := newTestApp(t, map[string]string{"IP_ALLOWLIST": "192.0.2.0/24"})
-	good := ta.key("leo", rbac.RoleUser)
-	if rec := ta.do(http.MethodGet, "/v1/predictions", good, nil); rec.Code != 200 {
-		t.Fatalf("good key: %d", rec.Code)
+	run := func(t *testing.T, extra map[string]string) {
+		extra["IP_ALLOWLIST"] = "192.0.2.0/24"
+		ta := newTestApp(t, extra)
+		good := ta.key("leo", rbac.RoleUser)
+		if rec := ta.do(http.MethodGet, "/v1/predictions", good, nil); rec.Code != 200 {
+			t.Fatalf("good key: %d", rec.Code)
+		}
+		var last int
+		for i := 0; i < 31; i++ {
+			last = ta.do(http.MethodGet, "/v1/predictions", "samo_invalid", nil).Code
+		}
+		if last != 429 {
+			t.Fatalf("31st failed authentication: %d, want 429", last)
+		}
+		rec := ta.do(http.MethodGet, "/v1/predictions", good, nil)
+		if rec.Code != 429 || problem(t, rec)["type"] != problemType("too_many_auth_failures") || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("after the budget is spent: %d %s", rec.Code, rec.Body)
+		}
 	}
-	var last int
-	for i := 0; i < 31; i++ {
-		last = ta.do(http.MethodGet, "/v1/predictions", "samo_invalid", nil).Code
-	}
-	if last != 429 {
-		t.Fatalf("31st failed authentication: %d, want 429", last)
-	}
-	rec := ta.do(http.MethodGet, "/v1/predictions", good, nil)
-	if rec.Code != 429 || problem(t, rec)["type"] != problemType("too_many_auth_failures") || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("after the budget is spent: %d %s", rec.Code, rec.Body)
-	}
+	t.Run("memory", func(t *testing.T) { run(t, map[string]string{}) })
+	t.Run("redis", func(t *testing.T) { run(t, map[string]string{"REDIS_URL": reserveRedisDB(t)}) })
 }
 
 func TestPrincipalRateLimitHeaders(t *testing.T) {

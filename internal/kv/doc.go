@@ -11,7 +11,10 @@
 //     the clock is the Redis server's (TIME), so replica clock skew cannot
 //     stretch a window; tests inject one. Memory is one sorted-set member per
 //     request counted in the window (bounded by the policy's limit), and
-//     every key expires a second after its window.
+//     every key expires a second after its window. Limiter.Decide
+//     (ratelimit.Decider) sends several decisions' scripts in one pipeline:
+//     the IP limit and the failed-authentication budget of a request take
+//     one round trip.
 //   - BlockStore: ids.BlockStore (suite idstest). Escalate, Block, Unblock
 //     and List are one Lua script each, Blocked and Generation one command.
 //     Times are compared exactly as (seconds, nanoseconds) pairs. At most

@@ -20,7 +20,10 @@ type FailOpenLimiter struct {
 	degraded      atomic.Bool
 }
 
-var _ ratelimit.Limiter = (*FailOpenLimiter)(nil)
+var (
+	_ ratelimit.Limiter = (*FailOpenLimiter)(nil)
+	_ ratelimit.Decider = (*FailOpenLimiter)(nil)
+)
 
 // FailOpen returns a FailOpenLimiter. onChange (optional) is called once
 // when decisions switch to the local limiter, with the cause, and once when
@@ -46,6 +49,16 @@ func (f *FailOpenLimiter) Peek(ctx context.Context, key string, p ratelimit.Poli
 		return f.local.Peek(ctx, key, p)
 	}
 	return d, err
+}
+
+// Decide implements ratelimit.Decider: the shared limiter takes all the
+// checks (in one round trip) or, when it is unavailable, the local one.
+func (f *FailOpenLimiter) Decide(ctx context.Context, checks []ratelimit.Check) ([]ratelimit.Decision, error) {
+	ds, err := ratelimit.Decide(ctx, f.shared, checks)
+	if f.fallback(err) {
+		return ratelimit.Decide(ctx, f.local, checks)
+	}
+	return ds, err
 }
 
 // Degraded reports whether the last decision was made locally.

@@ -84,7 +84,10 @@ type Limiter struct {
 	script *redis.Script
 }
 
-var _ ratelimit.Limiter = (*Limiter)(nil)
+var (
+	_ ratelimit.Limiter = (*Limiter)(nil)
+	_ ratelimit.Decider = (*Limiter)(nil)
+)
 
 // Limiter returns a rate limiter over c. now is the clock; nil means the
 // Redis server's clock (TIME), which every replica shares, so skewed
@@ -104,35 +107,77 @@ func (l *Limiter) Peek(ctx context.Context, key string, p ratelimit.Policy) (rat
 }
 
 func (l *Limiter) decide(ctx context.Context, key string, p ratelimit.Policy, consume string) (ratelimit.Decision, error) {
-	if err := p.Validate(); err != nil {
+	ds, err := l.Decide(ctx, []ratelimit.Check{{Key: key, Policy: p, Consume: consume == "1"}})
+	if err != nil {
 		return ratelimit.Decision{}, err
 	}
-	if key == "" || len(key) > ratelimit.MaxKeyLen {
-		return ratelimit.Decision{}, ratelimit.ErrInvalidKey
+	return ds[0], nil
+}
+
+// Decide implements ratelimit.Decider: the checks' scripts go to Redis in
+// one pipeline (one round trip), each as Allow or Peek would run it.
+func (l *Limiter) Decide(ctx context.Context, checks []ratelimit.Check) ([]ratelimit.Decision, error) {
+	for _, c := range checks {
+		if err := c.Policy.Validate(); err != nil {
+			return nil, err
+		}
+		if c.Key == "" || len(c.Key) > ratelimit.MaxKeyLen {
+			return nil, ratelimit.ErrInvalidKey
+		}
 	}
 	now := ""
 	if l.now != nil {
 		now = strconv.FormatInt(l.now().UnixMicro(), 10)
 	}
-	// The braces make both keys one cluster hash slot; Open forbids braces
-	// in the prefix, so the first '{' is always this one.
-	base := l.c.prefix + "rl:{" + p.Name + ":" + key + "}"
 	ctx, cancel := l.c.deadline(ctx)
 	defer cancel()
-	res, err := l.script.Run(ctx, l.c.rdb, []string{base + ":log", base + ":meta"},
-		now, p.Window.Microseconds(), p.Limit, consume).Int64Slice()
+	run := func() ([]*redis.Cmd, error) {
+		pipe := l.c.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(checks))
+		for i, c := range checks {
+			consume := "0"
+			if c.Consume {
+				consume = "1"
+			}
+			// The braces make both keys one cluster hash slot; Open forbids
+			// braces in the prefix, so the first '{' is always this one.
+			base := l.c.prefix + "rl:{" + c.Policy.Name + ":" + c.Key + "}"
+			cmds[i] = l.script.EvalSha(ctx, pipe, []string{base + ":log", base + ":meta"},
+				now, c.Policy.Window.Microseconds(), c.Policy.Limit, consume)
+		}
+		_, err := pipe.Exec(ctx)
+		return cmds, err
+	}
+	cmds, err := run()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis lost the script (a restart or SCRIPT FLUSH): every command
+		// of the pipeline failed the same way, none ran. Load it and send
+		// the pipeline again.
+		if err := l.script.Load(ctx, l.c.rdb).Err(); err != nil {
+			return nil, l.c.wrap("rate limit", err)
+		}
+		cmds, err = run()
+	}
 	if err != nil {
-		return ratelimit.Decision{}, l.c.wrap("rate limit", err)
+		return nil, l.c.wrap("rate limit", err)
 	}
-	if len(res) != 5 {
-		return ratelimit.Decision{}, fmt.Errorf("kv: rate limit: script returned %d values, want 5", len(res))
+	out := make([]ratelimit.Decision, len(checks))
+	for i, cmd := range cmds {
+		res, err := cmd.Int64Slice()
+		if err != nil {
+			return nil, l.c.wrap("rate limit", err)
+		}
+		if len(res) != 5 {
+			return nil, fmt.Errorf("kv: rate limit: script returned %d values, want 5", len(res))
+		}
+		out[i] = ratelimit.Decision{
+			Allowed:    res[0] == 1,
+			Limit:      checks[i].Policy.Limit,
+			Remaining:  int(res[1]),
+			ResetAfter: time.Duration(res[2]) * time.Microsecond,
+			RetryAfter: time.Duration(res[3]) * time.Microsecond,
+			Warn:       res[4] == 1,
+		}
 	}
-	return ratelimit.Decision{
-		Allowed:    res[0] == 1,
-		Limit:      p.Limit,
-		Remaining:  int(res[1]),
-		ResetAfter: time.Duration(res[2]) * time.Microsecond,
-		RetryAfter: time.Duration(res[3]) * time.Microsecond,
-		Warn:       res[4] == 1,
-	}, nil
+	return out, nil
 }

@@ -63,6 +63,16 @@ type Info struct {
 	Route       string
 	Start       time.Time
 	Principal   *Principal
+	// AuthFailBudget is the client address's failed-authentication budget
+	// as the IP rate-limit step read it, in the same round trip to the
+	// limiter; nil when it was not read (the API then reads it itself).
+	AuthFailBudget *Budget
+}
+
+// Budget is a rate-limit budget read without spending it.
+type Budget struct {
+	Exhausted  bool
+	RetryAfter time.Duration // when Exhausted: until the next attempt fits
 }
 
 type infoKey struct{}

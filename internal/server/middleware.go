@@ -23,11 +23,15 @@ type Middleware func(http.Handler) http.Handler
 
 // ChainDeps are what the global middleware chain needs.
 type ChainDeps struct {
-	Log            *slog.Logger
-	Events         secevent.Recorder
-	IDS            *ids.Detector
-	Limiter        ratelimit.Limiter
-	IPPolicy       ratelimit.Policy // per-IP limit before authentication
+	Log      *slog.Logger
+	Events   secevent.Recorder
+	IDS      *ids.Detector
+	Limiter  ratelimit.Limiter
+	IPPolicy ratelimit.Policy // per-IP limit before authentication
+	// AuthFailPolicy is the per-address budget of failed authentications
+	// (Limit 0: none). ipRateLimit reads it along with the IP limit, in one
+	// round trip to a shared limiter, for the API and dashboard to check.
+	AuthFailPolicy ratelimit.Policy
 	RateLimiting   bool
 	TrustedProxies []netip.Prefix
 	AllowedOrigins []string
@@ -53,7 +57,8 @@ type RequestObserver interface {
 //  5. cors          – only ALLOWED_ORIGINS, never * with credentials (when CORS_ENABLED; otherwise preflights are refused)
 //  6. requireHTTPS  – plain-HTTP calls refused with a clear problem (only when HTTPS_REQUIRED)
 //  7. blockCheck    – blocked client IPs get 403 before any other work (when intrusion detection runs)
-//  8. ipRateLimit   – per-IP budget before authentication, so invented keys get no fresh bucket (when rate limiting is on)
+//  8. ipRateLimit   – per-IP budget before authentication, so invented keys get no fresh bucket (when rate limiting is on);
+//     it also reads the address's failed-authentication budget for the authentication step, in the same call
 //
 // Authentication, authorization, per-principal rate limiting and validation
 // run per route (api.RouteChain), because they depend on the route. The
@@ -74,7 +79,7 @@ func Chain(d ChainDeps) []Middleware {
 		chain = append(chain, blockCheck(d.IDS, d.Log))
 	}
 	if d.RateLimiting && d.Limiter != nil {
-		chain = append(chain, ipRateLimit(d.Limiter, d.IPPolicy, d.Events, d.Log, d.Now))
+		chain = append(chain, ipRateLimit(d.Limiter, d.IPPolicy, d.AuthFailPolicy, d.Events, d.Log, d.Now))
 	}
 	return chain
 }
@@ -347,15 +352,23 @@ func blockCheck(det *ids.Detector, log *slog.Logger) Middleware {
 	}
 }
 
-func ipRateLimit(l ratelimit.Limiter, policy ratelimit.Policy, events secevent.Recorder, log *slog.Logger, now func() time.Time) Middleware {
+func ipRateLimit(l ratelimit.Limiter, policy, authFail ratelimit.Policy, events secevent.Recorder, log *slog.Logger, now func() time.Time) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := reqctx.From(r.Context())
 			// IPv6 clients are limited per /64, like intrusion detection tracks them.
-			dec, err := l.Allow(r.Context(), "ip:"+ids.Subject(info.ClientIP, 64).String(), policy)
+			checks := []ratelimit.Check{{Key: "ip:" + ids.Subject(info.ClientIP, 64).String(), Policy: policy, Consume: true}}
+			if authFail.Limit > 0 {
+				checks = append(checks, ratelimit.Check{Key: ids.AuthFailKey(info.ClientIP), Policy: authFail})
+			}
+			ds, err := ratelimit.Decide(r.Context(), l, checks)
 			if err != nil {
 				problem.Write(w, r, log, problem.Unavailable("Rate limiting", err))
 				return
+			}
+			dec := ds[0]
+			if len(ds) > 1 {
+				info.AuthFailBudget = &reqctx.Budget{Exhausted: !ds[1].Allowed, RetryAfter: ds[1].RetryAfter}
 			}
 			if !dec.Allowed {
 				ratelimit.SetHeaders(w.Header(), policy, dec)

@@ -49,6 +49,39 @@ func Run(t *testing.T, newLimiter NewLimiter) {
 	t.Run("KeysAndPoliciesIndependent", func(t *testing.T) { testIndependent(t, newLimiter) })
 	t.Run("LoweredLimit", func(t *testing.T) { testLowered(t, newLimiter) })
 	t.Run("InvalidInput", func(t *testing.T) { testInvalid(t, newLimiter) })
+	t.Run("Decide", func(t *testing.T) { testDecide(t, newLimiter) })
+}
+
+// testDecide: ratelimit.Decide takes each check as Allow or Peek would,
+// in order, whether the limiter batches them (Decider) or not.
+func testDecide(t *testing.T, newLimiter NewLimiter) {
+	clk := NewClock(epoch)
+	l := newLimiter(t, clk.Now)
+	ctx := context.Background()
+	ip := ratelimit.Policy{Name: "ip", Limit: 3, Window: time.Minute}
+	budget := ratelimit.Policy{Name: "authfail", Limit: 2, Window: time.Minute}
+	// Spend the budget entirely, then ask for both in one call, repeatedly.
+	allow(t, l, "authfail:a", budget)
+	allow(t, l, "authfail:a", budget)
+	checks := []ratelimit.Check{
+		{Key: "ip:a", Policy: ip, Consume: true},
+		{Key: "authfail:a", Policy: budget},
+		{Key: "authfail:b", Policy: budget},
+	}
+	for i, w := range []want{{true, 2, time.Minute, 0, false}, {true, 1, time.Minute, 0, false}, {true, 0, time.Minute, 0, true}, {false, 0, time.Minute, time.Minute, false}} {
+		ds, err := ratelimit.Decide(ctx, l, checks)
+		if err != nil || len(ds) != len(checks) {
+			t.Fatalf("Decide %d = %v, %v; want %d decisions", i, ds, err, len(checks))
+		}
+		check(t, fmt.Sprintf("Decide %d: ip allow", i), ds[0], w, ip.Limit)
+		check(t, fmt.Sprintf("Decide %d: spent budget peek", i), ds[1], want{false, 0, time.Minute, time.Minute, false}, budget.Limit)
+		check(t, fmt.Sprintf("Decide %d: fresh budget peek", i), ds[2], want{true, 2, time.Minute, 0, false}, budget.Limit)
+	}
+	// Peeking consumed nothing.
+	check(t, "allow on the peeked key", allow(t, l, "authfail:b", budget), want{true, 1, time.Minute, 0, false}, budget.Limit)
+	if _, err := ratelimit.Decide(ctx, l, []ratelimit.Check{{Key: "ip:a", Policy: ip}, {Key: "", Policy: ip}}); !errors.Is(err, ratelimit.ErrInvalidKey) {
+		t.Errorf("Decide with an empty key: %v, want ErrInvalidKey", err)
+	}
 }
 
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
