@@ -131,32 +131,45 @@ func (l *Limiter) Decide(ctx context.Context, checks []ratelimit.Check) ([]ratel
 	}
 	ctx, cancel := l.c.deadline(ctx)
 	defer cancel()
-	run := func() ([]*redis.Cmd, error) {
-		pipe := l.c.rdb.Pipeline()
-		cmds := make([]*redis.Cmd, len(checks))
-		for i, c := range checks {
-			consume := "0"
-			if c.Consume {
-				consume = "1"
-			}
-			// The braces make both keys one cluster hash slot; Open forbids
-			// braces in the prefix, so the first '{' is always this one.
-			base := l.c.prefix + "rl:{" + c.Policy.Name + ":" + c.Key + "}"
-			cmds[i] = l.script.EvalSha(ctx, pipe, []string{base + ":log", base + ":meta"},
-				now, c.Policy.Window.Microseconds(), c.Policy.Limit, consume)
-		}
-		_, err := pipe.Exec(ctx)
-		return cmds, err
+	// The braces make both keys one cluster hash slot; Open forbids braces
+	// in the prefix, so the first '{' is always this one.
+	keys := func(c ratelimit.Check) []string {
+		base := l.c.prefix + "rl:{" + c.Policy.Name + ":" + c.Key + "}"
+		return []string{base + ":log", base + ":meta"}
 	}
-	cmds, err := run()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// Redis lost the script (a restart or SCRIPT FLUSH): every command
-		// of the pipeline failed the same way, none ran. Load it and send
-		// the pipeline again.
-		if err := l.script.Load(ctx, l.c.rdb).Err(); err != nil {
-			return nil, l.c.wrap("rate limit", err)
+	args := func(c ratelimit.Check) []any {
+		consume := "0"
+		if c.Consume {
+			consume = "1"
+		}
+		return []any{now, c.Policy.Window.Microseconds(), c.Policy.Limit, consume}
+	}
+	var cmds []*redis.Cmd
+	var err error
+	if len(checks) == 1 {
+		// One script: Run sends EVALSHA, or EVAL when Redis lost it.
+		cmd := l.script.Run(ctx, l.c.rdb, keys(checks[0]), args(checks[0])...)
+		cmds, err = []*redis.Cmd{cmd}, cmd.Err()
+	} else {
+		run := func() ([]*redis.Cmd, error) {
+			pipe := l.c.rdb.Pipeline()
+			cmds := make([]*redis.Cmd, len(checks))
+			for i, c := range checks {
+				cmds[i] = l.script.EvalSha(ctx, pipe, keys(c), args(c)...)
+			}
+			_, err := pipe.Exec(ctx)
+			return cmds, err
 		}
 		cmds, err = run()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Redis lost the script (a restart or SCRIPT FLUSH): every
+			// command of the pipeline failed the same way, none ran. Load
+			// it and send the pipeline again.
+			if err := l.script.Load(ctx, l.c.rdb).Err(); err != nil {
+				return nil, l.c.wrap("rate limit", err)
+			}
+			cmds, err = run()
+		}
 	}
 	if err != nil {
 		return nil, l.c.wrap("rate limit", err)
