@@ -6,10 +6,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/rekey"
 	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/store"
 )
 
 // rotation runs at most one key rotation at a time inside the server, for
@@ -41,6 +43,12 @@ type KeyInfo struct {
 	Active    bool      `json:"active"`
 }
 
+// SealedColumns are the stored columns sealed with the keyring, each with
+// the associated data of its rows: what a key rotation re-encrypts.
+func SealedColumns() map[string]rekey.AAD {
+	return map[string]rekey.AAD{store.ColumnPredictionText: prediction.AAD, store.ColumnTOTPSecret: mfa.AAD}
+}
+
 // ErrRotationRunning is returned when a rotation is already in progress.
 var ErrRotationRunning = errors.New("a key rotation is already running")
 
@@ -60,7 +68,7 @@ func (r *rotation) Start(ctx context.Context) error {
 		return err
 	}
 	r.running, r.err, r.started, r.last = true, "", time.Now(), rekey.Progress{Phase: "starting"}
-	rot := &rekey.Rotator{Store: r.a.Store, Master: mk, AAD: prediction.AAD, Alg: alg, Settle: r.settle}
+	rot := &rekey.Rotator{Store: r.a.Store, Master: mk, Columns: SealedColumns(), Alg: alg, Settle: r.settle}
 	bg := context.WithoutCancel(ctx)
 	r.a.Events.Record(ctx, secevent.New(ctx, secevent.EncryptionRotation, secevent.Medium, time.Now(), map[string]string{"phase": "started"}))
 	go func() {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
-	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/rekey"
 	"github.com/samo-brain/samo/internal/seal"
 )
@@ -36,7 +35,7 @@ func cryptoRotate(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: alg, Settle: *settle, Batch: *batch}
+	r := &rekey.Rotator{Store: st, Master: mk, Columns: app.SealedColumns(), Alg: alg, Settle: *settle, Batch: *batch}
 	enc := json.NewEncoder(stdio.Stdout)
 	tty := isTerminal(stdio.Stderr)
 	lastTenth := -1

@@ -1,7 +1,8 @@
 // Package rekey rotates the data-encryption key online: it adds a key to the
 // keyring, waits until every replica can open values under it, makes it
-// active, re-encrypts every stored text in batches while the server keeps
-// serving, and finally retires the old keys once nothing uses them.
+// active, re-encrypts every stored sealed value (prediction texts and TOTP
+// secrets) in batches while the server keeps serving, and finally retires
+// the old keys once nothing uses them.
 //
 // The keyring lives wrapped in the store; every change is a compare-and-swap
 // on the stored blob, and servers reload it (Reloader) every few seconds.
@@ -15,27 +16,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/samo-brain/samo/internal/seal"
 )
 
-// Sealed is one stored sealed text.
+// Sealed is one stored sealed value.
 type Sealed struct {
 	ID    string
 	Value []byte
 }
 
-// Store is what a rotation needs from the database.
+// Store is what a rotation needs from the database. Sealed values live in
+// named columns (store.ColumnPredictionText, store.ColumnTOTPSecret); the
+// counts cover every one of them, so a key still sealing any value is never
+// retired.
 type Store interface {
 	Keyring(ctx context.Context) ([]byte, error)
 	SwapKeyring(ctx context.Context, old, updated []byte) error
 	CountSealed(ctx context.Context) (map[string]int, error)
-	SealedBatch(ctx context.Context, keyID, afterID string, limit int) ([]Sealed, error)
-	ReplaceSealed(ctx context.Context, id string, old, updated []byte, keyID string) (bool, error)
+	SealedBatch(ctx context.Context, column, keyID, afterID string, limit int) ([]Sealed, error)
+	ReplaceSealed(ctx context.Context, column, id string, old, updated []byte, keyID string) (bool, error)
 }
 
-// AAD returns the associated data of a stored text by its row id.
+// AAD returns the associated data of a stored value by its row id.
 type AAD func(id string) []byte
 
 // Progress is one report of a rotation.
@@ -51,8 +56,11 @@ type Progress struct {
 type Rotator struct {
 	Store  Store
 	Master *seal.MasterKey
-	AAD    AAD
-	Alg    seal.Algorithm
+	// Columns are the sealed columns to re-encrypt, each with the
+	// associated data of its rows; they must be every column CountSealed
+	// counts, or the rotation never ends.
+	Columns map[string]AAD
+	Alg     seal.Algorithm
 	// Settle is how long to wait after a keyring change so every replica
 	// reloads it (at least twice the reload interval).
 	Settle time.Duration
@@ -162,11 +170,26 @@ func (r *Rotator) Run(ctx context.Context, report func(Progress)) error {
 	return nil
 }
 
-// pass re-encrypts every row not under active, once.
+// pass re-encrypts every value not under active, once, column by column.
 func (r *Rotator) pass(ctx context.Context, ring *seal.Keyring, active string, p *Progress, report func(Progress)) error {
+	cols := make([]string, 0, len(r.Columns))
+	for c := range r.Columns {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	for _, c := range cols {
+		if err := r.passColumn(ctx, ring, c, r.Columns[c], active, p, report); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// passColumn re-encrypts every value of one column not under active.
+func (r *Rotator) passColumn(ctx context.Context, ring *seal.Keyring, column string, aad AAD, active string, p *Progress, report func(Progress)) error {
 	after := ""
 	for {
-		batch, err := r.Store.SealedBatch(ctx, active, after, r.Batch)
+		batch, err := r.Store.SealedBatch(ctx, column, active, after, r.Batch)
 		if err != nil {
 			return err
 		}
@@ -175,7 +198,7 @@ func (r *Rotator) pass(ctx context.Context, ring *seal.Keyring, active string, p
 		}
 		for _, s := range batch {
 			after = s.ID
-			updated, changed, err := ring.Reseal(s.Value, r.AAD(s.ID))
+			updated, changed, err := ring.Reseal(s.Value, aad(s.ID))
 			if err != nil {
 				p.Errors++ // unreadable value: leave it, report it
 				continue
@@ -183,7 +206,7 @@ func (r *Rotator) pass(ctx context.Context, ring *seal.Keyring, active string, p
 			if !changed {
 				continue
 			}
-			if ok, err := r.Store.ReplaceSealed(ctx, s.ID, s.Value, updated, active); err != nil {
+			if ok, err := r.Store.ReplaceSealed(ctx, column, s.ID, s.Value, updated, active); err != nil {
 				return err
 			} else if ok {
 				p.Done++

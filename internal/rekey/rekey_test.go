@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/prediction"
+	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/rekey"
 	"github.com/samo-brain/samo/internal/seal"
 	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/users"
 )
 
 // TestRotationUnderLoad rotates while writers keep sealing with a live
@@ -87,7 +90,7 @@ func TestRotationUnderLoad(t *testing.T) {
 		}
 	})
 
-	rot := &rekey.Rotator{Store: st, Master: mk, AAD: prediction.AAD, Alg: seal.AES256GCM, Settle: 40 * time.Millisecond, Batch: 50}
+	rot := &rekey.Rotator{Store: st, Master: mk, Columns: map[string]rekey.AAD{store.ColumnPredictionText: prediction.AAD, store.ColumnTOTPSecret: mfa.AAD}, Alg: seal.AES256GCM, Settle: 40 * time.Millisecond, Batch: 50}
 	var phases []string
 	err = rot.Run(ctx, func(p rekey.Progress) {
 		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
@@ -134,5 +137,52 @@ func TestRotationUnderLoad(t *testing.T) {
 	want := []string{"adding_key", "waiting", "activating", "reencrypting", "retiring", "done"}
 	if fmt.Sprint(phases) != fmt.Sprint(want) {
 		t.Errorf("phases %v, want %v", phases, want)
+	}
+}
+
+// TestRotationReencryptsTOTPSecrets: a rotation re-encrypts second-factor
+// secrets too and retires the old key only then, so no user loses their
+// second factor to a key rotation.
+func TestRotationReencryptsTOTPSecrets(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mk, _ := seal.NewMasterKey([]byte("0123456789abcdef0123456789abcdef"))
+	first, _ := seal.New(seal.AES256GCM, time.Now)
+	blob, _ := first.Wrap(mk)
+	if _, err := st.InitKeyring(ctx, blob); err != nil {
+		t.Fatal(err)
+	}
+	oldID := first.Active().ID
+	u, _, err := users.Ensure(ctx, st, "second-factor", rbac.RoleAdmin, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("0123456789abcdefghij")
+	sealed, _ := first.Seal(secret, mfa.AAD(u.ID))
+	if err := st.PutTOTP(ctx, mfa.Enrolment{UserID: u.ID, Sealed: sealed, KeyID: oldID, EnrolledAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rot := &rekey.Rotator{Store: st, Master: mk, Alg: seal.AES256GCM, Settle: time.Millisecond,
+		Columns: map[string]rekey.AAD{store.ColumnPredictionText: prediction.AAD, store.ColumnTOTPSecret: mfa.AAD}}
+	if err := rot.Run(ctx, func(rekey.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	final, _ := st.Keyring(ctx)
+	ring, _ := seal.Unwrap(final, mk, time.Now)
+	for _, k := range ring.Keys() {
+		if k.ID == oldID {
+			t.Error("the old key was not retired")
+		}
+	}
+	e, err := st.TOTP(ctx, u.ID)
+	if err != nil || e.KeyID != ring.Active().ID {
+		t.Fatalf("TOTP after rotation = %+v, %v; want under %s", e, err, ring.Active().ID)
+	}
+	if pt, err := ring.Open(e.Sealed, mfa.AAD(u.ID)); err != nil || string(pt) != string(secret) {
+		t.Errorf("secret after rotation = %q, %v", pt, err)
 	}
 }

@@ -25,6 +25,7 @@ func TestConformance(t *testing.T) {
 			t.Run("keys", func(t *testing.T) { testKeys(t, st) })
 			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
 			t.Run("pages", func(t *testing.T) { testPages(t, st) })
+			t.Run("totp", func(t *testing.T) { testTOTP(t, st) })
 		})
 	}
 }
