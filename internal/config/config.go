@@ -57,6 +57,7 @@ type Config struct {
 	APIKeyBackupCount      int           // API_KEY_BACKUP_COUNT: previous keys kept valid on rotation
 	APIKeyLength           int           // API_KEY_LENGTH: random characters in a new key
 	RequireBearerTokens    bool          // REQUIRE_BEARER_TOKENS: API keys only for the token exchange
+	DashboardRequireTOTP   bool          // DASHBOARD_REQUIRE_TOTP: a second factor for every dashboard user
 	JWTSecretKey           Secret        // JWT_SECRET_KEY: HS256 signing secret
 	JWTAlgorithm           string        // JWT_ALGORITHM: HS256, EdDSA, ES256, PS256 or RS256
 	JWTExpiryHours         int           // JWT_EXPIRY_HOURS: access-token lifetime

@@ -116,6 +116,7 @@
 //	API_KEY_BACKUP_COUNT          --api-key-backup-count          3
 //	API_KEY_LENGTH                --api-key-length                32
 //	REQUIRE_BEARER_TOKENS         --require-bearer-tokens         false
+//	DASHBOARD_REQUIRE_TOTP        --dashboard-require-totp        false
 //	JWT_SECRET_KEY                (secret, no flag)               ""
 //	JWT_ALGORITHM                 --jwt-algorithm                 HS256
 //	JWT_EXPIRY_HOURS              --jwt-expiry-hours              1

@@ -66,6 +66,11 @@ func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
 			_ = s.set(c, s.def)
 		}
 	}
+	// Defaults that depend on the level: production asks every dashboard
+	// user for a second factor unless the operator said otherwise.
+	if c.Production() && c.Sources["DASHBOARD_REQUIRE_TOTP"] == SourceDefault {
+		c.DashboardRequireTOTP = true
+	}
 	for _, key := range sortedKeys(file) {
 		if key == envFileSetting {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s line %d: %s cannot be set inside the file it names; ignored", c.EnvFile, file[key].line, key))
