@@ -22,6 +22,7 @@ import (
 	"github.com/samo-brain/samo/internal/idempotency"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/mask"
+	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/rekey"
@@ -50,6 +51,8 @@ type App struct {
 	API          *api.API
 	// Users disables and enables users (users.go).
 	Users *UserSwitch
+	// SecondFactor is the dashboard's TOTP second factor (package mfa).
+	SecondFactor *mfa.Service
 	// Handler is the API behind the global middleware chain.
 	Handler http.Handler
 	// MetricsHandler serves Prometheus on METRICS_ADDR (nil when off).
@@ -204,11 +207,12 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		return nil, err
 	}
 	// The web dashboard (/dashboard/, its own mux and sessions) sits behind the same global chain.
+	a.SecondFactor = mfa.New(a.Store, a.Keyring, opt.Now)
 	dash, err := dashboard.New(dashboard.Deps{Log: log, Events: a.Events, Auth: authn, Keys: a.Keys, Users: a.Store,
 		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: mon.incidents,
 		Reports: mon.reports, Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
 		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies,
-		SessionStore: a.scale.sessions, Now: opt.Now})
+		SessionStore: a.scale.sessions, SecondFactor: a.SecondFactor, RequireTOTP: cfg.DashboardRequireTOTP, Now: opt.Now})
 	if err != nil {
 		return nil, err
 	}

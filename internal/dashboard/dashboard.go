@@ -16,6 +16,7 @@ import (
 	"github.com/samo-brain/samo/internal/apikey"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
+	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/prediction"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/report"
@@ -98,6 +99,23 @@ type Reports interface {
 	Build(ctx context.Context, from, to time.Time) (*report.Report, error)
 }
 
+// SecondFactor is the users' TOTP second factor and the sign-in
+// challenges waiting for its code (mfa.Service).
+type SecondFactor interface {
+	Enrolled(ctx context.Context, userID string) (bool, error)
+	EnrolledAt(ctx context.Context, userID string) (time.Time, bool, error)
+	Begin(userID, account string) (mfa.Pending, error)
+	Reveal(userID, account, token string) (mfa.Pending, error)
+	Confirm(ctx context.Context, userID, token, current, code string) error
+	Verify(ctx context.Context, userID, code string) error
+	Disable(ctx context.Context, userID, code string) error
+	Reset(ctx context.Context, userID string) (bool, error)
+	StartChallenge(ctx context.Context, userID, keyID string) (string, error)
+	Challenge(ctx context.Context, id string) (mfa.Challenge, error)
+	FailChallenge(ctx context.Context, id string) (int, error)
+	EndChallenge(ctx context.Context, id string) error
+}
+
 // Deps are the dashboard's dependencies. Incidents and Reports may be nil:
 // their pages then say so.
 type Deps struct {
@@ -112,6 +130,11 @@ type Deps struct {
 	Predictions Predictions
 	Incidents   Incidents
 	Reports     Reports
+	// SecondFactor asks users who enrolled a TOTP for a code at sign-in.
+	SecondFactor SecondFactor
+	// RequireTOTP (DASHBOARD_REQUIRE_TOTP) keeps a signed-in user without a
+	// second factor on the enrolment page until they enrol.
+	RequireTOTP bool
 	// Limiter and AuthFailPolicy share the API's budget of failed
 	// authentications per client address, so the sign-in form is no
 	// cheaper to brute-force than the API.
@@ -151,6 +174,7 @@ func New(d Deps) (*Dashboard, error) {
 	for name, nilDep := range map[string]bool{
 		"Auth": d.Auth == nil, "Keys": d.Keys == nil, "Users": d.Users == nil, "EventLog": d.EventLog == nil,
 		"IDS": d.IDS == nil, "Predictions": d.Predictions == nil, "Aggregates": d.Aggregates == nil,
+		"SecondFactor": d.SecondFactor == nil,
 	} {
 		if nilDep {
 			missing = append(missing, name)

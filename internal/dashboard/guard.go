@@ -90,6 +90,17 @@ func (db *Dashboard) wrap(rt route) http.Handler {
 				http.Redirect(w, r, target, http.StatusSeeOther)
 				return
 			}
+			if db.d.RequireTOTP && !beforeEnrolment(rt.pattern) {
+				enrolled, err := db.d.SecondFactor.Enrolled(r.Context(), v.p.UserID)
+				if err != nil {
+					db.fail(w, r, v, unavailable(err)) // fail closed
+					return
+				}
+				if !enrolled {
+					http.Redirect(w, r, "/dashboard/two-factor", http.StatusSeeOther)
+					return
+				}
+			}
 			if !v.p.Can(rt.perm) {
 				db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.PermissionDenied, secevent.Medium, db.d.Now(),
 					map[string]string{"permission": string(rt.perm), "role": string(v.p.Role), "surface": "dashboard"}))

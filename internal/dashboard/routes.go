@@ -38,7 +38,15 @@ func (db *Dashboard) routes() []route {
 		{http.MethodGet, "/dashboard/static/app.css", public, "Stylesheet", db.serveCSS},
 		{http.MethodGet, "/dashboard/login", public, "Sign-in form", db.loginForm},
 		{http.MethodPost, "/dashboard/login", public, "Sign in with an API key", db.login},
+		{http.MethodGet, "/dashboard/login/code", public, "Sign-in second step: the form for the code of your second factor", db.loginCodeForm},
+		{http.MethodPost, "/dashboard/login/code", public, "Sign in: the code of your second factor (after a valid key)", db.loginCode},
 		{http.MethodPost, "/dashboard/logout", public, "Sign out", db.logout},
+
+		{http.MethodGet, "/dashboard/two-factor", read, "Two-factor sign-in: status, turn off, admin reset", db.twoFactor},
+		{http.MethodGet, "/dashboard/two-factor/new", read, "A new TOTP secret to enrol (stored only once a code confirms it)", db.twoFactorNew},
+		{http.MethodPost, "/dashboard/two-factor/confirm", read, "Enrol or replace your second factor with a code", db.twoFactorConfirm},
+		{http.MethodPost, "/dashboard/two-factor/disable", read, "Turn your second factor off (needs a current code)", db.twoFactorDisable},
+		{http.MethodPost, "/dashboard/two-factor/reset", admin, "Reset another user's second factor", db.twoFactorReset},
 
 		{http.MethodGet, "/dashboard/{$}", read, "Overview: tiles and events over time", db.overview},
 		{http.MethodGet, "/dashboard/sessions", read, "Your sessions: every browser signed in with your key", db.mySessions},
@@ -61,6 +69,17 @@ func (db *Dashboard) routes() []route {
 		{http.MethodGet, "/dashboard/reports/view", read, "The HTML security report", db.reportView},
 		{http.MethodGet, "/dashboard/reports/download", read, "The security report as JSON or CSV", db.reportDownload},
 	}
+}
+
+// beforeEnrolment are the routes a signed-in user without a second factor
+// may use while DASHBOARD_REQUIRE_TOTP holds (the public ones too, sign-out
+// among them).
+func beforeEnrolment(pattern string) bool {
+	switch pattern {
+	case "/dashboard/two-factor", "/dashboard/two-factor/new", "/dashboard/two-factor/confirm":
+		return true
+	}
+	return false
 }
 
 // Routes returns the route table without handlers.

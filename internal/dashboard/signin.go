@@ -18,6 +18,7 @@ var loginMessages = map[string]string{
 	"ended":     "Your session ended: its API key was revoked, suspended or expired, or your role changed.",
 	"expired":   "Your session expired. Sign in again.",
 	"signedout": "You are signed out.",
+	"code":      "The sign-in was not finished in time or was ended. Sign in again with your key.",
 }
 
 type loginData struct {
@@ -39,16 +40,11 @@ func (db *Dashboard) loginForm(w http.ResponseWriter, r *http.Request, v *viewer
 // whose role is user is refused with permission_denied.
 func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	info, _ := reqctx.From(r.Context())
-	budgetKey := "authfail:" + ids.Subject(info.ClientIP, 64).String()
-	if db.d.RateLimiting && db.d.Limiter != nil && db.d.AuthFailPolicy.Limit > 0 {
-		dec, err := db.d.Limiter.Peek(r.Context(), budgetKey, db.d.AuthFailPolicy)
-		if err != nil {
-			return unavailable(err)
-		}
-		if !dec.Allowed {
-			return db.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "",
-				loginData{Error: "Too many failed sign-ins from this address. Try again later."})
-		}
+	if ok, err := db.budgetLeft(r); err != nil {
+		return unavailable(err)
+	} else if !ok {
+		return db.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "",
+			loginData{Error: tooManyFailures})
 	}
 	form, err := readForm(w, r, "key")
 	if err != nil {
@@ -79,9 +75,7 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 			sig = ids.SignalUnknownKey
 		}
 		_ = db.d.IDS.Observe(r.Context(), info.ClientIP, sig, f.Hint)
-		if db.d.RateLimiting && db.d.Limiter != nil && db.d.AuthFailPolicy.Limit > 0 {
-			_, _ = db.d.Limiter.Allow(r.Context(), budgetKey, db.d.AuthFailPolicy)
-		}
+		db.spendBudget(r)
 		return db.render(w, r, nil, http.StatusUnauthorized, "login", "Sign in", "",
 			loginData{Error: "That key is not valid (malformed, unknown, revoked or expired)."})
 	}
@@ -99,11 +93,35 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 		return db.render(w, r, nil, http.StatusForbidden, "login", "Sign in", "",
 			loginData{Error: "This key belongs to a user account. The dashboard is for admins and analysts; use the API with this key instead."})
 	}
-	// A fresh id on every sign-in (no fixation); any previous session of
-	// this browser ends.
+	// Any previous session of this browser ends at a new sign-in.
 	if v.sid != "" {
 		db.endSession(r.Context(), v.sid)
 	}
+	// A user with a second factor gets a challenge, not a session: the
+	// session exists only once the code is accepted. A store that cannot
+	// say whether the user has one fails closed.
+	enrolled, err := db.d.SecondFactor.Enrolled(r.Context(), p.UserID)
+	if err != nil {
+		return unavailable(err)
+	}
+	if enrolled {
+		id, err := db.d.SecondFactor.StartChallenge(r.Context(), p.UserID, p.KeyID)
+		if err != nil {
+			return unavailable(err)
+		}
+		if v.sid != "" {
+			db.clearCookie(w, r)
+		}
+		db.setChallengeCookie(w, r, id)
+		http.Redirect(w, r, "/dashboard/login/code", http.StatusSeeOther)
+		return nil
+	}
+	return db.openSession(w, r, p)
+}
+
+// openSession creates a session for p with a fresh id (no fixation), sets
+// its cookie and redirects to the overview.
+func (db *Dashboard) openSession(w http.ResponseWriter, r *http.Request, p *reqctx.Principal) error {
 	sid, err := db.sessions.create(r.Context(), p.UserID, p.UserName, p.Role, p.KeyID)
 	if errors.Is(err, session.ErrFull) {
 		return &pageError{status: http.StatusServiceUnavailable, msg: "Too many open sessions; try again later.", cause: err}
@@ -113,6 +131,36 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 	db.setCookie(w, r, sid)
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
 	return nil
+}
+
+// tooManyFailures is the notice of a spent failure budget.
+const tooManyFailures = "Too many failed sign-ins from this address. Try again later."
+
+// budgetKey names the client address's budget of failed authentications,
+// shared with the API (the same key and policy).
+func budgetKey(r *http.Request) string {
+	info, _ := reqctx.From(r.Context())
+	return "authfail:" + ids.Subject(info.ClientIP, 64).String()
+}
+
+// budgetLeft reports whether the client address may still fail an
+// authentication (a wrong key or a wrong code).
+func (db *Dashboard) budgetLeft(r *http.Request) (bool, error) {
+	if !db.d.RateLimiting || db.d.Limiter == nil || db.d.AuthFailPolicy.Limit <= 0 {
+		return true, nil
+	}
+	dec, err := db.d.Limiter.Peek(r.Context(), budgetKey(r), db.d.AuthFailPolicy)
+	if err != nil {
+		return false, err
+	}
+	return dec.Allowed, nil
+}
+
+// spendBudget counts one failed authentication against the address.
+func (db *Dashboard) spendBudget(r *http.Request) {
+	if db.d.RateLimiting && db.d.Limiter != nil && db.d.AuthFailPolicy.Limit > 0 {
+		_, _ = db.d.Limiter.Allow(r.Context(), budgetKey(r), db.d.AuthFailPolicy)
+	}
 }
 
 // logout ends the session server-side and deletes the cookie.

@@ -69,6 +69,9 @@ const (
 	UserDisabled       Type = "user_disabled"       // admin action: a user's credentials are refused until enabled
 	UserEnabled        Type = "user_enabled"        // admin action: a disabled user's valid keys work again
 	SessionsRevoked    Type = "sessions_revoked"    // admin action: every refresh family and dashboard session ended
+	TOTPEnrolled       Type = "totp_enrolled"       // a user enrolled or replaced their dashboard second factor (details.replaced)
+	TOTPDisabled       Type = "totp_disabled"       // a user turned their second factor off with a current code
+	TOTPReset          Type = "totp_reset"          // admin action: a user's second factor removed without a code
 	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
 	AnalystSearch      Type = "analyst_search"      // an analyst searched everyone's predictions by word
 	DataErased         Type = "data_erased"         // predictions or a user's data deleted

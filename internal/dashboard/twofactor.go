@@ -1,0 +1,164 @@
+package dashboard
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/samo-brain/samo/internal/mfa"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+type twoFactorData struct {
+	Enrolled bool
+	Since    time.Time
+	Required bool
+}
+
+type twoFactorNewData struct {
+	Secret   string
+	URI      string
+	Token    string
+	Enrolled bool // a current code is needed to replace the secret
+	Error    string
+}
+
+// twoFactor shows whether the viewer has a second factor, with the forms
+// to set it up, replace it or turn it off, and for admins to reset
+// another user's.
+func (db *Dashboard) twoFactor(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	since, ok, err := db.d.SecondFactor.EnrolledAt(r.Context(), v.p.UserID)
+	if err != nil {
+		return unavailable(err)
+	}
+	return db.render(w, r, v, http.StatusOK, "twofactor", "Two-factor sign-in", "twofactor",
+		twoFactorData{Enrolled: ok, Since: since, Required: db.d.RequireTOTP})
+}
+
+// twoFactorNew shows a new secret with the form that confirms it. Nothing
+// is stored: the secret travels sealed in the form (mfa.Service.Begin).
+func (db *Dashboard) twoFactorNew(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	enrolled, err := db.d.SecondFactor.Enrolled(r.Context(), v.p.UserID)
+	if err != nil {
+		return unavailable(err)
+	}
+	p, err := db.d.SecondFactor.Begin(v.p.UserID, v.p.UserName)
+	if err != nil {
+		return err
+	}
+	return db.render(w, r, v, http.StatusOK, "twofactornew", "Set up two-factor sign-in", "twofactor",
+		twoFactorNewData{Secret: p.Secret, URI: p.URI, Token: p.Token, Enrolled: enrolled})
+}
+
+// twoFactorConfirm stores the new secret once a code from it is valid (and,
+// when it replaces one, a current code of the old one).
+func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if ok, err := db.budgetLeft(r); err != nil {
+		return unavailable(err)
+	} else if !ok {
+		return failf(http.StatusTooManyRequests, tooManyFailures)
+	}
+	form, err := readForm(w, r, "token", "code", "current")
+	if err != nil {
+		return badForm(err)
+	}
+	token := form.Get("token")
+	enrolled, err := db.d.SecondFactor.Enrolled(r.Context(), v.p.UserID)
+	if err != nil {
+		return unavailable(err)
+	}
+	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
+	again := func(msg string) error {
+		p, rerr := db.d.SecondFactor.Reveal(v.p.UserID, v.p.UserName, token)
+		if rerr != nil {
+			return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
+		}
+		return db.render(w, r, v, http.StatusUnauthorized, "twofactornew", "Set up two-factor sign-in", "twofactor",
+			twoFactorNewData{Secret: p.Secret, URI: p.URI, Token: p.Token, Enrolled: enrolled, Error: msg})
+	}
+	switch {
+	case err == nil:
+		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPEnrolled, secevent.Medium, db.d.Now(),
+			map[string]string{"surface": "dashboard", "replaced": boolString(enrolled)}))
+		return db.done(w, r, v, "ok", "Two-factor sign-in is on: from now on, signing in asks for a code from your app.", "/dashboard/two-factor")
+	case errors.Is(err, mfa.ErrEnrolmentExpired):
+		return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
+	case errors.Is(err, mfa.ErrEnrolled):
+		return again("Give a current code of the second factor you are replacing.")
+	case errors.Is(err, mfa.ErrInvalidCode):
+		db.codeFailed(r, stepEnrol, err)
+		return again("A code is not valid. Nothing was changed.")
+	}
+	return unavailable(err)
+}
+
+// twoFactorDisable turns the viewer's second factor off after a valid
+// current code; refused while DASHBOARD_REQUIRE_TOTP holds.
+func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if db.d.RequireTOTP {
+		return failf(http.StatusForbidden, "Two-factor sign-in is required here (DASHBOARD_REQUIRE_TOTP): it cannot be turned off, only replaced.")
+	}
+	if ok, err := db.budgetLeft(r); err != nil {
+		return unavailable(err)
+	} else if !ok {
+		return failf(http.StatusTooManyRequests, tooManyFailures)
+	}
+	form, err := readForm(w, r, "code")
+	if err != nil {
+		return badForm(err)
+	}
+	err = db.d.SecondFactor.Disable(r.Context(), v.p.UserID, form.Get("code"))
+	switch {
+	case err == nil:
+		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPDisabled, secevent.Medium, db.d.Now(),
+			map[string]string{"surface": "dashboard"}))
+		return db.done(w, r, v, "ok", "Two-factor sign-in is off: your key alone signs you in.", "/dashboard/two-factor")
+	case errors.Is(err, mfa.ErrNotEnrolled):
+		return db.done(w, r, v, "error", "Two-factor sign-in is not on.", "/dashboard/two-factor")
+	case errors.Is(err, mfa.ErrInvalidCode):
+		db.codeFailed(r, stepDisable, err)
+		return db.done(w, r, v, "error", "That code is not valid: two-factor sign-in is still on.", "/dashboard/two-factor")
+	}
+	return unavailable(err)
+}
+
+// twoFactorReset removes another user's second factor (an admin helping
+// someone who lost their device). An admin's own needs a code: Turn off.
+func (db *Dashboard) twoFactorReset(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	form, err := readForm(w, r, "user")
+	if err != nil {
+		return badForm(err)
+	}
+	name := strings.TrimSpace(form.Get("user"))
+	if !users.ValidName(name) {
+		return db.done(w, r, v, "error", "That is not a user name.", "/dashboard/two-factor")
+	}
+	u, err := db.d.Users.UserByName(r.Context(), name)
+	if errors.Is(err, users.ErrNotFound) {
+		return db.done(w, r, v, "error", "There is no such user.", "/dashboard/two-factor")
+	} else if err != nil {
+		return unavailable(err)
+	}
+	if u.ID == v.p.UserID {
+		return db.done(w, r, v, "error", "Your own second factor is turned off with a current code, not reset.", "/dashboard/two-factor")
+	}
+	had, err := db.d.SecondFactor.Reset(r.Context(), u.ID)
+	if err != nil {
+		return unavailable(err)
+	}
+	if !had {
+		return db.done(w, r, v, "error", u.Name+" has no second factor.", "/dashboard/two-factor")
+	}
+	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPReset, secevent.Medium, db.d.Now(),
+		map[string]string{"surface": "dashboard", "target_user_id": u.ID}))
+	return db.done(w, r, v, "ok", "The second factor of "+u.Name+" is reset: they sign in with their key and set it up again.", "/dashboard/two-factor")
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
