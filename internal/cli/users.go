@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -22,6 +23,7 @@ func runUsers(ctx context.Context, stdio IO, args []string) error {
 		"enable": func(ctx context.Context, stdio IO, args []string) error {
 			return usersSetDisabled(ctx, stdio, args, false)
 		},
+		"totp-reset": usersTOTPReset,
 	})
 }
 
@@ -101,5 +103,49 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 		return printJSON(stdio, u)
 	}
 	fmt.Fprintf(stdio.Stdout, "%sd %s (%s)\n", verb, u.Name, u.ID)
+	return nil
+}
+
+// usersTOTPReset removes the dashboard second factor of the user called
+// NAME (lost device): they sign in with their key and enrol again. It is a
+// totp_reset security event. The secret is never printed.
+func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
+	fs := newFlagSet(stdio, "users totp-reset")
+	asJSON := jsonFlag(fs, `print {"user_id","name","reset"}`)
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError("usage: samo users totp-reset NAME [--json]")
+	}
+	_, st, err := openConfigured(ctx, stdio)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, rest[0])
+	if err != nil {
+		return fmt.Errorf("user %q: %w", rest[0], err)
+	}
+	had, err := mfa.New(st, nil, nil).Reset(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if had {
+		ev := secevent.New(ctx, secevent.TOTPReset, secevent.Medium, time.Now(), map[string]string{"target_user_id": u.ID, "by": "cli"})
+		ev.ID = secevent.NewID()
+		if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
+			fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", secevent.TOTPReset, err)
+		}
+	}
+	if *asJSON {
+		return printJSON(stdio, map[string]any{"user_id": u.ID, "name": u.Name, "reset": had})
+	}
+	if !had {
+		fmt.Fprintf(stdio.Stdout, "%s (%s) has no second factor; nothing changed\n", u.Name, u.ID)
+		return nil
+	}
+	fmt.Fprintf(stdio.Stdout, "second factor of %s (%s) reset: they sign in with their key and enrol again\n", u.Name, u.ID)
 	return nil
 }
