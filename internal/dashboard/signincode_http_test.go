@@ -22,7 +22,7 @@ import (
 // the code), and a code accepted once is refused the second time.
 func TestTOTPSignIn(t *testing.T) {
 	e, clk := totpEnv(t, nil)
-	secret := e.enrol(e.signIn(e.admin), clk)
+	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
 	u, _ := e.app.Store.UserByName(context.Background(), "root-admin")
 
 	// Without the challenge cookie the code page sends the browser back.
@@ -84,7 +84,7 @@ func TestTOTPSignIn(t *testing.T) {
 // side is accepted; two steps away is refused.
 func TestTOTPSignInWindow(t *testing.T) {
 	e, clk := totpEnv(t, nil)
-	secret := e.enrol(e.signIn(e.analyst), clk)
+	secret := e.enrol(e.signIn(e.analyst), e.analyst, clk)
 	for _, c := range []struct {
 		name   string
 		offset time.Duration
@@ -108,7 +108,7 @@ func TestTOTPSignInWindow(t *testing.T) {
 // wrong codes; either way the right code then opens nothing.
 func TestTOTPChallengeEnds(t *testing.T) {
 	e, clk := totpEnv(t, nil)
-	secret := e.enrol(e.signIn(e.admin), clk)
+	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
 
 	ch := e.startSignIn(e.admin)
 	clk.add(mfa.ChallengeTTL - time.Second)
@@ -145,7 +145,7 @@ func TestTOTPChallengeEnds(t *testing.T) {
 // a valid key is refused with 429.
 func TestTOTPFailuresSpendBudget(t *testing.T) {
 	e, clk := totpEnv(t, nil)
-	secret := e.enrol(e.signIn(e.admin), clk)
+	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
 	good := totpCode(t, secret, clk.now())
 	failures := 0
 	for failures < 30 {
@@ -171,7 +171,7 @@ func TestTOTPFailuresSpendBudget(t *testing.T) {
 func TestTOTPFailuresFeedIDS(t *testing.T) {
 	clk := &fakeClock{t: time.Now().UTC().Truncate(mfa.Period).Add(mfa.Period / 2)}
 	e := buildEnv(t, nil, clk.now)
-	secret := e.enrol(e.signIn(e.admin), clk)
+	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
 	good := totpCode(t, secret, clk.now())
 	attacker := "198.51.100.88:1"
 	stopped := false
@@ -229,7 +229,7 @@ func TestTOTPFailsClosed(t *testing.T) {
 	}
 	// A challenge whose code cannot be checked opens no session.
 	e, clk := totpEnv(t, nil)
-	e.enrol(e.signIn(e.admin), clk)
+	e.enrol(e.signIn(e.admin), e.admin, clk)
 	ch := e.startSignIn(e.admin)
 	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
 		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions,
@@ -249,7 +249,7 @@ func TestTOTPFailsClosed(t *testing.T) {
 func TestTOTPKeyRevokedDuringChallenge(t *testing.T) {
 	e, clk := totpEnv(t, nil)
 	key, keyID := e.key("second-admin", "admin")
-	secret := e.enrol(e.signIn(key), clk)
+	secret := e.enrol(e.signIn(key), key, clk)
 	ch := e.startSignIn(key)
 	if err := e.app.Keys.Revoke(context.Background(), keyID); err != nil {
 		t.Fatal(err)

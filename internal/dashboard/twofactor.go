@@ -6,7 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samo-brain/samo/internal/auth"
+	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/mfa"
+	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -60,7 +63,7 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 	} else if !ok {
 		return failf(http.StatusTooManyRequests, tooManyFailures)
 	}
-	form, err := readForm(w, r, "token", "code", "current")
+	form, err := readForm(w, r, "token", "code", "current", "key")
 	if err != nil {
 		return badForm(err)
 	}
@@ -69,7 +72,6 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 	if err != nil {
 		return unavailable(err)
 	}
-	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
 	again := func(msg string) error {
 		p, rerr := db.d.SecondFactor.Reveal(v.p.UserID, v.p.UserName, token)
 		if rerr != nil {
@@ -78,6 +80,18 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 		return db.render(w, r, v, http.StatusUnauthorized, "twofactornew", "Set up two-factor sign-in", "twofactor",
 			twoFactorNewData{Secret: p.Secret, URI: p.URI, Token: p.Token, Enrolled: enrolled, Error: msg})
 	}
+	if !enrolled {
+		// Re-authentication before an authentication setting changes
+		// (ASVS V7.5.1): a first enrolment takes the user's key again, so
+		// a borrowed session cannot tie the account to someone else's app.
+		// Replacing or turning off takes a current code instead.
+		if ok, err := db.reauthenticate(r, v, strings.TrimSpace(form.Get("key"))); err != nil {
+			return unavailable(err)
+		} else if !ok {
+			return again("That is not your API key. Nothing was changed.")
+		}
+	}
+	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
 	switch {
 	case err == nil:
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPEnrolled, secevent.Medium, db.d.Now(),
@@ -92,6 +106,31 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 		return again("A code is not valid. Nothing was changed.")
 	}
 	return unavailable(err)
+}
+
+// reauthenticate checks that key is a valid key of the viewer's user (not
+// one in its rotation grace). A wrong key is a failed authentication like
+// a wrong sign-in: an auth_failure event, an intrusion signal and one
+// failure of the address's budget. err means the check could not be made.
+func (db *Dashboard) reauthenticate(r *http.Request, v *viewer, key string) (bool, error) {
+	p, err := db.d.Auth.AuthenticateKey(r.Context(), key)
+	var f *auth.Failure
+	if err != nil && (!errors.As(err, &f) || errors.Is(f.Err, auth.ErrUnavailable)) {
+		return false, err
+	}
+	if err == nil && p.UserID == v.p.UserID && !p.Grace {
+		return true, nil
+	}
+	reason := "other_user"
+	if f != nil {
+		reason = string(f.Reason)
+	}
+	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, db.d.Now(),
+		map[string]string{"reason": reason, "surface": "dashboard", "step": "reauthenticate"}))
+	info, _ := reqctx.From(r.Context())
+	_ = db.d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalAuthFailure, "")
+	db.spendBudget(r)
+	return false, nil
 }
 
 // twoFactorDisable turns the viewer's second factor off after a valid

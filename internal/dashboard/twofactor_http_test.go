@@ -64,13 +64,13 @@ func (e *env) newSecret(c *http.Cookie) (secret, token string) {
 	return s[1], tk[1]
 }
 
-// enrol enrols the session's user with a code of the previous step (so
-// the current step stays unused) and returns the secret.
-func (e *env) enrol(c *http.Cookie, clk *fakeClock) string {
+// enrol enrols the session's user (whose key is key) with a code of the
+// previous step (so the current step stays unused) and returns the secret.
+func (e *env) enrol(c *http.Cookie, key string, clk *fakeClock) string {
 	e.t.Helper()
 	secret, token := e.newSecret(c)
 	rec := e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/confirm", cookie: c, header: sameOrigin,
-		form: url.Values{"token": {token}, "code": {totpCode(e.t, secret, clk.now().Add(-mfa.Period))}}})
+		form: url.Values{"token": {token}, "key": {key}, "code": {totpCode(e.t, secret, clk.now().Add(-mfa.Period))}}})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/two-factor" {
 		e.t.Fatalf("confirm: status %d Location %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
@@ -141,9 +141,11 @@ func totpEvents(t *testing.T, e *env, typ secevent.Type, details map[string]stri
 	return got
 }
 
-// TestTOTPEnrolment: a wrong confirming code stores nothing (and is an
+// TestTOTPEnrolment: a first enrolment needs the user's key again
+// (re-authentication); a wrong confirming code stores nothing (and is an
 // auth_failure event); the right one turns the factor on, records
-// totp_enrolled, and the secret is never shown again.
+// totp_enrolled, and the secret is never shown again; replacing it needs a
+// current code of the old secret.
 func TestTOTPEnrolment(t *testing.T) {
 	e, clk := totpEnv(t, nil)
 	c := e.signIn(e.admin)
@@ -158,8 +160,20 @@ func TestTOTPEnrolment(t *testing.T) {
 		t.Errorf("enrolment page lacks the otpauth URI as text, or has script: %s", page)
 	}
 	good := totpCode(t, secret, clk.now())
+	// A first enrolment re-authenticates with the user's key: none, another
+	// user's or a garbage one is refused, and nothing is stored.
+	for _, k := range []string{"", e.analyst, "samo_nope"} {
+		rec = e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/confirm", cookie: c, header: sameOrigin,
+			form: url.Values{"token": {token}, "key": {k}, "code": {good}}})
+		if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "not your API key") {
+			t.Errorf("enrolment with key %.8q: status %d, want 401: %s", k, rec.Code, rec.Body)
+		}
+	}
+	if evs := totpEvents(t, e, secevent.AuthFailure, map[string]string{"step": "reauthenticate"}, 3); len(evs) != 3 {
+		t.Errorf("enrolment with a wrong key: %d auth_failure events, want 3", len(evs))
+	}
 	rec = e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/confirm", cookie: c, header: sameOrigin,
-		form: url.Values{"token": {token}, "code": {wrongCode(good)}}})
+		form: url.Values{"token": {token}, "key": {e.admin}, "code": {wrongCode(good)}}})
 	if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "not valid") {
 		t.Fatalf("wrong confirming code: status %d, want 401 with a message: %s", rec.Code, rec.Body)
 	}
@@ -172,12 +186,12 @@ func TestTOTPEnrolment(t *testing.T) {
 	}
 	// A forged token (the user picking their own secret) is refused.
 	rec = e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/confirm", cookie: c, header: sameOrigin,
-		form: url.Values{"token": {"AAAA" + token[4:]}, "code": {good}}})
+		form: url.Values{"token": {"AAAA" + token[4:]}, "key": {e.admin}, "code": {good}}})
 	if ok, _ := e.app.SecondFactor.Enrolled(ctx, u.ID); ok || rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/two-factor/new" {
 		t.Fatalf("forged token: status %d Location %q enrolled %v, want a redirect to a new secret", rec.Code, rec.Header().Get("Location"), ok)
 	}
 	rec = e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/confirm", cookie: c, header: sameOrigin,
-		form: url.Values{"token": {token}, "code": {good}}})
+		form: url.Values{"token": {token}, "key": {e.admin}, "code": {good}}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("right code: status %d: %s", rec.Code, rec.Body)
 	}
@@ -240,7 +254,7 @@ func TestTOTPRequiredPolicy(t *testing.T) {
 	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/two-factor", cookie: c}); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "requires a second factor") {
 		t.Errorf("enrolment page: status %d: %s", rec.Code, rec.Body)
 	}
-	secret := e.enrol(c, clk)
+	secret := e.enrol(c, e.admin, clk)
 	if rec := e.do(req{method: http.MethodGet, path: "/dashboard/", cookie: c}); rec.Code != http.StatusOK {
 		t.Errorf("overview after enrolment: status %d, want 200", rec.Code)
 	}
@@ -259,7 +273,7 @@ func TestTOTPRequiredPolicy(t *testing.T) {
 func TestTOTPDisableNeedsCode(t *testing.T) {
 	e, clk := totpEnv(t, nil)
 	c := e.signIn(e.analyst)
-	secret := e.enrol(c, clk)
+	secret := e.enrol(c, e.analyst, clk)
 	ctx := context.Background()
 	u, _ := e.app.Store.UserByName(ctx, "ana")
 	good := totpCode(t, secret, clk.now())
@@ -293,13 +307,13 @@ func TestTOTPAdminReset(t *testing.T) {
 	e, clk := totpEnv(t, nil)
 	ctx := context.Background()
 	ac := e.signIn(e.analyst)
-	e.enrol(ac, clk)
+	e.enrol(ac, e.analyst, clk)
 	ana, _ := e.app.Store.UserByName(ctx, "ana")
 	if rec := e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/reset", cookie: ac, header: sameOrigin, form: url.Values{"user": {"ana"}}}); rec.Code != http.StatusForbidden {
 		t.Errorf("analyst reset: status %d, want 403", rec.Code)
 	}
 	c := e.signIn(e.admin)
-	e.enrol(c, clk)
+	e.enrol(c, e.admin, clk)
 	admin, _ := e.app.Store.UserByName(ctx, "root-admin")
 	for _, name := range []string{"root-admin", "nobody", "<bad>"} {
 		e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/reset", cookie: c, header: sameOrigin, form: url.Values{"user": {name}}})
