@@ -36,6 +36,38 @@
 // sign-in and sign-out answer 503. In memory a session belongs to one
 // replica: run several replicas behind sticky sessions or with Redis.
 //
+// # Second factor
+//
+// A user who enrolled a TOTP (package mfa) signs in in two steps. A valid
+// key opens no session: it starts a sign-in challenge, a row in the
+// database (mfa.Store) under the SHA-256 of 256 random bits that the
+// browser holds in its own cookie (samo_signin, or __Host-samo_signin over
+// HTTPS; HttpOnly, SameSite=Strict, Max-Age 300), naming the user and key.
+// The challenge lives 5 minutes, counts wrong codes atomically and ends at
+// the fifth, and is deleted by the code that opens the session (the delete
+// that removes it decides, so of two racing requests one proceeds). We
+// chose a server-side record over a signed cookie because a cookie alone
+// can be neither used once nor counted: a stateless token could be
+// replayed with fresh guesses for its whole lifetime. It lives in the
+// database rather than the session store so every replica sees it, with
+// or without Redis, and a session record never exists before the second
+// factor is checked. The code step checks the key and user again before
+// accepting a code. A wrong code is an auth_failure event (details
+// factor=totp, step, reason totp_invalid or totp_replayed; never the code),
+// an intrusion signal and a spent failure of the address's budget, like a
+// wrong key. Codes are accepted once per user across replicas (a
+// compare-and-set on the last accepted step). The page says only that the
+// code is not valid: the first step has already said the key is.
+//
+// Enrolment (/dashboard/two-factor) shows a new secret and stores it only
+// once a code from it is valid; a first enrolment also takes the user's
+// key again, replacing takes a current code of the old secret, turning off
+// a current code. With RequireTOTP (DASHBOARD_REQUIRE_TOTP) a signed-in
+// user without a second factor is redirected to the enrolment pages from
+// every other page, and cannot turn it off. An admin resets another
+// user's second factor. If whether a user has a second factor cannot be
+// read, sign-in fails closed (503).
+//
 // Sign-in failures are auth_failure events (details surface=dashboard),
 // feed intrusion detection with the same signals as API failures, and
 // spend the same per-address failure budget (auth.Failure's reason and
