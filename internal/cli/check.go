@@ -369,6 +369,14 @@ func (c *checker) access() {
 		c.add(checkPass, "authentication", "%s", auth)
 	}
 	c.add(checkPass, "rbac", "roles user, analyst and admin checked on every route, with ownership of predictions (built in, not configurable)")
+	switch {
+	case cfg.DashboardRequireTOTP:
+		c.add(checkPass, "dashboard_mfa", "every dashboard user signs in with a key and a TOTP code (DASHBOARD_REQUIRE_TOTP)")
+	case cfg.Production():
+		c.add(checkWarn, "dashboard_mfa", "DASHBOARD_REQUIRE_TOTP=false: users who have not enrolled a second factor reach the dashboard with a key alone; keep it only behind another strong authentication")
+	default:
+		c.add(checkPass, "dashboard_mfa", "a TOTP second factor is optional per user in development (required by default in production)")
+	}
 	if !cfg.EnableRateLimiting {
 		c.add(checkFail, "rate_limiting", "ENABLE_RATE_LIMITING=false: no per-principal or per-IP limits")
 		return

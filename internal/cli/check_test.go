@@ -235,6 +235,15 @@ func TestCheckDetails(t *testing.T) {
 			}
 		}
 	})
+	t.Run("dashboard second factor", func(t *testing.T) {
+		env := goodEnv(t, srv.URL+"/hook")
+		for _, c := range []struct{ value, want string }{{"", checkPass}, {"true", checkPass}, {"false", checkWarn}} {
+			env["DASHBOARD_REQUIRE_TOTP"] = c.value
+			if got := statuses(evaluate(context.Background(), getenv(env), checkOptions{offline: true}))["dashboard_mfa"]; got != c.want {
+				t.Errorf("production with DASHBOARD_REQUIRE_TOTP=%q: dashboard_mfa = %q, want %q", c.value, got, c.want)
+			}
+		}
+	})
 	t.Run("weak alert secret", func(t *testing.T) {
 		env := goodEnv(t, srv.URL+"/hook")
 		env["SECURITY_ALERT_SECRET"] = strings.Repeat("ab", 20)
