@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -125,7 +126,7 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 	run := func(t *testing.T, extra map[string]string) {
 		extra["IP_ALLOWLIST"] = "192.0.2.0/24"
 		ta := newTestApp(t, extra)
-		good := ta.key("leo", rbac.RoleUser)
+		good, admin := ta.key("leo", rbac.RoleUser), ta.key("ada", rbac.RoleAdmin)
 		if rec := ta.do(http.MethodGet, "/v1/predictions", good, nil); rec.Code != 200 {
 			t.Fatalf("good key: %d", rec.Code)
 		}
@@ -139,6 +140,11 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 		rec := ta.do(http.MethodGet, "/v1/predictions", good, nil)
 		if rec.Code != 429 || problem(t, rec)["type"] != problemType("too_many_auth_failures") || rec.Header().Get("Retry-After") == "" {
 			t.Errorf("after the budget is spent: %d %s", rec.Code, rec.Body)
+		}
+		// The dashboard's sign-in shares the budget.
+		rec = ta.do(http.MethodPost, "/dashboard/login", "", url.Values{"key": {admin}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+		if rec.Code != http.StatusTooManyRequests {
+			t.Errorf("dashboard sign-in with a good key after the budget is spent: %d, want 429", rec.Code)
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, map[string]string{}) })

@@ -140,14 +140,18 @@ const tooManyFailures = "Too many failed sign-ins from this address. Try again l
 // shared with the API (the same key and policy).
 func budgetKey(r *http.Request) string {
 	info, _ := reqctx.From(r.Context())
-	return "authfail:" + ids.Subject(info.ClientIP, 64).String()
+	return ids.AuthFailKey(info.ClientIP)
 }
 
 // budgetLeft reports whether the client address may still fail an
-// authentication (a wrong key or a wrong code).
+// authentication (a wrong key or a wrong code), from the budget the IP
+// rate-limit step read for this request when there is one.
 func (db *Dashboard) budgetLeft(r *http.Request) (bool, error) {
 	if !db.d.RateLimiting || db.d.Limiter == nil || db.d.AuthFailPolicy.Limit <= 0 {
 		return true, nil
+	}
+	if info, ok := reqctx.From(r.Context()); ok && info.AuthFailBudget != nil {
+		return !info.AuthFailBudget.Exhausted, nil
 	}
 	dec, err := db.d.Limiter.Peek(r.Context(), budgetKey(r), db.d.AuthFailPolicy)
 	if err != nil {
