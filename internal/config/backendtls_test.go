@@ -1,17 +1,11 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/samo-brain/samo/internal/testpki"
 )
 
 // TestProductionBackendTLS: production refuses a connection to PostgreSQL,
@@ -106,7 +100,7 @@ func TestProductionBackendTLSFromEnvironment(t *testing.T) {
 func TestBackendCAFile(t *testing.T) {
 	dir := isolate(t)
 	ca := filepath.Join(dir, "ca.pem")
-	writeFile(t, ca, string(testCertPEM(t)), 0o644)
+	writeFile(t, ca, string(testpki.NewCA(t).PEM), 0o644)
 	notPEM := filepath.Join(dir, "not.pem")
 	writeFile(t, notPEM, "hello", 0o644)
 	keyPEM := filepath.Join(dir, "key.pem")
@@ -134,21 +128,4 @@ func TestBackendCAFile(t *testing.T) {
 	if pool, err := cfg.BackendRootCAs(); pool != nil || err != nil {
 		t.Errorf("BackendRootCAs without the setting = %v, %v; want nil (system roots)", pool, err)
 	}
-}
-
-// testCertPEM returns a self-signed CA certificate in PEM.
-func testCertPEM(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
