@@ -26,6 +26,7 @@ func TestConformance(t *testing.T) {
 			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
 			t.Run("pages", func(t *testing.T) { testPages(t, st) })
 			t.Run("totp", func(t *testing.T) { testTOTP(t, st) })
+			t.Run("session_cutoff", func(t *testing.T) { testSessionCutoff(t, st) })
 		})
 	}
 }
@@ -218,4 +219,62 @@ func testPredictions(t *testing.T, st *Store) {
 // term returns a distinct TermSize-byte test term.
 func term(i int) []byte {
 	return []byte(fmt.Sprintf("t%07d", i))
+}
+
+// testSessionCutoff: a user's dashboard-session cut-off is stored to the
+// nanosecond, read back by UserByID, UserByName and the listings, never
+// moves back, and EndAllSessionsBefore moves every user's.
+func testSessionCutoff(t *testing.T, st *Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 2, 1, 0, 0, 0, 123456789, time.UTC)
+	u, _, err := users.Ensure(ctx, st, "cutoff-a", rbac.RoleAnalyst, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := users.Ensure(ctx, st, "cutoff-b", rbac.RoleUser, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.UserByID(ctx, u.ID); got.SessionsAfter != nil || got.SessionEnded(now) {
+		t.Fatalf("a new user has a cut-off: %+v", got)
+	}
+	later := now.Add(time.Hour)
+	for _, at := range []time.Time{later, now} { // the second would move it back
+		if err := st.EndSessionsBefore(ctx, u.ID, at); err != nil {
+			t.Fatalf("EndSessionsBefore: %v", err)
+		}
+	}
+	got, err := st.UserByName(ctx, "cutoff-a")
+	if err != nil || got.SessionsAfter == nil || !got.SessionsAfter.Equal(later) {
+		t.Fatalf("after EndSessionsBefore(later) then (earlier): %+v, %v; want cut-off %v", got, err, later)
+	}
+	if !got.SessionEnded(later.Add(-time.Nanosecond)) || got.SessionEnded(later) {
+		t.Errorf("SessionEnded around the cut-off: before %v, at %v; want true, false", got.SessionEnded(later.Add(-time.Nanosecond)), got.SessionEnded(later))
+	}
+	if err := st.EndSessionsBefore(ctx, "usr_nobody", later); !errors.Is(err, users.ErrNotFound) {
+		t.Errorf("EndSessionsBefore(unknown) = %v, want users.ErrNotFound", err)
+	}
+	all := later.Add(time.Minute)
+	if err := st.EndAllSessionsBefore(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EndAllSessionsBefore(ctx, now); err != nil { // never back
+		t.Fatal(err)
+	}
+	list, err := st.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, x := range list {
+		if x.ID == u.ID || x.ID == v.ID {
+			seen++
+			if x.SessionsAfter == nil || !x.SessionsAfter.Equal(all) {
+				t.Errorf("after EndAllSessionsBefore: %s cut-off %v, want %v", x.Name, x.SessionsAfter, all)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("ListUsers found %d of the 2 users", seen)
+	}
 }

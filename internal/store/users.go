@@ -14,7 +14,8 @@ import (
 
 var (
 	_ users.Store    = (*Store)(nil)
-	_ users.Disabler = (*Store)(nil)
+	_ users.Disabler      = (*Store)(nil)
+	_ users.SessionCutoff = (*Store)(nil)
 )
 
 // CreateUser inserts u; a taken name is ErrConflict.
@@ -29,27 +30,27 @@ func (s *Store) CreateUser(ctx context.Context, u users.User) error {
 
 // UserByName returns the user called name, or users.ErrNotFound.
 func (s *Store) UserByName(ctx context.Context, name string) (users.User, error) {
-	return s.user(ctx, `SELECT id, name, role, created_at, disabled_at FROM users WHERE name = ?`, name)
+	return s.user(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name)
 }
 
 // UserByID returns the user with id, or users.ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (users.User, error) {
-	return s.user(ctx, `SELECT id, name, role, created_at, disabled_at FROM users WHERE id = ?`, id)
+	return s.user(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
 func (s *Store) user(ctx context.Context, q string, arg string) (users.User, error) {
 	var u users.User
 	var role string
 	var created int64
-	var disabled sql.NullInt64
-	err := s.wrap(s.queryRow(ctx, q, arg).Scan(&u.ID, &u.Name, &role, &created, &disabled))
+	var disabled, after sql.NullInt64
+	err := s.wrap(s.queryRow(ctx, q, arg).Scan(&u.ID, &u.Name, &role, &created, &disabled, &after))
 	if errors.Is(err, ErrNotFound) {
 		return users.User{}, users.ErrNotFound
 	}
 	if err != nil {
 		return users.User{}, fmt.Errorf("store: user: %w", err)
 	}
-	u.Role, u.CreatedAt, u.DisabledAt = rbac.Role(role), fromNS(created), disabledAt(disabled)
+	u.Role, u.CreatedAt, u.DisabledAt, u.SessionsAfter = rbac.Role(role), fromNS(created), disabledAt(disabled), disabledAt(after)
 	return u, nil
 }
 
@@ -73,7 +74,7 @@ func (s *Store) ListUsersPage(ctx context.Context, p users.Page) ([]users.User, 
 	return s.listUsers(ctx, q+` ORDER BY created_at DESC, id DESC LIMIT `+strconv.Itoa(p.Limit), args...)
 }
 
-const userColumns = `id, name, role, created_at, disabled_at`
+const userColumns = `id, name, role, created_at, disabled_at, sessions_after`
 
 func (s *Store) listUsers(ctx context.Context, q string, args ...any) ([]users.User, error) {
 	rows, err := s.query(ctx, q, args...)
@@ -86,11 +87,11 @@ func (s *Store) listUsers(ctx context.Context, q string, args ...any) ([]users.U
 		var u users.User
 		var role string
 		var created int64
-		var disabled sql.NullInt64
-		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &disabled); err != nil {
+		var disabled, after sql.NullInt64
+		if err := rows.Scan(&u.ID, &u.Name, &role, &created, &disabled, &after); err != nil {
 			return nil, s.wrap(err)
 		}
-		u.Role, u.CreatedAt, u.DisabledAt = rbac.Role(role), fromNS(created), disabledAt(disabled)
+		u.Role, u.CreatedAt, u.DisabledAt, u.SessionsAfter = rbac.Role(role), fromNS(created), disabledAt(disabled), disabledAt(after)
 		out = append(out, u)
 	}
 	return out, s.wrap(rows.Err())
@@ -123,6 +124,31 @@ func (s *Store) SetUserDisabled(ctx context.Context, id string, at *time.Time) e
 	return nil
 }
 
+// EndSessionsBefore sets user id's dashboard-session cut-off to at, unless
+// it is later already; users.ErrNotFound for an unknown id.
+func (s *Store) EndSessionsBefore(ctx context.Context, id string, at time.Time) error {
+	res, err := s.exec(ctx, `UPDATE users SET sessions_after = CASE WHEN sessions_after IS NULL OR sessions_after < ? THEN ? ELSE sessions_after END WHERE id = ?`,
+		ns(at), ns(at), id)
+	if err != nil {
+		return fmt.Errorf("store: end sessions: %w", s.wrap(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return users.ErrNotFound
+	}
+	return nil
+}
+
+// EndAllSessionsBefore sets every user's dashboard-session cut-off to at,
+// unless it is later already.
+func (s *Store) EndAllSessionsBefore(ctx context.Context, at time.Time) error {
+	_, err := s.exec(ctx, `UPDATE users SET sessions_after = ? WHERE sessions_after IS NULL OR sessions_after < ?`, ns(at), ns(at))
+	if err != nil {
+		return fmt.Errorf("store: end all sessions: %w", s.wrap(err))
+	}
+	return nil
+}
+
+// disabledAt reads a nullable time column (disabled_at, sessions_after).
 func disabledAt(v sql.NullInt64) *time.Time {
 	if !v.Valid {
 		return nil

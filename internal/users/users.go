@@ -24,10 +24,29 @@ type User struct {
 	// user's keys, tokens, refresh tokens or dashboard sessions is accepted
 	// until the user is enabled again (the keys are kept as they were).
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	// SessionsAfter, when set, ends the user's dashboard sessions signed
+	// in before it (SessionCutoff): a change of the user's second factor,
+	// or signing everyone out, sets it. Not shown in listings.
+	SessionsAfter *time.Time `json:"-"`
 }
 
 // Disabled reports whether u is disabled.
 func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// SessionEnded reports whether a dashboard session of u signed in at
+// created has been ended by SessionsAfter.
+func (u User) SessionEnded(created time.Time) bool {
+	return u.SessionsAfter != nil && created.Before(*u.SessionsAfter)
+}
+
+// CutoffAfter returns the session cut-off that ends every session signed
+// in up to now: the next whole millisecond, since session stores keep
+// sign-in times in milliseconds (so a session signed in earlier in the
+// same millisecond cannot slip through). A session the change keeps (the
+// one that made it) is signed in again at the cut-off itself.
+func CutoffAfter(now time.Time) time.Time {
+	return now.Truncate(time.Millisecond).Add(time.Millisecond)
+}
 
 // Sentinel errors.
 var (
@@ -61,6 +80,19 @@ type Disabler interface {
 	// SetUserDisabled marks user id disabled since at, or enabled when at
 	// is nil; ErrNotFound for an unknown id.
 	SetUserDisabled(ctx context.Context, id string, at *time.Time) error
+}
+
+// SessionCutoff ends dashboard sessions by sign-in time, in the user
+// records every replica and the CLI read: a session is refused from its
+// next request on when it was signed in before its user's cut-off
+// (User.SessionEnded), wherever it is kept (one replica's memory or
+// Redis). A cut-off never moves back.
+type SessionCutoff interface {
+	// EndSessionsBefore sets user id's cut-off to at (unless it is
+	// later already); ErrNotFound for an unknown id.
+	EndSessionsBefore(ctx context.Context, id string, at time.Time) error
+	// EndAllSessionsBefore does the same for every user.
+	EndAllSessionsBefore(ctx context.Context, at time.Time) error
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
