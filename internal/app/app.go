@@ -212,7 +212,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		EventLog: a.Store, Aggregates: a.Store, IDS: a.IDS, Predictions: a.Predictions, Incidents: mon.incidents,
 		Reports: mon.reports, Limiter: limiter, AuthFailPolicy: a.API.AuthFailPolicy,
 		RateLimiting: cfg.EnableRateLimiting, Allowlist: cfg.IPAllowlist, TrustedProxies: cfg.TrustedProxies,
-		SessionStore: a.scale.sessions, SecondFactor: a.SecondFactor, RequireTOTP: cfg.DashboardRequireTOTP, Now: opt.Now})
+		SessionStore: a.scale.sessions, SecondFactor: a.SecondFactor, SessionCutoff: a.Store, RequireTOTP: cfg.DashboardRequireTOTP, Now: opt.Now})
 	if err != nil {
 		return nil, err
 	}

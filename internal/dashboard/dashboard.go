@@ -132,6 +132,9 @@ type Deps struct {
 	Reports     Reports
 	// SecondFactor asks users who enrolled a TOTP for a code at sign-in.
 	SecondFactor SecondFactor
+	// SessionCutoff ends a user's sessions on every replica when their
+	// second factor changes (endsessions.go).
+	SessionCutoff users.SessionCutoff
 	// RequireTOTP (DASHBOARD_REQUIRE_TOTP) keeps a signed-in user without a
 	// second factor on the enrolment page until they enrol.
 	RequireTOTP bool
@@ -174,7 +177,7 @@ func New(d Deps) (*Dashboard, error) {
 	for name, nilDep := range map[string]bool{
 		"Auth": d.Auth == nil, "Keys": d.Keys == nil, "Users": d.Users == nil, "EventLog": d.EventLog == nil,
 		"IDS": d.IDS == nil, "Predictions": d.Predictions == nil, "Aggregates": d.Aggregates == nil,
-		"SecondFactor": d.SecondFactor == nil,
+		"SecondFactor": d.SecondFactor == nil, "SessionCutoff": d.SessionCutoff == nil,
 	} {
 		if nilDep {
 			missing = append(missing, name)

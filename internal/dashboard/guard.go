@@ -119,8 +119,10 @@ func (db *Dashboard) wrap(rt route) http.Handler {
 var errSessionEnded = errors.New("dashboard: session ended")
 
 // recheck re-reads the session's key and user on every request, so a
-// revoked, suspended, expired or rotated key, a deleted or disabled user or
-// a demotion to the user role ends the session at once. Store failures fail closed.
+// revoked, suspended, expired or rotated key, a deleted or disabled user, a
+// session signed in before the user's session cut-off (a second-factor
+// change, signing everyone out: endsessions.go) or a demotion to the user
+// role ends the session at once. Store failures fail closed.
 func (db *Dashboard) recheck(ctx context.Context, s session.Session) (*reqctx.Principal, error) {
 	k, err := db.d.Keys.Check(ctx, s.KeyID)
 	if errors.Is(err, apikey.ErrRevoked) || errors.Is(err, apikey.ErrExpired) || errors.Is(err, apikey.ErrSuspended) ||
@@ -142,7 +144,7 @@ func (db *Dashboard) recheck(ctx context.Context, s session.Session) (*reqctx.Pr
 	if err != nil {
 		return nil, err
 	}
-	if u.Disabled() {
+	if u.Disabled() || u.SessionEnded(s.Created) {
 		return nil, errSessionEnded
 	}
 	p := &reqctx.Principal{UserID: u.ID, UserName: u.Name, Role: u.Role, KeyID: s.KeyID, Method: reqctx.MethodSession}

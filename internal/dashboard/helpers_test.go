@@ -134,7 +134,7 @@ func (e *env) key(name string, role rbac.Role) (string, string) {
 func (e *env) routes() []dashboard.Route {
 	e.t.Helper()
 	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
-		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor})
+		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor, SessionCutoff: e.app.Store})
 	if err != nil {
 		e.t.Fatal(err)
 	}

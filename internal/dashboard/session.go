@@ -19,9 +19,13 @@ type sessions struct {
 
 // create stores a new session for the principal and returns its id.
 func (s *sessions) create(ctx context.Context, userID, userName string, role rbac.Role, keyID string) (string, error) {
+	return s.createAt(ctx, userID, userName, role, keyID, s.now())
+}
+
+// createAt stores a new session signed in at `at` and returns its id.
+func (s *sessions) createAt(ctx context.Context, userID, userName string, role rbac.Role, keyID string, at time.Time) (string, error) {
 	id := session.NewID()
-	now := s.now()
-	err := s.store.Create(ctx, session.KeyOf(id), session.Session{UserID: userID, UserName: userName, Role: role, KeyID: keyID, Created: now, LastSeen: now})
+	err := s.store.Create(ctx, session.KeyOf(id), session.Session{UserID: userID, UserName: userName, Role: role, KeyID: keyID, Created: at, LastSeen: at})
 	if err != nil {
 		return "", err
 	}

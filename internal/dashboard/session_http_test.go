@@ -237,7 +237,7 @@ func (downStore) ListKey(context.Context, string) ([]session.Listed, error) { re
 func TestSessionStoreDown(t *testing.T) {
 	e := newEnv(t, nil)
 	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
-		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor,
+		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor, SessionCutoff: e.app.Store,
 		SessionStore: downStore{}})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestSessionStorePartlyDown(t *testing.T) {
 	e := newEnv(t, nil)
 	var logs strings.Builder
 	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
-		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor,
+		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions, SecondFactor: e.app.SecondFactor, SessionCutoff: e.app.Store,
 		SessionStore: writesDown{session.NewMemory(session.Config{}, nil)}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

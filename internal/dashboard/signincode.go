@@ -105,7 +105,9 @@ func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer
 	} else if err != nil {
 		return unavailable(err)
 	}
-	p, err := db.recheck(r.Context(), session.Session{UserID: ch.UserID, KeyID: ch.KeyID})
+	// A sign-in started before the user's session cut-off (a second-factor
+	// change since) ends like a session would.
+	p, err := db.recheck(r.Context(), session.Session{UserID: ch.UserID, KeyID: ch.KeyID, Created: ch.Created})
 	if errors.Is(err, errSessionEnded) {
 		if err := db.d.SecondFactor.EndChallenge(r.Context(), id); err != nil && !errors.Is(err, mfa.ErrNoChallenge) {
 			return unavailable(err)

@@ -217,7 +217,7 @@ func TestTOTPFailsClosed(t *testing.T) {
 		e, _ := totpEnv(t, nil)
 		d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
 			Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions,
-			SecondFactor: brokenFactor{e.app.SecondFactor}, RequireTOTP: required})
+			SecondFactor: brokenFactor{e.app.SecondFactor}, SessionCutoff: e.app.Store, RequireTOTP: required})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +233,7 @@ func TestTOTPFailsClosed(t *testing.T) {
 	ch := e.startSignIn(e.admin)
 	d, err := dashboard.New(dashboard.Deps{Auth: auth.New(e.app.Keys, nil, e.app.Store, nil), Keys: e.app.Keys,
 		Users: e.app.Store, EventLog: e.app.Store, Aggregates: e.app.Store, IDS: e.app.IDS, Predictions: e.app.Predictions,
-		SecondFactor: brokenFactor{e.app.SecondFactor}})
+		SecondFactor: brokenFactor{e.app.SecondFactor}, SessionCutoff: e.app.Store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/reqctx"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -94,9 +96,14 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
 	switch {
 	case err == nil:
+		// A new or replaced factor ends the user's other sessions (V7.4.3).
+		n, serr := db.endOtherSessions(w, r, v)
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPEnrolled, secevent.Medium, db.d.Now(),
-			map[string]string{"surface": "dashboard", "replaced": boolString(enrolled)}))
-		return db.done(w, r, v, "ok", "Two-factor sign-in is on: from now on, signing in asks for a code from your app.", "/dashboard/two-factor")
+			sessionsEnded(map[string]string{"surface": "dashboard", "replaced": boolString(enrolled)}, n, serr)))
+		if serr != nil {
+			return sessionsNotEnded("Two-factor sign-in is on.", serr)
+		}
+		return db.done(w, r, v, "ok", "Two-factor sign-in is on: from now on, signing in asks for a code from your app. "+endedMessage(n), "/dashboard/two-factor")
 	case errors.Is(err, mfa.ErrEnrolmentExpired):
 		return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
 	case errors.Is(err, mfa.ErrEnrolled):
@@ -151,9 +158,13 @@ func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v 
 	err = db.d.SecondFactor.Disable(r.Context(), v.p.UserID, form.Get("code"))
 	switch {
 	case err == nil:
+		n, serr := db.endOtherSessions(w, r, v)
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPDisabled, secevent.Medium, db.d.Now(),
-			map[string]string{"surface": "dashboard"}))
-		return db.done(w, r, v, "ok", "Two-factor sign-in is off: your key alone signs you in.", "/dashboard/two-factor")
+			sessionsEnded(map[string]string{"surface": "dashboard"}, n, serr)))
+		if serr != nil {
+			return sessionsNotEnded("Two-factor sign-in is off.", serr)
+		}
+		return db.done(w, r, v, "ok", "Two-factor sign-in is off: your key alone signs you in. "+endedMessage(n), "/dashboard/two-factor")
 	case errors.Is(err, mfa.ErrNotEnrolled):
 		return db.done(w, r, v, "error", "Two-factor sign-in is not on.", "/dashboard/two-factor")
 	case errors.Is(err, mfa.ErrInvalidCode):
@@ -190,9 +201,28 @@ func (db *Dashboard) twoFactorReset(w http.ResponseWriter, r *http.Request, v *v
 	if !had {
 		return db.done(w, r, v, "error", u.Name+" has no second factor.", "/dashboard/two-factor")
 	}
+	// A reset ends every session of the user, not only the others: the
+	// admin is not one of them (V7.4.3).
+	n, _, serr := db.endUserSessions(r.Context(), u.ID, session.Key{})
 	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPReset, secevent.Medium, db.d.Now(),
-		map[string]string{"surface": "dashboard", "target_user_id": u.ID}))
-	return db.done(w, r, v, "ok", "The second factor of "+u.Name+" is reset: they sign in with their key and set it up again.", "/dashboard/two-factor")
+		sessionsEnded(map[string]string{"surface": "dashboard", "target_user_id": u.ID}, n, serr)))
+	if serr != nil {
+		return sessionsNotEnded("The second factor of "+u.Name+" is reset.", serr)
+	}
+	return db.done(w, r, v, "ok", "The second factor of "+u.Name+" is reset: they sign in with their key and set it up again. "+
+		"Their dashboard sessions are ended ("+strconv.Itoa(n)+").", "/dashboard/two-factor")
+}
+
+// endedMessage tells the viewer what their factor change did to their
+// other sessions.
+func endedMessage(n int) string {
+	switch n {
+	case 0:
+		return "Any other session of yours is ended."
+	case 1:
+		return "Your other session is ended."
+	}
+	return "Your " + strconv.Itoa(n) + " other sessions are ended."
 }
 
 func boolString(b bool) string {

@@ -74,6 +74,15 @@ func (e *env) enrol(c *http.Cookie, key string, clk *fakeClock) string {
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard/two-factor" {
 		e.t.Fatalf("confirm: status %d Location %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
+	// The change signed this browser in again under a new session id: c
+	// becomes the new cookie. Other sessions signed in until this
+	// millisecond are ended; the clock moves past it.
+	nc := sessionCookie(rec)
+	if nc == nil || nc.Value == c.Value {
+		e.t.Fatalf("confirm kept the session id: %v", rec.Header().Values("Set-Cookie"))
+	}
+	*c = *nc
+	clk.add(time.Millisecond)
 	return secret
 }
 
@@ -195,6 +204,8 @@ func TestTOTPEnrolment(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("right code: status %d: %s", rec.Code, rec.Body)
 	}
+	c = sessionCookie(rec) // signed in again under a new id
+	clk.add(time.Millisecond)
 	if ok, err := e.app.SecondFactor.Enrolled(ctx, u.ID); !ok || err != nil {
 		t.Fatalf("after the right code: enrolled %v, %v", ok, err)
 	}

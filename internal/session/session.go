@@ -14,6 +14,7 @@
 //	err := store.Create(ctx, session.KeyOf(id), session.Session{UserID: u, ...})
 //	s, ok, err := store.Get(ctx, session.KeyOf(cookie)) // marks the session used
 //	ls, err := store.ListKey(ctx, keyID)                  // a key's live sessions, for "your sessions"
+//	n, err := session.EndKeys(ctx, store, userKeyIDs, current) // a user's other sessions
 //
 // A session ends after Config.Idle without use, Config.Absolute after it was
 // created, on Delete, or with every session of its API key on DeleteKey.
@@ -170,4 +171,29 @@ type Store interface {
 	DeleteKey(ctx context.Context, keyID string) error
 	// DeleteAll ends every session.
 	DeleteAll(ctx context.Context) error
+}
+
+// EndKeys ends the sessions signed in with any of keyIDs except keep (the
+// zero Key keeps none) and returns how many it ended: all the sessions of
+// a user, given the user's keys. Sessions are kept per API key, so this
+// works the same on every Store. On error some may be ended already;
+// running it again finishes.
+func EndKeys(ctx context.Context, st Store, keyIDs []string, keep Key) (int, error) {
+	n := 0
+	for _, id := range keyIDs {
+		ls, err := st.ListKey(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		for _, l := range ls {
+			if l.Key == keep {
+				continue
+			}
+			if err := st.Delete(ctx, l.Key); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }
