@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	_ users.Store    = (*Store)(nil)
+	_ users.Store         = (*Store)(nil)
 	_ users.Disabler      = (*Store)(nil)
 	_ users.SessionCutoff = (*Store)(nil)
 )
