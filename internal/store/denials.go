@@ -69,6 +69,20 @@ func (s *Store) LoadDenials(ctx context.Context, now time.Time) (token.Denials, 
 	return d, nil
 }
 
+// LoadCutoff returns the recorded sign-everyone-out cut-off and its until,
+// zero times when there is none (token.DenyLog).
+func (s *Store) LoadCutoff(ctx context.Context) (t, until time.Time, err error) {
+	var before, u int64
+	err = s.queryRow(ctx, `SELECT before_ns, until_ns FROM token_cutoff WHERE id = 1`).Scan(&before, &u)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, time.Time{}, nil
+	case err != nil:
+		return time.Time{}, time.Time{}, fmt.Errorf("store: load token cut-off: %w", s.wrap(err))
+	}
+	return fromNS(before), fromNS(u), nil
+}
+
 // PurgeDenials deletes the denials, and a cut-off, whose until is before
 // `before`: every token they revoked has expired.
 func (s *Store) PurgeDenials(ctx context.Context, before time.Time) (int, error) {

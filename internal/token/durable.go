@@ -20,6 +20,9 @@ type DenyLog interface {
 	// LoadDenials returns the entries, and the cut-off, whose until is after
 	// now.
 	LoadDenials(ctx context.Context, now time.Time) (Denials, error)
+	// LoadCutoff returns the recorded cut-off and its until (zero times
+	// when none was ever recorded).
+	LoadCutoff(ctx context.Context) (t, until time.Time, err error)
 }
 
 // Denials is what a DenyLog holds.
@@ -81,7 +84,20 @@ func (d *durableDenyList) DenyIssuedBefore(ctx context.Context, t, until time.Ti
 	return d.log.SaveCutoff(ctx, t, until)
 }
 
-// IssuedBefore implements DenyList, from memory.
+// IssuedBefore implements DenyList. It reads the cut-off from the log
+// too, so a sign-everyone-out written by another process on the same
+// database (samo sessions end-all) reaches this one without a restart. A
+// Service asks at most once per cutoffRefresh (1 s), so this is one small
+// query a second; when the log cannot be read it fails closed.
 func (d *durableDenyList) IssuedBefore(ctx context.Context) (time.Time, error) {
+	t, until, err := d.log.LoadCutoff(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("token: read the deny-list cut-off: %w", err)
+	}
+	if !t.IsZero() {
+		if err := d.mem.DenyIssuedBefore(ctx, t, until); err != nil {
+			return time.Time{}, err
+		}
+	}
 	return d.mem.IssuedBefore(ctx)
 }

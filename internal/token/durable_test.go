@@ -16,7 +16,8 @@ type mapLog struct {
 	mu                  sync.Mutex
 	ids                 map[string]time.Time
 	before, beforeUntil time.Time
-	fail                error
+	fail                error // writes fail
+	failRead            error // LoadCutoff fails
 }
 
 func newMapLog() *mapLog { return &mapLog{ids: map[string]time.Time{}} }
@@ -46,6 +47,15 @@ func (l *mapLog) SaveCutoff(_ context.Context, t, until time.Time) error {
 		l.beforeUntil = until
 	}
 	return nil
+}
+
+func (l *mapLog) LoadCutoff(context.Context) (time.Time, time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failRead != nil {
+		return time.Time{}, time.Time{}, l.failRead
+	}
+	return l.before, l.beforeUntil, nil
 }
 
 func (l *mapLog) LoadDenials(_ context.Context, now time.Time) (token.Denials, error) {
@@ -141,5 +151,39 @@ func TestDurableDenyListLoadFailure(t *testing.T) {
 	_, err := token.NewDurableDenyList(context.Background(), token.NewMemoryStoreWith(token.MemoryOptions{}), failingLoad{newMapLog()}, time.Now())
 	if err == nil {
 		t.Fatal("NewDurableDenyList over an unreadable log succeeded")
+	}
+}
+
+// TestDurableDenyListSeesAnotherProcess: a cut-off written to the log by
+// another process (samo sessions end-all on the same database) is in force
+// in a running list at its next IssuedBefore, without a restart; when the
+// log cannot be read, IssuedBefore fails (closed).
+func TestDurableDenyListSeesAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	log := newMapLog()
+	now := time.Now()
+	server, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{}), log, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{}), log, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.IssuedBefore(ctx); err != nil || !got.IsZero() {
+		t.Fatalf("IssuedBefore before any sign-out = %v, %v", got, err)
+	}
+	cut := now.Truncate(time.Second).Add(time.Second)
+	if err := cli.DenyIssuedBefore(ctx, cut, cut.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.IssuedBefore(ctx); err != nil || !got.Equal(cut) {
+		t.Errorf("the running list's IssuedBefore after another process's sign-out = %v, %v; want %v", got, err, cut)
+	}
+	log.mu.Lock()
+	log.failRead = errors.New("database down")
+	log.mu.Unlock()
+	if _, err := server.IssuedBefore(ctx); err == nil {
+		t.Error("IssuedBefore with the log unreadable succeeded; want an error (fail closed)")
 	}
 }
