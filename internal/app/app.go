@@ -181,7 +181,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		Policy:         ratelimit.Policy{Name: "principal", Limit: cfg.RateLimitRequests, Window: cfg.RateLimitWindow},
 		AuthFailPolicy: ratelimit.Policy{Name: "auth_failures", Limit: 30, Window: 15 * time.Minute},
 		RateLimiting:   cfg.EnableRateLimiting, Predictions: a.Predictions, Keys: a.Keys, Users: a.Store, UserAdmin: a.Users,
-		SessionAdmin: sessionEnder{tokens: a.Tokens, sessions: a.scale.sessions},
+		SessionAdmin: sessionEnder{tokens: a.Tokens, sessions: a.scale.sessions, cutoff: a.Store, now: opt.Now},
 		Tokens:       a.Tokens, JWKS: a.jwks, Injection: policy,
 		Limits: api.Limits{
 			Text:     validate.Limits{MinLength: cfg.MinTextLength, MaxLength: cfg.MaxTextLength},

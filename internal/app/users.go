@@ -83,10 +83,14 @@ func userNotifier(cfg *config.Config) func(ctx context.Context, userID string) e
 
 // sessionEnder is api.SessionAdmin: it revokes every access token issued
 // so far and every refresh family (token.Service.RevokeAll) and ends every
-// dashboard session, each even when the other fails.
+// dashboard session (every user's session cut-off, which reaches sessions
+// in other replicas' memory, and the session store), each even when the
+// others fail.
 type sessionEnder struct {
 	tokens   *token.Service // nil: token endpoints off, no family to revoke
 	sessions session.Store
+	cutoff   users.SessionCutoff
+	now      func() time.Time
 }
 
 // EndAll implements api.SessionAdmin.
@@ -95,5 +99,5 @@ func (e sessionEnder) EndAll(ctx context.Context) (int, error) {
 	if e.tokens != nil {
 		n, err = e.tokens.RevokeAll(ctx)
 	}
-	return n, errors.Join(err, e.sessions.DeleteAll(ctx))
+	return n, errors.Join(err, e.cutoff.EndAllSessionsBefore(ctx, users.CutoffAfter(e.now())), e.sessions.DeleteAll(ctx))
 }

@@ -65,6 +65,15 @@ func TestUsersTOTPReset(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Details["target_user_id"] != u.ID || evs[0].Details["by"] != "cli" {
 		t.Errorf("totp_reset events = %+v, %v; want one naming carol, by cli", evs, err)
 	}
+	// Her dashboard sessions end (V7.4.3): without Redis they are in the
+	// servers' memory, so the reset moves her session cut-off, which every
+	// server applies at the next request (app.TestEndUserSessionsFromHost).
+	if len(evs) == 1 && (evs[0].Details["sessions_end"] != "next_request" || evs[0].Details["sessions_cutoff"] == "") {
+		t.Errorf("totp_reset event details %v; want sessions_end next_request and the cut-off", evs[0].Details)
+	}
+	if after, err := st.UserByID(ctx, u.ID); err != nil || after.SessionsAfter == nil || !after.SessionEnded(time.Now().Add(-time.Second)) {
+		t.Errorf("after totp-reset carol's session cut-off is %v, %v; want one that ends the sessions signed in before", after.SessionsAfter, err)
+	}
 	out, _, code = run("users", "totp-reset", "carol", "--json")
 	var got struct {
 		UserID string `json:"user_id"`

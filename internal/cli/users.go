@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -107,11 +108,14 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 }
 
 // usersTOTPReset removes the dashboard second factor of the user called
-// NAME (lost device): they sign in with their key and enrol again. It is a
-// totp_reset security event. The secret is never printed.
+// NAME (lost device): they sign in with their key and enrol again. Every
+// dashboard session of the user ends (ASVS V7.4.3): the user's session
+// cut-off moves, so each running server refuses them at their next
+// request, and with REDIS_URL they are deleted from Redis at once and
+// counted. It is a totp_reset security event. The secret is never printed.
 func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "users totp-reset")
-	asJSON := jsonFlag(fs, `print {"user_id","name","reset"}`)
+	asJSON := jsonFlag(fs, `print {"user_id","name","reset","sessions_ended","sessions_cutoff"}`)
 	rest, err := parseCmd(fs, args)
 	if err != nil {
 		return err
@@ -119,7 +123,7 @@ func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo users totp-reset NAME [--json]")
 	}
-	_, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio)
 	if err != nil {
 		return err
 	}
@@ -132,20 +136,48 @@ func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	var ended app.SessionsEnded
+	var serr error
 	if had {
-		ev := secevent.New(ctx, secevent.TOTPReset, secevent.Medium, time.Now(), map[string]string{"target_user_id": u.ID, "by": "cli"})
+		ended, serr = app.EndUserSessions(ctx, cfg, st, u.ID, time.Now())
+		details := map[string]string{"target_user_id": u.ID, "by": "cli", "sessions_cutoff": ended.Cutoff.UTC().Format(time.RFC3339Nano)}
+		if ended.Counted {
+			details["sessions_ended"] = strconv.Itoa(ended.Count)
+		} else {
+			details["sessions_end"] = "next_request" // in the servers' memory: ended by the cut-off
+		}
+		if serr != nil {
+			details["sessions_end"] = "incomplete"
+		}
+		ev := secevent.New(ctx, secevent.TOTPReset, secevent.Medium, time.Now(), details)
 		ev.ID = secevent.NewID()
 		if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
 			fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", secevent.TOTPReset, err)
 		}
+		if serr != nil {
+			return fmt.Errorf("second factor of %s reset, but their dashboard sessions were not all ended (run it again): %w", u.Name, serr)
+		}
 	}
 	if *asJSON {
-		return printJSON(stdio, map[string]any{"user_id": u.ID, "name": u.Name, "reset": had})
+		out := map[string]any{"user_id": u.ID, "name": u.Name, "reset": had}
+		if had {
+			out["sessions_cutoff"] = ended.Cutoff.UTC()
+			out["sessions_ended"] = nil // unknown: in the servers' memory
+			if ended.Counted {
+				out["sessions_ended"] = ended.Count
+			}
+		}
+		return printJSON(stdio, out)
 	}
 	if !had {
 		fmt.Fprintf(stdio.Stdout, "%s (%s) has no second factor; nothing changed\n", u.Name, u.ID)
 		return nil
 	}
 	fmt.Fprintf(stdio.Stdout, "second factor of %s (%s) reset: they sign in with their key and enrol again\n", u.Name, u.ID)
+	if ended.Counted {
+		fmt.Fprintf(stdio.Stdout, "their dashboard sessions are ended: %d deleted from Redis\n", ended.Count)
+	} else {
+		fmt.Fprintln(stdio.Stdout, "their dashboard sessions end at their next request on every running server (sessions signed in before the cut-off are refused)")
+	}
 	return nil
 }

@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/samo-brain/samo/internal/config"
+	"github.com/samo-brain/samo/internal/kv"
+	"github.com/samo-brain/samo/internal/session"
+	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/token"
+	"github.com/samo-brain/samo/internal/users"
+)
+
+// What a process on the host without the server's memory (the CLI) can do
+// to sessions. Every replica re-reads the user on each dashboard request
+// and the token cut-off once a second, from the database or Redis, so
+// what the CLI writes there reaches running servers without a restart:
+//
+//   - dashboard sessions: the users' session cut-off (users.SessionCutoff)
+//     ends them at their next request wherever they are kept; with
+//     REDIS_URL they are also deleted from Redis at once, and counted;
+//   - access tokens: the deny-list cut-off, in Redis with REDIS_URL, else
+//     in the database, which a running server reads within a second
+//     (token.NewDurableDenyList);
+//   - refresh tokens: their families are revoked in the database.
+
+// SessionsEnded says what ending dashboard sessions from the host did.
+type SessionsEnded struct {
+	// Cutoff: every session signed in before it is refused at its next
+	// request, on every replica.
+	Cutoff time.Time
+	// Counted is true when the sessions are shared in Redis: Count of
+	// them were deleted at once. Without Redis they are in the running
+	// servers' memory, which only the cut-off reaches: Count is 0.
+	Counted bool
+	Count   int
+}
+
+// sharedSessions opens the session store in Redis for cfg; nil without
+// REDIS_URL. The caller closes c.
+func sharedSessions(cfg *config.Config) (s session.Store, c *kv.Client, err error) {
+	url := string(cfg.RedisURL.Reveal())
+	if url == "" {
+		return nil, nil, nil
+	}
+	roots, err := cfg.BackendRootCAs()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err = kv.Open(url, kv.Options{RootCAs: roots})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Sessions(session.Config{}, nil), c, nil
+}
+
+// EndUserSessions ends every dashboard session of user userID from the
+// host (samo users totp-reset): the user's cut-off moves to the next
+// millisecond after now, and with REDIS_URL the sessions of each of the
+// user's keys are deleted from Redis.
+func EndUserSessions(ctx context.Context, cfg *config.Config, st *store.Store, userID string, now time.Time) (SessionsEnded, error) {
+	res := SessionsEnded{Cutoff: users.CutoffAfter(now)}
+	if err := st.EndSessionsBefore(ctx, userID, res.Cutoff); err != nil {
+		return res, err
+	}
+	shared, c, err := sharedSessions(cfg)
+	if err != nil || shared == nil {
+		return res, err
+	}
+	defer c.Close()
+	keys, err := st.ListKeys(ctx, userID)
+	if err != nil {
+		return res, err
+	}
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	res.Counted = true
+	res.Count, err = session.EndKeys(ctx, shared, ids, session.Key{})
+	return res, err
+}
+
+// EndAllResult says what EndAllSessions did.
+type EndAllResult struct {
+	// Families is how many refresh-token families were revoked.
+	Families int
+	// TokensIssuedBefore: every access token issued before it is refused.
+	TokensIssuedBefore time.Time
+	// SharedDenyList is true with REDIS_URL (every replica refuses the
+	// tokens at once); without, the cut-off is in the database and each
+	// running server reads it within a second.
+	SharedDenyList bool
+	// SessionsCutoff: every dashboard session signed in before it is
+	// refused at its next request, on every replica.
+	SessionsCutoff time.Time
+	// SessionsDeleted is true with REDIS_URL: the shared sessions were
+	// also deleted at once.
+	SessionsDeleted bool
+}
+
+// EndAllSessions is DELETE /v1/admin/sessions for a process on the host
+// (samo sessions end-all): every refresh family revoked, every access
+// token issued so far refused through the deny-list cut-off, every
+// dashboard session ended. Each part is tried even when another fails; on
+// error running it again finishes the job.
+func EndAllSessions(ctx context.Context, cfg *config.Config, st *store.Store, now func() time.Time) (EndAllResult, error) {
+	var res EndAllResult
+	deny, closeDeny, err := hostDenyList(ctx, cfg, st, now)
+	if err != nil {
+		return res, err
+	}
+	defer closeDeny()
+	res.SharedDenyList = string(cfg.RedisURL.Reveal()) != ""
+	iss, err := Issuer(cfg, now)
+	if err != nil {
+		return res, err
+	}
+	svc, err := token.NewService(token.Deps{Issuer: iss, Store: st, DenyList: deny, Grants: grants{keys: KeyService(cfg, st), users: st}})
+	if err != nil {
+		return res, err
+	}
+	n, terr := svc.RevokeAll(ctx)
+	res.Families = n
+	if t, err := deny.IssuedBefore(ctx); err == nil {
+		res.TokensIssuedBefore = t
+	}
+	res.SessionsCutoff = users.CutoffAfter(now())
+	serr := st.EndAllSessionsBefore(ctx, res.SessionsCutoff)
+	shared, c, err := sharedSessions(cfg)
+	if err != nil {
+		return res, errors.Join(terr, serr, err)
+	}
+	if shared != nil {
+		defer c.Close()
+		if err := shared.DeleteAll(ctx); err != nil {
+			serr = errors.Join(serr, err)
+		} else {
+			res.SessionsDeleted = true
+		}
+	}
+	return res, errors.Join(terr, serr)
+}
+
+// hostDenyList returns the deny-list the servers of cfg share: Redis's,
+// or the database's (a durable list over an empty memory one).
+func hostDenyList(ctx context.Context, cfg *config.Config, st *store.Store, now func() time.Time) (token.DenyList, func(), error) {
+	url := string(cfg.RedisURL.Reveal())
+	if url == "" {
+		d, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{Now: now}), st, now())
+		return d, func() {}, err
+	}
+	roots, err := cfg.BackendRootCAs()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := kv.Open(url, kv.Options{RootCAs: roots})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.DenyList(now), func() { _ = c.Close() }, nil
+}
