@@ -52,16 +52,17 @@ func usageError(format string, a ...any) error {
 // commands is the table of every top-level subcommand.
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
-		"mask":    {"detect and mask PII in text read from stdin", runMask},
-		"serve":   {"run the API server", runServe},
-		"keys":    {"create, list, revoke and rotate API keys", runKeys},
-		"users":   {"list users; disable or enable a user (every key, token and session)", runUsers},
-		"config":  {"print the configuration reference", runConfig},
-		"token":   {"issue and verify JWT access tokens", runToken},
-		"ip":      {"block, unblock and list client IP addresses", runIP},
-		"crypto":  {"Fernet, legacy import and file encryption tools", runCrypto},
-		"model":   {"train, evaluate and run the emotion model", runModel},
+		"version":  {"print the version", runVersion},
+		"mask":     {"detect and mask PII in text read from stdin", runMask},
+		"serve":    {"run the API server", runServe},
+		"keys":     {"create, list, revoke and rotate API keys", runKeys},
+		"users":    {"list users; disable or enable a user (every key, token and session)", runUsers},
+		"sessions": {"sign everyone out: every token and dashboard session (incident response)", runSessions},
+		"config":   {"print the configuration reference", runConfig},
+		"token":    {"issue and verify JWT access tokens", runToken},
+		"ip":       {"block, unblock and list client IP addresses", runIP},
+		"crypto":   {"Fernet, legacy import and file encryption tools", runCrypto},
+		"model":    {"train, evaluate and run the emotion model", runModel},
 
 		"check":     {"evaluate the pre-deployment and runtime security checklists", runCheck},
 		"report":    {"security report for a period (json, csv or html)", runReport},
