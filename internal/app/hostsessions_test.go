@@ -126,7 +126,9 @@ func TestEndAllSessionsFromHost(t *testing.T) {
 			t.Errorf("dashboard session after signing everyone out: %d, want 303 to sign in", got)
 		}
 		for name, hdr := range map[string][]string{"access token": bearer, "operator token": op} {
-			if !within(3*time.Second, func() bool { return a.do(http.MethodGet, "/v1/predictions", "", nil, hdr...).Code == http.StatusUnauthorized }) {
+			if !within(3*time.Second, func() bool {
+				return a.do(http.MethodGet, "/v1/predictions", "", nil, hdr...).Code == http.StatusUnauthorized
+			}) {
 				t.Errorf("%s still accepted 3 s after signing everyone out from the host", name)
 			}
 		}
