@@ -29,8 +29,11 @@
 // and as soon as its key is revoked, suspended or expired or its user loses
 // the analyst or admin role: every request re-checks the key
 // (apikey.Service.Check, which also keeps the key's idle expiry current) and
-// re-reads the user, and a store failure fails closed (503). A fresh id is
-// issued at every sign-in. Sessions are bounded (16 per key, a key's least
+// re-reads the user, and a store failure fails closed (503). It also ends
+// when it was signed in before its user's session cut-off
+// (users.SessionCutoff), which a change of the user's second factor and
+// signing everyone out move (endsessions.go). A fresh id is issued at
+// every sign-in and at a change of one's own second factor. Sessions are bounded (16 per key, a key's least
 // recently used session making room; in memory also 10,000 in all). A
 // store that cannot answer fails closed: pages with a session cookie,
 // sign-in and sign-out answer 503. In memory a session belongs to one
