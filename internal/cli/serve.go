@@ -61,7 +61,7 @@ func runServe(ctx context.Context, stdio IO, args []string) error {
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration warning", "warning", w)
 	}
-	if procs := raiseProcs(stdio.Getenv); procs > 0 {
+	if procs := raiseProcs(stdio.Getenv, cfg.DatabaseDriver()); procs > 0 {
 		log.Info("GOMAXPROCS raised so that a commit waiting for the disk does not stall requests", "gomaxprocs", procs)
 	}
 	a, err := app.Build(ctx, cfg, log, app.Options{})
@@ -86,20 +86,25 @@ func runServe(ctx context.Context, stdio IO, args []string) error {
 	return nil
 }
 
-// minProcs is the fewest Ps samo serve runs with.
+// minProcs is the fewest Ps samo serve runs with on SQLite.
 const minProcs = 4
 
-// raiseProcs raises GOMAXPROCS to minProcs unless the GOMAXPROCS variable
-// sets it, and returns the new value (0 when unchanged). A durable commit
-// holds its thread in the write and fsync system calls of the SQLite
-// driver; with one P (one CPU, or a container quota of one) the runtime
-// runs nothing else until it takes that P back, so every request waited
-// for the disk in turn and commits could not be grouped. With spare Ps the
-// other requests run on other threads and join the next commit: on one
-// pinned CPU, 1 P served ≈ 1,100 durable predictions/s and 4 Ps ≈ 4,400
-// (BENCHMARKS.md).
-func raiseProcs(getenv func(string) string) int {
-	if getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) >= minProcs {
+// raiseProcs raises GOMAXPROCS to minProcs when the store is SQLite
+// (driver, config.DatabaseDriver) unless the GOMAXPROCS variable sets it,
+// and returns the new value (0 when unchanged). A durable commit holds its
+// thread in the write and fsync system calls of the SQLite driver; with
+// one P (one CPU, or a container quota of one) the runtime runs nothing
+// else until it takes that P back, so every request waited for the disk
+// in turn and commits could not be grouped. With spare Ps the other
+// requests run on other threads and join the next commit: on one pinned
+// CPU, 1 P served ≈ 1,100 durable predictions/s and 4 Ps ≈ 4,400. On
+// PostgreSQL (and Redis) every wait is a network socket in the runtime's
+// poller, which holds no P, and the spare Ps only cost the scheduler's
+// work: on one CPU the security chain alone ran at 51–52 % of bare with
+// 1 P against 45 % with 4, PostgreSQL predictions unchanged
+// (BENCHMARKS.md, issue 14 session 10).
+func raiseProcs(getenv func(string) string, driver string) int {
+	if driver != "sqlite" || getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) >= minProcs {
 		return 0
 	}
 	runtime.GOMAXPROCS(minProcs)

@@ -59,18 +59,21 @@ func TestServeLogsInChosenFormat(t *testing.T) {
 	})
 }
 
-// TestRaiseProcs: serve runs with at least minProcs Ps unless GOMAXPROCS
-// is set explicitly.
+// TestRaiseProcs: serve runs on SQLite with at least minProcs Ps unless
+// GOMAXPROCS is set explicitly, and on PostgreSQL with the runtime's own.
 func TestRaiseProcs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	if got := raiseProcs(func(string) string { return "1" }); got != 0 || runtime.GOMAXPROCS(0) != 1 {
+	if got := raiseProcs(func(string) string { return "1" }, "sqlite"); got != 0 || runtime.GOMAXPROCS(0) != 1 {
 		t.Errorf("GOMAXPROCS=1 set explicitly: raised to %d (now %d), want left alone", got, runtime.GOMAXPROCS(0))
 	}
-	if got := raiseProcs(func(string) string { return "" }); got != minProcs || runtime.GOMAXPROCS(0) != minProcs {
+	if got := raiseProcs(func(string) string { return "" }, "postgres"); got != 0 || runtime.GOMAXPROCS(0) != 1 {
+		t.Errorf("PostgreSQL: raised to %d (now %d), want left alone", got, runtime.GOMAXPROCS(0))
+	}
+	if got := raiseProcs(func(string) string { return "" }, "sqlite"); got != minProcs || runtime.GOMAXPROCS(0) != minProcs {
 		t.Errorf("one P by default: raised to %d (now %d), want %d", got, runtime.GOMAXPROCS(0), minProcs)
 	}
 	runtime.GOMAXPROCS(minProcs + 2)
-	if got := raiseProcs(func(string) string { return "" }); got != 0 || runtime.GOMAXPROCS(0) != minProcs+2 {
+	if got := raiseProcs(func(string) string { return "" }, "sqlite"); got != 0 || runtime.GOMAXPROCS(0) != minProcs+2 {
 		t.Errorf("more Ps than the floor: changed to %d (now %d)", got, runtime.GOMAXPROCS(0))
 	}
 }
