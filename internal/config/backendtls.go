@@ -21,8 +21,8 @@ import (
 // the host (a loopback address, "localhost" or a Unix socket). There is no
 // opt-out: a private network is not an encrypted one.
 func (c *Config) checkBackendTLS(p *problems) {
-	if v := string(c.DatabaseURL.b); isPostgresURL(v) {
-		if why := postgresPlaintext(v); why != "" {
+	if c.DatabaseDriver() == "postgres" {
+		if why := postgresPlaintext(string(c.DatabaseURL.b)); why != "" {
 			p.add("DATABASE_URL", ErrInsecureProduction, "%s; production needs sslmode=verify-full (add sslrootcert=FILE for a private CA) unless every host is loopback or a Unix socket", why)
 		}
 	}
@@ -36,12 +36,6 @@ func (c *Config) checkBackendTLS(p *problems) {
 			p.add("MODEL_BACKEND_URL", ErrInsecureProduction, "must be an https URL in production unless its host is loopback")
 		}
 	}
-}
-
-// isPostgresURL reports whether v is a postgres:// or postgresql:// URL.
-func isPostgresURL(v string) bool {
-	l := strings.ToLower(v)
-	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
 // postgresPlaintext says why the PostgreSQL URL v could connect without a
