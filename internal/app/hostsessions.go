@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/kv"
 	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/token"
@@ -38,24 +37,6 @@ type SessionsEnded struct {
 	Count   int
 }
 
-// sharedSessions opens the session store in Redis for cfg; nil without
-// REDIS_URL. The caller closes c.
-func sharedSessions(cfg *config.Config) (s session.Store, c *kv.Client, err error) {
-	url := string(cfg.RedisURL.Reveal())
-	if url == "" {
-		return nil, nil, nil
-	}
-	roots, err := cfg.BackendRootCAs()
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err = kv.Open(url, kv.Options{RootCAs: roots})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.Sessions(session.Config{}, nil), c, nil
-}
-
 // EndUserSessions ends every dashboard session of user userID from the
 // host (samo users totp-reset): the user's cut-off moves to the next
 // millisecond after now, and with REDIS_URL the sessions of each of the
@@ -65,8 +46,8 @@ func EndUserSessions(ctx context.Context, cfg *config.Config, st *store.Store, u
 	if err := st.EndSessionsBefore(ctx, userID, res.Cutoff); err != nil {
 		return res, err
 	}
-	shared, c, err := sharedSessions(cfg)
-	if err != nil || shared == nil {
+	c, err := openRedis(cfg)
+	if err != nil || c == nil {
 		return res, err
 	}
 	defer c.Close()
@@ -79,7 +60,7 @@ func EndUserSessions(ctx context.Context, cfg *config.Config, st *store.Store, u
 		ids[i] = k.ID
 	}
 	res.Counted = true
-	res.Count, err = session.EndKeys(ctx, shared, ids, session.Key{})
+	res.Count, err = session.EndKeys(ctx, c.Sessions(session.Config{}, nil), ids, session.Key{})
 	return res, err
 }
 
@@ -108,12 +89,18 @@ type EndAllResult struct {
 // error running it again finishes the job.
 func EndAllSessions(ctx context.Context, cfg *config.Config, st *store.Store, now func() time.Time) (EndAllResult, error) {
 	var res EndAllResult
-	deny, closeDeny, err := hostDenyList(ctx, cfg, st, now)
+	c, err := openRedis(cfg)
 	if err != nil {
 		return res, err
 	}
-	defer closeDeny()
-	res.SharedDenyList = string(cfg.RedisURL.Reveal()) != ""
+	if c != nil {
+		defer c.Close()
+	}
+	deny, err := denyList(ctx, c, st, now)
+	if err != nil {
+		return res, err
+	}
+	res.SharedDenyList = c != nil
 	iss, err := Issuer(cfg, now)
 	if err != nil {
 		return res, err
@@ -129,36 +116,12 @@ func EndAllSessions(ctx context.Context, cfg *config.Config, st *store.Store, no
 	}
 	res.SessionsCutoff = users.CutoffAfter(now())
 	serr := st.EndAllSessionsBefore(ctx, res.SessionsCutoff)
-	shared, c, err := sharedSessions(cfg)
-	if err != nil {
-		return res, errors.Join(terr, serr, err)
-	}
-	if shared != nil {
-		defer c.Close()
-		if err := shared.DeleteAll(ctx); err != nil {
+	if c != nil {
+		if err := c.Sessions(session.Config{}, nil).DeleteAll(ctx); err != nil {
 			serr = errors.Join(serr, err)
 		} else {
 			res.SessionsDeleted = true
 		}
 	}
 	return res, errors.Join(terr, serr)
-}
-
-// hostDenyList returns the deny-list the servers of cfg share: Redis's,
-// or the database's (a durable list over an empty memory one).
-func hostDenyList(ctx context.Context, cfg *config.Config, st *store.Store, now func() time.Time) (token.DenyList, func(), error) {
-	url := string(cfg.RedisURL.Reveal())
-	if url == "" {
-		d, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{Now: now}), st, now())
-		return d, func() {}, err
-	}
-	roots, err := cfg.BackendRootCAs()
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := kv.Open(url, kv.Options{RootCAs: roots})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.DenyList(now), func() { _ = c.Close() }, nil
 }

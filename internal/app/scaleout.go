@@ -11,12 +11,14 @@ import (
 	"github.com/samo-brain/samo/internal/kv"
 	"github.com/samo-brain/samo/internal/ratelimit"
 	"github.com/samo-brain/samo/internal/session"
+	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/token"
 )
 
 // Scale-out (DESIGN §6). Without REDIS_URL, hot state lives in this
 // process: a memory rate limiter, the store as the IDS block store (shared
-// by processes on one database), an in-memory token deny-list. With
+// by processes on one database), a token deny-list in memory that is also
+// written to the database (it survives a restart). With
 // REDIS_URL, every replica shares it through Redis (package kv): one rate
 // budget, one block list, one deny-list, the dashboard's sessions,
 // revocation notices that drop keys from every replica's cache at once, and
@@ -62,23 +64,12 @@ func (a *App) buildScaleOut(ctx context.Context, now func() time.Time) error {
 	cfg := a.Cfg
 	s := &scaleOut{limiter: ratelimit.NewMemory(now, localLimiterKeys), blocks: a.Store, sessions: session.NewMemory(session.Config{}, now)}
 	a.scale = s
-	url := string(cfg.RedisURL.Reveal())
-	if url == "" {
-		// Revoked tokens are kept in memory and written to the database,
-		// which gives them back after a restart.
-		deny, err := token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{Now: now}), a.Store, now())
-		if err != nil {
-			return err
-		}
-		s.deny = deny
-		return nil
-	}
-	roots, err := cfg.BackendRootCAs()
+	c, err := openRedis(cfg)
 	if err != nil {
 		return err
 	}
-	c, err := kv.Open(url, kv.Options{RootCAs: roots})
-	if err != nil {
+	if c == nil {
+		s.deny, err = denyList(ctx, nil, a.Store, now)
 		return err
 	}
 	a.closers = append(a.closers, c.Close)
@@ -95,7 +86,9 @@ func (a *App) buildScaleOut(ctx context.Context, now func() time.Time) error {
 		})
 	}
 	s.blocks = c.BlockStore(ids.DefaultMaxEntries)
-	s.deny = c.DenyList(now)
+	if s.deny, err = denyList(ctx, c, a.Store, now); err != nil {
+		return err
+	}
 	s.sessions = c.Sessions(session.Config{}, now)
 	a.jobs = append(a.jobs, a.revocationSubscriber)
 	return nil
@@ -154,4 +147,28 @@ func keyNotifier(cfg *config.Config) func(ctx context.Context, keyID, lineage st
 		defer cancel()
 		return kv.PublishRevoked(ctx, url, kv.Options{}, kv.Notice{KeyID: keyID, Lineage: lineage})
 	}
+}
+
+// openRedis opens REDIS_URL, verifying a rediss:// server against the
+// system roots and BACKEND_CA_FILE; nil without REDIS_URL.
+func openRedis(cfg *config.Config) (*kv.Client, error) {
+	url := string(cfg.RedisURL.Reveal())
+	if url == "" {
+		return nil, nil
+	}
+	roots, err := cfg.BackendRootCAs()
+	if err != nil {
+		return nil, err
+	}
+	return kv.Open(url, kv.Options{RootCAs: roots})
+}
+
+// denyList returns the deny-list the servers share: Redis's (c), or
+// without Redis (c nil) one kept in memory and written to the database,
+// which gives the revocations back after a restart.
+func denyList(ctx context.Context, c *kv.Client, st *store.Store, now func() time.Time) (token.DenyList, error) {
+	if c != nil {
+		return c.DenyList(now), nil
+	}
+	return token.NewDurableDenyList(ctx, token.NewMemoryStoreWith(token.MemoryOptions{Now: now}), st, now())
 }
