@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
@@ -83,6 +84,17 @@ func openConfigured(ctx context.Context, stdio IO) (*config.Config, *store.Store
 		return nil, nil, err
 	}
 	return cfg, st, nil
+}
+
+// recordEvent writes a security event of the CLI (details["by"] = "cli"
+// is the caller's) straight to the store; a failure is a warning, since
+// the action itself is done.
+func recordEvent(ctx context.Context, stdio IO, st *store.Store, typ secevent.Type, sev secevent.Severity, details map[string]string) {
+	ev := secevent.New(ctx, typ, sev, time.Now(), details)
+	ev.ID = secevent.NewID()
+	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
+		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
+	}
 }
 
 // openKeyring loads the configuration with its secrets (ENCRYPTION_KEY

@@ -45,11 +45,7 @@ func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	if eerr != nil {
 		details["complete"] = "false"
 	}
-	ev := secevent.New(ctx, secevent.SessionsRevoked, secevent.Medium, time.Now(), details)
-	ev.ID = secevent.NewID()
-	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
-		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", secevent.SessionsRevoked, err)
-	}
+	recordEvent(ctx, stdio, st, secevent.SessionsRevoked, secevent.Medium, details)
 	if eerr != nil {
 		return fmt.Errorf("signing everyone out did not complete (run it again to finish): %w", eerr)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,11 +19,7 @@ import (
 func TestUsersTOTPReset(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SAMO_DATA_DIR": dir}
-	run := func(args ...string) (string, string, int) {
-		var out, errb bytes.Buffer
-		code := Main(context.Background(), args, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
-		return out.String(), errb.String(), code
-	}
+	run := func(args ...string) (string, string, int) { return runCLI(t, env, args...) }
 	if _, e, code := run("init"); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, e)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -10,8 +11,10 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/mfa"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/users"
 )
 
@@ -71,22 +74,11 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 	}
 	fs := newFlagSet(stdio, "users "+verb)
 	asJSON := jsonFlag(fs, `print the user: {"id","name","role","created_at","disabled_at"}`)
-	rest, err := parseCmd(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usageError("usage: samo users %s NAME [--json]", verb)
-	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, u, err := openUserArg(ctx, stdio, fs, args)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, rest[0])
-	if err != nil {
-		return fmt.Errorf("user %q: %w", rest[0], err)
-	}
 	log := slog.New(slog.NewTextHandler(stdio.Stderr, nil))
 	if u, err = app.NewUserSwitch(cfg, st, log).SetDisabled(ctx, u.ID, disabled); err != nil {
 		return err
@@ -95,11 +87,7 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 	if disabled {
 		typ, sev = secevent.UserDisabled, secevent.Medium
 	}
-	ev := secevent.New(ctx, typ, sev, time.Now(), map[string]string{"target_user_id": u.ID, "by": "cli"})
-	ev.ID = secevent.NewID()
-	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
-		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
-	}
+	recordEvent(ctx, stdio, st, typ, sev, map[string]string{"target_user_id": u.ID, "by": "cli"})
 	if *asJSON {
 		return printJSON(stdio, u)
 	}
@@ -116,22 +104,11 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "users totp-reset")
 	asJSON := jsonFlag(fs, `print {"user_id","name","reset","sessions_ended","sessions_cutoff"}`)
-	rest, err := parseCmd(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 1 {
-		return usageError("usage: samo users totp-reset NAME [--json]")
-	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, u, err := openUserArg(ctx, stdio, fs, args)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, rest[0])
-	if err != nil {
-		return fmt.Errorf("user %q: %w", rest[0], err)
-	}
 	had, err := mfa.New(st, nil, nil).Reset(ctx, u.ID)
 	if err != nil {
 		return err
@@ -149,11 +126,7 @@ func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 		if serr != nil {
 			details["sessions_end"] = "incomplete"
 		}
-		ev := secevent.New(ctx, secevent.TOTPReset, secevent.Medium, time.Now(), details)
-		ev.ID = secevent.NewID()
-		if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
-			fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", secevent.TOTPReset, err)
-		}
+		recordEvent(ctx, stdio, st, secevent.TOTPReset, secevent.Medium, details)
 		if serr != nil {
 			return fmt.Errorf("second factor of %s reset, but their dashboard sessions were not all ended (run it again): %w", u.Name, serr)
 		}
@@ -180,4 +153,27 @@ func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 		fmt.Fprintln(stdio.Stdout, "their dashboard sessions end at their next request on every running server (sessions signed in before the cut-off are refused)")
 	}
 	return nil
+}
+
+// openUserArg parses the flags and the one NAME of a "samo users VERB NAME
+// [--json]" command (fs is named "users VERB"), opens the configured store
+// and returns the user called NAME. The caller closes the store.
+func openUserArg(ctx context.Context, stdio IO, fs *flag.FlagSet, args []string) (*config.Config, *store.Store, users.User, error) {
+	rest, err := parseCmd(fs, args)
+	if err != nil {
+		return nil, nil, users.User{}, err
+	}
+	if len(rest) != 1 {
+		return nil, nil, users.User{}, usageError("usage: %s NAME [--json]", fs.Name())
+	}
+	cfg, st, err := openConfigured(ctx, stdio)
+	if err != nil {
+		return nil, nil, users.User{}, err
+	}
+	u, err := st.UserByName(ctx, rest[0])
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, users.User{}, fmt.Errorf("user %q: %w", rest[0], err)
+	}
+	return cfg, st, u, nil
 }
