@@ -58,13 +58,12 @@ func (s *Store) LoadDenials(ctx context.Context, now time.Time) (token.Denials, 
 	if err := rows.Err(); err != nil {
 		return d, s.wrap(err)
 	}
-	var before, until int64
-	err = s.queryRow(ctx, `SELECT before_ns, until_ns FROM token_cutoff WHERE id = 1 AND until_ns > ?`, ns(now)).Scan(&before, &until)
-	switch {
-	case err == nil:
-		d.Before, d.BeforeUntil = fromNS(before), fromNS(until)
-	case !errors.Is(err, sql.ErrNoRows):
-		return d, fmt.Errorf("store: load token cut-off: %w", s.wrap(err))
+	before, until, err := s.LoadCutoff(ctx)
+	if err != nil {
+		return d, err
+	}
+	if until.After(now) {
+		d.Before, d.BeforeUntil = before, until
 	}
 	return d, nil
 }
