@@ -23,3 +23,20 @@ func New(prefix string, n int) string {
 	_, _ = rand.Read(b)
 	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Valid reports whether s has the exact shape of New("", n): the length of
+// n bytes in base64url without padding, every character of that alphabet.
+// It checks characters itself because base64's decoder skips '\r' and
+// '\n', so decoding alone would let them through.
+func Valid(s string, n int) bool {
+	if len(s) != base64.RawURLEncoding.EncodedLen(n) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

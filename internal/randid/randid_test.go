@@ -55,3 +55,19 @@ func TestTimedSortsByTime(t *testing.T) {
 		prev = id
 	}
 }
+
+func TestValid(t *testing.T) {
+	t.Parallel()
+	id := New("", 32)
+	if !Valid(id, 32) {
+		t.Fatalf("Valid(New(\"\", 32)) = false for %q", id)
+	}
+	for _, bad := range []string{"", id[1:], id + "A", id[:42] + "=", id[:42] + "+", id[:42] + "/", id[:21] + "\n" + id[22:], id[:42] + "\r", id[:42] + " "} {
+		if Valid(bad, 32) {
+			t.Errorf("Valid(%q, 32) = true", bad)
+		}
+	}
+	if Valid(id, 16) {
+		t.Error("a 32-byte id is valid as a 16-byte one")
+	}
+}
