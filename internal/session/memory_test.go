@@ -108,3 +108,55 @@ func TestParseKey(t *testing.T) {
 		}
 	}
 }
+
+// TestEndKeys: every session of the given keys ends but the one kept, and
+// is counted; other keys' sessions stay; a store error stops it.
+func TestEndKeys(t *testing.T) {
+	ctx := context.Background()
+	clk := sessiontest.NewClock()
+	s := session.NewMemory(session.Config{}, clk.Now)
+	add := func(keyID string) session.Key {
+		t.Helper()
+		k, now := session.KeyOf(session.NewID()), clk.Now()
+		if err := s.Create(ctx, k, session.Session{UserID: "usr_1", Role: rbac.RoleAdmin, KeyID: keyID, Created: now, LastSeen: now}); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	a1, _, b1, other := add("key_a"), add("key_a"), add("key_b"), add("key_other")
+	n, err := session.EndKeys(ctx, s, []string{"key_a", "key_b"}, a1)
+	if err != nil || n != 2 {
+		t.Fatalf("EndKeys = %d, %v; want 2 ended", n, err)
+	}
+	for k, want := range map[session.Key]bool{a1: true, b1: false, other: true} {
+		if _, ok, err := s.Get(ctx, k); err != nil || ok != want {
+			t.Errorf("session %s live = %v, %v; want %v", k, ok, err, want)
+		}
+	}
+	if n, err := session.EndKeys(ctx, s, []string{"key_a"}, session.Key{}); err != nil || n != 1 {
+		t.Errorf("EndKeys keeping none = %d, %v; want the last one ended", n, err)
+	}
+	boom := errors.New("store down")
+	if n, err := session.EndKeys(ctx, failingList{s, boom}, []string{"key_other"}, session.Key{}); !errors.Is(err, boom) || n != 0 {
+		t.Errorf("EndKeys over a failing store = %d, %v; want 0 and its error", n, err)
+	}
+	if n, err := session.EndKeys(ctx, failingDelete{s, boom}, []string{"key_other"}, session.Key{}); !errors.Is(err, boom) || n != 0 {
+		t.Errorf("EndKeys over a store that cannot delete = %d, %v; want 0 and its error", n, err)
+	}
+}
+
+// failingList is a Store whose ListKey fails.
+type failingList struct {
+	session.Store
+	err error
+}
+
+func (f failingList) ListKey(context.Context, string) ([]session.Listed, error) { return nil, f.err }
+
+// failingDelete is a Store whose Delete fails.
+type failingDelete struct {
+	session.Store
+	err error
+}
+
+func (f failingDelete) Delete(context.Context, session.Key) error { return f.err }
