@@ -63,11 +63,12 @@ scope() {
 	# Listener plumbing (timeouts, TLS, shutdown) is exercised by the app
 	# tests; the log writer buffers output and decides nothing.
 	internal/server) exclude='^(server|logwriter)\.go$' ;;
-	# The guard: session checks on every request, and the session cookie in
-	# front of the session store (internal/session).
+	# The guard: session checks on every request, the session cookie in
+	# front of the session store (internal/session), and the second factor
+	# (sign-in code, enrolment, ending sessions when a factor changes).
 	internal/dashboard)
 		exclude='^(access|chart|dashboard|events|form|incidents|keys|offenders|overview|predictions|render|reports|routes|signin)\.go$'
-		run='^(TestRecheck|TestSession.*|TestCookieAttributes|TestCSPOnEveryDashboardResponse|TestIdleSessionExpires|TestDisabledUserSessionEnds|TestRotatedKeyLeavesTheDashboard|TestRoutesWithoutSessionRedirectToSignIn|TestPublicRoutes|TestRolesPerRoute|TestAnalystSeesNoAdminControls|TestUserKeyRefused|TestSignInFailures|TestCrossOriginPostsRefused|TestStateChangesArePostOnly|TestYourSessions)$' ;;
+		run='^(TestRecheck|TestSession.*|TestCookieAttributes|TestCSPOnEveryDashboardResponse|TestIdleSessionExpires|TestDisabledUserSessionEnds|TestRotatedKeyLeavesTheDashboard|TestRoutesWithoutSessionRedirectToSignIn|TestPublicRoutes|TestRolesPerRoute|TestAnalystSeesNoAdminControls|TestUserKeyRefused|TestSignInFailures|TestCrossOriginPostsRefused|TestStateChangesArePostOnly|TestYourSessions|TestTOTP[A-Za-z]*|TestFactorChangeEndsOtherSessions|TestSessionsEnded|TestClearChallengeCookie)$' ;;
 	# The dashboard sessions in Redis (the rest of kv is exercised by the
 	# app and replica tests). Needs SAMO_TEST_REDIS_URL, as make test sets.
 	internal/kv)
@@ -77,7 +78,7 @@ scope() {
 	# blocks, which decide which of a user's rows a word search reads and
 	# keep personal-data words apart from analysts.
 	internal/store)
-		exclude='^(backup|errors|events|feedback_metrics|idempotency|incidents|ipblocks|keyaddrs|keyring|migrate|outbox|postgres|refresh|reports|sealed|stmtcache|store|users)\.go$'
+		exclude='^(backup|errors|events|feedback_metrics|idempotency|incidents|ipblocks|keyaddrs|keyring|migrate|outbox|postgres|refresh|reports|sealed|stmtcache|store|users|denials|totp)\.go$'
 		run='^(TestConformance|TestBlockFilter|TestBlockSearch[A-Za-z]+|TestBlockPIIFilterApart|TestBlockBuilderRunsOnSearch|TestBlockBuildLeavesNewestSecond|TestBlockRequestNeedsTwoBlocks)$/^[a-z]+$/^(predictions|large_group|keys|pages)$' ;;
 	# The security log's hash chain and its file (the event pipeline and
 	# the event type itself are exercised by every package that records).
