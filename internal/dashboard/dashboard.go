@@ -103,7 +103,7 @@ type Reports interface {
 // challenges waiting for its code (mfa.Service).
 type SecondFactor interface {
 	Enrolled(ctx context.Context, userID string) (bool, error)
-	EnrolledAt(ctx context.Context, userID string) (time.Time, bool, error)
+	Status(ctx context.Context, userID string) (mfa.Status, error)
 	Begin(userID, account string) (mfa.Pending, error)
 	Reveal(userID, account, token string) (mfa.Pending, error)
 	Confirm(ctx context.Context, userID, token, current, code string) error

@@ -99,12 +99,20 @@ func (db *Dashboard) login(w http.ResponseWriter, r *http.Request, v *viewer) er
 	}
 	// A user with a second factor gets a challenge, not a session: the
 	// session exists only once the code is accepted. A store that cannot
-	// say whether the user has one fails closed.
-	enrolled, err := db.d.SecondFactor.Enrolled(r.Context(), p.UserID)
+	// say whether the user has one fails closed. A factor that wrong codes
+	// locked gets no challenge: the key holder is told at once (they know
+	// the account exists already).
+	tf, err := db.d.SecondFactor.Status(r.Context(), p.UserID)
 	if err != nil {
 		return unavailable(err)
 	}
-	if enrolled {
+	if tf.Lock != nil {
+		if v.sid != "" {
+			db.clearCookie(w, r)
+		}
+		return db.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "", loginData{Error: lockedMessage(db.d.Now(), tf.Lock)})
+	}
+	if tf.Enrolled {
 		id, err := db.d.SecondFactor.StartChallenge(r.Context(), p.UserID, p.KeyID)
 		if err != nil {
 			return unavailable(err)

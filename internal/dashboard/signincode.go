@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/mfa"
@@ -87,8 +88,10 @@ func (db *Dashboard) loginCodeForm(w http.ResponseWriter, r *http.Request, v *vi
 // its user are checked again (they may have been revoked or disabled
 // since the first step). A wrong code is an auth_failure event, an
 // intrusion-detection signal and a spent failure of the address's budget,
-// like a wrong key; the fifth ends the challenge. The right code, once,
-// consumes the challenge and opens the session.
+// like a wrong key; the fifth ends the challenge. A factor locked by the
+// user's wrong codes (mfa.ErrLocked) ends it too, with 429 and when to try
+// again. The right code, once, consumes the challenge and opens the
+// session.
 func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if ok, err := db.budgetLeft(r); err != nil {
 		return unavailable(err)
@@ -120,8 +123,18 @@ func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer
 		info.Principal = p // events name the user and key
 	}
 	err = db.d.SecondFactor.Verify(r.Context(), p.UserID, form.Get("code"))
+	var lk *mfa.Locked
 	switch {
 	case err == nil:
+	case errors.As(err, &lk):
+		// Wrong codes locked the user's factor (this one, or earlier ones
+		// from anywhere): the challenge ends.
+		db.codeFailed(r, stepSignIn, err)
+		if err := db.d.SecondFactor.EndChallenge(r.Context(), id); err != nil && !errors.Is(err, mfa.ErrNoChallenge) {
+			return unavailable(err)
+		}
+		db.clearChallengeCookie(w, r)
+		return db.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", "", loginData{Error: lockedMessage(db.d.Now(), lk)})
 	case errors.Is(err, mfa.ErrInvalidCode):
 		db.codeFailed(r, stepSignIn, err)
 		left, ferr := db.d.SecondFactor.FailChallenge(r.Context(), id)
@@ -154,17 +167,57 @@ func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer
 	return db.openSession(w, r, p)
 }
 
+// codeReason is the reason of an auth_failure event for a code.
+type codeReason string
+
+const (
+	reasonTOTPInvalid  codeReason = "totp_invalid"
+	reasonTOTPReplayed codeReason = "totp_replayed"
+	reasonTOTPLocked   codeReason = "totp_locked" // refused unchecked: the factor is locked
+)
+
 // codeFailed records a wrong code like a failed authentication: an
 // auth_failure event naming the user and key (never the code), an
-// intrusion-detection signal and one failure of the address's budget.
+// intrusion-detection signal and one failure of the address's budget. A
+// code refused because the factor is locked counts the same (reason
+// totp_locked); a wrong code that set the lock is also a totp_locked
+// event, of high severity so that it alerts.
 func (db *Dashboard) codeFailed(r *http.Request, step codeStep, err error) {
-	reason := "totp_invalid"
-	if errors.Is(err, mfa.ErrReplayed) {
-		reason = "totp_replayed"
+	reason := reasonTOTPInvalid
+	var lk *mfa.Locked
+	switch {
+	case errors.As(err, &lk) && lk.Code == nil:
+		reason = reasonTOTPLocked
+	case errors.Is(err, mfa.ErrReplayed):
+		reason = reasonTOTPReplayed
 	}
 	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, db.d.Now(),
-		map[string]string{"reason": reason, "surface": "dashboard", "factor": "totp", "step": string(step)}))
+		map[string]string{"reason": string(reason), "surface": "dashboard", "factor": "totp", "step": string(step)}))
+	if lk != nil && lk.Code != nil {
+		until := "admin_reset"
+		if !lk.Until.IsZero() {
+			until = lk.Until.UTC().Format(time.RFC3339)
+		}
+		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPLocked, secevent.High, db.d.Now(),
+			map[string]string{"failures": strconv.Itoa(lk.Failures), "locked_until": until, "surface": "dashboard", "step": string(step)}))
+	}
 	info, _ := reqctx.From(r.Context())
 	_ = db.d.IDS.Observe(r.Context(), info.ClientIP, ids.SignalAuthFailure, "")
 	db.spendBudget(r)
+}
+
+// lockedMessage tells a user whose factor wrong codes locked when to try
+// again: the end of the lock rounded up to the minute, in UTC, with the
+// date when it is not today's.
+func lockedMessage(now time.Time, lk *mfa.Locked) string {
+	const msg = "Too many wrong codes for this account. "
+	if lk.Until.IsZero() {
+		return msg + "Ask an admin to reset your second factor."
+	}
+	until := lk.Until.UTC().Add(time.Minute - time.Nanosecond).Truncate(time.Minute)
+	layout := "15:04"
+	if y, m, d := now.UTC().Date(); !(until.Year() == y && until.Month() == m && until.Day() == d) {
+		layout = "2006-01-02 15:04"
+	}
+	return msg + "Try again after " + until.Format(layout) + " UTC, or ask an admin to reset your second factor."
 }

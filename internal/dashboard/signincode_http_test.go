@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,56 +143,66 @@ func TestTOTPChallengeEnds(t *testing.T) {
 
 // TestTOTPFailuresSpendBudget: wrong codes spend the same per-address
 // budget of failed authentications as wrong keys: once it is spent, even
-// a valid key is refused with 429.
+// a valid key is refused with 429. (Each user's factor locks after
+// mfa.MaxUserFailures wrong codes, so three users' codes spend it.)
 func TestTOTPFailuresSpendBudget(t *testing.T) {
 	e, clk := totpEnv(t, nil)
-	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
-	good := totpCode(t, secret, clk.now())
+	third, _ := e.key("third-admin", "admin")
 	failures := 0
-	for failures < 30 {
-		ch := e.startSignIn(e.admin)
-		for i := 0; i < mfa.MaxFailures && failures < 30; i++ {
-			if res := e.postCode(ch, wrongCode(good)); res.StatusCode != http.StatusUnauthorized {
-				t.Fatalf("wrong code %d: status %d", failures+1, res.StatusCode)
+	for _, key := range []string{e.admin, e.analyst, third} {
+		good := totpCode(t, e.enrol(e.signIn(key), key, clk), clk.now())
+		for i := 0; i < mfa.MaxUserFailures; i += mfa.MaxFailures {
+			ch := e.startSignIn(key)
+			for j := 0; j < mfa.MaxFailures; j++ {
+				if res := e.postCode(ch, wrongCode(good)); res.StatusCode != http.StatusUnauthorized && res.StatusCode != http.StatusTooManyRequests {
+					t.Fatalf("wrong code %d: status %d", failures+1, res.StatusCode)
+				}
+				failures++
 			}
-			failures++
 		}
 	}
-	rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.admin}}})
-	if rec.Code != http.StatusTooManyRequests {
-		t.Errorf("a valid key after 30 wrong codes: status %d, want 429 (the budget is shared)", rec.Code)
+	rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.user}}})
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), "from this address") {
+		t.Errorf("a valid key after %d wrong codes: status %d, want 429 (the budget is shared)", failures, rec.Code)
 	}
-	if got := len(totpEvents(t, e, secevent.AuthFailure, map[string]string{"step": "signin"}, 30)); got != 30 {
-		t.Errorf("%d auth_failure events for 30 wrong codes", got)
+	if got := len(totpEvents(t, e, secevent.AuthFailure, map[string]string{"step": "signin"}, 30)); got != 30 || failures != 30 {
+		t.Errorf("%d auth_failure events for %d wrong codes, want 30", got, failures)
 	}
 }
 
 // TestTOTPFailuresFeedIDS: wrong codes are intrusion-detection signals:
-// an address that keeps guessing is blocked.
+// an address that keeps guessing, user after user, is blocked.
 func TestTOTPFailuresFeedIDS(t *testing.T) {
 	clk := &fakeClock{t: time.Now().UTC().Truncate(mfa.Period).Add(mfa.Period / 2)}
 	e := buildEnv(t, nil, clk.now)
-	secret := e.enrol(e.signIn(e.admin), e.admin, clk)
-	good := totpCode(t, secret, clk.now())
+	var keys []string
+	for i := range 6 {
+		k, _ := e.key("guessed-"+strconv.Itoa(i), "analyst")
+		keys = append(keys, k)
+	}
 	attacker := "198.51.100.88:1"
 	stopped := false
-	for round := 0; round < 10 && !stopped; round++ {
-		rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {e.admin}}, remote: attacker})
-		var ch *http.Cookie
-		for _, c := range rec.Result().Cookies() {
-			if c.Name == "samo_signin" {
-				ch = c
+	for _, key := range keys {
+		secret := e.enrol(e.signIn(key), key, clk)
+		good := totpCode(t, secret, clk.now())
+		for round := 0; round < 2 && !stopped; round++ {
+			rec := e.do(req{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"key": {key}}, remote: attacker})
+			var ch *http.Cookie
+			for _, c := range rec.Result().Cookies() {
+				if c.Name == "samo_signin" {
+					ch = c
+				}
 			}
-		}
-		if ch == nil {
-			stopped = true
-			break
-		}
-		for i := 0; i < mfa.MaxFailures; i++ {
-			r := e.do(req{method: http.MethodPost, path: "/dashboard/login/code", cookie: ch, remote: attacker, form: url.Values{"code": {wrongCode(good)}}})
-			if r.Code == http.StatusForbidden || r.Code == http.StatusTooManyRequests {
+			if ch == nil {
 				stopped = true
 				break
+			}
+			for i := 0; i < mfa.MaxFailures; i++ {
+				r := e.do(req{method: http.MethodPost, path: "/dashboard/login/code", cookie: ch, remote: attacker, form: url.Values{"code": {wrongCode(good)}}})
+				if r.Code == http.StatusForbidden || (r.Code == http.StatusTooManyRequests && strings.Contains(r.Body.String(), "from this address")) {
+					stopped = true
+					break
+				}
 			}
 		}
 	}
@@ -205,6 +216,10 @@ type brokenFactor struct{ *mfa.Service }
 
 func (brokenFactor) Enrolled(context.Context, string) (bool, error) {
 	return false, errors.New("store down")
+}
+
+func (brokenFactor) Status(context.Context, string) (mfa.Status, error) {
+	return mfa.Status{}, errors.New("store down")
 }
 
 func (brokenFactor) Verify(context.Context, string, string) error { return errors.New("store down") }

@@ -20,6 +20,7 @@ type twoFactorData struct {
 	Enrolled bool
 	Since    time.Time
 	Required bool
+	Locked   string // why and until when codes are refused, if they are
 }
 
 type twoFactorNewData struct {
@@ -34,12 +35,15 @@ type twoFactorNewData struct {
 // to set it up, replace it or turn it off, and for admins to reset
 // another user's.
 func (db *Dashboard) twoFactor(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	since, ok, err := db.d.SecondFactor.EnrolledAt(r.Context(), v.p.UserID)
+	st, err := db.d.SecondFactor.Status(r.Context(), v.p.UserID)
 	if err != nil {
 		return unavailable(err)
 	}
-	return db.render(w, r, v, http.StatusOK, "twofactor", "Two-factor sign-in", "twofactor",
-		twoFactorData{Enrolled: ok, Since: since, Required: db.d.RequireTOTP})
+	data := twoFactorData{Enrolled: st.Enrolled, Since: st.Since, Required: db.d.RequireTOTP}
+	if st.Lock != nil {
+		data.Locked = lockedMessage(db.d.Now(), st.Lock)
+	}
+	return db.render(w, r, v, http.StatusOK, "twofactor", "Two-factor sign-in", "twofactor", data)
 }
 
 // twoFactorNew shows a new secret with the form that confirms it. Nothing
@@ -94,6 +98,7 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 		}
 	}
 	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
+	var lk *mfa.Locked // wrong current codes locked the factor being replaced
 	switch {
 	case err == nil:
 		// A new or replaced factor ends the user's other sessions (V7.4.3).
@@ -108,6 +113,9 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 		return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
 	case errors.Is(err, mfa.ErrEnrolled):
 		return again("Give a current code of the second factor you are replacing.")
+	case errors.As(err, &lk):
+		db.codeFailed(r, stepEnrol, err)
+		return failf(http.StatusTooManyRequests, lockedMessage(db.d.Now(), lk))
 	case errors.Is(err, mfa.ErrInvalidCode):
 		db.codeFailed(r, stepEnrol, err)
 		return again("A code is not valid. Nothing was changed.")
@@ -156,6 +164,7 @@ func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v 
 		return badForm(err)
 	}
 	err = db.d.SecondFactor.Disable(r.Context(), v.p.UserID, form.Get("code"))
+	var lk *mfa.Locked
 	switch {
 	case err == nil:
 		n, serr := db.endOtherSessions(w, r, v)
@@ -167,6 +176,9 @@ func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v 
 		return db.done(w, r, v, "ok", "Two-factor sign-in is off: your key alone signs you in. "+endedMessage(n), "/dashboard/two-factor")
 	case errors.Is(err, mfa.ErrNotEnrolled):
 		return db.done(w, r, v, "error", "Two-factor sign-in is not on.", "/dashboard/two-factor")
+	case errors.As(err, &lk):
+		db.codeFailed(r, stepDisable, err)
+		return failf(http.StatusTooManyRequests, lockedMessage(db.d.Now(), lk))
 	case errors.Is(err, mfa.ErrInvalidCode):
 		db.codeFailed(r, stepDisable, err)
 		return db.done(w, r, v, "error", "That code is not valid: two-factor sign-in is still on.", "/dashboard/two-factor")

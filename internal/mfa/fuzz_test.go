@@ -46,8 +46,25 @@ func (s *fuzzStore) TOTP(_ context.Context, userID string) (Enrolment, error) {
 func (s *fuzzStore) PutTOTP(_ context.Context, e Enrolment) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	e.Failures, e.LockedUntil = 0, time.Time{}
 	s.totp[e.UserID] = e
 	return nil
+}
+
+func (s *fuzzStore) ReserveTOTP(_ context.Context, userID string, now time.Time, lock func(int) time.Time) (Enrolment, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.totp[userID]
+	if !ok {
+		return Enrolment{}, false, ErrNotEnrolled
+	}
+	if e.LockedUntil.After(now) {
+		return e, false, nil
+	}
+	e.Failures++
+	e.LockedUntil = lock(e.Failures)
+	s.totp[userID] = e
+	return e, true, nil
 }
 
 func (s *fuzzStore) AdvanceTOTP(_ context.Context, userID string, sealed []byte, step int64) (bool, error) {
@@ -57,7 +74,7 @@ func (s *fuzzStore) AdvanceTOTP(_ context.Context, userID string, sealed []byte,
 	if !ok || string(e.Sealed) != string(sealed) || e.LastStep >= step {
 		return false, nil
 	}
-	e.LastStep = step
+	e.LastStep, e.Failures, e.LockedUntil = step, 0, time.Time{}
 	s.totp[userID] = e
 	return true, nil
 }

@@ -7,6 +7,10 @@
 //	p, _ := svc.Begin(u.ID, u.Name)            // show p.Secret and p.URI; post p.Token back
 //	err := svc.Confirm(ctx, u.ID, p.Token, "", code) // stores the secret only now
 //	err = svc.Verify(ctx, u.ID, code)          // ErrInvalidCode: wrong, expired or replayed
+//	var lk *mfa.Locked
+//	if errors.As(err, &lk) {                   // errors.Is(err, mfa.ErrLocked)
+//		// refuse; say "try again after lk.Until" (zero: ask an admin)
+//	}
 //
 // Codes are what every authenticator app makes: HMAC-SHA1, 6 digits, 30 s
 // steps, from a 160-bit secret (github.com/pquerna/otp). A code of the
@@ -25,6 +29,20 @@
 // user cannot choose a secret of their own. After enrolment the secret is
 // never shown again. Replacing the secret or turning the factor off needs a
 // current code; Reset (an admin action) needs none.
+//
+// Wrong codes are limited per user, whatever challenge, page or address
+// they come from: every attempt at a code of the stored secret (Verify,
+// Confirm's current code, Disable) is counted in the store before the code
+// is checked, so parallel guesses on several replicas cannot check more
+// than MaxUserFailures codes between two locks. Every MaxUserFailures-th
+// consecutive failure locks the factor, first for LockPeriod, doubling
+// with each further lock up to MaxLockPeriod; at MaxConsecutiveFailures
+// it stays locked until an admin's Reset. While locked, Verify returns a
+// *Locked without opening the secret or looking at the code; when a wrong
+// code sets the lock, the *Locked also matches that code's error (its
+// Code field), so the caller can report the new lock once. An accepted
+// code clears the count; Reset and a new enrolment start at zero. Status
+// tells a page whether the factor is locked without counting anything.
 //
 // Challenges: the browser holds 256 random bits in a cookie, the store
 // keeps their SHA-256 with the user and API key. A challenge lives
@@ -99,6 +117,10 @@ type Enrolment struct {
 	KeyID      string // the data key that sealed it (seal.KeyID)
 	LastStep   int64  // the last accepted time step
 	EnrolledAt time.Time
+	// Failures counts the code attempts since the last accepted code.
+	Failures int
+	// LockedUntil: no code is checked before it (zero: not locked).
+	LockedUntil time.Time
 }
 
 // Challenge is a sign-in waiting for its code.
@@ -113,10 +135,19 @@ type Challenge struct {
 type Store interface {
 	// TOTP returns the user's enrolment, or ErrNotEnrolled.
 	TOTP(ctx context.Context, userID string) (Enrolment, error)
-	// PutTOTP stores e, replacing the user's previous enrolment.
+	// PutTOTP stores e, replacing the user's previous enrolment, with no
+	// failures and no lock.
 	PutTOTP(ctx context.Context, e Enrolment) error
+	// ReserveTOTP counts one code attempt for the user, in one
+	// transaction that no other attempt interleaves with, and returns the
+	// enrolment. If its lock runs past now, nothing changes and counted
+	// is false. Otherwise Failures grows by one, LockedUntil becomes
+	// lock(Failures) (the zero time: none), both are stored, and counted
+	// is true. ErrNotEnrolled when the user has no second factor.
+	ReserveTOTP(ctx context.Context, userID string, now time.Time, lock func(failures int) time.Time) (e Enrolment, counted bool, err error)
 	// AdvanceTOTP sets the last accepted step to step if it is lower and
-	// the stored secret is still sealed; it reports whether it did.
+	// the stored secret is still sealed, and clears the failures and the
+	// lock in the same write; it reports whether it did.
 	AdvanceTOTP(ctx context.Context, userID string, sealed []byte, step int64) (bool, error)
 	// DeleteTOTP removes the user's enrolment, reporting whether there was one.
 	DeleteTOTP(ctx context.Context, userID string) (bool, error)
@@ -232,15 +263,6 @@ func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) {
 	return err == nil, err
 }
 
-// EnrolledAt returns when the user enrolled, ok false when they have not.
-func (s *Service) EnrolledAt(ctx context.Context, userID string) (time.Time, bool, error) {
-	e, err := s.store.TOTP(ctx, userID)
-	if errors.Is(err, ErrNotEnrolled) {
-		return time.Time{}, false, nil
-	}
-	return e.EnrolledAt, err == nil, err
-}
-
 // Confirm stores the secret of token once code is a valid code from it.
 // A user who is enrolled already must also give a current code of the
 // secret being replaced (current); otherwise current must be empty.
@@ -249,7 +271,7 @@ func (s *Service) Confirm(ctx context.Context, userID, token, current, code stri
 	if err != nil {
 		return err
 	}
-	old, err := s.store.TOTP(ctx, userID)
+	_, err = s.store.TOTP(ctx, userID)
 	switch {
 	case errors.Is(err, ErrNotEnrolled):
 	case err != nil:
@@ -257,7 +279,9 @@ func (s *Service) Confirm(ctx context.Context, userID, token, current, code stri
 	case current == "":
 		return ErrEnrolled
 	default:
-		if err := s.verify(ctx, old, current); err != nil {
+		// The current code is a guess of the stored secret: counted. The
+		// new secret's code below is not.
+		if err := s.Verify(ctx, userID, current); err != nil {
 			return err
 		}
 	}
@@ -278,14 +302,20 @@ func (s *Service) Confirm(ctx context.Context, userID, token, current, code stri
 }
 
 // Verify accepts code for the user once: ErrInvalidCode (ErrReplayed for
-// a code already used), ErrNotEnrolled, or an error of the store or the
-// keyring.
+// a code already used), a *Locked (ErrLocked) when wrong codes locked the
+// factor, ErrNotEnrolled, or an error of the store or the keyring. The
+// attempt is counted before the code is checked; an accepted code clears
+// the count.
 func (s *Service) Verify(ctx context.Context, userID, code string) error {
-	e, err := s.store.TOTP(ctx, userID)
+	e, err := s.reserve(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return s.verify(ctx, e, code)
+	err = s.verify(ctx, e, code)
+	if errors.Is(err, ErrInvalidCode) && !e.LockedUntil.IsZero() {
+		return locked(e, err) // this wrong code set the lock
+	}
+	return err
 }
 
 func (s *Service) verify(ctx context.Context, e Enrolment, code string) error {

@@ -72,6 +72,7 @@ const (
 	TOTPEnrolled       Type = "totp_enrolled"       // a user enrolled or replaced their dashboard second factor (details.replaced)
 	TOTPDisabled       Type = "totp_disabled"       // a user turned their second factor off with a current code
 	TOTPReset          Type = "totp_reset"          // admin action: a user's second factor removed without a code
+	TOTPLocked         Type = "totp_locked"         // wrong codes locked a user's second factor (high; details.failures, locked_until)
 	PlaintextRead      Type = "plaintext_read"      // an admin read stored plaintext
 	AnalystSearch      Type = "analyst_search"      // an analyst searched everyone's predictions by word
 	DataErased         Type = "data_erased"         // predictions or a user's data deleted

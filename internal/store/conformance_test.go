@@ -26,6 +26,7 @@ func TestConformance(t *testing.T) {
 			t.Run("key_addresses", func(t *testing.T) { testKeyAddresses(t, st) })
 			t.Run("pages", func(t *testing.T) { testPages(t, st) })
 			t.Run("totp", func(t *testing.T) { testTOTP(t, st) })
+			t.Run("totp_lock", func(t *testing.T) { testTOTPLock(t, st) })
 			t.Run("session_cutoff", func(t *testing.T) { testSessionCutoff(t, st) })
 		})
 	}
