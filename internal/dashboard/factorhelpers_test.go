@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samo-brain/samo/internal/mfa"
 )
 
 // TestSessionsEnded: a factor change's event counts the sessions it
@@ -32,5 +35,28 @@ func TestClearChallengeCookie(t *testing.T) {
 	}
 	if h := rec.Header().Get("Set-Cookie"); !strings.Contains(h, "Max-Age=0") || !strings.Contains(h, "SameSite=Strict") {
 		t.Errorf("Set-Cookie %q, want Max-Age=0 and SameSite=Strict", h)
+	}
+}
+
+// TestLockedMessage: a lock's end is given rounded up to the minute, in
+// UTC, with the date when it is not today; a lock that only an admin's
+// reset ends says so.
+func TestLockedMessage(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	const start, end = "Too many wrong codes for this account. ", " UTC, or ask an admin to reset your second factor."
+	for _, c := range []struct {
+		name  string
+		until time.Time
+		want  string
+	}{
+		{"on the minute", now.Add(15 * time.Minute), start + "Try again after 09:15" + end},
+		{"within a minute", now.Add(15*time.Minute + time.Second), start + "Try again after 09:16" + end},
+		{"another zone", now.Add(time.Hour).In(time.FixedZone("X", 3600)), start + "Try again after 10:00" + end},
+		{"tomorrow", now.Add(24 * time.Hour), start + "Try again after 2026-12-08 09:00" + end},
+		{"until reset", time.Time{}, start + "Ask an admin to reset your second factor."},
+	} {
+		if got := lockedMessage(now, &mfa.Locked{Until: c.until}); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }
