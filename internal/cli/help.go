@@ -82,7 +82,7 @@ var helpTable = map[string]helpEntry{
 	"users list":            {"[--json]", "list users with their role and status", "", []string{"samo users list --json"}},
 	"users disable":         {"NAME [--json]", "disable a user: every key, token and dashboard session stops working at once", "", []string{"samo users disable mallory"}},
 	"users enable":          {"NAME [--json]", "enable a disabled user again", "", []string{"samo users enable mallory"}},
-	"users totp-reset":      {"NAME [--json]", "remove a user's dashboard second factor (lost device) and end all their dashboard sessions; they sign in with their key and enrol again", "Without REDIS_URL the sessions are in the running servers' memory: the user's session cut-off ends them at their next request.", []string{"samo users totp-reset alice"}},
+	"users totp-reset":      {"NAME [--json]", "remove a user's dashboard second factor (lost device, or locked by wrong codes) and end all their dashboard sessions; they sign in with their key and enrol again", "Without REDIS_URL the sessions are in the running servers' memory: the user's session cut-off ends them at their next request.", []string{"samo users totp-reset alice"}},
 	"incidents list":        {"[--status open,acknowledged|all] [--limit N] [--json]", "list incidents", "", []string{"samo incidents list --status all --json"}},
 	"incidents show":        {"ID [--json]", "show one incident with its events", "", []string{"samo incidents show inc_3fQ9x1LmP0aZk2Rt"}},
 	"incidents acknowledge": {"ID [--json]", "mark an incident as being handled", "", []string{"samo incidents acknowledge inc_3fQ9x1LmP0aZk2Rt"}},

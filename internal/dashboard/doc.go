@@ -60,7 +60,12 @@
 // an intrusion signal and a spent failure of the address's budget, like a
 // wrong key. Codes are accepted once per user across replicas (a
 // compare-and-set on the last accepted step). The page says only that the
-// code is not valid: the first step has already said the key is.
+// code is not valid: the first step has already said the key is. When
+// the user's wrong codes, from anywhere, lock their factor (mfa.ErrLocked)
+// the code step, the first step (which then opens no challenge) and the
+// replace and turn-off forms answer 429 saying until when; a refused
+// attempt is an auth_failure with reason totp_locked, and the wrong code
+// that set the lock a totp_locked event of high severity.
 //
 // Enrolment (/dashboard/two-factor) shows a new secret and stores it only
 // once a code from it is valid; a first enrolment also takes the user's
