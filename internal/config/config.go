@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net/netip"
 	"path/filepath"
@@ -92,7 +93,9 @@ type Config struct {
 	SecurityAlertAllowPrivate bool           // SECURITY_ALERT_ALLOW_PRIVATE
 	MetricsAddr               string         // METRICS_ADDR: "" = no metrics listener
 	ModelBackendURL           string         // MODEL_BACKEND_URL: "" = embedded model
-	BackendCAFile             string         // BACKEND_CA_FILE: extra roots for Redis and the model server
+	BackendCAFile             string         // BACKEND_CA_FILE: extra roots for PostgreSQL, Redis and the model server
+	BackendClientCertFile     string         // BACKEND_CLIENT_CERT_FILE: certificate SAMO presents to its backends
+	BackendClientKeyFile      string         // BACKEND_CLIENT_KEY_FILE: its private key (a secret file)
 	ModelBackendFormat        string         // MODEL_BACKEND_FORMAT: samo or probabilities
 	ModelBackendTimeout       time.Duration  // MODEL_BACKEND_TIMEOUT
 	ModelFile                 string         // SAMO_MODEL_FILE: "" = embedded artifact
@@ -125,6 +128,10 @@ type Config struct {
 	// (one of the Source constants, possibly naming a NAME_FILE variable).
 	// It never holds values.
 	Sources map[string]string
+	// backendClientCert is the pair BACKEND_CLIENT_CERT_FILE and
+	// BACKEND_CLIENT_KEY_FILE name, loaded by Validate (nil when unset or
+	// unusable); see BackendClientCert.
+	backendClientCert *tls.Certificate
 	// Warnings lists problems that do not stop SAMO (unknown variables in
 	// the .env.security file, a secret file readable by others, weak
 	// secrets in development). The caller should print them.

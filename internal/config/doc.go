@@ -62,6 +62,10 @@
 // {json,csv,txt}, MAX_FILE_SIZE 1 B..100 MiB, the enumerations), that CIDRs,
 // URLs, origins and listen addresses parse, that TLS_CERT_FILE and
 // TLS_KEY_FILE are set together, and that every configured file exists.
+// It loads BACKEND_CLIENT_CERT_FILE and BACKEND_CLIENT_KEY_FILE (set
+// together; the key file under the rules of a NAME_FILE secret; a pair
+// that does not match, or a certificate not for client authentication, is
+// an error); BackendClientCert returns the pair.
 // Enumerations are matched case-insensitively and normalised ("fernet" →
 // "Fernet", "hs256" → "HS256").
 //
@@ -82,7 +86,10 @@
 //   - ALLOWED_ORIGINS containing *, or a placeholder origin
 //     (https://your-frontend-domain.com, example.com);
 //   - HTTPS_REQUIRED=false;
-//   - a SECURITY_ALERT_WEBHOOK that is not https or is a placeholder.
+//   - a SECURITY_ALERT_WEBHOOK that is not https or is a placeholder;
+//   - a DATABASE_URL, REDIS_URL or MODEL_BACKEND_URL that could reach a
+//     remote host unencrypted or unverified, and an expired (or not yet
+//     valid) BACKEND_CLIENT_CERT_FILE.
 //
 // In development, weak secrets are accepted with a warning.
 //
@@ -140,6 +147,8 @@
 //	DATABASE_MIGRATE              --database-migrate              true
 //	REDIS_URL                     (secret, no flag)               ""
 //	BACKEND_CA_FILE               --backend-ca-file               ""
+//	BACKEND_CLIENT_CERT_FILE      --backend-client-cert-file      ""
+//	BACKEND_CLIENT_KEY_FILE       --backend-client-key-file       ""
 //	REDIS_FAIL_OPEN               --redis-fail-open               false
 //	TLS_CERT_FILE                 --tls-cert-file                 ""
 //	TLS_KEY_FILE                  --tls-key-file                  ""

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 )
 
 // Errors returned by LoadFlags.
@@ -86,6 +87,9 @@ func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
 	}
 	if !c.Production() {
 		c.Warnings = append(c.Warnings, c.devSecretWarnings()...)
+		if why := c.clientCertValidity(time.Now()); why != "" {
+			c.Warnings = append(c.Warnings, "BACKEND_CLIENT_CERT_FILE: "+why+"; production would refuse it, and backends refuse it now")
+		}
 	}
 	return c, nil
 }

@@ -74,7 +74,8 @@ func (p *problems) add(name string, kind error, format string, a ...any) {
 // Validate checks every setting and returns all problems joined with
 // errors.Join (nil when there are none). Production rules (see
 // CheckProduction) are added when SECURITY_LEVEL is production. LoadFlags runs
-// it; call it again after changing a Config by hand.
+// it; call it again after changing a Config by hand. It also (re)loads the
+// backend client certificate that BackendClientCert returns.
 func (c *Config) Validate() error {
 	var p problems
 	c.checkAlways(&p)
@@ -154,6 +155,7 @@ func (c *Config) checkAlways(p *problems) {
 		fileExists(p, "JWT_PUBLIC_KEY_FILES", f)
 	}
 	checkCAFile(p, "BACKEND_CA_FILE", c.BackendCAFile)
+	c.loadBackendClientCert(p)
 	for i, pr := range c.TrustedProxies {
 		if !pr.IsValid() || pr.Masked() != pr {
 			p.add("TRUSTED_PROXIES", ErrInvalidValue, "entry %d is not a valid CIDR", i+1)
@@ -225,6 +227,9 @@ func (c *Config) checkProduction(p *problems) {
 		}
 	}
 	c.checkBackendTLS(p)
+	if why := c.clientCertValidity(time.Now()); why != "" {
+		p.add("BACKEND_CLIENT_CERT_FILE", ErrInsecureProduction, "%s", why)
+	}
 	if w := c.SecurityAlertWebhook; w != "" {
 		if u, err := url.Parse(w); err == nil && !strings.EqualFold(u.Scheme, "https") {
 			p.add("SECURITY_ALERT_WEBHOOK", ErrInsecureProduction, "must be an https URL in production")

@@ -4,6 +4,7 @@
 //	ca := testpki.NewCA(t)
 //	cert, key := ca.Issue(t, time.Now().Add(time.Hour), "127.0.0.1", "redis")
 //	pool := ca.Pool()
+//	clientCert, clientKey := ca.IssueClient(t, time.Now().Add(time.Hour), "samo")
 package testpki
 
 import (
@@ -57,10 +58,7 @@ func (ca *CA) Pool() *x509.CertPool {
 // key, both in PEM.
 func (ca *CA) Issue(t testing.TB, notAfter time.Time, names ...string) (certPEM, keyPEM []byte) {
 	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{SerialNumber: serial(t), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: notAfter.Add(-365 * 24 * time.Hour), NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: names[0]}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -68,6 +66,27 @@ func (ca *CA) Issue(t testing.TB, notAfter time.Time, names ...string) (certPEM,
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
+	return ca.sign(t, tmpl, notAfter)
+}
+
+// IssueClient returns a client certificate (extended key usage
+// clientAuth) with the common name cn — the role name PostgreSQL's cert
+// authentication compares — valid from a year before notAfter until
+// notAfter, and its key, both in PEM.
+func (ca *CA) IssueClient(t testing.TB, notAfter time.Time, cn string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: cn}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	return ca.sign(t, tmpl, notAfter)
+}
+
+// sign completes tmpl (serial, validity, key usage), signs it with a new
+// key and returns both in PEM.
+func (ca *CA) sign(t testing.TB, tmpl *x509.Certificate, notAfter time.Time) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key := newKey(t)
+	tmpl.SerialNumber = serial(t)
+	tmpl.NotBefore, tmpl.NotAfter = notAfter.Add(-365*24*time.Hour), notAfter
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
