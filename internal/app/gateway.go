@@ -13,11 +13,12 @@ func (a *App) buildGateway() (Predictor, error) {
 		return nil, err
 	}
 	g, err := gateway.New(gateway.Config{
-		URL:     a.Cfg.ModelBackendURL,
-		Format:  gateway.Format(a.Cfg.ModelBackendFormat),
-		Timeout: a.Cfg.ModelBackendTimeout,
-		Events:  a.Events,
-		RootCAs: roots,
+		URL:        a.Cfg.ModelBackendURL,
+		Format:     gateway.Format(a.Cfg.ModelBackendFormat),
+		Timeout:    a.Cfg.ModelBackendTimeout,
+		Events:     a.Events,
+		RootCAs:    roots,
+		ClientCert: a.Cfg.BackendClientCert(),
 	})
 	if err != nil {
 		return nil, err

@@ -142,25 +142,40 @@ func keyNotifier(cfg *config.Config) func(ctx context.Context, keyID, lineage st
 	if url == "" {
 		return nil
 	}
+	opt, optErr := redisOptions(cfg)
 	return func(ctx context.Context, keyID, lineage string) error {
+		if optErr != nil {
+			return optErr
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
 		defer cancel()
-		return kv.PublishRevoked(ctx, url, kv.Options{}, kv.Notice{KeyID: keyID, Lineage: lineage})
+		return kv.PublishRevoked(ctx, url, opt, kv.Notice{KeyID: keyID, Lineage: lineage})
 	}
 }
 
-// openRedis opens REDIS_URL, verifying a rediss:// server against the
-// system roots and BACKEND_CA_FILE; nil without REDIS_URL.
+// openRedis opens REDIS_URL with redisOptions; nil without REDIS_URL.
 func openRedis(cfg *config.Config) (*kv.Client, error) {
 	url := string(cfg.RedisURL.Reveal())
 	if url == "" {
 		return nil, nil
 	}
-	roots, err := cfg.BackendRootCAs()
+	opt, err := redisOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return kv.Open(url, kv.Options{RootCAs: roots})
+	return kv.Open(url, opt)
+}
+
+// redisOptions returns what every connection to REDIS_URL uses, the
+// shared pool and the one-shot notices alike: a rediss:// server is
+// verified against the system roots and BACKEND_CA_FILE, and is shown
+// BACKEND_CLIENT_CERT_FILE's certificate when one is configured.
+func redisOptions(cfg *config.Config) (kv.Options, error) {
+	roots, err := cfg.BackendRootCAs()
+	if err != nil {
+		return kv.Options{}, err
+	}
+	return kv.Options{RootCAs: roots, ClientCert: cfg.BackendClientCert()}, nil
 }
 
 // denyList returns the deny-list the servers share: Redis's (c), or

@@ -74,10 +74,14 @@ func userNotifier(cfg *config.Config) func(ctx context.Context, userID string) e
 	if url == "" {
 		return nil
 	}
+	opt, optErr := redisOptions(cfg)
 	return func(ctx context.Context, userID string) error {
+		if optErr != nil {
+			return optErr
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeTimeout)
 		defer cancel()
-		return kv.PublishRevoked(ctx, url, kv.Options{}, kv.Notice{UserID: userID})
+		return kv.PublishRevoked(ctx, url, opt, kv.Notice{UserID: userID})
 	}
 }
 

@@ -94,7 +94,8 @@
 //     answered with ErrRejected or ErrBusy counts as ready (the upstream is
 //     alive); a setup 4xx (401, 404, ...) as not ready.
 //   - TLS is verified against the system roots or Config.RootCAs, minimum
-//     TLS 1.2; there is no switch to disable it. The proxy comes from the
+//     TLS 1.2; there is no switch to disable it. Config.ClientCert is
+//     presented to an upstream that asks for a client certificate. The proxy comes from the
 //     environment (HTTPS_PROXY/NO_PROXY) as for any Go program.
 //   - Connections per upstream host are capped at 128, so a slow upstream
 //     cannot make SAMO open unbounded connections; waiting for one counts

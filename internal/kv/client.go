@@ -55,6 +55,10 @@ type Options struct {
 	// RootCAs verifies a rediss:// server's certificate (nil: the system
 	// roots).
 	RootCAs *x509.CertPool
+	// ClientCert is presented to a rediss:// server that asks for one
+	// (tls-auth-clients): certificate authentication instead of, or beside,
+	// the URL's password. Nil: none. Ignored for redis:// and unix://.
+	ClientCert *tls.Certificate
 }
 
 // Client is a Redis connection pool with SAMO's key prefix and timeouts.
@@ -90,6 +94,9 @@ func Open(rawURL string, opt Options) (*Client, error) {
 	if ro.TLSConfig != nil {
 		ro.TLSConfig.MinVersion = max(ro.TLSConfig.MinVersion, tls.VersionTLS12)
 		ro.TLSConfig.RootCAs = opt.RootCAs
+		if opt.ClientCert != nil {
+			ro.TLSConfig.Certificates = []tls.Certificate{*opt.ClientCert}
+		}
 	}
 	ro.DialTimeout = opt.Timeout
 	ro.ReadTimeout = opt.Timeout
