@@ -100,7 +100,7 @@ func Build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Option
 		}
 	}()
 	var err error
-	a.Store, err = store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{Now: opt.Now, NoMigrate: !cfg.DatabaseMigrate})
+	a.Store, err = OpenStore(ctx, cfg, opt.Now)
 	if err != nil {
 		return nil, err
 	}

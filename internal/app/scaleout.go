@@ -166,18 +166,6 @@ func openRedis(cfg *config.Config) (*kv.Client, error) {
 	return kv.Open(url, opt)
 }
 
-// redisOptions returns what every connection to REDIS_URL uses, the
-// shared pool and the one-shot notices alike: a rediss:// server is
-// verified against the system roots and BACKEND_CA_FILE, and is shown
-// BACKEND_CLIENT_CERT_FILE's certificate when one is configured.
-func redisOptions(cfg *config.Config) (kv.Options, error) {
-	roots, err := cfg.BackendRootCAs()
-	if err != nil {
-		return kv.Options{}, err
-	}
-	return kv.Options{RootCAs: roots, ClientCert: cfg.BackendClientCert()}, nil
-}
-
 // denyList returns the deny-list the servers share: Redis's (c), or
 // without Redis (c nil) one kept in memory and written to the database,
 // which gives the revocations back after a restart.

@@ -69,7 +69,7 @@ func requireDatabase(cfg *config.Config) error {
 
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	return store.Open(ctx, string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{NoMigrate: !cfg.DatabaseMigrate})
+	return app.OpenStore(ctx, cfg, nil)
 }
 
 // openConfigured loads the configuration (without secrets) and opens its

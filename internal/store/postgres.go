@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // PostgreSQL specifics. SQLite serialises every write transaction (one
@@ -47,7 +51,8 @@ func (t *txn) lockName(ctx context.Context, space int, name string) error {
 // query cannot hold a connection and its locks), connect_timeout (seconds),
 // and idle_in_transaction_session_timeout (a transaction abandoned by a
 // crashed client releases its locks). TLS comes from the URL itself
-// (sslmode=require, verify-ca, verify-full, sslrootcert=...) and is pgx's.
+// (sslmode=require, verify-ca, verify-full, sslrootcert=...) and is pgx's;
+// postgresTLS adds the roots and client certificate of Options.
 func postgresDSN(raw string, statementTimeout time.Duration) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -65,4 +70,28 @@ func postgresDSN(raw string, statementTimeout time.Duration) (string, error) {
 	def("application_name", "samo")
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// postgresTLS completes the TLS configuration pgx parsed from the URL, for
+// every host it may try (fallbacks included) that uses TLS: roots verifies
+// the server when the URL names no sslrootcert= (pgx then left RootCAs
+// nil), and cert is presented when the URL names no sslcert= of its own
+// and sslcertmode is not disable. What the URL says wins; sslmode still
+// decides whether TLS is used and what is verified.
+func postgresTLS(cfg *pgconn.Config, roots *x509.CertPool, cert *tls.Certificate) {
+	configs := []*tls.Config{cfg.TLSConfig}
+	for _, fb := range cfg.Fallbacks {
+		configs = append(configs, fb.TLSConfig)
+	}
+	for _, tc := range configs {
+		if tc == nil {
+			continue
+		}
+		if tc.RootCAs == nil && roots != nil {
+			tc.RootCAs = roots // in place: pgx's verify-ca check reads this config's RootCAs
+		}
+		if cert != nil && len(tc.Certificates) == 0 && tc.GetClientCertificate == nil && cfg.SSLCertMode != "disable" {
+			tc.Certificates = []tls.Certificate{*cert}
+		}
+	}
 }

@@ -32,6 +32,8 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -42,8 +44,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/samo-brain/samo/internal/fault"
 )
@@ -98,6 +101,15 @@ type Options struct {
 	// the runtime role needs no right to create or alter tables; `samo
 	// migrate` applies them with the owner role.
 	NoMigrate bool
+	// RootCAs verifies a PostgreSQL server whose URL has no sslrootcert=
+	// of its own (BACKEND_CA_FILE; nil: the system roots). sslmode still
+	// decides whether the certificate is verified.
+	RootCAs *x509.CertPool
+	// ClientCert is presented to PostgreSQL over TLS when the URL names no
+	// sslcert= of its own (BACKEND_CLIENT_CERT_FILE): with pg_hba's cert
+	// method, the certificate is the credential and the URL needs no
+	// password. Nil: none.
+	ClientCert *tls.Certificate
 }
 
 // Open connects to the database named by url and migrates it. An empty url
@@ -203,10 +215,17 @@ func openPostgres(url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("store: open postgres: %w", err)
+		// The parse error quotes the URL (password masked); say only why.
+		why := "it does not parse as a PostgreSQL URL"
+		if cause := errors.Unwrap(err); cause != nil {
+			why = cause.Error()
+		}
+		return nil, fmt.Errorf("store: DATABASE_URL: %s", why)
 	}
+	postgresTLS(&cfg.Config, opt.RootCAs, opt.ClientCert)
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(opt.MaxConns)
 	db.SetMaxIdleConns(opt.MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
