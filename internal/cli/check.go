@@ -164,6 +164,7 @@ func evaluate(ctx context.Context, stdio IO, opt checkOptions) []checkResult {
 	c.logging()
 	c.alerting(ctx)
 	c.files()
+	c.backendAuth()
 	c.runtimeState(ctx)
 	c.dependencies()
 	for name, reasons := range c.prod {
