@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"bufio"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,5 +274,73 @@ func TestComposeProperties(t *testing.T) {
 	// included, is balanced over both replicas with health checks.
 	if err != nil || !strings.Contains(string(haproxy), "server samo1 samo1:8080 check") || !strings.Contains(string(haproxy), "server samo2 samo2:8080 check") {
 		t.Errorf("haproxy.cfg does not balance over both replicas with health checks (%v)", err)
+	}
+}
+
+// TestComposeBackendCertificateAuth: in the Compose deployment SAMO holds
+// no backend password (ASVS V13.2.1). Its URLs carry none and it presents
+// the client certificate internal-tls.sh issues; PostgreSQL admits network
+// clients only over TLS with a certificate (pg_hba cert), Redis only with a
+// certificate from the internal CA and no requirepass.
+func TestComposeBackendCertificateAuth(t *testing.T) {
+	d := docs(t, "compose.yaml")[0]
+	services, _ := d["services"].(map[string]any)
+	env, _ := get(services, "samo1", "environment").(map[string]any)
+	for _, name := range []string{"DATABASE_URL", "REDIS_URL"} {
+		raw, _ := env[name].(string)
+		u, err := url.Parse(raw)
+		if err != nil || raw == "" {
+			t.Errorf("samo1 %s = %q: want a URL in the environment (it holds no secret)", name, raw)
+			continue
+		}
+		if _, has := u.User.Password(); has {
+			t.Errorf("samo1 %s holds a password", name)
+		}
+	}
+	if !strings.Contains(env["DATABASE_URL"].(string), "sslmode=verify-full") {
+		t.Errorf("DATABASE_URL %v lacks sslmode=verify-full", env["DATABASE_URL"])
+	}
+	if env["BACKEND_CLIENT_CERT_FILE"] != "/run/secrets/samo_client_cert" || env["BACKEND_CLIENT_KEY_FILE"] != "/run/secrets/samo_client_key" {
+		t.Errorf("samo1 BACKEND_CLIENT_CERT_FILE/KEY_FILE = %v, %v; want the samo_client secrets", env["BACKEND_CLIENT_CERT_FILE"], env["BACKEND_CLIENT_KEY_FILE"])
+	}
+	secrets := fmt.Sprint(get(services, "samo1", "secrets"))
+	for _, s := range []string{"samo_client_cert", "samo_client_key", "internal_ca"} {
+		if !strings.Contains(secrets, s) {
+			t.Errorf("samo1 secrets %s lack %s", secrets, s)
+		}
+	}
+	if strings.Contains(secrets, "redis_password") || strings.Contains(secrets, "postgres_password") {
+		t.Errorf("samo1 secrets %s hold a backend password", secrets)
+	}
+	redisCmd, _ := get(services, "redis", "command").([]any)
+	rc := fmt.Sprint(redisCmd)
+	if !strings.Contains(rc, "--tls-auth-clients yes") || !strings.Contains(rc, "--tls-ca-cert-file /run/secrets/internal_ca") {
+		t.Errorf("redis command %s does not require client certificates from the internal CA", rc)
+	}
+	if strings.Contains(rc, "requirepass") {
+		t.Errorf("redis command %s sets a password", rc)
+	}
+	pgCmd, _ := get(services, "postgres", "command").([]any)
+	pc := fmt.Sprint(pgCmd)
+	if !strings.Contains(pc, "-c ssl_ca_file=/run/secrets/internal_ca") || !strings.Contains(pc, "-c hba_file=/etc/postgresql/pg_hba.conf") {
+		t.Errorf("postgres command %s does not use the internal CA and pg_hba.conf", pc)
+	}
+	if vols := fmt.Sprint(get(services, "postgres", "volumes")); !strings.Contains(vols, "./pg_hba.conf:/etc/postgresql/pg_hba.conf:ro") {
+		t.Errorf("postgres volumes %s do not mount pg_hba.conf", vols)
+	}
+	hba, err := os.ReadFile("pg_hba.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var network []string
+	for _, line := range strings.Split(string(hba), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") || f[0] == "local" {
+			continue
+		}
+		network = append(network, strings.Join(f, " "))
+	}
+	if len(network) != 1 || network[0] != "hostssl all all all cert" {
+		t.Errorf("pg_hba.conf network rules %q, want only \"hostssl all all all cert\"", network)
 	}
 }
