@@ -23,7 +23,7 @@ import (
 func (c *Config) checkBackendTLS(p *problems) {
 	if c.DatabaseDriver() == "postgres" {
 		if why := postgresPlaintext(string(c.DatabaseURL.b)); why != "" {
-			p.add("DATABASE_URL", ErrInsecureProduction, "%s; production needs sslmode=verify-full (add sslrootcert=FILE for a private CA) unless every host is loopback or a Unix socket", why)
+			p.add("DATABASE_URL", ErrInsecureProduction, "%s; production needs sslmode=verify-full (BACKEND_CA_FILE or sslrootcert=FILE for a private CA) unless every host is loopback or a Unix socket", why)
 		}
 	}
 	if v := string(c.RedisURL.b); v != "" {
@@ -132,9 +132,10 @@ func ParseCAFile(b []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// BackendRootCAs returns the pool that verifies Redis and the model server:
-// the system roots plus BACKEND_CA_FILE's certificates, or nil (the system
-// roots alone) when it is not set.
+// BackendRootCAs returns the pool that verifies Redis, the model server
+// and PostgreSQL (when DATABASE_URL names no sslrootcert=): the system
+// roots plus BACKEND_CA_FILE's certificates, or nil (the system roots
+// alone) when it is not set.
 func (c *Config) BackendRootCAs() (*x509.CertPool, error) {
 	if c.BackendCAFile == "" {
 		return nil, nil
