@@ -16,11 +16,11 @@ import (
 // TestInternalTLSScript runs internal-tls.sh and checks what Go's verifier
 // (SAMO's, through pgx and go-redis) makes of its output: each server
 // certificate chains to the CA for its own name and for server use only,
-// not for the other's name nor as a client certificate; SAMO's client
-// certificate chains to the CA for client use only, with CN samo (the
-// PostgreSQL role); each key matches its certificate; keys are 0600 and
-// certificates 0644, and as root the client key belongs to uid 65532 (the
-// samo containers).
+// not for the other's name nor as a client certificate; SAMO's two client
+// certificates chain to the CA for client use only, with CN samo (the
+// replicas' PostgreSQL role) and samo_owner (the migrate service's); each
+// key matches its certificate; keys are 0600 and certificates 0644, and as
+// root the client keys belong to uid 65532 (the samo containers).
 func TestInternalTLSScript(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		testdep.Missing(t, "openssl not installed")
@@ -61,35 +61,39 @@ func TestInternalTLSScript(t *testing.T) {
 			t.Errorf("%s certificate verifies as a client certificate", host)
 		}
 	}
-	client, err := tls.LoadX509KeyPair(filepath.Join(dir, "samo_client.pem"), filepath.Join(dir, "samo_client.key"))
-	if err != nil {
-		t.Fatalf("samo client: key and certificate: %v", err)
-	}
-	leaf, err := x509.ParseCertificate(client.Certificate[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		t.Errorf("samo client certificate does not verify for client use: %v", err)
-	}
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err == nil {
-		t.Errorf("samo client certificate verifies for server use too")
-	}
-	if leaf.Subject.CommonName != "samo" || leaf.IsCA {
-		t.Errorf("samo client certificate: CN %q, CA %v; want CN samo (the PostgreSQL role), not a CA", leaf.Subject.CommonName, leaf.IsCA)
-	}
-	if os.Getuid() == 0 {
-		fi, err := os.Stat(filepath.Join(dir, "samo_client.key"))
+	// The replicas' certificate and the migrate service's: each names its
+	// PostgreSQL role (compose.yaml's DATABASE_URLs, postgres-init/).
+	for name, cn := range map[string]string{"samo_client": roleRuntime, "samo_owner": roleOwner} {
+		client, err := tls.LoadX509KeyPair(filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key"))
+		if err != nil {
+			t.Fatalf("%s: key and certificate: %v", name, err)
+		}
+		leaf, err := x509.ParseCertificate(client.Certificate[0])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 65532 {
-			t.Errorf("samo_client.key owned by uid %d, want 65532 (the samo containers read it)", st.Uid)
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			t.Errorf("%s certificate does not verify for client use: %v", name, err)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err == nil {
+			t.Errorf("%s certificate verifies for server use too", name)
+		}
+		if leaf.Subject.CommonName != cn || leaf.IsCA {
+			t.Errorf("%s certificate: CN %q, CA %v; want CN %s (the PostgreSQL role), not a CA", name, leaf.Subject.CommonName, leaf.IsCA, cn)
+		}
+		if os.Getuid() == 0 {
+			fi, err := os.Stat(filepath.Join(dir, name+".key"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 65532 {
+				t.Errorf("%s.key owned by uid %d, want 65532 (the samo containers read it)", name, st.Uid)
+			}
 		}
 	}
 	for name, want := range map[string]os.FileMode{
-		"internal_ca.key": 0o600, "postgres_tls.key": 0o600, "redis_tls.key": 0o600, "samo_client.key": 0o600,
-		"internal_ca.pem": 0o644, "postgres_tls.pem": 0o644, "redis_tls.pem": 0o644, "samo_client.pem": 0o644,
+		"internal_ca.key": 0o600, "postgres_tls.key": 0o600, "redis_tls.key": 0o600, "samo_client.key": 0o600, "samo_owner.key": 0o600,
+		"internal_ca.pem": 0o644, "postgres_tls.pem": 0o644, "redis_tls.pem": 0o644, "samo_client.pem": 0o644, "samo_owner.pem": 0o644,
 	} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
