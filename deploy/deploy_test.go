@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -342,5 +343,107 @@ func TestComposeBackendCertificateAuth(t *testing.T) {
 	}
 	if len(network) != 1 || network[0] != "hostssl all all all cert" {
 		t.Errorf("pg_hba.conf network rules %q, want only \"hostssl all all all cert\"", network)
+	}
+}
+
+// TestComposeLeastPrivilegeRoles (ASVS V13.2.2): the Compose deployment
+// runs SAMO's replicas and bootstrap as the PostgreSQL role that may only
+// read and write rows, with DATABASE_MIGRATE=false, and only after the
+// one-off migrate service (samo init, as the owner role with the owner's
+// certificate, the same image and hardening) has succeeded. The roles are
+// those the init SQL creates (TestComposeRolesSQL runs it), and the
+// postgres image runs that SQL at its first start as its own superuser,
+// which is neither role.
+func TestComposeLeastPrivilegeRoles(t *testing.T) {
+	services, _ := docs(t, "compose.yaml")[0]["services"].(map[string]any)
+	urlUser := func(svc string) string {
+		raw, _ := get(services, svc, "environment", "DATABASE_URL").(string)
+		u, err := url.Parse(raw)
+		if err != nil || u.User == nil {
+			t.Errorf("%s DATABASE_URL %q names no role", svc, raw)
+			return ""
+		}
+		return u.User.Username()
+	}
+	for _, svc := range []string{"samo1", "samo2", "bootstrap"} {
+		env, _ := get(services, svc, "environment").(map[string]any)
+		if env["DATABASE_MIGRATE"] != "false" {
+			t.Errorf("%s DATABASE_MIGRATE = %v, want \"false\" (the runtime role cannot migrate)", svc, env["DATABASE_MIGRATE"])
+		}
+		if got := urlUser(svc); got != roleRuntime {
+			t.Errorf("%s connects as %q, want the runtime role %s", svc, got, roleRuntime)
+		}
+		if env["BACKEND_CLIENT_CERT_FILE"] != "/run/secrets/samo_client_cert" {
+			t.Errorf("%s BACKEND_CLIENT_CERT_FILE = %v, want the runtime role's certificate", svc, env["BACKEND_CLIENT_CERT_FILE"])
+		}
+		if secrets := fmt.Sprint(get(services, svc, "secrets")); strings.Contains(secrets, "samo_owner") {
+			t.Errorf("%s secrets %s hold the owner role's certificate", svc, secrets)
+		}
+		if c := get(services, svc, "depends_on", "migrate", "condition"); c != "service_completed_successfully" {
+			t.Errorf("%s depends_on.migrate.condition = %v, want service_completed_successfully", svc, c)
+		}
+	}
+
+	mig, _ := services["migrate"].(map[string]any)
+	if mig == nil {
+		t.Fatal("compose.yaml has no migrate service")
+	}
+	if cmd := fmt.Sprint(mig["command"]); cmd != "[init]" {
+		t.Errorf("migrate command %s, want [init] (samo init migrates whatever DATABASE_MIGRATE says)", cmd)
+	}
+	if got := urlUser("migrate"); got != roleOwner {
+		t.Errorf("migrate connects as %q, want the owner role %s", got, roleOwner)
+	}
+	env, _ := mig["environment"].(map[string]any)
+	if env["BACKEND_CLIENT_CERT_FILE"] != "/run/secrets/samo_owner_cert" || env["BACKEND_CLIENT_KEY_FILE"] != "/run/secrets/samo_owner_key" {
+		t.Errorf("migrate BACKEND_CLIENT_CERT_FILE/KEY_FILE = %v, %v; want the samo_owner secrets", env["BACKEND_CLIENT_CERT_FILE"], env["BACKEND_CLIENT_KEY_FILE"])
+	}
+	secrets := fmt.Sprint(mig["secrets"])
+	if !strings.Contains(secrets, "samo_owner_cert") || !strings.Contains(secrets, "samo_owner_key") || strings.Contains(secrets, "samo_client") {
+		t.Errorf("migrate secrets %s: want the owner's certificate and key, not the runtime role's", secrets)
+	}
+	if u, err := url.Parse(fmt.Sprint(env["DATABASE_URL"])); err == nil {
+		if _, has := u.User.Password(); has || !strings.Contains(u.RawQuery, "sslmode=verify-full") {
+			t.Errorf("migrate DATABASE_URL %s: want no password and sslmode=verify-full", u.Redacted())
+		}
+	}
+	if mig["restart"] != "no" || mig["profiles"] != nil {
+		t.Errorf("migrate restart %v, profiles %v: want a one-off (restart \"no\") that up runs before the replicas", mig["restart"], mig["profiles"])
+	}
+	if c := get(mig, "depends_on", "postgres", "condition"); c != "service_healthy" {
+		t.Errorf("migrate depends_on.postgres.condition = %v, want service_healthy", c)
+	}
+	samo1, _ := services["samo1"].(map[string]any)
+	for _, k := range []string{"image", "read_only", "user", "cap_drop", "security_opt", "networks"} {
+		if fmt.Sprint(mig[k]) != fmt.Sprint(samo1[k]) {
+			t.Errorf("migrate %s = %v, want samo1's %v", k, mig[k], samo1[k])
+		}
+	}
+
+	// The postgres image runs the init SQL once, as its superuser.
+	if vols := fmt.Sprint(get(services, "postgres", "volumes")); !strings.Contains(vols, "./postgres-init:/docker-entrypoint-initdb.d:ro") {
+		t.Errorf("postgres volumes %s do not mount postgres-init/ into /docker-entrypoint-initdb.d", vols)
+	}
+	super := get(services, "postgres", "environment", "POSTGRES_USER")
+	if super == roleOwner || super == roleRuntime {
+		t.Errorf("POSTGRES_USER = %v: SAMO's roles must not be the image's superuser", super)
+	}
+	if hc := fmt.Sprint(get(services, "postgres", "healthcheck", "test")); !strings.Contains(hc, fmt.Sprint(super)) {
+		t.Errorf("postgres healthcheck %s does not use POSTGRES_USER %v", hc, super)
+	}
+	sqlText, err := os.ReadFile(rolesSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []string
+	for _, m := range regexp.MustCompile(`(?m)^CREATE ROLE (\w+)`).FindAllStringSubmatch(string(sqlText), -1) {
+		created = append(created, m[1])
+	}
+	if fmt.Sprint(created) != fmt.Sprint([]string{roleOwner, roleRuntime}) {
+		t.Errorf("%s creates the roles %v, want [%s %s] (the DATABASE_URLs' users)", rolesSQL, created, roleOwner, roleRuntime)
+	}
+	initFiles, _ := filepath.Glob("postgres-init/*")
+	if len(initFiles) != 1 || initFiles[0] != rolesSQL {
+		t.Errorf("postgres-init/ holds %v, want only %s (every file there runs at initialisation)", initFiles, rolesSQL)
 	}
 }

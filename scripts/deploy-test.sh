@@ -21,9 +21,11 @@ apt_get() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp deploy/compose.yaml deploy/haproxy.cfg deploy/prometheus.yml deploy/pg_hba.conf "$tmp/"
+cp -R deploy/postgres-init "$tmp/"
 mkdir "$tmp/secrets"
 for f in postgres_password jwt_secret_key encryption_key security_alert_secret tls.pem \
-  internal_ca.pem postgres_tls.pem postgres_tls.key redis_tls.pem redis_tls.key samo_client.pem samo_client.key; do
+  internal_ca.pem postgres_tls.pem postgres_tls.key redis_tls.pem redis_tls.key samo_client.pem samo_client.key \
+  samo_owner.pem samo_owner.key; do
   echo placeholder > "$tmp/secrets/$f"
 done
 if docker compose version >/dev/null 2>&1; then compose=(docker compose)
