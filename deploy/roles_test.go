@@ -3,17 +3,17 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/samo-brain/samo/internal/cli"
-	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // rolesSQL is the file the postgres container runs at its first start
@@ -34,131 +33,80 @@ const (
 	roleRuntime = "samo"
 )
 
-// renameRoles returns the text of rolesSQL with its two roles renamed, so
-// that a test may run it on a shared cluster (roles are cluster-wide, and
-// the throwaway cluster's superuser is itself called samo).
-func renameRoles(t *testing.T, text, owner, runtime string) string {
-	t.Helper()
-	for _, r := range []struct{ from, to string }{{roleOwner, owner}, {roleRuntime, runtime}} {
-		re := regexp.MustCompile(`\b` + r.from + `\b`)
-		if !re.MatchString(text) {
-			t.Fatalf("%s does not name the role %s", rolesSQL, r.from)
-		}
-		text = re.ReplaceAllLiteralString(text, r.to)
-	}
-	return text
-}
-
-// TestComposeRolesSQL (ASVS V13.2.2) runs the Compose deployment's roles
-// file against a real PostgreSQL as the image would (as the superuser, in a
-// new database), then the deployment's own commands as its roles: the
-// owner migrates (`samo init`, the migrate service), the runtime role with
-// DATABASE_MIGRATE=false creates the first admin (`samo admin bootstrap`)
-// and serves a prediction round trip (`samo serve`). The runtime role may
-// read and write every table and do nothing else: no CREATE, DROP, ALTER,
-// TRUNCATE, temporary table or schema; neither role is a superuser or has
-// a password, and neither is a member of the other.
+// TestComposeRolesSQL (ASVS V13.2.2) sets PostgreSQL up as compose.yaml's
+// postgres service does, without Docker (startComposePostgres: the
+// certificates of internal-tls.sh, pg_hba.conf, the superuser postgres,
+// postgres-init/ run by psql at initialisation), then runs the commands of
+// the samo services with their own environment from compose.yaml, logging
+// in by client certificate as the roles their DATABASE_URLs name: migrate
+// (`samo init` as samo_owner), bootstrap (`samo admin bootstrap` as samo,
+// DATABASE_MIGRATE=false) and samo1 (`samo serve`, a prediction and
+// reading it back). The runtime role may read and write every table and
+// do nothing else: no CREATE, DROP, ALTER, TRUNCATE, temporary table or
+// schema; its certificate does not log in as the owner; neither role is a
+// superuser, has a password or is a member of the other.
 func TestComposeRolesSQL(t *testing.T) {
-	raw := os.Getenv("SAMO_TEST_POSTGRES_URL")
-	if raw == "" {
-		testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
+	pg := startComposePostgres(t)
+	compose := docs(t, "compose.yaml")[0]
+	dataDir := t.TempDir()
+	env := func(svc string) map[string]string { return pg.serviceEnv(t, compose, svc, dataDir) }
+	run := func(svc string, args ...string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		e := env(svc)
+		stdio := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return e[k] }}
+		if code := cli.Main(context.Background(), args, stdio); code != 0 {
+			t.Fatalf("%s: samo %s: exit %d\n%s%s", svc, strings.Join(args, " "), code, out.String(), errOut.String())
+		}
 	}
-	text, err := os.ReadFile(rolesSQL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	suffix := hex.EncodeToString(b[:])
-	owner, runtime, dbName := roleOwner+"_"+suffix, "samo_rt_"+suffix, "samo_roles_"+suffix
 
-	super, err := sql.Open("pgx", raw)
+	super, err := sql.Open("pgx", pg.superuserURL("samo"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer super.Close()
-	if _, err := super.Exec(`CREATE DATABASE ` + dbName); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // last: after serve has stopped
-		admin, err := sql.Open("pgx", raw)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + dbName + ` WITH (FORCE)`)
-		_, _ = admin.Exec(`DROP ROLE IF EXISTS ` + runtime)
-		_, _ = admin.Exec(`DROP ROLE IF EXISTS ` + owner)
-	})
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + dbName
-	asRole := func(role string) string {
-		v := *u
-		q := v.Query()
-		q.Set("role", role) // SET ROLE at connection start: the role's rights only
-		v.RawQuery = q.Encode()
-		return v.String()
-	}
-
-	// The image runs the file as its superuser in POSTGRES_DB.
-	initDB, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := initDB.Exec(renameRoles(t, string(text), owner, runtime)); err != nil {
-		t.Fatalf("%s: %v", rolesSQL, err)
-	}
-	initDB.Close()
-
-	dataDir := t.TempDir()
-	env := func(dbURL, migrate string) map[string]string {
-		return map[string]string{
-			"SAMO_DATA_DIR": dataDir, "DATABASE_URL": dbURL, "DATABASE_MIGRATE": migrate,
-			"SAMO_MODEL_FILE": filepath.Join("..", "internal", "emotion", "testdata", "golden", "tiny_v1.model"),
-		}
-	}
-	run := func(role string, env map[string]string, args ...string) {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		stdio := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
-		if code := cli.Main(context.Background(), args, stdio); code != 0 {
-			t.Fatalf("samo %s as %s: exit %d\n%s%s", strings.Join(args, " "), role, code, out.String(), errOut.String())
-		}
-	}
-	run(owner, env(asRole(owner), "true"), "init") // the migrate service
-	ownerDB, err := sql.Open("pgx", asRole(owner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ownerDB.Close()
+	run("migrate", "init")
 	var tables, notOwned int
-	if err := ownerDB.QueryRow(`SELECT count(*), count(*) FILTER (WHERE tableowner <> $1) FROM pg_tables WHERE schemaname = 'public'`, owner).Scan(&tables, &notOwned); err != nil {
+	if err := super.QueryRow(`SELECT count(*), count(*) FILTER (WHERE tableowner <> $1) FROM pg_tables WHERE schemaname = 'public'`, roleOwner).Scan(&tables, &notOwned); err != nil {
 		t.Fatal(err)
 	}
 	if tables == 0 || notOwned != 0 {
-		t.Fatalf("after samo init as the owner: %d tables in public, %d not the owner's", tables, notOwned)
+		t.Fatalf("after samo init as the owner: %d tables in public, %d not %s's", tables, notOwned, roleOwner)
 	}
 
-	rtEnv := env(asRole(runtime), "false")
 	keyFile := filepath.Join(t.TempDir(), "admin.key")
-	run(runtime, rtEnv, "admin", "bootstrap", "--out", keyFile) // the bootstrap service
+	run("bootstrap", "admin", "bootstrap", "--out", keyFile)
 	key, err := os.ReadFile(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveAsRuntime(t, rtEnv, strings.TrimSpace(string(key))) // samo1, samo2
+	samo1 := env("samo1")
+	serveAsRuntime(t, samo1, strings.TrimSpace(string(key)))
 
-	rt, err := sql.Open("pgx", asRole(runtime))
+	// The replicas' identity: samo1's URL and certificate.
+	dsn := func(e map[string]string) string {
+		return e["DATABASE_URL"] + "&sslrootcert=" + e["BACKEND_CA_FILE"] + "&sslcert=" + e["BACKEND_CLIENT_CERT_FILE"] + "&sslkey=" + e["BACKEND_CLIENT_KEY_FILE"]
+	}
+	asOwner := env("samo1")
+	asOwner["DATABASE_URL"] = strings.Replace(samo1["DATABASE_URL"], "//"+roleRuntime+"@", "//"+roleOwner+"@", 1)
+	db, err := sql.Open("pgx", dsn(asOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Ping()
+	db.Close()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "28000" { // invalid_authorization_specification
+		t.Errorf("logging in as %s with the replicas' certificate: %v, want SQLSTATE 28000", roleOwner, err)
+	}
+	rt, err := sql.Open("pgx", dsn(samo1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rt.Close()
 	var current string
-	if err := rt.QueryRow(`SELECT current_user`).Scan(&current); err != nil || current != runtime {
-		t.Fatalf("current_user = %q, %v; want %s", current, err, runtime)
+	if err := rt.QueryRow(`SELECT current_user`).Scan(&current); err != nil || current != roleRuntime {
+		t.Fatalf("current_user = %q, %v; want %s", current, err, roleRuntime)
 	}
 	for _, q := range []string{
 		`CREATE TABLE public.intruder (x int)`,
@@ -180,7 +128,7 @@ func TestComposeRolesSQL(t *testing.T) {
 	rows, err := super.Query(`SELECT c.relname, coalesce((SELECT string_agg(a.privilege_type, ',' ORDER BY a.privilege_type)
 		FROM aclexplode(c.relacl) a WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1)), '')
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`, runtime)
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`, roleRuntime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +144,38 @@ func TestComposeRolesSQL(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	checkRoleAttributes(t, super, owner, runtime)
+	checkRoleAttributes(t, super, roleOwner, roleRuntime)
+}
+
+// serviceEnv returns the environment compose.yaml gives the service svc,
+// for this cluster: DATABASE_URL's host postgres:5432 is the cluster's
+// 127.0.0.1 port, each /run/secrets/NAME is NAME's file in pg.secrets (as
+// compose.yaml's secrets table maps it), and SAMO_DATA_DIR is dataDir.
+func (pg *composePostgres) serviceEnv(t *testing.T, compose map[string]any, svc, dataDir string) map[string]string {
+	t.Helper()
+	raw, _ := get(compose, "services", svc, "environment").(map[string]any)
+	if len(raw) == 0 {
+		t.Fatalf("compose.yaml: service %s has no environment", svc)
+	}
+	env := make(map[string]string, len(raw))
+	for k, v := range raw {
+		val := fmt.Sprint(v)
+		if name, ok := strings.CutPrefix(val, "/run/secrets/"); ok {
+			file, _ := get(compose, "secrets", name, "file").(string)
+			if file == "" {
+				t.Fatalf("compose.yaml: %s %s names the secret %s, which has no file", svc, k, name)
+			}
+			val = filepath.Join(pg.secrets, filepath.Base(file))
+		}
+		env[k] = val
+	}
+	const host = "@postgres:5432/"
+	if !strings.Contains(env["DATABASE_URL"], host) {
+		t.Fatalf("compose.yaml: %s DATABASE_URL %q does not name %s", svc, env["DATABASE_URL"], host)
+	}
+	env["DATABASE_URL"] = strings.Replace(env["DATABASE_URL"], host, "@127.0.0.1:"+strconv.Itoa(pg.port)+"/", 1)
+	env["SAMO_DATA_DIR"] = dataDir
+	return env
 }
 
 // checkRoleAttributes: both roles log in, with no password and no
@@ -232,10 +211,14 @@ func serveAsRuntime(t *testing.T, env map[string]string, key string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	serveEnv := map[string]string{"SAMO_ADDR": addr}
+	serveEnv := map[string]string{}
 	for k, v := range env {
 		serveEnv[k] = v
 	}
+	// samo1 behind the test instead of HAProxy, and without Redis.
+	serveEnv["SAMO_ADDR"], serveEnv["METRICS_ADDR"], serveEnv["TRUSTED_PROXIES"] = addr, "", "127.0.0.1/32"
+	delete(serveEnv, "REDIS_URL")
+	serveEnv["SAMO_MODEL_FILE"] = filepath.Join("..", "internal", "emotion", "testdata", "golden", "tiny_v1.model")
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs bytes.Buffer
 	done := make(chan int, 1)
@@ -283,18 +266,20 @@ func serveAsRuntime(t *testing.T, env map[string]string, key string) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/v1/predict", strings.NewReader(`{"text":"nervous about tomorrow"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-API-Key", key)
+	req.Header.Set("X-Forwarded-Proto", "https") // as HAProxy does
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p struct{ ID string }
-	err = json.NewDecoder(resp.Body).Decode(&p)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || err != nil || p.ID == "" {
-		t.Fatalf("predict as the runtime role: %d, id %q, %v", resp.StatusCode, p.ID, err)
+	var p struct{ ID string }
+	if resp.StatusCode != http.StatusOK || err != nil || json.Unmarshal(body, &p) != nil || p.ID == "" {
+		t.Fatalf("predict as the runtime role: %d %s (%v)", resp.StatusCode, body, err)
 	}
 	req, _ = http.NewRequest(http.MethodGet, base+"/v1/predictions/"+url.PathEscape(p.ID), nil)
 	req.Header.Set("X-API-Key", key)
+	req.Header.Set("X-Forwarded-Proto", "https")
 	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
