@@ -68,7 +68,7 @@ scope() {
 	# (sign-in code, enrolment, ending sessions when a factor changes).
 	internal/dashboard)
 		exclude='^(access|chart|dashboard|events|form|incidents|keys|offenders|overview|predictions|render|reports|routes|signin)\.go$'
-		run='^(TestRecheck|TestSession.*|TestCookieAttributes|TestCSPOnEveryDashboardResponse|TestIdleSessionExpires|TestDisabledUserSessionEnds|TestRotatedKeyLeavesTheDashboard|TestRoutesWithoutSessionRedirectToSignIn|TestPublicRoutes|TestRolesPerRoute|TestAnalystSeesNoAdminControls|TestUserKeyRefused|TestSignInFailures|TestCrossOriginPostsRefused|TestStateChangesArePostOnly|TestYourSessions|TestTOTP[A-Za-z]*|TestFactorChangeEndsOtherSessions|TestSessionsEnded|TestClearChallengeCookie|TestLockedMessage)$' ;;
+		run='^(TestRecheck|TestSession.*|TestCookieAttributes|TestCSPOnEveryDashboardResponse|TestIdleSessionExpires|TestDisabledUserSessionEnds|TestRotatedKeyLeavesTheDashboard|TestRoutesWithoutSessionRedirectToSignIn|TestPublicRoutes|TestRolesPerRoute|TestAnalystSeesNoAdminControls|TestUserKeyRefused|TestSignInFailures|TestCrossOriginPostsRefused|TestStateChangesArePostOnly|TestYourSessions|TestTOTP[A-Za-z]*|TestFactorChangeEndsOtherSessions|TestSessionsEnded|TestClearChallengeCookie|TestLockedMessage|TestSessionsNotEnded)$' ;;
 	# The dashboard sessions in Redis (the rest of kv is exercised by the
 	# app and replica tests). Needs SAMO_TEST_REDIS_URL, as make test sets.
 	internal/kv)

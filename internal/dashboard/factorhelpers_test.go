@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -58,5 +59,17 @@ func TestLockedMessage(t *testing.T) {
 		if got := lockedMessage(now, &mfa.Locked{Until: c.until}); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestSessionsNotEnded: a factor change whose sessions could not all be
+// ended says the change is made and what to do, with 503.
+func TestSessionsNotEnded(t *testing.T) {
+	cause := errors.New("store down")
+	err := sessionsNotEnded("Two-factor sign-in is on.", cause)
+	var pe *pageError
+	const want = "Two-factor sign-in is on. But the other sessions could not all be ended: try again shortly, or end them on the Sessions page."
+	if !errors.As(err, &pe) || pe.status != http.StatusServiceUnavailable || pe.msg != want || !errors.Is(pe.cause, cause) {
+		t.Errorf("sessionsNotEnded = %#v, want 503 with %q", err, want)
 	}
 }

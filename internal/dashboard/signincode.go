@@ -122,10 +122,27 @@ func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer
 	if info, ok := reqctx.From(r.Context()); ok {
 		info.Principal = p // events name the user and key
 	}
-	err = db.d.SecondFactor.Verify(r.Context(), p.UserID, form.Get("code"))
+	if err := db.d.SecondFactor.Verify(r.Context(), p.UserID, form.Get("code")); err != nil {
+		return db.codeRefused(w, r, id, err)
+	}
+	// Single use: of two requests racing with one challenge, one proceeds.
+	if err := db.d.SecondFactor.EndChallenge(r.Context(), id); errors.Is(err, mfa.ErrNoChallenge) {
+		return db.restart(w, r, "code")
+	} else if err != nil {
+		return unavailable(err)
+	}
+	db.clearChallengeCookie(w, r)
+	return db.openSession(w, r, p)
+}
+
+// codeRefused answers a sign-in code that Verify refused (err): a factor
+// locked by wrong codes ends the challenge (429, until when); a wrong code
+// costs one of the challenge's tries, the last one ending it; a factor
+// reset since the first step sends the browser back to the key; anything
+// else is the second factor failing, and opens no session.
+func (db *Dashboard) codeRefused(w http.ResponseWriter, r *http.Request, id string, err error) error {
 	var lk *mfa.Locked
 	switch {
-	case err == nil:
 	case errors.As(err, &lk):
 		// Wrong codes locked the user's factor (this one, or earlier ones
 		// from anywhere): the challenge ends.
@@ -154,17 +171,8 @@ func (db *Dashboard) loginCode(w http.ResponseWriter, r *http.Request, v *viewer
 			return unavailable(err)
 		}
 		return db.restart(w, r, "code")
-	default:
-		return unavailable(err) // the second factor cannot be checked: no session
 	}
-	// Single use: of two requests racing with one challenge, one proceeds.
-	if err := db.d.SecondFactor.EndChallenge(r.Context(), id); errors.Is(err, mfa.ErrNoChallenge) {
-		return db.restart(w, r, "code")
-	} else if err != nil {
-		return unavailable(err)
-	}
-	db.clearChallengeCookie(w, r)
-	return db.openSession(w, r, p)
+	return unavailable(err) // the second factor cannot be checked: no session
 }
 
 // codeReason is the reason of an auth_failure event for a code.
@@ -185,10 +193,9 @@ const (
 func (db *Dashboard) codeFailed(r *http.Request, step codeStep, err error) {
 	reason := reasonTOTPInvalid
 	var lk *mfa.Locked
-	switch {
-	case errors.As(err, &lk) && lk.Code == nil:
+	if errors.As(err, &lk) && lk.Code == nil {
 		reason = reasonTOTPLocked
-	case errors.Is(err, mfa.ErrReplayed):
+	} else if errors.Is(err, mfa.ErrReplayed) {
 		reason = reasonTOTPReplayed
 	}
 	db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.AuthFailure, secevent.Medium, db.d.Now(),

@@ -98,9 +98,7 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 		}
 	}
 	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
-	var lk *mfa.Locked // wrong current codes locked the factor being replaced
-	switch {
-	case err == nil:
+	if err == nil {
 		// A new or replaced factor ends the user's other sessions (V7.4.3).
 		n, serr := db.endOtherSessions(w, r, v)
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPEnrolled, secevent.Medium, db.d.Now(),
@@ -109,6 +107,9 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 			return sessionsNotEnded("Two-factor sign-in is on.", serr)
 		}
 		return db.done(w, r, v, "ok", "Two-factor sign-in is on: from now on, signing in asks for a code from your app. "+endedMessage(n), "/dashboard/two-factor")
+	}
+	var lk *mfa.Locked // wrong current codes locked the factor being replaced
+	switch {
 	case errors.Is(err, mfa.ErrEnrolmentExpired):
 		return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
 	case errors.Is(err, mfa.ErrEnrolled):
@@ -164,9 +165,7 @@ func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v 
 		return badForm(err)
 	}
 	err = db.d.SecondFactor.Disable(r.Context(), v.p.UserID, form.Get("code"))
-	var lk *mfa.Locked
-	switch {
-	case err == nil:
+	if err == nil {
 		n, serr := db.endOtherSessions(w, r, v)
 		db.d.Events.Record(r.Context(), secevent.New(r.Context(), secevent.TOTPDisabled, secevent.Medium, db.d.Now(),
 			sessionsEnded(map[string]string{"surface": "dashboard"}, n, serr)))
@@ -174,6 +173,9 @@ func (db *Dashboard) twoFactorDisable(w http.ResponseWriter, r *http.Request, v 
 			return sessionsNotEnded("Two-factor sign-in is off.", serr)
 		}
 		return db.done(w, r, v, "ok", "Two-factor sign-in is off: your key alone signs you in. "+endedMessage(n), "/dashboard/two-factor")
+	}
+	var lk *mfa.Locked
+	switch {
 	case errors.Is(err, mfa.ErrNotEnrolled):
 		return db.done(w, r, v, "error", "Two-factor sign-in is not on.", "/dashboard/two-factor")
 	case errors.As(err, &lk):

@@ -342,5 +342,13 @@ func TestTOTPAdminReset(t *testing.T) {
 	if evs := totpEvents(t, e, secevent.TOTPReset, map[string]string{"target_user_id": ana.ID}, 1); len(evs) != 1 || evs[0].UserID != admin.ID {
 		t.Errorf("totp_reset events: %+v, want one by the admin naming the analyst", evs)
 	}
+	// Again: the analyst has no second factor now, so nothing is reset or
+	// recorded.
+	if rec := e.do(req{method: http.MethodPost, path: "/dashboard/two-factor/reset", cookie: c, header: sameOrigin, form: url.Values{"user": {"ana"}}}); rec.Code != http.StatusSeeOther {
+		t.Errorf("resetting a user without a second factor: status %d, want 303", rec.Code)
+	}
+	if evs := totpEvents(t, e, secevent.TOTPReset, map[string]string{"target_user_id": ana.ID}, 1); len(evs) != 1 {
+		t.Errorf("%d totp_reset events after resetting a user without a second factor, want still 1", len(evs))
+	}
 	e.signIn(e.analyst) // the key alone signs in again
 }
