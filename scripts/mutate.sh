@@ -35,7 +35,7 @@ export GOTOOLCHAIN=go1.27.3 GOFLAGS="-buildvcs=false -p=1 -vet=off -ldflags=-w"
 cd "$(dirname "$0")/.."
 
 GREMLINS="${GREMLINS:?set by the Makefile (go run github.com/go-gremlins/gremlins/cmd/gremlins@VERSION)}"
-pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/session internal/kv internal/prediction internal/store internal/secevent}"
+pkgs="${MUTATE_PACKAGES:-internal/auth internal/apikey internal/token internal/ratelimit internal/ids internal/server internal/seal internal/mask internal/dashboard internal/session internal/kv internal/prediction internal/store internal/secevent internal/mfa}"
 
 # parts lists the runs of package $1: the package itself, or, for a
 # package run in parts, "package:part" for each (results in

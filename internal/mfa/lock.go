@@ -72,10 +72,10 @@ func untilReset() time.Time { return time.Unix(0, math.MaxInt64).UTC() }
 // doubled for each earlier lock of the run, at most MaxLockPeriod; and
 // untilReset from MaxConsecutiveFailures on.
 func lockAfter(now time.Time, n int) time.Time {
-	switch {
-	case n <= 0 || n%MaxUserFailures != 0:
+	if n <= 0 || n%MaxUserFailures != 0 {
 		return time.Time{}
-	case n >= MaxConsecutiveFailures:
+	}
+	if n >= MaxConsecutiveFailures {
 		return untilReset()
 	}
 	d := LockPeriod
