@@ -16,6 +16,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // reservePostgresDB creates a database of the benchmark's own on
@@ -24,7 +25,7 @@ func reservePostgresDB(tb testing.TB) string {
 	tb.Helper()
 	raw := os.Getenv("SAMO_TEST_POSTGRES_URL")
 	if raw == "" {
-		tb.Skip("SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
+		testdep.Missing(tb, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
 	}
 	var r [6]byte
 	if _, err := rand.Read(r[:]); err != nil {
