@@ -5,9 +5,11 @@
 //	cert, key := ca.Issue(t, time.Now().Add(time.Hour), "127.0.0.1", "redis")
 //	pool := ca.Pool()
 //	clientCert, clientKey := ca.IssueClient(t, time.Now().Add(time.Hour), "samo")
+//	ca = testpki.LoadCA(t, caPEM, caKeyPEM) // an existing CA (PKCS #8 key)
 package testpki
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -24,7 +26,7 @@ import (
 type CA struct {
 	Cert *x509.Certificate
 	PEM  []byte // Cert in PEM
-	key  *ecdsa.PrivateKey
+	key  crypto.Signer
 }
 
 // NewCA returns a CA valid from an hour ago for a year.
@@ -44,6 +46,30 @@ func NewCA(t testing.TB) *CA {
 		t.Fatal(err)
 	}
 	return &CA{Cert: cert, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), key: key}
+}
+
+// LoadCA returns the CA of a PEM certificate and its PKCS #8 private key,
+// such as the internal CA deploy/internal-tls.sh writes.
+func LoadCA(t testing.TB, certPEM, keyPEM []byte) *CA {
+	t.Helper()
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		t.Fatal("testpki: the CA certificate or key is not PEM")
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		t.Fatalf("testpki: a %T cannot sign", key)
+	}
+	return &CA{Cert: cert, PEM: certPEM, key: signer}
 }
 
 // Pool returns a pool holding only the CA.
