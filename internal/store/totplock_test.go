@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -162,70 +159,8 @@ func TestMigrateTOTPLock(t *testing.T) {
 			t.Errorf("ReserveTOTP after migrating = %+v, %v, %v", e, counted, err)
 		}
 	}
-	previous := func(t *testing.T, db *sql.DB, d Dialect) {
-		t.Helper()
-		ms, err := migrations(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range ms {
-			if m.version == 16 {
-				continue
-			}
-			if _, err := db.ExecContext(ctx, m.sql); err != nil {
-				t.Fatalf("%s: %v", m.name, err)
-			}
-			if _, err := db.ExecContext(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, 0)`, m.version, m.name); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, q := range []string{
-			`INSERT INTO users (id, name, role, created_at) VALUES ('usr_old', 'old-admin', 'admin', 1)`,
-			`INSERT INTO user_totp (user_id, secret_sealed, secret_key_id, last_step, enrolled_at) VALUES ('usr_old', 'sealed', 'k', 7, 1)`,
-		} {
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		dir := t.TempDir()
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "samo.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		previous(t, db, SQLite)
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-		st, err := Open(ctx, "", dir, Options{})
-		if err != nil {
-			t.Fatalf("open a database of the previous release: %v", err)
-		}
-		defer st.Close()
-		check(t, st)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := os.Getenv("SAMO_TEST_POSTGRES_URL")
-		if url == "" {
-			t.Skip("SAMO_TEST_POSTGRES_URL not set")
-		}
-		st, err := openPostgresSchema(t, url)
-		if err != nil {
-			t.Fatalf("open postgres: %v", err)
-		}
-		if _, err := st.w.ExecContext(ctx, `DO $$ DECLARE r record; BEGIN
-			FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
-				EXECUTE 'DROP TABLE ' || quote_ident(r.tablename) || ' CASCADE'; END LOOP; END $$`); err != nil {
-			t.Fatal(err)
-		}
-		previous(t, st.w, Postgres)
-		if err := st.migrate(ctx); err != nil {
-			t.Fatalf("migrate a database of the previous release: %v", err)
-		}
-		check(t, st)
-	})
+	testUpgrade(t, func(v int) bool { return v == 16 }, []string{
+		`INSERT INTO users (id, name, role, created_at) VALUES ('usr_old', 'old-admin', 'admin', 1)`,
+		`INSERT INTO user_totp (user_id, secret_sealed, secret_key_id, last_step, enrolled_at) VALUES ('usr_old', 'sealed', 'k', 7, 1)`,
+	}, check)
 }
