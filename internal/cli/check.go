@@ -33,9 +33,10 @@ type checkResult struct {
 
 // checkOptions are test hooks; the zero value is what `samo check` uses.
 type checkOptions struct {
-	probe   *http.Client     // webhook probe client (default: the SSRF-safe alert client)
-	now     func() time.Time // default time.Now
-	offline bool             // skip the webhook probe
+	probe   *http.Client               // webhook probe client (default: the SSRF-safe alert client)
+	now     func() time.Time           // default time.Now
+	offline bool                       // skip the webhook probe
+	clock   func() (clockState, error) // default readClock
 }
 
 // errChecksFailed makes `samo check` exit 1.
@@ -165,6 +166,7 @@ func evaluate(ctx context.Context, stdio IO, opt checkOptions) []checkResult {
 	c.alerting(ctx)
 	c.files()
 	c.backendAuth()
+	c.clock()
 	c.runtimeState(ctx)
 	c.dependencies()
 	for name, reasons := range c.prod {
