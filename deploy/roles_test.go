@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/samo-brain/samo/internal/cli"
+	"github.com/samo-brain/samo/internal/testdep"
 )
 
 // rolesSQL is the file the postgres container runs at its first start
@@ -205,12 +205,7 @@ func checkRoleAttributes(t *testing.T, super *sql.DB, owner, runtime string) {
 // back, then stops the server.
 func serveAsRuntime(t *testing.T, env map[string]string, key string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(testdep.FreePort(t))
 	serveEnv := map[string]string{}
 	for k, v := range env {
 		serveEnv[k] = v

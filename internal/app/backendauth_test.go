@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -98,7 +97,7 @@ func TestRedisClientCertificate(t *testing.T) {
 		testdep.Missing(t, "redis-server not installed (scripts/services.sh installs it)")
 	}
 	pki := newBackendPKI(t)
-	port := loopbackPort(t)
+	port := testdep.FreePort(t)
 	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", "0", "--tls-port", strconv.Itoa(port),
 		"--tls-cert-file", pki.path("server.pem"), "--tls-key-file", pki.path("server.key"),
 		"--tls-ca-cert-file", pki.path("ca.pem"), "--tls-auth-clients", "yes",
@@ -141,15 +140,4 @@ func TestRedisClientCertificate(t *testing.T) {
 			t.Errorf("client certificate %q: connected, want the handshake refused", client)
 		}
 	}
-}
-
-// loopbackPort returns a loopback TCP port that was free a moment ago.
-func loopbackPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,7 +108,7 @@ func startTLSRedis(t *testing.T, dir, authClients string) int {
 	if err != nil {
 		testdep.Missing(t, "redis-server not installed (scripts/services.sh installs it)")
 	}
-	port := freePort(t)
+	port := testdep.FreePort(t)
 	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", "0", "--tls-port", strconv.Itoa(port),
 		"--tls-cert-file", filepath.Join(dir, "server.pem"), "--tls-key-file", filepath.Join(dir, "server.key"),
 		"--tls-ca-cert-file", filepath.Join(dir, "ca.pem"), "--tls-auth-clients", authClients,
@@ -145,15 +144,4 @@ func writeTestPKI(t *testing.T, dir string) (*x509.CertPool, *testpki.CA) {
 		}
 	}
 	return ca.Pool(), ca
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

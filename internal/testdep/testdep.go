@@ -17,6 +17,7 @@ package testdep
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -58,4 +59,16 @@ func Bound(target, generous time.Duration) time.Duration {
 		return target
 	}
 	return max(generous, 5*target)
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago, for a
+// server a test starts (Redis, PostgreSQL, samo itself).
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -11,7 +11,6 @@ package testpg
 
 import (
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -58,7 +57,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	c := &Cluster{Dir: dir, Port: FreePort(t)}
+	c := &Cluster{Dir: dir, Port: testdep.FreePort(t)}
 	files := map[string][]byte{"pg_hba.conf": []byte(o.HBA), "pwfile": []byte(o.Password + "\n")}
 	settings := []string{"listen_addresses=127.0.0.1", "fsync=off", "hba_file=" + filepath.Join(dir, "pg_hba.conf")}
 	if o.CertPEM != nil {
@@ -148,15 +147,4 @@ func chownTree(t testing.TB, dir string, uid, gid int) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
 	}
-}
-
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
