@@ -74,6 +74,7 @@ func Start(t testing.TB, o Options) *Cluster {
 			t.Fatal(err)
 		}
 	}
+	// #nosec G204 -- a test helper running initdb and pg_ctl from Bin() with arguments built here
 	run := func(args ...string) *exec.Cmd { return exec.Command(args[0], args[1:]...) }
 	if os.Getuid() == 0 {
 		pg, err := user.Lookup("postgres")
@@ -84,6 +85,7 @@ func Start(t testing.TB, o Options) *Cluster {
 		gid, _ := strconv.Atoi(pg.Gid)
 		chownTree(t, dir, uid, gid)
 		run = func(args ...string) *exec.Cmd {
+			// #nosec G204 -- as above, as the postgres user
 			return exec.Command("runuser", append([]string{"-u", "postgres", "--"}, args...)...)
 		}
 	}
@@ -102,7 +104,7 @@ func Start(t testing.TB, o Options) *Cluster {
 	}
 	ctl := filepath.Join(bin, "pg_ctl")
 	if out, err := run(ctl, "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "30", "-o", strings.Join(opts, " "), "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
+		log, _ := os.ReadFile(filepath.Join(dir, "log")) // #nosec G304 -- the cluster's own log, in its MkdirTemp directory
 		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
 	t.Cleanup(func() { _ = run(ctl, "-D", data, "-m", "immediate", "-w", "stop").Run() })
@@ -142,6 +144,7 @@ func chownTree(t testing.TB, dir string, uid, gid int) {
 		if err != nil {
 			return err
 		}
+		// #nosec G122 -- the test's own MkdirTemp directory, which nothing else writes to
 		return os.Lchown(path, uid, gid)
 	})
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
