@@ -177,6 +177,23 @@ func evaluate(ctx context.Context, stdio IO, opt checkOptions) []checkResult {
 	return c.results
 }
 
+// certDates adds name's line for cert (called what) at the check's time:
+// FAIL before it starts or once it has expired (expired: what to do),
+// WARN within warn of its end (renew: what to do), PASS otherwise.
+func (c *checker) certDates(name, what string, cert *x509.Certificate, warn time.Duration, expired, renew string) {
+	now := c.opt.now()
+	left := cert.NotAfter.Sub(now)
+	if now.Before(cert.NotBefore) {
+		c.add(checkFail, name, "%s is not valid before %s", what, cert.NotBefore.UTC().Format(time.RFC3339))
+	} else if left <= 0 {
+		c.add(checkFail, name, "%s expired on %s: %s", what, cert.NotAfter.UTC().Format(time.RFC3339), expired)
+	} else if left < warn {
+		c.add(checkWarn, name, "%s expires in %d days (%s): %s", what, int(left.Hours()/24), cert.NotAfter.UTC().Format("2006-01-02"), renew)
+	} else {
+		c.add(checkPass, name, "%s valid until %s", what, cert.NotAfter.UTC().Format("2006-01-02"))
+	}
+}
+
 // fieldErrors flattens the joined errors of config loading.
 func fieldErrors(err error) []*config.FieldError {
 	var out []*config.FieldError
@@ -276,11 +293,11 @@ func (c *checker) fileMode(name, path string, forbidden os.FileMode, what string
 // https checks TLS files (readable, matching, certificate dates) or a
 // trusted TLS-terminating proxy, and HTTPS_REQUIRED.
 func (c *checker) https() {
-	cfg, now := c.cfg, c.opt.now()
+	cfg := c.cfg
 	c.prodProblems("TLS_CERT_FILE", "TLS_KEY_FILE")
 	switch {
 	case cfg.TLSEnabled():
-		c.tlsFiles(now)
+		c.tlsFiles()
 	case len(cfg.TrustedProxies) > 0:
 		c.add(checkWarn, "https", "TLS is terminated by a proxy in TRUSTED_PROXIES; not verifiable from here: make sure it redirects HTTP and has a valid certificate")
 	default:
@@ -293,7 +310,7 @@ func (c *checker) https() {
 	}
 }
 
-func (c *checker) tlsFiles(now time.Time) {
+func (c *checker) tlsFiles() {
 	cfg := c.cfg
 	pemBytes, err := os.ReadFile(cfg.TLSCertFile)
 	if err != nil {
@@ -314,17 +331,7 @@ func (c *checker) tlsFiles(now time.Time) {
 		c.add(checkFail, "https", "TLS_CERT_FILE: %v", err)
 		return
 	}
-	left := cert.NotAfter.Sub(now)
-	switch {
-	case now.Before(cert.NotBefore):
-		c.add(checkFail, "https", "certificate not valid before %s", cert.NotBefore.UTC().Format(time.RFC3339))
-	case left <= 0:
-		c.add(checkFail, "https", "certificate expired on %s", cert.NotAfter.UTC().Format(time.RFC3339))
-	case left < 30*24*time.Hour:
-		c.add(checkWarn, "https", "certificate expires in %d days (%s): renew it", int(left.Hours()/24), cert.NotAfter.UTC().Format("2006-01-02"))
-	default:
-		c.add(checkPass, "https", "TLS certificate for %s valid until %s", certName(cert), cert.NotAfter.UTC().Format("2006-01-02"))
-	}
+	c.certDates("https", "TLS certificate for "+certName(cert), cert, 30*24*time.Hour, "clients refuse it; renew it", "renew it")
 	c.fileMode("tls_key_file", cfg.TLSKeyFile, 0o077, "TLS key")
 }
 

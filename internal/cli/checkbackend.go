@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
@@ -31,19 +30,8 @@ func (c *checker) backendAuth() {
 	cfg := c.cfg
 	if cert := cfg.BackendClientCert(); cert != nil {
 		c.prodProblems("BACKEND_CLIENT_CERT_FILE")
-		now, leaf := c.opt.now(), cert.Leaf
-		left := leaf.NotAfter.Sub(now)
-		switch {
-		case now.Before(leaf.NotBefore):
-			c.add(checkFail, "backend_client_cert", "BACKEND_CLIENT_CERT_FILE is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
-		case left <= 0:
-			c.add(checkFail, "backend_client_cert", "BACKEND_CLIENT_CERT_FILE expired on %s: backends refuse it; issue a new one and restart", leaf.NotAfter.UTC().Format(time.RFC3339))
-		case left < config.ClientCertExpiryWarning:
-			c.add(checkWarn, "backend_client_cert", "BACKEND_CLIENT_CERT_FILE (CN %s) expires in %d days (%s): issue a new one and restart before then",
-				leaf.Subject.CommonName, int(left.Hours()/24), leaf.NotAfter.UTC().Format("2006-01-02"))
-		default:
-			c.add(checkPass, "backend_client_cert", "BACKEND_CLIENT_CERT_FILE (CN %s) valid until %s", leaf.Subject.CommonName, leaf.NotAfter.UTC().Format("2006-01-02"))
-		}
+		c.certDates("backend_client_cert", "BACKEND_CLIENT_CERT_FILE (CN "+cert.Leaf.Subject.CommonName+")", cert.Leaf,
+			config.ClientCertExpiryWarning, "backends refuse it; issue a new one and restart", "issue a new one and restart before then")
 		c.fileMode("backend_client_key", cfg.BackendClientKeyFile, 0o077, "BACKEND_CLIENT_KEY_FILE")
 	}
 	var creds []backendCred
