@@ -87,7 +87,7 @@ func runServe(ctx context.Context, stdio IO, args []string) error {
 }
 
 // minProcs is the fewest Ps samo serve runs with on SQLite.
-const minProcs = 4
+const minProcs = 2
 
 // raiseProcs raises GOMAXPROCS to minProcs when the store is SQLite
 // (driver, config.DatabaseDriver) unless the GOMAXPROCS variable sets it,
@@ -95,9 +95,13 @@ const minProcs = 4
 // thread in the write and fsync system calls of the SQLite driver; with
 // one P (one CPU, or a container quota of one) the runtime runs nothing
 // else until it takes that P back, so every request waited for the disk
-// in turn and commits could not be grouped. With spare Ps the other
+// in turn and commits could not be grouped. With a spare P the other
 // requests run on other threads and join the next commit: on one pinned
-// CPU, 1 P served ≈ 1,100 durable predictions/s and 4 Ps ≈ 4,400. On
+// CPU, 1 P served ≈ 1,100 durable predictions/s and 4 Ps ≈ 4,400. Two
+// are enough: on one CPU, 2 Ps served as many predictions as 4 and the
+// security chain 5–7 % more requests, with half its p99 at the maximum
+// rate, since idle Ps spin and switch on the one CPU (BENCHMARKS.md,
+// issue 14 session 11). On
 // PostgreSQL (and Redis) every wait is a network socket in the runtime's
 // poller, which holds no P, and the spare Ps only cost the scheduler's
 // work: on one CPU the security chain alone ran at 51–52 % of bare with
