@@ -66,16 +66,8 @@ func TestMigrateSchemaV2Postgres(t *testing.T) {
 		t.Skip("SAMO_TEST_POSTGRES_URL not set")
 	}
 	ctx := context.Background()
-	st, err := openPostgresSchema(t, url)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	// Back to an empty schema, then version 2 as the previous release left it.
-	if _, err := st.w.ExecContext(ctx, `DO $$ DECLARE r record; BEGIN
-		FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
-			EXECUTE 'DROP TABLE ' || quote_ident(r.tablename) || ' CASCADE'; END LOOP; END $$`); err != nil {
-		t.Fatal(err)
-	}
+	// An empty schema, then version 2 as the previous release left it.
+	st := emptyPostgresSchema(t, url)
 	ms, err := migrations(Postgres)
 	if err != nil {
 		t.Fatal(err)

@@ -65,19 +65,28 @@ func testUpgrade(t *testing.T, skip func(version int) bool, seed []string, check
 		if url == "" {
 			testdep.Missing(t, "SAMO_TEST_POSTGRES_URL not set (make test starts a PostgreSQL)")
 		}
-		st, err := openPostgresSchema(t, url)
-		if err != nil {
-			t.Fatalf("open postgres: %v", err)
-		}
-		if _, err := st.w.ExecContext(ctx, `DO $$ DECLARE r record; BEGIN
-			FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
-				EXECUTE 'DROP TABLE ' || quote_ident(r.tablename) || ' CASCADE'; END LOOP; END $$`); err != nil {
-			t.Fatal(err)
-		}
+		st := emptyPostgresSchema(t, url)
 		previous(t, st.w, Postgres)
 		if err := st.migrate(ctx); err != nil {
 			t.Fatalf("migrate a database of the previous release: %v", err)
 		}
 		check(t, st)
 	})
+}
+
+// emptyPostgresSchema opens a schema of its own on url (openPostgresSchema)
+// and drops every table in it, for a test that writes an earlier release's
+// schema by hand.
+func emptyPostgresSchema(t *testing.T, url string) *Store {
+	t.Helper()
+	st, err := openPostgresSchema(t, url)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	if _, err := st.w.ExecContext(context.Background(), `DO $$ DECLARE r record; BEGIN
+		FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+			EXECUTE 'DROP TABLE ' || quote_ident(r.tablename) || ' CASCADE'; END LOOP; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
