@@ -309,27 +309,21 @@ func (a *API) guard(w http.ResponseWriter, r *http.Request, info *reqctx.Info, a
 
 // authBudget checks (count=false) or spends (count=true) the client
 // address's budget of failed authentications. Checking never spends, so
-// clients that authenticate correctly are never throttled by it; it uses
-// the budget the IP rate-limit step read for this request when there is
-// one (the same decision, without a round trip of its own).
+// clients that authenticate correctly are never throttled by it
+// (ids.AuthFailBudget, which reuses the IP rate-limit step's reading).
 func (a *API) authBudget(r *http.Request, info *reqctx.Info, count bool) error {
 	if !a.RateLimiting || a.Limiter == nil || a.AuthFailPolicy.Limit <= 0 {
 		return nil
 	}
-	key := ids.AuthFailKey(info.ClientIP)
 	if count {
-		if _, err := a.Limiter.Allow(r.Context(), key, a.AuthFailPolicy); err != nil {
+		if _, err := a.Limiter.Allow(r.Context(), ids.AuthFailKey(info.ClientIP), a.AuthFailPolicy); err != nil {
 			return problem.Unavailable("Rate limiting", err)
 		}
 		return nil
 	}
-	budget := info.AuthFailBudget
-	if budget == nil {
-		dec, err := a.Limiter.Peek(r.Context(), key, a.AuthFailPolicy)
-		if err != nil {
-			return problem.Unavailable("Rate limiting", err)
-		}
-		budget = &reqctx.Budget{Exhausted: !dec.Allowed, RetryAfter: dec.RetryAfter}
+	budget, err := ids.AuthFailBudget(r.Context(), a.Limiter, a.AuthFailPolicy)
+	if err != nil {
+		return problem.Unavailable("Rate limiting", err)
 	}
 	if budget.Exhausted {
 		e := problem.Errorf(http.StatusTooManyRequests, "too_many_auth_failures", "Too many failed authentications from this address; retry later.")

@@ -153,19 +153,17 @@ func budgetKey(r *http.Request) string {
 
 // budgetLeft reports whether the client address may still fail an
 // authentication (a wrong key or a wrong code), from the budget the IP
-// rate-limit step read for this request when there is one.
+// rate-limit step read for this request when there is one
+// (ids.AuthFailBudget).
 func (db *Dashboard) budgetLeft(r *http.Request) (bool, error) {
-	if !db.d.RateLimiting || db.d.Limiter == nil || db.d.AuthFailPolicy.Limit <= 0 {
+	if !db.d.RateLimiting {
 		return true, nil
 	}
-	if info, ok := reqctx.From(r.Context()); ok && info.AuthFailBudget != nil {
-		return !info.AuthFailBudget.Exhausted, nil
-	}
-	dec, err := db.d.Limiter.Peek(r.Context(), budgetKey(r), db.d.AuthFailPolicy)
+	b, err := ids.AuthFailBudget(r.Context(), db.d.Limiter, db.d.AuthFailPolicy)
 	if err != nil {
 		return false, err
 	}
-	return dec.Allowed, nil
+	return !b.Exhausted, nil
 }
 
 // spendBudget counts one failed authentication against the address.

@@ -172,10 +172,6 @@ func Subject(a netip.Addr, ipv6Bits int) netip.Addr {
 	return subjectOf(Normalize(a), ipv6Bits)
 }
 
-// AuthFailKey is the rate-limit key of a's budget of failed
-// authentications (IPv6 by /64, like Subject).
-func AuthFailKey(a netip.Addr) string { return "authfail:" + Subject(a, 64).String() }
-
 // subjectOf is Subject for an already normalized address.
 func subjectOf(a netip.Addr, ipv6Bits int) netip.Addr {
 	if a.Is6() && ipv6Bits > 0 && ipv6Bits < 128 {

@@ -49,7 +49,9 @@
 // one high-severity brute_force event per window per client, independent of
 // blocking. Slow attacks under the per-minute allowances are the rate
 // limiter's job: count failed authentications per IP with a ratelimit
-// policy (see the wiring notes in the package report).
+// policy (see the wiring notes in the package report). AuthFailKey names
+// that budget; AuthFailBudget reads it for a request without spending it,
+// reusing the reading the IP rate-limit step left in reqctx.Info.
 //
 // Windows are rings of 6 buckets plus the current one, so a count covers
 // between one and 7/6 windows: it never under-counts a true window, and the
