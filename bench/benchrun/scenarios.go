@@ -382,7 +382,8 @@ func runScenarios(ctx context.Context, o options, log io.Writer) ([]*measurement
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "half %-10s %8.0f req/s  p50 %-10v p99 %-10v max %-10v", r.m.ID, r.cfg.Rate, res.Latency.P50, res.Latency.P99, res.Latency.Max)
+		fmt.Fprintf(log, "half %-10s %8.0f req/s  p50 %-10v p99 %-10v max %-10v generator oversleep p99 %-10v", r.m.ID, r.cfg.Rate,
+			res.Latency.P50, res.Latency.P99, res.Latency.Max, res.Oversleep.P99)
 		// samo's log writer writes a line as soon as no other write is in
 		// progress; a moment's wait lets the phase's last lines land.
 		time.Sleep(200 * time.Millisecond)

@@ -84,7 +84,14 @@ type Result struct {
 	// Late counts fixed-rate requests that were sent more than 1 ms after
 	// their due time (the generator or the server could not keep up).
 	Late uint64 `json:"late,omitempty"`
-	hist Histogram
+	// Oversleep is the generator's own delay in fixed-rate mode: for the
+	// requests whose connection was free before their due time, how long
+	// after it the connection woke to send. The server cannot cause it
+	// (its connection had answered), so it is a floor under Latency that
+	// no server can go below. Zero in closed-loop mode.
+	Oversleep Summary `json:"oversleep"`
+	hist      Histogram
+	sleep     Histogram
 }
 
 // Summary is the latency distribution in a printable form.
@@ -158,6 +165,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 							return
 						case <-timer.C:
 						}
+						w.sleep.Record(time.Since(due))
 					} else if -d > time.Millisecond {
 						w.late++
 					}
@@ -176,6 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	for _, w := range ws {
 		res.hist.Merge(&w.hist)
+		res.sleep.Merge(&w.sleep)
 		res.Errors += w.errors
 		res.Late += w.late
 		for c, n := range w.status {
@@ -184,10 +193,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Requests = res.hist.Count()
 	res.Throughput = float64(res.Requests) / res.Elapsed.Seconds()
-	h := &res.hist
-	res.Latency = Summary{Mean: h.Mean(), P50: h.Quantile(0.50), P90: h.Quantile(0.90), P99: h.Quantile(0.99),
-		P999: h.Quantile(0.999), Max: h.Max()}
+	res.Latency = summarize(&res.hist)
+	res.Oversleep = summarize(&res.sleep)
 	return res, nil
+}
+
+func summarize(h *Histogram) Summary {
+	return Summary{Mean: h.Mean(), P50: h.Quantile(0.50), P90: h.Quantile(0.90), P99: h.Quantile(0.99),
+		P999: h.Quantile(0.999), Max: h.Max()}
 }
 
 // worker owns one keep-alive connection.
@@ -197,6 +210,7 @@ type worker struct {
 	conn   net.Conn
 	br     *bufio.Reader
 	hist   Histogram
+	sleep  Histogram // oversleep of the timer waits (fixed rate)
 	status map[int]uint64
 	errors uint64
 	late   uint64

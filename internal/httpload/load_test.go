@@ -81,6 +81,9 @@ func TestRunModes(t *testing.T) {
 			if res.Latency.P50 <= 0 || res.Latency.P99 < res.Latency.P50 || res.Latency.Max < res.Latency.P99 {
 				t.Errorf("latency summary not ordered: %+v", res.Latency)
 			}
+			if tc.rate == 0 && res.Oversleep != (Summary{}) {
+				t.Errorf("closed loop: oversleep = %+v, want none (nothing waits for a due time)", res.Oversleep)
+			}
 			if tc.rate > 0 {
 				// 300 ms at 200/s is 60 requests; allow the scheduler a little slack.
 				if res.Requests < 55 || res.Requests > 61 {
@@ -114,6 +117,15 @@ func TestFixedRateCountsQueueing(t *testing.T) {
 	// p90 ≥ 100 ms. A generator that timed from send would report p90 ≈ 0.
 	if res.Latency.P90 < 100*time.Millisecond {
 		t.Errorf("p90 = %v, want ≥ 100ms (queueing behind the stall must count)", res.Latency.P90)
+	}
+	// The stall is the server's: the requests queued behind it found their
+	// connection busy and are not the generator's oversleep, which only the
+	// requests that waited for their due time have.
+	if res.Oversleep.Max <= 0 || res.Oversleep.Max > res.Latency.Max {
+		t.Errorf("oversleep max = %v, want in (0, %v]", res.Oversleep.Max, res.Latency.Max)
+	}
+	if res.Oversleep.P90 >= 100*time.Millisecond {
+		t.Errorf("oversleep p90 = %v, want the server's stall left out of it", res.Oversleep.P90)
 	}
 }
 
