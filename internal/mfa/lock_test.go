@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/mfa"
+	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/users"
 )
 
 // countingSealer counts how often a stored secret is opened: a code is
@@ -253,5 +255,77 @@ func TestParallelGuessesCheckAtMostMaxUserFailures(t *testing.T) {
 	}
 	if setLock.Load() != 1 || refused.Load() != 50-mfa.MaxUserFailures {
 		t.Errorf("%d guesses set the lock and %d were refused, want 1 and %d", setLock.Load(), refused.Load(), 50-mfa.MaxUserFailures)
+	}
+}
+
+// readCountingStore counts the reads of a stored enrolment: TOTP, and
+// ReserveTOTP (which reads it to count an attempt).
+type readCountingStore struct {
+	mfa.Store
+	totp, reserve int
+}
+
+func (s *readCountingStore) TOTP(ctx context.Context, userID string) (mfa.Enrolment, error) {
+	s.totp++
+	return s.Store.TOTP(ctx, userID)
+}
+
+func (s *readCountingStore) ReserveTOTP(ctx context.Context, userID string, now time.Time, lock func(int) time.Time) (mfa.Enrolment, bool, error) {
+	s.reserve++
+	return s.Store.ReserveTOTP(ctx, userID, now, lock)
+}
+
+// TestConfirmReadsEnrolmentOnce: Confirm reads the stored enrolment once
+// whatever it finds (with a current code only through ReserveTOTP, so the
+// attempt is counted in the same read), and still refuses a replacement
+// without a valid current code, counting a wrong one.
+func TestConfirmReadsEnrolmentOnce(t *testing.T) {
+	ctx := context.Background()
+	f, _, secret := lockFixture(t)
+	rs := &readCountingStore{Store: f.st}
+	f.svc = mfa.New(rs, f.ring, f.clk.Now)
+	third, _, err := users.Ensure(ctx, f.st, "cy", rbac.RoleAnalyst, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name         string
+		user         string
+		current      func() string
+		want         error // errors.Is; nil: accepted
+		totp, reserv int   // reads expected
+		failures     int   // f.user's failures after it
+	}{
+		{"replace without a current code", f.user.ID, func() string { return "" }, mfa.ErrEnrolled, 1, 0, 0},
+		{"replace with a wrong current code", f.user.ID, func() string { return f.wrong(t, secret) }, mfa.ErrInvalidCode, 0, 1, 1},
+		{"replace with the current code", f.user.ID, func() string { return code(t, secret, f.clk.Now()) }, nil, 0, 1, 0},
+		{"first enrolment", f.other.ID, func() string { return "" }, nil, 1, 0, 0},
+		{"current code given without a factor is ignored", third.ID, func() string { return "123456" }, nil, 0, 1, 0},
+	}
+	for _, c := range cases {
+		f.clk.Add(mfa.Period)
+		p, err := f.svc.Begin(c.user, "name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.totp, rs.reserve = 0, 0
+		current := c.current()
+		err = f.svc.Confirm(ctx, c.user, p.Token, current, code(t, p.Secret, f.clk.Now()))
+		if !errors.Is(err, c.want) || c.want == nil && err != nil {
+			t.Errorf("%s: Confirm = %v, want %v", c.name, err, c.want)
+		}
+		if rs.totp != c.totp || rs.reserve != c.reserv {
+			t.Errorf("%s: %d TOTP and %d ReserveTOTP reads, want %d and %d", c.name, rs.totp, rs.reserve, c.totp, c.reserv)
+		}
+		if c.user == f.user.ID {
+			if e, _ := f.st.TOTP(ctx, f.user.ID); e.Failures != c.failures {
+				t.Errorf("%s: %d failures, want %d", c.name, e.Failures, c.failures)
+			}
+		}
+		if c.want == nil {
+			if e, err := f.st.TOTP(ctx, c.user); err != nil || e.LastStep != mfa.Step(f.clk.Now()) {
+				t.Errorf("%s: stored enrolment %+v, %v; want the new secret at this step", c.name, e, err)
+			}
+		}
 	}
 }
