@@ -137,7 +137,8 @@ func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, o
 // runInit creates the data directory and database, or brings its schema up
 // to this binary's (whatever DATABASE_MIGRATE says: this is the command to
 // run with the owner role), and in development the local secrets, without
-// starting the server.
+// starting the server. In production it reads only what opening the store
+// needs (loadInitConfig).
 func runInit(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "init")
 	asJSON := fs.Bool("json", false, `print {"database","data_dir","generated"}`)
@@ -148,7 +149,7 @@ func runInit(ctx context.Context, stdio IO, args []string) error {
 	if len(rest) > 0 {
 		return usageError("unexpected argument %q", rest[0])
 	}
-	cfg, err := config.LoadFlags(stdio.Getenv, nil)
+	cfg, err := loadInitConfig(stdio.Getenv)
 	if err != nil {
 		return err
 	}
@@ -175,4 +176,20 @@ func runInit(ctx context.Context, stdio IO, args []string) error {
 		fmt.Fprintf(stdio.Stdout, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
 	}
 	return nil
+}
+
+// loadInitConfig loads what init reads. In production that is only what
+// opening and migrating the store needs (config.ProfileStore): no
+// migration reads or rewrites sealed data or blind-index terms (each is
+// SQL alone), so the schema owner's process is given no token-signing key,
+// data key or alert secret, and reads none that is set. In development
+// init also generates the local secrets, which needs the whole
+// configuration (which secrets are set, JWT_ALGORITHM), so it loads it
+// all, as before.
+func loadInitConfig(getenv func(string) string) (*config.Config, error) {
+	cfg, err := config.LoadProfile(getenv, nil, config.ProfileStore)
+	if err != nil || cfg.Production() {
+		return cfg, err
+	}
+	return config.LoadFlags(getenv, nil)
 }

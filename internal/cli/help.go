@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
+
+	"github.com/samo-brain/samo/internal/config"
 )
 
 // helpEntry documents one command or subcommand for --help, `samo help`
@@ -22,8 +25,10 @@ var helpTable = map[string]helpEntry{
 	"serve": {"[flags]", "run the API server",
 		"Every flag is also an environment variable (samo config reference lists them); flags win. In development mode the first start generates local secrets and, on SQLite, the first admin key (SAMO_DATA_DIR/admin.key).",
 		[]string{"samo serve", "SAMO_ADDR=127.0.0.1:9000 LOG_FORMAT=text samo serve", "samo serve --security-level production"}},
-	"init": {"[--json]", "create the data directory and database without serving", "",
-		[]string{"SAMO_DATA_DIR=/var/lib/samo samo init"}},
+	"init": {"[--json]", "create the data directory and database without serving",
+		"Creates the database or applies its missing migrations, whatever DATABASE_MIGRATE says: run it as the schema's owner role. In production it reads only " +
+			strings.Join(config.ProfileStore.Variables(), ", ") + " (no JWT, encryption or alert secret); in development it also generates the local secrets.",
+		[]string{"SAMO_DATA_DIR=/var/lib/samo samo init", "SECURITY_LEVEL=production DATABASE_URL_FILE=/run/secrets/owner_url samo init"}},
 	"admin": {"<subcommand>", "first admin of a new deployment", "", []string{"samo admin bootstrap --out admin.key"}},
 	"admin bootstrap": {"[--user NAME] [--out FILE] [--json]", "create the first admin user and API key (once; a second run changes nothing)",
 		"Works on SQLite (SAMO_DATA_DIR) and PostgreSQL (DATABASE_URL). The key is printed once on stdout, or written to a new file with mode 0600.",

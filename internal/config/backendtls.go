@@ -15,17 +15,22 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// checkBackendTLS adds production's rule for the connections SAMO opens to
-// its backends (PostgreSQL, Redis, the model server): each is encrypted
-// and verifies the server's certificate and name, unless it never leaves
-// the host (a loopback address, "localhost" or a Unix socket). There is no
-// opt-out: a private network is not an encrypted one.
-func (c *Config) checkBackendTLS(p *problems) {
+// checkDatabaseTLS adds production's rule for the connection to
+// PostgreSQL: it is encrypted and verifies the server's certificate and
+// name, unless it never leaves the host (a loopback address, "localhost"
+// or a Unix socket). There is no opt-out: a private network is not an
+// encrypted one.
+func (c *Config) checkDatabaseTLS(p *problems) {
 	if c.DatabaseDriver() == "postgres" {
 		if why := postgresPlaintext(string(c.DatabaseURL.b)); why != "" {
 			p.add("DATABASE_URL", ErrInsecureProduction, "%s; production needs sslmode=verify-full (BACKEND_CA_FILE or sslrootcert=FILE for a private CA) unless every host is loopback or a Unix socket", why)
 		}
 	}
+}
+
+// checkBackendTLS adds the rule of checkDatabaseTLS for SAMO's other
+// backends: Redis and the model server.
+func (c *Config) checkBackendTLS(p *problems) {
 	if v := string(c.RedisURL.b); v != "" {
 		if why := redisPlaintext(v); why != "" {
 			p.add("REDIS_URL", ErrInsecureProduction, "%s; production needs rediss:// (BACKEND_CA_FILE for a private CA) unless the host is loopback or a Unix socket", why)

@@ -122,11 +122,15 @@ type Config struct {
 	LogFormat                 string         // LOG_FORMAT: json or text
 	ShutdownTimeout           time.Duration  // SHUTDOWN_TIMEOUT
 
+	// Profile is the part of the configuration that was loaded
+	// (LoadProfile); Validate checks only its settings. The zero value,
+	// ProfileAll, checks every setting.
+	Profile Profile
 	// EnvFile is the path of the .env.security file that was read, or "".
 	EnvFile string
-	// Sources maps every variable name to where its value came from
-	// (one of the Source constants, possibly naming a NAME_FILE variable).
-	// It never holds values.
+	// Sources maps every variable name Profile read to where its value
+	// came from (one of the Source constants, possibly naming a NAME_FILE
+	// variable). It never holds values.
 	Sources map[string]string
 	// backendClientCert is the pair BACKEND_CLIENT_CERT_FILE and
 	// BACKEND_CLIENT_KEY_FILE name, loaded by Validate (nil when unset or

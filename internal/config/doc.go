@@ -49,6 +49,19 @@
 // with a warning. Unknown variables are reported as warnings, not errors, so
 // the file can be shared with other tools, but a typo is still visible.
 //
+// # Profiles
+//
+// LoadFlags reads every setting (ProfileAll). LoadProfile reads only a
+// profile's settings and validates only those; the others keep their
+// defaults, unread, so a command neither demands nor opens a secret it
+// does not use. ProfileStore is what opening and migrating the store
+// needs (SECURITY_LEVEL, SAMO_ENV_FILE, SAMO_DATA_DIR, DATABASE_URL,
+// DATABASE_MIGRATE, BACKEND_CA_FILE, BACKEND_CLIENT_CERT_FILE,
+// BACKEND_CLIENT_KEY_FILE): `samo init` loads it in production, so the
+// schema owner's process holds no JWT, encryption or alert key. The
+// rules below still apply to what a profile reads, production's
+// included.
+//
 // # Validation
 //
 // LoadFlags runs Validate, which returns errors.Join of every problem at once;

@@ -24,6 +24,11 @@ var (
 // command's flag set with RegisterFlags and parse it first; a nil f means
 // no flags, a nil getenv an empty environment.
 func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
+	return load(getenv, f, ProfileAll)
+}
+
+// load is LoadFlags for the settings profile reads.
+func load(getenv func(string) string, f *Flags, profile Profile) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -31,7 +36,7 @@ func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
 	if f != nil {
 		given = f.given
 	}
-	c := &Config{Sources: make(map[string]string)}
+	c := &Config{Profile: profile, Sources: make(map[string]string)}
 	var errs []error
 
 	// The file to read is chosen by flag or environment only.
@@ -45,6 +50,12 @@ func LoadFlags(getenv func(string) string, f *Flags) (*Config, error) {
 			known[s.name+"_FILE"] = true
 		}
 		if s.name == envFileSetting {
+			continue
+		}
+		if !profile.reads(s) {
+			// Neither looked up nor validated: the default keeps the
+			// Config consistent, and no NAME_FILE is opened.
+			_ = s.set(c, s.def)
 			continue
 		}
 		raw, source, err := resolve(s, given, getenv, file)

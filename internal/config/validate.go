@@ -71,11 +71,12 @@ func (p *problems) add(name string, kind error, format string, a ...any) {
 	*p = append(*p, &FieldError{Name: name, Reason: fmt.Sprintf(format, a...), Kind: kind})
 }
 
-// Validate checks every setting and returns all problems joined with
-// errors.Join (nil when there are none). Production rules (see
-// CheckProduction) are added when SECURITY_LEVEL is production. LoadFlags runs
-// it; call it again after changing a Config by hand. It also (re)loads the
-// backend client certificate that BackendClientCert returns.
+// Validate checks every setting of c.Profile (all of them for ProfileAll)
+// and returns all problems joined with errors.Join (nil when there are
+// none). Production rules (see CheckProduction) are added when
+// SECURITY_LEVEL is production. LoadFlags runs it; call it again after
+// changing a Config by hand. It also (re)loads the backend client
+// certificate that BackendClientCert returns.
 func (c *Config) Validate() error {
 	var p problems
 	c.checkAlways(&p)
@@ -85,17 +86,22 @@ func (c *Config) Validate() error {
 	return errors.Join(p...)
 }
 
-// CheckProduction returns the problems production mode would refuse,
-// whatever SECURITY_LEVEL is, so `samo check` can report them before a
-// deployment.
+// CheckProduction returns the problems production mode would refuse in the
+// settings of c.Profile, whatever SECURITY_LEVEL is, so `samo check` can
+// report them before a deployment.
 func (c *Config) CheckProduction() error {
 	var p problems
 	c.checkProduction(&p)
 	return errors.Join(p...)
 }
 
+// checkAlways adds the rules of every level for the settings c.Profile
+// reads.
 func (c *Config) checkAlways(p *problems) {
-	oneOf(p, "SECURITY_LEVEL", c.SecurityLevel, LevelDevelopment, LevelProduction)
+	c.checkStoreSettings(p)
+	if c.Profile == ProfileStore {
+		return
+	}
 	between(p, "RATE_LIMIT_REQUESTS", c.RateLimitRequests, 1, maxRateLimit)
 	window(p, "RATE_LIMIT_WINDOW", c.RateLimitWindow)
 	notNegative(p, "API_KEY_ROTATION_INTERVAL", c.APIKeyRotationInterval)
@@ -135,8 +141,6 @@ func (c *Config) checkAlways(p *problems) {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		p.add("METRICS_ADDR", ErrInvalidValue, "must differ from SAMO_ADDR")
 	}
-	notEmpty(p, "SAMO_DATA_DIR", c.DataDir)
-	checkDatabaseURL(p, c.DatabaseURL)
 	checkRedisURL(p, c.RedisURL)
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		name := "TLS_KEY_FILE"
@@ -146,7 +150,7 @@ func (c *Config) checkAlways(p *problems) {
 		p.add(name, ErrInvalidValue, "TLS_CERT_FILE and TLS_KEY_FILE must be set together")
 	}
 	for _, f := range []struct{ name, path string }{
-		{"TLS_CERT_FILE", c.TLSCertFile}, {"TLS_KEY_FILE", c.TLSKeyFile}, {"BACKEND_CA_FILE", c.BackendCAFile},
+		{"TLS_CERT_FILE", c.TLSCertFile}, {"TLS_KEY_FILE", c.TLSKeyFile},
 		{"JWT_PRIVATE_KEY_FILE", c.JWTPrivateKeyFile}, {"SAMO_MODEL_FILE", c.ModelFile},
 	} {
 		fileExists(p, f.name, f.path)
@@ -154,8 +158,6 @@ func (c *Config) checkAlways(p *problems) {
 	for _, f := range c.JWTPublicKeyFiles {
 		fileExists(p, "JWT_PUBLIC_KEY_FILES", f)
 	}
-	checkCAFile(p, "BACKEND_CA_FILE", c.BackendCAFile)
-	c.loadBackendClientCert(p)
 	for i, pr := range c.TrustedProxies {
 		if !pr.IsValid() || pr.Masked() != pr {
 			p.add("TRUSTED_PROXIES", ErrInvalidValue, "entry %d is not a valid CIDR", i+1)
@@ -193,8 +195,35 @@ func (c *Config) checkAlways(p *problems) {
 	positive(p, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 }
 
-// checkProduction adds the rules of SECURITY_LEVEL=production.
+// checkStoreSettings checks the settings ProfileStore reads, in every
+// profile and level: the level, the data directory, DATABASE_URL's form,
+// the backend CA and the backend client certificate and key (loaded here).
+func (c *Config) checkStoreSettings(p *problems) {
+	oneOf(p, "SECURITY_LEVEL", c.SecurityLevel, LevelDevelopment, LevelProduction)
+	notEmpty(p, "SAMO_DATA_DIR", c.DataDir)
+	checkDatabaseURL(p, c.DatabaseURL)
+	fileExists(p, "BACKEND_CA_FILE", c.BackendCAFile)
+	checkCAFile(p, "BACKEND_CA_FILE", c.BackendCAFile)
+	c.loadBackendClientCert(p)
+}
+
+// checkStoreProduction adds production's rules for the settings
+// ProfileStore reads: the connection to PostgreSQL is encrypted and
+// verified, and the client certificate is valid now.
+func (c *Config) checkStoreProduction(p *problems) {
+	c.checkDatabaseTLS(p)
+	if why := c.clientCertValidity(time.Now()); why != "" {
+		p.add("BACKEND_CLIENT_CERT_FILE", ErrInsecureProduction, "%s", why)
+	}
+}
+
+// checkProduction adds the rules of SECURITY_LEVEL=production for the
+// settings c.Profile reads.
 func (c *Config) checkProduction(p *problems) {
+	c.checkStoreProduction(p)
+	if c.Profile == ProfileStore {
+		return
+	}
 	if c.JWTAlgorithm == "RS256" {
 		p.add("JWT_ALGORITHM", ErrInsecureProduction, "RS256 signs with PKCS#1 v1.5 padding, refused in production; use PS256 (the same RSA keys), ES256 or EdDSA")
 	}
@@ -227,9 +256,6 @@ func (c *Config) checkProduction(p *problems) {
 		}
 	}
 	c.checkBackendTLS(p)
-	if why := c.clientCertValidity(time.Now()); why != "" {
-		p.add("BACKEND_CLIENT_CERT_FILE", ErrInsecureProduction, "%s", why)
-	}
 	if w := c.SecurityAlertWebhook; w != "" {
 		if u, err := url.Parse(w); err == nil && !strings.EqualFold(u.Scheme, "https") {
 			p.add("SECURITY_ALERT_WEBHOOK", ErrInsecureProduction, "must be an https URL in production")
