@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/samo-brain/samo/internal/config"
 )
 
 // docs reads every YAML document of a file as a generic map.
@@ -350,7 +353,8 @@ func TestComposeBackendCertificateAuth(t *testing.T) {
 // runs SAMO's replicas and bootstrap as the PostgreSQL role that may only
 // read and write rows, with DATABASE_MIGRATE=false, and only after the
 // one-off migrate service (samo init, as the owner role with the owner's
-// certificate, the same image and hardening) has succeeded. The roles are
+// certificate, the same image and hardening, and no secret but that
+// certificate and the CA) has succeeded. The roles are
 // those the init SQL creates (TestComposeRolesSQL runs it), and the
 // postgres image runs that SQL at its first start as its own superuser,
 // which is neither role.
@@ -402,6 +406,7 @@ func TestComposeLeastPrivilegeRoles(t *testing.T) {
 	if !strings.Contains(secrets, "samo_owner_cert") || !strings.Contains(secrets, "samo_owner_key") || strings.Contains(secrets, "samo_client") {
 		t.Errorf("migrate secrets %s: want the owner's certificate and key, not the runtime role's", secrets)
 	}
+	checkMigrateNeedsOnlyTheStore(t, "compose.yaml migrate", env, mig["secrets"])
 	if u, err := url.Parse(fmt.Sprint(env["DATABASE_URL"])); err == nil {
 		if _, has := u.User.Password(); has || !strings.Contains(u.RawQuery, "sslmode=verify-full") {
 			t.Errorf("migrate DATABASE_URL %s: want no password and sslmode=verify-full", u.Redacted())
@@ -445,5 +450,30 @@ func TestComposeLeastPrivilegeRoles(t *testing.T) {
 	initFiles, _ := filepath.Glob("postgres-init/*")
 	if len(initFiles) != 1 || initFiles[0] != rolesSQL {
 		t.Errorf("postgres-init/ holds %v, want only %s (every file there runs at initialisation)", initFiles, rolesSQL)
+	}
+}
+
+// checkMigrateNeedsOnlyTheStore: what runs `samo init` as the schema owner
+// holds only what opening the store needs (config.ProfileStore; no
+// migration needs a key): every variable in env is one samo init reads,
+// and neither env nor the secrets it is given (their names) hold the
+// token-signing key, the data key or the alert secret. TestComposeRolesSQL
+// shows that this is enough: it migrates with compose.yaml's environment.
+func checkMigrateNeedsOnlyTheStore(t *testing.T, what string, env map[string]any, secrets any) {
+	t.Helper()
+	reads := config.ProfileStore.Variables()
+	for k := range env {
+		if name := strings.TrimSuffix(k, "_FILE"); !slices.Contains(reads, k) && !slices.Contains(reads, name) {
+			t.Errorf("%s sets %s, which samo init does not read (config.ProfileStore: %v)", what, k, reads)
+		}
+	}
+	held := strings.ToLower(fmt.Sprint(secrets))
+	for _, key := range []string{"JWT_SECRET_KEY", "JWT_PREVIOUS_SECRET_KEYS", "ENCRYPTION_KEY", "SECURITY_ALERT_SECRET", "REDIS_URL"} {
+		if env[key] != nil || env[key+"_FILE"] != nil {
+			t.Errorf("%s is given %s: samo init does not need it", what, key)
+		}
+		if strings.Contains(held, strings.ToLower(key)) {
+			t.Errorf("%s holds the secret %s (%s): samo init does not need it", what, strings.ToLower(key), held)
+		}
 	}
 }

@@ -44,7 +44,10 @@ const (
 // reading it back). The runtime role may read and write every table and
 // do nothing else: no CREATE, DROP, ALTER, TRUNCATE, temporary table or
 // schema; its certificate does not log in as the owner; neither role is a
-// superuser, has a password or is a member of the other.
+// superuser, has a password or is a member of the other. migrate's
+// environment holds no JWT, encryption or alert secret
+// (checkMigrateNeedsOnlyTheStore), so this also shows that samo init needs
+// none of them.
 func TestComposeRolesSQL(t *testing.T) {
 	pg := startComposePostgres(t)
 	compose := docs(t, "compose.yaml")[0]
