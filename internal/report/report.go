@@ -19,13 +19,21 @@ const MaxPeriod = 366 * 24 * time.Hour
 var ErrPeriod = errors.New("report: invalid period")
 
 // OffenceTypes are the event types that make a client IP or key an
-// "offender" in the top lists; admin actions and configuration events are
-// not offences.
+// "offender" in the top lists (the report's and the dashboard's
+// Offenders page): what a client did wrong, and the signals derived from
+// it (brute_force, suspicious_activity, ip_blocked). Admin actions,
+// configuration events and a user's own changes are not offences.
+//
+// totp_locked is one: the address and key whose wrong codes locked a
+// user's dashboard second factor hold that user's API key, and are watched
+// for it (docs/incident-response.md). The wrong code that set the lock is
+// also a medium auth_failure; without totp_locked here the source would
+// rank with no high event, as if it had only mistyped a key.
 func OffenceTypes() []secevent.Type {
 	return []secevent.Type{
 		secevent.AuthFailure, secevent.BruteForce, secevent.PermissionDenied, secevent.RateLimitWarning,
 		secevent.RateLimited, secevent.ValidationRejected, secevent.InvalidParameter, secevent.InjectionDetected, secevent.SuspiciousActivity,
-		secevent.IPBlocked, secevent.BlockedRequest, secevent.TokenReuse, secevent.TokenInvalid,
+		secevent.IPBlocked, secevent.BlockedRequest, secevent.TokenReuse, secevent.TokenInvalid, secevent.TOTPLocked,
 	}
 }
 

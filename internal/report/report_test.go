@@ -169,6 +169,40 @@ func TestReportNumbers(t *testing.T) {
 	}
 }
 
+// TestOffenderTOTPLocked: an address and key whose wrong codes locked a
+// user's second factor rank as offenders with the lock as a high event;
+// a user's own factor changes and an admin's reset are no offences.
+func TestOffenderTOTPLocked(t *testing.T) {
+	st := openStore(t)
+	var es []secevent.Event
+	add := func(typ secevent.Type, sev secevent.Severity, at time.Duration, ip, key string, details map[string]string) {
+		es = append(es, secevent.Event{ID: fmt.Sprintf("evt_%03d", len(es)), Type: typ, Severity: sev, Time: t0.Add(at), ClientIP: ip, KeyID: key, Details: details})
+	}
+	for i := 0; i < 10; i++ { // the 10th wrong code locks the factor
+		add(secevent.AuthFailure, secevent.Medium, time.Duration(i)*time.Minute, "203.0.113.9", "key_stolen", map[string]string{"reason": "totp_invalid", "factor": "totp"})
+	}
+	add(secevent.TOTPLocked, secevent.High, 9*time.Minute, "203.0.113.9", "key_stolen", map[string]string{"failures": "10"})
+	add(secevent.TOTPEnrolled, secevent.Medium, time.Hour, "192.0.2.10", "key_owner", nil)
+	add(secevent.TOTPDisabled, secevent.Medium, 2*time.Hour, "192.0.2.10", "key_owner", nil)
+	add(secevent.TOTPReset, secevent.Medium, 3*time.Hour, "192.0.2.11", "key_admin", nil)
+	if err := st.WriteEvents(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.NewBuilder(st, nil, (&clock{t: t0.Add(24 * time.Hour)}).Now).Build(context.Background(), t0, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		got  []report.Offender
+		want string
+	}{{"top IPs", r.TopIPs, "203.0.113.9"}, {"top keys", r.TopKeys, "key_stolen"}} {
+		if len(c.got) != 1 || c.got[0].Source != c.want || c.got[0].Events != 11 || c.got[0].HighOrCritical != 1 {
+			t.Errorf("%s = %+v, want only %s with 11 offence events, 1 high", c.name, c.got, c.want)
+		}
+	}
+}
+
 func TestReportFormats(t *testing.T) {
 	r, _ := build(t)
 	t.Run("json", func(t *testing.T) {
