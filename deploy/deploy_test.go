@@ -152,19 +152,35 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Errorf("replicas = %d, want at least 2 (PostgreSQL + Redis scale-out)", n)
 	}
 
-	jobs := byKind["Job"]
-	if len(jobs) != 1 {
-		t.Fatalf("%d Jobs, want 1 (first admin)", len(jobs))
+	jobs := map[string]map[string]any{} // by the command's first argument
+	for _, j := range byKind["Job"] {
+		args, _ := get(j, "spec", "template", "spec", "containers", "0", "args").([]any)
+		if len(args) == 0 {
+			t.Errorf("Job %v has no args", get(j, "metadata", "name"))
+			continue
+		}
+		jobs[fmt.Sprint(args[0])] = j
 	}
-	jpod := get(jobs[0], "spec", "template", "spec")
-	checkPod(t, "Job", jpod)
+	if len(byKind["Job"]) != 2 || jobs["admin"] == nil || jobs["init"] == nil {
+		t.Fatalf("Jobs %v, want two: admin bootstrap and init (the migration)", jobs)
+	}
+	jpod := get(jobs["admin"], "spec", "template", "spec")
+	checkPod(t, "bootstrap Job", jpod)
 	args, _ := get(jpod, "containers", "0", "args").([]any)
-	if len(args) < 2 || args[0] != "admin" || args[1] != "bootstrap" {
+	if len(args) < 2 || args[1] != "bootstrap" {
 		t.Errorf("Job args %v, want admin bootstrap", args)
 	}
+	// The replicas and bootstrap read the ConfigMap (DATABASE_MIGRATE=false
+	// below) and the replicas' Secret.
+	for what, p := range map[string]any{"Deployment": pod, "bootstrap Job": jpod} {
+		if get(p, "containers", "0", "envFrom", "0", "configMapRef", "name") != "samo-config" {
+			t.Errorf("%s does not read the ConfigMap samo-config", what)
+		}
+	}
+	checkMigrateJob(t, jobs["init"], pod, byKind["Secret"])
 
-	if len(byKind["Secret"]) != 1 {
-		t.Errorf("want one example Secret")
+	if len(byKind["Secret"]) != 2 {
+		t.Errorf("want two example Secrets (the replicas' and the schema owner's)")
 	}
 	cms := byKind["ConfigMap"]
 	if len(cms) != 1 {
@@ -173,6 +189,9 @@ func TestKubernetesManifests(t *testing.T) {
 	data, _ := get(cms[0], "data").(map[string]any)
 	if data["SECURITY_LEVEL"] != "production" {
 		t.Errorf("ConfigMap SECURITY_LEVEL = %v, want production", data["SECURITY_LEVEL"])
+	}
+	if data["DATABASE_MIGRATE"] != "false" {
+		t.Errorf("ConfigMap DATABASE_MIGRATE = %v, want \"false\" (the replicas' role cannot migrate; migrate-job.yaml does)", data["DATABASE_MIGRATE"])
 	}
 	for _, k := range []string{"DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "ENCRYPTION_KEY"} {
 		if _, ok := data[k]; ok {
