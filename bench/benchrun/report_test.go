@@ -131,6 +131,13 @@ func TestTargets(t *testing.T) {
 			t.Errorf("%s: met = %v, want %v (%s)", tg.What, tg.Met, w, tg.Measured)
 		}
 	}
+	r.find("chain").Half.Oversleep.P99 = 1500 * time.Microsecond
+	r.find("chain").HalfServer = &serverSide{P99: 250 * time.Microsecond}
+	for _, tg := range r.targets() {
+		if tg.What == "p99 < 5 ms at half the maximum rate: chain" && tg.Measured != "2.00 ms at 2250 req/s (server-side 0.25 ms, generator oversleep 1.50 ms)" {
+			t.Errorf("chain p99 measured = %q, want the server-side and generator parts", tg.Measured)
+		}
+	}
 	if got := r.ratio(r.find("chain")); got != 0.9 {
 		t.Errorf("chain ratio = %v, want 0.9", got)
 	}
