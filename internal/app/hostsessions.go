@@ -86,7 +86,10 @@ type EndAllResult struct {
 // (samo sessions end-all): every refresh family revoked, every access
 // token issued so far refused through the deny-list cut-off, every
 // dashboard session ended. Each part is tried even when another fails; on
-// error running it again finishes the job.
+// error running it again finishes the job. It needs no JWT key, only
+// what config.ProfileSessions reads: the store, REDIS_URL and
+// JWT_MAX_EXPIRY_HOURS (the cut-off is kept as long as the servers'
+// longest token lives).
 func EndAllSessions(ctx context.Context, cfg *config.Config, st *store.Store, now func() time.Time) (EndAllResult, error) {
 	var res EndAllResult
 	c, err := openRedis(cfg)
@@ -101,15 +104,7 @@ func EndAllSessions(ctx context.Context, cfg *config.Config, st *store.Store, no
 		return res, err
 	}
 	res.SharedDenyList = c != nil
-	iss, err := Issuer(cfg, now)
-	if err != nil {
-		return res, err
-	}
-	svc, err := token.NewService(token.Deps{Issuer: iss, Store: st, DenyList: deny, Grants: grants{keys: KeyService(cfg, st), users: st}})
-	if err != nil {
-		return res, err
-	}
-	n, terr := svc.RevokeAll(ctx)
+	n, terr := token.RevokeAll(ctx, tokenConfig(cfg), st, deny, now())
 	res.Families = n
 	if t, err := deny.IssuedBefore(ctx); err == nil {
 		res.TokensIssuedBefore = t

@@ -28,6 +28,32 @@ func hostProcess(t *testing.T, env map[string]string) (*config.Config, *store.St
 	return cfg, st
 }
 
+// sessionsHost is hostProcess for `samo sessions end-all`: what
+// config.ProfileSessions reads of env, without the server's JWT and
+// encryption keys.
+func sessionsHost(t *testing.T, env map[string]string) (*config.Config, *store.Store) {
+	t.Helper()
+	host := map[string]string{}
+	for k, v := range env {
+		host[k] = v
+	}
+	delete(host, "JWT_SECRET_KEY")
+	delete(host, "ENCRYPTION_KEY")
+	cfg, err := config.LoadProfile(func(k string) string { return host[k] }, nil, config.ProfileSessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JWTSecretKey.IsSet() {
+		t.Fatal("ProfileSessions read a JWT key")
+	}
+	st, err := store.Open(context.Background(), string(cfg.DatabaseURL.Reveal()), cfg.DataDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st
+}
+
 // redisEnv returns the environment of a test replica, with REDIS_URL when
 // redisURL is set.
 func redisEnv(t *testing.T, redisURL string) map[string]string {
@@ -93,7 +119,8 @@ func TestEndUserSessionsFromHost(t *testing.T) {
 }
 
 // TestEndAllSessionsFromHost (samo sessions end-all): signing everyone out
-// from another process on the host reaches a running server without a
+// from another process on the host, which has the server's store and
+// Redis settings but none of its keys, reaches a running server without a
 // restart. Without Redis: the refresh families are revoked in the
 // database, the token cut-off written there is read by the server within
 // a second, and the session cut-off ends its in-memory dashboard sessions
@@ -113,7 +140,7 @@ func TestEndAllSessionsFromHost(t *testing.T) {
 				t.Fatalf("%s before: %d", name, got)
 			}
 		}
-		cfg, st := hostProcess(t, env)
+		cfg, st := sessionsHost(t, env)
 		res, err := EndAllSessions(context.Background(), cfg, st, time.Now)
 		if err != nil {
 			t.Fatal(err)

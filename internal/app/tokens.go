@@ -31,13 +31,20 @@ func Issuer(cfg *config.Config, now func() time.Time) (*token.Issuer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("JWT keys: %w", err)
 	}
-	return token.NewIssuer(token.Config{
+	return token.NewIssuer(tokenConfig(cfg), ks, now)
+}
+
+// tokenConfig is how cfg says tokens are issued and verified: the
+// Issuer's configuration, and what revoking from the host keeps the
+// revocations for (EndAllSessions).
+func tokenConfig(cfg *config.Config) token.Config {
+	return token.Config{
 		Algorithm: cfg.JWTAlgorithm, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
 		TTL:                 time.Duration(cfg.JWTExpiryHours) * time.Hour,
 		MaxLifetime:         time.Duration(cfg.JWTMaxExpiryHours) * time.Hour,
 		RefreshTTL:          cfg.RefreshTokenTTL,
 		RefreshFamilyMaxAge: cfg.RefreshFamilyMaxAge,
-	}, ks, now)
+	}
 }
 
 func (a *App) buildTokens(now func() time.Time) (*token.Service, error) {

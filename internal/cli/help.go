@@ -81,9 +81,10 @@ var helpTable = map[string]helpEntry{
 	"incidents":             {"<subcommand>", "list, show, acknowledge and resolve security incidents", "", []string{"samo incidents list", "samo incidents resolve inc_… --resolution 'blocked the scanner'"}},
 	"incidents open": {"--type TYPE --severity low|medium|high|critical --description TEXT [--source ip:ADDR|key:ID|user:ID] [--json]", "open an incident by hand; high and critical run their playbook", "",
 		[]string{"samo incidents open --type phishing_report --severity high --description 'user reported a phishing mail' --source user:usr_3fQ9x1LmP0aZk2Rt"}},
-	"users":                 {"<subcommand>", "list users; disable or enable a user (every key, token and session); reset a second factor", "", []string{"samo users list", "samo users disable mallory"}},
-	"sessions":              {"<subcommand>", "sign everyone out (incident response)", "", []string{"samo sessions end-all"}},
-	"sessions end-all":      {"[--json]", "sign everyone out, as DELETE /v1/admin/sessions: every refresh-token family revoked, every access token issued so far refused, every dashboard session ended", "Without REDIS_URL the cut-offs are written to the database, which running servers of that database read within a second. API keys keep working: revoke or rotate them for that.", []string{"samo sessions end-all", "samo sessions end-all --json"}},
+	"users":    {"<subcommand>", "list users; disable or enable a user (every key, token and session); reset a second factor", "", []string{"samo users list", "samo users disable mallory"}},
+	"sessions": {"<subcommand>", "sign everyone out (incident response)", "", []string{"samo sessions end-all"}},
+	"sessions end-all": {"[--json]", "sign everyone out, as DELETE /v1/admin/sessions: every refresh-token family revoked, every access token issued so far refused, every dashboard session ended", "Without REDIS_URL the cut-offs are written to the database, which running servers of that database read within a second. API keys keep working: revoke or rotate them for that. It reads only " +
+		strings.Join(config.ProfileSessions.Variables(), ", ") + " (no JWT, encryption or alert secret): give it the servers' values of these.", []string{"samo sessions end-all", "samo sessions end-all --json"}},
 	"users list":            {"[--json]", "list users with their role and status", "", []string{"samo users list --json"}},
 	"users disable":         {"NAME [--json]", "disable a user: every key, token and dashboard session stops working at once", "", []string{"samo users disable mallory"}},
 	"users enable":          {"NAME [--json]", "enable a disabled user again", "", []string{"samo users enable mallory"}},

@@ -28,14 +28,19 @@ func (c *Config) checkDatabaseTLS(p *problems) {
 	}
 }
 
-// checkBackendTLS adds the rule of checkDatabaseTLS for SAMO's other
-// backends: Redis and the model server.
-func (c *Config) checkBackendTLS(p *problems) {
+// checkRedisTLS adds the rule of checkDatabaseTLS for Redis.
+func (c *Config) checkRedisTLS(p *problems) {
 	if v := string(c.RedisURL.b); v != "" {
 		if why := redisPlaintext(v); why != "" {
 			p.add("REDIS_URL", ErrInsecureProduction, "%s; production needs rediss:// (BACKEND_CA_FILE for a private CA) unless the host is loopback or a Unix socket", why)
 		}
 	}
+}
+
+// checkBackendTLS adds the rule of checkDatabaseTLS for SAMO's other
+// backends: Redis and the model server.
+func (c *Config) checkBackendTLS(p *problems) {
+	c.checkRedisTLS(p)
 	if v := c.ModelBackendURL; v != "" {
 		if u, err := url.Parse(v); err == nil && !strings.EqualFold(u.Scheme, "https") && !localHost(u.Hostname()) {
 			p.add("MODEL_BACKEND_URL", ErrInsecureProduction, "must be an https URL in production unless its host is loopback")

@@ -25,24 +25,37 @@ const (
 	// unencrypted or unverified, an unsafe client key file and an expired
 	// client certificate are refused.
 	ProfileStore
+	// ProfileSessions reads what ending every session from the host
+	// needs (`samo sessions end-all`): ProfileStore's settings, REDIS_URL
+	// (the deny-list and the dashboard sessions the servers share there)
+	// and JWT_MAX_EXPIRY_HOURS (how long the token cut-off must be kept:
+	// as long as the servers' longest token). No JWT key is read: ending
+	// sessions revokes tokens, it neither signs nor verifies one. The
+	// rules for what it reads still apply, production's included
+	// (REDIS_URL must then be rediss:// unless it stays on the host).
+	ProfileSessions
 )
 
 // ErrUnknownProfile reports a Profile value LoadProfile does not know.
 var ErrUnknownProfile = errors.New("config: unknown profile")
 
-// String returns "all" or "store".
+// String returns "all", "store" or "sessions".
 func (p Profile) String() string {
 	switch p {
 	case ProfileAll:
 		return "all"
 	case ProfileStore:
 		return "store"
+	case ProfileSessions:
+		return "sessions"
 	}
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
 
 // reads reports whether p reads the setting s.
-func (p Profile) reads(s setting) bool { return p == ProfileAll || s.store }
+func (p Profile) reads(s setting) bool {
+	return p == ProfileAll || s.store || p == ProfileSessions && s.sessions
+}
 
 // Variables returns the names of the variables p reads, in documentation
 // order (a secret may also be given as NAME_FILE).
@@ -62,7 +75,7 @@ func (p Profile) Variables() []string {
 // command that needs only part of the configuration, so that it neither
 // demands nor reads the secrets it does not use.
 func LoadProfile(getenv func(string) string, f *Flags, p Profile) (*Config, error) {
-	if p != ProfileAll && p != ProfileStore {
+	if p != ProfileAll && p != ProfileStore && p != ProfileSessions {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownProfile, p)
 	}
 	return load(getenv, f, p)

@@ -99,7 +99,10 @@ func (c *Config) CheckProduction() error {
 // reads.
 func (c *Config) checkAlways(p *problems) {
 	c.checkStoreSettings(p)
-	if c.Profile == ProfileStore {
+	if c.Profile == ProfileSessions {
+		c.checkSessionsSettings(p)
+	}
+	if c.Profile != ProfileAll {
 		return
 	}
 	between(p, "RATE_LIMIT_REQUESTS", c.RateLimitRequests, 1, maxRateLimit)
@@ -207,6 +210,13 @@ func (c *Config) checkStoreSettings(p *problems) {
 	c.loadBackendClientCert(p)
 }
 
+// checkSessionsSettings checks the settings ProfileSessions reads beyond
+// the store's, as ProfileAll checks them.
+func (c *Config) checkSessionsSettings(p *problems) {
+	checkRedisURL(p, c.RedisURL)
+	atLeast(p, "JWT_MAX_EXPIRY_HOURS", c.JWTMaxExpiryHours, 1)
+}
+
 // checkStoreProduction adds production's rules for the settings
 // ProfileStore reads: the connection to PostgreSQL is encrypted and
 // verified, and the client certificate is valid now.
@@ -221,7 +231,10 @@ func (c *Config) checkStoreProduction(p *problems) {
 // settings c.Profile reads.
 func (c *Config) checkProduction(p *problems) {
 	c.checkStoreProduction(p)
-	if c.Profile == ProfileStore {
+	if c.Profile == ProfileSessions {
+		c.checkRedisTLS(p)
+	}
+	if c.Profile != ProfileAll {
 		return
 	}
 	if c.JWTAlgorithm == "RS256" {

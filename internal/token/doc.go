@@ -95,7 +95,9 @@
 // Logout denies the access token's jti until its exp and revokes its
 // family the same way. RevokeAll ("sign everyone out") records in the
 // DenyList a cut-off, the next whole second, before which every access
-// token is revoked, then revokes every live family. Authenticate = Verify
+// token is revoked, then revokes every live family; the function RevokeAll
+// does the same from a process holding no key (`samo sessions end-all`),
+// given the servers' Config for how long to keep it. Authenticate = Verify
 // + the cut-off (each Service rereads it at most once a second) + DenyList
 // lookups of jti and family; deny-list and store failures are
 // ErrUnavailable (fail closed).

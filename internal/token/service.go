@@ -292,17 +292,16 @@ func (s *Service) reused(ctx context.Context, rec RefreshRecord, now time.Time) 
 	return ErrRefreshReused
 }
 
+// revoker is the Service's revoker: its store and deny-list, keeping
+// revocations for the longest a token may be accepted.
+func (s *Service) revoker() revoker {
+	return revoker{store: s.store, deny: s.deny, keep: s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway}
+}
+
 // revokeFamily revokes the family's refresh tokens and, through the
 // deny-list, every access token issued in it that may still be live.
 func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time) error {
-	err := errors.Join(
-		s.store.RevokeFamily(ctx, family, now),
-		s.deny.Deny(ctx, familyDenyPrefix+family, now.Add(s.iss.cfg.MaxLifetime+s.iss.cfg.Leeway)),
-	)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return nil
+	return s.revoker().family(ctx, family, now)
 }
 
 // RevokeAll revokes every access token issued before the next whole
@@ -314,29 +313,17 @@ func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time
 // already; running it again finishes the job.
 func (s *Service) RevokeAll(ctx context.Context) (int, error) {
 	now := s.iss.now().UTC()
-	// iat has whole seconds, so the cut-off is the next whole second: a
-	// token issued earlier in this second cannot slip through (one issued
-	// later in it is refused too, and its holder gets another).
-	cutoff := now.Truncate(time.Second).Add(time.Second)
-	until := cutoff.Add(s.iss.cfg.MaxLifetime + s.iss.cfg.Leeway)
-	if err := s.deny.DenyIssuedBefore(ctx, cutoff, until); err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	r := s.revoker()
+	cutoff, err := r.issuedBefore(ctx, now)
+	if err != nil {
+		return 0, err
 	}
 	s.cutoff.mu.Lock()
 	if cutoff.After(s.cutoff.t) {
 		s.cutoff.t = cutoff
 	}
 	s.cutoff.mu.Unlock()
-	families, err := s.store.LiveFamilies(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	for i, f := range families {
-		if err := s.revokeFamily(ctx, f, now); err != nil {
-			return i, err
-		}
-	}
-	return len(families), nil
+	return r.liveFamilies(ctx, now)
 }
 
 // Logout revokes the access token with these (verified) claims until it
