@@ -58,12 +58,15 @@
 // needs (SECURITY_LEVEL, SAMO_ENV_FILE, SAMO_DATA_DIR, DATABASE_URL,
 // DATABASE_MIGRATE, BACKEND_CA_FILE, BACKEND_CLIENT_CERT_FILE,
 // BACKEND_CLIENT_KEY_FILE): `samo init` loads it in production, so the
-// schema owner's process holds no JWT, encryption or alert key.
-// ProfileSessions adds REDIS_URL and JWT_MAX_EXPIRY_HOURS, what ending
-// every session from the host needs (`samo sessions end-all`, in every
-// level): the shared deny-list and sessions, and how long the token
-// cut-off is kept; no JWT key. The rules below still apply to what a
-// profile reads, production's included.
+// schema owner's process holds no JWT, encryption or alert key. Every
+// other profile is ProfileStore and the settings its commands use
+// besides: ProfileSessions adds REDIS_URL and JWT_MAX_EXPIRY_HOURS, what
+// ending every session from the host needs (`samo sessions end-all`, in
+// every level): the shared deny-list and sessions, and how long the token
+// cut-off is kept; no JWT key. ProfileKeys adds the API-key settings and
+// REDIS_URL (`samo admin bootstrap`). The rules below still apply to what
+// a profile reads, production's included: Validate runs every rule and
+// keeps the problems about the settings the profile reads.
 //
 // # Validation
 //

@@ -44,6 +44,7 @@ func load(getenv func(string) string, f *Flags, profile Profile) (*Config, error
 	file, fileErrs := loadEnvFile(c, given, getenv)
 	errs = append(errs, fileErrs...)
 	known := make(map[string]bool, 2*len(tab))
+	reads := profile.reader()
 	for _, s := range tab {
 		known[s.name] = true
 		if s.secret {
@@ -52,7 +53,7 @@ func load(getenv func(string) string, f *Flags, profile Profile) (*Config, error
 		if s.name == envFileSetting {
 			continue
 		}
-		if !profile.reads(s) {
+		if !reads(s) {
 			// Neither looked up nor validated: the default keeps the
 			// Config consistent, and no NAME_FILE is opened.
 			_ = s.set(c, s.def)

@@ -3,10 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Profile is the part of the configuration a command reads. The zero
-// value, ProfileAll, is every setting.
+// value, ProfileAll, is every setting. Every other profile reads what
+// opening the store needs (ProfileStore) and the settings its commands
+// use besides; Variables lists them.
 type Profile uint8
 
 const (
@@ -34,12 +37,20 @@ const (
 	// rules for what it reads still apply, production's included
 	// (REDIS_URL must then be rediss:// unless it stays on the host).
 	ProfileSessions
+	// ProfileKeys is ProfileStore and what creating and revoking API keys
+	// needs: API_KEY_ROTATION_INTERVAL, API_KEY_BACKUP_COUNT and
+	// API_KEY_LENGTH (the key service's settings), and REDIS_URL, on which
+	// a revocation is announced to the servers when it is set (`samo admin
+	// bootstrap`). An API key is stored as a hash of itself: no key of the
+	// server is needed.
+	ProfileKeys
 )
 
 // ErrUnknownProfile reports a Profile value LoadProfile does not know.
 var ErrUnknownProfile = errors.New("config: unknown profile")
 
-// String returns "all", "store" or "sessions".
+// String returns the profile's name: "all", "store", "sessions" or
+// "keys".
 func (p Profile) String() string {
 	switch p {
 	case ProfileAll:
@@ -48,23 +59,71 @@ func (p Profile) String() string {
 		return "store"
 	case ProfileSessions:
 		return "sessions"
+	case ProfileKeys:
+		return "keys"
 	}
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
 
-// reads reports whether p reads the setting s.
-func (p Profile) reads(s setting) bool {
-	return p == ProfileAll || s.store || p == ProfileSessions && s.sessions
+// adds returns the settings p reads besides the store's (setting.store),
+// and whether p is a known profile.
+func (p Profile) adds() ([]string, bool) {
+	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
+	switch p {
+	case ProfileAll, ProfileStore:
+		return nil, true
+	case ProfileSessions:
+		return []string{"REDIS_URL", "JWT_MAX_EXPIRY_HOURS"}, true
+	case ProfileKeys:
+		return keys, true
+	}
+	return nil, false
+}
+
+// reader returns the function reporting whether p reads a setting.
+func (p Profile) reader() func(setting) bool {
+	if p == ProfileAll {
+		return func(setting) bool { return true }
+	}
+	adds, _ := p.adds()
+	return func(s setting) bool { return s.store || slices.Contains(adds, s.name) }
 }
 
 // Variables returns the names of the variables p reads, in documentation
 // order (a secret may also be given as NAME_FILE).
 func (p Profile) Variables() []string {
 	var out []string
+	reads := p.reader()
 	for _, s := range settings() {
-		if p.reads(s) {
+		if reads(s) {
 			out = append(out, s.name)
 		}
+	}
+	return out
+}
+
+// only returns the problems in ps that concern a setting p reads: a rule
+// of Validate about a setting p does not read (it holds its default,
+// unread) says nothing about this configuration. A problem that names no
+// setting is kept.
+func (p Profile) only(ps problems) problems {
+	if p == ProfileAll {
+		return ps
+	}
+	reads := p.reader()
+	unread := map[string]bool{}
+	for _, s := range settings() {
+		if !reads(s) {
+			unread[s.name] = true
+		}
+	}
+	var out problems
+	for _, err := range ps {
+		var fe *FieldError
+		if errors.As(err, &fe) && unread[fe.Name] {
+			continue
+		}
+		out = append(out, err)
 	}
 	return out
 }
@@ -75,7 +134,7 @@ func (p Profile) Variables() []string {
 // command that needs only part of the configuration, so that it neither
 // demands nor reads the secrets it does not use.
 func LoadProfile(getenv func(string) string, f *Flags, p Profile) (*Config, error) {
-	if p != ProfileAll && p != ProfileStore && p != ProfileSessions {
+	if _, ok := p.adds(); !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownProfile, p)
 	}
 	return load(getenv, f, p)

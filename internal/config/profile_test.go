@@ -226,3 +226,129 @@ func fieldErrors(err error) []*FieldError {
 	walk(err)
 	return out
 }
+
+// TestProfileVariables pins what each profile but ProfileAll reads: the
+// store's settings and what its commands use besides, and no key of the
+// server (README, "Configuration", lists the same variables per command).
+// Every name a profile adds is a setting.
+func TestProfileVariables(t *testing.T) {
+	store := ProfileStore.Variables()
+	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
+	for _, tt := range []struct {
+		p    Profile
+		adds []string // besides the store's
+	}{
+		{ProfileKeys, keys},
+	} {
+		got := tt.p.Variables()
+		want := slices.Concat(store, tt.adds)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s.Variables() = %v, want %v", tt.p, got, want)
+		}
+		for _, secret := range []string{"JWT_SECRET_KEY", "JWT_PREVIOUS_SECRET_KEYS", "ENCRYPTION_KEY", "SECURITY_ALERT_SECRET"} {
+			if slices.Contains(got, secret) {
+				t.Errorf("%s reads %s", tt.p, secret)
+			}
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range Describe() {
+		names[s.Name] = true
+	}
+	for p := ProfileAll; ; p++ {
+		adds, ok := p.adds()
+		if !ok {
+			if p <= ProfileKeys {
+				t.Errorf("%s is not a known profile", p)
+			}
+			break
+		}
+		for _, name := range adds {
+			if !names[name] {
+				t.Errorf("%s reads %s, which is not a setting", p, name)
+			}
+		}
+	}
+}
+
+// TestLoadProfileCommands: in production each command profile loads with
+// nothing but its own settings (the store's and its additions, read into
+// the Config), neither demands nor opens a secret it does not read, and
+// refuses a problem in what it reads, naming the variable.
+func TestLoadProfileCommands(t *testing.T) {
+	dir := isolate(t)
+	redisFile := filepath.Join(dir, "redis_url")
+	writeFile(t, redisFile, "rediss://redis.internal:6379/0", 0o600)
+	missing := filepath.Join(dir, "missing")
+	// What none of these profiles reads, missing, weak or insecure.
+	server := map[string]string{
+		"JWT_SECRET_KEY_FILE":   missing,
+		"ENCRYPTION_KEY":        "changeme",
+		"SECURITY_ALERT_SECRET": "short",
+		"HTTPS_REQUIRED":        "false",
+		"SAMO_ADDR":             "not an address",
+		"MODEL_BACKEND_URL":     "http://model.internal/predict",
+	}
+	base := map[string]string{"SECURITY_LEVEL": LevelProduction}
+	keys := map[string]string{"API_KEY_LENGTH": "40", "API_KEY_BACKUP_COUNT": "5", "API_KEY_ROTATION_INTERVAL": "3600", "REDIS_URL_FILE": redisFile}
+	merge := func(ms ...map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		p       Profile
+		own     map[string]string
+		check   func(c *Config) bool // the profile's values were read
+		refused map[string]map[string]string
+	}{
+		{ProfileKeys, keys,
+			func(c *Config) bool {
+				return c.APIKeyLength == 40 && c.APIKeyBackupCount == 5 && c.APIKeyRotationInterval == time.Hour && c.RedisURL.IsSet()
+			},
+			map[string]map[string]string{
+				"API_KEY_LENGTH":            {"API_KEY_LENGTH": "10"},
+				"API_KEY_BACKUP_COUNT":      {"API_KEY_BACKUP_COUNT": "11"},
+				"API_KEY_ROTATION_INTERVAL": {"API_KEY_ROTATION_INTERVAL": "-1"},
+				"REDIS_URL":                 {"REDIS_URL_FILE": "", "REDIS_URL": "redis://redis.internal:6379/0"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p.String(), func(t *testing.T) {
+			c, err := LoadProfile(envMap(merge(base, tt.own, server)), nil, tt.p)
+			if err != nil {
+				t.Fatalf("LoadProfile(%s) with its settings only: %v", tt.p, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("LoadProfile(%s) did not read its settings: %+v", tt.p, c.Sources)
+			}
+			for _, name := range []string{"JWT_SECRET_KEY", "ENCRYPTION_KEY", "SECURITY_ALERT_SECRET", "SAMO_ADDR", "MODEL_BACKEND_URL"} {
+				if src, ok := c.Sources[name]; ok {
+					t.Errorf("%s was read (source %q)", name, src)
+				}
+			}
+			if c.JWTSecretKey.IsSet() || c.EncryptionKey.IsSet() || c.SecurityAlertSecret.IsSet() {
+				t.Error("a secret the profile does not read is set")
+			}
+			for name, bad := range tt.refused {
+				env := merge(base, tt.own, server, bad)
+				for k, v := range env {
+					if v == "" {
+						delete(env, k)
+					}
+				}
+				_, err := LoadProfile(envMap(env), nil, tt.p)
+				fes := fieldErrors(err)
+				if len(fes) != 1 || fes[0].Name != name {
+					t.Errorf("LoadProfile(%s) with %v: %v; want only %s refused", tt.p, bad, err, name)
+				}
+			}
+		})
+	}
+}

@@ -76,14 +76,15 @@ func (p *problems) add(name string, kind error, format string, a ...any) {
 // none). Production rules (see CheckProduction) are added when
 // SECURITY_LEVEL is production. LoadFlags runs it; call it again after
 // changing a Config by hand. It also (re)loads the backend client
-// certificate that BackendClientCert returns.
+// certificate that BackendClientCert returns. Every rule runs; those
+// about a setting c.Profile does not read are dropped (Profile.only).
 func (c *Config) Validate() error {
 	var p problems
 	c.checkAlways(&p)
 	if c.Production() {
 		c.checkProduction(&p)
 	}
-	return errors.Join(p...)
+	return errors.Join(c.Profile.only(p)...)
 }
 
 // CheckProduction returns the problems production mode would refuse in the
@@ -92,19 +93,12 @@ func (c *Config) Validate() error {
 func (c *Config) CheckProduction() error {
 	var p problems
 	c.checkProduction(&p)
-	return errors.Join(p...)
+	return errors.Join(c.Profile.only(p)...)
 }
 
-// checkAlways adds the rules of every level for the settings c.Profile
-// reads.
+// checkAlways adds the rules of every level.
 func (c *Config) checkAlways(p *problems) {
 	c.checkStoreSettings(p)
-	if c.Profile == ProfileSessions {
-		c.checkSessionsSettings(p)
-	}
-	if c.Profile != ProfileAll {
-		return
-	}
 	between(p, "RATE_LIMIT_REQUESTS", c.RateLimitRequests, 1, maxRateLimit)
 	window(p, "RATE_LIMIT_WINDOW", c.RateLimitWindow)
 	notNegative(p, "API_KEY_ROTATION_INTERVAL", c.APIKeyRotationInterval)
@@ -198,9 +192,10 @@ func (c *Config) checkAlways(p *problems) {
 	positive(p, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 }
 
-// checkStoreSettings checks the settings ProfileStore reads, in every
-// profile and level: the level, the data directory, DATABASE_URL's form,
-// the backend CA and the backend client certificate and key (loaded here).
+// checkStoreSettings checks the settings every profile reads
+// (ProfileStore's), in every level: the level, the data directory,
+// DATABASE_URL's form, the backend CA and the backend client certificate
+// and key (loaded here).
 func (c *Config) checkStoreSettings(p *problems) {
 	oneOf(p, "SECURITY_LEVEL", c.SecurityLevel, LevelDevelopment, LevelProduction)
 	notEmpty(p, "SAMO_DATA_DIR", c.DataDir)
@@ -208,13 +203,6 @@ func (c *Config) checkStoreSettings(p *problems) {
 	fileExists(p, "BACKEND_CA_FILE", c.BackendCAFile)
 	checkCAFile(p, "BACKEND_CA_FILE", c.BackendCAFile)
 	c.loadBackendClientCert(p)
-}
-
-// checkSessionsSettings checks the settings ProfileSessions reads beyond
-// the store's, as ProfileAll checks them.
-func (c *Config) checkSessionsSettings(p *problems) {
-	checkRedisURL(p, c.RedisURL)
-	atLeast(p, "JWT_MAX_EXPIRY_HOURS", c.JWTMaxExpiryHours, 1)
 }
 
 // checkStoreProduction adds production's rules for the settings
@@ -227,16 +215,9 @@ func (c *Config) checkStoreProduction(p *problems) {
 	}
 }
 
-// checkProduction adds the rules of SECURITY_LEVEL=production for the
-// settings c.Profile reads.
+// checkProduction adds the rules of SECURITY_LEVEL=production.
 func (c *Config) checkProduction(p *problems) {
 	c.checkStoreProduction(p)
-	if c.Profile == ProfileSessions {
-		c.checkRedisTLS(p)
-	}
-	if c.Profile != ProfileAll {
-		return
-	}
 	if c.JWTAlgorithm == "RS256" {
 		p.add("JWT_ALGORITHM", ErrInsecureProduction, "RS256 signs with PKCS#1 v1.5 padding, refused in production; use PS256 (the same RSA keys), ES256 or EdDSA")
 	}
