@@ -34,6 +34,10 @@ type bootstrapResult struct {
 // adminBootstrap creates the first admin user and API key in the configured
 // store (SQLite in SAMO_DATA_DIR, or DATABASE_URL). It does nothing once any
 // user exists, so a Kubernetes Job or a deploy script may run it every time.
+// It reads only config.ProfileKeys, in every level: creating a user and an
+// API key (stored as its hash) takes no key of the server and records no
+// event, and bootstrap generates no local secret, so it is given no
+// token-signing key, data key or alert secret, and reads none that is set.
 func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "admin bootstrap")
 	name := fs.String("user", "admin", "name of the first admin user")
@@ -49,7 +53,7 @@ func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 	if !users.ValidName(*name) {
 		return usageError("--user must be 1-64 letters, digits or . _ @ -")
 	}
-	cfg, err := config.LoadFlags(stdio.Getenv, nil)
+	cfg, err := config.LoadProfile(stdio.Getenv, nil, config.ProfileKeys)
 	if err != nil {
 		return err
 	}

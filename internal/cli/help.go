@@ -31,7 +31,7 @@ var helpTable = map[string]helpEntry{
 		[]string{"SAMO_DATA_DIR=/var/lib/samo samo init", "SECURITY_LEVEL=production DATABASE_URL_FILE=/run/secrets/owner_url samo init"}},
 	"admin": {"<subcommand>", "first admin of a new deployment", "", []string{"samo admin bootstrap --out admin.key"}},
 	"admin bootstrap": {"[--user NAME] [--out FILE] [--json]", "create the first admin user and API key (once; a second run changes nothing)",
-		"Works on SQLite (SAMO_DATA_DIR) and PostgreSQL (DATABASE_URL). The key is printed once on stdout, or written to a new file with mode 0600.",
+		"Works on SQLite (SAMO_DATA_DIR) and PostgreSQL (DATABASE_URL). The key is printed once on stdout, or written to a new file with mode 0600. " + readsOnly(config.ProfileKeys),
 		[]string{"samo admin bootstrap", "DATABASE_URL_FILE=/run/secrets/db samo admin bootstrap --out /secure/admin.key"}},
 	"backup": {"FILE [--json]", "write an encrypted, consistent snapshot of the SQLite database to FILE",
 		"Safe while samo serve runs (VACUUM INTO). The file is encrypted and authenticated with ENCRYPTION_KEY and written with mode 0600. For PostgreSQL use pg_dump (docs/backup.md).",
@@ -93,6 +93,11 @@ var helpTable = map[string]helpEntry{
 	"incidents show":        {"ID [--json]", "show one incident with its events", "", []string{"samo incidents show inc_3fQ9x1LmP0aZk2Rt"}},
 	"incidents acknowledge": {"ID [--json]", "mark an incident as being handled", "", []string{"samo incidents acknowledge inc_3fQ9x1LmP0aZk2Rt"}},
 	"incidents resolve":     {"ID --resolution TEXT [--json]", "close an incident, saying what was found and done", "", []string{"samo incidents resolve inc_3fQ9x1LmP0aZk2Rt --resolution 'false positive: load test'"}},
+}
+
+// readsOnly says which variables a command loading profile p reads.
+func readsOnly(p config.Profile) string {
+	return "It reads only " + strings.Join(p.Variables(), ", ") + " (no JWT, encryption or alert secret)."
 }
 
 // helpOutput is the flag set output: it discards the flag package's own
