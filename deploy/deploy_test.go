@@ -170,12 +170,10 @@ func TestKubernetesManifests(t *testing.T) {
 	if len(args) < 2 || args[1] != "bootstrap" {
 		t.Errorf("Job args %v, want admin bootstrap", args)
 	}
-	// The replicas and bootstrap read the ConfigMap (DATABASE_MIGRATE=false
-	// below) and the replicas' Secret.
-	for what, p := range map[string]any{"Deployment": pod, "bootstrap Job": jpod} {
-		if get(p, "containers", "0", "envFrom", "0", "configMapRef", "name") != "samo-config" {
-			t.Errorf("%s does not read the ConfigMap samo-config", what)
-		}
+	// The replicas read the ConfigMap (DATABASE_MIGRATE=false below) and
+	// their Secret; bootstrap and migrate have their own environment.
+	if get(pod, "containers", "0", "envFrom", "0", "configMapRef", "name") != "samo-config" {
+		t.Errorf("the Deployment does not read the ConfigMap samo-config")
 	}
 	checkMigrateJob(t, jobs["init"], pod, byKind["Secret"])
 
@@ -187,6 +185,7 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Fatalf("want one ConfigMap")
 	}
 	data, _ := get(cms[0], "data").(map[string]any)
+	checkBootstrapJob(t, jobs["admin"], pod, data, byKind["Secret"])
 	if data["SECURITY_LEVEL"] != "production" {
 		t.Errorf("ConfigMap SECURITY_LEVEL = %v, want production", data["SECURITY_LEVEL"])
 	}
@@ -373,7 +372,8 @@ func TestComposeBackendCertificateAuth(t *testing.T) {
 // read and write rows, with DATABASE_MIGRATE=false, and only after the
 // one-off migrate service (samo init, as the owner role with the owner's
 // certificate, the same image and hardening, and no secret but that
-// certificate and the CA) has succeeded. The roles are
+// certificate and the CA) has succeeded. The one-off bootstrap holds no
+// secret but the replicas' certificate and the CA either. The roles are
 // those the init SQL creates (TestComposeRolesSQL runs it), and the
 // postgres image runs that SQL at its first start as its own superuser,
 // which is neither role.
@@ -405,6 +405,15 @@ func TestComposeLeastPrivilegeRoles(t *testing.T) {
 		if c := get(services, svc, "depends_on", "migrate", "condition"); c != "service_completed_successfully" {
 			t.Errorf("%s depends_on.migrate.condition = %v, want service_completed_successfully", svc, c)
 		}
+	}
+
+	boot, _ := services["bootstrap"].(map[string]any)
+	bootEnv, _ := boot["environment"].(map[string]any)
+	checkBootstrapNeedsOnlyKeys(t, "compose.yaml bootstrap", bootEnv, boot["secrets"])
+	replicaEnv, _ := get(services, "samo1", "environment").(map[string]any)
+	checkAsReplicas(t, "compose.yaml bootstrap", bootEnv, replicaEnv)
+	if bootEnv["SECURITY_LEVEL"] != "production" {
+		t.Errorf("bootstrap SECURITY_LEVEL = %v, want production", bootEnv["SECURITY_LEVEL"])
 	}
 
 	mig, _ := services["migrate"].(map[string]any)
@@ -474,25 +483,70 @@ func TestComposeLeastPrivilegeRoles(t *testing.T) {
 
 // checkMigrateNeedsOnlyTheStore: what runs `samo init` as the schema owner
 // holds only what opening the store needs (config.ProfileStore; no
-// migration needs a key): every variable in env is one samo init reads,
-// and neither env nor the secrets it is given (their names) hold the
-// token-signing key, the data key or the alert secret. TestComposeRolesSQL
-// shows that this is enough: it migrates with compose.yaml's environment.
+// migration needs a key). TestComposeRolesSQL shows that this is enough: it
+// migrates with compose.yaml's environment.
 func checkMigrateNeedsOnlyTheStore(t *testing.T, what string, env map[string]any, secrets any) {
 	t.Helper()
-	reads := config.ProfileStore.Variables()
+	checkNeedsOnly(t, what, "samo init", config.ProfileStore, env, secrets)
+}
+
+// checkBootstrapNeedsOnlyKeys: what runs `samo admin bootstrap` holds only
+// what creating the first admin and its key needs (config.ProfileKeys):
+// no token-signing key, data key or alert secret. TestComposeRolesSQL
+// bootstraps with compose.yaml's environment.
+func checkBootstrapNeedsOnlyKeys(t *testing.T, what string, env map[string]any, secrets any) {
+	t.Helper()
+	checkNeedsOnly(t, what, "samo admin bootstrap", config.ProfileKeys, env, secrets)
+}
+
+// checkNeedsOnly: every variable in env (or its NAME_FILE) is one the
+// command cmd reads (profile p), and neither env nor the secrets it is
+// given (their names) hold a secret p does not read: the token-signing
+// keys, the data key, the alert secret, and REDIS_URL unless p reads it.
+func checkNeedsOnly(t *testing.T, what, cmd string, p config.Profile, env map[string]any, secrets any) {
+	t.Helper()
+	reads := p.Variables()
 	for k := range env {
 		if name := strings.TrimSuffix(k, "_FILE"); !slices.Contains(reads, k) && !slices.Contains(reads, name) {
-			t.Errorf("%s sets %s, which samo init does not read (config.ProfileStore: %v)", what, k, reads)
+			t.Errorf("%s sets %s, which %s does not read (profile %s: %v)", what, k, cmd, p, reads)
 		}
 	}
 	held := strings.ToLower(fmt.Sprint(secrets))
-	for _, key := range []string{"JWT_SECRET_KEY", "JWT_PREVIOUS_SECRET_KEYS", "ENCRYPTION_KEY", "SECURITY_ALERT_SECRET", "REDIS_URL"} {
+	var unread []string
+	for _, s := range config.Describe() {
+		if s.Secret && !slices.Contains(reads, s.Name) {
+			unread = append(unread, s.Name)
+		}
+	}
+	for _, key := range []string{"JWT_SECRET_KEY", "JWT_PREVIOUS_SECRET_KEYS", "ENCRYPTION_KEY", "SECURITY_ALERT_SECRET"} {
+		if !slices.Contains(unread, key) {
+			t.Errorf("%s reads %s (profile %s)", cmd, key, p)
+		}
+	}
+	for _, key := range unread {
 		if env[key] != nil || env[key+"_FILE"] != nil {
-			t.Errorf("%s is given %s: samo init does not need it", what, key)
+			t.Errorf("%s is given %s: %s does not need it", what, key, cmd)
 		}
 		if strings.Contains(held, strings.ToLower(key)) {
-			t.Errorf("%s holds the secret %s (%s): samo init does not need it", what, strings.ToLower(key), held)
+			t.Errorf("%s holds the secret %s (%s): %s does not need it", what, strings.ToLower(key), held, cmd)
+		}
+	}
+}
+
+// checkAsReplicas: what bootstrap is given, it is given as the replicas
+// are (replicas: their environment), so the first admin's key is made as
+// theirs would be: each variable env sets has the replicas' value, and
+// every API_KEY_* setting of the replicas is in env.
+func checkAsReplicas(t *testing.T, what string, env, replicas map[string]any) {
+	t.Helper()
+	for k, v := range env {
+		if r, ok := replicas[k]; ok && fmt.Sprint(r) != fmt.Sprint(v) {
+			t.Errorf("%s %s = %v, the replicas' is %v", what, k, v, r)
+		}
+	}
+	for k, v := range replicas {
+		if strings.HasPrefix(k, "API_KEY_") && fmt.Sprint(env[k]) != fmt.Sprint(v) {
+			t.Errorf("%s %s = %v, want the replicas' %v (the first admin's key is made as theirs)", what, k, env[k], v)
 		}
 	}
 }

@@ -44,10 +44,11 @@ const (
 // reading it back). The runtime role may read and write every table and
 // do nothing else: no CREATE, DROP, ALTER, TRUNCATE, temporary table or
 // schema; its certificate does not log in as the owner; neither role is a
-// superuser, has a password or is a member of the other. migrate's
-// environment holds no JWT, encryption or alert secret
-// (checkMigrateNeedsOnlyTheStore), so this also shows that samo init needs
-// none of them.
+// superuser, has a password or is a member of the other. Neither
+// migrate's nor bootstrap's environment holds a JWT, encryption or alert
+// secret (checkMigrateNeedsOnlyTheStore, checkBootstrapNeedsOnlyKeys), so
+// this also shows that samo init and samo admin bootstrap need none of
+// them.
 func TestComposeRolesSQL(t *testing.T) {
 	pg := startComposePostgres(t)
 	compose := docs(t, "compose.yaml")[0]
