@@ -70,11 +70,16 @@
 // Enrolment (/dashboard/two-factor) shows a new secret and stores it only
 // once a code from it is valid; a first enrolment also takes the user's
 // key again, replacing takes a current code of the old secret, turning off
-// a current code. With RequireTOTP (DASHBOARD_REQUIRE_TOTP) a signed-in
-// user without a second factor is redirected to the enrolment pages from
-// every other page, and cannot turn it off. An admin resets another
-// user's second factor. If whether a user has a second factor cannot be
-// read, sign-in fails closed (503).
+// a current code. Which one the confirm form takes follows whether the
+// user has a factor when the page reads it; if an admin resets the factor
+// between that read and the confirmation, a current code is refused
+// (mfa.ErrNotEnrolled: nothing is enrolled) and the form asks for the key
+// instead, with the same new secret; if one was enrolled meanwhile, it
+// asks for its current code. With RequireTOTP (DASHBOARD_REQUIRE_TOTP) a
+// signed-in user without a second factor is redirected to the enrolment
+// pages from every other page, and cannot turn it off. An admin resets
+// another user's second factor. If whether a user has a second factor
+// cannot be read, sign-in fails closed (503).
 //
 // Sign-in failures are auth_failure events (details surface=dashboard),
 // feed intrusion detection with the same signals as API failures, and

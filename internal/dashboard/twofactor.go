@@ -97,7 +97,15 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 			return again("That is not your API key. Nothing was changed.")
 		}
 	}
-	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, strings.TrimSpace(form.Get("current")), form.Get("code"))
+	// A current code is passed only when the page took it instead of the
+	// key: if the factor was reset since the read above, Confirm then
+	// refuses (mfa.ErrNotEnrolled) rather than enrol on a code that
+	// checked nothing.
+	current := ""
+	if enrolled {
+		current = strings.TrimSpace(form.Get("current"))
+	}
+	err = db.d.SecondFactor.Confirm(r.Context(), v.p.UserID, token, current, form.Get("code"))
 	if err == nil {
 		// A new or replaced factor ends the user's other sessions (V7.4.3).
 		n, serr := db.endOtherSessions(w, r, v)
@@ -113,7 +121,15 @@ func (db *Dashboard) twoFactorConfirm(w http.ResponseWriter, r *http.Request, v 
 	case errors.Is(err, mfa.ErrEnrolmentExpired):
 		return db.done(w, r, v, "error", "That setup expired. Here is a new secret: add it again.", "/dashboard/two-factor/new")
 	case errors.Is(err, mfa.ErrEnrolled):
+		// Enrolled since the read above (another tab): the form asks for
+		// a current code now.
+		enrolled = true
 		return again("Give a current code of the second factor you are replacing.")
+	case errors.Is(err, mfa.ErrNotEnrolled):
+		// The factor being replaced was reset since the read above (by an
+		// admin): this is a first enrolment now, which takes the key.
+		enrolled = false
+		return again("Your second factor was reset while you were replacing it: give your API key to set up this one. Nothing was changed.")
 	case errors.As(err, &lk):
 		db.codeFailed(r, stepEnrol, err)
 		return failf(http.StatusTooManyRequests, lockedMessage(db.d.Now(), lk))

@@ -300,7 +300,7 @@ func TestConfirmReadsEnrolmentOnce(t *testing.T) {
 		{"replace with a wrong current code", f.user.ID, func() string { return f.wrong(t, secret) }, mfa.ErrInvalidCode, 0, 1, 1},
 		{"replace with the current code", f.user.ID, func() string { return code(t, secret, f.clk.Now()) }, nil, 0, 1, 0},
 		{"first enrolment", f.other.ID, func() string { return "" }, nil, 1, 0, 0},
-		{"current code given without a factor is ignored", third.ID, func() string { return "123456" }, nil, 0, 1, 0},
+		{"current code given without a factor is refused", third.ID, func() string { return "123456" }, mfa.ErrNotEnrolled, 0, 1, 0},
 	}
 	for _, c := range cases {
 		f.clk.Add(mfa.Period)
@@ -326,6 +326,56 @@ func TestConfirmReadsEnrolmentOnce(t *testing.T) {
 			if e, err := f.st.TOTP(ctx, c.user); err != nil || e.LastStep != mfa.Step(f.clk.Now()) {
 				t.Errorf("%s: stored enrolment %+v, %v; want the new secret at this step", c.name, e, err)
 			}
+		}
+		if c.user == third.ID {
+			if _, err := f.st.TOTP(ctx, third.ID); !errors.Is(err, mfa.ErrNotEnrolled) {
+				t.Errorf("%s: stored enrolment: %v, want ErrNotEnrolled (nothing enrolled)", c.name, err)
+			}
+		}
+	}
+}
+
+// resetBeforeReserve is a store whose enrolment an admin resets just
+// before ReserveTOTP reads it: after the caller of Confirm looked (and
+// so chose a current code over the API key), before Confirm looks.
+type resetBeforeReserve struct{ mfa.Store }
+
+func (s resetBeforeReserve) ReserveTOTP(ctx context.Context, userID string, now time.Time, lock func(int) time.Time) (mfa.Enrolment, bool, error) {
+	if _, err := s.Store.DeleteTOTP(ctx, userID); err != nil {
+		return mfa.Enrolment{}, false, err
+	}
+	return s.Store.ReserveTOTP(ctx, userID, now, lock)
+}
+
+// TestConfirmFactorResetMeanwhile: a current code given for a factor
+// that was reset since the caller saw it fails closed, whatever the code:
+// ErrNotEnrolled, and no new factor is enrolled (the code checked nothing,
+// and the caller did not ask for the API key).
+func TestConfirmFactorResetMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name    string
+		current func(f *fixture, secret string) string
+	}{
+		{"the old factor's current code", func(f *fixture, secret string) string { return code(t, secret, f.clk.Now()) }},
+		{"a wrong code of the old factor", func(f *fixture, secret string) string { return f.wrong(t, secret) }},
+	}
+	for _, c := range cases {
+		f, _, secret := lockFixture(t)
+		if ok, err := f.svc.Enrolled(ctx, f.user.ID); !ok || err != nil {
+			t.Fatalf("%s: the caller's read: enrolled %v, %v; want true", c.name, ok, err)
+		}
+		f.svc = mfa.New(resetBeforeReserve{f.st}, f.ring, f.clk.Now)
+		p, err := f.svc.Begin(f.user.ID, f.user.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.svc.Confirm(ctx, f.user.ID, p.Token, c.current(f, secret), code(t, p.Secret, f.clk.Now()))
+		if !errors.Is(err, mfa.ErrNotEnrolled) {
+			t.Errorf("%s: Confirm = %v, want ErrNotEnrolled", c.name, err)
+		}
+		if _, err := f.st.TOTP(ctx, f.user.ID); !errors.Is(err, mfa.ErrNotEnrolled) {
+			t.Errorf("%s: stored enrolment: %v, want ErrNotEnrolled (a new factor was enrolled)", c.name, err)
 		}
 	}
 }

@@ -28,7 +28,10 @@
 // user, so nothing is stored for an enrolment that is never finished and a
 // user cannot choose a secret of their own. After enrolment the secret is
 // never shown again. Replacing the secret or turning the factor off needs a
-// current code; Reset (an admin action) needs none.
+// current code; Reset (an admin action) needs none. Confirm given a
+// current code for a user with no factor any more (a Reset landed after
+// the caller looked) returns ErrNotEnrolled and enrols nothing: the caller
+// asks again as for a first enrolment.
 //
 // Wrong codes are limited per user, whatever challenge, page or address
 // they come from: every attempt at a code of the stored secret (Verify,
@@ -98,7 +101,9 @@ var (
 	// ErrReplayed is the ErrInvalidCode of a code whose step was already
 	// accepted (errors.Is(ErrReplayed, ErrInvalidCode) holds).
 	ErrReplayed = fmt.Errorf("%w: already used", ErrInvalidCode)
-	// ErrNotEnrolled: the user has no second factor.
+	// ErrNotEnrolled: the user has no second factor; from Confirm, given
+	// a current code, the factor it was to replace is gone (reset since
+	// the caller looked), and nothing was enrolled.
 	ErrNotEnrolled = errors.New("mfa: no second factor enrolled")
 	// ErrEnrolled: Confirm without the current code for a user who has one.
 	ErrEnrolled = errors.New("mfa: a second factor is enrolled; give its current code")
@@ -266,12 +271,16 @@ func (s *Service) Enrolled(ctx context.Context, userID string) (bool, error) {
 // Confirm stores the secret of token once code is a valid code from it.
 // A user who is enrolled already must also give a current code of the
 // secret being replaced (current): ErrEnrolled without one. A current
-// code given by a user without a second factor is ignored.
+// code means the caller expects a factor to replace: when the user has
+// none (an admin reset it since the caller looked), Confirm fails closed
+// with ErrNotEnrolled and enrols nothing, since the caller re-authenticated
+// the user only by that code. Ask again as for a first enrolment (the
+// dashboard takes the API key again), then call Confirm without current.
 //
 // The stored enrolment is read once: without a current code, only to
 // learn whether there is one (Enrolled); with one, by Verify, whose
 // ReserveTOTP counts the attempt and reads the enrolment in one
-// transaction (ErrNotEnrolled there means there is nothing to replace).
+// transaction.
 func (s *Service) Confirm(ctx context.Context, userID, token, current, code string) error {
 	raw, err := s.openToken(userID, token)
 	if err != nil {
@@ -297,8 +306,9 @@ func (s *Service) Confirm(ctx context.Context, userID, token, current, code stri
 }
 
 // checkCurrent is Confirm's check of the factor being replaced: nil when
-// the user has none, or current is its valid code. (If statements, not a
-// switch: coverage, and so mutation testing, sees each condition of an if.)
+// current is empty and the user has none, or current is a valid code of
+// the one they have. (If statements, not a switch: coverage, and so
+// mutation testing, sees each condition of an if.)
 func (s *Service) checkCurrent(ctx context.Context, userID, current string) error {
 	if current == "" {
 		enrolled, err := s.Enrolled(ctx, userID)
@@ -311,12 +321,9 @@ func (s *Service) checkCurrent(ctx context.Context, userID, current string) erro
 		return nil
 	}
 	// The current code is a guess of the stored secret: counted. The new
-	// secret's code is not.
-	err := s.Verify(ctx, userID, current)
-	if errors.Is(err, ErrNotEnrolled) {
-		return nil // nothing to replace
-	}
-	return err
+	// secret's code is not. ErrNotEnrolled (the factor was reset) is
+	// returned too: the code re-authenticated nothing.
+	return s.Verify(ctx, userID, current)
 }
 
 // Verify accepts code for the user once: ErrInvalidCode (ErrReplayed for
