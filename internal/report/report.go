@@ -29,11 +29,18 @@ var ErrPeriod = errors.New("report: invalid period")
 // for it (docs/incident-response.md). The wrong code that set the lock is
 // also a medium auth_failure; without totp_locked here the source would
 // rank with no high event, as if it had only mistyped a key.
+//
+// So is revoked_key_new_address, for the same reason: the address that
+// presents a revoked or suspended key it never used holds someone else's
+// key (it is blocked for 24 h). That request is also a medium
+// auth_failure; without revoked_key_new_address here the address would
+// rank no higher than the key's owner retrying from its own address.
 func OffenceTypes() []secevent.Type {
 	return []secevent.Type{
 		secevent.AuthFailure, secevent.BruteForce, secevent.PermissionDenied, secevent.RateLimitWarning,
 		secevent.RateLimited, secevent.ValidationRejected, secevent.InvalidParameter, secevent.InjectionDetected, secevent.SuspiciousActivity,
 		secevent.IPBlocked, secevent.BlockedRequest, secevent.TokenReuse, secevent.TokenInvalid, secevent.TOTPLocked,
+		secevent.KeyNewAddress,
 	}
 }
 

@@ -203,6 +203,53 @@ func TestOffenderTOTPLocked(t *testing.T) {
 	}
 }
 
+// TestOffenderRevokedKeyNewAddress: an address that presents a revoked
+// key it never used ranks as an offender with the critical
+// revoked_key_new_address, above the key's owner retrying from its own
+// address (an auth_failure alone); the admin's revocation is no offence.
+func TestOffenderRevokedKeyNewAddress(t *testing.T) {
+	st := openStore(t)
+	const owner, stranger, admin = "192.0.2.10", "203.0.113.50", "192.0.2.11"
+	es := []secevent.Event{
+		{ID: "evt_000", Type: secevent.KeyRevoked, Severity: secevent.Medium, Time: t0, ClientIP: admin, KeyID: "key_admin"},
+		{ID: "evt_001", Type: secevent.AuthFailure, Severity: secevent.Medium, Time: t0.Add(time.Minute), ClientIP: owner, KeyID: "key_dead",
+			Details: map[string]string{"reason": "revoked"}},
+		// The same request from a stranger: its auth_failure and the
+		// critical event that it holds someone else's key.
+		{ID: "evt_002", Type: secevent.AuthFailure, Severity: secevent.Medium, Time: t0.Add(time.Hour), ClientIP: stranger, KeyID: "key_dead",
+			Details: map[string]string{"reason": "revoked"}},
+		{ID: "evt_003", Type: secevent.KeyNewAddress, Severity: secevent.Critical, Time: t0.Add(time.Hour), ClientIP: stranger, KeyID: "key_dead",
+			Details: map[string]string{"status": "revoked"}},
+	}
+	if err := st.WriteEvents(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.NewBuilder(st, nil, (&clock{t: t0.Add(24 * time.Hour)}).Now).Build(context.Background(), t0, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		source       string
+		events, high int
+	}
+	for _, c := range []struct {
+		name string
+		got  []report.Offender
+		want []row
+	}{
+		{"top IPs", r.TopIPs, []row{{stranger, 2, 1}, {owner, 1, 0}}},
+		{"top keys", r.TopKeys, []row{{"key_dead", 3, 1}}},
+	} {
+		var got []row
+		for _, o := range c.got {
+			got = append(got, row{o.Source, o.Events, o.HighOrCritical})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s = %v, want %v (source, offence events, high or critical)", c.name, got, c.want)
+		}
+	}
+}
+
 func TestReportFormats(t *testing.T) {
 	r, _ := build(t)
 	t.Run("json", func(t *testing.T) {
