@@ -22,11 +22,12 @@ const (
 	// BACKEND_CLIENT_CERT_FILE and BACKEND_CLIENT_KEY_FILE. Every other
 	// setting keeps its default without being read or validated: no other
 	// secret, and no other NAME_FILE, is opened, so a process that only
-	// changes the schema (`samo init` in production) holds no signing,
-	// encryption or alert key. The rules for what it reads still apply,
-	// production's included: a DATABASE_URL that could reach a remote host
-	// unencrypted or unverified, an unsafe client key file and an expired
-	// client certificate are refused.
+	// changes the schema (`samo init` in production) or reads the stored
+	// events and incidents (`samo report`) holds no signing, encryption or
+	// alert key. The rules for what it reads still apply, production's
+	// included: a DATABASE_URL that could reach a remote host unencrypted
+	// or unverified, an unsafe client key file and an expired client
+	// certificate are refused.
 	ProfileStore
 	// ProfileSessions reads what ending every session from the host
 	// needs (`samo sessions end-all`): ProfileStore's settings, REDIS_URL
@@ -37,20 +38,30 @@ const (
 	// rules for what it reads still apply, production's included
 	// (REDIS_URL must then be rediss:// unless it stays on the host).
 	ProfileSessions
-	// ProfileKeys is ProfileStore and what creating and revoking API keys
-	// needs: API_KEY_ROTATION_INTERVAL, API_KEY_BACKUP_COUNT and
+	// ProfileKeys is ProfileStore and what creating, rotating and revoking
+	// API keys needs: API_KEY_ROTATION_INTERVAL, API_KEY_BACKUP_COUNT and
 	// API_KEY_LENGTH (the key service's settings), and REDIS_URL, on which
 	// a revocation is announced to the servers when it is set (`samo admin
-	// bootstrap`). An API key is stored as a hash of itself: no key of the
-	// server is needed.
+	// bootstrap`, `samo keys`). An API key is stored as a hash of itself:
+	// no key of the server is needed.
 	ProfileKeys
+	// ProfileIP is ProfileStore and the intrusion detector's settings
+	// (`samo ip`): IP_ALLOWLIST (an allowlisted address is never blocked),
+	// IDS_REQUESTS_PER_MINUTE and IDS_BLOCK_THRESHOLD.
+	ProfileIP
+	// ProfileIncidents is ProfileKeys, ProfileIP and
+	// SECURITY_ALERT_WEBHOOK (`samo incidents`): an incident's playbook
+	// blocks addresses, suspends keys and queues alerts in the store's
+	// outbox when a webhook is configured. A server signs and delivers
+	// what is queued, so SECURITY_ALERT_SECRET is not read.
+	ProfileIncidents
 )
 
 // ErrUnknownProfile reports a Profile value LoadProfile does not know.
 var ErrUnknownProfile = errors.New("config: unknown profile")
 
-// String returns the profile's name: "all", "store", "sessions" or
-// "keys".
+// String returns the profile's name: "all", "store", "sessions", "keys",
+// "ip" or "incidents".
 func (p Profile) String() string {
 	switch p {
 	case ProfileAll:
@@ -61,6 +72,10 @@ func (p Profile) String() string {
 		return "sessions"
 	case ProfileKeys:
 		return "keys"
+	case ProfileIP:
+		return "ip"
+	case ProfileIncidents:
+		return "incidents"
 	}
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
@@ -69,6 +84,7 @@ func (p Profile) String() string {
 // and whether p is a known profile.
 func (p Profile) adds() ([]string, bool) {
 	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
+	ip := []string{"IP_ALLOWLIST", "IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD"}
 	switch p {
 	case ProfileAll, ProfileStore:
 		return nil, true
@@ -76,6 +92,10 @@ func (p Profile) adds() ([]string, bool) {
 		return []string{"REDIS_URL", "JWT_MAX_EXPIRY_HOURS"}, true
 	case ProfileKeys:
 		return keys, true
+	case ProfileIP:
+		return ip, true
+	case ProfileIncidents:
+		return slices.Concat(keys, ip, []string{"SECURITY_ALERT_WEBHOOK"}), true
 	}
 	return nil, false
 }

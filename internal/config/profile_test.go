@@ -234,11 +234,14 @@ func fieldErrors(err error) []*FieldError {
 func TestProfileVariables(t *testing.T) {
 	store := ProfileStore.Variables()
 	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
+	ip := []string{"IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD", "IP_ALLOWLIST"}
 	for _, tt := range []struct {
 		p    Profile
 		adds []string // besides the store's
 	}{
 		{ProfileKeys, keys},
+		{ProfileIP, ip},
+		{ProfileIncidents, append(append(append([]string{}, keys...), ip...), "SECURITY_ALERT_WEBHOOK")},
 	} {
 		got := tt.p.Variables()
 		want := slices.Concat(store, tt.adds)
@@ -260,7 +263,7 @@ func TestProfileVariables(t *testing.T) {
 	for p := ProfileAll; ; p++ {
 		adds, ok := p.adds()
 		if !ok {
-			if p <= ProfileKeys {
+			if p < ProfileIncidents {
 				t.Errorf("%s is not a known profile", p)
 			}
 			break
@@ -293,6 +296,8 @@ func TestLoadProfileCommands(t *testing.T) {
 	}
 	base := map[string]string{"SECURITY_LEVEL": LevelProduction}
 	keys := map[string]string{"API_KEY_LENGTH": "40", "API_KEY_BACKUP_COUNT": "5", "API_KEY_ROTATION_INTERVAL": "3600", "REDIS_URL_FILE": redisFile}
+	ip := map[string]string{"IP_ALLOWLIST": "10.0.0.0/8", "IDS_REQUESTS_PER_MINUTE": "100", "IDS_BLOCK_THRESHOLD": "4"}
+	webhook := map[string]string{"SECURITY_ALERT_WEBHOOK": "https://alerts.samo.internal/samo"}
 	merge := func(ms ...map[string]string) map[string]string {
 		out := map[string]string{}
 		for _, m := range ms {
@@ -317,6 +322,25 @@ func TestLoadProfileCommands(t *testing.T) {
 				"API_KEY_BACKUP_COUNT":      {"API_KEY_BACKUP_COUNT": "11"},
 				"API_KEY_ROTATION_INTERVAL": {"API_KEY_ROTATION_INTERVAL": "-1"},
 				"REDIS_URL":                 {"REDIS_URL_FILE": "", "REDIS_URL": "redis://redis.internal:6379/0"},
+			}},
+		{ProfileIP, ip,
+			func(c *Config) bool {
+				return len(c.IPAllowlist) == 1 && c.IDSRequestsPerMinute == 100 && c.IDSBlockThreshold == 4
+			},
+			map[string]map[string]string{
+				"IP_ALLOWLIST":            {"IP_ALLOWLIST": "10.0.0.1/8"},
+				"IDS_REQUESTS_PER_MINUTE": {"IDS_REQUESTS_PER_MINUTE": "0"},
+				"IDS_BLOCK_THRESHOLD":     {"IDS_BLOCK_THRESHOLD": "0"},
+			}},
+		{ProfileIncidents, merge(keys, ip, webhook),
+			func(c *Config) bool {
+				return c.SecurityAlertWebhook != "" && c.APIKeyLength == 40 && len(c.IPAllowlist) == 1 && c.RedisURL.IsSet()
+			},
+			map[string]map[string]string{
+				"SECURITY_ALERT_WEBHOOK": {"SECURITY_ALERT_WEBHOOK": "http://alerts.samo.internal/samo"},
+				"REDIS_URL":              {"REDIS_URL_FILE": missing},
+				"IP_ALLOWLIST":           {"IP_ALLOWLIST": "not a network"},
+				"API_KEY_LENGTH":         {"API_KEY_LENGTH": "10"},
 			}},
 	}
 	for _, tt := range tests {
