@@ -16,18 +16,12 @@ import (
 	"github.com/samo-brain/samo/internal/store"
 )
 
-// loadConfig reads the configuration for a command that works on an
-// existing deployment: it takes only its own flags besides the environment
-// and .env.security, and refuses a SQLite database that does not exist yet
-// (a typo in SAMO_DATA_DIR must not silently start a new, empty one; only
-// serve, admin bootstrap and init create it). withSecrets loads (in
-// development, generating when missing) the local secrets.
+// loadConfig reads the whole configuration for a command that works on an
+// existing deployment (loadProfile with config.ProfileAll). withSecrets
+// loads (in development, generating when missing) the local secrets.
 func loadConfig(stdio IO, withSecrets bool) (*config.Config, error) {
-	cfg, err := config.LoadFlags(stdio.Getenv, nil)
+	cfg, err := loadProfile(stdio, config.ProfileAll)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireDatabase(cfg); err != nil {
 		return nil, err
 	}
 	if withSecrets {
@@ -38,6 +32,22 @@ func loadConfig(stdio IO, withSecrets bool) (*config.Config, error) {
 		if len(gen) > 0 {
 			fmt.Fprintf(stdio.Stderr, "development mode: generated %v in %s/secrets.env (0600); set them explicitly for production\n", gen, cfg.DataDir)
 		}
+	}
+	return cfg, nil
+}
+
+// loadProfile reads the settings of profile p for a command that works on
+// an existing deployment: it takes only its own flags besides the
+// environment and .env.security, and refuses a SQLite database that does
+// not exist yet (a typo in SAMO_DATA_DIR must not silently start a new,
+// empty one; only serve, admin bootstrap and init create it).
+func loadProfile(stdio IO, p config.Profile) (*config.Config, error) {
+	cfg, err := config.LoadProfile(stdio.Getenv, nil, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireDatabase(cfg); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -72,10 +82,10 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return app.OpenStore(ctx, cfg, nil)
 }
 
-// openConfigured loads the configuration (without secrets) and opens its
-// store; the caller closes the store.
-func openConfigured(ctx context.Context, stdio IO) (*config.Config, *store.Store, error) {
-	cfg, err := loadConfig(stdio, false)
+// openConfigured loads the settings of profile p (loadProfile; no local
+// secret is generated) and opens its store; the caller closes the store.
+func openConfigured(ctx context.Context, stdio IO, p config.Profile) (*config.Config, *store.Store, error) {
+	cfg, err := loadProfile(stdio, p)
 	if err != nil {
 		return nil, nil, err
 	}

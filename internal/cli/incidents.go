@@ -11,6 +11,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/secevent"
@@ -31,9 +32,13 @@ func runIncidents(ctx context.Context, stdio IO, args []string) error {
 // playbooks of incidents opened here act through the store the servers
 // share: blocks (seen by servers within a second), key suspensions and the
 // alert outbox (delivered by a server). Watching is a server's in-memory
-// state, so it is recorded but cannot be applied from here.
+// state, so it is recorded but cannot be applied from here. It reads only
+// config.ProfileIncidents, in every level: the detector's settings, the
+// key service's and SECURITY_ALERT_WEBHOOK (whether alerts are queued).
+// This outbox only queues: a server signs (SECURITY_ALERT_SECRET) and
+// delivers (SECURITY_ALERT_ALLOW_PRIVATE) them, so neither is read here.
 func incidentService(ctx context.Context, stdio IO) (*incident.Service, func(), error) {
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileIncidents)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,8 +48,7 @@ func incidentService(ctx context.Context, stdio IO) (*incident.Service, func(), 
 		_ = st.Close()
 		return nil, nil, err
 	}
-	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook, Secret: cfg.SecurityAlertSecret.Reveal(),
-		AllowPrivate: cfg.SecurityAlertAllowPrivate}, st, nil, newLogger(stdio, cfg.LogLevel, cfg.LogFormat), time.Now)
+	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook}, st, nil, nil, time.Now)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/ids"
 )
 
@@ -23,9 +24,12 @@ func runIP(ctx context.Context, stdio IO, args []string) error {
 }
 
 // detector opens the store and an intrusion detector over it, recording
-// events straight into the store. Servers see changes within a second.
+// events straight into the store. Servers see changes within a second. It
+// reads only config.ProfileIP, in every level: the store's settings and
+// the detector's (IP_ALLOWLIST, IDS_REQUESTS_PER_MINUTE,
+// IDS_BLOCK_THRESHOLD); blocking takes no key of the server.
 func detector(ctx context.Context, stdio IO) (*ids.Detector, func(), error) {
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileIP)
 	if err != nil {
 		return nil, nil, err
 	}

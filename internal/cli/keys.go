@@ -8,10 +8,15 @@ import (
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
+	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/users"
 )
 
+// runKeys runs the keys subcommands. Each reads only config.ProfileKeys,
+// in every level: a key is stored as its own hash, so creating, listing,
+// rotating and revoking one takes no key of the server (REDIS_URL, when
+// set, carries the change to the servers at once).
 func runKeys(ctx context.Context, stdio IO, args []string) error {
 	return subcommand(ctx, stdio, "keys", args, map[string]func(context.Context, IO, []string) error{
 		"create": keysCreate,
@@ -37,7 +42,7 @@ func keysCreate(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return usageError("--role must be user, analyst or admin")
 	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileKeys)
 	if err != nil {
 		return err
 	}
@@ -65,7 +70,7 @@ func keysList(ctx context.Context, stdio IO, args []string) error {
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileKeys)
 	if err != nil {
 		return err
 	}
@@ -135,7 +140,7 @@ func keysRevoke(ctx context.Context, stdio IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys revoke ID")
 	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileKeys)
 	if err != nil {
 		return err
 	}
@@ -161,7 +166,7 @@ func keysRotate(ctx context.Context, stdio IO, args []string) error {
 	if len(rest) != 1 {
 		return usageError("usage: samo keys rotate ID [--grace DURATION]")
 	}
-	cfg, st, err := openConfigured(ctx, stdio)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileKeys)
 	if err != nil {
 		return err
 	}

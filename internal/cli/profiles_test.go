@@ -92,3 +92,98 @@ func TestAdminBootstrapProductionNeedsOnlyKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreCommandsProductionProfiles: in production `samo keys`, `samo
+// ip`, `samo incidents` and `samo report` run with only their profile's
+// settings (ProfileKeys, ProfileIP, ProfileIncidents, ProfileStore), the
+// server's secrets missing, unsafe or weak and unread; what each reads is
+// used (the key's length, the allowlist, the webhook) and keeps
+// production's rules, a problem in it refused with an error naming the
+// variable.
+func TestStoreCommandsProductionProfiles(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	base := map[string]string{"SECURITY_LEVEL": "production", "SAMO_DATA_DIR": data}
+	if _, e, code := runCLI(t, base, "init"); code != 0 {
+		t.Fatalf("init: %s", e)
+	}
+	env := with(serverOnly(t), base)
+	run := func(env map[string]string, v any, args ...string) {
+		t.Helper()
+		out, e, code := runCLI(t, env, args...)
+		if code != 0 {
+			t.Fatalf("samo %s in production with its profile's settings only: exit %d: %s", strings.Join(args, " "), code, e)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(out), v); err != nil {
+				t.Fatalf("samo %s: %q: %v", strings.Join(args, " "), out, err)
+			}
+		}
+	}
+
+	t.Run("keys", func(t *testing.T) {
+		env := with(env, map[string]string{"API_KEY_LENGTH": "40"})
+		var created struct{ ID, Key string }
+		run(env, &created, "keys", "create", "--user", "alice", "--json")
+		if want := len("samo_") + 40 + 6; len(created.Key) != want {
+			t.Errorf("key of %d characters, want %d (API_KEY_LENGTH=40)", len(created.Key), want)
+		}
+		var rotated struct{ ID string }
+		run(env, &rotated, "keys", "rotate", created.ID, "--json")
+		run(env, nil, "keys", "revoke", rotated.ID, "--json")
+		var list []struct{ ID, Status string }
+		run(env, &list, "keys", "list", "--json")
+		if len(list) != 2 {
+			t.Errorf("keys list: %v, want the key and its rotation", list)
+		}
+		checkRefused(t, with(env, map[string]string{"API_KEY_LENGTH": "10"}), "API_KEY_LENGTH", "keys", "create", "--user", "bob")
+		checkRefused(t, with(env, map[string]string{"API_KEY_BACKUP_COUNT": "11"}), "API_KEY_BACKUP_COUNT", "keys", "list")
+		checkRefused(t, with(env, map[string]string{"REDIS_URL": "redis://redis.invalid:6379/0"}), "REDIS_URL", "keys", "revoke", created.ID)
+	})
+
+	t.Run("ip", func(t *testing.T) {
+		env := with(env, map[string]string{"IP_ALLOWLIST": "10.0.0.0/8"})
+		run(env, nil, "ip", "block", "203.0.113.7", "--reason", "scanner", "--json")
+		if _, e, code := runCLI(t, env, "ip", "block", "10.1.2.3", "--reason", "scanner"); code == 0 || !strings.Contains(e, "allowlisted") {
+			t.Errorf("blocking an address of IP_ALLOWLIST: exit %d %q; want it refused", code, e)
+		}
+		var blocked []struct{ IP string }
+		run(env, &blocked, "ip", "list", "--json")
+		if len(blocked) != 1 {
+			t.Errorf("ip list: %v, want one block", blocked)
+		}
+		run(env, nil, "ip", "unblock", "203.0.113.7")
+		checkRefused(t, with(env, map[string]string{"IP_ALLOWLIST": "10.0.0.1/8"}), "IP_ALLOWLIST", "ip", "list")
+		checkRefused(t, with(env, map[string]string{"IDS_BLOCK_THRESHOLD": "0"}), "IDS_BLOCK_THRESHOLD", "ip", "list")
+	})
+
+	t.Run("incidents", func(t *testing.T) {
+		env := with(env, map[string]string{"SECURITY_ALERT_WEBHOOK": "https://alerts.samo.internal/hook"})
+		var inc struct {
+			ID      string
+			Actions []struct{ Action, Outcome string }
+		}
+		run(env, &inc, "incidents", "open", "--type", "scanner", "--severity", "critical", "--description", "a scan", "--source", "ip:203.0.113.9", "--json")
+		var outcomes []string
+		for _, a := range inc.Actions {
+			outcomes = append(outcomes, a.Outcome)
+		}
+		got := strings.Join(outcomes, "; ")
+		if !strings.Contains(got, "ok: blocked") || !strings.Contains(got, "ok: queued for the webhook") {
+			t.Errorf("critical playbook outcomes %q; want the address blocked and the alert queued", got)
+		}
+		run(env, nil, "incidents", "acknowledge", inc.ID)
+		run(env, nil, "incidents", "resolve", inc.ID, "--resolution", "blocked")
+		run(env, nil, "incidents", "list", "--status", "all", "--json")
+		checkRefused(t, with(env, map[string]string{"SECURITY_ALERT_WEBHOOK": "http://alerts.samo.internal/hook"}), "SECURITY_ALERT_WEBHOOK", "incidents", "list")
+		checkRefused(t, with(env, map[string]string{"IP_ALLOWLIST": "not a network"}), "IP_ALLOWLIST", "incidents", "list")
+		checkRefused(t, with(env, map[string]string{"API_KEY_LENGTH": "10"}), "API_KEY_LENGTH", "incidents", "list")
+	})
+
+	t.Run("report", func(t *testing.T) {
+		// REDIS_URL and the detector's settings are not the report's.
+		env := with(env, map[string]string{"REDIS_URL": "redis://redis.invalid:6379/0", "IP_ALLOWLIST": "not a network"})
+		var r map[string]any
+		run(env, &r, "report", "--json")
+		checkRefused(t, with(env, map[string]string{"DATABASE_URL": "postgres://samo@db.invalid:5432/samo"}), "DATABASE_URL", "report")
+	})
+}

@@ -7,10 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/report"
 )
 
+// runReport prints the security report for a period. It reads only
+// config.ProfileStore, in every level: the report is built from stored
+// events and incidents, none of them sealed.
 func runReport(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "report")
 	fromArg := fs.String("from", "24h", "start: RFC 3339 time, or a duration ago such as 24h, 90m or 7d")
@@ -46,7 +50,7 @@ func runReport(ctx context.Context, stdio IO, args []string) error {
 	if !from.Before(to) || to.Sub(from) > report.MaxPeriod {
 		return usageError("--from must be before --to, at most 366 days earlier")
 	}
-	_, st, err := openConfigured(ctx, stdio)
+	_, st, err := openConfigured(ctx, stdio, config.ProfileStore)
 	if err != nil {
 		return err
 	}
