@@ -134,13 +134,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer cancel()
 	start := time.Now()
 	end := start.Add(cfg.Duration)
-	var ticket atomic.Uint64
+	var next atomic.Uint64 // closed loop: the next request
 	var interval time.Duration
 	if cfg.Rate > 0 {
 		interval = time.Duration(float64(time.Second) / cfg.Rate)
 		if interval <= 0 {
 			return nil, ErrConfig
 		}
+	}
+	var tickets chan ticket
+	if interval > 0 {
+		tickets = make(chan ticket)
+		go pace(ctx, start, interval, end, tickets)
 	}
 	ws := make([]*worker, cfg.Conns)
 	var wg sync.WaitGroup
@@ -149,28 +154,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		ws[i] = w
 		wg.Go(func() {
 			defer w.close()
-			for ctx.Err() == nil {
-				t := ticket.Add(1) - 1
-				var due time.Time
-				if interval > 0 {
-					due = start.Add(time.Duration(t) * interval)
-					if !due.Before(end) {
-						return
-					}
-					if d := time.Until(due); d > 0 {
-						timer := time.NewTimer(d)
-						select {
-						case <-ctx.Done():
-							timer.Stop()
-							return
-						case <-timer.C:
-						}
-						w.sleep.Record(time.Since(due))
-					} else if -d > time.Millisecond {
-						w.late++
-					}
+			if tickets == nil { // closed loop
+				for ctx.Err() == nil {
+					w.do(ctx, reqs[(next.Add(1)-1)%uint64(len(reqs))], time.Time{})
 				}
-				w.do(ctx, reqs[t%uint64(len(reqs))], due)
+				return
+			}
+			for tk := range tickets {
+				due := start.Add(time.Duration(tk.n) * interval)
+				late := time.Since(due)
+				if tk.free {
+					w.sleep.Record(late)
+				}
+				if late > time.Millisecond {
+					w.late++
+				}
+				w.do(ctx, reqs[tk.n%uint64(len(reqs))], due)
 			}
 		})
 	}
