@@ -85,7 +85,7 @@ func (a *App) buildScaleOut(ctx context.Context, now func() time.Time) error {
 			a.Log.Info("redis available again: rate limits are shared")
 		})
 	}
-	s.blocks = c.BlockStore(ids.DefaultMaxEntries)
+	s.blocks = blockStore(c, a.Store)
 	if s.deny, err = denyList(ctx, c, a.Store, now); err != nil {
 		return err
 	}
@@ -164,6 +164,31 @@ func openRedis(cfg *config.Config) (*kv.Client, error) {
 		return nil, err
 	}
 	return kv.Open(url, opt)
+}
+
+// blockStore returns the IP block list the servers share: Redis's (c), or
+// without Redis (c nil) the database's.
+func blockStore(c *kv.Client, st *store.Store) ids.BlockStore {
+	if c != nil {
+		return c.BlockStore(ids.DefaultMaxEntries)
+	}
+	return st
+}
+
+// HostBlockStore returns, for a process on the host (samo ip, samo
+// incidents), the block list the servers of cfg enforce: with REDIS_URL
+// Redis's, which is the only one they read then, else st's, which they
+// re-read within a second. The caller calls done when finished (it
+// closes the Redis connection).
+func HostBlockStore(cfg *config.Config, st *store.Store) (b ids.BlockStore, done func(), err error) {
+	c, err := openRedis(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		return st, func() {}, nil
+	}
+	return blockStore(c, st), func() { _ = c.Close() }, nil
 }
 
 // denyList returns the deny-list the servers share: Redis's (c), or

@@ -12,7 +12,6 @@ import (
 	"github.com/samo-brain/samo/internal/alert"
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/ids"
 	"github.com/samo-brain/samo/internal/incident"
 	"github.com/samo-brain/samo/internal/secevent"
 )
@@ -29,12 +28,14 @@ func runIncidents(ctx context.Context, stdio IO, args []string) error {
 
 // incidentService opens the store and an incident service over it; admin
 // actions are recorded as security events straight into the store. The
-// playbooks of incidents opened here act through the store the servers
-// share: blocks (seen by servers within a second), key suspensions and the
-// alert outbox (delivered by a server). Watching is a server's in-memory
+// playbooks of incidents opened here act through what the servers share:
+// blocks go to the block list they enforce (hostDetector: Redis's with
+// REDIS_URL, else the database's), key suspensions and the alert outbox
+// (delivered by a server) to the store. Watching is a server's in-memory
 // state, so it is recorded but cannot be applied from here. It reads only
 // config.ProfileIncidents, in every level: the detector's settings, the
-// key service's and SECURITY_ALERT_WEBHOOK (whether alerts are queued).
+// key service's (REDIS_URL among them) and SECURITY_ALERT_WEBHOOK
+// (whether alerts are queued).
 // This outbox only queues: a server signs (SECURITY_ALERT_SECRET) and
 // delivers (SECURITY_ALERT_ALLOW_PRIVATE) them, so neither is read here.
 func incidentService(ctx context.Context, stdio IO) (*incident.Service, func(), error) {
@@ -43,18 +44,19 @@ func incidentService(ctx context.Context, stdio IO) (*incident.Service, func(), 
 		return nil, nil, err
 	}
 	rec := storeRecorder(stdio, st)
-	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
+	d, blocksDone, err := hostDetector(cfg, st, rec)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
 	}
+	done := func() { blocksDone(); _ = st.Close() }
 	outbox, err := alert.NewOutbox(alert.Config{URL: cfg.SecurityAlertWebhook}, st, nil, nil, time.Now)
 	if err != nil {
-		_ = st.Close()
+		done()
 		return nil, nil, err
 	}
 	svc := incident.NewService(incident.Deps{Store: st, Blocker: d, Suspender: app.KeyService(cfg, st), Alerter: outbox, Events: rec})
-	return svc, func() { _ = st.Close() }, nil
+	return svc, done, nil
 }
 
 func incidentsOpen(ctx context.Context, stdio IO, args []string) error {

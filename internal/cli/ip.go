@@ -13,6 +13,8 @@ import (
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/ids"
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/store"
 )
 
 func runIP(ctx context.Context, stdio IO, args []string) error {
@@ -23,23 +25,40 @@ func runIP(ctx context.Context, stdio IO, args []string) error {
 	})
 }
 
-// detector opens the store and an intrusion detector over it, recording
-// events straight into the store. Servers see changes within a second. It
-// reads only config.ProfileIP, in every level: the store's settings and
-// the detector's (IP_ALLOWLIST, IDS_REQUESTS_PER_MINUTE,
-// IDS_BLOCK_THRESHOLD); blocking takes no key of the server.
+// detector opens the store and an intrusion detector over the block list
+// the servers enforce (hostDetector), recording events straight into the
+// store. It reads only config.ProfileIP, in every level: the store's
+// settings, REDIS_URL and the detector's (IP_ALLOWLIST,
+// IDS_REQUESTS_PER_MINUTE, IDS_BLOCK_THRESHOLD); blocking takes no key of
+// the server.
 func detector(ctx context.Context, stdio IO) (*ids.Detector, func(), error) {
 	cfg, st, err := openConfigured(ctx, stdio, config.ProfileIP)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec := storeRecorder(stdio, st)
-	d, err := ids.New(app.IDSConfig(cfg), st, rec, time.Now)
+	d, done, err := hostDetector(cfg, st, storeRecorder(stdio, st))
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
 	}
-	return d, func() { _ = st.Close() }, nil
+	return d, func() { done(); _ = st.Close() }, nil
+}
+
+// hostDetector returns an intrusion detector over the block list the
+// servers of cfg enforce (app.HostBlockStore): with REDIS_URL Redis's,
+// which every replica sees at once, else the database's, which servers
+// re-read within a second. done releases what it opened (not st).
+func hostDetector(cfg *config.Config, st *store.Store, rec secevent.Recorder) (*ids.Detector, func(), error) {
+	blocks, done, err := app.HostBlockStore(cfg, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := ids.New(app.IDSConfig(cfg), blocks, rec, time.Now)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return d, done, nil
 }
 
 // operator names the person running the command for the block's "by".

@@ -154,6 +154,7 @@ func TestStoreCommandsProductionProfiles(t *testing.T) {
 		run(env, nil, "ip", "unblock", "203.0.113.7")
 		checkRefused(t, with(env, map[string]string{"IP_ALLOWLIST": "10.0.0.1/8"}), "IP_ALLOWLIST", "ip", "list")
 		checkRefused(t, with(env, map[string]string{"IDS_BLOCK_THRESHOLD": "0"}), "IDS_BLOCK_THRESHOLD", "ip", "list")
+		checkRefused(t, with(env, map[string]string{"REDIS_URL": "redis://redis.invalid:6379/0"}), "REDIS_URL", "ip", "block", "203.0.113.8", "--reason", "scanner")
 	})
 
 	t.Run("incidents", func(t *testing.T) {

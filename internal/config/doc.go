@@ -64,8 +64,9 @@
 // ending every session from the host needs (`samo sessions end-all`, in
 // every level): the shared deny-list and sessions, and how long the token
 // cut-off is kept; no JWT key. ProfileKeys adds the API-key settings and
-// REDIS_URL (`samo admin bootstrap`, `samo keys`), ProfileIP the
-// intrusion detector's (`samo ip`), ProfileIncidents both and
+// REDIS_URL (`samo admin bootstrap`, `samo keys`), ProfileIP REDIS_URL
+// (where the servers' block list is when set) and the intrusion
+// detector's settings (`samo ip`), ProfileIncidents both and
 // SECURITY_ALERT_WEBHOOK (`samo incidents`); `samo report` loads
 // ProfileStore. The rules below still apply to what a profile reads,
 // production's included: Validate runs every rule and keeps the problems

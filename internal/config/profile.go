@@ -45,7 +45,8 @@ const (
 	// bootstrap`, `samo keys`). An API key is stored as a hash of itself:
 	// no key of the server is needed.
 	ProfileKeys
-	// ProfileIP is ProfileStore and the intrusion detector's settings
+	// ProfileIP is ProfileStore, REDIS_URL (where the servers keep their
+	// block list when it is set) and the intrusion detector's settings
 	// (`samo ip`): IP_ALLOWLIST (an allowlisted address is never blocked),
 	// IDS_REQUESTS_PER_MINUTE and IDS_BLOCK_THRESHOLD.
 	ProfileIP
@@ -84,7 +85,7 @@ func (p Profile) String() string {
 // and whether p is a known profile.
 func (p Profile) adds() ([]string, bool) {
 	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
-	ip := []string{"IP_ALLOWLIST", "IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD"}
+	detector := []string{"IP_ALLOWLIST", "IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD"}
 	switch p {
 	case ProfileAll, ProfileStore:
 		return nil, true
@@ -93,9 +94,9 @@ func (p Profile) adds() ([]string, bool) {
 	case ProfileKeys:
 		return keys, true
 	case ProfileIP:
-		return ip, true
+		return slices.Concat([]string{"REDIS_URL"}, detector), true
 	case ProfileIncidents:
-		return slices.Concat(keys, ip, []string{"SECURITY_ALERT_WEBHOOK"}), true
+		return slices.Concat(keys, detector, []string{"SECURITY_ALERT_WEBHOOK"}), true
 	}
 	return nil, false
 }

@@ -234,14 +234,14 @@ func fieldErrors(err error) []*FieldError {
 func TestProfileVariables(t *testing.T) {
 	store := ProfileStore.Variables()
 	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
-	ip := []string{"IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD", "IP_ALLOWLIST"}
+	detector := []string{"IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD", "IP_ALLOWLIST"}
 	for _, tt := range []struct {
 		p    Profile
 		adds []string // besides the store's
 	}{
 		{ProfileKeys, keys},
-		{ProfileIP, ip},
-		{ProfileIncidents, append(append(append([]string{}, keys...), ip...), "SECURITY_ALERT_WEBHOOK")},
+		{ProfileIP, append([]string{"REDIS_URL"}, detector...)},
+		{ProfileIncidents, append(append(append([]string{}, keys...), detector...), "SECURITY_ALERT_WEBHOOK")},
 	} {
 		got := tt.p.Variables()
 		want := slices.Concat(store, tt.adds)
@@ -323,11 +323,12 @@ func TestLoadProfileCommands(t *testing.T) {
 				"API_KEY_ROTATION_INTERVAL": {"API_KEY_ROTATION_INTERVAL": "-1"},
 				"REDIS_URL":                 {"REDIS_URL_FILE": "", "REDIS_URL": "redis://redis.internal:6379/0"},
 			}},
-		{ProfileIP, ip,
+		{ProfileIP, merge(ip, map[string]string{"REDIS_URL_FILE": redisFile}),
 			func(c *Config) bool {
-				return len(c.IPAllowlist) == 1 && c.IDSRequestsPerMinute == 100 && c.IDSBlockThreshold == 4
+				return len(c.IPAllowlist) == 1 && c.IDSRequestsPerMinute == 100 && c.IDSBlockThreshold == 4 && c.RedisURL.IsSet()
 			},
 			map[string]map[string]string{
+				"REDIS_URL":               {"REDIS_URL_FILE": "", "REDIS_URL": "redis://redis.internal:6379/0"},
 				"IP_ALLOWLIST":            {"IP_ALLOWLIST": "10.0.0.1/8"},
 				"IDS_REQUESTS_PER_MINUTE": {"IDS_REQUESTS_PER_MINUTE": "0"},
 				"IDS_BLOCK_THRESHOLD":     {"IDS_BLOCK_THRESHOLD": "0"},
