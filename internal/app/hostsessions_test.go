@@ -9,6 +9,7 @@ import (
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/store"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // hostProcess returns the configuration and store a process on the host
@@ -115,7 +116,7 @@ func TestEndUserSessionsFromHost(t *testing.T) {
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })
-	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }
 
 // TestEndAllSessionsFromHost (samo sessions end-all): signing everyone out
@@ -167,5 +168,5 @@ func TestEndAllSessionsFromHost(t *testing.T) {
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })
-	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/testdep"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // reservePostgresDB creates a database of the benchmark's own on
@@ -94,7 +95,7 @@ func BenchmarkPredictPostgres(b *testing.B) {
 // the full scale-out configuration of one replica.
 func BenchmarkPredictPostgresRedis(b *testing.B) {
 	benchScaleOut(b, func(b *testing.B) map[string]string {
-		return map[string]string{"DATABASE_URL": reservePostgresDB(b), "REDIS_URL": reserveRedisDB(b)}
+		return map[string]string{"DATABASE_URL": reservePostgresDB(b), "REDIS_URL": testredis.Reserve(b)}
 	})
 }
 

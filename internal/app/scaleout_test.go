@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,7 +15,7 @@ import (
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/session"
 	"github.com/samo-brain/samo/internal/store"
-	"github.com/samo-brain/samo/internal/testdep"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // TestScaleOutInProcess: without REDIS_URL the hot state stays in the
@@ -75,43 +72,10 @@ func TestScaleOutRedisDown(t *testing.T) {
 	}
 }
 
-// reserveRedisDB returns SAMO_TEST_REDIS_URL pointing at a logical
-// database of the test's own (1..255, emptied), or skips.
-func reserveRedisDB(t testing.TB) string {
-	t.Helper()
-	raw := os.Getenv("SAMO_TEST_REDIS_URL")
-	if raw == "" {
-		testdep.Missing(t, "SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
-	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	c0 := redis.NewClient(opt)
-	n, err := c0.Incr(ctx, "samo-test:next-db").Result()
-	_ = c0.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DB = int(1 + (n-1)%255)
-	c := redis.NewClient(opt)
-	if err := c.FlushDB(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.FlushDB(context.Background()).Err(); _ = c.Close() })
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + strconv.Itoa(opt.DB)
-	return u.String()
-}
-
 // TestScaleOutRedis: with REDIS_URL the app uses Redis, reports it in
 // /ready, and announces key revocations on the notice channel.
 func TestScaleOutRedis(t *testing.T) {
-	redisURL := reserveRedisDB(t)
+	redisURL := testredis.Reserve(t)
 	ta := newTestApp(t, map[string]string{"REDIS_URL": redisURL})
 	if _, ok := ta.scale.limiter.(*kv.Limiter); !ok {
 		t.Errorf("limiter %T, want *kv.Limiter", ta.scale.limiter)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // twoReplicas returns two replicas on one data directory, sharing
@@ -69,7 +70,7 @@ func TestDashboardSessionAcrossReplicas(t *testing.T) {
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })
-	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }
 
 // TestEndAllSessionsOverHTTP: DELETE /v1/admin/sessions signs everyone
@@ -128,7 +129,7 @@ func TestEndAllSessionsOverHTTP(t *testing.T) {
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, "") })
-	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }
 
 // operatorToken returns an access token for the user as `samo token issue`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/rbac"
 	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 type pair struct {
@@ -148,7 +149,7 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, map[string]string{}) })
-	t.Run("redis", func(t *testing.T) { run(t, map[string]string{"REDIS_URL": reserveRedisDB(t)}) })
+	t.Run("redis", func(t *testing.T) { run(t, map[string]string{"REDIS_URL": testredis.Reserve(t)}) })
 }
 
 func TestPrincipalRateLimitHeaders(t *testing.T) {

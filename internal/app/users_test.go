@@ -11,6 +11,7 @@ import (
 
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // newReplica builds and runs an App from env with clock now (nil: time.Now).
@@ -164,5 +165,5 @@ func TestDisableUserReachesEveryReplica(t *testing.T) {
 		}
 	}
 	t.Run("cache TTL", func(t *testing.T) { run(t, "") })
-	t.Run("redis notice", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis notice", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }

@@ -7,18 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
-	"github.com/samo-brain/samo/internal/testdep"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 func TestIPBlockUnblockList(t *testing.T) {
@@ -112,7 +107,7 @@ func TestIPBlockReachesServer(t *testing.T) {
 		}
 	}
 	t.Run("database", func(t *testing.T) { run(t, "") })
-	t.Run("redis", func(t *testing.T) { run(t, reserveRedisDB(t)) })
+	t.Run("redis", func(t *testing.T) { run(t, testredis.Reserve(t)) })
 }
 
 // runningServer builds the server of env, runs its background jobs until
@@ -147,37 +142,4 @@ func within(d time.Duration, ok func() bool) bool {
 			return false
 		}
 	}
-}
-
-// reserveRedisDB returns SAMO_TEST_REDIS_URL pointing at a logical
-// database of the test's own (1..255, emptied), or skips.
-func reserveRedisDB(t testing.TB) string {
-	t.Helper()
-	raw := os.Getenv("SAMO_TEST_REDIS_URL")
-	if raw == "" {
-		testdep.Missing(t, "SAMO_TEST_REDIS_URL not set (make test starts a Redis)")
-	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	c0 := redis.NewClient(opt)
-	n, err := c0.Incr(ctx, "samo-test:next-db").Result()
-	_ = c0.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.DB = int(1 + (n-1)%255)
-	c := redis.NewClient(opt)
-	if err := c.FlushDB(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.FlushDB(context.Background()).Err(); _ = c.Close() })
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + strconv.Itoa(opt.DB)
-	return u.String()
 }

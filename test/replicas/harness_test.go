@@ -3,7 +3,6 @@ package replicas
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -17,16 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-	"github.com/redis/go-redis/v9"
 
 	"github.com/samo-brain/samo/internal/testdep"
+	"github.com/samo-brain/samo/internal/testredis"
 )
 
 // samoBin is the binary TestMain builds once for every test.
@@ -185,29 +183,7 @@ func (s services) database(t *testing.T) string {
 // emptied before and after, and returns its URL.
 func (s services) redisDB(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	opt, err := redis.ParseURL(s.redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c0 := redis.NewClient(opt)
-	n, err := c0.Incr(ctx, "samo-test:next-db").Result()
-	_ = c0.Close()
-	if err != nil {
-		t.Fatalf("reserve a redis database: %v", err)
-	}
-	opt.DB = int(1 + (n-1)%255)
-	c := redis.NewClient(opt)
-	if err := c.FlushDB(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.FlushDB(context.Background()).Err(); _ = c.Close() })
-	u, err := url.Parse(s.redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + strconv.Itoa(opt.DB)
-	return u.String()
+	return testredis.DB(t, s.redisURL)
 }
 
 // replica is one running `samo serve` process.
