@@ -5,8 +5,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serverOnly is what none of the one-off commands' profiles reads, each
@@ -94,8 +96,9 @@ func TestAdminBootstrapProductionNeedsOnlyKeys(t *testing.T) {
 }
 
 // TestStoreCommandsProductionProfiles: in production `samo keys`, `samo
-// ip`, `samo incidents` and `samo report` run with only their profile's
-// settings (ProfileKeys, ProfileIP, ProfileIncidents, ProfileStore), the
+// ip`, `samo incidents`, `samo users` and `samo report` run with only
+// their profile's settings (ProfileKeys, ProfileIP, ProfileIncidents,
+// ProfileUsers, ProfileStore), the
 // server's secrets missing, unsafe or weak and unread; what each reads is
 // used (the key's length, the allowlist, the webhook) and keeps
 // production's rules, a problem in it refused with an error naming the
@@ -178,6 +181,31 @@ func TestStoreCommandsProductionProfiles(t *testing.T) {
 		checkRefused(t, with(env, map[string]string{"SECURITY_ALERT_WEBHOOK": "http://alerts.samo.internal/hook"}), "SECURITY_ALERT_WEBHOOK", "incidents", "list")
 		checkRefused(t, with(env, map[string]string{"IP_ALLOWLIST": "not a network"}), "IP_ALLOWLIST", "incidents", "list")
 		checkRefused(t, with(env, map[string]string{"API_KEY_LENGTH": "10"}), "API_KEY_LENGTH", "incidents", "list")
+	})
+
+	t.Run("users", func(t *testing.T) {
+		// The key service's and the detector's settings are not the users'.
+		env := with(env, map[string]string{"API_KEY_LENGTH": "10", "IP_ALLOWLIST": "not a network"})
+		run(with(env, map[string]string{"API_KEY_LENGTH": ""}), nil, "keys", "create", "--user", "carol")
+		var list []struct{ Name string }
+		run(env, &list, "users", "list", "--json")
+		if !slices.ContainsFunc(list, func(u struct{ Name string }) bool { return u.Name == "carol" }) {
+			t.Errorf("users list: %v, want carol", list)
+		}
+		var disabled struct {
+			DisabledAt *time.Time `json:"disabled_at"`
+		}
+		run(env, &disabled, "users", "disable", "carol", "--json")
+		if disabled.DisabledAt == nil {
+			t.Error("users disable carol: not disabled")
+		}
+		run(env, nil, "users", "enable", "carol", "--json")
+		run(env, nil, "users", "totp-reset", "carol", "--json")
+		redis := map[string]string{"REDIS_URL": "redis://redis.invalid:6379/0"}
+		checkRefused(t, with(env, redis), "REDIS_URL", "users", "list")
+		checkRefused(t, with(env, redis), "REDIS_URL", "users", "disable", "carol")
+		checkRefused(t, with(env, redis), "REDIS_URL", "users", "totp-reset", "carol")
+		checkRefused(t, with(env, map[string]string{"DATABASE_URL": "postgres://samo@db.invalid:5432/samo"}), "DATABASE_URL", "users", "enable", "carol")
 	})
 
 	t.Run("report", func(t *testing.T) {

@@ -37,7 +37,7 @@ func usersList(ctx context.Context, stdio IO, args []string) error {
 	if _, err := parseCmd(fs, args); err != nil {
 		return err
 	}
-	_, st, err := openConfigured(ctx, stdio, config.ProfileAll)
+	_, st, err := openConfigured(ctx, stdio, config.ProfileUsers)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func openUserArg(ctx context.Context, stdio IO, fs *flag.FlagSet, args []string)
 	if len(rest) != 1 {
 		return nil, nil, users.User{}, usageError("usage: %s NAME [--json]", fs.Name())
 	}
-	cfg, st, err := openConfigured(ctx, stdio, config.ProfileAll)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileUsers)
 	if err != nil {
 		return nil, nil, users.User{}, err
 	}

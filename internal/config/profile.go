@@ -56,13 +56,21 @@ const (
 	// outbox when a webhook is configured. A server signs and delivers
 	// what is queued, so SECURITY_ALERT_SECRET is not read.
 	ProfileIncidents
+	// ProfileUsers is ProfileStore and REDIS_URL (`samo users`): listing,
+	// disabling and enabling users and resetting a second factor change
+	// rows of the store, and with REDIS_URL announce a disabled or
+	// enabled user to the servers and delete a user's dashboard sessions
+	// kept there. No key of the server is read: a user's name and role
+	// are stored in clear, and removing a second factor deletes its
+	// sealed secret without opening it.
+	ProfileUsers
 )
 
 // ErrUnknownProfile reports a Profile value LoadProfile does not know.
 var ErrUnknownProfile = errors.New("config: unknown profile")
 
 // String returns the profile's name: "all", "store", "sessions", "keys",
-// "ip" or "incidents".
+// "ip", "incidents" or "users".
 func (p Profile) String() string {
 	switch p {
 	case ProfileAll:
@@ -77,6 +85,8 @@ func (p Profile) String() string {
 		return "ip"
 	case ProfileIncidents:
 		return "incidents"
+	case ProfileUsers:
+		return "users"
 	}
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
@@ -97,6 +107,8 @@ func (p Profile) adds() ([]string, bool) {
 		return slices.Concat([]string{"REDIS_URL"}, detector), true
 	case ProfileIncidents:
 		return slices.Concat(keys, detector, []string{"SECURITY_ALERT_WEBHOOK"}), true
+	case ProfileUsers:
+		return []string{"REDIS_URL"}, true
 	}
 	return nil, false
 }

@@ -242,6 +242,7 @@ func TestProfileVariables(t *testing.T) {
 		{ProfileKeys, keys},
 		{ProfileIP, append([]string{"REDIS_URL"}, detector...)},
 		{ProfileIncidents, append(append(append([]string{}, keys...), detector...), "SECURITY_ALERT_WEBHOOK")},
+		{ProfileUsers, []string{"REDIS_URL"}},
 	} {
 		got := tt.p.Variables()
 		want := slices.Concat(store, tt.adds)
@@ -263,7 +264,7 @@ func TestProfileVariables(t *testing.T) {
 	for p := ProfileAll; ; p++ {
 		adds, ok := p.adds()
 		if !ok {
-			if p < ProfileIncidents {
+			if p <= ProfileUsers {
 				t.Errorf("%s is not a known profile", p)
 			}
 			break
@@ -342,6 +343,11 @@ func TestLoadProfileCommands(t *testing.T) {
 				"REDIS_URL":              {"REDIS_URL_FILE": missing},
 				"IP_ALLOWLIST":           {"IP_ALLOWLIST": "not a network"},
 				"API_KEY_LENGTH":         {"API_KEY_LENGTH": "10"},
+			}},
+		{ProfileUsers, map[string]string{"REDIS_URL_FILE": redisFile},
+			func(c *Config) bool { return c.RedisURL.IsSet() },
+			map[string]map[string]string{
+				"REDIS_URL": {"REDIS_URL_FILE": "", "REDIS_URL": "redis://redis.internal:6379/0"},
 			}},
 	}
 	for _, tt := range tests {
