@@ -108,4 +108,8 @@ func printText(w io.Writer, r *httpload.Result) {
 	}
 	l := r.Latency
 	fmt.Fprintf(w, "  latency mean %v p50 %v p90 %v p99 %v p99.9 %v max %v\n", l.Mean, l.P50, l.P90, l.P99, l.P999, l.Max)
+	if o := r.Oversleep; r.Rate > 0 {
+		// The generator's own delay, which the latency above includes.
+		fmt.Fprintf(w, "  generator oversleep p50 %v p99 %v max %v\n", o.P50, o.P99, o.Max)
+	}
 }

@@ -40,6 +40,14 @@ func TestRun(t *testing.T) {
 		t.Errorf("server saw key %q body %q, want k1 and the body", gotKey, gotBody)
 	}
 
+	out.Reset()
+	if code := run([]string{"-addr", addr, "-c", "1", "-d", "100ms", "-rate", "100"}, &out, &errOut); code != 0 {
+		t.Fatalf("fixed rate: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "fixed rate 100/s") || !strings.Contains(out.String(), "generator oversleep p50 ") {
+		t.Errorf("fixed-rate text output lacks the rate or the generator's oversleep:\n%s", out.String())
+	}
+
 	tests := []struct {
 		name string
 		args []string
