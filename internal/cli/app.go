@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"os/user"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samo-brain/samo/internal/app"
@@ -96,15 +100,57 @@ func openConfigured(ctx context.Context, stdio IO, p config.Profile) (*config.Co
 	return cfg, st, nil
 }
 
-// recordEvent writes a security event of the CLI (details["by"] = "cli"
-// is the caller's) straight to the store; a failure is a warning, since
-// the action itself is done.
+// recordEvent writes a security event of the CLI straight to the store,
+// its details naming who ran the command ("by": actor()); a failure is a
+// warning, since the action itself is done.
 func recordEvent(ctx context.Context, stdio IO, st *store.Store, typ secevent.Type, sev secevent.Severity, details map[string]string) {
+	details = maps.Clone(details)
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["by"] = actor()
 	ev := secevent.New(ctx, typ, sev, time.Now(), details)
 	ev.ID = secevent.NewID()
 	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
 		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
 	}
+}
+
+// actorPrefix starts every actor the CLI names; the servers name theirs
+// "admin:NAME" (API), NAME (dashboard; a user name has no colon) and
+// "playbook:SEVERITY" (incident playbooks).
+const actorPrefix = "cli:"
+
+// actor names who ran this command, for the "by" of every security event
+// and the actor of every record the CLI writes (IP blocks, incident
+// actions): "cli:" and the operating-system account of the process's
+// user id, as the system's user database names it ("cli:alice"; under
+// sudo, "cli:root"), or "cli:uid:N" when it has no name there or the name
+// has characters other than A-Z a-z 0-9 . _ @ $ - (or more than 64). $USER
+// is not read: it is what the environment claims, not who the process
+// runs as. It is the account on the host, not an authenticated person:
+// whoever holds the store's credentials can write any event.
+func actor() string {
+	uid := strconv.Itoa(os.Getuid())
+	if u, err := user.LookupId(uid); err == nil && accountName(u.Username) {
+		return actorPrefix + u.Username
+	}
+	return actorPrefix + "uid:" + uid
+}
+
+// accountName reports whether name is 1-64 characters of A-Z a-z 0-9 . _
+// @ $ - (not "uid", which actor's fallback uses).
+func accountName(name string) bool {
+	if name == "" || len(name) > 64 || name == "uid" {
+		return false
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@$-", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // openKeyring loads the configuration with its secrets (ENCRYPTION_KEY

@@ -78,7 +78,7 @@ func incidentsOpen(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer done()
-	inc, err := svc.Open(ctx, incident.OpenRequest{Type: *typ, Severity: secevent.Severity(*severity), Description: *description, Source: *source}, operator())
+	inc, err := svc.Open(ctx, incident.OpenRequest{Type: *typ, Severity: secevent.Severity(*severity), Description: *description, Source: *source}, actor())
 	if err != nil {
 		if errors.Is(err, incident.ErrInvalid) {
 			return usageError("%v", err)
@@ -221,7 +221,7 @@ func incidentsAcknowledge(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer done()
-	inc, err := svc.Acknowledge(ctx, id, operator())
+	inc, err := svc.Acknowledge(ctx, id, actor())
 	if err != nil {
 		return incidentError(id, err)
 	}
@@ -252,7 +252,7 @@ func incidentsResolve(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer done()
-	inc, err := svc.Resolve(ctx, id, operator(), *resolution)
+	inc, err := svc.Resolve(ctx, id, actor(), *resolution)
 	if err != nil {
 		return incidentError(id, err)
 	}

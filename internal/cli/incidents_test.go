@@ -73,7 +73,7 @@ func TestIncidentsCommand(t *testing.T) {
 	}
 	defer st.Close()
 	evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{incident.EventResolved}})
-	if err != nil || len(evs) != 1 || !strings.HasPrefix(evs[0].Details["by"], "cli") {
+	if err != nil || len(evs) != 1 || evs[0].Details["by"] != actor() {
 		t.Errorf("incident_resolved events = %+v, %v", evs, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os/user"
 	"text/tabwriter"
 	"time"
 
@@ -61,14 +60,6 @@ func hostDetector(cfg *config.Config, st *store.Store, rec secevent.Recorder) (*
 	return d, done, nil
 }
 
-// operator names the person running the command for the block's "by".
-func operator() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
-	}
-	return "cli"
-}
-
 func ipBlock(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "ip block")
 	dur := fs.Duration("duration", time.Hour, "how long the block lasts")
@@ -90,7 +81,7 @@ func ipBlock(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer done()
-	if err := d.Block(ctx, ip, *dur, *reason, operator()); err != nil {
+	if err := d.Block(ctx, ip, *dur, *reason, actor()); err != nil {
 		if errors.Is(err, ids.ErrAllowlisted) {
 			return fmt.Errorf("%s is allowlisted (IP_ALLOWLIST) and cannot be blocked", ip)
 		}
@@ -126,7 +117,7 @@ func ipUnblock(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer done()
-	if err := d.Unblock(ctx, ip, operator()); err != nil {
+	if err := d.Unblock(ctx, ip, actor()); err != nil {
 		if errors.Is(err, ids.ErrNotBlocked) {
 			return fmt.Errorf("%s is not blocked", ip)
 		}

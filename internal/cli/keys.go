@@ -19,7 +19,7 @@ import (
 // rotating and revoking one takes no key of the server (REDIS_URL, when
 // set, carries the change to the servers at once). Creating, rotating and
 // revoking record the security event the API records for the same action
-// (key_created, key_rotated, key_revoked), with "by": "cli".
+// (key_created, key_rotated, key_revoked), "by" the CLI's actor().
 func runKeys(ctx context.Context, stdio IO, args []string) error {
 	return subcommand(ctx, stdio, "keys", args, map[string]func(context.Context, IO, []string) error{
 		"create": keysCreate,
@@ -59,7 +59,7 @@ func keysCreate(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	recordEvent(ctx, stdio, st, secevent.KeyCreated, secevent.Low,
-		map[string]string{"new_key_id": k.ID, "for_user": u.ID, "role": string(u.Role), "by": "cli"})
+		map[string]string{"new_key_id": k.ID, "for_user": u.ID, "role": string(u.Role)})
 	if *asJSON {
 		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "user": u.Name, "role": string(u.Role)})
 	}
@@ -153,7 +153,7 @@ func keysRevoke(ctx context.Context, stdio IO, args []string) error {
 	if err := app.KeyService(cfg, st).Revoke(ctx, rest[0]); err != nil {
 		return keyError(rest[0], err)
 	}
-	recordEvent(ctx, stdio, st, secevent.KeyRevoked, secevent.Medium, map[string]string{"revoked_key_id": rest[0], "by": "cli"})
+	recordEvent(ctx, stdio, st, secevent.KeyRevoked, secevent.Medium, map[string]string{"revoked_key_id": rest[0]})
 	if *asJSON {
 		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": rest[0], "status": "revoked"})
 	}
@@ -181,7 +181,7 @@ func keysRotate(ctx context.Context, stdio IO, args []string) error {
 	if err != nil {
 		return keyError(rest[0], err)
 	}
-	recordEvent(ctx, stdio, st, secevent.KeyRotated, secevent.Low, map[string]string{"old_key_id": rest[0], "new_key_id": k.ID, "by": "cli"})
+	recordEvent(ctx, stdio, st, secevent.KeyRotated, secevent.Low, map[string]string{"old_key_id": rest[0], "new_key_id": k.ID})
 	if *asJSON {
 		return json.NewEncoder(stdio.Stdout).Encode(map[string]string{"id": k.ID, "key": plain, "replaces": rest[0]})
 	}

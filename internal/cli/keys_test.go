@@ -51,9 +51,9 @@ func TestKeysRecordEvents(t *testing.T) {
 		sev     secevent.Severity
 		details map[string]string
 	}{
-		{secevent.KeyCreated, secevent.Low, map[string]string{"new_key_id": created.ID, "for_user": u.ID, "role": "analyst", "by": "cli"}},
-		{secevent.KeyRotated, secevent.Low, map[string]string{"old_key_id": created.ID, "new_key_id": rotated.ID, "by": "cli"}},
-		{secevent.KeyRevoked, secevent.Medium, map[string]string{"revoked_key_id": rotated.ID, "by": "cli"}},
+		{secevent.KeyCreated, secevent.Low, map[string]string{"new_key_id": created.ID, "for_user": u.ID, "role": "analyst", "by": actor()}},
+		{secevent.KeyRotated, secevent.Low, map[string]string{"old_key_id": created.ID, "new_key_id": rotated.ID, "by": actor()}},
+		{secevent.KeyRevoked, secevent.Medium, map[string]string{"revoked_key_id": rotated.ID, "by": actor()}},
 	} {
 		evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{tt.typ}, Limit: 10})
 		if err != nil {

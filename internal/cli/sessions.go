@@ -20,7 +20,7 @@ func runSessions(ctx context.Context, stdio IO, args []string) error {
 // sessionsEndAll signs everyone out from the host, like DELETE
 // /v1/admin/sessions (app.EndAllSessions), for an incident responder who
 // has the server's store and Redis settings but maybe no admin key. It is
-// the same sessions_revoked security event, with "by": "cli". API keys
+// the same sessions_revoked security event, "by" the CLI's actor(). API keys
 // keep working: revoke or rotate them for that.
 func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "sessions end-all")
@@ -42,7 +42,7 @@ func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	}
 	defer st.Close()
 	res, eerr := app.EndAllSessions(ctx, cfg, st, time.Now)
-	details := map[string]string{"refresh_families": strconv.Itoa(res.Families), "by": "cli"}
+	details := map[string]string{"refresh_families": strconv.Itoa(res.Families)}
 	if eerr != nil {
 		details["complete"] = "false"
 	}

@@ -60,7 +60,7 @@ func TestSessionsEndAll(t *testing.T) {
 		t.Errorf("carol's session cut-off is %v, %v; want %v", u.SessionsAfter, err, got.Cutoff)
 	}
 	evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{secevent.SessionsRevoked}, Limit: 10})
-	if err != nil || len(evs) != 2 || evs[0].Details["by"] != "cli" || evs[0].Details["refresh_families"] != "0" {
+	if err != nil || len(evs) != 2 || evs[0].Details["by"] != actor() || evs[0].Details["refresh_families"] != "0" {
 		t.Errorf("sessions_revoked events = %+v, %v; want two by the CLI", evs, err)
 	}
 }

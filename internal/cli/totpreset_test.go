@@ -57,8 +57,8 @@ func TestUsersTOTPReset(t *testing.T) {
 		t.Errorf("after totp-reset: %v, want no second factor", err)
 	}
 	evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{secevent.TOTPReset}, Limit: 10})
-	if err != nil || len(evs) != 1 || evs[0].Details["target_user_id"] != u.ID || evs[0].Details["by"] != "cli" {
-		t.Errorf("totp_reset events = %+v, %v; want one naming carol, by cli", evs, err)
+	if err != nil || len(evs) != 1 || evs[0].Details["target_user_id"] != u.ID || evs[0].Details["by"] != actor() {
+		t.Errorf("totp_reset events = %+v, %v; want one naming carol, by actor()", evs, err)
 	}
 	// Her dashboard sessions end (V7.4.3): without Redis they are in the
 	// servers' memory, so the reset moves her session cut-off, which every

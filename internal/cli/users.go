@@ -87,7 +87,7 @@ func usersSetDisabled(ctx context.Context, stdio IO, args []string, disabled boo
 	if disabled {
 		typ, sev = secevent.UserDisabled, secevent.Medium
 	}
-	recordEvent(ctx, stdio, st, typ, sev, map[string]string{"target_user_id": u.ID, "by": "cli"})
+	recordEvent(ctx, stdio, st, typ, sev, map[string]string{"target_user_id": u.ID})
 	if *asJSON {
 		return printJSON(stdio, u)
 	}
@@ -117,7 +117,7 @@ func usersTOTPReset(ctx context.Context, stdio IO, args []string) error {
 	var serr error
 	if had {
 		ended, serr = app.EndUserSessions(ctx, cfg, st, u.ID, time.Now())
-		details := map[string]string{"target_user_id": u.ID, "by": "cli", "sessions_cutoff": ended.Cutoff.UTC().Format(time.RFC3339Nano)}
+		details := map[string]string{"target_user_id": u.ID, "sessions_cutoff": ended.Cutoff.UTC().Format(time.RFC3339Nano)}
 		if ended.Counted {
 			details["sessions_ended"] = strconv.Itoa(ended.Count)
 		} else {
