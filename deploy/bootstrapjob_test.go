@@ -1,16 +1,11 @@
 package deploy
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/samo-brain/samo/internal/cli"
 )
 
 // checkBootstrapJob (ASVS V13.2.2): kubernetes/bootstrap-job.yaml runs
@@ -91,28 +86,11 @@ func checkBootstrapJob(t *testing.T, job, deploymentPod any, configMap map[strin
 	// on a schema samo init made (DATABASE_MIGRATE is false).
 	dir := t.TempDir()
 	dbURL := "sqlite:" + filepath.Join(dir, "samo.db")
-	run := func(getenv map[string]string, args ...string) {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		stdio := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return getenv[k] }}
-		if code := cli.Main(context.Background(), args, stdio); code != 0 {
-			t.Errorf("samo %s with the bootstrap Job's environment: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
-		}
+	local := map[string]string{"SECURITY_LEVEL": "production", "DATABASE_URL": dbURL}
+	runJob(t, "bootstrap Job", local, "init")
+	runJob(t, "bootstrap Job", jobEnv(t, "bootstrap Job", env, mount, dir, dbURL), "admin", "bootstrap")
+	// The admin is in the database the Job's DATABASE_URL_FILE names.
+	if got := runJob(t, "bootstrap Job", local, "users", "list"); !strings.Contains(got, "admin") {
+		t.Errorf("after samo admin bootstrap with the Job's environment, its database lists no admin user:\n%s", got)
 	}
-	run(map[string]string{"SECURITY_LEVEL": "production", "DATABASE_URL": dbURL}, "init")
-	getenv := map[string]string{}
-	for k, v := range env {
-		val := fmt.Sprint(v)
-		if val == mount+"/database_url" {
-			p := filepath.Join(dir, "database_url")
-			if err := os.WriteFile(p, []byte(dbURL), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			val = p
-		} else if strings.HasPrefix(val, mount+"/") {
-			t.Fatalf("bootstrap Job %s names %s, which this test does not provide", k, val)
-		}
-		getenv[k] = val
-	}
-	run(getenv, "admin", "bootstrap")
 }

@@ -102,24 +102,42 @@ func checkMigrateJob(t *testing.T, job map[string]any, deploymentPod any, secret
 
 	// samo init in production with exactly this environment.
 	dir := t.TempDir()
-	files := map[string]string{mount + "/database_url": "sqlite:" + filepath.Join(dir, "samo.db")}
+	runJob(t, "migrate Job", jobEnv(t, "migrate Job", env, mount, dir, "sqlite:"+filepath.Join(dir, "samo.db")), "init")
+	if _, err := os.Stat(filepath.Join(dir, "samo.db")); err != nil {
+		t.Errorf("samo init with the migrate Job's environment did not create the database its DATABASE_URL_FILE names: %v", err)
+	}
+}
+
+// jobEnv is a Job's environment as a local run of samo gets it: the
+// mounted mount/database_url becomes a file under dir holding dbURL; a
+// Job naming any other mounted file fails the test.
+func jobEnv(t *testing.T, job string, env map[string]any, mount, dir, dbURL string) map[string]string {
+	t.Helper()
 	getenv := map[string]string{}
 	for k, v := range env {
 		val := fmt.Sprint(v)
-		if local, ok := files[val]; ok {
-			p := filepath.Join(dir, filepath.Base(val))
-			if err := os.WriteFile(p, []byte(local), 0o600); err != nil {
+		if val == mount+"/database_url" {
+			p := filepath.Join(dir, "database_url")
+			if err := os.WriteFile(p, []byte(dbURL), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			val = p
 		} else if strings.HasPrefix(val, mount+"/") {
-			t.Fatalf("migrate Job %s names %s, which this test does not provide", k, val)
+			t.Fatalf("%s %s names %s, which this test does not provide", job, k, val)
 		}
 		getenv[k] = val
 	}
+	return getenv
+}
+
+// runJob runs samo with args and the environment getenv, fails the test
+// unless it exits 0, and returns what it printed.
+func runJob(t *testing.T, job string, getenv map[string]string, args ...string) string {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	stdio := cli.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return getenv[k] }}
-	if code := cli.Main(context.Background(), []string{"init"}, stdio); code != 0 {
-		t.Errorf("samo init with the migrate Job's environment: exit %d\n%s%s", code, out.String(), errOut.String())
+	if code := cli.Main(context.Background(), args, stdio); code != 0 {
+		t.Errorf("samo %s with the %s's environment: exit %d\n%s%s", strings.Join(args, " "), job, code, out.String(), errOut.String())
 	}
+	return out.String()
 }
