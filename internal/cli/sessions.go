@@ -21,7 +21,11 @@ func runSessions(ctx context.Context, stdio IO, args []string) error {
 // /v1/admin/sessions (app.EndAllSessions), for an incident responder who
 // has the server's store and Redis settings but maybe no admin key. It is
 // the same sessions_revoked security event, "by" the CLI's actor(). API keys
-// keep working: revoke or rotate them for that.
+// keep working: revoke or rotate them for that. It reads only
+// config.ProfileSessions (the store's settings, REDIS_URL and
+// JWT_MAX_EXPIRY_HOURS), in every level: revoking signs and verifies no
+// token, so no JWT key or other server secret is demanded, read or, in
+// development, generated. The database must exist already.
 func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "sessions end-all")
 	asJSON := jsonFlag(fs, `print {"refresh_families_revoked","tokens_issued_before","deny_list","dashboard_sessions_ended","sessions_cutoff"}`)
@@ -32,11 +36,7 @@ func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	if len(rest) != 0 {
 		return usageError("usage: samo sessions end-all [--json]")
 	}
-	cfg, err := loadSessionsConfig(stdio)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	cfg, st, err := openConfigured(ctx, stdio, config.ProfileSessions)
 	if err != nil {
 		return err
 	}
@@ -67,20 +67,4 @@ func sessionsEndAll(ctx context.Context, stdio IO, args []string) error {
 	}
 	fmt.Fprintln(stdio.Stdout, "API keys still work: revoke or rotate them if they may be compromised (samo keys revoke ID)")
 	return nil
-}
-
-// loadSessionsConfig loads what ending every session reads
-// (config.ProfileSessions: the store's settings, REDIS_URL and
-// JWT_MAX_EXPIRY_HOURS), in every level: revoking signs and verifies no
-// token, so no JWT key or other server secret is demanded, read or, in
-// development, generated. The database must exist already.
-func loadSessionsConfig(stdio IO) (*config.Config, error) {
-	cfg, err := config.LoadProfile(stdio.Getenv, nil, config.ProfileSessions)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireDatabase(cfg); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }

@@ -72,21 +72,8 @@ var ErrUnknownProfile = errors.New("config: unknown profile")
 // String returns the profile's name: "all", "store", "sessions", "keys",
 // "ip", "incidents" or "users".
 func (p Profile) String() string {
-	switch p {
-	case ProfileAll:
-		return "all"
-	case ProfileStore:
-		return "store"
-	case ProfileSessions:
-		return "sessions"
-	case ProfileKeys:
-		return "keys"
-	case ProfileIP:
-		return "ip"
-	case ProfileIncidents:
-		return "incidents"
-	case ProfileUsers:
-		return "users"
+	if name, _, ok := p.spec(); ok {
+		return name
 	}
 	return fmt.Sprintf("Profile(%d)", uint8(p))
 }
@@ -94,23 +81,32 @@ func (p Profile) String() string {
 // adds returns the settings p reads besides the store's (setting.store),
 // and whether p is a known profile.
 func (p Profile) adds() ([]string, bool) {
+	_, adds, ok := p.spec()
+	return adds, ok
+}
+
+// spec is the one description of each profile: its name and the settings
+// it reads besides the store's; ok is false for an unknown profile.
+func (p Profile) spec() (name string, adds []string, ok bool) {
 	keys := []string{"API_KEY_ROTATION_INTERVAL", "API_KEY_BACKUP_COUNT", "API_KEY_LENGTH", "REDIS_URL"}
 	detector := []string{"IP_ALLOWLIST", "IDS_REQUESTS_PER_MINUTE", "IDS_BLOCK_THRESHOLD"}
 	switch p {
-	case ProfileAll, ProfileStore:
-		return nil, true
+	case ProfileAll:
+		return "all", nil, true
+	case ProfileStore:
+		return "store", nil, true
 	case ProfileSessions:
-		return []string{"REDIS_URL", "JWT_MAX_EXPIRY_HOURS"}, true
+		return "sessions", []string{"REDIS_URL", "JWT_MAX_EXPIRY_HOURS"}, true
 	case ProfileKeys:
-		return keys, true
+		return "keys", keys, true
 	case ProfileIP:
-		return slices.Concat([]string{"REDIS_URL"}, detector), true
+		return "ip", slices.Concat([]string{"REDIS_URL"}, detector), true
 	case ProfileIncidents:
-		return slices.Concat(keys, detector, []string{"SECURITY_ALERT_WEBHOOK"}), true
+		return "incidents", slices.Concat(keys, detector, []string{"SECURITY_ALERT_WEBHOOK"}), true
 	case ProfileUsers:
-		return []string{"REDIS_URL"}, true
+		return "users", []string{"REDIS_URL"}, true
 	}
-	return nil, false
+	return "", nil, false
 }
 
 // reader returns the function reporting whether p reads a setting.
