@@ -185,10 +185,11 @@ func HostBlockStore(cfg *config.Config, st *store.Store) (b ids.BlockStore, done
 	if err != nil {
 		return nil, nil, err
 	}
-	if c == nil {
-		return st, func() {}, nil
+	done = func() {}
+	if c != nil {
+		done = func() { _ = c.Close() }
 	}
-	return blockStore(c, st), func() { _ = c.Close() }, nil
+	return blockStore(c, st), done, nil
 }
 
 // denyList returns the deny-list the servers share: Redis's (c), or
