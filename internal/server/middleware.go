@@ -133,7 +133,9 @@ func requestInfo(trusted []netip.Prefix, now func() time.Time) Middleware {
 			if info.RequestID == "" {
 				info.RequestID = newRequestID()
 			}
-			w.Header().Set("X-Request-ID", info.RequestID)
+			// The canonical name (what Header.Set would compute for
+			// "X-Request-ID"), assigned directly: no per-request canonicalising.
+			w.Header()["X-Request-Id"] = []string{info.RequestID}
 			next.ServeHTTP(w, r.WithContext(reqctx.With(r.Context(), info)))
 		})
 	}
@@ -196,11 +198,14 @@ func accessLog(log *slog.Logger, metrics RequestObserver, now func() time.Time) 
 			if metrics != nil {
 				metrics.ObserveRequest(r.Method, route, sw.status, dur)
 			}
-			attrs := []slog.Attr{
+			// Room for every attribute, so the key_id and user_id of an
+			// authenticated request do not move the slice to the heap.
+			attrs := make([]slog.Attr, 0, 9)
+			attrs = append(attrs,
 				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
 				slog.Float64("duration_ms", float64(dur.Microseconds())/1000), slog.String("request_id", info.RequestID),
 				slog.String("client_ip", info.ClientIP.String()), slog.Int64("bytes", sw.bytes),
-			}
+			)
 			if p := info.Principal; p != nil {
 				attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("user_id", p.UserID))
 			}
