@@ -230,13 +230,14 @@ func (h *headerCapture) WriteHeader(code int)        { h.status = code }
 // record the route, authenticate, authorize, per-principal rate limit,
 // handle, render any error.
 func (a *API) RouteChain(rt Route) http.Handler {
+	route := rt.Method + " " + rt.Pattern // built once, not per request
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, ok := reqctx.From(r.Context())
 		if !ok {
 			info = &reqctx.Info{Start: a.Now()}
 			r = r.WithContext(reqctx.With(r.Context(), info))
 		}
-		info.Route = rt.Method + " " + rt.Pattern
+		info.Route = route
 		if err := a.guard(w, r, info, rt.Access); err != nil {
 			problem.Write(w, r, a.Log, err)
 			return

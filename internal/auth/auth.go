@@ -145,7 +145,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*reqctx.Principal, error)
 			return nil, &Failure{Err: ErrCredentialInURL, Reason: ReasonCredentialInURL}
 		}
 	}
-	key := r.Header.Get("X-API-Key")
+	key := r.Header.Get("X-Api-Key") // X-API-Key, in the canonical form Get would compute (and allocate) per request
 	authz := r.Header.Get("Authorization")
 	// Plain ifs rather than a switch: coverage instrumentation (and so
 	// mutation testing) sees the conditions of if statements, not of cases.
