@@ -287,6 +287,7 @@ func decode(raw []byte) (*Model, error) {
 		return nil, err
 	}
 	m.checksum = sum
+	m.version = fmt.Sprintf("%s-%s+%x", m.h.Name, m.h.Release, sum[:4])
 	m.size = len(raw)
 	return m, nil
 }

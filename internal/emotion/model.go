@@ -81,6 +81,7 @@ type Model struct {
 	packed   []uint64 // rows × stride words of biased weights (see pack)
 	stride   int      // words per row: ceil(h.Outputs / 8)
 	checksum [32]byte
+	version  string // Version's answer, built once when loaded
 	size     int
 	scratch  sync.Pool // *scratch
 	// vt and dense are the word-vector block (nil in models without one):
@@ -103,9 +104,7 @@ type scratch struct {
 
 // Version returns the model's name and release with a short checksum, for
 // example "goemo-linear-2026.11.1+1a2b3c4d".
-func (m *Model) Version() string {
-	return fmt.Sprintf("%s-%s+%x", m.h.Name, m.h.Release, m.checksum[:4])
-}
+func (m *Model) Version() string { return m.version }
 
 // Checksum returns the hexadecimal SHA-256 of the model file.
 func (m *Model) Checksum() string { return fmt.Sprintf("%x", m.checksum) }
