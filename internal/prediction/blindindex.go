@@ -28,7 +28,16 @@ import (
 // a digit) and the others, so readers who see PII masked can be kept from
 // searching by it.
 type BlindIndex struct {
-	pool sync.Pool
+	pool sync.Pool // *termHasher
+}
+
+// termHasher is what appendTerm borrows from the pool: the keyed hash and
+// its working memory, so hashing a word allocates nothing. Nothing in it
+// is referenced once appendTerm returns.
+type termHasher struct {
+	mac  hash.Hash
+	word []byte // the word's bytes, cleared before the hasher goes back
+	sum  [sha256.Size]byte
 }
 
 // TermSize is the stored length of a term in bytes (64 bits). Terms are
@@ -42,7 +51,7 @@ type Span struct{ Start, End int }
 // NewBlindIndex returns an index keyed with key (≥ 32 bytes).
 func NewBlindIndex(key []byte) *BlindIndex {
 	k := append([]byte(nil), key...)
-	return &BlindIndex{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &BlindIndex{pool: sync.Pool{New: func() any { return &termHasher{mac: hmac.New(sha256.New, k)} }}}
 }
 
 // Index returns the packed terms of text's distinct words: those of its
@@ -118,12 +127,13 @@ func TermFilter(sets ...[]byte) int64 {
 }
 
 func (b *BlindIndex) appendTerm(dst []byte, w string) []byte {
-	h := b.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(w))
-	var sum [sha256.Size]byte
-	dst = append(dst, h.Sum(sum[:0])[:TermSize]...)
-	b.pool.Put(h)
+	t := b.pool.Get().(*termHasher)
+	t.mac.Reset()
+	t.word = append(t.word[:0], w...)
+	t.mac.Write(t.word)
+	dst = append(dst, t.mac.Sum(t.sum[:0])[:TermSize]...)
+	clear(t.word)
+	b.pool.Put(t)
 	return dst
 }
 
