@@ -64,6 +64,7 @@ func checkObjectKeys(body []byte, allowed []string) error {
 		return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object.")
 	}
 	seen := make(map[string]bool, len(allowed))
+	var skip json.RawMessage // each value is checked and dropped; one buffer serves them all
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -87,7 +88,6 @@ func checkObjectKeys(body []byte, allowed []string) error {
 				Detail: "A field appears more than once.", Fields: []problem.FieldError{{Field: key, Code: "duplicate_field", Message: "duplicate field"}}}
 		}
 		seen[key] = true
-		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
 			return problem.Errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON.")
 		}
