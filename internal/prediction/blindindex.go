@@ -172,10 +172,11 @@ func wordEnd(text string, i int) int {
 // inner apostrophes ("don't"), lower-cased.
 func words(text string) []string {
 	text = strings.ToLower(norm.NFKC.String(strings.ReplaceAll(text, "’", "'")))
-	var out []string
-	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
+	fields := strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
-	}) {
+	})
+	out := fields[:0] // the words kept, filtered in place: fields is ours
+	for _, f := range fields {
 		f = strings.Trim(f, "'")
 		if n := len([]rune(f)); n >= 2 && n <= 64 {
 			out = append(out, f)
