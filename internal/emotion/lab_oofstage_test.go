@@ -28,7 +28,8 @@ import (
 // d2bdab7:internal/emotion/default.model). LAB_VARIANTS overrides the
 // list ("S/P/T;…"). LAB_OOFREPS=r adds r−1 more fold assignments
 // (labOOFScoresRep) to the out-of-fold rows; LAB_FB=margin scores with
-// the margin fallback (labDecide).
+// the margin fallback (labDecide); LAB_SOFT=C adds a softmax's logits to
+// the stack's inputs (lab_soft_test.go).
 //
 //	LAB_A=/tmp/m122.model LAB_REPS=10 LAB_LAMBDA=10,30,100,300 go test -tags lab -run TestLabOOFStage -v -timeout 120m ./internal/emotion/
 func TestLabOOFStage(t *testing.T) {
@@ -47,6 +48,9 @@ func TestLabOOFStage(t *testing.T) {
 	z := append(append([][]float64(nil), zOOF...), zDev...)
 	truth := append(append([][]bool(nil), trTruth...), devTruth...)
 	nTr := len(zOOF)
+	if os.Getenv("LAB_SOFT") != "" {
+		z = labAddSoft(t, d, z, nTr)
+	}
 	oof := make([]int, nTr)
 	for i := range oof {
 		oof[i] = i
@@ -68,7 +72,7 @@ func TestLabOOFStage(t *testing.T) {
 			}
 			rows := labRows(src, oof, splits[s][0], nTr)
 			ws := make([][]float64, nl)
-			parallel(2, nl, func(l int, _ *featureBuf) { ws[l] = labFitStack(z, truth, rows, l, lambda) })
+			parallel(2, nl, func(l int, _ *featureBuf) { ws[l] = labFitStackSoft(z, truth, rows, l, lambda, a.h.Outputs) })
 			stacks[key] = ws
 			return ws
 		}
