@@ -27,3 +27,37 @@ func TestASCIILower(t *testing.T) {
 		}
 	}
 }
+
+// TestHasPrefixAt checks the case-insensitive match that the shell
+// detector's $IFS check relies on: a match at the start, in the middle
+// and in upper case, a byte that differs anywhere in the prefix, and an
+// index out of range or too near the end.
+func TestHasPrefixAt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		s    string
+		i    int
+		p    string
+		want bool
+	}{
+		{"$ifs/etc", 0, "$ifs", true},
+		{"cat$ifs", 3, "$ifs", true},
+		{"cat${IFS}x", 3, "${ifs}", true},
+		{"cat$IfS", 3, "$ifs", true},
+		{"AZ", 0, "az", true}, // both ends of 'A'..'Z'
+		{"$ifx", 0, "$ifs", false},
+		{"$xfs", 0, "$ifs", false},
+		{"#ifs", 0, "$ifs", false},
+		{"cat$ifs", 4, "$ifs", false},
+		{"cat$if", 3, "$ifs", false},
+		{"$ifs", -1, "$ifs", false},
+		{"$ifs", 0, "", true},
+		{"[ifs", 0, "{ifs", false}, // '[' is not the upper case of '{'
+		{"@ifs", 0, "`ifs", false}, // nor '@' of '`'
+	}
+	for _, tc := range tests {
+		if got := hasPrefixAt(tc.s, tc.i, tc.p); got != tc.want {
+			t.Errorf("hasPrefixAt(%q, %d, %q) = %v, want %v", tc.s, tc.i, tc.p, got, tc.want)
+		}
+	}
+}
