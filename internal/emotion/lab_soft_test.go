@@ -123,23 +123,9 @@ func labSoftEval(theta []float64, s labSoftSet, nl int, C float64, grad []float6
 			z := make([]float64, nl)
 			loss := 0.0
 			for i := w; i < s.x.rows(); i += 2 {
-				copy(z, theta[nW:])
+				labSoftScores(theta, s.x, i, nl, z)
+				m, sum := labSoftExp(z)
 				a, b := s.x.ptr[i], s.x.ptr[i+1]
-				for k := a; k < b; k++ {
-					v, row := float64(s.x.val[k]), theta[int(s.x.col[k])*nl:][:nl]
-					for l := range z {
-						z[l] += v * row[l]
-					}
-				}
-				m := math.Inf(-1)
-				for _, v := range z {
-					m = max(m, v)
-				}
-				sum := 0.0
-				for l, v := range z {
-					z[l] = math.Exp(v - m)
-					sum += z[l]
-				}
 				lse := m + math.Log(sum)
 				for l := range z {
 					tl := float64(s.tgt[i][l])
@@ -297,18 +283,37 @@ func scale(a float64, x []float64) {
 	}
 }
 
+// labSoftScores writes row i's logits under theta to z (len nl).
+func labSoftScores(theta []float64, x *csr, i, nl int, z []float64) {
+	copy(z, theta[x.nCols*nl:])
+	for k := x.ptr[i]; k < x.ptr[i+1]; k++ {
+		v, row := float64(x.val[k]), theta[int(x.col[k])*nl:][:nl]
+		for l := range z {
+			z[l] += v * row[l]
+		}
+	}
+}
+
+// labSoftExp replaces the logits z by exp(z − max z) and returns the
+// max and the sum, so that softmax(z) = z/sum.
+func labSoftExp(z []float64) (m, sum float64) {
+	m = math.Inf(-1)
+	for _, v := range z {
+		m = max(m, v)
+	}
+	for l, v := range z {
+		z[l] = math.Exp(v - m)
+		sum += z[l]
+	}
+	return m, sum
+}
+
 // labSoftLogits returns the centred logits of every row of s.
 func labSoftLogits(theta []float64, s labSoftSet, nl int) [][]float64 {
-	nW := s.x.nCols * nl
 	out := make([][]float64, s.x.rows())
 	for i := range out {
-		z := append([]float64(nil), theta[nW:]...)
-		for k := s.x.ptr[i]; k < s.x.ptr[i+1]; k++ {
-			v, row := float64(s.x.val[k]), theta[int(s.x.col[k])*nl:][:nl]
-			for l := range z {
-				z[l] += v * row[l]
-			}
-		}
+		z := make([]float64, nl)
+		labSoftScores(theta, s.x, i, nl, z)
 		mean := 0.0
 		for _, v := range z {
 			mean += v
@@ -456,23 +461,9 @@ func labSoftSGD(s labSoftSet, nl, epochs int, lr float64) []float64 {
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(n, func(a, b int) { order[a], order[b] = order[b], order[a] })
 		for _, i := range order {
-			copy(z, theta[nW:])
+			labSoftScores(theta, s.x, i, nl, z)
+			_, sum := labSoftExp(z)
 			a, b := s.x.ptr[i], s.x.ptr[i+1]
-			for k := a; k < b; k++ {
-				v, row := float64(s.x.val[k]), theta[int(s.x.col[k])*nl:][:nl]
-				for l := range z {
-					z[l] += v * row[l]
-				}
-			}
-			m := math.Inf(-1)
-			for _, v := range z {
-				m = max(m, v)
-			}
-			sum := 0.0
-			for l, v := range z {
-				z[l] = math.Exp(v - m)
-				sum += z[l]
-			}
 			g2 := 0.0
 			for l := range z {
 				z[l] = z[l]/sum - float64(s.tgt[i][l])
