@@ -340,6 +340,8 @@ func labSoftCached(path string, s labSoftSet, nl int, C float64) []float64 {
 	var theta []float64
 	if ep := int(labFloats("LAB_SOFT_SGD", "0")[0]); ep > 0 {
 		theta = labSoftSGD(s, nl, ep, labFloats("LAB_SOFT_LR", "0.1")[0])
+	} else if cd := int(labFloats("LAB_SOFT_CD", "0")[0]); cd > 0 {
+		theta = labSoftCD(s, nl, C, cd)
 	} else {
 		theta = labSoftTrain(s, nl, C, int(labFloats("LAB_SOFT_ITERS", "300")[0]))
 	}
@@ -369,6 +371,9 @@ func labAddSoft(t *testing.T, d *Dataset, z [][]float64, nTr int) [][]float64 {
 	}
 	if os.Getenv("LAB_SOFT_PRE") == "1" {
 		tag += "-pre"
+	}
+	if cd := os.Getenv("LAB_SOFT_CD"); cd != "" {
+		tag += "-cd" + cd
 	}
 	if ep := os.Getenv("LAB_SOFT_SGD"); ep != "" {
 		tag = "sgd" + ep + "-lr" + os.Getenv("LAB_SOFT_LR")
