@@ -78,7 +78,9 @@
 // label's decision threshold is the one that maximises its F1 on dev
 // (with TrainOptions.ThresholdBandwidth, a smoothed F1). With
 // TrainOptions.StackLambda each GoEmotions score is first refitted on dev
-// over the scores of all outputs (stack.go), folded into the weights.
+// over the scores of all outputs (stack.go), folded into the weights;
+// with TrainOptions.Softmax (the default) the logits of a softmax model
+// over the same features are stack inputs too (softmax.go).
 // With TrainOptions.DevInTrain (the default) the GoEmotions weights are
 // then retrained on train + dev, warm-started from the train solve, and
 // keep the stack, calibration and thresholds fitted on dev for the model

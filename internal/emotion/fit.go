@@ -20,6 +20,7 @@ type linearFit struct {
 	buckets []uint32
 	dense   *denseParts
 	duals   *fitDuals
+	soft    *softmax // TrainOptions.Softmax (nil: none)
 }
 
 // fitDuals are the dual variables of a fit's solves (full model and
@@ -31,7 +32,7 @@ type fitDuals struct{ full, sparse [][]float64 }
 // from the dual variables of warm when not nil (a fit on a prefix of
 // examples).
 //
-// With nOut > 0 only the first nOut outputs are solved.
+// With nOut > 0 only the first nOut outputs are solved, and no softmax.
 func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, what string, warm *fitDuals, nOut int) (*linearFit, error) {
 	docs, pooled := featurize(examples, o.Features, vt, workers)
 	// The word-cluster counts (if any) end the pooled features; they are
@@ -89,6 +90,18 @@ func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable
 			warmSparse = warm.sparse[:outputs]
 		}
 	}
+	// The softmax (one goroutine) is solved next to the regressions.
+	var softW, softB []float64
+	softDone := make(chan struct{})
+	if o.Softmax > 0 && nOut == 0 {
+		go func() {
+			defer close(softDone)
+			softW, softB = solveSoftmax(ctx, x, softTargets(examples, nl), nl, o.Softmax, o.Seed, softmaxPasses)
+			o.progress("softmax: %d passes%s", softmaxPasses, what)
+		}()
+	} else {
+		close(softDone)
+	}
 	part := func(w [][]float64, lo, hi int) [][]float64 {
 		if w == nil {
 			return nil
@@ -107,6 +120,7 @@ func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable
 			g.dSparse = append(g.dSparse, e.dSparse...)
 		}
 	}
+	<-softDone
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -128,6 +142,9 @@ func fitLinear(ctx context.Context, examples []Example, d *Dataset, vt *vecTable
 			}
 			ws[out] = ws[out][:nb]
 		}
+	}
+	if softB != nil {
+		f.soft = newSoftmax(softW, softB, nb, mean, sd, o.VectorWeight)
 	}
 	return f, nil
 }
@@ -186,6 +203,9 @@ func mergeFits(b, a *linearFit) *linearFit {
 		}
 	}
 	m := &linearFit{ws: make([][]float64, outputs), bias: slices.Clone(a.bias), buckets: buckets}
+	if a.soft != nil {
+		m.soft = a.soft.remap(fromA)
+	}
 	copy(m.bias, b.bias)
 	for o := range m.ws {
 		src, from := a.ws[o], fromA

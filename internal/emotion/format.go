@@ -57,11 +57,13 @@ import (
 // the same layout too; its header records that the weights were trained
 // on train + dev (train.dev_in_train). Version 7 has the layout of
 // version 6; its header records that the GoEmotions thresholds were tuned
-// on out-of-fold train scores too (train.oof_folds). Version 1
-// files (no word vectors, no negation, no primary rule), version 2 files
-// (no lexicon), version 3, 4, 5 and 6 files are still read.
+// on out-of-fold train scores too (train.oof_folds), and version 8 that
+// a softmax was stacked into the GoEmotions outputs (train.softmax_c).
+// Version 1 files (no word vectors, no negation, no primary rule),
+// version 2 files (no lexicon), version 3, 4, 5, 6 and 7 files are still
+// read.
 const (
-	formatVersion    = 7
+	formatVersion    = 8
 	minFormatVersion = 1
 	flagGzip         = 1
 	prefixLen        = 8 + 2 + 2 + 8
@@ -194,12 +196,16 @@ func encode(h *header, buckets []uint32, weights []int8, dp *denseParts) ([]byte
 	return append(out, sum[:]...), nil
 }
 
-// version returns the format version encode writes for h: 7 when the
+// version returns the format version encode writes for h: 8 when a
+// softmax was stacked, 7 when the
 // thresholds were tuned out of fold, 6 with word clusters, 5 when the
 // weights were trained on train + dev, 4 when the header records version
 // 4 training options, else 3 (the highest version whose readers know
 // every other field).
 func (h *header) version() uint16 {
+	if h.Train.Softmax > 0 {
+		return 8
+	}
 	if h.Train.OOFFolds > 0 {
 		return 7
 	}
@@ -328,6 +334,9 @@ func parsePayload(p []byte, version uint16) (*Model, error) {
 	}
 	if version < 7 && h.Train.OOFFolds != 0 {
 		return nil, fmt.Errorf("%w: version %d file with version 7 fields", ErrCorrupt, version)
+	}
+	if version < 8 && h.Train.Softmax != 0 {
+		return nil, fmt.Errorf("%w: version %d file with version 8 fields", ErrCorrupt, version)
 	}
 	rest := p[4+hl:]
 	if h.Rows > len(rest) {

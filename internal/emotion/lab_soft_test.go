@@ -26,7 +26,8 @@ import (
 // leaves the label's own softmax logit unpenalised in the stack. Solver
 // settings: LAB_SOFT_ITERS caps the L-BFGS iterations (300),
 // LAB_SOFT_PRE=1 preconditions it, LAB_SOFT_SGD=epochs with LAB_SOFT_LR
-// trains by AdaGrad instead, LAB_SOFT_DENSE=0 leaves out the vector
+// trains by AdaGrad instead, LAB_SOFT_CD=passes by the trainer's dual
+// coordinate descent (lab_softcd_test.go), LAB_SOFT_DENSE=0 leaves out the vector
 // features. Trained softmaxes are cached under /tmp/lab-soft-*.bin.
 // Results: docs/model.md, "a softmax member for the stack".
 //

@@ -59,7 +59,8 @@ func newOOFSet(ctx context.Context, d *Dataset, vt *vecTable, hashes []uint64, o
 
 // oofScores returns, for each example of d.Train, the raw scores of every
 // output of the recipe trained (without dev retraining) on the other
-// folds of train and quantized as a shipped model is; h is the header of
+// folds of train and quantized as a shipped model is, followed by the
+// fold's softmax logits with TrainOptions.Softmax; h is the header of
 // the model trained on all of train, whose shape and dense block the fold
 // models share.
 func oofScores(ctx context.Context, d *Dataset, vt *vecTable, hashes []uint64, o TrainOptions, workers int, h *header) ([][]float64, error) {
@@ -84,10 +85,17 @@ func oofScores(ctx context.Context, d *Dataset, vt *vecTable, hashes []uint64, o
 		if err != nil {
 			return nil, err
 		}
+		var soft [][]float64
+		if a.soft != nil {
+			soft = a.soft.logits(held, a.buckets, o, vt, workers)
+		}
 		parallel(workers, len(held), func(i int, _ *featureBuf) {
 			s := &scratch{}
 			m.logits(s, held[i].Text)
 			z[idx[i]] = slices.Clone(s.logits[:q.outputs])
+			if soft != nil {
+				z[idx[i]] = append(z[idx[i]], soft[i]...)
+			}
 		})
 	}
 	return z, nil

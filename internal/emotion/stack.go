@@ -16,7 +16,10 @@ import (
 // label's own score and the intercept. Since every zₒ is linear in the
 // features, the stacked score is too: it is folded into the label's
 // weights (Σₒ sₒ · wₒ) and bias, so the model file and the cost of a
-// prediction do not change. The Ekman outputs are left as they are.
+// prediction do not change. The Ekman outputs are left as they are. With
+// a softmax (softmax.go) its centred logits follow the outputs' scores
+// as inputs, the label's own one unpenalised too, and are folded the
+// same way.
 
 // stackFit returns the coefficients {s₀, s₁…s_outputs} of label l fitted
 // by Newton's method on the dev scores z (one row per text) and targets y.
@@ -126,9 +129,11 @@ func cholSolve(a, b []float64, n int) []float64 {
 }
 
 // stackCoefs fits the stack of every GoEmotions label on the dev scores
-// of the quantized model q (header h) and returns the coefficients of
-// each label (stackFit).
-func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int) ([][]float64, error) {
+// of the quantized model q (header h), followed by the softmax logits
+// soft of each dev text when not nil, and returns the coefficients of
+// each label (stackFit; with soft, the label's softmax logit is
+// unpenalised too).
+func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int, soft [][]float64) ([][]float64, error) {
 	nl, outputs := len(h.Labels), q.outputs
 	hh := *h
 	hh.Calibration, hh.Thresholds = make([][2]float64, nl), make([]float64, nl)
@@ -143,6 +148,9 @@ func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int
 		s := &scratch{}
 		m.logits(s, d.Dev[i].Text)
 		z[i] = slices.Clone(s.logits[:outputs])
+		if soft != nil {
+			z[i] = append(z[i], soft[i]...)
+		}
 	})
 	coef := make([][]float64, nl)
 	parallel(workers, nl, func(l int, _ *featureBuf) {
@@ -150,14 +158,19 @@ func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int
 		for i, ex := range d.Dev {
 			y[i] = slices.Contains(ex.Labels, l)
 		}
-		coef[l] = stackFit(z, y, l, lambda)
+		free := []int{l}
+		if soft != nil {
+			free = append(free, outputs+l)
+		}
+		coef[l] = stackFitFree(z, y, free, lambda)
 	})
 	return coef, nil
 }
 
 // stack folds the stack coefficients coef (stackCoefs) of the first nl
 // outputs into f's weights, biases and dense block, in place: output l
-// becomes coef[l][0] + Σₒ coef[l][1+o] · (output o).
+// becomes coef[l][0] + Σₒ coef[l][1+o] · (output o), plus
+// Σₖ coef[l][1+outputs+k] · (softmax logit k) with a softmax.
 func (f *linearFit) stack(coef [][]float64, nl int) {
 	outputs := len(f.ws)
 	old := make([][]float64, outputs)
@@ -184,12 +197,25 @@ func (f *linearFit) stack(coef [][]float64, nl int) {
 				w[c] += s[1+o] * v
 			}
 		}
+		var soft []float64 // the softmax logits' coefficients
+		if f.soft != nil {
+			soft = s[1+outputs:]
+			for k, sk := range soft {
+				b += sk * f.soft.bias[k]
+				for c, v := range f.soft.ws[k] {
+					w[c] += sk * v
+				}
+			}
+		}
 		f.bias[l] = b
 		if dense != nil {
 			for k := 0; k < len(dense)/outputs; k++ {
 				v := 0.0
 				for o := 0; o < outputs; o++ {
 					v += s[1+o] * float64(oldDense[k*outputs+o])
+				}
+				for j, sj := range soft {
+					v += sj * f.soft.dense[k*len(soft)+j]
 				}
 				dense[k*outputs+l] = float32(v)
 			}

@@ -13,7 +13,7 @@ import (
 // Name and Release identify models produced by this trainer.
 const (
 	modelName    = "goemo-linear"
-	modelRelease = "2026.12.5"
+	modelRelease = "2026.12.7"
 )
 
 // ErrTrain reports training options or data that cannot produce a model.
@@ -69,12 +69,12 @@ type TrainOptions struct {
 	// as a logistic regression over the scores of all outputs (label
 	// co-occurrence), with this L2 penalty on the other outputs'
 	// coefficients, and folds it into the label's weights (see stack.go).
-	// The default model does not use it (0): docs/model.md, "Not adopted".
+	// The default model uses 1,000 (docs/model.md).
 	StackLambda float64
 	// ThresholdBandwidth, when > 0, tunes the GoEmotions thresholds on a
 	// smoothed F1 curve with this bandwidth in logit space
-	// (tuneThresholdSmooth) instead of the exact dev F1. Not used by the
-	// default model (0).
+	// (tuneThresholdSmooth) instead of the exact dev F1 (0.25 in the
+	// default model).
 	ThresholdBandwidth float64
 	// EkmanMode, when not empty, fixes how Ekman probabilities are made
 	// ("own", "noisy-or", "max" or "blend"; see Model.EkmanMode) instead of
@@ -91,6 +91,13 @@ type TrainOptions struct {
 	// are then applied to the same recipe trained on train + dev
 	// (docs/model.md). Training costs twice as much.
 	DevInTrain bool
+	// Softmax, when > 0 with StackLambda, also solves a softmax (a
+	// multinomial logistic regression) over the same features with this
+	// C and adds its logits to the inputs of every GoEmotions label's
+	// stack (softmax.go); it is folded into the labels' weights and not
+	// stored. Not with Clusters. Training costs about one more solve of
+	// every fit but the train + dev one.
+	Softmax float64
 	// OOFFolds, when > 0 (2 to 10), tunes the GoEmotions thresholds on
 	// out-of-fold scores of train as well as on dev: the recipe is also
 	// trained OOFFolds times, each time on all folds of train but one,
@@ -123,7 +130,8 @@ func DefaultTrainOptions() TrainOptions {
 		LexThreshold:       0.6,
 		LexMargin:          0.06,
 		Ensemble:           0.5,
-		StackLambda:        100,
+		StackLambda:        1000,
+		Softmax:            4,
 		ThresholdBandwidth: 0.25,
 		EkmanMode:          ekmanOwn,
 		DevInTrain:         true,
@@ -163,6 +171,8 @@ type TrainInfo struct {
 	// OOFFolds is TrainOptions.OOFFolds (format version 7; 0: thresholds
 	// tuned on dev alone).
 	OOFFolds int `json:"oof_folds,omitempty"`
+	// Softmax is TrainOptions.Softmax (format version 8; 0: none).
+	Softmax float64 `json:"softmax_c,omitempty"`
 }
 
 func (o TrainOptions) validate() error {
@@ -183,6 +193,8 @@ func (o TrainOptions) validate() error {
 		return fmt.Errorf("%w: StackLambda must be in [0, 1e6] and ThresholdBandwidth in [0, 5]", ErrTrain)
 	case o.Clusters < 0 || o.Clusters > maxClusters || (o.Clusters > 0 && o.Vectors == nil):
 		return fmt.Errorf("%w: Clusters must be in [0, %d] and needs word vectors", ErrTrain, maxClusters)
+	case !(o.Softmax >= 0 && o.Softmax <= 1e6) || (o.Softmax > 0 && (o.StackLambda == 0 || o.Clusters > 0)):
+		return fmt.Errorf("%w: Softmax must be in [0, 1e6], and needs StackLambda and no Clusters", ErrTrain)
 	case o.OOFFolds != 0 && (o.OOFFolds < 2 || o.OOFFolds > 10):
 		return fmt.Errorf("%w: OOFFolds must be 0 or in [2, 10]", ErrTrain)
 	case !(o.Ensemble >= 0 && o.Ensemble < 1):
@@ -446,7 +458,12 @@ func Train(ctx context.Context, d *Dataset, o TrainOptions) (*Model, []byte, err
 	}
 	var stack [][]float64
 	if o.StackLambda > 0 {
-		if stack, err = stackCoefs(&h, q, d, o.StackLambda, workers); err != nil {
+		var soft [][]float64
+		if a.soft != nil {
+			soft = a.soft.logits(d.Dev, a.buckets, o, vt, workers)
+			h.Train.Softmax = o.Softmax
+		}
+		if stack, err = stackCoefs(&h, q, d, o.StackLambda, workers, soft); err != nil {
 			return nil, nil, err
 		}
 		a.stack(stack, nl)

@@ -19,11 +19,11 @@ func smallOptions(seed uint64, workers int) TrainOptions {
 	o.Workers = workers
 	o.Features.Bits = 16
 	o.MaxIter = 5
-	// Without the stack, smoothed thresholds, fixed Ekman mode and
-	// retraining on dev and out-of-fold thresholds of the defaults: the
-	// tests of those options (stack_test.go, devtrain_test.go,
-	// oof_test.go) turn them on themselves.
-	o.StackLambda, o.ThresholdBandwidth, o.EkmanMode, o.DevInTrain, o.OOFFolds = 0, 0, "", false, 0
+	// Without the stack, softmax, smoothed thresholds, fixed Ekman mode
+	// and retraining on dev and out-of-fold thresholds of the defaults:
+	// the tests of those options (stack_test.go, softmax_test.go,
+	// devtrain_test.go, oof_test.go) turn them on themselves.
+	o.StackLambda, o.Softmax, o.ThresholdBandwidth, o.EkmanMode, o.DevInTrain, o.OOFFolds = 0, 0, 0, "", false, 0
 	return o
 }
 
@@ -67,6 +67,9 @@ func TestTrainRefusesBadOptions(t *testing.T) {
 		{"class balance above 1", func(o *TrainOptions) { o.PositiveBalance = 2 }},
 		{"one out-of-fold fold", func(o *TrainOptions) { o.OOFFolds = 1 }},
 		{"eleven out-of-fold folds", func(o *TrainOptions) { o.OOFFolds = 11 }},
+		{"negative softmax C", func(o *TrainOptions) { o.Softmax = -1 }},
+		{"softmax C NaN", func(o *TrainOptions) { o.Softmax = math.NaN() }},
+		{"softmax without the stack", func(o *TrainOptions) { o.StackLambda = 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
