@@ -6,9 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -447,67 +445,6 @@ func labFitStackSoft(z [][]float64, truth [][]bool, rows []int, l int, lambda fl
 		zs[k], ys[k] = z[i], truth[i][l]
 	}
 	return stackFitFree(zs, ys, []int{l, outputs + l}, lambda)
-}
-
-// labSoftSGD trains the softmax by row-wise AdaGrad (one accumulator per
-// feature, shared by the labels) for epochs passes over the rows in a
-// seeded order, with no penalty: the number of passes regularises. One
-// goroutine, so deterministic.
-func labSoftSGD(s labSoftSet, nl, epochs int, lr float64) []float64 {
-	nW := s.x.nCols * nl
-	theta := make([]float64, nW+nl)
-	acc := make([]float64, s.x.nCols+1)
-	z := make([]float64, nl)
-	n := s.x.rows()
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	for ep := 0; ep < epochs; ep++ {
-		rng.Shuffle(n, func(a, b int) { order[a], order[b] = order[b], order[a] })
-		for _, i := range order {
-			labSoftScores(theta, s.x, i, nl, z)
-			_, sum := labSoftExp(z)
-			a, b := s.x.ptr[i], s.x.ptr[i+1]
-			g2 := 0.0
-			for l := range z {
-				z[l] = z[l]/sum - float64(s.tgt[i][l])
-				g2 += z[l] * z[l]
-			}
-			for k := a; k < b; k++ {
-				c := int(s.x.col[k])
-				v := float64(s.x.val[k])
-				acc[c] += v * v * g2 / float64(nl)
-				step := lr * v / math.Sqrt(acc[c]+1e-8)
-				row := theta[c*nl:][:nl]
-				for l := range z {
-					row[l] -= step * z[l]
-				}
-			}
-			acc[s.x.nCols] += g2 / float64(nl)
-			step := lr / math.Sqrt(acc[s.x.nCols]+1e-8)
-			for l := range z {
-				theta[nW+l] -= step * z[l]
-			}
-		}
-	}
-	return theta
-}
-
-// TestLabSoftSweep reports the dev top-1 and cross-entropy of the
-// softmax trained on train by AdaGrad for each LAB_SOFT_SWEEP
-// "epochs:lr" pair.
-func TestLabSoftSweep(t *testing.T) {
-	d := loadRepoData(t)
-	tr, dev := labSoftData(t, d)
-	for _, p := range strings.Split(os.Getenv("LAB_SOFT_SWEEP"), ",") {
-		var ep int
-		var lr float64
-		fmt.Sscanf(p, "%d:%g", &ep, &lr)
-		theta := labSoftSGD(tr, len(d.Labels), ep, lr)
-		labSoftReport(fmt.Sprintf("dev (%d epochs, lr %g)", ep, lr), labSoftLogits(theta, dev, len(d.Labels)), dev.tgt)
-	}
 }
 
 // TestLabSoftSolve trains the L-BFGS softmax (LAB_SOFT=C, LAB_SOFT_ITERS,

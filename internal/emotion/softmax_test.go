@@ -270,7 +270,8 @@ func TestSoftmaxFolds(t *testing.T) {
 // TestSoftmaxTrain: with Softmax only the GoEmotions scores change (the
 // Ekman ones stay bit for bit), the header records C, and the file is
 // format version 8 (a version 7 file carrying it is refused) and
-// deterministic whatever the number of workers.
+// deterministic whatever the number of workers; it also trains without
+// word vectors.
 func TestSoftmaxTrain(t *testing.T) {
 	t.Parallel()
 	d := smallData(t)
@@ -286,6 +287,12 @@ func TestSoftmaxTrain(t *testing.T) {
 		t.Errorf("Softmax left every GoEmotions score unchanged")
 	}
 	checkOptionFile(t, "Softmax", d, o, soft, 8)
+	// Without word vectors the softmax has no dense block.
+	sparse := smallOptions(5, 2)
+	sparse.StackLambda, sparse.Softmax = 50, 4
+	if m := trainOn(t, d, sparse).m; m.Info().Softmax != 4 {
+		t.Errorf("without vectors: train info softmax_c = %g, want 4", m.Info().Softmax)
+	}
 }
 
 // TestSoftmaxOOF: with Softmax each train text's out-of-fold scores end
