@@ -303,6 +303,13 @@ func modelInfo(_ context.Context, stdio IO, args []string) error {
 	if w := info.EnsembleSparseWeight; w > 0 {
 		fmt.Fprintf(stdio.Stdout, "ensemble  %g × model without vectors + %g × model with vectors (one merged linear model)\n", w, 1-w)
 	}
+	if t.StackLambda > 0 {
+		line := fmt.Sprintf("stack     GoEmotions scores refitted on dev over every output's score (penalty %g)", t.StackLambda)
+		if t.Softmax > 0 {
+			line += fmt.Sprintf(" and a softmax's logits (C %g)", t.Softmax)
+		}
+		fmt.Fprintln(stdio.Stdout, line)
+	}
 	if r := info.Primary; r != nil {
 		fmt.Fprintf(stdio.Stdout, "primary   label-shift rule: goemotions shift %g, neutral offset %g; ekman shift %g, neutral offset %g\n",
 			r.Shift, r.NeutralOffset, r.EkmanShift, r.EkmanNeutralOffset)

@@ -148,7 +148,8 @@ func TestModelInfoCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"version   goemo-linear-", "checksum  sha256:", "size ", "goemotions: 28 labels", "ekman: 7 labels", "gratitude"} {
+	for _, want := range []string{"version   goemo-linear-", "checksum  sha256:", "size ", "goemotions: 28 labels", "ekman: 7 labels", "gratitude",
+		"stack     GoEmotions scores refitted on dev over every output's score (penalty 1000) and a softmax's logits (C 4)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("info output lacks %q:\n%s", want, out)
 		}
