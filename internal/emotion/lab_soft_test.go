@@ -448,13 +448,21 @@ func labFitStackSoft(z [][]float64, truth [][]bool, rows []int, l int, lambda fl
 }
 
 // TestLabSoftSolve trains the L-BFGS softmax (LAB_SOFT=C, LAB_SOFT_ITERS,
-// LAB_SOFT_PRE) on train and reports its dev figures, to compare how
-// fast solvers reach the optimum (the loss is printed every 20
-// iterations).
+// LAB_SOFT_PRE), or with LAB_SOFT_CD=passes the trainer's dual
+// coordinate descent, on train and reports its dev figures, to compare
+// how fast solvers reach the optimum (the loss is printed every 20
+// iterations, or at the end of the passes).
+//
+//	LAB_SOFT=4 LAB_SOFT_CD=30 go test -tags lab -run 'TestLabSoftSolve$' -v ./internal/emotion/
 func TestLabSoftSolve(t *testing.T) {
 	d := loadRepoData(t)
 	tr, dev := labSoftData(t, d)
 	C := labFloats("LAB_SOFT", "4")[0]
-	theta := labSoftTrain(tr, len(d.Labels), C, int(labFloats("LAB_SOFT_ITERS", "100")[0]))
+	var theta []float64
+	if cd := int(labFloats("LAB_SOFT_CD", "0")[0]); cd > 0 {
+		theta = labSoftCD(tr, len(d.Labels), C, cd)
+	} else {
+		theta = labSoftTrain(tr, len(d.Labels), C, int(labFloats("LAB_SOFT_ITERS", "100")[0]))
+	}
 	labSoftReport("dev", labSoftLogits(theta, dev, len(d.Labels)), dev.tgt)
 }

@@ -35,19 +35,6 @@ func labSoftCD(s labSoftSet, nl int, C float64, passes int) []float64 {
 	return theta
 }
 
-// TestLabSoftCD trains the softmax by dual coordinate descent
-// (LAB_SOFT=C, LAB_SOFT_CD=passes) and reports its loss (comparable to
-// TestLabSoftSolve's) and dev figures.
-//
-//	LAB_SOFT=4 LAB_SOFT_CD=30 go test -tags lab -run 'TestLabSoftCD$' -v ./internal/emotion/
-func TestLabSoftCD(t *testing.T) {
-	d := loadRepoData(t)
-	tr, dev := labSoftData(t, d)
-	C := labFloats("LAB_SOFT", "4")[0]
-	theta := labSoftCD(tr, len(d.Labels), C, int(labFloats("LAB_SOFT_CD", "30")[0]))
-	labSoftReport("dev", labSoftLogits(theta, dev, len(d.Labels)), dev.tgt)
-}
-
 // labSoftSGD trains the softmax by row-wise AdaGrad (one accumulator per
 // feature, shared by the labels) for epochs passes over the rows in a
 // seeded order, with no penalty: the number of passes regularises. One
