@@ -212,12 +212,7 @@ func mergeFits(b, a *linearFit) *linearFit {
 		if o < nb {
 			src, from = b.ws[o], fromB
 		}
-		m.ws[o] = make([]float64, len(buckets))
-		for c, k := range from {
-			if k >= 0 {
-				m.ws[o][c] = src[k]
-			}
-		}
+		m.ws[o] = pick(src, from)
 	}
 	if a.dense != nil {
 		dp := *a.dense
@@ -228,6 +223,18 @@ func mergeFits(b, a *linearFit) *linearFit {
 		m.dense = &dp
 	}
 	return m
+}
+
+// pick returns the weights src over new columns: column c holds
+// src[from[c]], or 0 where from[c] is -1.
+func pick(src []float64, from []int) []float64 {
+	out := make([]float64, len(from))
+	for c, k := range from {
+		if k >= 0 {
+			out[c] = src[k]
+		}
+	}
+	return out
 }
 
 // quantize returns f's int8 model.

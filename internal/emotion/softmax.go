@@ -217,8 +217,8 @@ func newSoftmax(w, bias []float64, nb int, mean, sd []float64, weight float64) *
 	return s
 }
 
-// logits returns the softmax's centred logits of examples, s being over
-// the buckets of the fit (sorted) and the pooled features of vt.
+// logits returns s's logits of examples (centred when s is), s being
+// over the sorted buckets of a fit and the pooled features of vt.
 func (s *softmax) logits(examples []Example, buckets []uint32, o TrainOptions, vt *vecTable, workers int) [][]float64 {
 	docs, pooled := featurize(examples, o.Features, vt, workers)
 	nl := len(s.bias)
@@ -247,16 +247,11 @@ func (s *softmax) logits(examples []Example, buckets []uint32, o TrainOptions, v
 }
 
 // remap returns s over new buckets, from[c] being new bucket c's column
-// in s (-1: none, weight 0).
+// in s (-1: none, weight 0; see pick).
 func (s *softmax) remap(from []int) *softmax {
 	r := &softmax{ws: make([][]float64, len(s.ws)), dense: s.dense, bias: s.bias}
 	for l, ws := range s.ws {
-		r.ws[l] = make([]float64, len(from))
-		for c, k := range from {
-			if k >= 0 {
-				r.ws[l][c] = ws[k]
-			}
-		}
+		r.ws[l] = pick(ws, from)
 	}
 	return r
 }

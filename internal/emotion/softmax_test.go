@@ -153,28 +153,14 @@ func TestNewSoftmax(t *testing.T) {
 	}
 }
 
-// fitScores returns f's unquantised scores of every output for examples.
+// fitScores returns f's unquantised scores of every output for examples,
+// computed as a softmax over the same weights would be.
 func fitScores(f *linearFit, examples []Example, o TrainOptions, vt *vecTable) [][]float64 {
-	docs, pooled := featurize(examples, o.Features, vt, 1)
-	outputs := len(f.ws)
-	out := make([][]float64, len(docs))
-	for i, d := range docs {
-		z := slices.Clone(f.bias)
-		for k, id := range d.ids {
-			if c, ok := slices.BinarySearch(f.buckets, id); ok {
-				for o := range z {
-					z[o] += float64(d.vals[k]) * f.ws[o][c]
-				}
-			}
-		}
-		for k, v := range pooled[i] {
-			for o := range z {
-				z[o] += float64(v) * float64(f.dense.w[k*outputs+o])
-			}
-		}
-		out[i] = z
+	lin := &softmax{ws: f.ws, bias: f.bias}
+	for _, v := range f.dense.w {
+		lin.dense = append(lin.dense, float64(v))
 	}
-	return out
+	return lin.logits(examples, f.buckets, o, vt, 1)
 }
 
 // TestSoftmaxFolds: a fit with a softmax gives centred logits, keeps

@@ -173,52 +173,49 @@ func stackCoefs(h *header, q *quantized, d *Dataset, lambda float64, workers int
 // Σₖ coef[l][1+outputs+k] · (softmax logit k) with a softmax.
 func (f *linearFit) stack(coef [][]float64, nl int) {
 	outputs := len(f.ws)
-	old := make([][]float64, outputs)
+	// The stack's inputs: the outputs' weights, biases and dense columns
+	// as they are before stacking, then the softmax's.
+	in := make([][]float64, outputs)
 	for o := range f.ws {
-		old[o] = slices.Clone(f.ws[o])
+		in[o] = slices.Clone(f.ws[o])
 	}
-	oldBias := slices.Clone(f.bias)
-	var dense, oldDense []float32
+	inBias := slices.Clone(f.bias)
+	if f.soft != nil {
+		in, inBias = append(in, f.soft.ws...), append(inBias, f.soft.bias...)
+	}
+	var inDense []float64 // features × inputs
 	if f.dense != nil {
-		dense = f.dense.w
-		oldDense = slices.Clone(dense)
-	}
-	for l := 0; l < nl; l++ {
-		s := coef[l]
-		w := f.ws[l]
-		clear(w)
-		b := s[0]
-		for o := 0; o < outputs; o++ {
-			if s[1+o] == 0 {
-				continue
+		for k := 0; k < len(f.dense.w)/outputs; k++ {
+			for _, v := range f.dense.w[k*outputs : (k+1)*outputs] {
+				inDense = append(inDense, float64(v))
 			}
-			b += s[1+o] * oldBias[o]
-			for c, v := range old[o] {
-				w[c] += s[1+o] * v
+			if f.soft != nil {
+				ns := len(f.soft.bias)
+				inDense = append(inDense, f.soft.dense[k*ns:(k+1)*ns]...)
 			}
 		}
-		var soft []float64 // the softmax logits' coefficients
-		if f.soft != nil {
-			soft = s[1+outputs:]
-			for k, sk := range soft {
-				b += sk * f.soft.bias[k]
-				for c, v := range f.soft.ws[k] {
-					w[c] += sk * v
-				}
+	}
+	for l := 0; l < nl; l++ {
+		s := coef[l][1:]
+		w := f.ws[l]
+		clear(w)
+		b := coef[l][0]
+		for j, x := range in {
+			if s[j] == 0 {
+				continue
+			}
+			b += s[j] * inBias[j]
+			for c, v := range x {
+				w[c] += s[j] * v
 			}
 		}
 		f.bias[l] = b
-		if dense != nil {
-			for k := 0; k < len(dense)/outputs; k++ {
-				v := 0.0
-				for o := 0; o < outputs; o++ {
-					v += s[1+o] * float64(oldDense[k*outputs+o])
-				}
-				for j, sj := range soft {
-					v += sj * f.soft.dense[k*len(soft)+j]
-				}
-				dense[k*outputs+l] = float32(v)
+		for k := 0; k < len(inDense)/len(in); k++ {
+			v := 0.0
+			for j, x := range inDense[k*len(in) : (k+1)*len(in)] {
+				v += s[j] * x
 			}
+			f.dense.w[k*outputs+l] = float32(v)
 		}
 	}
 }
