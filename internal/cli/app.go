@@ -111,9 +111,30 @@ func recordEvent(ctx context.Context, stdio IO, st *store.Store, typ secevent.Ty
 	details["by"] = actor()
 	ev := secevent.New(ctx, typ, sev, time.Now(), details)
 	ev.ID = secevent.NewID()
-	if err := st.WriteEvents(ctx, []secevent.Event{ev}); err != nil {
+	if err := (cliSink{st}).WriteEvents(ctx, []secevent.Event{ev}); err != nil {
 		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
 	}
+}
+
+// viaCLI is the "via" detail of every event the CLI records. They go only
+// to the database (no server's pipeline, so not to a security log file),
+// and `samo seclog verify` does not look for them in the log.
+const viaCLI = "cli"
+
+// cliSink writes events straight to the store, each marked "via": "cli".
+type cliSink struct{ st *store.Store }
+
+// WriteEvents marks es (copying their details) and writes them.
+func (s cliSink) WriteEvents(ctx context.Context, es []secevent.Event) error {
+	for i := range es {
+		d := maps.Clone(es[i].Details)
+		if d == nil {
+			d = map[string]string{}
+		}
+		d["via"] = viaCLI
+		es[i].Details = d
+	}
+	return s.st.WriteEvents(ctx, es)
 }
 
 // actorPrefix starts every actor the CLI names; the servers name theirs
@@ -176,7 +197,7 @@ func openKeyring(ctx context.Context, stdio IO) (*config.Config, *store.Store, *
 // storeRecorder records security events straight into st, for commands
 // that act as an operator (no pipeline runs in a CLI process).
 func storeRecorder(stdio IO, st *store.Store) secevent.SyncRecorder {
-	return secevent.SyncRecorder{Sink: st, OnError: func(err error) { fmt.Fprintln(stdio.Stderr, "warning: security event not recorded:", err) }}
+	return secevent.SyncRecorder{Sink: cliSink{st}, OnError: func(err error) { fmt.Fprintln(stdio.Stderr, "warning: security event not recorded:", err) }}
 }
 
 // newLogger returns the process logger writing to stdio.Stderr: JSON lines,

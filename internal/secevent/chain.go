@@ -13,6 +13,7 @@ import (
 	"hash"
 	"io"
 	"strconv"
+	"time"
 )
 
 // chainMember opens the member that JSONLog appends to every line of a
@@ -143,6 +144,13 @@ type LogReport struct {
 	// Problems are the lines that were changed, inserted, removed or
 	// reordered (or cut short by a crash); empty when the log is intact.
 	Problems []LogProblem
+	// Oldest and Newest are the earliest and latest event times on lines
+	// whose MAC verifies (zero when none does), and IDs those lines' event
+	// ids: what the log covers and holds, for a comparison with the
+	// database's events (`samo seclog verify`). Lines that fail
+	// verification add nothing to them.
+	Oldest, Newest time.Time
+	IDs            map[string]struct{}
 }
 
 // LogProblem is one line that fails verification.
@@ -188,7 +196,8 @@ func VerifyLog(r io.Reader, key []byte) (LogReport, error) {
 		// An if chain, not a switch: coverage, and so mutation testing,
 		// cannot see a case condition (docs/testing.md).
 		want := c.mac(l.seq, l.prev, event)
-		if !hmac.Equal(l.mac[:], want[:]) {
+		valid := hmac.Equal(l.mac[:], want[:])
+		if !valid {
 			// A changed line; the next one still names its MAC as prev.
 			rep.Problems = append(rep.Problems, LogProblem{n, "MAC does not match (the line was changed)"})
 		} else if l.seq == 1 && l.prev == [sha256.Size]byte{} {
@@ -200,6 +209,9 @@ func VerifyLog(r io.Reader, key []byte) (LogReport, error) {
 			// began in a file rotated away.)
 			rep.Problems = append(rep.Problems, LogProblem{n, fmt.Sprintf("seq %d does not follow the line before it (lines removed or reordered)", l.seq)})
 		}
+		if valid {
+			rep.add(event)
+		}
 		if rep.FirstSeq == 0 {
 			rep.FirstSeq = l.seq
 		}
@@ -210,6 +222,44 @@ func VerifyLog(r io.Reader, key []byte) (LogReport, error) {
 		return rep, ErrLogTampered
 	}
 	return rep, nil
+}
+
+// add counts a verified line's event in the report's times and ids.
+func (rep *LogReport) add(event []byte) {
+	if id := stringMember(event, `"id":"`); id != "" {
+		if rep.IDs == nil {
+			rep.IDs = map[string]struct{}{}
+		}
+		rep.IDs[id] = struct{}{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, stringMember(event, `"time":"`))
+	if err != nil {
+		return
+	}
+	if rep.Oldest.IsZero() || t.Before(rep.Oldest) {
+		rep.Oldest = t
+	}
+	if t.After(rep.Newest) {
+		rep.Newest = t
+	}
+}
+
+// stringMember returns the value of the first string member opened by
+// member in an event's JSON, "" when there is none. Event's members before
+// its time (id, type, severity) are written by the server, never by a
+// client, and their values hold no quote, so the first occurrence of the
+// id's and the time's is the member itself.
+func stringMember(event []byte, member string) string {
+	i := bytes.Index(event, []byte(member))
+	if i < 0 {
+		return ""
+	}
+	v := event[i+len(member):]
+	j := bytes.IndexByte(v, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(v[:j])
 }
 
 // readLine returns the next line without its newline; a last line without

@@ -276,3 +276,63 @@ func TestChainResumesLargeFile(t *testing.T) {
 		t.Errorf("a chain begun in an empty file: %+v, %v", rep, err)
 	}
 }
+
+// TestVerifyLogSpanAndIDs: the report gives the earliest and latest event
+// times and the event ids of the lines whose MAC verifies (the latest by
+// time, not the last line); a changed line adds neither its time nor its
+// id, and a log without a verified line gives zero times and no ids.
+func TestVerifyLogSpanAndIDs(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "security.log")
+	l, err := OpenRotatingJSONLog(path, LogOptions{ChainKey: chainKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s int64) time.Time { return time.Unix(1_800_000_000+s, 0).UTC() }
+	// Written out of time order, as a pipeline's batch can be.
+	es := []Event{
+		{ID: "evt_b", Type: AuthFailure, Severity: Low, Time: at(20)},
+		{ID: "evt_a", Type: AuthFailure, Severity: Low, Time: at(10), Details: map[string]string{"x": `"id":"evt_z","time":"2099-01-01T00:00:00Z"`}},
+		{ID: "evt_c", Type: AuthFailure, Severity: Low, Time: at(30)},
+		{ID: "evt_d", Type: AuthFailure, Severity: Low, Time: at(25)},
+	}
+	if err := l.WriteEvents(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	rep, err := verifyFile(t, chainKey, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Oldest.Equal(at(10)) || !rep.Newest.Equal(at(30)) {
+		t.Errorf("span %v to %v, want %v to %v", rep.Oldest, rep.Newest, at(10), at(30))
+	}
+	if len(rep.IDs) != 4 {
+		t.Errorf("ids %v, want the four events'", rep.IDs)
+	}
+	for _, e := range es {
+		if _, ok := rep.IDs[e.ID]; !ok {
+			t.Errorf("id %s missing from %v", e.ID, rep.IDs)
+		}
+	}
+
+	// Change the latest line's time to a later one: its MAC fails, so it
+	// moves nothing and its id is not counted.
+	raw, _ := os.ReadFile(path)
+	changed := bytes.Replace(raw, []byte(at(30).Format(time.RFC3339Nano)), []byte(at(90).Format(time.RFC3339Nano)), 1)
+	rep, err = VerifyLog(bytes.NewReader(changed), chainKey)
+	if !errors.Is(err, ErrLogTampered) {
+		t.Fatalf("changed line: %v", err)
+	}
+	if !rep.Newest.Equal(at(25)) || !rep.Oldest.Equal(at(10)) {
+		t.Errorf("after a change: span %v to %v, want %v to %v", rep.Oldest, rep.Newest, at(10), at(25))
+	}
+	if _, ok := rep.IDs["evt_c"]; ok || len(rep.IDs) != 3 {
+		t.Errorf("after a change: ids %v, want evt_c left out", rep.IDs)
+	}
+
+	rep, err = VerifyLog(bytes.NewReader(nil), chainKey)
+	if err != nil || !rep.Oldest.IsZero() || !rep.Newest.IsZero() || len(rep.IDs) != 0 {
+		t.Errorf("empty log: %+v, %v", rep, err)
+	}
+}
