@@ -264,5 +264,10 @@ func TestEventsComparePages(t *testing.T) {
 		if err := c.compare(context.Background(), lister, r, now); err != nil || c.Missing != 0 || len(lister.filters) != 0 {
 			t.Errorf("span %v to %v: missing %d after %d queries, %v", r.Oldest, r.Newest, c.Missing, len(lister.filters), err)
 		}
+		var out bytes.Buffer
+		c.print(&out)
+		if !strings.Contains(out.String(), "not compared with the database's events: the log has no verified line") {
+			t.Errorf("span %v to %v: report %q", r.Oldest, r.Newest, out.String())
+		}
 	}
 }

@@ -71,8 +71,11 @@ type eventLister interface {
 // verified line of rep, except those the CLI recorded (they go only to the
 // database). A log with no verified line is compared with nothing.
 func (c *eventsCheck) compare(ctx context.Context, st eventLister, rep secevent.LogReport, now time.Time) error {
+	if rep.Oldest.IsZero() {
+		return nil
+	}
 	c.From, c.To = rep.Oldest.Add(eventsMargin), now.Add(-eventsMargin)
-	if rep.Oldest.IsZero() || !c.From.Before(c.To) {
+	if !c.From.Before(c.To) {
 		return nil
 	}
 	f := secevent.Filter{Since: c.From, Until: c.To, Limit: eventsPage}
@@ -113,7 +116,7 @@ func (c eventsCheck) print(w io.Writer) {
 		return
 	}
 	if !c.From.Before(c.To) {
-		fmt.Fprintln(w, "not compared with the database's events: the log spans no time yet (its verified lines, less a minute at either end)")
+		fmt.Fprintln(w, "not compared with the database's events: the log has no verified line, or its oldest is less than two minutes old")
 		return
 	}
 	if c.Missing == 0 {
