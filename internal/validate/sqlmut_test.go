@@ -48,6 +48,7 @@ func TestSQLLexTokens(t *testing.T) {
 		{"a.", 0, "w:a x:."},
 		{"a.@b", 0, "w:a.@b"},
 		{"a$b@c", 0, "w:a$b@c"},
+		{"_a @@version", 0, "w:_a w:@@version"},
 		{"'abc' x", 0, "s:abc w:x"},
 		{"'' x", 0, "s: w:x"},
 		{"x 'abc", 0, "w:x s!:abc"},
