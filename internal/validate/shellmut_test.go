@@ -1,0 +1,154 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+)
+
+// shellConf runs one scanner on an already lower-cased line and returns the
+// confidence of its Shell finding (0 when it reports nothing).
+func shellConf(scan func(*findings, string), l string) float64 {
+	var f findings
+	scan(&f, l)
+	return f[classIndex(Shell)].Confidence
+}
+
+// TestScanShellEdges pins the separator scanner and checkCommand on the
+// inputs that decide its branches: separators next to the command,
+// quote/backslash/$@ splitting of the name, brace expansion, the 16-byte
+// blank skip and the 256-byte argument window, Markdown table cells.
+func TestScanShellEdges(t *testing.T) {
+	t.Parallel()
+	scan := func(f *findings, l string) { scanShell(f, l, false) }
+	tests := []struct {
+		name string
+		line string
+		want float64
+	}{
+		{"pipe glued to command", "x |whoami", 0.85},
+		{"ampersand glued to command", "x &whoami", 0.85},
+		{"double pipe", "x || whoami", 0.85},
+		{"dollar substitution", "x $(whoami)", 0.9},
+		{"process substitution", "x <(whoami)", 0.9},
+		{"paren without $ < >", "x (whoami)", 0},
+		{"backtick after =", "x=`whoami`", 0.9},
+		{"whole field in backticks", "`whoami`", 0.9},
+		{"backtick span followed by text", "`whoami` x", 0},
+		{"weak separator, dangerous args", "hello\nrm -rf /", 0.75},
+		{"weak separator, plain probe", "hello\nwhoami", 0},
+		{"16 blanks skipped", ";" + strings.Repeat(" ", 16) + "whoami", 0.85},
+		{"17 blanks not skipped", ";" + strings.Repeat(" ", 17) + "whoami", 0},
+		{"blank skip counts from the separator", strings.Repeat("a", 20) + "; whoami", 0.85},
+		{"brace expansion", "{cat,/etc/passwd}", 0.95},
+		{"brace expansion sleep", "{sleep,5}", 0.85},
+		{"brace expansion, several args", "{rm,-rf,/}", 0.95},
+		{"brace word without comma", "{whoami}", 0},
+		{"$IFS after the name", "; cat$ifs/etc/passwd", 0.95},
+		{"single quotes in the name", "; w'h'o'am'i", 0.85},
+		{"double quotes in the name", "; wh\"oam\"i", 0.85},
+		{"backslash in the name", "; c\\at /etc/passwd", 0.95},
+		{"$@ in the name", "; who$@ami", 0.85},
+		{"$* in the name", "; who$*ami", 0.85},
+		{"$ at the end of the name", "; whoami$", 0},
+		{"absolute path name", "; /whoami", 0.85},
+		{"absolute path in a table cell", "| /bin/whoami |", 0.9},
+		{"absolute path after a weak start", "/usr/bin/whoami", 0},
+		{"table cell bare command", "| whoami |", 0},
+		{"table cell with flag", "| whoami -a |", 0.85},
+		{"set with flag is not a probe", "; set -x", 0},
+		{"env with flag is not a probe", "; env -i", 0},
+		{"id with flag is a probe", "; id -a", 0.85},
+		{"nc -e", "; nc -e", 0.95},
+		{"nc -c", "; nc -c", 0.95},
+		{"rm flag without r f s q", "; rm -v /", 0.85},
+		{"echo append to path", "; echo x >> /tmp/a", 0.95},
+		{"echo redirect without target", "; echo x >", 0},
+		{"argument window 255 bytes", "; cat" + strings.Repeat(" ", 255) + "/etc/passwd", 0.85},
+		{"argument window 256 bytes", "; cat" + strings.Repeat(" ", 256) + "/etc/passwd", 0},
+	}
+	for _, tt := range tests {
+		if got := shellConf(scan, tt.line); got != tt.want {
+			t.Errorf("%s: scanShell(%q) = %v, want %v", tt.name, tt.line, got, tt.want)
+		}
+	}
+}
+
+// TestShellArgHelpers pins the argument classifiers at their boundaries.
+func TestShellArgHelpers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fn   string
+		arg  string
+		want bool
+	}{
+		{"flag", "--x", true},
+		{"flag", "-1", false},
+		{"flag", "/c", true},
+		{"flag", "xc", false},
+		{"path", ".env", false}, // a dot at 0 is not an extension
+		{"path", "notes.txt", true},
+		{"path", "notes.", false},
+		{"net", "hello", false},
+		{"net", "10.0.0.1", true},
+		{"net", "ab.c", false}, // a one-letter top-level name
+		{"net", "x.ab", true},
+		{"net", ".com", false},
+	}
+	for _, tt := range tests {
+		var got bool
+		switch tt.fn {
+		case "flag":
+			got = flagArg(tt.arg)
+		case "path":
+			got = pathLike(tt.arg)
+		case "net":
+			got = netArg(tt.arg)
+		}
+		if got != tt.want {
+			t.Errorf("%sArg(%q) = %v, want %v", tt.fn, tt.arg, got, tt.want)
+		}
+	}
+}
+
+// TestShellExecEdges pins the backtick-span, function-definition and
+// execution-idiom scanners on their boundaries.
+func TestShellExecEdges(t *testing.T) {
+	t.Parallel()
+	exec := func(f *findings, l string) { detectShellExec(f, newInput(l)) }
+	tests := []struct {
+		name string
+		scan func(*findings, string)
+		line string
+		want float64
+	}{
+		{"backtick at index 0", exec, "`whoami`", 0.85},
+		{"paren at index 0", exec, "(__import__)", 0.9},
+		{"span closing at 255", scanBacktickSpans, "`whoami" + strings.Repeat(" ", 248) + "`", 0.85},
+		{"span closing at 256", scanBacktickSpans, "`whoami" + strings.Repeat(" ", 249) + "`", 0},
+		{"span far into the line", scanBacktickSpans, strings.Repeat("a", 300) + " `whoami`", 0.85},
+		{"empty span", scanBacktickSpans, "x `` y", 0},
+		{"root-relative name", scanBacktickSpans, "`/id`", 0.85},
+		{"absolute name", scanBacktickSpans, "`/usr/bin/id`", 0.85},
+		{"probe needing an argument, bare", scanBacktickSpans, "`env`", 0},
+		{"probe needing an argument, given", scanBacktickSpans, "`sleep 5`", 0.85},
+		{"shellshock", scanFunctionDefs, "() { :;}; echo x", 0.95},
+		{"shellshock with empty body", scanFunctionDefs, "x=() {};", 0.95},
+		{"unclosed definition after =", scanFunctionDefs, "x=() { echo", 0.85},
+		{"unclosed definition after a letter", scanFunctionDefs, "x() { echo", 0},
+		{"named definition run", scanFunctionDefs, "f() { whoami; }; f", 0.85},
+		{"name ending in a hyphen is named", scanFunctionDefs, "x-() { whoami; }; x-", 0.85},
+		{"callee 48-byte window", scanExecIdioms, "a" + strings.Repeat(".", 33) + "processbuilder(", 0},
+		{"callee far into the line", scanExecIdioms, strings.Repeat("x", 60) + " os.system(", 0.95},
+		{"eval of a single-quoted string", scanExecIdioms, "eval('id')", 0.9},
+		{"eval of a double-quoted string", scanExecIdioms, "eval(\"id\")", 0.9},
+		{"eval of a template string", scanExecIdioms, "eval(`id`)", 0.9},
+		{"system of a php variable", scanExecIdioms, "system($_get['c'])", 0.9},
+		{"eval of a call on an underscore name", scanExecIdioms, "eval(_x())", 0.9},
+		{"eval of a bare name at the end", scanExecIdioms, "eval(x", 0},
+	}
+	for _, tt := range tests {
+		if got := shellConf(tt.scan, tt.line); got != tt.want {
+			t.Errorf("%s: %q = %v, want %v", tt.name, tt.line, got, tt.want)
+		}
+	}
+}
