@@ -91,20 +91,14 @@ func writeServerLog(t *testing.T, cfg *config.Config, key []byte, n int) {
 func TestSeclogVerifyDBEvents(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SAMO_DATA_DIR": dir}
-	stdio := func(out, errb *bytes.Buffer) IO {
-		return IO{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}
-	}
-	run := func(args ...string) (string, string, int) {
-		var out, errb bytes.Buffer
-		code := Main(context.Background(), args, stdio(&out, &errb))
-		return out.String(), errb.String(), code
-	}
+	run := func(args ...string) (string, string, int) { return runCLI(t, env, args...) }
 	if _, e, code := run("init"); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, e)
 	}
 	ctx := context.Background()
 	var out, errb bytes.Buffer
-	cfg, st, ring, err := openKeyring(ctx, stdio(&out, &errb))
+	cio := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	cfg, st, ring, err := openKeyring(ctx, cio)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +128,7 @@ func TestSeclogVerifyDBEvents(t *testing.T) {
 		record(ev(i))
 	}
 	// The CLI's own event and one of the last minute go to the database only.
-	recordEvent(ctx, stdio(&out, &errb), st, secevent.KeyRevoked, secevent.Medium, map[string]string{"key_id": "k1"})
+	recordEvent(ctx, cio, st, secevent.KeyRevoked, secevent.Medium, map[string]string{"key_id": "k1"})
 	cliEv, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{secevent.KeyRevoked}})
 	if err != nil || len(cliEv) != 1 || cliEv[0].Details["via"] != "cli" {
 		t.Fatalf("the CLI's event: %+v, %v", cliEv, err)
