@@ -93,6 +93,10 @@ func adversarial10k() map[string]string {
 		"blanklines":  rep("\n \n"),
 		"lookalike":   rep("..\u2215"),
 		"goactions":   rep("{{range .}}"),
+		// Blanks and arguments are read without a window (session 16).
+		"padded":  rep(";" + strings.Repeat(" ", 99)),
+		"readers": rep("|cat .env a "),
+		"spans":   rep("`id" + strings.Repeat(" ", 20)),
 	}
 }
 

@@ -103,8 +103,11 @@
 //     for cat, flags or hosts for curl/nc/ping, -c for interpreters, -rf for
 //     rm, ...); any known command in $( ) or in backticks glued to a word;
 //     $IFS, /dev/tcp, brace expansion and fork bombs. Quote and backslash
-//     splitting in command names is undone. After a weak boundary (start of
-//     text, a raw newline) only dangerous invocations count. Also: a
+//     splitting in command names is undone. Blanks and arguments are read
+//     up to the next separator whatever their length, so padding hides
+//     nothing, and a sensitive file named relative to a directory (.env,
+//     .ssh/id_rsa) counts as an absolute one. After a weak boundary (start
+//     of text, a raw newline) only dangerous invocations count. Also: a
 //     backtick span anywhere holding a probe command with arguments of the
 //     right shape (`whoami`, `sleep 5`, `cat /etc/passwd`) or a dangerous
 //     one; shell function definitions ("() { :;};" Shellshock, "f() { id;
@@ -195,8 +198,8 @@
 //
 // Everything is linear in the input: each scanner is a single pass with a
 // bounded look-ahead, delimiters are matched with one stack pass and only
-// outermost bodies are classified, argument regions of shell commands never
-// overlap, traversal targets are checked once per run, and decoding runs a
+// outermost bodies are classified, argument regions of shell commands and
+// backtick spans never overlap (so they are read whole), traversal targets are checked once per run, and decoding runs a
 // fixed number of rounds. BenchmarkValidate70, BenchmarkValidate10k and
 // BenchmarkDetectAdversarial10k (openers without closers, nested
 // delimiters, self-decoding percent runs, separators without commands,

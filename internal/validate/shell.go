@@ -92,7 +92,7 @@ func scanShell(f *findings, l string, encBreak bool) {
 // reports it when its name and arguments look like a real invocation.
 func checkCommand(f *findings, l string, i, strength int, sep byte) {
 	j := i
-	for j < len(l) && j-i < 16 && (l[j] == ' ' || l[j] == '\t') {
+	for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
 		j++
 	}
 	var buf [48]byte
@@ -133,7 +133,7 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 		return
 	}
 	end := j
-	for end < len(l) && !isArgTerm(l[end]) && end-j < 256 {
+	for end < len(l) && !isArgTerm(l[end]) {
 		end++
 	}
 	region := l[j:end]
@@ -223,8 +223,9 @@ var commandRules = func() map[string]argJudge {
 // file.
 func judgeReader(_ string, args []string) (match, strong bool) {
 	for _, a := range args {
-		match = match || pathLike(a)
-		strong = strong || sensitiveArg(a)
+		sensitive := sensitiveArg(a)
+		match = match || sensitive || pathLike(a)
+		strong = strong || sensitive
 	}
 	return match, strong
 }
@@ -381,8 +382,14 @@ func pathLike(a string) bool {
 	return false
 }
 
+// sensitiveArg reports an argument naming a well-known sensitive file,
+// absolute or relative to a working directory (.env, .ssh/id_rsa,
+// etc/passwd), or a /dev/tcp socket.
 func sensitiveArg(a string) bool {
 	a = strings.ReplaceAll(a, "\\", "/")
+	if !strings.HasPrefix(a, "/") {
+		a = "/" + a
+	}
 	for _, p := range sensitivePaths {
 		if strings.Contains(a, p) {
 			return true

@@ -62,14 +62,16 @@ func detectShellExec(f *findings, in *input) {
 }
 
 // scanBacktickSpans checks the command at the start of every closed
-// `...` span on one line.
+// `...` span on one line, however long (blank padding hides nothing). A
+// span ends at the next backtick or line break, so spans never overlap and
+// the scan stays linear.
 func scanBacktickSpans(f *findings, l string) {
 	for i := 0; i < len(l); i++ {
 		if l[i] != '`' {
 			continue
 		}
 		end := -1
-		for k := i + 1; k < len(l) && k-i < 256; k++ {
+		for k := i + 1; k < len(l); k++ {
 			if l[k] == '`' {
 				end = k
 				break

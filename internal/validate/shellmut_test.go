@@ -16,7 +16,7 @@ func shellConf(scan func(*findings, string), l string) float64 {
 // TestScanShellEdges pins the separator scanner and checkCommand on the
 // inputs that decide its branches: separators next to the command,
 // quote/backslash/$@ splitting of the name, brace expansion, the 16-byte
-// blank skip and the 256-byte argument window, Markdown table cells.
+// blanks and arguments of any length, Markdown table cells.
 func TestScanShellEdges(t *testing.T) {
 	t.Parallel()
 	scan := func(f *findings, l string) { scanShell(f, l, false) }
@@ -36,8 +36,8 @@ func TestScanShellEdges(t *testing.T) {
 		{"backtick span followed by text", "`whoami` x", 0},
 		{"weak separator, dangerous args", "hello\nrm -rf /", 0.75},
 		{"weak separator, plain probe", "hello\nwhoami", 0},
-		{"16 blanks skipped", ";" + strings.Repeat(" ", 16) + "whoami", 0.85},
-		{"17 blanks not skipped", ";" + strings.Repeat(" ", 17) + "whoami", 0},
+		{"blanks skipped", ";" + strings.Repeat(" ", 16) + "whoami", 0.85},
+		{"blank padding hides nothing", ";" + strings.Repeat(" \t", 5000) + "whoami", 0.85},
 		{"blank skip counts from the separator", strings.Repeat("a", 20) + "; whoami", 0.85},
 		{"brace expansion", "{cat,/etc/passwd}", 0.95},
 		{"brace expansion sleep", "{sleep,5}", 0.85},
@@ -63,8 +63,12 @@ func TestScanShellEdges(t *testing.T) {
 		{"rm flag without r f s q", "; rm -v /", 0.85},
 		{"echo append to path", "; echo x >> /tmp/a", 0.95},
 		{"echo redirect without target", "; echo x >", 0},
-		{"argument window 255 bytes", "; cat" + strings.Repeat(" ", 255) + "/etc/passwd", 0.85},
-		{"argument window 256 bytes", "; cat" + strings.Repeat(" ", 256) + "/etc/passwd", 0},
+		{"arguments of any length", "; cat" + strings.Repeat(" a", 5000) + " /etc/passwd", 0.95},
+		{"arguments end at the next separator", "; cat a; /etc/passwd", 0},
+		{"relative dotfile", "; cat .env", 0.95},
+		{"relative key file", "; cat .ssh/id_rsa", 0.95},
+		{"path relative to /", "; tail etc/shadow", 0.95},
+		{"dotfile-like word", "; cat .net", 0},
 	}
 	for _, tt := range tests {
 		if got := shellConf(scan, tt.line); got != tt.want {
@@ -123,8 +127,8 @@ func TestShellExecEdges(t *testing.T) {
 	}{
 		{"backtick at index 0", exec, "`whoami`", 0.85},
 		{"paren at index 0", exec, "(__import__)", 0.9},
-		{"span closing at 255", scanBacktickSpans, "`whoami" + strings.Repeat(" ", 248) + "`", 0.85},
-		{"span closing at 256", scanBacktickSpans, "`whoami" + strings.Repeat(" ", 249) + "`", 0},
+		{"span of any length", scanBacktickSpans, "`whoami" + strings.Repeat(" ", 10000) + "`", 0.85},
+		{"span ends at a line break", scanBacktickSpans, "`whoami\n`", 0},
 		{"span far into the line", scanBacktickSpans, strings.Repeat("a", 300) + " `whoami`", 0.85},
 		{"empty span", scanBacktickSpans, "x `` y", 0},
 		{"root-relative name", scanBacktickSpans, "`/id`", 0.85},

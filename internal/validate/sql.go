@@ -287,13 +287,13 @@ func (m *sqlMatcher) afterOperand(f *findings, i int, quoted bool) {
 			b++
 		}
 		switch {
-		case m.literal(a) && m.literal(b) && m.sameLiteral(a, b):
+		case m.literal(a) && m.literal(b) && m.sameLiteral(a, b) && m.reflexive(j+1):
 			f.add(SQL, 0.9, "SQL tautology")
 		case m.literal(a) && m.literal(b) && m.trueNumeric(a, j+1, b):
 			f.add(SQL, 0.9, "SQL tautology")
 		case strongCtx && m.literal(a) && m.literal(b):
 			f.add(SQL, 0.85, "SQL boolean probe")
-		case m.kind(a) == tWord && m.kind(b) == tWord && strings.EqualFold(m.text(a), m.text(b)) && m.kind(i) != tRP:
+		case m.kind(a) == tWord && m.kind(b) == tWord && strings.EqualFold(m.text(a), m.text(b)) && m.kind(i) != tRP && m.reflexive(j+1):
 			f.add(SQL, 0.85, "SQL tautology")
 		case breakout && m.kind(a) == tWord && m.literal(b):
 			f.add(SQL, 0.75, "SQL comparison after a closed literal")
@@ -313,6 +313,13 @@ func (m *sqlMatcher) afterOperand(f *findings, i int, quoted bool) {
 
 func isSQLCmp(op string) bool {
 	return inSet(op, "= == <> != < > <= >= <=>")
+}
+
+// reflexive reports whether the comparison at k holds between equal
+// operands (a=a, a<=a, a LIKE a), so that it makes a tautology of them; a<a
+// and a<>a are never true.
+func (m *sqlMatcher) reflexive(k int) bool {
+	return m.kind(k) != tOp || inSet(m.text(k), "= == <= >= <=>")
 }
 
 func (m *sqlMatcher) sameLiteral(a, b int) bool {

@@ -124,6 +124,9 @@ func lexSQL(s string, ctx byte, toks []sqlTok) []sqlTok {
 			if j < len(s) && strings.IndexByte("=<>|&", s[j]) >= 0 {
 				j++
 			}
+			if s[i:j] == "<=" && j < len(s) && s[j] == '>' {
+				j++ // MySQL's NULL-safe equality, <=>
+			}
 			emit(tOp, i, j)
 			i = j
 		default:

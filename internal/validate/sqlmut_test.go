@@ -70,6 +70,8 @@ func TestSQLLexTokens(t *testing.T) {
 		{"/* 1", 0, "c:/* 1"},
 		{"(),;*", 0, "(:( ):) ,:, ;:; *:*"},
 		{"a<=b", 0, "w:a o:<= w:b"},
+		{"a<=>b", 0, "w:a o:<=> w:b"},
+		{"a<>>b", 0, "w:a o:<> o:> w:b"},
 		{"a<b", 0, "w:a o:< w:b"},
 		{"a<", 0, "w:a o:<"},
 		{"a!=b", 0, "w:a o:!= w:b"},
@@ -237,6 +239,17 @@ func TestSQLDetectShapes(t *testing.T) {
 		{"1 or 1e5>1", 0, ""},
 		{"1 or 12>3", 0.9, taut},
 		{"1 or 10>9", 0.9, taut},
+		// equal operands make a tautology only with an operator that holds
+		// for them; a<a is a false branch, a probe after a closed literal
+		{"1 or 1<1", 0, ""},
+		{"1 or 1<>1", 0, ""},
+		{"1 or 1<=1", 0.9, taut},
+		{"1 or 1<=>1", 0.9, taut},
+		{"x' or 1<1", 0.85, probe},
+		{"x' or 'a'!='a", 0.85, probe},
+		{"1 or a<a", 0, ""},
+		{"1 or a>=a", 0.85, taut},
+		{"1 or a==a", 0.85, taut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
