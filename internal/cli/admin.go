@@ -11,6 +11,7 @@ import (
 	"github.com/samo-brain/samo/internal/app"
 	"github.com/samo-brain/samo/internal/config"
 	"github.com/samo-brain/samo/internal/rbac"
+	"github.com/samo-brain/samo/internal/secevent"
 	"github.com/samo-brain/samo/internal/store"
 	"github.com/samo-brain/samo/internal/users"
 )
@@ -35,9 +36,10 @@ type bootstrapResult struct {
 // store (SQLite in SAMO_DATA_DIR, or DATABASE_URL). It does nothing once any
 // user exists, so a Kubernetes Job or a deploy script may run it every time.
 // It reads only config.ProfileKeys, in every level: creating a user and an
-// API key (stored as its hash) takes no key of the server and records no
-// event, and bootstrap generates no local secret, so it is given no
-// token-signing key, data key or alert secret, and reads none that is set.
+// API key (stored as its hash) and recording its key_created event take no
+// key of the server, and bootstrap generates no local secret, so it is
+// given no token-signing key, data key or alert secret, and reads none
+// that is set.
 func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 	fs := newFlagSet(stdio, "admin bootstrap")
 	name := fs.String("user", "admin", "name of the first admin user")
@@ -62,7 +64,7 @@ func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := bootstrap(ctx, cfg, st, *name, *out)
+	res, err := bootstrap(ctx, cfg, st, bootstrapEvents{storeRecorder(stdio, st), actor()}, *name, *out)
 	if err != nil {
 		return err
 	}
@@ -76,10 +78,27 @@ func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 	return nil
 }
 
+// bootstrapEvents is where bootstrap records its events and who it says
+// ran it ("by"): the CLI's store recorder and actor, or the server's
+// pipeline and firstStartActor.
+type bootstrapEvents struct {
+	rec secevent.Recorder
+	by  string
+}
+
+// record records one event of bootstrap, details gaining "by".
+func (b bootstrapEvents) record(ctx context.Context, typ secevent.Type, sev secevent.Severity, details map[string]string) {
+	details["by"] = b.by
+	b.rec.Record(ctx, secevent.New(ctx, typ, sev, time.Now(), details))
+}
+
 // bootstrap does the work of admin bootstrap. The key file, when asked
 // for, is created (exclusively) before anything is written to the store,
 // so a file that cannot be written never leaves an admin nobody can use.
-func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, out string) (bootstrapResult, error) {
+// The key is recorded as created (key_created, as by "samo keys create",
+// with "bootstrap": "true") and, when its file cannot be written, as
+// revoked.
+func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, ev bootstrapEvents, name, out string) (bootstrapResult, error) {
 	n, err := st.CountUsers(ctx)
 	if err != nil {
 		return bootstrapResult{}, err
@@ -117,6 +136,12 @@ func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, o
 		cleanup()
 		return bootstrapResult{}, err
 	}
+	ev.record(ctx, secevent.KeyCreated, secevent.Low,
+		map[string]string{"new_key_id": k.ID, "for_user": u.ID, "role": string(u.Role), "bootstrap": "true"})
+	revoke := func() {
+		_ = app.KeyService(cfg, st).Revoke(ctx, k.ID)
+		ev.record(ctx, secevent.KeyRevoked, secevent.Medium, map[string]string{"revoked_key_id": k.ID, "reason": "key file not written"})
+	}
 	res := bootstrapResult{Created: true, User: u.Name, KeyID: k.ID}
 	if f == nil {
 		res.Key = plain
@@ -125,12 +150,12 @@ func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, name, o
 	}
 	if _, err := fmt.Fprintln(f, plain); err != nil {
 		cleanup()
-		_ = app.KeyService(cfg, st).Revoke(ctx, k.ID)
+		revoke()
 		return bootstrapResult{}, fmt.Errorf("writing %s failed, the key was revoked (create another with \"samo keys create --user %s\")", out, u.Name)
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(out)
-		_ = app.KeyService(cfg, st).Revoke(ctx, k.ID)
+		revoke()
 		return bootstrapResult{}, fmt.Errorf("writing %s failed, the key was revoked (create another with \"samo keys create --user %s\")", out, u.Name)
 	}
 	res.File = out

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/samo-brain/samo/internal/secevent"
+	"github.com/samo-brain/samo/internal/store"
 )
 
 // runCLI runs samo with args and env and returns stdout, stderr and the
@@ -55,6 +58,32 @@ func TestAdminBootstrapIdempotent(t *testing.T) {
 	out, _, _ = runCLI(t, env, "keys", "list", "--json")
 	if strings.Count(out, `"id"`) != 1 {
 		t.Errorf("second bootstrap created a key: %s", out)
+	}
+	// The key's creation is a security event, recorded once, by the CLI.
+	checkBootstrapEvent(t, env["SAMO_DATA_DIR"], res.KeyID, actor(), viaCLI)
+}
+
+// checkBootstrapEvent fails t unless the store in dataDir holds exactly one
+// key_created event, for the admin key keyID, by by, via via, marked
+// "bootstrap".
+func checkBootstrapEvent(t *testing.T, dataDir, keyID, by, via string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", dataDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.ListEvents(ctx, secevent.Filter{Types: []secevent.Type{secevent.KeyCreated}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 {
+		t.Fatalf("key_created events: %d, want 1: %+v", len(evs), evs)
+	}
+	d := evs[0].Details
+	if keyID != "" && d["new_key_id"] != keyID || d["new_key_id"] == "" || d["role"] != "admin" || d["bootstrap"] != "true" || d["by"] != by || d["via"] != via {
+		t.Errorf("key_created details %v, want key %q, role admin, bootstrap, by %q, via %q", d, keyID, by, via)
 	}
 }
 

@@ -138,8 +138,9 @@ func (s cliSink) WriteEvents(ctx context.Context, es []secevent.Event) error {
 }
 
 // actorPrefix starts every actor the CLI names; the servers name theirs
-// "admin:NAME" (API), NAME (dashboard; a user name has no colon) and
-// "playbook:SEVERITY" (incident playbooks).
+// "admin:NAME" (API), NAME (dashboard; a user name has no colon),
+// "playbook:SEVERITY" (incident playbooks) and "samo:first-start" (the
+// first admin created by samo serve).
 const actorPrefix = "cli:"
 
 // actor names who ran this command, for the "by" of every security event

@@ -123,6 +123,10 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
+// firstStartActor is the "by" of the events samo serve records when it
+// creates the first admin itself.
+const firstStartActor = "samo:first-start"
+
 // ensureAdminKey creates the first admin and its key when a SQLite store
 // has no users, writing the key to SAMO_DATA_DIR/admin.key (0600) so it
 // never appears in logs. Replicas on PostgreSQL write nothing: the first
@@ -140,7 +144,7 @@ func ensureAdminKey(ctx context.Context, log *slog.Logger, a *app.App) error {
 	if err := os.MkdirAll(a.Cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	res, err := bootstrap(ctx, a.Cfg, a.Store, "admin", path)
+	res, err := bootstrap(ctx, a.Cfg, a.Store, bootstrapEvents{a.Events, firstStartActor}, "admin", path)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}

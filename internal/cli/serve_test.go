@@ -40,6 +40,7 @@ func TestServeLogsInChosenFormat(t *testing.T) {
 			if strings.Contains(errOut, "purge failed") || strings.Contains(errOut, "context canceled") {
 				t.Errorf("spurious shutdown errors:\n%s", errOut)
 			}
+			checkBootstrapEvent(t, env["SAMO_DATA_DIR"], "", firstStartActor, "")
 		})
 	}
 	t.Run("refused configuration", func(t *testing.T) {
