@@ -297,8 +297,6 @@ func (m *sqlMatcher) afterOperand(f *findings, i int, quoted bool) {
 			f.add(SQL, 0.85, "SQL tautology")
 		case breakout && m.kind(a) == tWord && m.literal(b):
 			f.add(SQL, 0.75, "SQL comparison after a closed literal")
-		case strongCtx && m.kind(a) == tWord && m.kind(a+1) == tLP && inSet(m.lowerWord(a), sqlProbeFuncs):
-			f.add(SQL, 0.85, "SQL boolean probe")
 		}
 	case m.kind(j) == tWord && m.kind(j+1) == tLP && inSet(m.lowerWord(j), sqlProbeFuncs):
 		f.add(SQL, 0.85, "SQL boolean probe")
