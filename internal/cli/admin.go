@@ -64,7 +64,7 @@ func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := bootstrap(ctx, cfg, st, bootstrapEvents{storeRecorder(stdio, st), actor()}, *name, *out)
+	res, err := bootstrap(ctx, cfg, st, actorEvents{storeRecorder(stdio, st), actor()}, *name, *out)
 	if err != nil {
 		return err
 	}
@@ -78,27 +78,14 @@ func adminBootstrap(ctx context.Context, stdio IO, args []string) error {
 	return nil
 }
 
-// bootstrapEvents is where bootstrap records its events and who it says
-// ran it ("by"): the CLI's store recorder and actor, or the server's
-// pipeline and firstStartActor.
-type bootstrapEvents struct {
-	rec secevent.Recorder
-	by  string
-}
-
-// record records one event of bootstrap, details gaining "by".
-func (b bootstrapEvents) record(ctx context.Context, typ secevent.Type, sev secevent.Severity, details map[string]string) {
-	details["by"] = b.by
-	b.rec.Record(ctx, secevent.New(ctx, typ, sev, time.Now(), details))
-}
-
 // bootstrap does the work of admin bootstrap. The key file, when asked
 // for, is created (exclusively) before anything is written to the store,
 // so a file that cannot be written never leaves an admin nobody can use.
 // The key is recorded as created (key_created, as by "samo keys create",
 // with "bootstrap": "true") and, when its file cannot be written, as
-// revoked.
-func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, ev bootstrapEvents, name, out string) (bootstrapResult, error) {
+// revoked, through ev: the CLI's store recorder and actor, or the server's
+// pipeline and firstStartActor.
+func bootstrap(ctx context.Context, cfg *config.Config, st *store.Store, ev actorEvents, name, out string) (bootstrapResult, error) {
 	n, err := st.CountUsers(ctx)
 	if err != nil {
 		return bootstrapResult{}, err

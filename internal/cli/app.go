@@ -104,16 +104,24 @@ func openConfigured(ctx context.Context, stdio IO, p config.Profile) (*config.Co
 // its details naming who ran the command ("by": actor()); a failure is a
 // warning, since the action itself is done.
 func recordEvent(ctx context.Context, stdio IO, st *store.Store, typ secevent.Type, sev secevent.Severity, details map[string]string) {
+	actorEvents{storeRecorder(stdio, st), actor()}.record(ctx, typ, sev, details)
+}
+
+// actorEvents records security events that name who acted.
+type actorEvents struct {
+	rec secevent.Recorder
+	by  string // the "by" detail of every event
+}
+
+// record records an event of type typ and severity sev with a copy of
+// details gaining "by".
+func (a actorEvents) record(ctx context.Context, typ secevent.Type, sev secevent.Severity, details map[string]string) {
 	details = maps.Clone(details)
 	if details == nil {
 		details = map[string]string{}
 	}
-	details["by"] = actor()
-	ev := secevent.New(ctx, typ, sev, time.Now(), details)
-	ev.ID = secevent.NewID()
-	if err := (cliSink{st}).WriteEvents(ctx, []secevent.Event{ev}); err != nil {
-		fmt.Fprintf(stdio.Stderr, "warning: the %s event was not recorded: %v\n", typ, err)
-	}
+	details["by"] = a.by
+	a.rec.Record(ctx, secevent.New(ctx, typ, sev, time.Now(), details))
 }
 
 // viaCLI is the "via" detail of every event the CLI records. They go only

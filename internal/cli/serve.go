@@ -144,7 +144,7 @@ func ensureAdminKey(ctx context.Context, log *slog.Logger, a *app.App) error {
 	if err := os.MkdirAll(a.Cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	res, err := bootstrap(ctx, a.Cfg, a.Store, bootstrapEvents{a.Events, firstStartActor}, "admin", path)
+	res, err := bootstrap(ctx, a.Cfg, a.Store, actorEvents{a.Events, firstStartActor}, "admin", path)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
