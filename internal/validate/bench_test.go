@@ -97,6 +97,7 @@ func adversarial10k() map[string]string {
 		"padded":  rep(";" + strings.Repeat(" ", 99)),
 		"readers": rep("|cat .env a "),
 		"spans":   rep("`id" + strings.Repeat(" ", 20)),
+		"formula": rep(",=+ -@"),
 	}
 }
 

@@ -74,6 +74,8 @@ func TestDetectClasses(t *testing.T) {
 		{"dde", "=cmd|' /C calc'!A0", Formula},
 		{"at sum", "@SUM(1+1)*cmd|' /C calc'!A0", Formula},
 		{"leading tab", "\t=HYPERLINK(\"x\")", Formula},
+		{"padded formula", "=" + strings.Repeat(" ", 40) + "HYPERLINK(\"x\")", Formula},
+		{"signs before a function", "=" + strings.Repeat("+-", 20) + "HYPERLINK(\"x\")", Formula},
 		{"RLO", "invoice\u202egnp.exe", Unicode},
 		{"zero-width run", "a\u200b\u200bb", Unicode},
 		{"combining flood", "Z" + strings.Repeat("\u0301", 12), Unicode},

@@ -139,8 +139,9 @@
 //     schemes (php://, phar://, expect://, zip://, gopher://, ... — a
 //     table); UNC and NT device paths (\\host\share, \\?\C:\, \??\UNC\).
 //   - formula: a field starting (after white space, or after a CSV
-//     separator) with = + - @ followed by a function call, a DDE link
-//     (cmd|'...'!A0), a cell reference or, for =, arithmetic.
+//     separator) with = + - @ followed, after any run of blanks and those
+//     signs, by a function call, a DDE link (cmd|'...'!A0), a cell
+//     reference or, for =, arithmetic.
 //   - unicode: bidi controls, invisible runs, an invisible character inside
 //     a Latin word, more than four combining marks in a row, noncharacters;
 //     words that mix Latin letters with Cyrillic, Greek or Armenian

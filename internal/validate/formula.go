@@ -39,7 +39,10 @@ func formulaAt(s string, i int) (float64, string) {
 	}
 	lead := s[i]
 	j := i + 1
-	for j < len(s) && j-i < 8 && (s[j] == ' ' || strings.IndexByte("=+-@", s[j]) >= 0) {
+	// Spreadsheets take any number of blanks and signs after the first
+	// (=   HYPERLINK(...), =+-+cmd|...). The run holds no field separator,
+	// so runs skipped from different fields never overlap.
+	for j < len(s) && (s[j] == ' ' || strings.IndexByte("=+-@", s[j]) >= 0) {
 		j++
 	}
 	body := s[j:]
