@@ -351,7 +351,8 @@ func schemeDanger(val string, needCode bool) (float64, string) {
 
 // looksLikeCode reports whether the start of s (up to the first space)
 // contains punctuation that a script URL needs and prose after "word:" does
-// not have.
+// not have, or is a name longer than any word (javascript:aaa…aaa=alert(1)
+// puts its punctuation past the 64 bytes looked at).
 func looksLikeCode(s string) bool {
 	if s == "" || isSpace(s[0]) {
 		return false
@@ -367,6 +368,13 @@ func looksLikeCode(s string) bool {
 		end = 64
 	}
 	tok := s[:end]
+	name := len(tok) == 64
+	for k := 0; name && k < len(tok); k++ {
+		name = isIdent(tok[k]) || tok[k] == '$'
+	}
+	if name {
+		return true
+	}
 	return strings.ContainsAny(tok, "(`'\"=[{;%") || strings.Contains(tok, "//")
 }
 
