@@ -251,13 +251,14 @@ func (m *sqlMatcher) afterOperand(f *findings, i int, quoted bool) {
 	for m.kind(j) == tRP {
 		j++
 	}
-	// admin'--   admin' #   admin')--   x';--
+	// admin'--   admin' #   admin')--   x';--   admin'      -- (blanks
+	// between are insignificant to SQL, however many)
 	if breakout && m.kind(i) == tStr {
 		k := j
 		if m.kind(k) == tSemi {
 			k++
 		}
-		if m.kind(k) == tComment && !m.toks[k].open && k == len(m.toks)-1 && int(m.toks[k].end) == len(m.s) && m.toks[k].start-m.toks[i].end <= 3 {
+		if m.kind(k) == tComment && !m.toks[k].open && k == len(m.toks)-1 && int(m.toks[k].end) == len(m.s) {
 			f.add(SQL, 0.85, "string closed and rest of query commented out")
 		}
 	}

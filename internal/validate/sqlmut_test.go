@@ -179,7 +179,9 @@ func TestSQLDetectShapes(t *testing.T) {
 		{"admin')--", 0.85, comment},
 		{"admin';--", 0.85, comment},
 		{"admin'  --", 0.85, comment},
-		{"admin'   --", 0, ""},
+		{"admin'   --", 0.85, comment},
+		{"admin'" + strings.Repeat(" ", 40) + "--", 0.85, comment},
+		{"admin' x --", 0, ""},
 		{"#\nadmin'#", 0.85, comment},
 		// ORDER BY and HAVING
 		{"1 order by 3", 0.85, order},
