@@ -107,26 +107,32 @@ func scanBacktickSpans(f *findings, l string) {
 
 // scanFunctionDefs finds "() {" bodies: anonymous (Shellshock, which
 // defines a function in an environment variable and runs what follows) or
-// named with a body that runs a command and is then called.
+// named with a body that runs a command and is then called. A body is
+// read to its '}' however long it is, so blank padding hides nothing; an
+// anonymous definition in a value with no '}' in its first 128 bytes is
+// reported as well.
 func scanFunctionDefs(f *findings, l string) {
 	if strings.Contains(l, "()+{") {
 		l = strings.ReplaceAll(l, "+", " ") // form encoding: '+' is a space
 	}
+	var c braceClose
 	forEach(l, "()", func(i int) {
 		j := skipSpace(l, i+2)
 		if j >= len(l) || l[j] != '{' {
 			return
 		}
-		named := i > 0 && (isIdent(l[i-1]) || l[i-1] == '-')
-		close := strings.IndexByte(l[j:min(len(l), j+128)], '}')
-		if close < 0 {
-			if !named && (i == 0 || strings.IndexByte("=:'\" ", l[i-1]) >= 0) {
-				f.add(Shell, 0.85, "shell function definition in a value (Shellshock)")
-			}
-			return
+		if c.at < j {
+			c = closeAfter(l, j)
 		}
-		body := strings.TrimSpace(l[j+1 : j+close])
-		after := strings.TrimLeft(l[j+close+1:], " \t")
+		named := i > 0 && (isIdent(l[i-1]) || l[i-1] == '-')
+		if (c.at == len(l) || c.at-j > 128) && !named && (i == 0 || strings.IndexByte("=:'\" ", l[i-1]) >= 0) {
+			f.add(Shell, 0.85, "shell function definition in a value (Shellshock)")
+		}
+		if c.at == len(l) {
+			return // no '}'
+		}
+		body := strings.TrimLeft(l[j+1:max(c.bodyEnd, j+1)], " \t\n\v\f\r")
+		after := l[c.after:]
 		if !named {
 			// () { ...; }; — a function body where a value was expected.
 			if strings.HasPrefix(after, ";") || strings.HasPrefix(after, ">") || strings.HasPrefix(after, "<") || strings.HasSuffix(body, ";") || strings.HasPrefix(body, ":") {
@@ -142,6 +148,29 @@ func scanFunctionDefs(f *findings, l string) {
 			f.add(Shell, 0.85, "shell function definition running a command")
 		}
 	})
+}
+
+// braceClose is the first '}' at or after a body's '{' (at, len(l) when
+// there is none), where the body's trailing blanks start (bodyEnd) and the
+// first byte after the '}' and the blanks that follow it (after).
+// Definitions whose bodies end at the same '}' share it, so it is found
+// once and the scan stays linear.
+type braceClose struct{ at, bodyEnd, after int }
+
+// closeAfter finds the braceClose of the body opened at j.
+func closeAfter(l string, j int) braceClose {
+	k := strings.IndexByte(l[j:], '}')
+	if k < 0 {
+		return braceClose{at: len(l)}
+	}
+	c := braceClose{at: j + k, bodyEnd: j + k, after: j + k + 1}
+	for c.bodyEnd > j && isSpace(l[c.bodyEnd-1]) {
+		c.bodyEnd--
+	}
+	for c.after < len(l) && (l[c.after] == ' ' || l[c.after] == '\t') {
+		c.after++
+	}
+	return c
 }
 
 // scanExecIdioms finds calls of execution sinks.
