@@ -108,6 +108,9 @@ func TestGoTemplateAction(t *testing.T) {
 		{"range $k, $v := .", true}, {"index . \"k\"", true}, {"with .Config", true},
 		{".Name", false}, {"name", false}, {"range", false}, {"#each items", false}, {"$x", false},
 		{"if user.admin", false}, {"else", false},
+		// Tabs and line breaks separate words as spaces do.
+		{"$x\t:=\t.", true}, {".\t|\thtml", true}, {"index\n.\t\"k\"", true}, {"range\t$k,\t$v\t:=\t.", true},
+		{"if\tuser.admin", false},
 	}
 	for _, tt := range tests {
 		if got := goTemplateAction(tt.body); got != tt.want {

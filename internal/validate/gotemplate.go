@@ -20,6 +20,10 @@ var goTemplateWords = map[string]bool{
 // Handlebars block such as {{#each items}} are not actions on the data.
 func goTemplateAction(body string) bool {
 	b := strings.TrimSpace(strings.Trim(strings.TrimSpace(body), "-"))
+	if strings.ContainsAny(b, "\t\r\n") {
+		// Go templates separate words with any of these as with spaces.
+		b = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(b)
+	}
 	if b == "" {
 		return false
 	}
