@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -165,5 +166,49 @@ func TestNearMissCorpus(t *testing.T) {
 	}
 	if r := pct(clean, n); r < 97 {
 		t.Errorf("near-miss clean rate %.2f%%, want >= 97%%", r)
+	}
+}
+
+// TestCorpusPadded: blanks are insignificant to the languages the
+// detectors parse (SQL, shells, HTML, templates, spreadsheets), so every
+// payload of the attack and evasion corpora that is found as its own class
+// must still be found when each of its spaces becomes a long run of blanks.
+// Line-oriented kinds (crlf, log_injection) are left out: a forged header
+// or log record with padded fields is no longer the record it forges.
+func TestCorpusPadded(t *testing.T) {
+	t.Parallel()
+	type payload struct {
+		where string
+		class Class
+		text  string
+	}
+	var all []payload
+	for _, e := range readCorpus(t, "attacks.txt") {
+		if e.class != CRLF {
+			all = append(all, payload{fmt.Sprintf("attacks.txt:%d", e.line), e.class, e.text})
+		}
+	}
+	for _, k := range readEvasions(t) {
+		if k.name == "log_injection" {
+			continue
+		}
+		for _, e := range k.payloads {
+			all = append(all, payload{fmt.Sprintf("evasions.txt:%d", e.line), k.want, e.text})
+		}
+	}
+	padded := 0
+	for _, p := range all {
+		if !strings.Contains(p.text, " ") || !hasClass(Detect(p.text), p.class) {
+			continue
+		}
+		padded++
+		for _, pad := range []string{strings.Repeat(" ", 40), strings.Repeat(" \t", 300)} {
+			if ds := Detect(strings.ReplaceAll(p.text, " ", pad)); !hasClass(ds, p.class) {
+				t.Errorf("%s: %q padded with %d blanks: %v, want %s", p.where, p.text, len(pad), ds, p.class)
+			}
+		}
+	}
+	if padded < 500 {
+		t.Errorf("%d payloads padded, want the corpora's hundreds", padded)
 	}
 }
