@@ -75,6 +75,7 @@ func TestDetectClasses(t *testing.T) {
 		{"dde", "=cmd|' /C calc'!A0", Formula},
 		{"at sum", "@SUM(1+1)*cmd|' /C calc'!A0", Formula},
 		{"leading tab", "\t=HYPERLINK(\"x\")", Formula},
+		{"directive with form feeds", "{%\fdebug\f%}", Template},
 		{"padded formula", "=" + strings.Repeat(" ", 40) + "HYPERLINK(\"x\")", Formula},
 		{"signs before a function", "=" + strings.Repeat("+-", 20) + "HYPERLINK(\"x\")", Formula},
 		{"RLO", "invoice\u202egnp.exe", Unicode},

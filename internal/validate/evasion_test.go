@@ -172,9 +172,11 @@ func TestNearMissCorpus(t *testing.T) {
 // TestCorpusPadded: blanks are insignificant to the languages the
 // detectors parse (SQL, shells, HTML, templates, spreadsheets), so every
 // payload of the attack and evasion corpora that is found as its own class
-// must still be found when each of its spaces becomes a long run of blanks.
-// Line-oriented kinds (crlf, log_injection) are left out: a forged header
-// or log record with padded fields is no longer the record it forges.
+// must still be found when each of its spaces becomes a long run of blanks,
+// and, in the languages where a line break is a blank too (HTML, SQL,
+// templates, NoSQL, LDAP), a run of those (and a form feed in HTML). Line-oriented kinds
+// (crlf, log_injection) are left out: a forged header or log record with
+// padded fields is no longer the record it forges.
 func TestCorpusPadded(t *testing.T) {
 	t.Parallel()
 	type payload struct {
@@ -202,9 +204,16 @@ func TestCorpusPadded(t *testing.T) {
 			continue
 		}
 		padded++
-		for _, pad := range []string{strings.Repeat(" ", 40), strings.Repeat(" \t", 300)} {
+		pads := []string{strings.Repeat(" ", 40), strings.Repeat(" \t", 300)}
+		switch p.class {
+		case Markup:
+			pads = append(pads, "\r\n\n", "\f") // HTML's blanks
+		case SQL, Template, NoSQL, LDAP:
+			pads = append(pads, "\r\n\n")
+		}
+		for _, pad := range pads {
 			if ds := Detect(strings.ReplaceAll(p.text, " ", pad)); !hasClass(ds, p.class) {
-				t.Errorf("%s: %q padded with %d blanks: %v, want %s", p.where, p.text, len(pad), ds, p.class)
+				t.Errorf("%s: %q, each space made %.6q…: %v, want %s", p.where, p.text, pad, ds, p.class)
 			}
 		}
 	}

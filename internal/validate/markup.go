@@ -248,7 +248,7 @@ func injectedHandler(l string, needQuote bool) bool {
 			continue
 		}
 		switch l[i-1] {
-		case '"', '\'', '`', ' ', '/', '\t', '\n':
+		case '"', '\'', '`', ' ', '/', '\t', '\n', '\f', '\r': // HTML's blanks are these four and space
 		default:
 			continue
 		}

@@ -187,7 +187,7 @@ func scanRazorParens(f *findings, s string) {
 
 // classifyDirective classifies the body of {% ... %}.
 func classifyDirective(body string) (float64, string) {
-	t := strings.TrimLeft(body, " \t\r\n-+~")
+	t := strings.TrimLeft(body, " \t\r\n\f\v-+~")
 	name := asciiLower(identAt(t, 0))
 	if name == "" {
 		return 0, ""
