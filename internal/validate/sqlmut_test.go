@@ -71,6 +71,7 @@ func TestSQLLexTokens(t *testing.T) {
 		{"(),;*", 0, "(:( ):) ,:, ;:; *:*"},
 		{"a<=b", 0, "w:a o:<= w:b"},
 		{"a<=>b", 0, "w:a o:<=> w:b"},
+		{"a<=", 0, "w:a o:<="},
 		{"a<>>b", 0, "w:a o:<> o:> w:b"},
 		{"a<b", 0, "w:a o:< w:b"},
 		{"a<", 0, "w:a o:<"},
@@ -168,12 +169,14 @@ func TestSQLDetectShapes(t *testing.T) {
 		{"1; select a b c d e f g from t", 0.9, stacked},
 		{"1; select a b c d e f g h from t", 0, ""},
 		{"1; waitfor delay '0:0:5'", 0.9, stacked},
+		{"1; waitfor time '00:00:05'", 0.9, stacked},
 		{"1; copy t from program 'id'", 0.9, stacked},
 		{"1; copy t to '/tmp/x'", 0.9, stacked},
 		{"1; copy t to me", 0, ""},
 		// words
 		{"pg_user", 0.8, internal},
 		{"waitfor delay '0:0:5'", 0.9, delay},
+		{"waitfor time '00:00:05'", 0.9, delay},
 		{"into dumpfile '/tmp/x'", 0.85, "SQL writing a file"},
 		// string closed and comment
 		{"admin')--", 0.85, comment},
