@@ -94,11 +94,13 @@ func adversarial10k() map[string]string {
 		"lookalike":   rep("..\u2215"),
 		"goactions":   rep("{{range .}}"),
 		// Blanks and arguments are read without a window (session 16).
-		"padded":    rep(";" + strings.Repeat(" ", 99)),
-		"readers":   rep("|cat .env a "),
-		"spans":     rep("`id" + strings.Repeat(" ", 20)),
-		"formula":   rep(",=+ -@"),
-		"funcclose": rep("f() {"+strings.Repeat(" ", 20)) + "}",
+		"padded":        rep(";" + strings.Repeat(" ", 99)),
+		"readers":       rep("|cat .env a "),
+		"spans":         rep("`id" + strings.Repeat(" ", 20)),
+		"formula":       rep(",=+ -@"),
+		"funcclose":     rep("f() {"+strings.Repeat(" ", 20)) + "}",
+		"expansions":    rep("; w${x}$()``$1\\\n"),
+		"continuations": ";" + rep("\\\n"),
 	}
 }
 

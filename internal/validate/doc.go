@@ -103,7 +103,11 @@
 //     for cat, flags or hosts for curl/nc/ping, -c for interpreters, -rf for
 //     rm, ...); any known command in $( ) or in backticks glued to a word;
 //     $IFS, /dev/tcp, brace expansion and fork bombs. Quote and backslash
-//     splitting in command names is undone. Blanks and arguments are read
+//     splitting in command names is undone, and so are the expansions that
+//     are empty inside a word ($@, $1, ${x}, $(), two backticks, a
+//     backslash before a line break); a redirection ends the name
+//     (cat</etc/passwd), a # word starts a comment, and a name by wildcard
+//     path (/???/??t) counts. Blanks and arguments are read
 //     up to the next separator whatever their length, so padding hides
 //     nothing, and a sensitive file named relative to a directory (.env,
 //     .ssh/id_rsa) counts as an absolute one. After a weak boundary (start

@@ -69,6 +69,9 @@ func scanShell(f *findings, l string, encBreak bool) {
 			if encBreak {
 				strength = sepStrong
 			}
+			if i > 0 && l[i-1] == '\\' {
+				strength = -1 // a line continuation joins, it separates nothing
+			}
 		case '(':
 			if i > 0 && (l[i-1] == '$' || l[i-1] == '<' || l[i-1] == '>') {
 				strength = sepSubst
@@ -95,28 +98,14 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 	for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
 		j++
 	}
-	var buf [48]byte
-	n := 0
 	absolute := j < len(l) && l[j] == '/'
-	for j < len(l) && n < len(buf) {
-		c := l[j]
-		if isSpace(c) || isArgTerm(c) || (sep == '{' && c == ',') {
-			break
-		}
-		if c == '$' && (hasPrefixAt(l, j, "$ifs") || hasPrefixAt(l, j, "${ifs}")) {
-			break
-		}
-		switch {
-		case c == '\'' || c == '"' || c == '\\':
-		case c == '$' && j+1 < len(l) && (l[j+1] == '@' || l[j+1] == '*'):
-			j++
-		default:
-			buf[n] = c
-			n++
-		}
-		j++
+	word, j := readName(l, j, sep)
+	if absolute && strength == sepStrong && strings.IndexByte(word, '?') >= 0 {
+		// /???/??t /???/p??s?? : the shell expands the name from the
+		// file system (/bin/cat), which hides it from word lists.
+		f.add(Shell, 0.85, "command named by a wildcard path")
+		return
 	}
-	word := string(buf[:n])
 	if k := strings.LastIndexAny(word, "/\\"); k >= 0 {
 		word = word[k+1:]
 	}
@@ -134,6 +123,9 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 	}
 	end := j
 	for end < len(l) && !isArgTerm(l[end]) {
+		if hasPrefixAt(l, end, "${ifs}") {
+			end += len("${ifs}") - 1 // its braces end nothing
+		}
 		end++
 	}
 	region := l[j:end]
@@ -141,6 +133,12 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 		region = strings.NewReplacer("${ifs}", " ", "$ifs$9", " ", "$ifs", " ", ",", " ").Replace(region)
 	}
 	args := strings.Fields(region)
+	for k, a := range args {
+		if a[0] == '#' {
+			args = args[:k] // a comment to the end of the line
+			break
+		}
+	}
 	match, strong, known := evalCommand(word, args)
 	if !known {
 		return
@@ -160,6 +158,59 @@ func checkCommand(f *findings, l string, i, strength int, sep byte) {
 	case absolute && match && strength == sepStrong:
 		f.add(Shell, 0.9, "command by absolute path")
 	}
+}
+
+// readName reads the command name starting at l[j] as the shell forms
+// it: quotes and backslashes are dropped (w'h'o\ami), and so are the
+// expansions that are empty inside a word (see emptyExpansion). It stops
+// at a blank, a separator, a redirection (cat</etc/passwd), $IFS, or when
+// 48 bytes are kept, and returns the name and where it stopped.
+func readName(l string, j int, sep byte) (string, int) {
+	var buf [48]byte
+	n := 0
+	for j < len(l) && n < len(buf) {
+		if k := emptyExpansion(l, j); k > 0 {
+			j += k
+			continue
+		}
+		c := l[j]
+		if isSpace(c) || isArgTerm(c) || c == '<' || c == '>' || (sep == '{' && c == ',') {
+			break
+		}
+		if c == '$' && (hasPrefixAt(l, j, "$ifs") || hasPrefixAt(l, j, "${ifs}")) {
+			break
+		}
+		if c != '\'' && c != '"' && c != '\\' {
+			buf[n] = c
+			n++
+		}
+		j++
+	}
+	return string(buf[:n]), j
+}
+
+// emptyExpansion returns the length of what starts at l[j] when the shell
+// turns it into nothing inside a word, which splits a command name without
+// changing it (who$@ami, w${x}hoami, w$()hoami), else 0: a backslash and
+// a line break, $@, $*, $0-$9, ${name} (not ${ifs}), $() and two
+// backticks.
+func emptyExpansion(l string, j int) int {
+	switch {
+	case hasPrefixAt(l, j, "\\\n"), hasPrefixAt(l, j, "``"):
+		return 2
+	case hasPrefixAt(l, j, "$()"):
+		return 3
+	case l[j] != '$' || j+1 >= len(l):
+		return 0
+	case l[j+1] == '@' || l[j+1] == '*' || isDigit(l[j+1]):
+		return 2
+	case l[j+1] == '{':
+		name := identAt(l, j+2)
+		if end := j + 2 + len(name); name != "" && name != "ifs" && end < len(l) && l[end] == '}' {
+			return end + 1 - j
+		}
+	}
+	return 0
 }
 
 // evalCommand reports whether word is a known command (known), whether
