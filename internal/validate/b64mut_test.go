@@ -10,7 +10,7 @@ import (
 // both s and returns the Markup and Template detections.
 func b64MutDetect(s string) (markup, template Detection) {
 	var f findings
-	detectBase64(&f, &input{raw: s, dec: s, lower: asciiLower(s), rawLower: asciiLower(s)})
+	detectBase64(&f, sameInput(s))
 	return f[classIndex(Markup)], f[classIndex(Template)]
 }
 

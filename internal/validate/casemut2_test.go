@@ -6,25 +6,6 @@ import (
 	"testing"
 )
 
-// caseMut2Run calls fn and turns a panic into a test error, so an
-// out-of-range index in a mutated case expression fails one case instead
-// of the whole test binary.
-func caseMut2Run(t *testing.T, what string, fn func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s panicked: %v", what, r)
-		}
-	}()
-	fn()
-}
-
-// caseMut2Same builds an input whose raw and decoded texts are both s.
-func caseMut2Same(s string) *input {
-	l := asciiLower(s)
-	return &input{raw: s, dec: s, lower: l, rawLower: l}
-}
-
 // TestCaseMutRestUnescapeBackslash pins unescapeBackslash on escapes cut
 // short at the end of the text and on the first and last octal digits.
 func TestCaseMutRestUnescapeBackslash(t *testing.T) {
@@ -50,7 +31,7 @@ func TestCaseMutRestUnescapeBackslash(t *testing.T) {
 		{`\477`, `\477`},
 	}
 	for _, tc := range tests {
-		caseMut2Run(t, fmt.Sprintf("unescapeBackslash(%q)", tc.in), func() {
+		noPanic(t, fmt.Sprintf("unescapeBackslash(%q)", tc.in), func() {
 			if got := unescapeBackslash(tc.in); got != tc.want {
 				t.Errorf("unescapeBackslash(%q) = %q, want %q", tc.in, got, tc.want)
 			}
@@ -163,7 +144,7 @@ func TestCaseMutRestScanLines(t *testing.T) {
 		{"u2029", "a\u2029foo", enc},
 	}
 	for _, tc := range tests {
-		caseMut2Run(t, tc.name, func() {
+		noPanic(t, tc.name, func() {
 			var f findings
 			scanLines(&f, tc.text, true)
 			if got := f[classIndex(CRLF)]; got != tc.want {
@@ -208,9 +189,9 @@ func TestCaseMutRestTerminal(t *testing.T) {
 		{"ab", 0},
 	}
 	for _, tc := range tests {
-		caseMut2Run(t, fmt.Sprintf("detectTerminal(%q)", tc.text), func() {
+		noPanic(t, fmt.Sprintf("detectTerminal(%q)", tc.text), func() {
 			var f findings
-			detectTerminal(&f, caseMut2Same(tc.text))
+			detectTerminal(&f, sameInput(tc.text))
 			if got := f[classIndex(TerminalEscape)].Confidence; got != tc.want {
 				t.Errorf("detectTerminal(%q) = %v, want %v", tc.text, got, tc.want)
 			}
@@ -280,9 +261,9 @@ func TestCaseMutRestLDAP(t *testing.T) {
 		{"**(foo=bar", Detection{}},
 	}
 	for _, tc := range tests {
-		caseMut2Run(t, fmt.Sprintf("detectLDAP(%q)", tc.text), func() {
+		noPanic(t, fmt.Sprintf("detectLDAP(%q)", tc.text), func() {
 			var f findings
-			detectLDAP(&f, caseMut2Same(tc.text))
+			detectLDAP(&f, sameInput(tc.text))
 			if got := f[classIndex(LDAP)]; got != tc.want {
 				t.Errorf("detectLDAP(%q) = %+v, want %+v", tc.text, got, tc.want)
 			}
@@ -303,7 +284,7 @@ func TestCaseMutRestLDAPComponent(t *testing.T) {
 		{"cn:x", "", "", ""},
 	}
 	for _, tc := range tests {
-		caseMut2Run(t, fmt.Sprintf("ldapComponent(%q)", tc.in), func() {
+		noPanic(t, fmt.Sprintf("ldapComponent(%q)", tc.in), func() {
 			attr, op, val := ldapComponent(tc.in, 0)
 			if attr != tc.attr || op != tc.op || val != tc.val {
 				t.Errorf("ldapComponent(%q, 0) = %q, %q, %q, want %q, %q, %q", tc.in, attr, op, val, tc.attr, tc.op, tc.val)

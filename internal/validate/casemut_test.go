@@ -5,19 +5,6 @@ import (
 	"testing"
 )
 
-// caseMutRun calls fn and turns a panic into a test error, so an
-// out-of-range index in a case expression fails one case instead of the
-// whole test binary.
-func caseMutRun(t *testing.T, what string, fn func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s panicked: %v", what, r)
-		}
-	}()
-	fn()
-}
-
 // TestCaseMutClassifyExpr pins classifyExpr on the case clauses for
 // reflective names (followed by '.', '[' or something else, or standing
 // alone) and for "::" (at the start, in the middle, a single ':' and a
@@ -40,7 +27,7 @@ func TestCaseMutClassifyExpr(t *testing.T) {
 		{"a:", 0, ""},
 	}
 	for _, tt := range tests {
-		caseMutRun(t, fmt.Sprintf("classifyExpr(%q)", tt.body), func() {
+		noPanic(t, fmt.Sprintf("classifyExpr(%q)", tt.body), func() {
 			conf, reason := classifyExpr(tt.body)
 			if conf != tt.conf || reason != tt.reason {
 				t.Errorf("classifyExpr(%q) = %v %q, want %v %q", tt.body, conf, reason, tt.conf, tt.reason)
@@ -105,7 +92,7 @@ func TestCaseMutNormCSS(t *testing.T) {
 		{`\/*x*/`, "/*x*/"},
 	}
 	for _, tt := range tests {
-		caseMutRun(t, fmt.Sprintf("normCSS(%q)", tt.in), func() {
+		noPanic(t, fmt.Sprintf("normCSS(%q)", tt.in), func() {
 			if got := normCSS(tt.in); got != tt.want {
 				t.Errorf("normCSS(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -128,7 +115,7 @@ func TestCaseMutDottedCall(t *testing.T) {
 		{"a(", false},
 	}
 	for _, tt := range tests {
-		caseMutRun(t, fmt.Sprintf("dottedCall(%q)", tt.l), func() {
+		noPanic(t, fmt.Sprintf("dottedCall(%q)", tt.l), func() {
 			if got := dottedCall(tt.l, 0); got != tt.want {
 				t.Errorf("dottedCall(%q, 0) = %v, want %v", tt.l, got, tt.want)
 			}
@@ -154,7 +141,7 @@ func TestCaseMutScanBraces(t *testing.T) {
 		{"{{7*7}}", 0.9, "arithmetic in a template expression"},
 	}
 	for _, tt := range tests {
-		caseMutRun(t, fmt.Sprintf("scanBraces(%q)", tt.s), func() {
+		noPanic(t, fmt.Sprintf("scanBraces(%q)", tt.s), func() {
 			var f findings
 			scanBraces(&f, tt.s)
 			d := f[classIndex(Template)]

@@ -5,16 +5,6 @@ import (
 	"testing"
 )
 
-// crlfMutDet returns the CRLF detection left in f.
-func crlfMutDet(f *findings) Detection { return f[classIndex(CRLF)] }
-
-// crlfMutTermInput builds an input whose raw and decoded texts are both s,
-// so that detectTerminal sees s exactly once.
-func crlfMutTermInput(s string) *input {
-	l := asciiLower(s)
-	return &input{raw: s, dec: s, lower: l, rawLower: l}
-}
-
 // TestCRLFMutDetect pins detectCRLF on a backslash-escaped line break: the
 // decoded view is scanned only when decoding changed the text.
 func TestCRLFMutDetect(t *testing.T) {
@@ -30,7 +20,7 @@ func TestCRLFMutDetect(t *testing.T) {
 	for _, tc := range tests {
 		var f findings
 		detectCRLF(&f, newInput(tc.text))
-		if got := crlfMutDet(&f).Confidence; got != tc.want {
+		if got := f[classIndex(CRLF)].Confidence; got != tc.want {
 			t.Errorf("%s: detectCRLF(%q) = %v, want %v", tc.name, tc.text, got, tc.want)
 		}
 	}
@@ -61,7 +51,7 @@ func TestCRLFMutScanLines(t *testing.T) {
 	for _, tc := range tests {
 		var f findings
 		scanLines(&f, tc.text, tc.encoded)
-		if got := crlfMutDet(&f); got != tc.want {
+		if got := f[classIndex(CRLF)]; got != tc.want {
 			t.Errorf("%s: scanLines(%q, %v) = %+v, want %+v", tc.name, tc.text, tc.encoded, got, tc.want)
 		}
 	}
@@ -277,7 +267,7 @@ func TestCRLFMutTerminal(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var f findings
-		detectTerminal(&f, crlfMutTermInput(tc.text))
+		detectTerminal(&f, sameInput(tc.text))
 		if got := f[classIndex(TerminalEscape)]; got != tc.want {
 			t.Errorf("detectTerminal(%q) = %+v, want %+v", tc.text, got, tc.want)
 		}

@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-// pathMutLineBreak runs one log-break scanner on s and returns the
-// confidence of its LineBreak finding (0 when it reports nothing).
-func pathMutLineBreak(scan func(*findings, string), s string) float64 {
-	var f findings
-	scan(&f, s)
-	return f[classIndex(LineBreak)].Confidence
-}
-
 // TestLogBreakMutBareCR pins scanBareCR: a CR at offset 0, at the end, before
 // blanks only, before LF or CR, and CR CR followed by text.
 func TestLogBreakMutBareCR(t *testing.T) {
@@ -34,7 +26,7 @@ func TestLogBreakMutBareCR(t *testing.T) {
 		{"no CR", "abc", 0},
 	}
 	for _, tc := range tests {
-		if got := pathMutLineBreak(scanBareCR, tc.s); got != tc.want {
+		if got := scanFinding(scanBareCR, LineBreak, tc.s).Confidence; got != tc.want {
 			t.Errorf("%s: scanBareCR(%q) = %v, want %v", tc.name, tc.s, got, tc.want)
 		}
 	}
@@ -61,7 +53,7 @@ func TestLogBreakMutBlankRuns(t *testing.T) {
 		{"run without text after", "a" + strings.Repeat("\n", 8), 0},
 	}
 	for _, tc := range tests {
-		if got := pathMutLineBreak(scanBlankRuns, tc.s); got != tc.want {
+		if got := scanFinding(scanBlankRuns, LineBreak, tc.s).Confidence; got != tc.want {
 			t.Errorf("%s: scanBlankRuns(%q) = %v, want %v", tc.name, tc.s, got, tc.want)
 		}
 	}

@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-// markupFinding runs one scanner on an already lower-cased line and returns
-// its Markup finding (zero when it reports nothing).
-func markupFinding(scan func(*findings, string), l string) Detection {
-	var f findings
-	scan(&f, l)
-	return f[classIndex(Markup)]
-}
-
 type markupCase struct {
 	line   string
 	conf   float64
@@ -23,7 +15,7 @@ func checkMarkupCases(t *testing.T, name string, scan func(*findings, string), t
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			d := markupFinding(scan, tt.line)
+			d := scanFinding(scan, Markup, tt.line)
 			if math.Abs(d.Confidence-tt.conf) > 1e-9 || d.Reason != tt.reason {
 				t.Errorf("%s(%q) = %v, %q, want %v, %q", name, tt.line, d.Confidence, d.Reason, tt.conf, tt.reason)
 			}

@@ -6,14 +6,6 @@ import (
 	"testing"
 )
 
-// pathMutConf runs one scanner on an already lower-cased line and returns
-// the confidence of its PathTraversal finding (0 when it reports nothing).
-func pathMutConf(scan func(*findings, string), l string) float64 {
-	var f findings
-	scan(&f, l)
-	return f[classIndex(PathTraversal)].Confidence
-}
-
 // TestPathMutTraversal pins scanTraversal on the inputs that decide its
 // branches: segment runs, ";" segments, the "....//" bypass, identifiers
 // before "..", what a segment reaches, and backslash paths.
@@ -43,7 +35,7 @@ func TestPathMutTraversal(t *testing.T) {
 		{"file url", "file://x", 0.8},
 	}
 	for _, tc := range tests {
-		if got := pathMutConf(scanTraversal, tc.l); got != tc.want {
+		if got := scanFinding(scanTraversal, PathTraversal, tc.l).Confidence; got != tc.want {
 			t.Errorf("%s: scanTraversal(%q) = %v, want %v", tc.name, tc.l, got, tc.want)
 		}
 	}
@@ -70,7 +62,7 @@ func TestPathMutWrappers(t *testing.T) {
 		{"data without slashes", "data:text", 0},
 	}
 	for _, tc := range tests {
-		if got := pathMutConf(scanWrappers, tc.l); got != tc.want {
+		if got := scanFinding(scanWrappers, PathTraversal, tc.l).Confidence; got != tc.want {
 			t.Errorf("%s: scanWrappers(%q) = %v, want %v", tc.name, tc.l, got, tc.want)
 		}
 	}
@@ -108,7 +100,7 @@ func TestPathMutUNC(t *testing.T) {
 		{"nt object path", `\??\x`, 0.9},
 	}
 	for _, tc := range tests {
-		if got := pathMutConf(scanUNC, tc.l); got != tc.want {
+		if got := scanFinding(scanUNC, PathTraversal, tc.l).Confidence; got != tc.want {
 			t.Errorf("%s: scanUNC(%q) = %v, want %v", tc.name, tc.l, got, tc.want)
 		}
 	}

@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-// queryMutConf runs one detector on s and returns the confidence of its
-// finding of class c (0 when it reports nothing).
-func queryMutConf(detect func(*findings, *input), c Class, s string) float64 {
-	var f findings
-	detect(&f, newInput(s))
-	return f[classIndex(c)].Confidence
-}
-
 // TestQueryMutNoSQL pins detectNoSQL on the inputs that decide its
 // branches: a '$' at index 0 before a real operator, a quoted operator at
 // the start, operator names that end the text (with and without brace or
@@ -40,7 +32,7 @@ func TestQueryMutNoSQL(t *testing.T) {
 		{"colon after bracket", `[$ne: 1`, 0},
 	}
 	for _, tc := range tests {
-		if got := queryMutConf(detectNoSQL, NoSQL, tc.text); got != tc.want {
+		if got := detectFinding(detectNoSQL, NoSQL, tc.text).Confidence; got != tc.want {
 			t.Errorf("%s: detectNoSQL(%q) = %v, want %v", tc.name, tc.text, got, tc.want)
 		}
 	}
@@ -70,7 +62,7 @@ func TestQueryMutLDAP(t *testing.T) {
 		{"wildcard-close at index 0, nothing after", "*)(", 0},
 	}
 	for _, tc := range tests {
-		if got := queryMutConf(detectLDAP, LDAP, tc.text); got != tc.want {
+		if got := detectFinding(detectLDAP, LDAP, tc.text).Confidence; got != tc.want {
 			t.Errorf("%s: detectLDAP(%q) = %v, want %v", tc.name, tc.text, got, tc.want)
 		}
 	}

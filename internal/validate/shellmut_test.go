@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-// shellConf runs one scanner on an already lower-cased line and returns the
-// confidence of its Shell finding (0 when it reports nothing).
-func shellConf(scan func(*findings, string), l string) float64 {
-	var f findings
-	scan(&f, l)
-	return f[classIndex(Shell)].Confidence
-}
-
 // TestScanShellEdges pins the separator scanner and checkCommand on the
 // inputs that decide its branches: separators next to the command,
 // quote/backslash/$@ splitting of the name, brace expansion, the 16-byte
@@ -86,7 +78,7 @@ func TestScanShellEdges(t *testing.T) {
 		{"dotfile-like word", "; cat .net", 0},
 	}
 	for _, tt := range tests {
-		if got := shellConf(scan, tt.line); got != tt.want {
+		if got := scanFinding(scan, Shell, tt.line).Confidence; got != tt.want {
 			t.Errorf("%s: scanShell(%q) = %v, want %v", tt.name, tt.line, got, tt.want)
 		}
 	}
@@ -172,7 +164,7 @@ func TestShellExecEdges(t *testing.T) {
 		{"eval of a bare name at the end", scanExecIdioms, "eval(x", 0},
 	}
 	for _, tt := range tests {
-		if got := shellConf(tt.scan, tt.line); got != tt.want {
+		if got := scanFinding(tt.scan, Shell, tt.line).Confidence; got != tt.want {
 			t.Errorf("%s: %q = %v, want %v", tt.name, tt.line, got, tt.want)
 		}
 	}

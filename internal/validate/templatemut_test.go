@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-// templateFinding runs one template scanner on s and returns its Template
-// detection (zero when it reports nothing).
-func templateFinding(scan func(*findings, string), s string) Detection {
-	var f findings
-	scan(&f, s)
-	return f[classIndex(Template)]
-}
-
 // TestClassifyExprEdges pins classifyExpr's confidence and reason on the
 // inputs that decide its branches: lookup prefixes, ties between rules,
 // hyphenated and $-prefixed identifiers, dunder names, quotes of each kind,
@@ -155,7 +147,7 @@ func TestTemplateScanEdges(t *testing.T) {
 		{"razor parens body excludes the opener", scanRazorParens, "@(env:x)", 0.85, "template lookup"},
 	}
 	for _, tt := range tests {
-		d := templateFinding(tt.scan, tt.s)
+		d := scanFinding(tt.scan, Template, tt.s)
 		if d.Confidence != tt.conf || d.Reason != tt.reason {
 			t.Errorf("%s: %q = %v %q, want %v %q", tt.name, tt.s, d.Confidence, d.Reason, tt.conf, tt.reason)
 		}
