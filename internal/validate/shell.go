@@ -438,11 +438,10 @@ func pathLike(a string) bool {
 // etc/passwd), or a /dev/tcp socket.
 func sensitiveArg(a string) bool {
 	a = strings.ReplaceAll(a, "\\", "/")
-	if !strings.HasPrefix(a, "/") {
-		a = "/" + a
-	}
 	for _, p := range sensitivePaths {
-		if strings.Contains(a, p) {
+		// Every entry starts with '/': a relative argument (.env) matches
+		// as if it began with one.
+		if strings.Contains(a, p) || strings.HasPrefix(a, p[1:]) {
 			return true
 		}
 	}
