@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +30,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/samo-brain/samo/scripts/internal/mutresult"
 )
 
 // mutations are gremlins' replacements for the mutant types it enables by
@@ -142,14 +143,6 @@ func (t tester) status() string {
 }
 
 func run(pkg, path string, coefficient float64) (map[string]int, error) {
-	raw, err := os.ReadFile(path) // #nosec G304 -- the result file the developer names
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	t := tester{pkg: pkg}
 	start := time.Now()
 	if s := t.status(); s != "LIVED" {
@@ -157,45 +150,29 @@ func run(pkg, path string, coefficient float64) (map[string]int, error) {
 	}
 	t.timeout = time.Duration(coefficient * float64(time.Since(start)))
 	counts := map[string]int{}
-	files, _ := doc["files"].([]any)
-	for _, f := range files {
-		fm, _ := f.(map[string]any)
-		name, _ := fm["file_name"].(string)
-		src := filepath.Join(pkg, name)
-		muts, _ := fm["mutations"].([]any)
-		for _, m := range muts {
-			mm, _ := m.(map[string]any)
-			if mm["status"] != "NOT COVERED" {
-				continue
-			}
-			orig, err := os.ReadFile(src) // #nosec G304 -- a source file of the package
-			if err != nil {
-				return counts, err
-			}
-			line, _ := mm["line"].(float64)
-			col, _ := mm["column"].(float64)
-			typ, _ := mm["type"].(string)
-			mutated, ok := mutate(orig, int(line), int(col), typ)
-			if !ok {
-				continue
-			}
-			if err := os.WriteFile(src, mutated, 0o644); err != nil { // #nosec G306 G703 -- a source file named by the local gremlins report (a developer tool); restored below
-				return counts, err
-			}
-			s := t.status()
-			if err := os.WriteFile(src, orig, 0o644); err != nil { // #nosec G306 G703 -- restores the source file named by the local gremlins report
-				return counts, err
-			}
-			mm["status"] = s
-			counts[s]++
-			fmt.Printf("%s: %s:%d:%d %s\n", s, src, int(line), int(col), typ)
+	err := mutresult.Rewrite(path, func(m *mutresult.Mutant) error {
+		if m.Status != "NOT COVERED" {
+			return nil
 		}
-	}
-	out, err := json.Marshal(doc)
-	if err != nil {
-		return counts, err
-	}
-	return counts, os.WriteFile(path, out, 0o644) // #nosec G306 G703 -- rewrites the result file the developer names
+		src := filepath.Join(pkg, m.File)
+		orig, err := os.ReadFile(src) // #nosec G304 -- a source file of the package
+		if err != nil {
+			return err
+		}
+		mutated, ok := mutate(orig, m.Line, m.Column, m.Type)
+		if !ok {
+			return nil
+		}
+		var s string
+		if err := mutresult.Try(src, orig, mutated, func() { s = t.status() }); err != nil {
+			return err
+		}
+		m.Status = s
+		counts[s]++
+		fmt.Printf("%s: %s:%d:%d %s\n", s, src, m.Line, m.Column, m.Type)
+		return nil
+	})
+	return counts, err
 }
 
 func main() {

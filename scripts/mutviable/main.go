@@ -13,13 +13,14 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/samo-brain/samo/scripts/internal/mutresult"
 )
 
 // swaps are gremlins' ARITHMETIC_BASE replacements.
@@ -48,60 +49,36 @@ func builds(dir string) bool {
 }
 
 func run(pkg, path string) (int, error) {
-	raw, err := os.ReadFile(path) // #nosec G304 -- the result file the developer names
-	if err != nil {
-		return 0, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	files, _ := doc["files"].([]any)
 	n := 0
-	for _, f := range files {
-		fm, _ := f.(map[string]any)
-		name, _ := fm["file_name"].(string)
-		src := filepath.Join(pkg, name)
-		muts, _ := fm["mutations"].([]any)
-		for _, m := range muts {
-			mm, _ := m.(map[string]any)
-			if mm["status"] != "KILLED" || mm["type"] != "ARITHMETIC_BASE" {
-				continue
-			}
-			orig, err := os.ReadFile(src) // #nosec G304 -- a source file of the package
-			if err != nil {
-				return n, err
-			}
-			lines := strings.Split(string(orig), "\n")
-			ln, _ := mm["line"].(float64)
-			col, _ := mm["column"].(float64)
-			if int(ln) < 1 || int(ln) > len(lines) {
-				continue
-			}
-			mutated, ok := mutate(lines[int(ln)-1], int(col))
-			if !ok {
-				continue
-			}
-			lines[int(ln)-1] = mutated
-			if err := os.WriteFile(src, []byte(strings.Join(lines, "\n")), 0o644); err != nil { // #nosec G306 G703 -- a source file named by the local gremlins report (a developer tool); restored below
-				return n, err
-			}
-			ok = builds(pkg)
-			if err := os.WriteFile(src, orig, 0o644); err != nil { // #nosec G306 G703 -- restores the source file named by the local gremlins report (a developer tool)
-				return n, err
-			}
-			if !ok {
-				mm["status"] = "NOT VIABLE"
-				n++
-				fmt.Printf("not viable: %s:%d:%d\n", src, int(ln), int(col))
-			}
+	err := mutresult.Rewrite(path, func(m *mutresult.Mutant) error {
+		if m.Status != "KILLED" || m.Type != "ARITHMETIC_BASE" {
+			return nil
 		}
-	}
-	out, err := json.Marshal(doc)
-	if err != nil {
-		return n, err
-	}
-	return n, os.WriteFile(path, out, 0o644) // #nosec G306 G703 -- rewrites the result file the developer names
+		src := filepath.Join(pkg, m.File)
+		orig, err := os.ReadFile(src) // #nosec G304 -- a source file of the package
+		if err != nil {
+			return err
+		}
+		lines := strings.Split(string(orig), "\n")
+		if m.Line < 1 || m.Line > len(lines) {
+			return nil
+		}
+		mutated, ok := mutate(lines[m.Line-1], m.Column)
+		if !ok {
+			return nil
+		}
+		lines[m.Line-1] = mutated
+		if err := mutresult.Try(src, orig, []byte(strings.Join(lines, "\n")), func() { ok = builds(pkg) }); err != nil {
+			return err
+		}
+		if !ok {
+			m.Status = "NOT VIABLE"
+			n++
+			fmt.Printf("not viable: %s:%d:%d\n", src, m.Line, m.Column)
+		}
+		return nil
+	})
+	return n, err
 }
 
 func main() {
