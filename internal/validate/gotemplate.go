@@ -22,7 +22,12 @@ func goTemplateAction(body string) bool {
 	b := strings.TrimSpace(strings.Trim(strings.TrimSpace(body), "-"))
 	if strings.ContainsAny(b, "\t\r\n") {
 		// Go templates separate words with any of these as with spaces.
-		b = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(b)
+		b = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\r' || r == '\n' {
+				return ' '
+			}
+			return r
+		}, b)
 	}
 	if b == "" {
 		return false

@@ -357,25 +357,15 @@ func looksLikeCode(s string) bool {
 	if s == "" || isSpace(s[0]) {
 		return false
 	}
-	end := len(s)
-	for k := 0; k < len(s) && k < 64; k++ {
-		if s[k] == ' ' {
-			end = k
-			break
-		}
+	tok := s[:min(len(s), 64)]
+	if k := strings.IndexByte(tok, ' '); k >= 0 {
+		tok = tok[:k]
 	}
-	if end > 64 {
-		end = 64
-	}
-	tok := s[:end]
 	name := len(tok) == 64
 	for k := 0; name && k < len(tok); k++ {
 		name = isIdent(tok[k]) || tok[k] == '$'
 	}
-	if name {
-		return true
-	}
-	return strings.ContainsAny(tok, "(`'\"=[{;%") || strings.Contains(tok, "//")
+	return name || strings.ContainsAny(tok, "(`'\"=[{;%") || strings.Contains(tok, "//")
 }
 
 // cssDanger looks for script-running CSS after undoing CSS escapes and
